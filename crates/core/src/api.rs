@@ -1,0 +1,267 @@
+//! The rule authors' API (spec §4): findings and helpers registered on the engine.
+//!
+//! Findings go to a per-thread sink that the evaluator opens before each rule and drains after
+//! it, so rules cannot see each other's findings and engines stay shareable.
+
+use std::cell::RefCell;
+
+use rhai::{Dynamic, Engine, EvalAltResult, FuncRegistration, INT, ImmutableString, Map, Position};
+
+use crate::date::Date;
+use crate::finding::Outcome;
+
+/// Function names that belong to the API; packs may not define functions with these names.
+pub const RESERVED_NAMES: &[&str] = &[
+    "reject",
+    "revise",
+    "note",
+    "is_blank",
+    "get",
+    "days_between",
+    "add_months",
+    "months_between",
+    "is_date",
+];
+
+/// A finding as the rule recorded it, before pack overrides.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct RawFinding {
+    pub(crate) outcome: Outcome,
+    pub(crate) message: String,
+    pub(crate) field: Option<String>,
+}
+
+#[derive(Default)]
+pub(crate) struct Sink {
+    pub(crate) findings: Vec<RawFinding>,
+    pub(crate) output: Vec<String>,
+}
+
+thread_local! {
+    static SINK: RefCell<Option<Sink>> = const { RefCell::new(None) };
+}
+
+/// Start collecting what a rule records.
+pub(crate) fn open_sink() {
+    SINK.with(|s| *s.borrow_mut() = Some(Sink::default()));
+}
+
+/// Stop collecting and return what the rule recorded.
+pub(crate) fn close_sink() -> Sink {
+    SINK.with(|s| s.borrow_mut().take()).unwrap_or_default()
+}
+
+pub(crate) fn capture_output(text: &str) {
+    SINK.with(|s| {
+        if let Some(sink) = s.borrow_mut().as_mut() {
+            // Bounded so a chatty loop cannot hold more than the findings it could record.
+            if sink.output.len() < 1000 {
+                sink.output.push(text.to_string());
+            }
+        }
+    });
+}
+
+type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
+
+fn fail<T>(message: impl Into<String>) -> Result<T> {
+    Err(EvalAltResult::ErrorRuntime(Dynamic::from(message.into()), Position::NONE).into())
+}
+
+fn record(outcome: Outcome, message: &str, field: Option<&str>) -> Result<()> {
+    let name = outcome.as_str();
+    if message.trim().is_empty() {
+        return fail(format!("{name}() needs a message that says what to change"));
+    }
+    if let Some(field) = field {
+        if field.trim().is_empty() || field.contains(char::is_whitespace) {
+            return fail(format!(
+                "{name}(): the field path `{field}` is not a dotted path like \"origin.tor.drafted_by\""
+            ));
+        }
+    }
+    SINK.with(|s| match s.borrow_mut().as_mut() {
+        Some(sink) => {
+            if sink.findings.len() >= 1000 {
+                return fail("a rule may record at most 1000 findings");
+            }
+            sink.findings.push(RawFinding {
+                outcome,
+                message: message.to_string(),
+                field: field.map(str::to_string),
+            });
+            Ok(())
+        }
+        None => fail(format!(
+            "{name}() can only be called while a rule runs, not when a module loads"
+        )),
+    })
+}
+
+fn type_name(value: &Dynamic) -> &'static str {
+    match value.type_name() {
+        "()" => "() (nothing)",
+        "i64" => "an integer",
+        "decimal" => "a decimal number",
+        "string" | "ImmutableString" => "a string",
+        "bool" => "a boolean",
+        "array" => "an array",
+        "map" => "a map",
+        _ => "a value of another type",
+    }
+}
+
+/// A date argument: a `YYYY-MM-DD` string, or an error naming the argument.
+fn date_arg(function: &str, which: &str, value: &Dynamic) -> Result<Date> {
+    if value.is_unit() {
+        return fail(format!(
+            "{function}(): the {which} is () (not stated) but must be a date; check it first, e.g. `if x != () {{ … }}`"
+        ));
+    }
+    match value.clone().into_immutable_string() {
+        Ok(s) => Date::parse(&s).map_or_else(
+            || {
+                fail(format!(
+                    "{function}(): the {which} is \"{s}\", not a date (YYYY-MM-DD)"
+                ))
+            },
+            Ok,
+        ),
+        Err(_) => fail(format!(
+            "{function}(): the {which} is {}, not a date string",
+            type_name(value)
+        )),
+    }
+}
+
+fn months_arg(value: &Dynamic) -> Result<INT> {
+    if let Ok(n) = value.as_int() {
+        return Ok(n);
+    }
+    if let Ok(d) = value.as_decimal() {
+        if d.fract().is_zero() {
+            if let Ok(n) = INT::try_from(d) {
+                return Ok(n);
+            }
+        }
+        return fail(format!(
+            "add_months(): the number of months must be a whole number, found {d}"
+        ));
+    }
+    fail(format!(
+        "add_months(): the number of months is {}, not a number",
+        type_name(value)
+    ))
+}
+
+/// `is_blank(x)`: unit, a blank string, an empty array, or a map whose values are all blank.
+pub(crate) fn is_blank(value: &Dynamic) -> bool {
+    if value.is_unit() {
+        return true;
+    }
+    if let Some(s) = value.read_lock::<ImmutableString>() {
+        return s.trim().is_empty();
+    }
+    if let Some(a) = value.read_lock::<rhai::Array>() {
+        return a.is_empty();
+    }
+    if let Some(m) = value.read_lock::<Map>() {
+        return m.values().all(is_blank);
+    }
+    false
+}
+
+pub(crate) fn register(engine: &mut Engine) {
+    for outcome in [Outcome::Reject, Outcome::Revise, Outcome::Note] {
+        let name = outcome.as_str();
+        engine.register_fn(name, move |message: ImmutableString| {
+            record(outcome, &message, None)
+        });
+        engine.register_fn(
+            name,
+            move |message: ImmutableString, field: ImmutableString| {
+                record(outcome, &message, Some(&field))
+            },
+        );
+        engine.register_fn(name, move |message: Dynamic| -> Result<()> {
+            fail(format!(
+                "{name}() takes a message string, found {}",
+                type_name(&message)
+            ))
+        });
+        engine.register_fn(
+            name,
+            move |message: Dynamic, field: Dynamic| -> Result<()> {
+                let (what, value) = if message.is_string() {
+                    ("field path", &field)
+                } else {
+                    ("message", &message)
+                };
+                fail(format!(
+                    "{name}(message, field): the {what} must be a string, found {}",
+                    type_name(value)
+                ))
+            },
+        );
+    }
+
+    engine.register_fn("is_blank", |value: Dynamic| is_blank(&value));
+
+    FuncRegistration::new("get")
+        .with_purity(true)
+        .register_into_engine(
+            engine,
+            |map: &mut Map, key: ImmutableString, default: Dynamic| -> Dynamic {
+                match map.get(key.as_str()) {
+                    Some(value) if !value.is_unit() => value.clone(),
+                    _ => default,
+                }
+            },
+        );
+    engine.register_fn(
+        "get",
+        |map: Dynamic, _key: Dynamic, _default: Dynamic| -> Result<Dynamic> {
+            fail(format!(
+                "get(map, key, default): the first argument must be a map, found {}",
+                type_name(&map)
+            ))
+        },
+    );
+
+    engine.register_fn("days_between", |a: Dynamic, b: Dynamic| -> Result<INT> {
+        let a = date_arg("days_between", "first argument (a)", &a)?;
+        let b = date_arg("days_between", "second argument (b)", &b)?;
+        Ok(a.days_until(b))
+    });
+    engine.register_fn("months_between", |a: Dynamic, b: Dynamic| -> Result<INT> {
+        let a = date_arg("months_between", "first argument (a)", &a)?;
+        let b = date_arg("months_between", "second argument (b)", &b)?;
+        Ok(a.months_until(b))
+    });
+    engine.register_fn(
+        "add_months",
+        |date: Dynamic, n: Dynamic| -> Result<ImmutableString> {
+            let date = date_arg("add_months", "first argument (date)", &date)?;
+            let n = months_arg(&n)?;
+            match date.add_months(n) {
+                Some(d) => Ok(d.to_string().into()),
+                None => fail(format!(
+                    "add_months(): {date} plus {n} months is outside the years 1–9999"
+                )),
+            }
+        },
+    );
+    engine.register_fn("is_date", |value: Dynamic| -> bool {
+        value
+            .into_immutable_string()
+            .is_ok_and(|s| Date::parse(&s).is_some())
+    });
+
+    // `sleep` lives in the core package; these shadow it (registered functions win).
+    engine.register_fn("sleep", |_: INT| -> Result<()> {
+        fail("sleep() is not available to rules")
+    });
+    engine.register_fn("sleep", |_: Dynamic| -> Result<()> {
+        fail("sleep() is not available to rules")
+    });
+}

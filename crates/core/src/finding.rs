@@ -1,0 +1,212 @@
+//! Findings, outcomes, criteria and how findings combine into a decision (spec §5).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// What a finding asks for. Ordered by severity: `Note < Revise < Reject`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    /// Recorded for information; never changes the decision.
+    Note,
+    /// The request must change before it can be accepted.
+    Revise,
+    /// The request cannot be accepted.
+    Reject,
+}
+
+impl Outcome {
+    /// The name used in packs and records.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Note => "note",
+            Outcome::Revise => "revise",
+            Outcome::Reject => "reject",
+        }
+    }
+
+    /// Parse `note`, `revise` or `reject`.
+    pub fn parse(s: &str) -> Option<Outcome> {
+        match s {
+            "note" => Some(Outcome::Note),
+            "revise" => Some(Outcome::Revise),
+            "reject" => Some(Outcome::Reject),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The screening decision. Ordered by severity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Decision {
+    /// Nothing to change.
+    Accept,
+    /// Something to change.
+    Revise,
+    /// Not acceptable.
+    Reject,
+}
+
+impl Decision {
+    /// The name used in records.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Decision::Accept => "accept",
+            Decision::Revise => "revise",
+            Decision::Reject => "reject",
+        }
+    }
+
+    /// Parse `accept`, `revise` or `reject`.
+    pub fn parse(s: &str) -> Option<Decision> {
+        match s {
+            "accept" => Some(Decision::Accept),
+            "revise" => Some(Decision::Revise),
+            "reject" => Some(Decision::Reject),
+            _ => None,
+        }
+    }
+
+    /// The decision a set of outcomes leads to: reject if any is reject, else revise if any is
+    /// revise, else accept. Notes never change it.
+    pub fn from_outcomes(outcomes: impl IntoIterator<Item = Outcome>) -> Decision {
+        outcomes
+            .into_iter()
+            .fold(Decision::Accept, |decision, outcome| {
+                decision.max(match outcome {
+                    Outcome::Note => Decision::Accept,
+                    Outcome::Revise => Decision::Revise,
+                    Outcome::Reject => Decision::Reject,
+                })
+            })
+    }
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The screening criteria a rule belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Criterion {
+    /// Aligned with national and sector strategies, managed jointly, through country systems.
+    PolicyFit,
+    /// The partner asked for it, wrote the terms of reference, leads recruitment.
+    DemandLed,
+    /// Capacity is the exit strategy.
+    Exit,
+    /// The request's own data are complete and consistent.
+    Data,
+}
+
+impl Criterion {
+    /// Every criterion, in record order.
+    pub const ALL: [Criterion; 4] = [
+        Criterion::PolicyFit,
+        Criterion::DemandLed,
+        Criterion::Exit,
+        Criterion::Data,
+    ];
+
+    /// The name used in front matter and records.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Criterion::PolicyFit => "policy_fit",
+            Criterion::DemandLed => "demand_led",
+            Criterion::Exit => "exit",
+            Criterion::Data => "data",
+        }
+    }
+
+    /// Parse a criterion name.
+    pub fn parse(s: &str) -> Option<Criterion> {
+        Criterion::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+impl fmt::Display for Criterion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One finding in a decision record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// Full rule id, `<pack id>/<rule id>`.
+    pub rule: String,
+    /// The rule's criterion.
+    pub criterion: Criterion,
+    /// The outcome after any pack override.
+    pub outcome: Outcome,
+    /// What to change, in the rule's words.
+    pub message: String,
+    /// The dotted field path the finding is about, if the rule named one.
+    pub field: Option<String>,
+    /// The policy clause cited (after any pack override).
+    pub policy: Option<String>,
+    /// The outcome the rule recorded, when a pack override changed it.
+    pub overridden_from: Option<Outcome>,
+}
+
+/// A rule that failed: its findings are dropped and the decision is `null`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleError {
+    /// Full rule id.
+    pub rule: String,
+    /// The rule's file, `<pack id>/rules/…` (stable across machines).
+    pub file: String,
+    /// Line in the rule file, when known.
+    pub line: Option<u32>,
+    /// Column (characters) in the rule file, when known.
+    pub column: Option<u32>,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// The decision per criterion, for the findings of a screening without errors.
+pub(crate) fn criteria(findings: &[Finding]) -> BTreeMap<Criterion, Decision> {
+    Criterion::ALL
+        .into_iter()
+        .map(|c| {
+            (
+                c,
+                Decision::from_outcomes(
+                    findings
+                        .iter()
+                        .filter(|f| f.criterion == c)
+                        .map(|f| f.outcome),
+                ),
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_never_change_the_decision() {
+        assert_eq!(Decision::from_outcomes([]), Decision::Accept);
+        assert_eq!(
+            Decision::from_outcomes([Outcome::Note, Outcome::Note]),
+            Decision::Accept
+        );
+        assert_eq!(
+            Decision::from_outcomes([Outcome::Note, Outcome::Revise]),
+            Decision::Revise
+        );
+        assert_eq!(
+            Decision::from_outcomes([Outcome::Reject, Outcome::Revise]),
+            Decision::Reject
+        );
+    }
+}

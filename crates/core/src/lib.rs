@@ -1,0 +1,101 @@
+//! # tcscreen-core
+//!
+//! The screening engine for technical co-operation requests: the request model and its
+//! validation, the sandboxed Rhai engine with the rule authors' API, evaluation of a compiled
+//! pack, and the decision record in canonical JSON. It does no I/O (no files, no stdout, no
+//! environment): text and values in, values out, so it can be embedded in a server.
+//!
+//! ```
+//! use tcscreen_core::{CompiledPack, EngineLimits, PackIdentity, PackLayer, PackSource,
+//!                    RequestLimits, SourceFile, ValidRequest, DecisionRecord};
+//!
+//! let rule = "//! title: Terms of reference are the partner's\n\
+//!             //! criterion: demand_led\n\
+//!             if request.origin.tor.drafted_by == \"provider\" {\n\
+//!                 revise(\"Have the partner draft or approve the ToR.\", \"origin.tor.drafted_by\");\n\
+//!             }";
+//! let source = PackSource {
+//!     identity: PackIdentity { id: "demo".into(), version: "1".into(), sha256: "…".into() },
+//!     chain: vec![],
+//!     layers: vec![PackLayer {
+//!         id: "demo".into(),
+//!         manifest: "demo/pack.toml".into(),
+//!         rules: vec![SourceFile { path: "rules/DL-03.rhai".into(), display: "DL-03.rhai".into(), text: rule.into() }],
+//!         libs: vec![],
+//!         params: Default::default(),
+//!         data: Default::default(),
+//!         settings: vec![],
+//!     }],
+//! };
+//! let pack = CompiledPack::compile(&source, &EngineLimits::default()).expect("compiles");
+//! let request = ValidRequest::from_text(
+//!     r#"{"id": "R1", "country": "KH", "title": "Advisers", "received": "2025-03-04",
+//!         "origin": {"tor": {"drafted_by": "provider"}}}"#,
+//!     &RequestLimits::default(),
+//! ).expect("valid");
+//! // Evaluate on a thread with a large stack (see EVAL_STACK_BYTES); doctests have one.
+//! let screening = pack.screen(&request, request.received()).expect("no engine stop");
+//! let record = DecisionRecord::new(&request, &pack, request.received(), &screening);
+//! assert_eq!(record.decision.map(|d| d.as_str()), Some("revise"));
+//! assert!(record.to_canonical().starts_with(r#"{"as_of":"2025-03-04","criteria":{"#));
+//! ```
+
+#![deny(missing_docs)]
+
+#[cfg(panic = "abort")]
+compile_error!("tcscreen-core contains panics inside rule evaluation and needs panic = \"unwind\"");
+
+mod api;
+pub mod canonical;
+mod compile;
+pub mod date;
+mod diagnostic;
+mod finding;
+pub mod frontmatter;
+pub mod hash;
+pub mod json;
+mod limits;
+mod normalize;
+pub mod number;
+mod record;
+mod request;
+mod rhai_error;
+mod sandbox;
+pub mod schema;
+mod screen;
+mod source;
+pub mod suggest;
+mod value;
+
+pub use api::RESERVED_NAMES;
+pub use compile::{CompiledPack, CompiledRule, GLOBALS};
+pub use date::Date;
+pub use diagnostic::{Diagnostic, Severity};
+pub use finding::{Criterion, Decision, Finding, Outcome, RuleError};
+pub use json::{Json, JsonValue, Pos};
+pub use limits::{EVAL_STACK_BYTES, EngineLimits, MemoryGauge};
+pub use record::{DECISION_SCHEMA, DecisionRecord, ENGINE_NAME, ENGINE_VERSION};
+pub use request::{InputError, RequestLimits, ValidRequest, decode_text};
+pub use sandbox::{SafetyStop, panic_is_contained};
+pub use screen::{EngineStop, PANIC_MESSAGE, RuleOutput, Screening};
+pub use source::{
+    PackIdentity, PackLayer, PackSource, RuleSettings, RuleSettingsEntry, SourceFile,
+};
+pub use value::Value;
+
+/// Run `f` on a new thread with a stack of [`EVAL_STACK_BYTES`], for embedders whose threads
+/// have small stacks. Deep recursion in a rule then ends in a rule error, never a crash.
+pub fn on_eval_stack<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    std::thread::scope(|scope| {
+        match std::thread::Builder::new()
+            .stack_size(EVAL_STACK_BYTES)
+            .spawn_scoped(scope, f)
+        {
+            Ok(handle) => match handle.join() {
+                Ok(value) => value,
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
+            Err(e) => panic!("cannot start an evaluation thread: {e}"),
+        }
+    })
+}

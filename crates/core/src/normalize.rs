@@ -1,0 +1,80 @@
+//! The normalised request rules see (spec §2, "What rules see").
+//!
+//! Every object of the schema is present with all its fields; an absent list is `[]`, an absent
+//! scalar is `()`, an absent `extensions` is `#{}`. So every documented path can be read without
+//! "property not found", while a misspelt one still fails.
+
+use rhai::{Array, Dynamic, Map};
+
+use crate::json::{Json, JsonValue};
+use crate::request::ValidRequest;
+use crate::schema::{self, Shape};
+use crate::value::json_to_dynamic;
+
+/// The Rhai value of a validated request, normalised.
+pub(crate) fn normalize(request: &ValidRequest) -> Dynamic {
+    shaped(Some(request.json()), &schema::REQUEST)
+}
+
+fn shaped(value: Option<&Json>, shape: &Shape) -> Dynamic {
+    let value = value.filter(|v| !v.is_null());
+    match shape {
+        Shape::Object(fields) => {
+            let mut map = Map::new();
+            for field in fields.iter() {
+                map.insert(
+                    field.name.into(),
+                    shaped(value.and_then(|v| v.get(field.name)), field.shape),
+                );
+            }
+            Dynamic::from_map(map)
+        }
+        Shape::List(item) => match value.map(|v| &v.value) {
+            Some(JsonValue::Array(items)) => Dynamic::from_array(
+                items
+                    .iter()
+                    .map(|i| shaped(Some(i), item))
+                    .collect::<Array>(),
+            ),
+            _ => Dynamic::from_array(Array::new()),
+        },
+        Shape::FreeObject => match value {
+            Some(v) => json_to_dynamic(v),
+            None => Dynamic::from_map(Map::new()),
+        },
+        _ => value.map_or(Dynamic::UNIT, json_to_dynamic),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::RequestLimits;
+
+    #[test]
+    fn absent_fields_are_filled() {
+        let r = ValidRequest::from_text(
+            r#"{"id": "R1", "country": "KH", "title": "T", "received": "2025-03-04",
+                "origin": {"tor": {"drafted_by": "partner"}}, "personnel": [{"months": 6.50}]}"#,
+            &RequestLimits::default(),
+        )
+        .unwrap();
+        let map = normalize(&r).cast::<Map>();
+        let origin = map["origin"].clone().cast::<Map>();
+        assert!(origin["request_letter"].clone().cast::<Map>()["date"].is_unit());
+        assert_eq!(
+            origin["tor"].clone().cast::<Map>()["drafted_by"].to_string(),
+            "partner"
+        );
+        assert!(origin["tor"].clone().cast::<Map>()["partner_approved"].is_unit());
+        assert_eq!(map["counterparts"].clone().cast::<Array>().len(), 0);
+        assert!(map["extensions"].is_map());
+        assert!(map["summary"].is_unit());
+        let person = map["personnel"].clone().cast::<Array>()[0]
+            .clone()
+            .cast::<Map>();
+        assert_eq!(person["months"].to_string(), "6.5");
+        assert_eq!(person["counterparts"].clone().cast::<Array>().len(), 0);
+        assert!(person["cost"].is_unit());
+    }
+}

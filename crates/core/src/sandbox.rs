@@ -1,0 +1,138 @@
+//! The hardened Rhai engine every rule is compiled and run on.
+//!
+//! Starts from `Engine::new_raw` (no file resolver, no stdout, no packages) and adds only pure
+//! packages: no time package, `sleep` shadowed, `eval` disabled, strict variables, no shadowing,
+//! missing properties are errors, every limit set explicitly. Optimisation is off: the `Simple`
+//! optimiser folds constants (freezing placeholders) and panics on assignment to a constant map
+//! in Rhai 1.27; at `None` both are clean errors and speed is the same within noise.
+//! Options apply when compiling, so the same builder is used for compiling and running, and
+//! no AST compiled elsewhere is ever run.
+
+use std::cell::{Cell, RefCell};
+use std::time::Instant;
+
+use rhai::packages::{
+    BasicArrayPackage, BasicMapPackage, BasicMathPackage, CorePackage, LogicPackage,
+    MoreStringPackage, Package,
+};
+use rhai::{Dynamic, Engine, OptimizationLevel, Shared};
+
+use crate::api;
+use crate::limits::EngineLimits;
+
+thread_local! {
+    /// Packages are built once per thread and shared by every engine on it.
+    static PACKAGES: Vec<Shared<rhai::Module>> = vec![
+        CorePackage::new().as_shared_module(),
+        LogicPackage::new().as_shared_module(),
+        BasicMathPackage::new().as_shared_module(),
+        BasicArrayPackage::new().as_shared_module(),
+        BasicMapPackage::new().as_shared_module(),
+        MoreStringPackage::new().as_shared_module(),
+    ];
+    static GUARD: Cell<Option<Guard>> = const { Cell::new(None) };
+    static STOPPED: RefCell<Option<SafetyStop>> = const { RefCell::new(None) };
+    static CONTAINED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The token an `on_progress` stop carries, to tell it apart from a script's own errors.
+pub(crate) const SAFETY_STOP_TOKEN: &str = "tcscreen-safety-stop";
+
+/// Why a safety net stopped a rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SafetyStop {
+    /// The rule ran longer than the wall-clock limit.
+    WallClock,
+    /// The rule held more memory than the memory limit.
+    Memory,
+}
+
+#[derive(Clone, Copy)]
+struct Guard {
+    deadline: Instant,
+    memory_start: usize,
+    limits: EngineLimits,
+}
+
+/// Build the engine with every restriction and the authors' API.
+pub(crate) fn engine(limits: &EngineLimits) -> Engine {
+    let mut engine = Engine::new_raw();
+    PACKAGES.with(|packages| {
+        for package in packages {
+            engine.register_global_module(package.clone());
+        }
+    });
+    engine.disable_symbol("eval");
+    engine.set_strict_variables(true);
+    engine.set_allow_shadowing(false);
+    engine.set_fail_on_invalid_map_property(true);
+    engine.set_optimization_level(OptimizationLevel::None);
+    engine.set_max_operations(limits.max_operations);
+    engine.set_max_call_levels(limits.max_call_levels);
+    engine.set_max_expr_depths(limits.max_expr_depth, limits.max_function_expr_depth);
+    engine.set_max_string_size(limits.max_string_bytes);
+    engine.set_max_array_size(limits.max_array_items);
+    engine.set_max_map_size(limits.max_map_entries);
+    engine.set_max_variables(limits.max_variables);
+    engine.set_max_functions(limits.max_functions);
+    engine.set_max_modules(limits.max_modules);
+    engine.set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
+    engine.on_print(api::capture_output);
+    engine.on_debug(|text, _source, _pos| api::capture_output(text));
+    engine.on_progress(progress);
+    api::register(&mut engine);
+    engine
+}
+
+fn progress(operations: u64) -> Option<Dynamic> {
+    if operations % 1024 != 0 {
+        return None;
+    }
+    let guard = GUARD.with(Cell::get)?;
+    let stop = if Instant::now() > guard.deadline {
+        Some(SafetyStop::WallClock)
+    } else {
+        guard
+            .limits
+            .memory_gauge
+            .filter(|gauge| {
+                gauge().saturating_sub(guard.memory_start) > guard.limits.max_memory_bytes
+            })
+            .map(|_| SafetyStop::Memory)
+    };
+    stop.map(|reason| {
+        STOPPED.with(|s| *s.borrow_mut() = Some(reason));
+        Dynamic::from(SAFETY_STOP_TOKEN)
+    })
+}
+
+/// Runs `f` with the safety nets armed and panics contained; returns what it returned, or
+/// `Err(())` if it panicked. The panic hook of an embedder can consult [`panic_is_contained`]
+/// to stay quiet about panics that are reported as rule errors instead.
+pub(crate) fn guarded<R>(limits: &EngineLimits, f: impl FnOnce() -> R) -> Result<R, ()> {
+    let memory_start = limits.memory_gauge.map_or(0, |gauge| gauge());
+    GUARD.with(|g| {
+        g.set(Some(Guard {
+            deadline: Instant::now() + limits.max_wall_time,
+            memory_start,
+            limits: *limits,
+        }))
+    });
+    STOPPED.with(|s| *s.borrow_mut() = None);
+    let was_contained = CONTAINED.with(|c| c.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    CONTAINED.with(|c| c.set(was_contained));
+    GUARD.with(|g| g.set(None));
+    result.map_err(|_| ())
+}
+
+/// The safety stop that ended the last guarded run, if any.
+pub(crate) fn take_safety_stop() -> Option<SafetyStop> {
+    STOPPED.with(|s| s.borrow_mut().take())
+}
+
+/// Whether a panic on this thread now would be caught and reported as a rule error. For panic
+/// hooks: `std::panic::set_hook` can skip printing such panics.
+pub fn panic_is_contained() -> bool {
+    CONTAINED.with(Cell::get)
+}

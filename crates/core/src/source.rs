@@ -1,0 +1,87 @@
+//! A pack as text: what the pack loader hands the engine (no paths are opened here).
+//!
+//! A [`PackSource`] is the selected pack with its ancestors already resolved and linearised
+//! into [`PackLayer`]s, farthest ancestor first, the pack itself last: later layers win for
+//! params (per key), data (per table) and rule settings (per key of each rule's table).
+
+use std::collections::BTreeMap;
+
+use crate::finding::Outcome;
+use crate::json::Pos;
+use crate::value::Value;
+
+/// Which pack, which version, which bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackIdentity {
+    /// The pack id.
+    pub id: String,
+    /// The pack version.
+    pub version: String,
+    /// The pack digest (spec §3): lowercase hex SHA-256.
+    pub sha256: String,
+}
+
+/// A text file of a pack.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceFile {
+    /// Path inside the pack, with forward slashes: `rules/DL-03.rhai`, `lib/dates.rhai`.
+    pub path: String,
+    /// Path to show people (where they would open it), e.g. `rules/kh/rules/DL-03.rhai`.
+    pub display: String,
+    /// The file's text.
+    pub text: String,
+}
+
+/// Settings a pack's manifest gives one rule (`[rules."base/EX-12"]`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RuleSettings {
+    /// `disabled = true` removes the rule.
+    pub disabled: Option<bool>,
+    /// Every revise or reject finding of the rule becomes this outcome.
+    pub outcome: Option<Outcome>,
+    /// Cite this clause instead of the rule's own `policy`.
+    pub policy: Option<String>,
+    /// Use this title instead of the rule's own.
+    pub title: Option<String>,
+}
+
+/// Settings for one rule, with where the manifest gives them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleSettingsEntry {
+    /// Full rule id, `<pack id>/<rule id>`.
+    pub rule: String,
+    /// Where the table starts in the manifest.
+    pub pos: Pos,
+    /// The settings.
+    pub settings: RuleSettings,
+}
+
+/// One pack of the chain.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PackLayer {
+    /// The pack id.
+    pub id: String,
+    /// The manifest's display path, for errors.
+    pub manifest: String,
+    /// Files under `rules/`, sorted by path.
+    pub rules: Vec<SourceFile>,
+    /// Files under `lib/`, sorted by path.
+    pub libs: Vec<SourceFile>,
+    /// `[params]`.
+    pub params: BTreeMap<String, Value>,
+    /// `data/<stem>.json` tables by stem.
+    pub data: BTreeMap<String, Value>,
+    /// `[rules."…"]` settings, in manifest order.
+    pub settings: Vec<RuleSettingsEntry>,
+}
+
+/// A pack ready to compile: identity, ancestors and layers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PackSource {
+    /// The selected pack.
+    pub identity: PackIdentity,
+    /// Its ancestors, nearest first.
+    pub chain: Vec<PackIdentity>,
+    /// The layers, farthest ancestor first, the pack itself last.
+    pub layers: Vec<PackLayer>,
+}

@@ -1,0 +1,87 @@
+//! Host-side values handed to rules as `params` and `data`, and their conversion to Rhai.
+//!
+//! Integers stay integers (`INT`), every other number is an exact decimal, maps keep sorted
+//! keys (Rhai maps are ordered), and JSON `null` becomes `()`.
+
+use std::collections::BTreeMap;
+
+use rhai::{Array, Dynamic, Map};
+use rust_decimal::Decimal;
+
+use crate::json::{Json, JsonValue};
+
+/// A value from a manifest's `[params]` or a `data/*.json` table.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// Absent (`()` in Rhai).
+    Unit,
+    /// A boolean.
+    Bool(bool),
+    /// An integer (TOML integers).
+    Int(i64),
+    /// An exact decimal (TOML fractional numbers, every JSON number).
+    Decimal(Decimal),
+    /// A string (TOML dates become `YYYY-MM-DD` strings).
+    Str(String),
+    /// An array.
+    Array(Vec<Value>),
+    /// A table.
+    Map(BTreeMap<String, Value>),
+}
+
+impl Value {
+    /// The Rhai value rules see.
+    pub fn to_dynamic(&self) -> Dynamic {
+        match self {
+            Value::Unit => Dynamic::UNIT,
+            Value::Bool(b) => Dynamic::from_bool(*b),
+            Value::Int(i) => Dynamic::from_int(*i),
+            Value::Decimal(d) => Dynamic::from_decimal(*d),
+            Value::Str(s) => Dynamic::from(s.clone()),
+            Value::Array(items) => {
+                Dynamic::from_array(items.iter().map(Value::to_dynamic).collect::<Array>())
+            }
+            Value::Map(map) => Dynamic::from_map(
+                map.iter()
+                    .map(|(k, v)| (k.as_str().into(), v.to_dynamic()))
+                    .collect::<Map>(),
+            ),
+        }
+    }
+
+    /// A value from JSON: numbers become decimals, `null` becomes `Unit`.
+    pub fn from_json(json: &Json) -> Value {
+        match &json.value {
+            JsonValue::Null => Value::Unit,
+            JsonValue::Bool(b) => Value::Bool(*b),
+            JsonValue::Number(d) => Value::Decimal(*d),
+            JsonValue::String(s) => Value::Str(s.clone()),
+            JsonValue::Array(items) => Value::Array(items.iter().map(Value::from_json).collect()),
+            JsonValue::Object(members) => Value::Map(
+                members
+                    .iter()
+                    .map(|m| (m.key.clone(), Value::from_json(&m.value)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// JSON straight to Rhai, without the intermediate [`Value`].
+pub(crate) fn json_to_dynamic(json: &Json) -> Dynamic {
+    match &json.value {
+        JsonValue::Null => Dynamic::UNIT,
+        JsonValue::Bool(b) => Dynamic::from_bool(*b),
+        JsonValue::Number(d) => Dynamic::from_decimal(*d),
+        JsonValue::String(s) => Dynamic::from(s.clone()),
+        JsonValue::Array(items) => {
+            Dynamic::from_array(items.iter().map(json_to_dynamic).collect::<Array>())
+        }
+        JsonValue::Object(members) => Dynamic::from_map(
+            members
+                .iter()
+                .map(|m| (m.key.as_str().into(), json_to_dynamic(&m.value)))
+                .collect::<Map>(),
+        ),
+    }
+}
