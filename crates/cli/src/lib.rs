@@ -1,0 +1,127 @@
+//! The `tcscreen` command line (spec §7). `main.rs` only installs the allocator and calls
+//! [`main`]; each verb lives in `commands/`.
+
+#![deny(missing_docs)]
+
+pub mod commands;
+pub mod exit;
+pub mod inputs;
+pub mod memory;
+pub mod output;
+pub mod render;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tcscreen_core::{Date, EVAL_STACK_BYTES, EngineLimits, RequestLimits};
+
+pub use exit::ExitStatus;
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  done (whatever the decisions)
+  1  a negative result you asked to fail on (--fail-on reached, a test failed)
+  2  usage error
+  3  some input or pack could not be read, parsed or screened, or a rule failed
+When several apply, 2 wins over 3, and 3 over 1.";
+
+/// Screen requests for technical co-operation against a country's rule pack.
+#[derive(Debug, Parser)]
+#[command(name = "tcscreen", version, about, after_help = AFTER_HELP, propagate_version = true)]
+pub struct Cli {
+    /// Folder of rule packs.
+    #[arg(
+        long,
+        global = true,
+        env = "TCSCREEN_RULES",
+        default_value = "rules",
+        value_name = "DIR"
+    )]
+    pub rules: PathBuf,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The verbs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Screen requests: files, folders (their *.json and *.jsonl), .jsonl files, or - for stdin.
+    Screen(commands::screen::ScreenArgs),
+    /// List the packs under the rules folder.
+    Packs(commands::packs::PacksArgs),
+    /// Load and compile packs (all, or the ones named).
+    Check(commands::check::CheckArgs),
+    /// Run pack tests (tests/*.json in each pack).
+    Test(commands::test::TestArgs),
+}
+
+/// Parse an as-of date argument.
+pub fn parse_date(text: &str) -> Result<Date, String> {
+    Date::parse(text).ok_or_else(|| format!("`{text}` is not a date; write YYYY-MM-DD"))
+}
+
+/// The engine limits the CLI uses: the defaults, with the memory stop measured by the
+/// counting allocator.
+pub fn engine_limits() -> EngineLimits {
+    EngineLimits {
+        memory_gauge: Some(memory::thread_live_bytes),
+        ..EngineLimits::default()
+    }
+}
+
+/// The request limits the CLI uses.
+pub fn request_limits() -> RequestLimits {
+    RequestLimits::default()
+}
+
+/// Run the command line: parse arguments, then run the verb on a thread with a stack large
+/// enough for rule evaluation.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                ExitStatus::Usage.code()
+            } else {
+                0
+            });
+        }
+    };
+    install_panic_hook();
+    let worker = std::thread::Builder::new()
+        .name("tcscreen".into())
+        .stack_size(EVAL_STACK_BYTES)
+        .spawn(move || run(cli));
+    match worker.map(|handle| handle.join()) {
+        Ok(Ok(status)) => status.into(),
+        _ => {
+            eprintln!("error: tcscreen failed internally (a bug); please report it");
+            ExitStatus::Error.into()
+        }
+    }
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> ExitStatus {
+    match &cli.command {
+        Command::Screen(args) => commands::screen::screen(&cli, args),
+        Command::Packs(args) => commands::packs::packs(&cli, args),
+        Command::Check(args) => commands::check::check(&cli, args),
+        Command::Test(args) => commands::test::test(&cli, args),
+    }
+}
+
+/// Panics inside rule evaluation are reported as rule errors; keep the default message for
+/// every other panic.
+fn install_panic_hook() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !tcscreen_core::panic_is_contained() {
+            default(info);
+        }
+    }));
+}

@@ -1,0 +1,69 @@
+//! Where results go: stdout, or `--out FILE` written to a temporary file beside it and renamed
+//! into place when the batch completes, so a reader never sees half a file.
+
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use tempfile::NamedTempFile;
+
+/// An output destination.
+pub enum Output {
+    /// Standard output.
+    Stdout(BufWriter<io::Stdout>),
+    /// A temporary file that becomes `target` on [`Output::finish`].
+    File {
+        /// The file being written.
+        temp: BufWriter<NamedTempFile>,
+        /// Where it goes.
+        target: PathBuf,
+    },
+}
+
+impl Output {
+    /// Stdout, or a temporary file next to `out`.
+    pub fn open(out: Option<&Path>) -> io::Result<Output> {
+        match out {
+            None => Ok(Output::Stdout(BufWriter::new(io::stdout()))),
+            Some(target) => {
+                let dir = match target.parent() {
+                    Some(p) if !p.as_os_str().is_empty() => p,
+                    _ => Path::new("."),
+                };
+                let temp = tempfile::Builder::new()
+                    .prefix(".tcscreen-")
+                    .suffix(".tmp")
+                    .tempfile_in(dir)?;
+                Ok(Output::File {
+                    temp: BufWriter::new(temp),
+                    target: target.to_path_buf(),
+                })
+            }
+        }
+    }
+
+    /// Write text.
+    pub fn write_str(&mut self, text: &str) -> io::Result<()> {
+        match self {
+            Output::Stdout(w) => w.write_all(text.as_bytes()),
+            Output::File { temp, .. } => temp.write_all(text.as_bytes()),
+        }
+    }
+
+    /// Flush, and move a temporary file into place (durably).
+    pub fn finish(self) -> io::Result<()> {
+        match self {
+            Output::Stdout(mut w) => w.flush(),
+            Output::File { temp, target } => {
+                let temp = temp.into_inner().map_err(io::IntoInnerError::into_error)?;
+                temp.as_file().sync_all()?;
+                temp.persist(&target).map_err(|e| e.error)?;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Writing to a closed pipe (`tcscreen screen … | head`) is not an error worth reporting.
+pub fn is_broken_pipe(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::BrokenPipe
+}

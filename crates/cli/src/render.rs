@@ -1,0 +1,188 @@
+//! Text for people: decision records in the `text` format, and errors on stderr.
+
+use std::fmt::Write as _;
+
+use tcscreen_core::{Criterion, Decision, DecisionRecord, Diagnostic, InputError, Outcome};
+
+use crate::inputs::Source;
+
+/// A record in the `text` format.
+pub fn record_text(record: &DecisionRecord) -> String {
+    let mut out = String::new();
+    let title = record
+        .input
+        .get("title")
+        .and_then(|t| t.as_str())
+        .unwrap_or_default();
+    let decision = match record.decision {
+        Some(d) => d.as_str().to_uppercase(),
+        None => "NO DECISION".to_string(),
+    };
+    let _ = writeln!(out, "{}  {decision}  {title}", record.request_id);
+    let chain = if record.chain.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<String> = record
+            .chain
+            .iter()
+            .map(|p| format!("{} {}", p.id, p.version))
+            .collect();
+        format!(", extends {}", names.join(", "))
+    };
+    let _ = writeln!(
+        out,
+        "  pack {} {}{chain} · as of {} · {} rules run",
+        record.pack.id, record.pack.version, record.as_of, record.rules_run
+    );
+    match &record.criteria {
+        Some(criteria) => {
+            let parts: Vec<String> = Criterion::ALL
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{} {}",
+                        c,
+                        criteria.get(c).copied().unwrap_or(Decision::Accept)
+                    )
+                })
+                .collect();
+            let _ = writeln!(out, "  {}", parts.join(" · "));
+        }
+        None => {
+            let n = record.errors.len();
+            let _ = writeln!(
+                out,
+                "  {n} rule{} failed, so there is no decision",
+                if n == 1 { "" } else { "s" }
+            );
+        }
+    }
+    let width = record
+        .findings
+        .iter()
+        .map(|f| f.rule.len())
+        .chain(record.errors.iter().map(|e| e.rule.len()))
+        .max()
+        .unwrap_or(0);
+    for error in &record.errors {
+        let place = match (error.line, error.column) {
+            (Some(l), Some(c)) => format!("{}:{l}:{c}", error.file),
+            _ => error.file.clone(),
+        };
+        let _ = writeln!(
+            out,
+            "  {:<6}  {:<width$}  {}",
+            "error", error.rule, error.message
+        );
+        let _ = writeln!(out, "  {:<6}  {:<width$}  at {place}", "", "");
+    }
+    for finding in &record.findings {
+        let _ = writeln!(
+            out,
+            "  {:<6}  {:<width$}  {}",
+            finding.outcome.as_str(),
+            finding.rule,
+            finding.message
+        );
+        let mut details = Vec::new();
+        if let Some(field) = &finding.field {
+            details.push(format!("field {field}"));
+        }
+        if let Some(policy) = &finding.policy {
+            details.push(policy.clone());
+        }
+        if let Some(from) = finding.overridden_from {
+            details.push(format!(
+                "{} in the rule, {} by this pack",
+                from, finding.outcome
+            ));
+        }
+        if !details.is_empty() {
+            let _ = writeln!(out, "  {:<6}  {:<width$}  {}", "", "", details.join(" · "));
+        }
+    }
+    out
+}
+
+/// Counts of decisions for the batch summary.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Tally {
+    /// Accepted.
+    pub accept: usize,
+    /// To revise.
+    pub revise: usize,
+    /// Rejected.
+    pub reject: usize,
+    /// Screened, but a rule failed.
+    pub rule_errors: usize,
+    /// Not screened at all.
+    pub not_screened: usize,
+}
+
+impl Tally {
+    /// Count one record.
+    pub fn add(&mut self, decision: Option<Decision>) {
+        match decision {
+            Some(Decision::Accept) => self.accept += 1,
+            Some(Decision::Revise) => self.revise += 1,
+            Some(Decision::Reject) => self.reject += 1,
+            None => self.rule_errors += 1,
+        }
+    }
+
+    /// One line for stderr.
+    pub fn summary(&self) -> String {
+        let total = self.accept + self.revise + self.reject + self.rule_errors + self.not_screened;
+        let mut parts = vec![
+            format!("{} accept", self.accept),
+            format!("{} revise", self.revise),
+            format!("{} reject", self.reject),
+        ];
+        if self.rule_errors > 0 {
+            parts.push(format!("{} with rule errors", self.rule_errors));
+        }
+        if self.not_screened > 0 {
+            parts.push(format!("{} not screened", self.not_screened));
+        }
+        format!(
+            "{total} request{}: {}",
+            if total == 1 { "" } else { "s" },
+            parts.join(", ")
+        )
+    }
+}
+
+/// An input error on stderr: `error[I011]: file:line:col: `path`: message` and a help line.
+pub fn input_error(source: &Source, error: &InputError) -> String {
+    let mut out = format!("error[{}]: {}", error.code, source.display());
+    if error.pos.is_known() {
+        match source.line {
+            // Inside a JSON Lines file the line is the file's; the column is within the line.
+            Some(_) => {
+                let _ = write!(out, ":{}", error.pos.column);
+            }
+            None => {
+                let _ = write!(out, ":{}:{}", error.pos.line, error.pos.column);
+            }
+        }
+    }
+    out.push_str(": ");
+    if !error.path.is_empty() {
+        let _ = write!(out, "`{}`: ", error.path);
+    }
+    out.push_str(&error.message);
+    if let Some(help) = &error.help {
+        let _ = write!(out, "\n  help: {help}");
+    }
+    out
+}
+
+/// A diagnostic on stderr.
+pub fn diagnostic(d: &Diagnostic) -> String {
+    d.to_string()
+}
+
+/// Name an outcome for tables.
+pub fn outcome(o: Outcome) -> &'static str {
+    o.as_str()
+}

@@ -1,0 +1,20 @@
+//! # tcscreen-packs
+//!
+//! Rule packs on disk (spec §3 and §6): discovery under a rules root, `pack.toml` manifests,
+//! `extends` linearised with cycles detected, params, `data/*.json` tables, `lib/` modules,
+//! rule settings (overrides and disabling), versions sharing an id, the pack digest, selection
+//! by country and validity, and pack test cases. Everything that touches the file system for
+//! packs lives here; the engine in `tcscreen-core` receives text.
+
+#![deny(missing_docs)]
+
+mod catalog;
+mod files;
+pub mod manifest;
+mod resolve;
+pub mod testing;
+
+pub use catalog::{Catalog, PackEntry, PackSpec};
+pub use files::{PackFiles, display_join, read_pack};
+pub use manifest::Manifest;
+pub use resolve::digest;

@@ -1,0 +1,387 @@
+//! `pack.toml`: the pack manifest (spec §3). Unknown keys are refused; every error names the
+//! line and column.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use tcscreen_core::{Date, Diagnostic, Outcome, Pos, RuleSettings, Value, suggest::did_you_mean};
+
+/// A parsed manifest.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Manifest {
+    /// Unique under the rules root (versions share it).
+    pub id: String,
+    /// A name for people.
+    pub name: String,
+    /// The country it applies to; `None` for a base pack, which is only ever extended.
+    pub country: Option<String>,
+    /// The version.
+    pub version: String,
+    /// First as-of date it applies to (open if `None`).
+    pub valid_from: Option<Date>,
+    /// Last as-of date it applies to (open if `None`).
+    pub valid_to: Option<Date>,
+    /// Parent pack ids, in order.
+    pub extends: Vec<String>,
+    /// Where `extends` is written, for errors.
+    pub extends_pos: Pos,
+    /// `[params]`.
+    pub params: BTreeMap<String, Value>,
+    /// `[rules."<full id>"]` settings, with the position of each table.
+    pub rules: Vec<(String, Pos, RuleSettings)>,
+}
+
+impl Manifest {
+    /// Whether the pack applies on `date`.
+    pub fn covers(&self, date: Date) -> bool {
+        self.valid_from.is_none_or(|from| from <= date) && self.valid_to.is_none_or(|to| date <= to)
+    }
+
+    /// The validity range for people: `2025-01-01 – 2026-12-31`, `open – 2009-12-31`.
+    pub fn validity(&self) -> String {
+        let show = |d: Option<Date>| d.map_or_else(|| "open".to_string(), |d| d.to_string());
+        format!("{} – {}", show(self.valid_from), show(self.valid_to))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    pack: RawPack,
+    #[serde(default)]
+    params: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    rules: BTreeMap<String, toml::Spanned<RawRuleSettings>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPack {
+    id: toml::Spanned<String>,
+    name: String,
+    country: Option<toml::Spanned<String>>,
+    version: toml::Spanned<toml::Value>,
+    valid_from: Option<toml::Spanned<toml::Value>>,
+    valid_to: Option<toml::Spanned<toml::Value>>,
+    extends: Option<toml::Spanned<Vec<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRuleSettings {
+    disabled: Option<bool>,
+    outcome: Option<toml::Spanned<String>>,
+    policy: Option<String>,
+    title: Option<String>,
+}
+
+/// Byte offset → 1-based line and character column.
+pub fn pos_of(text: &str, offset: usize) -> Pos {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    Pos::new(line as u32, column as u32)
+}
+
+/// Parse a manifest; `file` is the path shown in errors.
+pub fn parse(text: &str, file: &str) -> Result<Manifest, Vec<Diagnostic>> {
+    let raw: RawManifest = toml::from_str(text).map_err(|e| vec![toml_error(&e, text, file)])?;
+    let mut errors = Vec::new();
+    let at = |span: std::ops::Range<usize>| pos_of(text, span.start);
+
+    let id = raw.pack.id.get_ref().clone();
+    if id.is_empty()
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        errors.push(
+            Diagnostic::error(
+                "P003",
+                format!("pack id `{id}` may hold only letters, digits, `_` and `-`"),
+            )
+            .at(file, at(raw.pack.id.span())),
+        );
+    }
+    let country = raw.pack.country.map(|c| {
+        let value = c.get_ref().clone();
+        if value.len() != 2 || !value.bytes().all(|b| b.is_ascii_uppercase()) {
+            errors.push(
+                Diagnostic::error(
+                    "P003",
+                    format!("`{value}` is not an ISO 3166-1 alpha-2 country code"),
+                )
+                .at(file, at(c.span()))
+                .help("write it in upper case, like `KH`; leave `country` out for a base pack"),
+            );
+        }
+        value
+    });
+    let version = match raw.pack.version.get_ref() {
+        toml::Value::String(s) if !s.trim().is_empty() => s.clone(),
+        other => {
+            errors.push(
+                Diagnostic::error(
+                    "P003",
+                    format!(
+                        "`version` must be a non-empty string, found {}",
+                        other.type_str()
+                    ),
+                )
+                .at(file, at(raw.pack.version.span()))
+                .help(format!("write it in quotes: version = \"{other}\"")),
+            );
+            String::new()
+        }
+    };
+    let mut date = |field: &str, value: Option<toml::Spanned<toml::Value>>| -> Option<Date> {
+        let value = value?;
+        let text = match value.get_ref() {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Datetime(d) => d.to_string(),
+            other => other.to_string(),
+        };
+        let parsed = Date::parse(&text);
+        if parsed.is_none() {
+            errors.push(
+                Diagnostic::error("P003", format!("`{field}` = `{text}` is not a date"))
+                    .at(file, at(value.span()))
+                    .help("write dates as \"YYYY-MM-DD\""),
+            );
+        }
+        parsed
+    };
+    let valid_from = date("valid_from", raw.pack.valid_from);
+    let valid_to = date("valid_to", raw.pack.valid_to);
+    if let (Some(from), Some(to)) = (valid_from, valid_to) {
+        if to < from {
+            errors.push(
+                Diagnostic::error(
+                    "P003",
+                    format!("`valid_to` ({to}) is before `valid_from` ({from})"),
+                )
+                .at(file, Pos::new(1, 1)),
+            );
+        }
+    }
+
+    let mut params = BTreeMap::new();
+    for (key, value) in raw.params {
+        match param_value(&value) {
+            Ok(v) => {
+                params.insert(key, v);
+            }
+            Err(why) => errors.push(
+                Diagnostic::error("P004", format!("param `{key}`: {why}"))
+                    .at(file, key_pos(text, &key)),
+            ),
+        }
+    }
+
+    let mut rules = Vec::new();
+    for (rule, spanned) in raw.rules {
+        let pos = at(spanned.span());
+        let raw_settings = spanned.into_inner();
+        let outcome = raw_settings
+            .outcome
+            .and_then(|o| match Outcome::parse(o.get_ref()) {
+                Some(outcome) => Some(outcome),
+                None => {
+                    errors.push(
+                        Diagnostic::error(
+                            "P005",
+                            format!(
+                                "outcome `{}` is not one of note, revise, reject",
+                                o.get_ref()
+                            ),
+                        )
+                        .at(file, at(o.span())),
+                    );
+                    None
+                }
+            });
+        if !rule.contains('/') {
+            errors.push(
+                Diagnostic::error(
+                    "P005",
+                    format!("`[rules.\"{rule}\"]` must name a rule as `<pack id>/<rule id>`"),
+                )
+                .at(file, pos)
+                .help(format!("for example [rules.\"base/{rule}\"]")),
+            );
+        }
+        rules.push((
+            rule,
+            pos,
+            RuleSettings {
+                disabled: raw_settings.disabled,
+                outcome,
+                policy: raw_settings.policy,
+                title: raw_settings.title,
+            },
+        ));
+    }
+
+    let (extends, extends_pos) = match raw.pack.extends {
+        Some(e) => {
+            let pos = at(e.span());
+            (e.into_inner(), pos)
+        }
+        None => (Vec::new(), Pos::new(1, 1)),
+    };
+    let manifest = Manifest {
+        id,
+        name: raw.pack.name,
+        country,
+        version,
+        valid_from,
+        valid_to,
+        extends,
+        extends_pos,
+        params,
+        rules,
+    };
+    if errors.is_empty() {
+        Ok(manifest)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Where `key =` first appears, for params errors (TOML gives no span for map keys here).
+fn key_pos(text: &str, key: &str) -> Pos {
+    text.lines()
+        .enumerate()
+        .find(|(_, line)| line.trim_start().starts_with(key) && line.contains('='))
+        .map_or(Pos::new(1, 1), |(i, line)| {
+            Pos::new(
+                i as u32 + 1,
+                (line.len() - line.trim_start().len()) as u32 + 1,
+            )
+        })
+}
+
+fn param_value(value: &toml::Value) -> Result<Value, String> {
+    Ok(match value {
+        toml::Value::String(s) => Value::Str(s.clone()),
+        toml::Value::Integer(i) => Value::Int(*i),
+        toml::Value::Float(f) => {
+            if !f.is_finite() {
+                return Err("numbers must be finite".into());
+            }
+            // TOML gives an f64; its shortest round-trip text is the literal as written for
+            // up to 15 significant digits, which is read back as an exact decimal.
+            let text = format!("{f}");
+            let d = tcscreen_core::number::parse_exact(&text)
+                .map_err(|why| format!("number {text}: {why}"))?;
+            Value::Decimal(d)
+        }
+        toml::Value::Boolean(b) => Value::Bool(*b),
+        toml::Value::Datetime(d) => Value::Str(d.to_string()),
+        toml::Value::Array(items) => {
+            Value::Array(items.iter().map(param_value).collect::<Result<_, _>>()?)
+        }
+        toml::Value::Table(table) => Value::Map(
+            table
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), param_value(v)?)))
+                .collect::<Result<_, String>>()?,
+        ),
+    })
+}
+
+fn toml_error(e: &toml::de::Error, text: &str, file: &str) -> Diagnostic {
+    let pos = e.span().map_or(Pos::new(1, 1), |s| pos_of(text, s.start));
+    let message = e.message().trim().to_string();
+    let mut diagnostic =
+        Diagnostic::error("P002", format!("invalid manifest: {message}")).at(file, pos);
+    // serde reports unknown keys as "unknown field `x`, expected one of `a`, `b`, …".
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let key = rest.split('`').next().unwrap_or_default();
+        let expected: Vec<&str> = rest
+            .split_once("expected")
+            .map(|(_, list)| list.split('`').skip(1).step_by(2).collect())
+            .unwrap_or_default();
+        diagnostic = match did_you_mean(key, expected.iter().copied()) {
+            Some(s) => diagnostic.help(format!("did you mean `{s}`?")),
+            None => diagnostic.help(format!(
+                "the keys allowed here are: {}",
+                expected.join(", ")
+            )),
+        };
+    }
+    diagnostic
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_spec_example() {
+        let m = parse(
+            r#"[pack]
+id = "kh"
+name = "Cambodia (illustrative)"
+country = "KH"
+version = "2025.1"
+valid_from = "2025-01-01"
+valid_to = 2026-12-31
+extends = ["base"]
+
+[params]
+max_months_same_function = 60
+fee_share = 0.15
+
+[rules."base/EX-12"]
+outcome = "reject"
+policy = "Sub-decree 7, art. 3"
+[rules."base/PF-12"]
+disabled = true
+"#,
+            "kh/pack.toml",
+        )
+        .unwrap();
+        assert_eq!(m.country.as_deref(), Some("KH"));
+        assert_eq!(m.validity(), "2025-01-01 – 2026-12-31");
+        assert_eq!(m.params["max_months_same_function"], Value::Int(60));
+        assert_eq!(
+            m.params["fee_share"],
+            Value::Decimal("0.15".parse().unwrap())
+        );
+        assert_eq!(m.rules[0].0, "base/EX-12");
+        assert_eq!(m.rules[0].2.outcome, Some(Outcome::Reject));
+        assert_eq!(m.rules[1].2.disabled, Some(true));
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_a_suggestion() {
+        let e = &parse(
+            "[pack]\nid = \"x\"\nname = \"x\"\nversion = \"1\"\nextend = [\"base\"]\n",
+            "x/pack.toml",
+        )
+        .unwrap_err()[0];
+        assert_eq!(e.pos, Pos::new(5, 1));
+        assert!(
+            e.message.contains("unknown field `extend`"),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.help.as_deref(), Some("did you mean `extends`?"));
+        let e = &parse("[pack]\nid = \"x\"\nname = \"x\"\nversion = \"1\"\n[rules.\"a/b\"]\noutcom = \"note\"\n", "x/pack.toml")
+            .unwrap_err()[0];
+        assert_eq!(e.help.as_deref(), Some("did you mean `outcome`?"));
+    }
+
+    #[test]
+    fn bad_values_are_located() {
+        let errors = parse(
+            "[pack]\nid = \"x y\"\nname = \"x\"\ncountry = \"kh\"\nversion = 3\nvalid_from = \"2025-02-30\"\n",
+            "x/pack.toml",
+        )
+        .unwrap_err();
+        let places: Vec<_> = errors.iter().map(|e| e.pos.line).collect();
+        assert_eq!(places, [2, 4, 5, 6]);
+    }
+}

@@ -1,0 +1,481 @@
+//! Pack tests (spec §6): `tests/*.json` cases with a request and the expected decision.
+//!
+//! ```json
+//! { "name": "parallel PIU with salary top-ups is rejected",
+//!   "request": "../../../fixtures/requests/kh/parallel-piu.json",
+//!   "as_of": "2025-03-04",
+//!   "expect": { "decision": "reject", "fires": ["base/MG-01"], "silent": ["base/DL-01"] } }
+//! ```
+//!
+//! A file holds one case or an array of cases. `request` is a path relative to the test file
+//! or an inline object. `decision` may also be `"error"` (a rule fails). Coverage counts a
+//! rule when it fires in a passing test.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use tcscreen_core::{
+    CompiledPack, Date, Decision, Diagnostic, EngineLimits, Finding, Json, JsonValue, Pos,
+    RequestLimits, RuleError, ValidRequest, decode_text,
+    json::{self, JsonLimits},
+};
+
+use crate::catalog::Catalog;
+use crate::files::display_join;
+
+/// The decision a case expects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expected {
+    /// A decision.
+    Decision(Decision),
+    /// A rule error (`decision: null`).
+    Error,
+}
+
+/// Where a case's request comes from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CaseRequest {
+    /// Written in the test file.
+    Inline(Json),
+    /// A file, relative to the test file: (path, display).
+    File(PathBuf, String),
+}
+
+/// One test case.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TestCase {
+    /// Its name.
+    pub name: String,
+    /// The test file, as people see it.
+    pub file: String,
+    /// The request.
+    pub request: CaseRequest,
+    /// The screening date, if not the request's `received`.
+    pub as_of: Option<Date>,
+    /// The expected decision, if given.
+    pub decision: Option<Expected>,
+    /// Rules that must record a finding.
+    pub fires: Vec<String>,
+    /// Rules that must not.
+    pub silent: Vec<String>,
+}
+
+/// How one case went.
+#[derive(Clone, Debug)]
+pub struct CaseResult {
+    /// The case.
+    pub case: TestCase,
+    /// What did not match; empty when the case passed.
+    pub problems: Vec<String>,
+    /// The decision reached (`None` for a rule error or a case that could not run).
+    pub decision: Option<Decision>,
+    /// Findings of the screening.
+    pub findings: Vec<Finding>,
+    /// Rule errors of the screening.
+    pub errors: Vec<RuleError>,
+}
+
+impl CaseResult {
+    /// Whether the case passed.
+    pub fn passed(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// Rules that fired.
+    pub fn fired(&self) -> BTreeSet<&str> {
+        self.findings.iter().map(|f| f.rule.as_str()).collect()
+    }
+}
+
+/// The tests of one pack and how they went.
+#[derive(Debug, Default)]
+pub struct PackTestReport {
+    /// Problems reading the tests or loading the pack: the run failed.
+    pub errors: Vec<Diagnostic>,
+    /// Each case.
+    pub cases: Vec<CaseResult>,
+    /// Every rule that runs in the pack (across the versions the cases used).
+    pub rules: BTreeSet<String>,
+}
+
+impl PackTestReport {
+    /// Rules that fire in no passing test.
+    pub fn uncovered(&self) -> Vec<&str> {
+        let covered: BTreeSet<&str> = self
+            .cases
+            .iter()
+            .filter(|c| c.passed())
+            .flat_map(CaseResult::fired)
+            .collect();
+        self.rules
+            .iter()
+            .map(String::as_str)
+            .filter(|r| !covered.contains(r))
+            .collect()
+    }
+}
+
+const CASE_KEYS: &[&str] = &["name", "request", "as_of", "expect"];
+const EXPECT_KEYS: &[&str] = &["decision", "fires", "silent"];
+
+/// Read the test cases of the pack at `index`.
+pub fn load_cases(catalog: &Catalog, index: usize) -> Result<Vec<TestCase>, Vec<Diagnostic>> {
+    let entry = catalog.entry(index);
+    let dir = entry.dir.join("tests");
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| {
+            vec![
+                Diagnostic::error("T001", format!("cannot read tests/: {e}"))
+                    .at(display_join(&entry.display, "tests"), Pos::NONE),
+            ]
+        })?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "json")
+                && !p
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    paths.sort();
+    let mut cases = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let display = display_join(&entry.display, &format!("tests/{name}"));
+        match read_case_file(&path, &display) {
+            Ok(mut c) => cases.append(&mut c),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(cases)
+    } else {
+        Err(errors)
+    }
+}
+
+fn read_case_file(path: &Path, display: &str) -> Result<Vec<TestCase>, Vec<Diagnostic>> {
+    let err = |pos: Pos, message: String| Diagnostic::error("T001", message).at(display, pos);
+    let bytes =
+        std::fs::read(path).map_err(|e| vec![err(Pos::NONE, format!("cannot read: {e}"))])?;
+    let text = decode_text(&bytes).map_err(|e| vec![err(e.pos, e.message)])?;
+    let value = json::parse(
+        text,
+        JsonLimits {
+            max_depth: 40,
+            max_values: 1_000_000,
+        },
+    )
+    .map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|e| err(e.pos, e.message))
+            .collect::<Vec<_>>()
+    })?;
+    let items: Vec<&Json> = match &value.value {
+        JsonValue::Array(items) => items.iter().collect(),
+        _ => vec![&value],
+    };
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut cases = Vec::new();
+    let mut errors = Vec::new();
+    for item in items {
+        match read_case(item, base, display) {
+            Ok(case) => cases.push(case),
+            Err(message) => errors.push(err(message.0, message.1)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(cases)
+    } else {
+        Err(errors)
+    }
+}
+
+fn read_case(item: &Json, base: &Path, display: &str) -> Result<TestCase, (Pos, String)> {
+    let JsonValue::Object(members) = &item.value else {
+        return Err((
+            item.pos,
+            "a test case is a JSON object with `name`, `request` and `expect`".into(),
+        ));
+    };
+    for m in members {
+        if !CASE_KEYS.contains(&m.key.as_str()) {
+            return Err((
+                m.key_pos,
+                format!(
+                    "unknown key `{}` in a test case (keys: {})",
+                    m.key,
+                    CASE_KEYS.join(", ")
+                ),
+            ));
+        }
+    }
+    let name = item
+        .get("name")
+        .and_then(Json::as_str)
+        .ok_or((item.pos, "a test case needs a `name` string".to_string()))?;
+    let request = match item.get("request") {
+        Some(Json {
+            value: JsonValue::String(p),
+            ..
+        }) => {
+            let path = base.join(p);
+            let shown = path.to_string_lossy().to_string();
+            CaseRequest::File(path, shown)
+        }
+        Some(
+            j @ Json {
+                value: JsonValue::Object(_),
+                ..
+            },
+        ) => CaseRequest::Inline(j.clone()),
+        _ => {
+            return Err((
+                item.pos,
+                format!("test `{name}` needs `request`: a file path or an inline request object"),
+            ));
+        }
+    };
+    let as_of = match item.get("as_of") {
+        None => None,
+        Some(j) => Some(j.as_str().and_then(Date::parse).ok_or((
+            j.pos,
+            format!("test `{name}`: `as_of` must be a date (YYYY-MM-DD)"),
+        ))?),
+    };
+    let expect = item
+        .get("expect")
+        .ok_or((item.pos, format!("test `{name}` needs `expect`")))?;
+    let JsonValue::Object(expect_members) = &expect.value else {
+        return Err((
+            expect.pos,
+            format!("test `{name}`: `expect` must be an object"),
+        ));
+    };
+    for m in expect_members {
+        if !EXPECT_KEYS.contains(&m.key.as_str()) {
+            return Err((
+                m.key_pos,
+                format!(
+                    "unknown key `{}` in `expect` (keys: {})",
+                    m.key,
+                    EXPECT_KEYS.join(", ")
+                ),
+            ));
+        }
+    }
+    let decision = match expect.get("decision") {
+        None => None,
+        Some(j) => Some(match j.as_str() {
+            Some("error") => Expected::Error,
+            Some(s) => Expected::Decision(Decision::parse(s).ok_or((
+                j.pos,
+                format!("test `{name}`: decision must be accept, revise, reject or error"),
+            ))?),
+            None => return Err((j.pos, format!("test `{name}`: decision must be a string"))),
+        }),
+    };
+    let list = |key: &str| -> Result<Vec<String>, (Pos, String)> {
+        match expect.get(key).map(|j| &j.value) {
+            None => Ok(Vec::new()),
+            Some(JsonValue::Array(items)) => items
+                .iter()
+                .map(|i| {
+                    i.as_str().map(str::to_string).ok_or((
+                        i.pos,
+                        format!("test `{name}`: `{key}` lists rule ids as strings"),
+                    ))
+                })
+                .collect(),
+            Some(_) => Err((
+                expect.pos,
+                format!("test `{name}`: `{key}` must be an array of rule ids"),
+            )),
+        }
+    };
+    Ok(TestCase {
+        name: name.to_string(),
+        file: display.to_string(),
+        request,
+        as_of,
+        decision,
+        fires: list("fires")?,
+        silent: list("silent")?,
+    })
+}
+
+/// Compiled packs by digest, so cases that resolve to the same pack share one compilation.
+#[derive(Default)]
+pub struct CompileCache {
+    packs: BTreeMap<String, Result<CompiledPack, Vec<Diagnostic>>>,
+}
+
+impl CompileCache {
+    /// The compiled pack for a resolved source.
+    pub fn get(
+        &mut self,
+        source: &tcscreen_core::PackSource,
+        limits: &EngineLimits,
+    ) -> &Result<CompiledPack, Vec<Diagnostic>> {
+        self.packs
+            .entry(source.identity.sha256.clone())
+            .or_insert_with(|| CompiledPack::compile(source, limits))
+    }
+}
+
+/// Run the tests of the pack at `index`. Must run on a thread with a large stack.
+pub fn run_pack_tests(
+    catalog: &Catalog,
+    index: usize,
+    limits: &EngineLimits,
+    request_limits: &RequestLimits,
+) -> PackTestReport {
+    let mut report = PackTestReport::default();
+    let cases = match load_cases(catalog, index) {
+        Ok(cases) => cases,
+        Err(errors) => {
+            report.errors = errors;
+            return report;
+        }
+    };
+    let mut cache = CompileCache::default();
+    let mut reported_pack_errors = BTreeSet::new();
+    for case in cases {
+        let mut result = CaseResult {
+            case,
+            problems: Vec::new(),
+            decision: None,
+            findings: Vec::new(),
+            errors: Vec::new(),
+        };
+        let request = match load_request(&result.case.request, request_limits) {
+            Ok(r) => r,
+            Err(problem) => {
+                result.problems.push(problem);
+                report.cases.push(result);
+                continue;
+            }
+        };
+        let as_of = result.case.as_of.unwrap_or(request.received());
+        let pack = match catalog.source(index, Some(as_of)) {
+            Ok(source) => {
+                let digest = source.identity.sha256.clone();
+                match cache.get(&source, limits) {
+                    Ok(pack) => pack,
+                    Err(errors) => {
+                        if reported_pack_errors.insert(digest) {
+                            report.errors.extend(errors.iter().cloned());
+                        }
+                        result
+                            .problems
+                            .push("the pack does not compile (see the errors above)".into());
+                        report.cases.push(result);
+                        continue;
+                    }
+                }
+            }
+            Err(errors) => {
+                report.errors.extend(errors);
+                result
+                    .problems
+                    .push("the pack could not be loaded (see the errors above)".into());
+                report.cases.push(result);
+                continue;
+            }
+        };
+        report
+            .rules
+            .extend(pack.rules().iter().map(|r| r.id.clone()));
+        let known: BTreeSet<&str> = pack.rules().iter().map(|r| r.id.as_str()).collect();
+        match pack.screen(&request, as_of) {
+            Err(stop) => result.problems.push(stop.to_string()),
+            Ok(screening) => {
+                result.decision = screening.decision();
+                let actual = match screening.decision() {
+                    Some(d) => Expected::Decision(d),
+                    None => Expected::Error,
+                };
+                if let Some(expected) = result.case.decision {
+                    if expected != actual {
+                        result.problems.push(format!(
+                            "expected {}, got {}",
+                            show(expected),
+                            show(actual)
+                        ));
+                    }
+                }
+                for rule in &result.case.fires {
+                    if !known.contains(rule.as_str()) {
+                        result.problems.push(format!("`fires` names `{rule}`, which is not a rule of this pack (or is disabled)"));
+                    } else if !screening.fired(rule) {
+                        result
+                            .problems
+                            .push(format!("expected `{rule}` to fire, but it stayed silent"));
+                    }
+                }
+                for rule in &result.case.silent {
+                    if !known.contains(rule.as_str()) {
+                        result.problems.push(format!("`silent` names `{rule}`, which is not a rule of this pack (or is disabled)"));
+                    } else if screening.fired(rule) {
+                        result
+                            .problems
+                            .push(format!("expected `{rule}` to stay silent, but it fired"));
+                    }
+                }
+                if expected_no_error(&result.case) {
+                    for error in &screening.errors {
+                        result
+                            .problems
+                            .push(format!("rule `{}` failed: {}", error.rule, error.message));
+                    }
+                }
+                result.findings = screening.findings;
+                result.errors = screening.errors;
+            }
+        }
+        report.cases.push(result);
+    }
+    report
+}
+
+fn expected_no_error(case: &TestCase) -> bool {
+    case.decision != Some(Expected::Error)
+}
+
+fn show(e: Expected) -> &'static str {
+    match e {
+        Expected::Decision(d) => d.as_str(),
+        Expected::Error => "a rule error",
+    }
+}
+
+fn load_request(request: &CaseRequest, limits: &RequestLimits) -> Result<ValidRequest, String> {
+    let describe = |errors: Vec<tcscreen_core::InputError>, file: &str| {
+        let first = errors
+            .iter()
+            .map(|e| format!("{file}: {e}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        format!("the request is invalid: {first}")
+    };
+    match request {
+        CaseRequest::Inline(json) => {
+            ValidRequest::from_json(json.clone()).map_err(|e| describe(e, "inline request"))
+        }
+        CaseRequest::File(path, display) => {
+            let bytes = std::fs::read(path)
+                .map_err(|e| format!("cannot read the request {display}: {e}"))?;
+            let text = decode_text(&bytes).map_err(|e| describe(vec![e], display))?;
+            ValidRequest::from_text(text, limits).map_err(|e| describe(e, display))
+        }
+    }
+}
