@@ -57,6 +57,10 @@ pub struct CompiledPack {
     pub(crate) chain: Vec<PackIdentity>,
     pub(crate) rules: Vec<CompiledRule>,
     pub(crate) disabled: Vec<String>,
+    /// `params` and `data` as compiled; rules get these values and must leave them unchanged.
+    pub(crate) params: Dynamic,
+    pub(crate) data: Dynamic,
+    /// The scope rules run in: `params` and `data` constants, reused across requests.
     pub(crate) globals: RefCell<Scope<'static>>,
 }
 
@@ -179,12 +183,37 @@ impl ModuleResolver for LibResolver {
     }
 }
 
-fn reserved_functions(ast: &AST, file: &str, errors: &mut Vec<Diagnostic>) {
+/// The position of the first line holding all of `needles` in order, at the first one.
+/// Used where Rhai gives no position (imports resolved at compile time, function names).
+fn locate(text: &str, needles: &[&str]) -> Pos {
+    for (index, line) in text.lines().enumerate() {
+        let mut from = 0;
+        let mut first = None;
+        for needle in needles {
+            match line[from..].find(needle) {
+                Some(at) => {
+                    first.get_or_insert(from + at);
+                    from += at + needle.len();
+                }
+                None => {
+                    first = None;
+                    break;
+                }
+            }
+        }
+        if let Some(at) = first {
+            return Pos::new(index as u32 + 1, line[..at].chars().count() as u32 + 1);
+        }
+    }
+    Pos::NONE
+}
+
+fn reserved_functions(ast: &AST, text: &str, file: &str, errors: &mut Vec<Diagnostic>) {
     for function in ast.iter_functions() {
         if RESERVED_NAMES.contains(&function.name) {
             errors.push(
                 Diagnostic::error("R010", format!("defines a function named `{}`, which is part of the rule API", function.name))
-                    .at(file, Pos::NONE)
+                    .at(file, locate(text, &["fn", function.name, "("]))
                     .help("rename the function; packs may not replace reject, revise, note or the helpers"),
             );
         }
@@ -225,7 +254,7 @@ fn compile(source: &PackSource, limits: &EngineLimits) -> Result<CompiledPack, V
             match engine.compile(&lib.text) {
                 Ok(mut ast) => {
                     ast.set_source(stable.as_str());
-                    reserved_functions(&ast, &lib.display, &mut errors);
+                    reserved_functions(&ast, &lib.text, &lib.display, &mut errors);
                     libs.insert(name.to_string(), (ast, lib.display.clone()));
                 }
                 Err(e) => {
@@ -282,7 +311,7 @@ fn compile(source: &PackSource, limits: &EngineLimits) -> Result<CompiledPack, V
             match engine.compile_into_self_contained(&compile_scope, &rule.text) {
                 Ok(mut ast) => {
                     ast.set_source(stable.as_str());
-                    reserved_functions(&ast, &rule.display, &mut errors);
+                    reserved_functions(&ast, &rule.text, &rule.display, &mut errors);
                     pending.push(Pending {
                         full_id: format!("{}/{id}", layer.id),
                         pack: layer.id.clone(),
@@ -294,15 +323,29 @@ fn compile(source: &PackSource, limits: &EngineLimits) -> Result<CompiledPack, V
                 }
                 Err(e) => {
                     let x = explain(&e, &stable, limits);
-                    let code = if matches!(*e, EvalAltResult::ErrorParsing(..)) {
-                        "R020"
-                    } else {
-                        "R021"
+                    let (code, pos, notes) = match &*e {
+                        EvalAltResult::ErrorParsing(..) => ("R020", x.pos, x.notes),
+                        // Imports are resolved at compile time without a position: find the
+                        // import statement, and keep the notes that say more than that.
+                        EvalAltResult::ErrorInModule(path, ..) => {
+                            let pos = if x.pos.is_known() {
+                                x.pos
+                            } else {
+                                locate(&rule.text, &["import", &format!("\"{path}\"")])
+                            };
+                            let notes = x
+                                .notes
+                                .into_iter()
+                                .filter(|n| !n.starts_with("while loading module"))
+                                .collect();
+                            ("R021", pos, notes)
+                        }
+                        _ => ("R021", x.pos, x.notes),
                     };
                     let mut d = Diagnostic::error(code, x.message)
-                        .at(&rule.display, x.pos)
+                        .at(&rule.display, pos)
                         .maybe_help(x.help);
-                    d.notes = x.notes;
+                    d.notes = notes;
                     errors.push(d);
                 }
             }
@@ -382,9 +425,9 @@ fn compile(source: &PackSource, limits: &EngineLimits) -> Result<CompiledPack, V
         });
     }
 
-    let mut globals = Scope::new();
-    globals.push_constant_dynamic("params", Value::Map(params).to_dynamic());
-    globals.push_constant_dynamic("data", Value::Map(data).to_dynamic());
+    let params = Value::Map(params).to_dynamic();
+    let data = Value::Map(data).to_dynamic();
+    let globals = RefCell::new(CompiledPack::globals_scope(&params, &data));
     Ok(CompiledPack {
         engine,
         limits: *limits,
@@ -392,7 +435,9 @@ fn compile(source: &PackSource, limits: &EngineLimits) -> Result<CompiledPack, V
         chain: source.chain.clone(),
         rules,
         disabled,
-        globals: RefCell::new(globals),
+        params,
+        data,
+        globals,
     })
 }
 

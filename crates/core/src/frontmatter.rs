@@ -7,8 +7,9 @@
 //! //! policy: Accra Agenda for Action, para 14(b)(i)
 //! ```
 //!
-//! `title` and `criterion` are required; `id` defaults to the file's path under `rules/`;
-//! `description` (free text for people) is an extension of the spec.
+//! `title` and `criterion` are required; `id` defaults to the file's path under `rules/`.
+//! Extensions of the spec: `description` (free text for people), and values continued on
+//! following lines indented by at least two spaces after `//!`.
 
 use crate::finding::Criterion;
 use crate::json::Pos;
@@ -61,6 +62,14 @@ pub fn parse(text: &str) -> Result<FrontMatter, Vec<FrontMatterError>> {
         last_line = line_no;
         if rest.trim().is_empty() {
             continue;
+        }
+        // An indented line continues the previous value: `//!   more words`.
+        if rest.starts_with("  ") {
+            if let Some((_, value, _)) = fields.last_mut() {
+                value.push(' ');
+                value.push_str(rest.trim());
+                continue;
+            }
         }
         let Some((key, value)) = rest.split_once(':') else {
             errors.push(FrontMatterError {
@@ -221,6 +230,12 @@ mod tests {
         assert_eq!(fm.id.as_deref(), Some("DL-03"));
         assert_eq!(fm.criterion, Criterion::DemandLed);
         assert_eq!(fm.policy.as_deref(), Some("AAA 14(b)(i)"));
+    }
+
+    #[test]
+    fn indented_lines_continue_a_value() {
+        let fm = parse("//! title: A long\n//!   title\n//! criterion: exit\n").unwrap();
+        assert_eq!(fm.title, "A long title");
     }
 
     #[test]

@@ -12,11 +12,12 @@ use crate::normalize;
 use crate::request::ValidRequest;
 use crate::rhai_error::explain;
 use crate::sandbox::{self, SafetyStop};
+use crate::value::same_value;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-use rhai::{Dynamic, EvalAltResult};
+use rhai::{Dynamic, EvalAltResult, Scope};
 
 /// The message of a rule error caused by a panic inside the engine.
 pub const PANIC_MESSAGE: &str = "the rule engine failed internally while running this rule (a bug in tcscreen or Rhai, not a decision); please report it";
@@ -94,78 +95,190 @@ impl fmt::Display for EngineStop {
 
 impl std::error::Error for EngineStop {}
 
+/// Names of the shared globals, for messages.
+const SHARED: [&str; 4] = ["request", "params", "data", "as_of"];
+
+/// What one rule left behind.
+enum RuleRun {
+    Findings(Vec<Finding>),
+    Failed(RuleError),
+    Stopped(EngineStop),
+}
+
 impl CompiledPack {
+    pub(crate) fn globals_scope(params: &Dynamic, data: &Dynamic) -> Scope<'static> {
+        let mut scope = Scope::new();
+        scope.push_constant_dynamic("params", params.clone());
+        scope.push_constant_dynamic("data", data.clone());
+        scope
+    }
+
     /// Screen a request as of a date (the `--as-of` date, or the request's `received`).
+    ///
+    /// Rules share one scope for speed. Rhai 1.27 does not fully enforce constants (a rule can
+    /// add a key to a map inside a constant, set a character of a string or a bit of an
+    /// integer), so after the rules have run, the shared globals are compared with pristine
+    /// copies; if anything changed, the request is screened again with fresh copies for every
+    /// rule, and a rule that changes its copy fails. Both paths give the same record.
     pub fn screen(&self, request: &ValidRequest, as_of: Date) -> Result<Screening, EngineStop> {
-        let mut scope = self.globals.borrow_mut();
-        let base = scope.len();
-        scope.push_constant_dynamic("as_of", Dynamic::from(as_of.to_string()));
-        scope.push_constant_dynamic("request", normalize::normalize(request));
-        let start = scope.len();
+        let request_value = normalize::normalize(request);
+        let as_of_value = Dynamic::from(as_of.to_string());
+        let pristine = [
+            request_value.clone(),
+            self.params.clone(),
+            self.data.clone(),
+            as_of_value.clone(),
+        ];
         let mut screening = Screening {
             findings: Vec::new(),
             errors: Vec::new(),
             rules_run: 0,
             output: Vec::new(),
         };
-        let mut stop = None;
+        let clean = {
+            let mut scope = self.globals.borrow_mut();
+            let base = scope.len();
+            scope.push_constant_dynamic("as_of", as_of_value);
+            scope.push_constant_dynamic("request", request_value);
+            let start = scope.len();
+            for rule in &self.rules {
+                let run = self.run_rule(rule, &mut scope, &mut screening);
+                scope.rewind(start);
+                if let RuleRun::Stopped(stop) = run {
+                    drop(scope);
+                    self.reset_globals();
+                    return Err(stop);
+                }
+                screening.record(run);
+            }
+            let clean = unchanged(&scope, &pristine);
+            scope.rewind(base);
+            clean
+        };
+        if clean {
+            return Ok(screening);
+        }
+        self.reset_globals();
+        self.screen_isolated(&pristine)
+    }
+
+    /// The slow path: every rule gets fresh copies of the globals, and fails if it changes them.
+    fn screen_isolated(&self, pristine: &[Dynamic; 4]) -> Result<Screening, EngineStop> {
+        let mut screening = Screening {
+            findings: Vec::new(),
+            errors: Vec::new(),
+            rules_run: 0,
+            output: Vec::new(),
+        };
         for rule in &self.rules {
-            screening.rules_run += 1;
-            api::open_sink();
-            let result = sandbox::guarded(&self.limits, || {
-                self.engine
-                    .eval_ast_with_scope::<Dynamic>(&mut scope, &rule.ast)
-            });
-            scope.rewind(start);
-            let sink = api::close_sink();
-            screening
-                .output
-                .extend(sink.output.into_iter().map(|text| RuleOutput {
-                    rule: rule.id.clone(),
-                    text,
-                }));
-            match result {
-                Ok(Ok(_)) => screening
-                    .findings
-                    .extend(sink.findings.into_iter().map(|raw| finding_of(rule, raw))),
-                Ok(Err(err)) => {
-                    if let Some(reason) =
-                        sandbox::take_safety_stop().filter(|_| is_terminated(&err))
-                    {
-                        stop = Some(EngineStop {
-                            rule: rule.id.clone(),
-                            reason,
-                        });
-                        break;
-                    }
-                    let x = explain(&err, &rule.file, &self.limits);
-                    let mut message = x.message;
-                    for note in &x.notes {
-                        message.push_str(&format!(" ({note})"));
-                    }
-                    screening.errors.push(RuleError {
+            let mut scope = Scope::new();
+            for (name, value) in SHARED.iter().zip(pristine.iter()) {
+                scope.push_constant_dynamic(*name, value.clone());
+            }
+            let run = match self.run_rule(rule, &mut scope, &mut screening) {
+                RuleRun::Stopped(stop) => return Err(stop),
+                RuleRun::Findings(_) if !unchanged(&scope, pristine) => {
+                    let changed = SHARED
+                        .iter()
+                        .zip(pristine.iter())
+                        .find(|(name, value)| {
+                            scope.get(name).is_none_or(|now| !same_value(now, value))
+                        })
+                        .map_or("a global", |(name, _)| *name);
+                    RuleRun::Failed(RuleError {
                         rule: rule.id.clone(),
                         file: rule.file.clone(),
-                        line: x.pos.is_known().then_some(x.pos.line),
-                        column: x.pos.is_known().then_some(x.pos.column),
-                        message,
+                        line: None,
+                        column: None,
+                        message: format!(
+                            "the rule changed `{changed}`, which is read-only: `request`, `params`, `data` and `as_of` must not be changed (copy a value first: `let x = {changed}; …`)"
+                        ),
+                    })
+                }
+                run => run,
+            };
+            screening.record(run);
+        }
+        Ok(screening)
+    }
+
+    /// Put pristine `params` and `data` back into the shared scope.
+    fn reset_globals(&self) {
+        *self.globals.borrow_mut() = CompiledPack::globals_scope(&self.params, &self.data);
+    }
+
+    fn run_rule(
+        &self,
+        rule: &CompiledRule,
+        scope: &mut Scope<'static>,
+        screening: &mut Screening,
+    ) -> RuleRun {
+        screening.rules_run += 1;
+        api::open_sink();
+        let result = sandbox::guarded(&self.limits, || {
+            self.engine.eval_ast_with_scope::<Dynamic>(scope, &rule.ast)
+        });
+        let sink = api::close_sink();
+        screening
+            .output
+            .extend(sink.output.into_iter().map(|text| RuleOutput {
+                rule: rule.id.clone(),
+                text,
+            }));
+        match result {
+            Ok(Ok(_)) => RuleRun::Findings(
+                sink.findings
+                    .into_iter()
+                    .map(|raw| finding_of(rule, raw))
+                    .collect(),
+            ),
+            Ok(Err(err)) => {
+                if let Some(reason) = sandbox::take_safety_stop().filter(|_| is_terminated(&err)) {
+                    return RuleRun::Stopped(EngineStop {
+                        rule: rule.id.clone(),
+                        reason,
                     });
                 }
-                Err(()) => screening.errors.push(RuleError {
+                let x = explain(&err, &rule.file, &self.limits);
+                let mut message = x.message;
+                for note in &x.notes {
+                    message.push_str(&format!(" ({note})"));
+                }
+                RuleRun::Failed(RuleError {
                     rule: rule.id.clone(),
                     file: rule.file.clone(),
-                    line: None,
-                    column: None,
-                    message: PANIC_MESSAGE.to_string(),
-                }),
+                    line: x.pos.is_known().then_some(x.pos.line),
+                    column: x.pos.is_known().then_some(x.pos.column),
+                    message,
+                })
             }
-        }
-        scope.rewind(base);
-        match stop {
-            Some(stop) => Err(stop),
-            None => Ok(screening),
+            Err(()) => RuleRun::Failed(RuleError {
+                rule: rule.id.clone(),
+                file: rule.file.clone(),
+                line: None,
+                column: None,
+                message: PANIC_MESSAGE.to_string(),
+            }),
         }
     }
+}
+
+impl Screening {
+    fn record(&mut self, run: RuleRun) {
+        match run {
+            RuleRun::Findings(findings) => self.findings.extend(findings),
+            RuleRun::Failed(error) => self.errors.push(error),
+            RuleRun::Stopped(_) => {}
+        }
+    }
+}
+
+/// Whether the shared globals in `scope` still equal their pristine values.
+fn unchanged(scope: &Scope<'_>, pristine: &[Dynamic; 4]) -> bool {
+    SHARED
+        .iter()
+        .zip(pristine.iter())
+        .all(|(name, value)| scope.get(name).is_some_and(|now| same_value(now, value)))
 }
 
 fn is_terminated(err: &EvalAltResult) -> bool {

@@ -85,3 +85,82 @@ pub(crate) fn json_to_dynamic(json: &Json) -> Dynamic {
         ),
     }
 }
+
+/// Deep equality of two Rhai values of the kinds rules receive (unit, bool, integer, decimal,
+/// string, array, map). Any other kind is never equal: the caller then assumes a change.
+pub(crate) fn same_value(a: &Dynamic, b: &Dynamic) -> bool {
+    if a.type_id() != b.type_id() {
+        return false;
+    }
+    if a.is_unit() {
+        return true;
+    }
+    if let (Ok(x), Ok(y)) = (a.as_bool(), b.as_bool()) {
+        return x == y;
+    }
+    if let (Ok(x), Ok(y)) = (a.as_int(), b.as_int()) {
+        return x == y;
+    }
+    if let (Ok(x), Ok(y)) = (a.as_decimal(), b.as_decimal()) {
+        // Same value and same scale: a rule must not be able to tell them apart.
+        return x == y && x.scale() == y.scale();
+    }
+    if let (Some(x), Some(y)) = (
+        a.read_lock::<rhai::ImmutableString>(),
+        b.read_lock::<rhai::ImmutableString>(),
+    ) {
+        return *x == *y;
+    }
+    if let (Some(x), Some(y)) = (a.read_lock::<Array>(), b.read_lock::<Array>()) {
+        return x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| same_value(p, q));
+    }
+    if let (Some(x), Some(y)) = (a.read_lock::<Map>(), b.read_lock::<Map>()) {
+        return x.len() == y.len()
+            && x.iter()
+                .zip(y.iter())
+                .all(|((k1, v1), (k2, v2))| k1 == k2 && same_value(v1, v2));
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_value_is_deep() {
+        let a = Value::Map(
+            [(
+                "x".to_string(),
+                Value::Array(vec![Value::Int(1), Value::Str("s".into())]),
+            )]
+            .into(),
+        )
+        .to_dynamic();
+        let b = a.clone();
+        assert!(same_value(&a, &b));
+        let c = Value::Map(
+            [(
+                "x".to_string(),
+                Value::Array(vec![Value::Int(1), Value::Str("t".into())]),
+            )]
+            .into(),
+        )
+        .to_dynamic();
+        assert!(!same_value(&a, &c));
+        let d = Value::Map(
+            [
+                ("x".to_string(), Value::Unit),
+                ("y".to_string(), Value::Unit),
+            ]
+            .into(),
+        )
+        .to_dynamic();
+        let e = Value::Map([("x".to_string(), Value::Unit)].into()).to_dynamic();
+        assert!(!same_value(&d, &e));
+        assert!(!same_value(
+            &Value::Int(1).to_dynamic(),
+            &Value::Decimal(1.into()).to_dynamic()
+        ));
+    }
+}
