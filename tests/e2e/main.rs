@@ -1,1 +1,14 @@
-//! End-to-end tests of the tcscreen binary.
+//! End-to-end tests of the `tcscreen` binary, run from the workspace root.
+//!
+//! - `bad_input`: every kind of bad request, each contained, the rest of the batch screened.
+//! - `hostile`: packs that loop, recurse, grow, escape, sleep, throw or tamper.
+//! - `screen`: output formats, ordering, determinism across `--jobs`, `--out`, `--fail-on`.
+//! - `fixtures`: snapshots of the records of every shipped fixture and a few text outputs.
+//! - `limits`: the largest valid request screens.
+
+mod bad_input;
+mod fixtures;
+mod harness;
+mod hostile;
+mod limits;
+mod screen;
