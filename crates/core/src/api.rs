@@ -73,12 +73,12 @@ fn record(outcome: Outcome, message: &str, field: Option<&str>) -> Result<()> {
     if message.trim().is_empty() {
         return fail(format!("{name}() needs a message that says what to change"));
     }
-    if let Some(field) = field {
-        if field.trim().is_empty() || field.contains(char::is_whitespace) {
-            return fail(format!(
-                "{name}(): the field path `{field}` is not a dotted path like \"origin.tor.drafted_by\""
-            ));
-        }
+    if let Some(field) = field
+        && (field.trim().is_empty() || field.contains(char::is_whitespace))
+    {
+        return fail(format!(
+            "{name}(): the field path `{field}` is not a dotted path like \"origin.tor.drafted_by\""
+        ));
     }
     SINK.with(|s| match s.borrow_mut().as_mut() {
         Some(sink) => {
@@ -139,10 +139,10 @@ fn months_arg(value: &Dynamic) -> Result<INT> {
         return Ok(n);
     }
     if let Ok(d) = value.as_decimal() {
-        if d.fract().is_zero() {
-            if let Ok(n) = INT::try_from(d) {
-                return Ok(n);
-            }
+        if d.fract().is_zero()
+            && let Ok(n) = INT::try_from(d)
+        {
+            return Ok(n);
         }
         return fail(format!(
             "add_months(): the number of months must be a whole number, found {d}"

@@ -64,12 +64,12 @@ pub fn parse(text: &str) -> Result<FrontMatter, Vec<FrontMatterError>> {
             continue;
         }
         // An indented line continues the previous value: `//!   more words`.
-        if rest.starts_with("  ") {
-            if let Some((_, value, _)) = fields.last_mut() {
-                value.push(' ');
-                value.push_str(rest.trim());
-                continue;
-            }
+        if rest.starts_with("  ")
+            && let Some((_, value, _)) = fields.last_mut()
+        {
+            value.push(' ');
+            value.push_str(rest.trim());
+            continue;
         }
         let Some((key, value)) = rest.split_once(':') else {
             errors.push(FrontMatterError {
@@ -172,15 +172,15 @@ pub fn parse(text: &str) -> Result<FrontMatter, Vec<FrontMatterError>> {
             }
         },
     };
-    if let Some((id, pos)) = get("id") {
-        if let Err(why) = check_rule_id(&id) {
-            errors.push(FrontMatterError {
-                code: "R005",
-                pos,
-                message: format!("rule id `{id}` {why}"),
-                help: None,
-            });
-        }
+    if let Some((id, pos)) = get("id")
+        && let Err(why) = check_rule_id(&id)
+    {
+        errors.push(FrontMatterError {
+            code: "R005",
+            pos,
+            message: format!("rule id `{id}` {why}"),
+            help: None,
+        });
     }
     match (title, criterion) {
         (Some((title, _)), Some(criterion)) if errors.is_empty() => Ok(FrontMatter {

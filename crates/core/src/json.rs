@@ -674,7 +674,7 @@ mod tests {
         let e = &err("{\"a\": 1,\n \"b\" 2}")[0];
         assert_eq!(e.pos, Pos::new(2, 6));
         assert_eq!(e.message, "unexpected `2`: expected `:` after the key");
-        assert_eq!(err("{'a': 1}")[0].message.contains("double quotes"), true);
+        assert!(err("{'a': 1}")[0].message.contains("double quotes"));
         assert_eq!(err("   ")[0].kind, JsonErrorKind::Empty);
         assert_eq!(err("{} {}")[0].kind, JsonErrorKind::TrailingContent);
         assert_eq!(

@@ -85,7 +85,7 @@ pub(crate) fn engine(limits: &EngineLimits) -> Engine {
 }
 
 fn progress(operations: u64) -> Option<Dynamic> {
-    if operations % 1024 != 0 {
+    if !operations.is_multiple_of(1024) {
         return None;
     }
     let guard = GUARD.with(Cell::get)?;

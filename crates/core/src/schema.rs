@@ -467,10 +467,11 @@ pub fn shape_at(path: &str) -> Option<&'static Shape> {
                 _ => return None,
             }
         }
-        if let Shape::List(inner) = shape {
-            if matches!(inner, Shape::Object(_)) && indices == 0 {
-                shape = inner;
-            }
+        if let Shape::List(inner) = shape
+            && matches!(inner, Shape::Object(_))
+            && indices == 0
+        {
+            shape = inner;
         }
     }
     Some(shape)

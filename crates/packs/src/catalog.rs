@@ -77,13 +77,16 @@ impl PackSpec {
     }
 }
 
+/// A pack's files, or why they could not be read (cached either way).
+pub(crate) type FilesResult = Result<Arc<PackFiles>, Vec<Diagnostic>>;
+
 /// Every pack under a rules root.
 #[derive(Debug)]
 pub struct Catalog {
     pub(crate) root_display: String,
     pub(crate) entries: Vec<PackEntry>,
     pub(crate) broken: Vec<Diagnostic>,
-    pub(crate) files: Mutex<HashMap<usize, Result<Arc<PackFiles>, Vec<Diagnostic>>>>,
+    pub(crate) files: Mutex<HashMap<usize, FilesResult>>,
     pub(crate) sources: Mutex<HashMap<Vec<usize>, Arc<PackSource>>>,
 }
 

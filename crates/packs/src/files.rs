@@ -94,15 +94,12 @@ pub fn read_pack(dir: &Path, display_dir: &str) -> Result<PackFiles, Vec<Diagnos
                 }
                 Err(e) => errors.push(e),
             },
-            "rules" | "lib" | "data" if is_dir => {
-                if top == "data" && inner != "data" {
-                    errors.push(
-                        Diagnostic::error("P007", "folder inside data/")
-                            .at(display, Pos::NONE)
-                            .help("data tables are files directly in data/, like data/rates.json"),
-                    );
-                }
-            }
+            "data" if is_dir && inner != "data" => errors.push(
+                Diagnostic::error("P007", "folder inside data/")
+                    .at(display, Pos::NONE)
+                    .help("data tables are files directly in data/, like data/rates.json"),
+            ),
+            "rules" | "lib" | "data" if is_dir => {}
             "rules" | "lib" | "data" => {
                 let wanted = if top == "data" { ".json" } else { ".rhai" };
                 if !inner.ends_with(wanted) {

@@ -154,16 +154,16 @@ pub fn parse(text: &str, file: &str) -> Result<Manifest, Vec<Diagnostic>> {
     };
     let valid_from = date("valid_from", raw.pack.valid_from);
     let valid_to = date("valid_to", raw.pack.valid_to);
-    if let (Some(from), Some(to)) = (valid_from, valid_to) {
-        if to < from {
-            errors.push(
-                Diagnostic::error(
-                    "P003",
-                    format!("`valid_to` ({to}) is before `valid_from` ({from})"),
-                )
-                .at(file, Pos::new(1, 1)),
-            );
-        }
+    if let (Some(from), Some(to)) = (valid_from, valid_to)
+        && to < from
+    {
+        errors.push(
+            Diagnostic::error(
+                "P003",
+                format!("`valid_to` ({to}) is before `valid_from` ({from})"),
+            )
+            .at(file, Pos::new(1, 1)),
+        );
     }
 
     let mut params = BTreeMap::new();

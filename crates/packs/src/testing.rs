@@ -404,14 +404,14 @@ pub fn run_pack_tests(
                     Some(d) => Expected::Decision(d),
                     None => Expected::Error,
                 };
-                if let Some(expected) = result.case.decision {
-                    if expected != actual {
-                        result.problems.push(format!(
-                            "expected {}, got {}",
-                            show(expected),
-                            show(actual)
-                        ));
-                    }
+                if let Some(expected) = result.case.decision
+                    && expected != actual
+                {
+                    result.problems.push(format!(
+                        "expected {}, got {}",
+                        show(expected),
+                        show(actual)
+                    ));
                 }
                 for rule in &result.case.fires {
                     if !known.contains(rule.as_str()) {
