@@ -5,8 +5,10 @@
 //! - `screen`: output formats, ordering, determinism across `--jobs`, `--out`, `--fail-on`.
 //! - `fixtures`: snapshots of the records of every shipped fixture and a few text outputs.
 //! - `limits`: the largest valid request screens.
+//! - `conformance`: the independent suite written from spec.md (fixtures/conformance).
 
 mod bad_input;
+mod conformance;
 mod fixtures;
 mod harness;
 mod hostile;

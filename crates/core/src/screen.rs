@@ -307,3 +307,117 @@ fn finding_of(rule: &CompiledRule, raw: RawFinding) -> Finding {
         overridden_from,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::EngineLimits;
+    use crate::request::RequestLimits;
+    use crate::source::{PackIdentity, PackLayer, PackSource, SourceFile};
+
+    fn pack(rules: &[(&str, &str)]) -> CompiledPack {
+        let source = PackSource {
+            identity: PackIdentity {
+                id: "t".into(),
+                version: "1".into(),
+                sha256: "0".into(),
+            },
+            chain: vec![],
+            layers: vec![PackLayer {
+                id: "t".into(),
+                manifest: "t/pack.toml".into(),
+                rules: rules
+                    .iter()
+                    .map(|(name, body)| SourceFile {
+                        path: format!("rules/{name}.rhai"),
+                        display: format!("{name}.rhai"),
+                        text: format!("//! title: {name}\n//! criterion: exit\n{body}\n"),
+                    })
+                    .collect(),
+                libs: vec![],
+                params: Default::default(),
+                data: Default::default(),
+                settings: vec![],
+            }],
+        };
+        CompiledPack::compile(&source, &EngineLimits::default()).unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    fn request() -> ValidRequest {
+        ValidRequest::from_text(
+            r#"{"id": "R", "country": "ZZ", "title": "T", "received": "2025-03-04"}"#,
+            &RequestLimits::default(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_panic_in_the_engine_is_a_rule_error_with_a_fixed_message() {
+        let mut pack = pack(&[
+            ("A", "note(\"before\"); boom();"),
+            ("B", "note(\"after\");"),
+        ]);
+        pack.engine
+            .register_fn("boom", || -> bool { panic!("simulated engine bug") });
+        let screening = pack
+            .screen(&request(), Date::parse("2025-03-04").unwrap())
+            .unwrap();
+        assert_eq!(screening.decision(), None);
+        assert_eq!(screening.errors.len(), 1);
+        assert_eq!(screening.errors[0].rule, "t/A");
+        assert_eq!(screening.errors[0].message, PANIC_MESSAGE);
+        // The failing rule's findings are dropped; the others stay.
+        let messages: Vec<&str> = screening
+            .findings
+            .iter()
+            .map(|f| f.message.as_str())
+            .collect();
+        assert_eq!(messages, ["after"]);
+    }
+
+    #[test]
+    fn a_safety_stop_is_not_a_decision() {
+        let mut pack = pack(&[("A", "loop { }")]);
+        pack.limits.max_wall_time = std::time::Duration::ZERO;
+        pack.limits.max_operations = u64::MAX;
+        let stop = pack
+            .screen(&request(), Date::parse("2025-03-04").unwrap())
+            .unwrap_err();
+        assert_eq!(
+            stop,
+            EngineStop {
+                rule: "t/A".into(),
+                reason: SafetyStop::WallClock
+            }
+        );
+    }
+
+    #[test]
+    fn errors_inside_helpers_name_the_helper_and_the_rule() {
+        let pack = pack(&[("A", "fn ratio(a, b) { a / b }\nlet x = ratio(1, 0);")]);
+        let screening = pack
+            .screen(&request(), Date::parse("2025-03-04").unwrap())
+            .unwrap();
+        let error = &screening.errors[0];
+        assert_eq!((error.line, error.column), (Some(4), Some(9)));
+        assert!(
+            error.message.starts_with("Division by zero"),
+            "{}",
+            error.message
+        );
+        assert!(
+            error
+                .message
+                .contains("in a call to `ratio` at t/rules/A.rhai:4:9"),
+            "{}",
+            error.message
+        );
+        assert!(
+            error
+                .message
+                .contains("the error is at t/rules/A.rhai:3:20"),
+            "{}",
+            error.message
+        );
+    }
+}
