@@ -166,11 +166,15 @@ impl Inputs {
                 });
             }
         };
+        // One JSON document, unless it fails to parse and every line holds an object: then it
+        // is JSON Lines, so that one bad line does not swallow the others.
         let one_document = match json::parse(&text, json::JsonLimits::default()) {
-            Err(errors) => !errors
-                .iter()
-                .any(|e| e.kind == json::JsonErrorKind::TrailingContent),
             Ok(_) => true,
+            Err(errors) => {
+                let trailing = errors.iter().any(|e| e.kind == json::JsonErrorKind::TrailingContent);
+                let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+                !(trailing || (lines.len() > 1 && lines.iter().all(|l| l.starts_with('{'))))
+            }
         };
         if one_document {
             return Some(Item {
