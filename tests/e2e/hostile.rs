@@ -248,3 +248,11 @@ fn no_rule_sees_what_another_did_nor_another_request() {
         }
     }
 }
+
+#[test]
+fn holding_too_much_memory_is_an_engine_stop_not_a_decision() {
+    refused(
+        "memory",
+        "error: rule `memory/H-01` held more memory than the safety limit before its operation budget ran out; this is an engine stop, not a decision (no record written)",
+    );
+}

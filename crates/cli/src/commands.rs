@@ -9,6 +9,7 @@ use tcscreen_core::Diagnostic;
 use tcscreen_packs::{Catalog, PackSpec};
 
 use crate::Cli;
+use crate::exit::ExitStatus;
 
 /// Discover the packs under `--rules`; the error is printed.
 pub(crate) fn catalog(cli: &Cli) -> Option<Catalog> {
@@ -21,6 +22,26 @@ pub(crate) fn catalog(cli: &Cli) -> Option<Catalog> {
         Ok(catalog) => Some(catalog),
         Err(d) => {
             eprintln!("{d}");
+            None
+        }
+    }
+}
+
+/// Discover the packs and pick the ones named (all if none), printing the catalog's problems.
+/// Returns the catalog, the chosen packs, and the status so far; `None` if nothing can run.
+pub(crate) fn catalog_and_chosen(cli: &Cli, names: &[String]) -> Option<(Catalog, Vec<usize>, ExitStatus)> {
+    let mut catalog = catalog(cli)?;
+    let mut status = ExitStatus::Success;
+    for problem in catalog.problems() {
+        eprintln!("{problem}");
+        status.raise(ExitStatus::Error);
+    }
+    match chosen_packs(&mut catalog, names) {
+        Ok(chosen) => Some((catalog, chosen, status)),
+        Err(errors) => {
+            for e in errors {
+                eprintln!("{e}");
+            }
             None
         }
     }

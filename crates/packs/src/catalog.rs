@@ -281,11 +281,7 @@ impl Catalog {
                     && self.entries[i].manifest.country.as_deref() == Some(country)
             })
             .collect();
-        let valid: Vec<usize> = for_country
-            .iter()
-            .copied()
-            .filter(|&i| self.entries[i].manifest.covers(as_of))
-            .collect();
+        let valid = self.valid_on(&for_country, as_of);
         match valid.as_slice() {
             [one] => Ok(*one),
             [] if for_country.is_empty() => Err(Diagnostic::error(
@@ -338,11 +334,7 @@ impl Catalog {
         if let [one] = versions.as_slice() {
             return Ok(*one);
         }
-        let valid: Vec<usize> = versions
-            .iter()
-            .copied()
-            .filter(|&i| self.entries[i].manifest.covers(as_of))
-            .collect();
+        let valid = self.valid_on(&versions, as_of);
         match valid.as_slice() {
             [one] => Ok(*one),
             _ => Err(Diagnostic::error(
@@ -352,6 +344,10 @@ impl Catalog {
             .note(format!("versions: {}", self.describe(&versions)))
             .help(format!("name one with --pack {id}@VERSION"))),
         }
+    }
+
+    fn valid_on(&self, indices: &[usize], date: Date) -> Vec<usize> {
+        indices.iter().copied().filter(|&i| self.entries[i].manifest.covers(date)).collect()
     }
 
     fn describe(&self, indices: &[usize]) -> String {

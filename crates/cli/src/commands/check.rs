@@ -3,7 +3,7 @@
 use tcscreen_core::CompiledPack;
 
 use crate::Cli;
-use crate::commands::{catalog, chosen_packs, resolution_date};
+use crate::commands::{catalog_and_chosen, resolution_date};
 use crate::exit::ExitStatus;
 
 /// Arguments of `check`.
@@ -16,22 +16,8 @@ pub struct CheckArgs {
 
 /// Run `check`.
 pub fn check(cli: &Cli, args: &CheckArgs) -> ExitStatus {
-    let Some(mut catalog) = catalog(cli) else {
+    let Some((catalog, chosen, mut status)) = catalog_and_chosen(cli, &args.packs) else {
         return ExitStatus::Error;
-    };
-    let mut status = ExitStatus::Success;
-    for problem in catalog.problems() {
-        eprintln!("{problem}");
-        status.raise(ExitStatus::Error);
-    }
-    let chosen = match chosen_packs(&mut catalog, &args.packs) {
-        Ok(chosen) => chosen,
-        Err(errors) => {
-            for e in errors {
-                eprintln!("{e}");
-            }
-            return ExitStatus::Error;
-        }
     };
     let limits = crate::engine_limits();
     let mut failed = 0;

@@ -3,7 +3,7 @@
 use tcscreen_packs::testing::run_pack_tests;
 
 use crate::Cli;
-use crate::commands::{catalog, chosen_packs};
+use crate::commands::catalog_and_chosen;
 use crate::exit::ExitStatus;
 
 /// Arguments of `test`.
@@ -20,22 +20,8 @@ pub struct TestArgs {
 
 /// Run `test`.
 pub fn test(cli: &Cli, args: &TestArgs) -> ExitStatus {
-    let Some(mut catalog) = catalog(cli) else {
+    let Some((catalog, chosen, mut status)) = catalog_and_chosen(cli, &args.packs) else {
         return ExitStatus::Error;
-    };
-    let mut status = ExitStatus::Success;
-    for problem in catalog.problems() {
-        eprintln!("{problem}");
-        status.raise(ExitStatus::Error);
-    }
-    let chosen = match chosen_packs(&mut catalog, &args.packs) {
-        Ok(chosen) => chosen,
-        Err(errors) => {
-            for e in errors {
-                eprintln!("{e}");
-            }
-            return ExitStatus::Error;
-        }
     };
     let (limits, request_limits) = (crate::engine_limits(), crate::request_limits());
     let (mut passed, mut failed) = (0, 0);
