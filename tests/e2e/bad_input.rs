@@ -186,8 +186,13 @@ fn usage_errors_exit_2() {
 #[test]
 fn stdin_json_lines_with_a_bad_first_line_lose_nothing() {
     let batch = format!("{{\"id\": \"L1\",}}\n{}\n", zz_request("L2"));
-    let run = crate::harness::tcscreen_with_stdin(&[RULES, &["screen", "--format", "jsonl", "-"]].concat(), batch.as_bytes());
-    run.expect_code(3).stderr_has("-:1:").stderr_has("-:1 was not screened");
+    let run = crate::harness::tcscreen_with_stdin(
+        &[RULES, &["screen", "--format", "jsonl", "-"]].concat(),
+        batch.as_bytes(),
+    );
+    run.expect_code(3)
+        .stderr_has("-:1:")
+        .stderr_has("-:1 was not screened");
     assert_eq!(run.stdout.lines().count(), 1);
     assert!(run.stdout.contains(r#""id":"L2""#));
 }

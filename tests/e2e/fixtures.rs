@@ -35,3 +35,23 @@ fn records_of_every_fixture() {
         });
     }
 }
+
+#[test]
+fn text_output_of_an_accept_a_revise_and_a_reject() {
+    for fixture in [
+        "fixtures/requests/kh/kh-cso-2025-007-budget-network.json",
+        "fixtures/requests/kh/kh-mcs-2025-040-scholarships.json",
+        "fixtures/requests/kh/kh-mrd-2025-031-rural-roads-piu.json",
+    ] {
+        let run = tcscreen(&["screen", fixture]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let name = std::path::Path::new(fixture)
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        insta::with_settings!({ snapshot_path => "snapshots/text", prepend_module_to_snapshot => false, input_file => fixture }, {
+            insta::assert_snapshot!(name, run.stdout);
+        });
+    }
+}

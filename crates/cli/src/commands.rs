@@ -29,7 +29,10 @@ pub(crate) fn catalog(cli: &Cli) -> Option<Catalog> {
 
 /// Discover the packs and pick the ones named (all if none), printing the catalog's problems.
 /// Returns the catalog, the chosen packs, and the status so far; `None` if nothing can run.
-pub(crate) fn catalog_and_chosen(cli: &Cli, names: &[String]) -> Option<(Catalog, Vec<usize>, ExitStatus)> {
+pub(crate) fn catalog_and_chosen(
+    cli: &Cli,
+    names: &[String],
+) -> Option<(Catalog, Vec<usize>, ExitStatus)> {
     let mut catalog = catalog(cli)?;
     let mut status = ExitStatus::Success;
     for problem in catalog.problems() {

@@ -171,8 +171,14 @@ impl Inputs {
         let one_document = match json::parse(&text, json::JsonLimits::default()) {
             Ok(_) => true,
             Err(errors) => {
-                let trailing = errors.iter().any(|e| e.kind == json::JsonErrorKind::TrailingContent);
-                let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+                let trailing = errors
+                    .iter()
+                    .any(|e| e.kind == json::JsonErrorKind::TrailingContent);
+                let lines: Vec<&str> = text
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .collect();
                 !(trailing || (lines.len() > 1 && lines.iter().all(|l| l.starts_with('{'))))
             }
         };

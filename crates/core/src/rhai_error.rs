@@ -103,7 +103,10 @@ fn base_message(err: &EvalAltResult, limits: &EngineLimits) -> (String, Option<S
     use EvalAltResult as E;
     match err {
         E::ErrorTooManyOperations(_) => (
-            format!("the rule used up its budget of {} operations", limits.max_operations),
+            format!(
+                "the rule used up its budget of {} operations",
+                limits.max_operations
+            ),
             Some("look for a loop that never ends, or loop over less data".into()),
         ),
         E::ErrorStackOverflow(_) => (
@@ -116,10 +119,19 @@ fn base_message(err: &EvalAltResult, limits: &EngineLimits) -> (String, Option<S
                 w if w.contains("map") => format!("{} map entries", limits.max_map_entries),
                 _ => format!("{} array items", limits.max_array_items),
             };
-            (format!("a value grew beyond the limit of {limit}"), Some("look for a value that keeps growing in a loop".into()))
+            (
+                format!("a value grew beyond the limit of {limit}"),
+                Some("look for a value that keeps growing in a loop".into()),
+            )
         }
-        E::ErrorTooManyVariables(_) => (format!("more than {} variables at once", limits.max_variables), None),
-        E::ErrorTooManyModules(_) => (format!("more than {} module imports", limits.max_modules), None),
+        E::ErrorTooManyVariables(_) => (
+            format!("more than {} variables at once", limits.max_variables),
+            None,
+        ),
+        E::ErrorTooManyModules(_) => (
+            format!("more than {} module imports", limits.max_modules),
+            None,
+        ),
         E::ErrorAssignmentToConstant(name, _) | E::ErrorNonPureMethodCallOnConstant(name, _) => {
             let what = if matches!(err, E::ErrorAssignmentToConstant(..)) {
                 format!("cannot change `{name}`")
@@ -131,10 +143,19 @@ fn base_message(err: &EvalAltResult, limits: &EngineLimits) -> (String, Option<S
                 Some("copy the value first (`let x = request.personnel; x.push(…)`), or record a finding instead".into()),
             )
         }
-        E::ErrorPropertyNotFound(name, _) => (
-            format!("no field `{name}` here"),
-            Some("check the spelling against the request schema; for optional keys in `params`, `data` or `extensions` use `\"key\" in map` or `get(map, key, default)`".into()),
-        ),
+        E::ErrorPropertyNotFound(name, _) => {
+            let names = crate::schema::field_names();
+            let message = match did_you_mean(name, names.iter().copied()).filter(|s| *s != name) {
+                Some(close) => format!("no field `{name}` here; did you mean `{close}`?"),
+                None => format!(
+                    "no field `{name}` here (to read an optional key of `params`, `data` or `extensions`, test `\"{name}\" in map` or use `get(map, \"{name}\", default)`)"
+                ),
+            };
+            (
+                message,
+                Some("check the spelling against the request schema; for optional keys in `params`, `data` or `extensions` use `\"key\" in map` or `get(map, key, default)`".into()),
+            )
+        }
         E::ErrorFunctionNotFound(signature, _) => {
             let name = signature.split([' ', '(']).next().unwrap_or(signature);
             let help = did_you_mean(name, RESERVED_NAMES.iter().copied())

@@ -97,7 +97,10 @@ fn progress(operations: u64) -> Option<Dynamic> {
             .limits
             .memory_gauge
             // Counters wrap; a signed difference tells growth from memory freed during the rule.
-            .filter(|gauge| gauge().wrapping_sub(guard.memory_start) as isize > guard.limits.max_memory_bytes as isize)
+            .filter(|gauge| {
+                gauge().wrapping_sub(guard.memory_start) as isize
+                    > guard.limits.max_memory_bytes as isize
+            })
             .map(|_| SafetyStop::Memory)
     };
     stop.map(|reason| {

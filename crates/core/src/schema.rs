@@ -439,6 +439,27 @@ pub static REQUEST: Shape = Shape::Object(&[
     opt("extensions", &Shape::FreeObject),
 ]);
 
+/// Every field name the schema uses, at any depth, sorted and without repeats.
+pub fn field_names() -> Vec<&'static str> {
+    fn walk(shape: &'static Shape, names: &mut Vec<&'static str>) {
+        match shape {
+            Shape::Object(fields) => {
+                for field in fields.iter() {
+                    names.push(field.name);
+                    walk(field.shape, names);
+                }
+            }
+            Shape::List(inner) => walk(inner, names),
+            _ => {}
+        }
+    }
+    let mut names = Vec::new();
+    walk(&REQUEST, &mut names);
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
 /// The shape at a dotted field path such as `origin.tor.drafted_by` or `personnel[0].months`
 /// (indices may also be left out: `personnel.months`). `None` if the path is not in the schema.
 /// Paths that go inside `extensions` are accepted as they are.

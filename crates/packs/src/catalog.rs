@@ -347,7 +347,11 @@ impl Catalog {
     }
 
     fn valid_on(&self, indices: &[usize], date: Date) -> Vec<usize> {
-        indices.iter().copied().filter(|&i| self.entries[i].manifest.covers(date)).collect()
+        indices
+            .iter()
+            .copied()
+            .filter(|&i| self.entries[i].manifest.covers(date))
+            .collect()
     }
 
     fn describe(&self, indices: &[usize]) -> String {

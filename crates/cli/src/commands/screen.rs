@@ -152,7 +152,9 @@ impl Window {
 /// Run `screen`.
 pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
     if args.inputs.is_empty() && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-        eprintln!("error: no requests to screen: name files or folders, or pipe requests in and give `-`");
+        eprintln!(
+            "error: no requests to screen: name files or folders, or pipe requests in and give `-`"
+        );
         return ExitStatus::Usage;
     }
     let rules_display = cli
