@@ -50,25 +50,63 @@ pub fn write_value(value: &Json, out: &mut String) {
     }
 }
 
+/// The canonical text of an object whose members are `members` plus `verbatim` members whose
+/// values are already canonical text (used to embed a request's canonical form in its record
+/// without writing it twice).
+pub fn object_with_verbatim(members: Vec<(&str, Json)>, verbatim: &[(&str, &str)]) -> String {
+    enum Value<'a> {
+        Json(Json),
+        Text(&'a str),
+    }
+    let mut all: Vec<(&str, Value<'_>)> = members
+        .into_iter()
+        .map(|(k, v)| (k, Value::Json(v)))
+        .collect();
+    all.extend(verbatim.iter().map(|(k, v)| (*k, Value::Text(v))));
+    all.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+    let mut out = String::from("{");
+    for (i, (key, value)) in all.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_string(key, &mut out);
+        out.push(':');
+        match value {
+            Value::Json(json) => write_value(json, &mut out),
+            Value::Text(text) => out.push_str(text),
+        }
+    }
+    out.push('}');
+    out
+}
+
 /// Append a string in JCS form: `"` and `\` escaped, control characters as the short escapes
 /// where JSON has them and `\u00xx` otherwise, everything else as is.
 pub fn write_string(s: &str, out: &mut String) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                out.push_str(&format!("\\u{:04x}", c as u32));
-            }
-            c => out.push(c),
+    // Copy runs of characters that need no escape in one go.
+    let mut run_start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            0x08 => "\\b",
+            0x0c => "\\f",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[run_start..i]);
+        if escape.is_empty() {
+            out.push_str(&format!("\\u{b:04x}"));
+        } else {
+            out.push_str(escape);
         }
+        run_start = i + 1;
     }
+    out.push_str(&s[run_start..]);
     out.push('"');
 }
 

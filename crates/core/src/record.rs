@@ -23,6 +23,7 @@ pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// A decision record.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct DecisionRecord {
     /// Request id.
     pub request_id: String,
@@ -48,6 +49,8 @@ pub struct DecisionRecord {
     pub rules_run: usize,
     /// The request as received.
     pub input: Json,
+    /// Its canonical text, when known (saves writing it again).
+    input_canonical: Option<String>,
 }
 
 impl DecisionRecord {
@@ -71,11 +74,19 @@ impl DecisionRecord {
             errors: screening.errors.clone(),
             rules_run: screening.rules_run,
             input: request.json().clone(),
+            input_canonical: Some(request.canonical().to_string()),
         }
     }
 
     /// The record as a JSON value.
     pub fn to_json(&self) -> Json {
+        let mut members = self.members();
+        members.push(("input", self.input.clone()));
+        Json::object(members)
+    }
+
+    /// Every member but `input`.
+    fn members(&self) -> Vec<(&'static str, Json)> {
         let identity = |p: &PackIdentity| {
             Json::object([
                 ("id", Json::string(&p.id)),
@@ -129,7 +140,7 @@ impl DecisionRecord {
                 ])
             })
             .collect();
-        Json::object([
+        vec![
             ("schema", Json::string(DECISION_SCHEMA)),
             (
                 "request",
@@ -153,12 +164,73 @@ impl DecisionRecord {
             ("findings", Json::array(findings)),
             ("errors", Json::array(errors)),
             ("rules_run", Json::number(self.rules_run as u64)),
-            ("input", self.input.clone()),
-        ])
+        ]
     }
 
     /// The record's canonical JSON text (one line, no trailing newline).
     pub fn to_canonical(&self) -> String {
-        canonical::to_canonical_string(&self.to_json())
+        let input = match &self.input_canonical {
+            Some(text) => text.clone(),
+            None => canonical::to_canonical_string(&self.input),
+        };
+        canonical::object_with_verbatim(self.members(), &[("input", &input)])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Outcome, RuleError};
+    use crate::request::RequestLimits;
+
+    #[test]
+    fn the_fast_canonical_form_equals_the_canonical_form_of_the_whole_record() {
+        let request = ValidRequest::from_text(
+            r#"{"id": "R", "country": "ZZ", "title": "T \"q\" é", "received": "2025-03-04", "extensions": {"z": 1.50, "a": [null]}}"#,
+            &RequestLimits::default(),
+        )
+        .unwrap();
+        let identity = PackIdentity {
+            id: "p".into(),
+            version: "1".into(),
+            sha256: "ab".into(),
+        };
+        let mut record = DecisionRecord {
+            request_id: "R".into(),
+            country: "ZZ".into(),
+            request_sha256: request.sha256().into(),
+            pack: identity.clone(),
+            chain: vec![identity],
+            as_of: Date::parse("2025-03-04").unwrap(),
+            decision: None,
+            criteria: None,
+            findings: vec![Finding {
+                rule: "p/A".into(),
+                criterion: Criterion::Exit,
+                outcome: Outcome::Revise,
+                message: "m\n".into(),
+                field: Some("exit.criteria".into()),
+                policy: None,
+                overridden_from: Some(Outcome::Note),
+            }],
+            errors: vec![RuleError {
+                rule: "p/B".into(),
+                file: "p/rules/B.rhai".into(),
+                line: Some(3),
+                column: None,
+                message: "x".into(),
+            }],
+            rules_run: 2,
+            input: request.json().clone(),
+            input_canonical: Some(request.canonical().to_string()),
+        };
+        let slow = canonical::to_canonical_string(&record.to_json());
+        assert_eq!(record.to_canonical(), slow);
+        record.input_canonical = None;
+        assert_eq!(record.to_canonical(), slow);
+        assert!(
+            slow.contains(r#""input":{"country":"ZZ","extensions":{"a":[null],"z":1.5},"#),
+            "{slow}"
+        );
     }
 }

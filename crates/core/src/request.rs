@@ -240,17 +240,18 @@ fn join(path: &str, name: &str) -> String {
 }
 
 fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputError>) {
-    let here = path.clone();
+    let here = path.as_str();
     let mismatch = |expected: &str| {
         InputError::new(
             "I012",
-            &here,
+            here,
             value.pos,
             format!("expected {expected}, found {}", value.kind_name()),
         )
     };
     match (shape, &value.value) {
         (Shape::Object(fields), JsonValue::Object(members)) => {
+            let here = here.to_string();
             for member in members {
                 match fields.iter().find(|f| f.name == member.key) {
                     Some(field) => {
@@ -325,14 +326,14 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
             if n.is_sign_negative() {
                 errors.push(InputError::new(
                     "I015",
-                    &here,
+                    here,
                     value.pos,
                     format!("must not be negative, found {n}"),
                 ));
             } else if matches!(shape, Shape::Percent) && *n > rust_decimal::Decimal::ONE_HUNDRED {
                 errors.push(InputError::new(
                     "I015",
-                    &here,
+                    here,
                     value.pos,
                     format!("a percentage must be between 0 and 100, found {n}"),
                 ));
@@ -346,7 +347,7 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
             if s.trim().is_empty() {
                 errors.push(InputError::new(
                     "I017",
-                    &here,
+                    here,
                     value.pos,
                     "must not be empty",
                 ));
@@ -358,7 +359,7 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
                 errors.push(
                     InputError::new(
                         "I014",
-                        &here,
+                        here,
                         value.pos,
                         format!("`{s}` is not a calendar date"),
                     )
@@ -376,7 +377,7 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
                 errors.push(
                     InputError::new(
                         "I013",
-                        &here,
+                        here,
                         value.pos,
                         format!("`{s}` is not an allowed value"),
                     )
@@ -404,7 +405,7 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
             if !ok {
                 errors.push(InputError::new(
                     "I016",
-                    &here,
+                    here,
                     value.pos,
                     format!("`{s}` is not {what}"),
                 ));
@@ -415,7 +416,7 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
         (Shape::SchemaName, _) => errors.push(
             InputError::new(
                 "I013",
-                &here,
+                here,
                 value.pos,
                 format!("expected \"{}\"", schema::REQUEST_SCHEMA),
             )
