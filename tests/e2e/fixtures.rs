@@ -55,3 +55,55 @@ fn text_output_of_an_accept_a_revise_and_a_reject() {
         });
     }
 }
+
+#[test]
+fn decision_notes_in_markdown() {
+    for fixture in [
+        "fixtures/requests/kh/kh-cso-2025-007-budget-network.json",
+        "fixtures/requests/kh/kh-mrd-2025-031-rural-roads-piu.json",
+    ] {
+        let run = tcscreen(&["screen", "--format", "markdown", fixture]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(
+            run.stdout.starts_with("# Screening of request "),
+            "the decision note opens with the request"
+        );
+        let name = std::path::Path::new(fixture)
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        insta::with_settings!({ snapshot_path => "snapshots/markdown", prepend_module_to_snapshot => false, input_file => fixture }, {
+            insta::assert_snapshot!(name, run.stdout);
+        });
+    }
+}
+
+#[test]
+fn a_decision_note_without_a_decision_says_so() {
+    let run = crate::harness::tcscreen_with_stdin(
+        &[
+            "--rules",
+            "fixtures/packs/hostile",
+            "screen",
+            "--format",
+            "markdown",
+            "--pack",
+            "fixtures/packs/hostile/throw",
+            "-",
+        ],
+        crate::harness::zz_request("ZZ-1").as_bytes(),
+    );
+    run.expect_code(3);
+    insta::assert_snapshot!(run.stdout, @r"
+    # Screening of request ZZ-1: Test request
+
+    **No decision.** The screening could not be completed because one of the checks failed to run. This says nothing about the request itself: the coordination unit will correct the rule pack and screen it again.
+
+    - Check `throw/H-01` failed: the rule gave up
+
+    ## How this was decided
+
+    Screened as of 2025-03-04 against the rule pack **Hostile pack: throw** (`throw` version 1). The record of this screening can be checked against request digest `e41f70d095dd` and pack digest `985f0d63110f` (tcscreen 0.1.0).
+    ");
+}

@@ -6,6 +6,7 @@
 pub mod commands;
 pub mod exit;
 pub mod inputs;
+pub mod markdown;
 pub mod memory;
 pub mod output;
 pub mod render;

@@ -99,6 +99,20 @@ pub struct PackTestReport {
 }
 
 impl PackTestReport {
+    /// Rules that fire in every passing test that ran: no test shows them staying silent.
+    pub fn never_silent(&self) -> Vec<&str> {
+        let passing: Vec<&CaseResult> = self.cases.iter().filter(|c| c.passed()).collect();
+        if passing.is_empty() {
+            return Vec::new();
+        }
+        let fired: Vec<BTreeSet<&str>> = passing.iter().map(|c| c.fired()).collect();
+        self.rules
+            .iter()
+            .map(String::as_str)
+            .filter(|r| fired.iter().all(|f| f.contains(r)))
+            .collect()
+    }
+
     /// Rules that fire in no passing test.
     pub fn uncovered(&self) -> Vec<&str> {
         let covered: BTreeSet<&str> = self

@@ -68,6 +68,8 @@ pub enum Format {
     Json,
     /// One canonical record a line, in input order.
     Jsonl,
+    /// A decision note per request, to send back to the requester.
+    Markdown,
 }
 
 /// Decisions `--fail-on` can name.
@@ -96,6 +98,7 @@ enum Outcome {
     Record {
         record: Box<DecisionRecord>,
         canonical: String,
+        pack_name: String,
     },
     NotScreened {
         source: Source,
@@ -253,14 +256,19 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
                     continue;
                 }
                 match outcome {
-                    Outcome::Record { record, canonical } => {
+                    Outcome::Record {
+                        record,
+                        canonical,
+                        pack_name,
+                    } => {
                         tally.add(record.decision);
                         match record.decision {
                             None => status.raise(ExitStatus::Error),
                             Some(d) if fails(args.fail_on, d) => status.raise(ExitStatus::Failure),
                             Some(_) => {}
                         }
-                        if let Err(e) = writer.record(&mut output, &record, &canonical) {
+                        if let Err(e) = writer.record(&mut output, &record, &canonical, &pack_name)
+                        {
                             write_error = Some(e);
                         }
                     }
@@ -457,6 +465,7 @@ fn screen_one(
             Outcome::Record {
                 record: Box::new(record),
                 canonical,
+                pack_name: entry.manifest.name.clone(),
             }
         }
         Err(stop) => not_screened(item.source, id, Problem::Stop(stop)),
@@ -493,10 +502,17 @@ impl Writer {
         out: &mut Output,
         record: &DecisionRecord,
         canonical: &str,
+        pack_name: &str,
     ) -> std::io::Result<()> {
         self.items += 1;
         match self.format {
             Format::Jsonl => out.write_str(&format!("{canonical}\n")),
+            Format::Markdown => {
+                let separator = if self.written > 0 { "\n---\n\n" } else { "" };
+                self.written += 1;
+                let note = crate::markdown::decision_note(record, pack_name);
+                out.write_str(&format!("{separator}{note}"))
+            }
             Format::Text => {
                 let separator = if self.written > 0 { "\n" } else { "" };
                 self.written += 1;

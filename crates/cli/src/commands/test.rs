@@ -13,7 +13,7 @@ pub struct TestArgs {
     #[arg(value_name = "PACK")]
     pub packs: Vec<String>,
 
-    /// List the rules that no passing test fires.
+    /// List the rules that no passing test fires, and those that no passing test shows silent.
     #[arg(long)]
     pub coverage: bool,
 }
@@ -68,6 +68,9 @@ pub fn test(cli: &Cli, args: &TestArgs) -> ExitStatus {
             );
             for rule in uncovered {
                 println!("    never fired: {rule}");
+            }
+            for rule in report.never_silent() {
+                println!("    never silent: {rule} (fires in every passing test)");
             }
         }
     }
