@@ -9,7 +9,9 @@ pub mod inputs;
 pub mod markdown;
 pub mod memory;
 pub mod output;
+pub mod register;
 pub mod render;
+pub mod screener;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -58,6 +58,7 @@ mod limits;
 mod normalize;
 pub mod number;
 mod record;
+pub mod replay;
 mod request;
 mod rhai_error;
 mod sandbox;

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use crate::canonical;
 use crate::compile::CompiledPack;
 use crate::date::Date;
-use crate::finding::{Criterion, Decision, Finding, RuleError};
-use crate::json::Json;
+use crate::finding::{Criterion, Decision, Finding, Outcome, RuleError};
+use crate::json::{Json, JsonValue};
 use crate::request::ValidRequest;
 use crate::screen::Screening;
 use crate::source::PackIdentity;
@@ -51,6 +51,8 @@ pub struct DecisionRecord {
     pub input: Json,
     /// Its canonical text, when known (saves writing it again).
     input_canonical: Option<String>,
+    /// The engine version that wrote the record.
+    pub engine_version: String,
 }
 
 impl DecisionRecord {
@@ -75,6 +77,7 @@ impl DecisionRecord {
             rules_run: screening.rules_run,
             input: request.json().clone(),
             input_canonical: Some(request.canonical().to_string()),
+            engine_version: ENGINE_VERSION.to_string(),
         }
     }
 
@@ -167,6 +170,129 @@ impl DecisionRecord {
         ]
     }
 
+    /// Read a record back from JSON (a file, a JSON Lines entry, a register entry's record).
+    /// Every field of §5 must be present with the right type; the error names the field.
+    pub fn from_json(json: &Json) -> Result<DecisionRecord, String> {
+        let field = |obj: &Json, path: &str, name: &str| -> Result<Json, String> {
+            obj.get(name).cloned().ok_or_else(|| format!("`{path}{name}` is missing"))
+        };
+        let string = |obj: &Json, path: &str, name: &str| -> Result<String, String> {
+            field(obj, path, name)?.as_str().map(str::to_string).ok_or_else(|| format!("`{path}{name}` must be a string"))
+        };
+        let opt_string = |obj: &Json, path: &str, name: &str| -> Result<Option<String>, String> {
+            let value = field(obj, path, name)?;
+            if value.is_null() {
+                Ok(None)
+            } else {
+                value.as_str().map(|s| Some(s.to_string())).ok_or_else(|| format!("`{path}{name}` must be a string or null"))
+            }
+        };
+        let list = |obj: &Json, name: &str| -> Result<Vec<Json>, String> {
+            match field(obj, "", name)?.value {
+                JsonValue::Array(items) => Ok(items),
+                _ => Err(format!("`{name}` must be an array")),
+            }
+        };
+        let number = |obj: &Json, path: &str, name: &str| -> Result<Option<u64>, String> {
+            match field(obj, path, name)?.value {
+                JsonValue::Null => Ok(None),
+                JsonValue::Number(d) => u64::try_from(d).map(Some).map_err(|_| format!("`{path}{name}` must be a whole number")),
+                _ => Err(format!("`{path}{name}` must be a number")),
+            }
+        };
+        let schema = string(json, "", "schema")?;
+        if schema != DECISION_SCHEMA {
+            return Err(format!("`schema` is \"{schema}\", not \"{DECISION_SCHEMA}\""));
+        }
+        let request = field(json, "", "request")?;
+        let pack = field(json, "", "pack")?;
+        let identity = |p: &Json, path: &str| -> Result<PackIdentity, String> {
+            Ok(PackIdentity {
+                id: string(p, path, "id")?,
+                version: string(p, path, "version")?,
+                sha256: string(p, path, "sha256")?,
+            })
+        };
+        let chain = match field(&pack, "pack.", "chain")?.value {
+            JsonValue::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, p)| identity(p, &format!("pack.chain[{i}].")))
+                .collect::<Result<Vec<_>, _>>()?,
+            _ => return Err("`pack.chain` must be an array".into()),
+        };
+        let as_of = string(json, "", "as_of")?;
+        let as_of = Date::parse(&as_of).ok_or_else(|| format!("`as_of` \"{as_of}\" is not a date"))?;
+        let decision = opt_string(json, "", "decision")?
+            .map(|d| Decision::parse(&d).ok_or_else(|| format!("`decision` \"{d}\" is not accept, revise or reject")))
+            .transpose()?;
+        let criteria_json = field(json, "", "criteria")?;
+        let mut criteria = BTreeMap::new();
+        for c in Criterion::ALL {
+            if let Some(d) = opt_string(&criteria_json, "criteria.", c.as_str())? {
+                let d = Decision::parse(&d).ok_or_else(|| format!("`criteria.{c}` \"{d}\" is not a decision"))?;
+                criteria.insert(c, d);
+            }
+        }
+        let criteria = if criteria.is_empty() { None } else { Some(criteria) };
+        let findings = list(json, "findings")?
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let path = format!("findings[{i}].");
+                let outcome = |name: &str| -> Result<Option<Outcome>, String> {
+                    opt_string(f, &path, name)?
+                        .map(|o| Outcome::parse(&o).ok_or_else(|| format!("`{path}{name}` \"{o}\" is not an outcome")))
+                        .transpose()
+                };
+                let criterion = string(f, &path, "criterion")?;
+                Ok(Finding {
+                    rule: string(f, &path, "rule")?,
+                    criterion: Criterion::parse(&criterion)
+                        .ok_or_else(|| format!("`{path}criterion` \"{criterion}\" is not a criterion"))?,
+                    outcome: outcome("outcome")?.ok_or_else(|| format!("`{path}outcome` must not be null"))?,
+                    message: string(f, &path, "message")?,
+                    field: opt_string(f, &path, "field")?,
+                    policy: opt_string(f, &path, "policy")?,
+                    overridden_from: outcome("overridden_from")?,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let errors = list(json, "errors")?
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                let path = format!("errors[{i}].");
+                Ok(RuleError {
+                    rule: string(e, &path, "rule")?,
+                    file: string(e, &path, "file")?,
+                    line: number(e, &path, "line")?.map(|n| n as u32),
+                    column: number(e, &path, "column")?.map(|n| n as u32),
+                    message: string(e, &path, "message")?,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let rules_run = number(json, "", "rules_run")?.ok_or("`rules_run` must not be null")? as usize;
+        let input = field(json, "", "input")?;
+        let engine = field(json, "", "engine")?;
+        Ok(DecisionRecord {
+            request_id: string(&request, "request.", "id")?,
+            country: string(&request, "request.", "country")?,
+            request_sha256: string(&request, "request.", "sha256")?,
+            pack: identity(&pack, "pack.")?,
+            chain,
+            as_of,
+            decision,
+            criteria,
+            findings,
+            errors,
+            rules_run,
+            input,
+            input_canonical: None,
+            engine_version: string(&engine, "engine.", "version")?,
+        })
+    }
+
     /// The record's canonical JSON text (one line, no trailing newline).
     pub fn to_canonical(&self) -> String {
         let input = match &self.input_canonical {
@@ -180,7 +306,6 @@ impl DecisionRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Outcome, RuleError};
     use crate::request::RequestLimits;
 
     #[test]
@@ -223,7 +348,10 @@ mod tests {
             rules_run: 2,
             input: request.json().clone(),
             input_canonical: Some(request.canonical().to_string()),
+            engine_version: ENGINE_VERSION.to_string(),
         };
+        let parsed = DecisionRecord::from_json(&crate::json::parse(&record.to_canonical(), Default::default()).unwrap()).unwrap();
+        assert_eq!(parsed.to_canonical(), record.to_canonical());
         let slow = canonical::to_canonical_string(&record.to_json());
         assert_eq!(record.to_canonical(), slow);
         record.input_canonical = None;

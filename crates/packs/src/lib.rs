@@ -12,6 +12,7 @@ mod catalog;
 mod files;
 pub mod manifest;
 mod resolve;
+pub mod signature;
 pub mod testing;
 
 pub use catalog::{Catalog, PackEntry, PackSpec};

@@ -5,21 +5,20 @@
 //! in input order and writes them. At most a fixed window of requests is in flight, so memory
 //! does not grow with the size of the input. The records do not depend on `--jobs`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
-use std::rc::Rc;
 use std::sync::mpsc::{Receiver, Sender, channel, sync_channel};
 use std::sync::{Arc, Condvar, Mutex};
 
 use clap::ValueEnum;
-use tcscreen_core::{
-    CompiledPack, Date, Decision, DecisionRecord, Diagnostic, EVAL_STACK_BYTES, EngineLimits,
-    EngineStop, InputError, RequestLimits, ValidRequest,
-};
-use tcscreen_packs::{Catalog, PackSpec};
+use tcscreen_core::{Date, Decision, DecisionRecord, EVAL_STACK_BYTES, RequestLimits, ValidRequest};
+use tcscreen_packs::Catalog;
+use tcscreen_packs::signature::TrustedKeys;
 
 use crate::exit::ExitStatus;
+use crate::register::{Appender, Body};
+use crate::screener::{self, PackChoice, Problem, Screened, Screener};
 use crate::inputs::{Inputs, Item, Source};
 use crate::output::{self, Output};
 use crate::render::{self, Tally};
@@ -54,6 +53,14 @@ pub struct ScreenArgs {
     #[arg(long, value_name = "N")]
     pub jobs: Option<NonZeroUsize>,
 
+    /// Accept only packs signed by a key in DIR (its *.pub files); refuse the rest.
+    #[arg(long, value_name = "DIR")]
+    pub trust: Option<PathBuf>,
+
+    /// Append every record to this decision register (created if missing).
+    #[arg(long, value_name = "FILE")]
+    pub register: Option<PathBuf>,
+
     /// Exit with 1 if any request gets this decision or a worse one.
     #[arg(long, value_enum, value_name = "DECISION")]
     pub fail_on: Option<FailOn>,
@@ -81,25 +88,9 @@ pub enum FailOn {
     Reject,
 }
 
-/// Why a request was not screened.
-enum Problem {
-    Input(Vec<InputError>),
-    Select(Diagnostic),
-    Pack {
-        key: String,
-        label: String,
-        diagnostics: Vec<Diagnostic>,
-    },
-    Stop(EngineStop),
-}
-
 /// What happened to one request.
 enum Outcome {
-    Record {
-        record: Box<DecisionRecord>,
-        canonical: String,
-        pack_name: String,
-    },
+    Record(Box<Screened>, String),
     NotScreened {
         source: Source,
         request_id: Option<String>,
@@ -110,16 +101,10 @@ enum Outcome {
 /// What workers share.
 struct Shared<'a> {
     catalog: &'a Catalog,
-    fixed: Option<Fixed>,
+    choice: PackChoice,
     as_of: Option<Date>,
-    limits: EngineLimits,
     request_limits: RequestLimits,
-}
-
-#[derive(Clone)]
-enum Fixed {
-    Index(usize),
-    Id(String, Option<String>),
+    trust: Option<&'a TrustedKeys>,
 }
 
 /// A counting semaphore bounding the requests in flight.
@@ -172,18 +157,22 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
             return ExitStatus::Error;
         }
     };
-    let fixed = match args.pack.as_deref().map(PackSpec::parse) {
-        None => None,
-        Some(PackSpec::Id { id, version }) => Some(Fixed::Id(id, version)),
-        Some(PackSpec::Path(path)) => match catalog.add_path(&path) {
-            Ok(index) => Some(Fixed::Index(index)),
-            Err(errors) => {
-                for e in errors {
-                    eprintln!("{e}");
-                }
-                return ExitStatus::Error;
-            }
-        },
+    let Some(choice) = PackChoice::from_arg(args.pack.as_deref(), &mut catalog) else {
+        return ExitStatus::Error;
+    };
+    let trust = match args.trust.as_deref().map(TrustedKeys::load).transpose() {
+        Ok(trust) => trust,
+        Err(d) => {
+            eprintln!("{d}");
+            return ExitStatus::Error;
+        }
+    };
+    let mut register = match args.register.as_deref().map(Appender::open).transpose() {
+        Ok(register) => register,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitStatus::Error;
+        }
     };
     let mut output = match Output::open(args.out.as_deref()) {
         Ok(output) => output,
@@ -203,10 +192,10 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
     );
     let shared = Shared {
         catalog: &catalog,
-        fixed,
+        choice,
         as_of: args.as_of,
-        limits: crate::engine_limits(),
         request_limits: crate::request_limits(),
+        trust: trust.as_ref(),
     };
     let mut writer = Writer::new(args.format);
     let mut status = ExitStatus::Success;
@@ -256,19 +245,22 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
                     continue;
                 }
                 match outcome {
-                    Outcome::Record {
-                        record,
-                        canonical,
-                        pack_name,
-                    } => {
+                    Outcome::Record(screened, canonical) => {
+                        let Screened { record, pack_name, signer } = *screened;
                         tally.add(record.decision);
                         match record.decision {
                             None => status.raise(ExitStatus::Error),
                             Some(d) if fails(args.fail_on, d) => status.raise(ExitStatus::Failure),
                             Some(_) => {}
                         }
-                        if let Err(e) = writer.record(&mut output, &record, &canonical, &pack_name)
-                        {
+                        if let Some(register) = register.as_mut() {
+                            let body = Body::Screening { record: record.to_json(), signer };
+                            if let Err(e) = register.append(&record.request_id, body, Some(&canonical)) {
+                                eprintln!("error: cannot append to the register: {e}");
+                                status.raise(ExitStatus::Error);
+                            }
+                        }
+                        if let Err(e) = writer.record(&mut output, &record, &canonical, &pack_name) {
                             write_error = Some(e);
                         }
                     }
@@ -280,7 +272,7 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
                         tally.not_screened += 1;
                         status.raise(ExitStatus::Error);
                         writer.failed_item();
-                        report(
+                        screener::report(
                             &source,
                             request_id.as_deref(),
                             problem,
@@ -293,6 +285,12 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
         }
     });
 
+    if let Some(mut register) = register {
+        if let Err(e) = register.sync() {
+            eprintln!("error: cannot write the register: {e}");
+            status.raise(ExitStatus::Error);
+        }
+    }
     let result = match write_error {
         Some(e) => Err(e),
         None => writer.finish(&mut output).and_then(|()| output.finish()),
@@ -322,80 +320,20 @@ fn fails(fail_on: Option<FailOn>, decision: Decision) -> bool {
     }
 }
 
-fn report(
-    source: &Source,
-    request_id: Option<&str>,
-    problem: Problem,
-    catalog: &Catalog,
-    reported: &mut BTreeSet<String>,
-) {
-    let which = request_id.map_or_else(String::new, |id| format!(" (request `{id}`)"));
-    match problem {
-        Problem::Input(errors) => {
-            for e in &errors {
-                eprintln!("{}", render::input_error(source, e));
-            }
-            eprintln!("  = {}{which} was not screened", source.display());
-        }
-        Problem::Select(d) => {
-            if d.code == "P020" && reported.insert("catalog problems".into()) {
-                for p in catalog.problems() {
-                    eprintln!("{p}");
-                }
-            }
-            eprintln!("{d}\n  = {}{which} was not screened", source.display());
-        }
-        Problem::Pack {
-            key,
-            label,
-            diagnostics,
-        } => {
-            if reported.insert(key) {
-                for d in &diagnostics {
-                    eprintln!("{d}");
-                }
-            }
-            eprintln!(
-                "error: pack {label} cannot be used (see above)\n  = {}{which} was not screened",
-                source.display()
-            );
-        }
-        Problem::Stop(stop) => eprintln!(
-            "error: {stop}\n  = {}{which} was not screened",
-            source.display()
-        ),
-    }
-}
-
-fn worker(
-    shared: &Shared<'_>,
-    work: &Mutex<Receiver<(usize, Item)>>,
-    results: &Sender<(usize, Outcome)>,
-) {
-    let mut packs: HashMap<String, Result<Rc<CompiledPack>, Vec<Diagnostic>>> = HashMap::new();
+fn worker(shared: &Shared<'_>, work: &Mutex<Receiver<(usize, Item)>>, results: &Sender<(usize, Outcome)>) {
+    let mut screener = Screener::new(shared.catalog, shared.trust);
     loop {
-        let next = work
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .recv();
+        let next = work.lock().unwrap_or_else(std::sync::PoisonError::into_inner).recv();
         let Ok((index, item)) = next else { return };
-        let outcome = screen_one(shared, &mut packs, item);
+        let outcome = screen_one(shared, &mut screener, item);
         if results.send((index, outcome)).is_err() {
             return;
         }
     }
 }
 
-fn screen_one(
-    shared: &Shared<'_>,
-    packs: &mut HashMap<String, Result<Rc<CompiledPack>, Vec<Diagnostic>>>,
-    item: Item,
-) -> Outcome {
-    let not_screened = |source: Source, request_id: Option<String>, problem| Outcome::NotScreened {
-        source,
-        request_id,
-        problem,
-    };
+fn screen_one(shared: &Shared<'_>, screener: &mut Screener<'_>, item: Item) -> Outcome {
+    let not_screened = |source: Source, request_id: Option<String>, problem| Outcome::NotScreened { source, request_id, problem };
     let text = match item.text {
         Ok(text) => text,
         Err(e) => return not_screened(item.source, None, Problem::Input(vec![e])),
@@ -406,69 +344,13 @@ fn screen_one(
     };
     let id = Some(request.id().to_string());
     let as_of = shared.as_of.unwrap_or(request.received());
-    let index = match &shared.fixed {
-        Some(Fixed::Index(i)) => Ok(*i),
-        Some(Fixed::Id(pack, version)) => shared.catalog.find(pack, version.as_deref(), as_of),
-        None => shared.catalog.select(request.country(), as_of),
-    };
-    let index = match index {
-        Ok(index) => index,
-        Err(d) => return not_screened(item.source, id, Problem::Select(d)),
-    };
-    let entry = shared.catalog.entry(index);
-    let label = format!(
-        "`{}` {} ({})",
-        entry.manifest.id, entry.manifest.version, entry.display
-    );
-    let source = match shared.catalog.source(index, Some(as_of)) {
-        Ok(source) => source,
-        Err(diagnostics) => {
-            let key = diagnostics
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("\n");
-            return not_screened(
-                item.source,
-                id,
-                Problem::Pack {
-                    key,
-                    label,
-                    diagnostics,
-                },
-            );
+    let screened = screener.choose(&shared.choice, &request, as_of).and_then(|index| screener.screen(index, &request, as_of));
+    match screened {
+        Ok(screened) => {
+            let canonical = screened.record.to_canonical();
+            Outcome::Record(Box::new(screened), canonical)
         }
-    };
-    let digest = source.identity.sha256.clone();
-    let compiled = packs
-        .entry(digest.clone())
-        .or_insert_with(|| CompiledPack::compile(&source, &shared.limits).map(Rc::new))
-        .clone();
-    let pack = match compiled {
-        Ok(pack) => pack,
-        Err(diagnostics) => {
-            return not_screened(
-                item.source,
-                id,
-                Problem::Pack {
-                    key: digest,
-                    label,
-                    diagnostics,
-                },
-            );
-        }
-    };
-    match pack.screen(&request, as_of) {
-        Ok(screening) => {
-            let record = DecisionRecord::new(&request, &pack, as_of, &screening);
-            let canonical = record.to_canonical();
-            Outcome::Record {
-                record: Box::new(record),
-                canonical,
-                pack_name: entry.manifest.name.clone(),
-            }
-        }
-        Err(stop) => not_screened(item.source, id, Problem::Stop(stop)),
+        Err(problem) => not_screened(item.source, id, problem),
     }
 }
 

@@ -1,0 +1,376 @@
+//! The decision register: an append-only JSON Lines file of screenings and human decisions,
+//! each entry carrying its sequence number, the hash of the previous entry and its own hash.
+//!
+//! An entry is one line of canonical JSON: `{"hash", "kind", "prev", "request_id", "schema",
+//! "seq", …}` where `hash` is the SHA-256 of the entry's canonical text without `hash`, and
+//! `prev` is the previous entry's `hash` (64 zeros for the first). Appends take an exclusive
+//! lock, write each entry with a single `write` on a file opened for appending, and `fsync`
+//! every [`SYNC_EVERY`] entries and at the end; a crash can leave an incomplete last line,
+//! which `verify` reports and appending refuses to build on, but never damages earlier entries.
+//! A chain is only as good as its anchor: keep `register head` somewhere else and pass it to
+//! `verify --head` to also catch entries removed from the end.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::Path;
+
+use tcscreen_core::json::{self, JsonLimits, JsonValue};
+use tcscreen_core::{Decision, DecisionRecord, Json, canonical, hash};
+
+/// The schema name of register entries.
+pub const REGISTER_SCHEMA: &str = "tcscreen/register/v1";
+/// `prev` of the first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+/// Appends are synced to disk at least this often, and at the end of every batch.
+pub const SYNC_EVERY: usize = 100;
+
+const LIMITS: JsonLimits = JsonLimits { max_depth: 48, max_values: 2_000_000 };
+
+/// What an entry records.
+#[derive(Clone, Debug)]
+pub enum Body {
+    /// A screening: the decision record, and the key that signed the pack (under `--trust`).
+    Screening {
+        /// The record as JSON.
+        record: Json,
+        /// Signer key id.
+        signer: Option<String>,
+    },
+    /// A person's decision on a screened request.
+    Decision(HumanDecision),
+}
+
+/// A person's decision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HumanDecision {
+    /// The screening it decides on.
+    pub screening_seq: u64,
+    /// What the screening decided (`None`: no decision).
+    pub screened_decision: Option<Decision>,
+    /// What the person decided.
+    pub decision: Decision,
+    /// Who.
+    pub by: String,
+    /// Why (required to depart from the screening or to waive rules).
+    pub reason: Option<String>,
+    /// Rules whose findings the person set aside.
+    pub waived: Vec<String>,
+    /// When (YYYY-MM-DD).
+    pub at: String,
+}
+
+/// One entry of the register.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// 1-based position.
+    pub seq: u64,
+    /// The previous entry's hash.
+    pub prev: String,
+    /// This entry's hash.
+    pub hash: String,
+    /// The request it is about.
+    pub request_id: String,
+    /// What it records.
+    pub body: Body,
+}
+
+/// Kinds of tampering `verify` tells apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Damage {
+    /// An entry's content no longer matches its hash, or it is not canonical.
+    Modified,
+    /// An entry is missing.
+    Deleted,
+    /// An entry appears that should not be there.
+    Inserted,
+    /// Entries are out of order.
+    Reordered,
+    /// The file ends inside an entry, or before the anchored head.
+    Truncated,
+}
+
+impl Damage {
+    /// A word for reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Damage::Modified => "modified",
+            Damage::Deleted => "deleted",
+            Damage::Inserted => "inserted",
+            Damage::Reordered => "reordered",
+            Damage::Truncated => "truncated",
+        }
+    }
+}
+
+/// Where and how a register is damaged.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Broken {
+    /// The first sequence number that is not as it should be.
+    pub seq: u64,
+    /// What happened.
+    pub damage: Damage,
+    /// Details for people.
+    pub message: String,
+}
+
+fn body_members(request_id: &str, body: &Body) -> (Vec<(&'static str, Json)>, Option<String>) {
+    let mut members = vec![("request_id", Json::string(request_id))];
+    match body {
+        Body::Screening { record, signer } => {
+            members.push(("kind", Json::string("screening")));
+            members.push(("signer", Json::opt_string(signer.as_deref())));
+            (members, Some(canonical::to_canonical_string(record)))
+        }
+        Body::Decision(d) => {
+            members.extend([
+                ("kind", Json::string("decision")),
+                ("screening_seq", Json::number(d.screening_seq)),
+                ("screened_decision", Json::opt_string(d.screened_decision.map(Decision::as_str))),
+                ("decision", Json::string(d.decision.as_str())),
+                ("by", Json::string(&d.by)),
+                ("reason", Json::opt_string(d.reason.as_deref())),
+                ("waived", Json::array(d.waived.iter().map(Json::string).collect())),
+                ("at", Json::string(&d.at)),
+            ]);
+            (members, None)
+        }
+    }
+}
+
+/// The canonical line of an entry (without newline) and its hash. `record_text` is the
+/// record's canonical text, when the caller has it, to avoid writing it twice.
+fn seal(seq: u64, prev: &str, request_id: &str, body: &Body, record_text: Option<&str>) -> (String, String) {
+    let (mut members, record) = body_members(request_id, body);
+    members.extend([("schema", Json::string(REGISTER_SCHEMA)), ("seq", Json::number(seq)), ("prev", Json::string(prev))]);
+    let record = record_text.map(str::to_string).or(record);
+    let verbatim: Vec<(&str, &str)> = record.as_deref().map(|r| vec![("record", r)]).unwrap_or_default();
+    let unsealed = canonical::object_with_verbatim(members.clone(), &verbatim);
+    let hash = hash::sha256_hex(unsealed.as_bytes());
+    members.push(("hash", Json::string(&hash)));
+    (canonical::object_with_verbatim(members, &verbatim), hash)
+}
+
+/// Read and verify a register. Returns the entries, or where it first breaks (with the
+/// entries before that point).
+pub fn read(path: &Path, head: Option<&str>) -> Result<Vec<Entry>, (Vec<Entry>, Broken)> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        (Vec::new(), Broken { seq: 0, damage: Damage::Truncated, message: format!("cannot read {}: {e}", path.display()) })
+    })?;
+    let text = String::from_utf8_lossy(&bytes);
+    let ends_cleanly = text.is_empty() || text.ends_with('\n');
+    let lines: Vec<&str> = text.split_terminator('\n').collect();
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut prev = GENESIS.to_string();
+    for (index, line) in lines.iter().enumerate() {
+        let expected = index as u64 + 1;
+        let last = index + 1 == lines.len();
+        let broken = |damage, message: String| Broken { seq: expected, damage, message };
+        let parsed = match json::parse(line, LIMITS) {
+            Ok(parsed) => parsed,
+            Err(_) if last && !ends_cleanly => {
+                return Err((entries, broken(Damage::Truncated, format!("entry {expected} is incomplete: the file ends inside it"))));
+            }
+            Err(e) => return Err((entries, broken(Damage::Modified, format!("entry {expected} is not valid JSON: {}", e[0].message)))),
+        };
+        let seq = parsed.get("seq").and_then(|s| match &s.value {
+            JsonValue::Number(n) => u64::try_from(*n).ok(),
+            _ => None,
+        });
+        let Some(seq) = seq else {
+            return Err((entries, broken(Damage::Modified, format!("entry {expected} has no sequence number"))));
+        };
+        if seq != expected {
+            let later = lines[index + 1..].iter().any(|l| l.contains(&format!("\"seq\":{expected},")) || l.ends_with(&format!("\"seq\":{expected}}}")));
+            let (damage, message) = if seq > expected && later {
+                (Damage::Reordered, format!("entry {seq} stands where entry {expected} should be"))
+            } else if seq > expected {
+                (Damage::Deleted, format!("entry {expected} is missing: the next entry is {seq}"))
+            } else if later {
+                (Damage::Reordered, format!("entry {seq} stands where entry {expected} should be"))
+            } else {
+                (Damage::Inserted, format!("an entry numbered {seq} stands where entry {expected} should be"))
+            };
+            return Err((entries, broken(damage, message)));
+        }
+        let entry = match parse_entry(&parsed) {
+            Ok(entry) => entry,
+            Err(why) => return Err((entries, broken(Damage::Modified, format!("entry {expected}: {why}")))),
+        };
+        let (resealed, hash) = seal(entry.seq, &entry.prev, &entry.request_id, &entry.body, None);
+        if hash != entry.hash || resealed != *line {
+            return Err((entries, broken(Damage::Modified, format!("entry {expected} was changed after it was written: its content does not match its hash"))));
+        }
+        if entry.prev != prev {
+            return Err((entries, broken(Damage::Inserted, format!("entry {expected} does not follow entry {}: the link between them is broken", expected - 1))));
+        }
+        if let Body::Decision(d) = &entry.body {
+            let target = entries.iter().find(|e| e.seq == d.screening_seq);
+            let ok = matches!(target, Some(Entry { body: Body::Screening { .. }, request_id, .. }) if *request_id == entry.request_id);
+            if !ok {
+                return Err((entries, broken(Damage::Modified, format!("entry {expected} decides on entry {}, which is not a screening of {}", d.screening_seq, entry.request_id))));
+            }
+        }
+        prev.clone_from(&entry.hash);
+        entries.push(entry);
+    }
+    if let Some(head) = head {
+        let (want_seq, want_hash) = head.split_once(':').unwrap_or(("", head));
+        let found = entries.iter().find(|e| e.hash == want_hash && (want_seq.is_empty() || e.seq.to_string() == want_seq));
+        if found.is_none() {
+            let next = entries.len() as u64 + 1;
+            return Err((entries, Broken {
+                seq: want_seq.parse().unwrap_or(next),
+                damage: Damage::Truncated,
+                message: format!("the anchored head {head} is not in the register: entries were removed from its end, or it was rewritten"),
+            }));
+        }
+    }
+    Ok(entries)
+}
+
+fn parse_entry(json: &Json) -> Result<Entry, String> {
+    let string = |name: &str| json.get(name).and_then(Json::as_str).map(str::to_string).ok_or(format!("`{name}` is missing"));
+    let opt_string = |name: &str| -> Result<Option<String>, String> {
+        match json.get(name) {
+            Some(j) if j.is_null() => Ok(None),
+            Some(j) => j.as_str().map(|s| Some(s.to_string())).ok_or(format!("`{name}` must be a string or null")),
+            None => Err(format!("`{name}` is missing")),
+        }
+    };
+    if string("schema")? != REGISTER_SCHEMA {
+        return Err("not a register entry".into());
+    }
+    let seq = match json.get("seq").map(|j| &j.value) {
+        Some(JsonValue::Number(n)) => u64::try_from(*n).map_err(|_| "bad `seq`".to_string())?,
+        _ => return Err("bad `seq`".into()),
+    };
+    let body = match string("kind")?.as_str() {
+        "screening" => {
+            let record = json.get("record").cloned().ok_or("`record` is missing")?;
+            DecisionRecord::from_json(&record).map_err(|e| format!("its record is not a decision record: {e}"))?;
+            Body::Screening { record, signer: opt_string("signer")? }
+        }
+        "decision" => {
+            let decision = |name: &str| -> Result<Option<Decision>, String> {
+                opt_string(name)?.map(|d| Decision::parse(&d).ok_or(format!("`{name}` is not a decision"))).transpose()
+            };
+            let screening_seq = match json.get("screening_seq").map(|j| &j.value) {
+                Some(JsonValue::Number(n)) => u64::try_from(*n).map_err(|_| "bad `screening_seq`".to_string())?,
+                _ => return Err("bad `screening_seq`".into()),
+            };
+            let waived = match json.get("waived").map(|j| &j.value) {
+                Some(JsonValue::Array(items)) => {
+                    items.iter().map(|i| i.as_str().map(str::to_string).ok_or("bad `waived`".to_string())).collect::<Result<_, _>>()?
+                }
+                _ => return Err("bad `waived`".into()),
+            };
+            Body::Decision(HumanDecision {
+                screening_seq,
+                screened_decision: decision("screened_decision")?,
+                decision: decision("decision")?.ok_or("`decision` is missing")?,
+                by: string("by")?,
+                reason: opt_string("reason")?,
+                waived,
+                at: string("at")?,
+            })
+        }
+        other => return Err(format!("unknown kind `{other}`")),
+    };
+    Ok(Entry { seq, prev: string("prev")?, hash: string("hash")?, request_id: string("request_id")?, body })
+}
+
+/// Appends to a register, holding an exclusive lock until dropped.
+pub struct Appender {
+    file: File,
+    seq: u64,
+    last_hash: String,
+    unsynced: usize,
+    entries: Vec<Entry>,
+}
+
+impl Appender {
+    /// Open (or create) a register for appending; refuses a damaged one.
+    pub fn open(path: &Path) -> Result<Appender, String> {
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .read(true)
+            .open(path)
+            .map_err(|e| format!("cannot open the register {}: {e}", path.display()))?;
+        file.lock().map_err(|e| format!("cannot lock the register {}: {e}", path.display()))?;
+        let entries = read(path, None).map_err(|(_, broken)| {
+            format!(
+                "the register {} is damaged at entry {} ({}): {}; run `tcscreen register verify` and repair it before appending",
+                path.display(),
+                broken.seq,
+                broken.damage.as_str(),
+                broken.message
+            )
+        })?;
+        let (seq, last_hash) = entries.last().map_or((0, GENESIS.to_string()), |e| (e.seq, e.hash.clone()));
+        Ok(Appender { file, seq, last_hash, unsynced: 0, entries })
+    }
+
+    /// The entries already in the register when it was opened, and those appended since.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Append an entry; returns its sequence number.
+    pub fn append(&mut self, request_id: &str, body: Body, record_text: Option<&str>) -> std::io::Result<u64> {
+        let seq = self.seq + 1;
+        let (line, hash) = seal(seq, &self.last_hash, request_id, &body, record_text);
+        // One write of the whole line: with O_APPEND it lands after every earlier entry.
+        self.file.write_all(format!("{line}\n").as_bytes())?;
+        self.entries.push(Entry { seq, prev: self.last_hash.clone(), hash: hash.clone(), request_id: request_id.to_string(), body });
+        self.seq = seq;
+        self.last_hash = hash;
+        self.unsynced += 1;
+        if self.unsynced >= SYNC_EVERY {
+            self.sync()?;
+        }
+        Ok(seq)
+    }
+
+    /// Flush to disk.
+    pub fn sync(&mut self) -> std::io::Result<()> {
+        self.file.sync_all()?;
+        self.unsynced = 0;
+        Ok(())
+    }
+}
+
+impl Drop for Appender {
+    fn drop(&mut self) {
+        let _ = self.file.sync_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decision(seq: u64) -> Body {
+        Body::Decision(HumanDecision {
+            screening_seq: seq,
+            screened_decision: Some(Decision::Revise),
+            decision: Decision::Accept,
+            by: "A. Officer".into(),
+            reason: Some("agreed with the ministry".into()),
+            waived: vec![],
+            at: "2026-11-28".into(),
+        })
+    }
+
+    #[test]
+    fn a_decision_needs_a_screening_of_the_same_request() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.jsonl");
+        let mut appender = Appender::open(&path).unwrap();
+        appender.append("R1", decision(1), None).unwrap();
+        drop(appender);
+        let (_, broken) = read(&path, None).unwrap_err();
+        assert_eq!(broken.seq, 1);
+        assert!(broken.message.contains("not a screening of R1"), "{}", broken.message);
+    }
+}

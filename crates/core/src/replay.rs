@@ -1,0 +1,148 @@
+//! Comparing a recorded decision with a new screening of the same input.
+//!
+//! Records are compared by their canonical bytes. When they differ, the comparison says why
+//! in terms an auditor can act on: the decision, findings added, removed or changed (matched
+//! by rule and field), rule errors, the number of rules run. A different engine version on its
+//! own is reported as a note, not a divergence.
+
+use crate::finding::{Decision, Finding, RuleError};
+use crate::record::DecisionRecord;
+
+/// How a finding differs between the recorded and the new screening.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FindingChange {
+    /// Only in the new screening.
+    Added(Finding),
+    /// Only in the record.
+    Removed(Finding),
+    /// Same rule and field, different outcome, message or policy.
+    Changed {
+        /// As recorded.
+        before: Finding,
+        /// As screened now.
+        after: Finding,
+    },
+}
+
+/// What differs between two records of the same request.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecordDiff {
+    /// The decision, if it changed: (recorded, now).
+    pub decision: Option<(Option<Decision>, Option<Decision>)>,
+    /// Finding-level changes.
+    pub findings: Vec<FindingChange>,
+    /// Rule errors only in the record.
+    pub errors_removed: Vec<RuleError>,
+    /// Rule errors only in the new screening.
+    pub errors_added: Vec<RuleError>,
+    /// Rules run, if it changed: (recorded, now).
+    pub rules_run: Option<(usize, usize)>,
+    /// The pack or its ancestors differ in id, version or digest.
+    pub pack_changed: bool,
+    /// Only the engine version differs (recorded, now); everything else is the same bytes.
+    pub engine_only: Option<(String, String)>,
+    /// Whether the canonical bytes are identical.
+    pub identical: bool,
+}
+
+impl RecordDiff {
+    /// Whether the records match (identical, or differing only in engine version).
+    pub fn matches(&self) -> bool {
+        self.identical || self.engine_only.is_some()
+    }
+}
+
+/// Compare a recorded decision with a new one.
+pub fn compare(recorded: &DecisionRecord, now: &DecisionRecord) -> RecordDiff {
+    let mut diff = RecordDiff { identical: recorded.to_canonical() == now.to_canonical(), ..RecordDiff::default() };
+    if diff.identical {
+        return diff;
+    }
+    if recorded.engine_version != now.engine_version {
+        let mut same_engine = now.clone();
+        same_engine.engine_version.clone_from(&recorded.engine_version);
+        if same_engine.to_canonical() == recorded.to_canonical() {
+            diff.engine_only = Some((recorded.engine_version.clone(), now.engine_version.clone()));
+            return diff;
+        }
+    }
+    if recorded.decision != now.decision {
+        diff.decision = Some((recorded.decision, now.decision));
+    }
+    if recorded.rules_run != now.rules_run {
+        diff.rules_run = Some((recorded.rules_run, now.rules_run));
+    }
+    diff.pack_changed = recorded.pack != now.pack || recorded.chain != now.chain;
+    diff.findings = finding_changes(&recorded.findings, &now.findings);
+    diff.errors_removed = recorded.errors.iter().filter(|e| !now.errors.contains(e)).cloned().collect();
+    diff.errors_added = now.errors.iter().filter(|e| !recorded.errors.contains(e)).cloned().collect();
+    diff
+}
+
+/// Findings only in `before`, only in `after`, and pairs with the same rule and field that
+/// differ otherwise.
+pub fn finding_changes(before: &[Finding], after: &[Finding]) -> Vec<FindingChange> {
+    let mut removed: Vec<&Finding> = Vec::new();
+    let mut unmatched_after: Vec<&Finding> = after.iter().collect();
+    for f in before {
+        match unmatched_after.iter().position(|g| *g == f) {
+            Some(i) => {
+                unmatched_after.remove(i);
+            }
+            None => removed.push(f),
+        }
+    }
+    let mut changes = Vec::new();
+    for f in removed {
+        match unmatched_after.iter().position(|g| g.rule == f.rule && g.field == f.field) {
+            Some(i) => {
+                let g = unmatched_after.remove(i);
+                changes.push(FindingChange::Changed { before: f.clone(), after: g.clone() });
+            }
+            None => changes.push(FindingChange::Removed(f.clone())),
+        }
+    }
+    changes.extend(unmatched_after.into_iter().map(|g| FindingChange::Added(g.clone())));
+    changes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Criterion, Outcome};
+
+    fn finding(rule: &str, field: &str, outcome: Outcome, message: &str) -> Finding {
+        Finding {
+            rule: rule.into(),
+            criterion: Criterion::Exit,
+            outcome,
+            message: message.into(),
+            field: Some(field.into()),
+            policy: None,
+            overridden_from: None,
+        }
+    }
+
+    #[test]
+    fn findings_pair_by_rule_and_field() {
+        let before = [
+            finding("b/A", "x", Outcome::Revise, "m"),
+            finding("b/B", "y", Outcome::Revise, "m"),
+            finding("b/C", "z", Outcome::Note, "m"),
+        ];
+        let after = [
+            finding("b/A", "x", Outcome::Revise, "m"),
+            finding("b/B", "y", Outcome::Reject, "m"),
+            finding("b/D", "w", Outcome::Note, "m"),
+        ];
+        let changes = finding_changes(&before, &after);
+        assert_eq!(
+            changes,
+            [
+                FindingChange::Changed { before: before[1].clone(), after: after[1].clone() },
+                FindingChange::Removed(before[2].clone()),
+                FindingChange::Added(after[2].clone()),
+            ]
+        );
+    }
+}
