@@ -1,5 +1,6 @@
 //! End-to-end tests of the `tcscreen` binary, run from the workspace root.
 //!
+//! - `audit`: replay, the register and its tampering, signed packs, impact, compare.
 //! - `bad_input`: every kind of bad request, each contained, the rest of the batch screened.
 //! - `hostile`: packs that loop, recurse, grow, escape, sleep, throw or tamper.
 //! - `screen`: output formats, ordering, determinism across `--jobs`, `--out`, `--fail-on`.
@@ -7,6 +8,7 @@
 //! - `limits`: the largest valid request screens.
 //! - `conformance`: the independent suite written from spec.md (fixtures/conformance).
 
+mod audit;
 mod bad_input;
 mod conformance;
 mod fixtures;

@@ -1,7 +1,12 @@
 //! One module per verb.
 
 pub mod check;
+pub mod compare;
+pub mod impact;
+pub mod keys;
 pub mod packs;
+pub mod register;
+pub mod replay;
 pub mod screen;
 pub mod test;
 

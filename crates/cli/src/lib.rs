@@ -9,6 +9,7 @@ pub mod inputs;
 pub mod markdown;
 pub mod memory;
 pub mod output;
+pub mod records;
 pub mod register;
 pub mod render;
 pub mod screener;
@@ -59,6 +60,18 @@ pub enum Command {
     Check(commands::check::CheckArgs),
     /// Run pack tests (tests/*.json in each pack).
     Test(commands::test::TestArgs),
+    /// Re-screen recorded decisions and report matches and divergences.
+    Replay(commands::replay::ReplayArgs),
+    /// What a pack change would flip, over a set of requests or records.
+    Impact(commands::impact::ImpactArgs),
+    /// Findings resolved, still open and new after a resubmission.
+    Compare(commands::compare::CompareArgs),
+    /// The tamper-evident register of screenings and human decisions.
+    Register(commands::register::RegisterArgs),
+    /// Make an ed25519 key pair for signing packs.
+    Keygen(commands::keys::KeygenArgs),
+    /// Sign a pack (writes pack.sig in its folder).
+    Sign(commands::keys::SignArgs),
 }
 
 /// Parse an as-of date argument.
@@ -115,6 +128,12 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Packs(args) => commands::packs::packs(&cli, args),
         Command::Check(args) => commands::check::check(&cli, args),
         Command::Test(args) => commands::test::test(&cli, args),
+        Command::Replay(args) => commands::replay::replay(&cli, args),
+        Command::Impact(args) => commands::impact::impact(&cli, args),
+        Command::Compare(args) => commands::compare::compare(&cli, args),
+        Command::Register(args) => commands::register::register(&cli, args),
+        Command::Keygen(args) => commands::keys::keygen(args),
+        Command::Sign(args) => commands::keys::sign(&cli, args),
     }
 }
 

@@ -24,7 +24,10 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// Appends are synced to disk at least this often, and at the end of every batch.
 pub const SYNC_EVERY: usize = 100;
 
-const LIMITS: JsonLimits = JsonLimits { max_depth: 48, max_values: 2_000_000 };
+const LIMITS: JsonLimits = JsonLimits {
+    max_depth: 48,
+    max_values: 2_000_000,
+};
 
 /// What an entry records.
 #[derive(Clone, Debug)]
@@ -125,11 +128,17 @@ fn body_members(request_id: &str, body: &Body) -> (Vec<(&'static str, Json)>, Op
             members.extend([
                 ("kind", Json::string("decision")),
                 ("screening_seq", Json::number(d.screening_seq)),
-                ("screened_decision", Json::opt_string(d.screened_decision.map(Decision::as_str))),
+                (
+                    "screened_decision",
+                    Json::opt_string(d.screened_decision.map(Decision::as_str)),
+                ),
                 ("decision", Json::string(d.decision.as_str())),
                 ("by", Json::string(&d.by)),
                 ("reason", Json::opt_string(d.reason.as_deref())),
-                ("waived", Json::array(d.waived.iter().map(Json::string).collect())),
+                (
+                    "waived",
+                    Json::array(d.waived.iter().map(Json::string).collect()),
+                ),
                 ("at", Json::string(&d.at)),
             ]);
             (members, None)
@@ -139,11 +148,24 @@ fn body_members(request_id: &str, body: &Body) -> (Vec<(&'static str, Json)>, Op
 
 /// The canonical line of an entry (without newline) and its hash. `record_text` is the
 /// record's canonical text, when the caller has it, to avoid writing it twice.
-fn seal(seq: u64, prev: &str, request_id: &str, body: &Body, record_text: Option<&str>) -> (String, String) {
+fn seal(
+    seq: u64,
+    prev: &str,
+    request_id: &str,
+    body: &Body,
+    record_text: Option<&str>,
+) -> (String, String) {
     let (mut members, record) = body_members(request_id, body);
-    members.extend([("schema", Json::string(REGISTER_SCHEMA)), ("seq", Json::number(seq)), ("prev", Json::string(prev))]);
+    members.extend([
+        ("schema", Json::string(REGISTER_SCHEMA)),
+        ("seq", Json::number(seq)),
+        ("prev", Json::string(prev)),
+    ]);
     let record = record_text.map(str::to_string).or(record);
-    let verbatim: Vec<(&str, &str)> = record.as_deref().map(|r| vec![("record", r)]).unwrap_or_default();
+    let verbatim: Vec<(&str, &str)> = record
+        .as_deref()
+        .map(|r| vec![("record", r)])
+        .unwrap_or_default();
     let unsealed = canonical::object_with_verbatim(members.clone(), &verbatim);
     let hash = hash::sha256_hex(unsealed.as_bytes());
     members.push(("hash", Json::string(&hash)));
@@ -154,7 +176,14 @@ fn seal(seq: u64, prev: &str, request_id: &str, body: &Body, record_text: Option
 /// entries before that point).
 pub fn read(path: &Path, head: Option<&str>) -> Result<Vec<Entry>, (Vec<Entry>, Broken)> {
     let bytes = std::fs::read(path).map_err(|e| {
-        (Vec::new(), Broken { seq: 0, damage: Damage::Truncated, message: format!("cannot read {}: {e}", path.display()) })
+        (
+            Vec::new(),
+            Broken {
+                seq: 0,
+                damage: Damage::Truncated,
+                message: format!("cannot read {}: {e}", path.display()),
+            },
+        )
     })?;
     let text = String::from_utf8_lossy(&bytes);
     let ends_cleanly = text.is_empty() || text.ends_with('\n');
@@ -164,50 +193,117 @@ pub fn read(path: &Path, head: Option<&str>) -> Result<Vec<Entry>, (Vec<Entry>, 
     for (index, line) in lines.iter().enumerate() {
         let expected = index as u64 + 1;
         let last = index + 1 == lines.len();
-        let broken = |damage, message: String| Broken { seq: expected, damage, message };
+        let broken = |damage, message: String| Broken {
+            seq: expected,
+            damage,
+            message,
+        };
         let parsed = match json::parse(line, LIMITS) {
             Ok(parsed) => parsed,
             Err(_) if last && !ends_cleanly => {
-                return Err((entries, broken(Damage::Truncated, format!("entry {expected} is incomplete: the file ends inside it"))));
+                return Err((
+                    entries,
+                    broken(
+                        Damage::Truncated,
+                        format!("entry {expected} is incomplete: the file ends inside it"),
+                    ),
+                ));
             }
-            Err(e) => return Err((entries, broken(Damage::Modified, format!("entry {expected} is not valid JSON: {}", e[0].message)))),
+            Err(e) => {
+                return Err((
+                    entries,
+                    broken(
+                        Damage::Modified,
+                        format!("entry {expected} is not valid JSON: {}", e[0].message),
+                    ),
+                ));
+            }
         };
         let seq = parsed.get("seq").and_then(|s| match &s.value {
             JsonValue::Number(n) => u64::try_from(*n).ok(),
             _ => None,
         });
         let Some(seq) = seq else {
-            return Err((entries, broken(Damage::Modified, format!("entry {expected} has no sequence number"))));
+            return Err((
+                entries,
+                broken(
+                    Damage::Modified,
+                    format!("entry {expected} has no sequence number"),
+                ),
+            ));
         };
         if seq != expected {
-            let later = lines[index + 1..].iter().any(|l| l.contains(&format!("\"seq\":{expected},")) || l.ends_with(&format!("\"seq\":{expected}}}")));
+            let later = lines[index + 1..].iter().any(|l| {
+                l.contains(&format!("\"seq\":{expected},"))
+                    || l.ends_with(&format!("\"seq\":{expected}}}"))
+            });
             let (damage, message) = if seq > expected && later {
-                (Damage::Reordered, format!("entry {seq} stands where entry {expected} should be"))
+                (
+                    Damage::Reordered,
+                    format!("entry {seq} stands where entry {expected} should be"),
+                )
             } else if seq > expected {
-                (Damage::Deleted, format!("entry {expected} is missing: the next entry is {seq}"))
-            } else if later {
-                (Damage::Reordered, format!("entry {seq} stands where entry {expected} should be"))
+                (
+                    Damage::Deleted,
+                    format!("entry {expected} is missing: the next entry is {seq}"),
+                )
             } else {
-                (Damage::Inserted, format!("an entry numbered {seq} stands where entry {expected} should be"))
+                (
+                    Damage::Inserted,
+                    format!(
+                        "an extra entry numbered {seq} stands where entry {expected} should be"
+                    ),
+                )
             };
             return Err((entries, broken(damage, message)));
         }
         let entry = match parse_entry(&parsed) {
             Ok(entry) => entry,
-            Err(why) => return Err((entries, broken(Damage::Modified, format!("entry {expected}: {why}")))),
+            Err(why) => {
+                return Err((
+                    entries,
+                    broken(Damage::Modified, format!("entry {expected}: {why}")),
+                ));
+            }
         };
         let (resealed, hash) = seal(entry.seq, &entry.prev, &entry.request_id, &entry.body, None);
         if hash != entry.hash || resealed != *line {
-            return Err((entries, broken(Damage::Modified, format!("entry {expected} was changed after it was written: its content does not match its hash"))));
+            return Err((
+                entries,
+                broken(
+                    Damage::Modified,
+                    format!(
+                        "entry {expected} was changed after it was written: its content does not match its hash"
+                    ),
+                ),
+            ));
         }
         if entry.prev != prev {
-            return Err((entries, broken(Damage::Inserted, format!("entry {expected} does not follow entry {}: the link between them is broken", expected - 1))));
+            return Err((
+                entries,
+                broken(
+                    Damage::Inserted,
+                    format!(
+                        "entry {expected} does not follow entry {}: the link between them is broken",
+                        expected - 1
+                    ),
+                ),
+            ));
         }
         if let Body::Decision(d) = &entry.body {
             let target = entries.iter().find(|e| e.seq == d.screening_seq);
             let ok = matches!(target, Some(Entry { body: Body::Screening { .. }, request_id, .. }) if *request_id == entry.request_id);
             if !ok {
-                return Err((entries, broken(Damage::Modified, format!("entry {expected} decides on entry {}, which is not a screening of {}", d.screening_seq, entry.request_id))));
+                return Err((
+                    entries,
+                    broken(
+                        Damage::Modified,
+                        format!(
+                            "entry {expected} decides on entry {}, which is not a screening of {}",
+                            d.screening_seq, entry.request_id
+                        ),
+                    ),
+                ));
             }
         }
         prev.clone_from(&entry.hash);
@@ -215,25 +311,40 @@ pub fn read(path: &Path, head: Option<&str>) -> Result<Vec<Entry>, (Vec<Entry>, 
     }
     if let Some(head) = head {
         let (want_seq, want_hash) = head.split_once(':').unwrap_or(("", head));
-        let found = entries.iter().find(|e| e.hash == want_hash && (want_seq.is_empty() || e.seq.to_string() == want_seq));
+        let found = entries.iter().find(|e| {
+            e.hash == want_hash && (want_seq.is_empty() || e.seq.to_string() == want_seq)
+        });
         if found.is_none() {
             let next = entries.len() as u64 + 1;
-            return Err((entries, Broken {
-                seq: want_seq.parse().unwrap_or(next),
-                damage: Damage::Truncated,
-                message: format!("the anchored head {head} is not in the register: entries were removed from its end, or it was rewritten"),
-            }));
+            return Err((
+                entries,
+                Broken {
+                    seq: want_seq.parse().unwrap_or(next),
+                    damage: Damage::Truncated,
+                    message: format!(
+                        "the anchored head {head} is not in the register: entries were removed from its end, or it was rewritten"
+                    ),
+                },
+            ));
         }
     }
     Ok(entries)
 }
 
 fn parse_entry(json: &Json) -> Result<Entry, String> {
-    let string = |name: &str| json.get(name).and_then(Json::as_str).map(str::to_string).ok_or(format!("`{name}` is missing"));
+    let string = |name: &str| {
+        json.get(name)
+            .and_then(Json::as_str)
+            .map(str::to_string)
+            .ok_or(format!("`{name}` is missing"))
+    };
     let opt_string = |name: &str| -> Result<Option<String>, String> {
         match json.get(name) {
             Some(j) if j.is_null() => Ok(None),
-            Some(j) => j.as_str().map(|s| Some(s.to_string())).ok_or(format!("`{name}` must be a string or null")),
+            Some(j) => j
+                .as_str()
+                .map(|s| Some(s.to_string()))
+                .ok_or(format!("`{name}` must be a string or null")),
             None => Err(format!("`{name}` is missing")),
         }
     };
@@ -247,21 +358,34 @@ fn parse_entry(json: &Json) -> Result<Entry, String> {
     let body = match string("kind")?.as_str() {
         "screening" => {
             let record = json.get("record").cloned().ok_or("`record` is missing")?;
-            DecisionRecord::from_json(&record).map_err(|e| format!("its record is not a decision record: {e}"))?;
-            Body::Screening { record, signer: opt_string("signer")? }
+            DecisionRecord::from_json(&record)
+                .map_err(|e| format!("its record is not a decision record: {e}"))?;
+            Body::Screening {
+                record,
+                signer: opt_string("signer")?,
+            }
         }
         "decision" => {
             let decision = |name: &str| -> Result<Option<Decision>, String> {
-                opt_string(name)?.map(|d| Decision::parse(&d).ok_or(format!("`{name}` is not a decision"))).transpose()
+                opt_string(name)?
+                    .map(|d| Decision::parse(&d).ok_or(format!("`{name}` is not a decision")))
+                    .transpose()
             };
             let screening_seq = match json.get("screening_seq").map(|j| &j.value) {
-                Some(JsonValue::Number(n)) => u64::try_from(*n).map_err(|_| "bad `screening_seq`".to_string())?,
+                Some(JsonValue::Number(n)) => {
+                    u64::try_from(*n).map_err(|_| "bad `screening_seq`".to_string())?
+                }
                 _ => return Err("bad `screening_seq`".into()),
             };
             let waived = match json.get("waived").map(|j| &j.value) {
-                Some(JsonValue::Array(items)) => {
-                    items.iter().map(|i| i.as_str().map(str::to_string).ok_or("bad `waived`".to_string())).collect::<Result<_, _>>()?
-                }
+                Some(JsonValue::Array(items)) => items
+                    .iter()
+                    .map(|i| {
+                        i.as_str()
+                            .map(str::to_string)
+                            .ok_or("bad `waived`".to_string())
+                    })
+                    .collect::<Result<_, _>>()?,
                 _ => return Err("bad `waived`".into()),
             };
             Body::Decision(HumanDecision {
@@ -276,7 +400,13 @@ fn parse_entry(json: &Json) -> Result<Entry, String> {
         }
         other => return Err(format!("unknown kind `{other}`")),
     };
-    Ok(Entry { seq, prev: string("prev")?, hash: string("hash")?, request_id: string("request_id")?, body })
+    Ok(Entry {
+        seq,
+        prev: string("prev")?,
+        hash: string("hash")?,
+        request_id: string("request_id")?,
+        body,
+    })
 }
 
 /// Appends to a register, holding an exclusive lock until dropped.
@@ -297,7 +427,8 @@ impl Appender {
             .read(true)
             .open(path)
             .map_err(|e| format!("cannot open the register {}: {e}", path.display()))?;
-        file.lock().map_err(|e| format!("cannot lock the register {}: {e}", path.display()))?;
+        file.lock()
+            .map_err(|e| format!("cannot lock the register {}: {e}", path.display()))?;
         let entries = read(path, None).map_err(|(_, broken)| {
             format!(
                 "the register {} is damaged at entry {} ({}): {}; run `tcscreen register verify` and repair it before appending",
@@ -307,8 +438,16 @@ impl Appender {
                 broken.message
             )
         })?;
-        let (seq, last_hash) = entries.last().map_or((0, GENESIS.to_string()), |e| (e.seq, e.hash.clone()));
-        Ok(Appender { file, seq, last_hash, unsynced: 0, entries })
+        let (seq, last_hash) = entries
+            .last()
+            .map_or((0, GENESIS.to_string()), |e| (e.seq, e.hash.clone()));
+        Ok(Appender {
+            file,
+            seq,
+            last_hash,
+            unsynced: 0,
+            entries,
+        })
     }
 
     /// The entries already in the register when it was opened, and those appended since.
@@ -317,12 +456,23 @@ impl Appender {
     }
 
     /// Append an entry; returns its sequence number.
-    pub fn append(&mut self, request_id: &str, body: Body, record_text: Option<&str>) -> std::io::Result<u64> {
+    pub fn append(
+        &mut self,
+        request_id: &str,
+        body: Body,
+        record_text: Option<&str>,
+    ) -> std::io::Result<u64> {
         let seq = self.seq + 1;
         let (line, hash) = seal(seq, &self.last_hash, request_id, &body, record_text);
         // One write of the whole line: with O_APPEND it lands after every earlier entry.
         self.file.write_all(format!("{line}\n").as_bytes())?;
-        self.entries.push(Entry { seq, prev: self.last_hash.clone(), hash: hash.clone(), request_id: request_id.to_string(), body });
+        self.entries.push(Entry {
+            seq,
+            prev: self.last_hash.clone(),
+            hash: hash.clone(),
+            request_id: request_id.to_string(),
+            body,
+        });
         self.seq = seq;
         self.last_hash = hash;
         self.unsynced += 1;
@@ -371,6 +521,10 @@ mod tests {
         drop(appender);
         let (_, broken) = read(&path, None).unwrap_err();
         assert_eq!(broken.seq, 1);
-        assert!(broken.message.contains("not a screening of R1"), "{}", broken.message);
+        assert!(
+            broken.message.contains("not a screening of R1"),
+            "{}",
+            broken.message
+        );
     }
 }

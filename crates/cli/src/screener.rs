@@ -6,7 +6,10 @@
 use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 
-use tcscreen_core::{CompiledPack, Date, DecisionRecord, Diagnostic, EngineLimits, EngineStop, InputError, ValidRequest};
+use tcscreen_core::{
+    CompiledPack, Date, DecisionRecord, Diagnostic, EngineLimits, EngineStop, InputError,
+    ValidRequest,
+};
 use tcscreen_packs::signature::TrustedKeys;
 use tcscreen_packs::{Catalog, PackSpec};
 
@@ -86,7 +89,12 @@ pub struct Screener<'a> {
 impl<'a> Screener<'a> {
     /// A screener over `catalog`, checking signatures if `trust` is given.
     pub fn new(catalog: &'a Catalog, trust: Option<&'a TrustedKeys>) -> Self {
-        Screener { catalog, limits: crate::engine_limits(), trust, packs: HashMap::new() }
+        Screener {
+            catalog,
+            limits: crate::engine_limits(),
+            trust,
+            packs: HashMap::new(),
+        }
     }
 
     /// The catalog.
@@ -95,7 +103,12 @@ impl<'a> Screener<'a> {
     }
 
     /// The pack for `request` screened as of `as_of`.
-    pub fn choose(&self, choice: &PackChoice, request: &ValidRequest, as_of: Date) -> Result<usize, Problem> {
+    pub fn choose(
+        &self,
+        choice: &PackChoice,
+        request: &ValidRequest,
+        as_of: Date,
+    ) -> Result<usize, Problem> {
         match choice {
             PackChoice::Automatic => self.catalog.select(request.country(), as_of),
             PackChoice::Index(i) => Ok(*i),
@@ -105,21 +118,46 @@ impl<'a> Screener<'a> {
     }
 
     /// Screen `request` as of `as_of` with the pack at `index`.
-    pub fn screen(&mut self, index: usize, request: &ValidRequest, as_of: Date) -> Result<Screened, Problem> {
+    pub fn screen(
+        &mut self,
+        index: usize,
+        request: &ValidRequest,
+        as_of: Date,
+    ) -> Result<Screened, Problem> {
         let entry = self.catalog.entry(index);
-        let label = format!("`{}` {} ({})", entry.manifest.id, entry.manifest.version, entry.display);
-        let source = self.catalog.source(index, Some(as_of)).map_err(|diagnostics| {
-            let key = diagnostics.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
-            Problem::Pack { key, label: label.clone(), diagnostics }
-        })?;
+        let label = format!(
+            "`{}` {} ({})",
+            entry.manifest.id, entry.manifest.version, entry.display
+        );
+        let source = self
+            .catalog
+            .source(index, Some(as_of))
+            .map_err(|diagnostics| {
+                let key = diagnostics
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                Problem::Pack {
+                    key,
+                    label: label.clone(),
+                    diagnostics,
+                }
+            })?;
         let digest = source.identity.sha256.clone();
         let signer = match self.trust {
             None => None,
-            Some(trust) => Some(trust.verify(entry, &source.identity).map_err(|d| Problem::Pack {
-                key: format!("trust {digest}"),
-                label: label.clone(),
-                diagnostics: vec![d],
-            })?),
+            Some(trust) => {
+                Some(
+                    trust
+                        .verify(entry, &source.identity)
+                        .map_err(|d| Problem::Pack {
+                            key: format!("trust {digest}"),
+                            label: label.clone(),
+                            diagnostics: vec![d],
+                        })?,
+                )
+            }
         };
         let limits = self.limits;
         let pack = self
@@ -127,7 +165,11 @@ impl<'a> Screener<'a> {
             .entry(digest.clone())
             .or_insert_with(|| CompiledPack::compile(&source, &limits).map(Rc::new))
             .clone()
-            .map_err(|diagnostics| Problem::Pack { key: digest, label, diagnostics })?;
+            .map_err(|diagnostics| Problem::Pack {
+                key: digest,
+                label,
+                diagnostics,
+            })?;
         let screening = pack.screen(request, as_of).map_err(Problem::Stop)?;
         Ok(Screened {
             record: DecisionRecord::new(request, &pack, as_of, &screening),
@@ -138,7 +180,13 @@ impl<'a> Screener<'a> {
 }
 
 /// Print why a request was not screened; each pack problem is printed once per run.
-pub fn report(source: &Source, request_id: Option<&str>, problem: Problem, catalog: &Catalog, reported: &mut BTreeSet<String>) {
+pub fn report(
+    source: &Source,
+    request_id: Option<&str>,
+    problem: Problem,
+    catalog: &Catalog,
+    reported: &mut BTreeSet<String>,
+) {
     let which = request_id.map_or_else(String::new, |id| format!(" (request `{id}`)"));
     match problem {
         Problem::Input(errors) => {
@@ -155,14 +203,24 @@ pub fn report(source: &Source, request_id: Option<&str>, problem: Problem, catal
             }
             eprintln!("{d}\n  = {}{which} was not screened", source.display());
         }
-        Problem::Pack { key, label, diagnostics } => {
+        Problem::Pack {
+            key,
+            label,
+            diagnostics,
+        } => {
             if reported.insert(key) {
                 for d in &diagnostics {
                     eprintln!("{d}");
                 }
             }
-            eprintln!("error: pack {label} cannot be used (see above)\n  = {}{which} was not screened", source.display());
+            eprintln!(
+                "error: pack {label} cannot be used (see above)\n  = {}{which} was not screened",
+                source.display()
+            );
         }
-        Problem::Stop(stop) => eprintln!("error: {stop}\n  = {}{which} was not screened", source.display()),
+        Problem::Stop(stop) => eprintln!(
+            "error: {stop}\n  = {}{which} was not screened",
+            source.display()
+        ),
     }
 }

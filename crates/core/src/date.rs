@@ -72,6 +72,21 @@ impl Date {
         era * 146_097 + doe - 719_468
     }
 
+    /// The date `days` days after 1970-01-01 (before it for negative `days`), if in 1–9999.
+    pub fn from_days_since_epoch(days: i64) -> Option<Date> {
+        // Howard Hinnant's civil_from_days.
+        let z = days.checked_add(719_468)?;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        Date::from_ymd(i32::try_from(year).ok()?, month as u32, day as u32)
+    }
+
     /// Days from `self` to `other`: positive when `other` is later.
     pub fn days_until(self, other: Date) -> i64 {
         other.to_days() - self.to_days()
@@ -164,6 +179,26 @@ mod tests {
         assert_eq!(d("2025-03-01").days_until(d("2025-01-01")), -59);
         assert_eq!(d("1970-01-01").to_days(), 0);
         assert_eq!(d("0001-01-01").days_until(d("9999-12-31")), 3_652_058);
+    }
+
+    #[test]
+    fn days_since_epoch_round_trip() {
+        for s in [
+            "1970-01-01",
+            "2000-02-29",
+            "0001-01-01",
+            "9999-12-31",
+            "1969-12-31",
+            "2026-11-28",
+        ] {
+            let date = d(s);
+            assert_eq!(
+                Date::from_days_since_epoch(date.to_days()),
+                Some(date),
+                "{s}"
+            );
+        }
+        assert_eq!(Date::from_days_since_epoch(-800_000), None);
     }
 
     #[test]

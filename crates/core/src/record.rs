@@ -158,7 +158,7 @@ impl DecisionRecord {
                 "engine",
                 Json::object([
                     ("name", Json::string(ENGINE_NAME)),
-                    ("version", Json::string(ENGINE_VERSION)),
+                    ("version", Json::string(&self.engine_version)),
                 ]),
             ),
             ("as_of", Json::string(self.as_of.to_string())),
@@ -174,17 +174,25 @@ impl DecisionRecord {
     /// Every field of §5 must be present with the right type; the error names the field.
     pub fn from_json(json: &Json) -> Result<DecisionRecord, String> {
         let field = |obj: &Json, path: &str, name: &str| -> Result<Json, String> {
-            obj.get(name).cloned().ok_or_else(|| format!("`{path}{name}` is missing"))
+            obj.get(name)
+                .cloned()
+                .ok_or_else(|| format!("`{path}{name}` is missing"))
         };
         let string = |obj: &Json, path: &str, name: &str| -> Result<String, String> {
-            field(obj, path, name)?.as_str().map(str::to_string).ok_or_else(|| format!("`{path}{name}` must be a string"))
+            field(obj, path, name)?
+                .as_str()
+                .map(str::to_string)
+                .ok_or_else(|| format!("`{path}{name}` must be a string"))
         };
         let opt_string = |obj: &Json, path: &str, name: &str| -> Result<Option<String>, String> {
             let value = field(obj, path, name)?;
             if value.is_null() {
                 Ok(None)
             } else {
-                value.as_str().map(|s| Some(s.to_string())).ok_or_else(|| format!("`{path}{name}` must be a string or null"))
+                value
+                    .as_str()
+                    .map(|s| Some(s.to_string()))
+                    .ok_or_else(|| format!("`{path}{name}` must be a string or null"))
             }
         };
         let list = |obj: &Json, name: &str| -> Result<Vec<Json>, String> {
@@ -196,13 +204,17 @@ impl DecisionRecord {
         let number = |obj: &Json, path: &str, name: &str| -> Result<Option<u64>, String> {
             match field(obj, path, name)?.value {
                 JsonValue::Null => Ok(None),
-                JsonValue::Number(d) => u64::try_from(d).map(Some).map_err(|_| format!("`{path}{name}` must be a whole number")),
+                JsonValue::Number(d) => u64::try_from(d)
+                    .map(Some)
+                    .map_err(|_| format!("`{path}{name}` must be a whole number")),
                 _ => Err(format!("`{path}{name}` must be a number")),
             }
         };
         let schema = string(json, "", "schema")?;
         if schema != DECISION_SCHEMA {
-            return Err(format!("`schema` is \"{schema}\", not \"{DECISION_SCHEMA}\""));
+            return Err(format!(
+                "`schema` is \"{schema}\", not \"{DECISION_SCHEMA}\""
+            ));
         }
         let request = field(json, "", "request")?;
         let pack = field(json, "", "pack")?;
@@ -222,19 +234,28 @@ impl DecisionRecord {
             _ => return Err("`pack.chain` must be an array".into()),
         };
         let as_of = string(json, "", "as_of")?;
-        let as_of = Date::parse(&as_of).ok_or_else(|| format!("`as_of` \"{as_of}\" is not a date"))?;
+        let as_of =
+            Date::parse(&as_of).ok_or_else(|| format!("`as_of` \"{as_of}\" is not a date"))?;
         let decision = opt_string(json, "", "decision")?
-            .map(|d| Decision::parse(&d).ok_or_else(|| format!("`decision` \"{d}\" is not accept, revise or reject")))
+            .map(|d| {
+                Decision::parse(&d)
+                    .ok_or_else(|| format!("`decision` \"{d}\" is not accept, revise or reject"))
+            })
             .transpose()?;
         let criteria_json = field(json, "", "criteria")?;
         let mut criteria = BTreeMap::new();
         for c in Criterion::ALL {
             if let Some(d) = opt_string(&criteria_json, "criteria.", c.as_str())? {
-                let d = Decision::parse(&d).ok_or_else(|| format!("`criteria.{c}` \"{d}\" is not a decision"))?;
+                let d = Decision::parse(&d)
+                    .ok_or_else(|| format!("`criteria.{c}` \"{d}\" is not a decision"))?;
                 criteria.insert(c, d);
             }
         }
-        let criteria = if criteria.is_empty() { None } else { Some(criteria) };
+        let criteria = if criteria.is_empty() {
+            None
+        } else {
+            Some(criteria)
+        };
         let findings = list(json, "findings")?
             .iter()
             .enumerate()
@@ -242,15 +263,20 @@ impl DecisionRecord {
                 let path = format!("findings[{i}].");
                 let outcome = |name: &str| -> Result<Option<Outcome>, String> {
                     opt_string(f, &path, name)?
-                        .map(|o| Outcome::parse(&o).ok_or_else(|| format!("`{path}{name}` \"{o}\" is not an outcome")))
+                        .map(|o| {
+                            Outcome::parse(&o)
+                                .ok_or_else(|| format!("`{path}{name}` \"{o}\" is not an outcome"))
+                        })
                         .transpose()
                 };
                 let criterion = string(f, &path, "criterion")?;
                 Ok(Finding {
                     rule: string(f, &path, "rule")?,
-                    criterion: Criterion::parse(&criterion)
-                        .ok_or_else(|| format!("`{path}criterion` \"{criterion}\" is not a criterion"))?,
-                    outcome: outcome("outcome")?.ok_or_else(|| format!("`{path}outcome` must not be null"))?,
+                    criterion: Criterion::parse(&criterion).ok_or_else(|| {
+                        format!("`{path}criterion` \"{criterion}\" is not a criterion")
+                    })?,
+                    outcome: outcome("outcome")?
+                        .ok_or_else(|| format!("`{path}outcome` must not be null"))?,
                     message: string(f, &path, "message")?,
                     field: opt_string(f, &path, "field")?,
                     policy: opt_string(f, &path, "policy")?,
@@ -272,7 +298,8 @@ impl DecisionRecord {
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;
-        let rules_run = number(json, "", "rules_run")?.ok_or("`rules_run` must not be null")? as usize;
+        let rules_run =
+            number(json, "", "rules_run")?.ok_or("`rules_run` must not be null")? as usize;
         let input = field(json, "", "input")?;
         let engine = field(json, "", "engine")?;
         Ok(DecisionRecord {
@@ -350,7 +377,10 @@ mod tests {
             input_canonical: Some(request.canonical().to_string()),
             engine_version: ENGINE_VERSION.to_string(),
         };
-        let parsed = DecisionRecord::from_json(&crate::json::parse(&record.to_canonical(), Default::default()).unwrap()).unwrap();
+        let parsed = DecisionRecord::from_json(
+            &crate::json::parse(&record.to_canonical(), Default::default()).unwrap(),
+        )
+        .unwrap();
         assert_eq!(parsed.to_canonical(), record.to_canonical());
         let slow = canonical::to_canonical_string(&record.to_json());
         assert_eq!(record.to_canonical(), slow);

@@ -54,13 +54,18 @@ impl RecordDiff {
 
 /// Compare a recorded decision with a new one.
 pub fn compare(recorded: &DecisionRecord, now: &DecisionRecord) -> RecordDiff {
-    let mut diff = RecordDiff { identical: recorded.to_canonical() == now.to_canonical(), ..RecordDiff::default() };
+    let mut diff = RecordDiff {
+        identical: recorded.to_canonical() == now.to_canonical(),
+        ..RecordDiff::default()
+    };
     if diff.identical {
         return diff;
     }
     if recorded.engine_version != now.engine_version {
         let mut same_engine = now.clone();
-        same_engine.engine_version.clone_from(&recorded.engine_version);
+        same_engine
+            .engine_version
+            .clone_from(&recorded.engine_version);
         if same_engine.to_canonical() == recorded.to_canonical() {
             diff.engine_only = Some((recorded.engine_version.clone(), now.engine_version.clone()));
             return diff;
@@ -74,8 +79,18 @@ pub fn compare(recorded: &DecisionRecord, now: &DecisionRecord) -> RecordDiff {
     }
     diff.pack_changed = recorded.pack != now.pack || recorded.chain != now.chain;
     diff.findings = finding_changes(&recorded.findings, &now.findings);
-    diff.errors_removed = recorded.errors.iter().filter(|e| !now.errors.contains(e)).cloned().collect();
-    diff.errors_added = now.errors.iter().filter(|e| !recorded.errors.contains(e)).cloned().collect();
+    diff.errors_removed = recorded
+        .errors
+        .iter()
+        .filter(|e| !now.errors.contains(e))
+        .cloned()
+        .collect();
+    diff.errors_added = now
+        .errors
+        .iter()
+        .filter(|e| !recorded.errors.contains(e))
+        .cloned()
+        .collect();
     diff
 }
 
@@ -94,15 +109,25 @@ pub fn finding_changes(before: &[Finding], after: &[Finding]) -> Vec<FindingChan
     }
     let mut changes = Vec::new();
     for f in removed {
-        match unmatched_after.iter().position(|g| g.rule == f.rule && g.field == f.field) {
+        match unmatched_after
+            .iter()
+            .position(|g| g.rule == f.rule && g.field == f.field)
+        {
             Some(i) => {
                 let g = unmatched_after.remove(i);
-                changes.push(FindingChange::Changed { before: f.clone(), after: g.clone() });
+                changes.push(FindingChange::Changed {
+                    before: f.clone(),
+                    after: g.clone(),
+                });
             }
             None => changes.push(FindingChange::Removed(f.clone())),
         }
     }
-    changes.extend(unmatched_after.into_iter().map(|g| FindingChange::Added(g.clone())));
+    changes.extend(
+        unmatched_after
+            .into_iter()
+            .map(|g| FindingChange::Added(g.clone())),
+    );
     changes
 }
 
@@ -139,7 +164,10 @@ mod tests {
         assert_eq!(
             changes,
             [
-                FindingChange::Changed { before: before[1].clone(), after: after[1].clone() },
+                FindingChange::Changed {
+                    before: before[1].clone(),
+                    after: after[1].clone()
+                },
                 FindingChange::Removed(before[2].clone()),
                 FindingChange::Added(after[2].clone()),
             ]

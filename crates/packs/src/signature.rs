@@ -25,7 +25,11 @@ const SECRET_PREFIX: &str = "tcscreen-ed25519-secret ";
 
 /// The bytes a signature covers.
 fn message(pack: &PackIdentity) -> Vec<u8> {
-    format!("{SIGNATURE_SCHEMA}\n{}\n{}\n{}\n", pack.id, pack.version, pack.sha256).into_bytes()
+    format!(
+        "{SIGNATURE_SCHEMA}\n{}\n{}\n{}\n",
+        pack.id, pack.version, pack.sha256
+    )
+    .into_bytes()
 }
 
 /// A key's id: the first 16 hex digits of the SHA-256 of its public key.
@@ -47,7 +51,10 @@ fn unhex(text: &str) -> Option<Vec<u8>> {
     if !text.len().is_multiple_of(2) {
         return None;
     }
-    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 fn key_bytes(text: &str, prefix: &str) -> Option<[u8; 32]> {
@@ -56,18 +63,30 @@ fn key_bytes(text: &str, prefix: &str) -> Option<[u8; 32]> {
 
 /// Read a secret key file.
 pub fn read_secret_key(path: &Path) -> Result<SigningKey, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read the key {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the key {}: {e}", path.display()))?;
     key_bytes(&text, SECRET_PREFIX)
         .map(|b| SigningKey::from_bytes(&b))
-        .ok_or_else(|| format!("{} is not a tcscreen secret key (made by `tcscreen keygen`)", path.display()))
+        .ok_or_else(|| {
+            format!(
+                "{} is not a tcscreen secret key (made by `tcscreen keygen`)",
+                path.display()
+            )
+        })
 }
 
 /// Read a public key file.
 pub fn read_public_key(path: &Path) -> Result<VerifyingKey, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read the key {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the key {}: {e}", path.display()))?;
     key_bytes(&text, PUBLIC_PREFIX)
         .and_then(|b| VerifyingKey::from_bytes(&b).ok())
-        .ok_or_else(|| format!("{} is not a tcscreen public key (made by `tcscreen keygen`)", path.display()))
+        .ok_or_else(|| {
+            format!(
+                "{} is not a tcscreen public key (made by `tcscreen keygen`)",
+                path.display()
+            )
+        })
 }
 
 /// The signature file's text for `pack`, signed with `key`.
@@ -95,12 +114,19 @@ impl TrustedKeys {
     /// Read every `*.pub` file in `dir`. A folder with no keys is an error: it would trust nothing.
     pub fn load(dir: &Path) -> Result<TrustedKeys, Diagnostic> {
         let folder = dir.display().to_string();
-        let entries = std::fs::read_dir(dir)
-            .map_err(|e| Diagnostic::error("S001", format!("cannot read the trusted keys folder `{folder}`: {e}")))?;
+        let entries = std::fs::read_dir(dir).map_err(|e| {
+            Diagnostic::error(
+                "S001",
+                format!("cannot read the trusted keys folder `{folder}`: {e}"),
+            )
+        })?;
         let mut keys = BTreeMap::new();
         let mut paths: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
         paths.sort();
-        for path in paths.into_iter().filter(|p| p.extension().is_some_and(|x| x == "pub")) {
+        for path in paths
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|x| x == "pub"))
+        {
             let key = read_public_key(&path).map_err(|e| Diagnostic::error("S001", e))?;
             keys.insert(key_id(&key), key);
         }
@@ -116,24 +142,42 @@ impl TrustedKeys {
     pub fn verify(&self, entry: &PackEntry, pack: &PackIdentity) -> Result<String, Diagnostic> {
         let file = display_join(&entry.display, SIGNATURE_FILE);
         let refuse = |message: String| {
-            Diagnostic::error("S002", format!("pack `{}` {} refused: {message}", pack.id, pack.version)).at(&file, Pos::NONE)
+            Diagnostic::error(
+                "S002",
+                format!("pack `{}` {} refused: {message}", pack.id, pack.version),
+            )
+            .at(&file, Pos::NONE)
         };
         let text = match std::fs::read_to_string(entry.dir.join(SIGNATURE_FILE)) {
             Ok(text) => text,
             Err(_) => {
-                return Err(refuse("it is not signed, and --trust accepts only signed packs".into())
-                    .help(format!("sign it with `tcscreen sign {} --key KEY`", entry.display)));
+                return Err(refuse(
+                    "it is not signed, and --trust accepts only signed packs".into(),
+                )
+                .help(format!(
+                    "sign it with `tcscreen sign {} --key KEY`",
+                    entry.display
+                )));
             }
         };
         let parsed = json::parse(&text, json::JsonLimits::default())
             .map_err(|_| refuse(format!("{SIGNATURE_FILE} is not a signature file")))?;
-        let field = |name: &str| parsed.get(name).and_then(Json::as_str).unwrap_or_default().to_string();
+        let field = |name: &str| {
+            parsed
+                .get(name)
+                .and_then(Json::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
         if field("schema") != SIGNATURE_SCHEMA {
             return Err(refuse(format!("{SIGNATURE_FILE} is not a signature file")));
         }
         let signer = field("key_id");
         let Some(key) = self.keys.get(&signer) else {
-            return Err(refuse(format!("it is signed by key {signer}, which is not among the trusted keys in `{}`", self.folder)));
+            return Err(refuse(format!(
+                "it is signed by key {signer}, which is not among the trusted keys in `{}`",
+                self.folder
+            )));
         };
         if field("pack") != pack.id || field("version") != pack.version {
             return Err(refuse(format!(
@@ -173,8 +217,15 @@ mod tests {
         let key = SigningKey::from_bytes(&[7; 32]);
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("k"), secret_key_text(&key)).unwrap();
-        std::fs::write(dir.path().join("k.pub"), public_key_text(&key.verifying_key())).unwrap();
-        assert_eq!(read_secret_key(&dir.path().join("k")).unwrap().to_bytes(), key.to_bytes());
+        std::fs::write(
+            dir.path().join("k.pub"),
+            public_key_text(&key.verifying_key()),
+        )
+        .unwrap();
+        assert_eq!(
+            read_secret_key(&dir.path().join("k")).unwrap().to_bytes(),
+            key.to_bytes()
+        );
         let public = read_public_key(&dir.path().join("k.pub")).unwrap();
         assert_eq!(key_id(&public), key_id(&key.verifying_key()));
         assert_eq!(key_id(&public).len(), 16);

@@ -12,16 +12,18 @@ use std::sync::mpsc::{Receiver, Sender, channel, sync_channel};
 use std::sync::{Arc, Condvar, Mutex};
 
 use clap::ValueEnum;
-use tcscreen_core::{Date, Decision, DecisionRecord, EVAL_STACK_BYTES, RequestLimits, ValidRequest};
+use tcscreen_core::{
+    Date, Decision, DecisionRecord, EVAL_STACK_BYTES, RequestLimits, ValidRequest,
+};
 use tcscreen_packs::Catalog;
 use tcscreen_packs::signature::TrustedKeys;
 
 use crate::exit::ExitStatus;
-use crate::register::{Appender, Body};
-use crate::screener::{self, PackChoice, Problem, Screened, Screener};
 use crate::inputs::{Inputs, Item, Source};
 use crate::output::{self, Output};
+use crate::register::{Appender, Body};
 use crate::render::{self, Tally};
+use crate::screener::{self, PackChoice, Problem, Screened, Screener};
 use crate::{Cli, parse_date};
 
 /// Arguments of `screen`.
@@ -246,7 +248,11 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
                 }
                 match outcome {
                     Outcome::Record(screened, canonical) => {
-                        let Screened { record, pack_name, signer } = *screened;
+                        let Screened {
+                            record,
+                            pack_name,
+                            signer,
+                        } = *screened;
                         tally.add(record.decision);
                         match record.decision {
                             None => status.raise(ExitStatus::Error),
@@ -254,13 +260,19 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
                             Some(_) => {}
                         }
                         if let Some(register) = register.as_mut() {
-                            let body = Body::Screening { record: record.to_json(), signer };
-                            if let Err(e) = register.append(&record.request_id, body, Some(&canonical)) {
+                            let body = Body::Screening {
+                                record: record.to_json(),
+                                signer,
+                            };
+                            if let Err(e) =
+                                register.append(&record.request_id, body, Some(&canonical))
+                            {
                                 eprintln!("error: cannot append to the register: {e}");
                                 status.raise(ExitStatus::Error);
                             }
                         }
-                        if let Err(e) = writer.record(&mut output, &record, &canonical, &pack_name) {
+                        if let Err(e) = writer.record(&mut output, &record, &canonical, &pack_name)
+                        {
                             write_error = Some(e);
                         }
                     }
@@ -285,12 +297,11 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
         }
     });
 
-    if let Some(mut register) = register {
-        if let Err(e) = register.sync() {
+    if let Some(mut register) = register
+        && let Err(e) = register.sync() {
             eprintln!("error: cannot write the register: {e}");
             status.raise(ExitStatus::Error);
         }
-    }
     let result = match write_error {
         Some(e) => Err(e),
         None => writer.finish(&mut output).and_then(|()| output.finish()),
@@ -320,10 +331,17 @@ fn fails(fail_on: Option<FailOn>, decision: Decision) -> bool {
     }
 }
 
-fn worker(shared: &Shared<'_>, work: &Mutex<Receiver<(usize, Item)>>, results: &Sender<(usize, Outcome)>) {
+fn worker(
+    shared: &Shared<'_>,
+    work: &Mutex<Receiver<(usize, Item)>>,
+    results: &Sender<(usize, Outcome)>,
+) {
     let mut screener = Screener::new(shared.catalog, shared.trust);
     loop {
-        let next = work.lock().unwrap_or_else(std::sync::PoisonError::into_inner).recv();
+        let next = work
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .recv();
         let Ok((index, item)) = next else { return };
         let outcome = screen_one(shared, &mut screener, item);
         if results.send((index, outcome)).is_err() {
@@ -333,7 +351,11 @@ fn worker(shared: &Shared<'_>, work: &Mutex<Receiver<(usize, Item)>>, results: &
 }
 
 fn screen_one(shared: &Shared<'_>, screener: &mut Screener<'_>, item: Item) -> Outcome {
-    let not_screened = |source: Source, request_id: Option<String>, problem| Outcome::NotScreened { source, request_id, problem };
+    let not_screened = |source: Source, request_id: Option<String>, problem| Outcome::NotScreened {
+        source,
+        request_id,
+        problem,
+    };
     let text = match item.text {
         Ok(text) => text,
         Err(e) => return not_screened(item.source, None, Problem::Input(vec![e])),
@@ -344,7 +366,9 @@ fn screen_one(shared: &Shared<'_>, screener: &mut Screener<'_>, item: Item) -> O
     };
     let id = Some(request.id().to_string());
     let as_of = shared.as_of.unwrap_or(request.received());
-    let screened = screener.choose(&shared.choice, &request, as_of).and_then(|index| screener.screen(index, &request, as_of));
+    let screened = screener
+        .choose(&shared.choice, &request, as_of)
+        .and_then(|index| screener.screen(index, &request, as_of));
     match screened {
         Ok(screened) => {
             let canonical = screened.record.to_canonical();

@@ -1,0 +1,365 @@
+//! `tcscreen register`: verify the decision register, replay it, record human decisions and
+//! show a request's history.
+
+use std::path::{Path, PathBuf};
+
+use tcscreen_core::{Date, Decision, DecisionRecord};
+
+use crate::Cli;
+use crate::commands::replay::{self, ReplayFormat};
+use crate::exit::ExitStatus;
+use crate::register::{self, Appender, Body, Entry, HumanDecision};
+
+/// Arguments of `register`.
+#[derive(Debug, clap::Args)]
+pub struct RegisterArgs {
+    /// What to do with the register.
+    #[command(subcommand)]
+    pub action: RegisterAction,
+}
+
+/// The register's verbs.
+#[derive(Debug, clap::Subcommand)]
+pub enum RegisterAction {
+    /// Check that no entry was modified, deleted, inserted, reordered or cut off.
+    Verify {
+        /// The register file.
+        file: PathBuf,
+        /// The last entry as recorded elsewhere (`SEQ:HASH`, from `register head`), to also
+        /// catch entries removed from the end.
+        #[arg(long, value_name = "SEQ:HASH")]
+        head: Option<String>,
+    },
+    /// Print the last entry's sequence number and hash, to keep somewhere else.
+    Head {
+        /// The register file.
+        file: PathBuf,
+    },
+    /// Replay every screening in the register.
+    Replay {
+        /// The register file.
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReplayFormat::Text)]
+        format: ReplayFormat,
+        /// Accept only packs signed by a key in DIR.
+        #[arg(long, value_name = "DIR")]
+        trust: Option<PathBuf>,
+    },
+    /// Record a person's decision on the latest screening of a request.
+    Decide {
+        /// The request.
+        request_id: String,
+        /// The register file.
+        #[arg(long, env = "TCSCREEN_REGISTER", value_name = "FILE")]
+        register: PathBuf,
+        /// The decision taken.
+        #[arg(long, value_parser = ["accept", "revise", "reject"])]
+        decision: String,
+        /// Who takes it.
+        #[arg(long, value_name = "NAME")]
+        by: String,
+        /// Why; required when it departs from the screening or waives rules.
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+        /// Rules whose findings are set aside (full ids, e.g. base/DL-03).
+        #[arg(long = "waive", value_name = "RULE_ID")]
+        waive: Vec<String>,
+        /// The date of the decision (default: today, UTC).
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::parse_date)]
+        at: Option<Date>,
+    },
+    /// Print a request's history: its screenings and the decisions taken on them.
+    Show {
+        /// The request.
+        request_id: String,
+        /// The register file.
+        #[arg(long, env = "TCSCREEN_REGISTER", value_name = "FILE")]
+        register: PathBuf,
+    },
+}
+
+/// Run `register`.
+pub fn register(cli: &Cli, args: &RegisterArgs) -> ExitStatus {
+    match &args.action {
+        RegisterAction::Verify { file, head } => verify(file, head.as_deref()),
+        RegisterAction::Head { file } => match register::read(file, None) {
+            Ok(entries) => {
+                match entries.last() {
+                    Some(e) => println!("{}:{}", e.seq, e.hash),
+                    None => println!("0:{}", register::GENESIS),
+                }
+                ExitStatus::Success
+            }
+            Err((_, broken)) => {
+                eprintln!(
+                    "error: {}: entry {} {}: {}",
+                    file.display(),
+                    broken.seq,
+                    broken.damage.as_str(),
+                    broken.message
+                );
+                ExitStatus::Failure
+            }
+        },
+        RegisterAction::Replay {
+            file,
+            format,
+            trust,
+        } => {
+            if let Err((_, broken)) = register::read(file, None) {
+                eprintln!(
+                    "error: {}: entry {} {}: {}",
+                    file.display(),
+                    broken.seq,
+                    broken.damage.as_str(),
+                    broken.message
+                );
+                return ExitStatus::Failure;
+            }
+            match replay::replay_all(cli, &[file.to_string_lossy().to_string()], trust.as_ref()) {
+                Ok(reports) => replay::print(&reports, *format),
+                Err(status) => status,
+            }
+        }
+        RegisterAction::Decide {
+            request_id,
+            register,
+            decision,
+            by,
+            reason,
+            waive,
+            at,
+        } => decide(
+            request_id,
+            register,
+            decision,
+            by,
+            reason.as_deref(),
+            waive,
+            *at,
+        ),
+        RegisterAction::Show {
+            request_id,
+            register,
+        } => show(request_id, register),
+    }
+}
+
+fn verify(file: &Path, head: Option<&str>) -> ExitStatus {
+    match register::read(file, head) {
+        Ok(entries) => {
+            let last = entries.last().map_or_else(
+                || "empty".to_string(),
+                |e| format!("head {}:{}", e.seq, e.hash),
+            );
+            println!(
+                "ok  {}: {} entries, chain intact ({last})",
+                file.display(),
+                entries.len()
+            );
+            ExitStatus::Success
+        }
+        Err((good, broken)) => {
+            println!(
+                "BROKEN  {}: first bad entry {} ({}): {}",
+                file.display(),
+                broken.seq,
+                broken.damage.as_str(),
+                broken.message
+            );
+            println!("        the {} entries before it are intact", good.len());
+            ExitStatus::Failure
+        }
+    }
+}
+
+/// Today's date in UTC, from the system clock (only for the `at` of human decisions).
+fn today() -> Option<Date> {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    Date::from_days_since_epoch(i64::try_from(seconds / 86_400).ok()?)
+}
+
+fn screening_record(entry: &Entry) -> Option<DecisionRecord> {
+    match &entry.body {
+        Body::Screening { record, .. } => DecisionRecord::from_json(record).ok(),
+        Body::Decision(_) => None,
+    }
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one argument per flag of the verb"
+)]
+fn decide(
+    request_id: &str,
+    file: &Path,
+    decision: &str,
+    by: &str,
+    reason: Option<&str>,
+    waive: &[String],
+    at: Option<Date>,
+) -> ExitStatus {
+    let mut appender = match Appender::open(file) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitStatus::Error;
+        }
+    };
+    let latest = appender
+        .entries()
+        .iter()
+        .rev()
+        .find(|e| e.request_id == request_id && matches!(e.body, Body::Screening { .. }))
+        .and_then(|e| screening_record(e).map(|r| (e.seq, r)));
+    let Some((screening_seq, record)) = latest else {
+        eprintln!(
+            "error: no screening of request `{request_id}` in {}",
+            file.display()
+        );
+        eprintln!(
+            "  help: screen it with `tcscreen screen … --register {}` first",
+            file.display()
+        );
+        return ExitStatus::Usage;
+    };
+    let decision = Decision::parse(decision).unwrap_or(Decision::Revise);
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if (Some(decision) != record.decision || !waive.is_empty()) && reason.is_none() {
+        eprintln!(
+            "error: the screening (entry {screening_seq}) decided {}; departing from it{} needs --reason",
+            record.decision.map_or("nothing", Decision::as_str),
+            if waive.is_empty() {
+                ""
+            } else {
+                " or waiving rules"
+            }
+        );
+        return ExitStatus::Usage;
+    }
+    for rule in waive {
+        if !record.findings.iter().any(|f| &f.rule == rule) {
+            eprintln!(
+                "error: --waive {rule}: that rule recorded no finding in the screening (entry {screening_seq})"
+            );
+            return ExitStatus::Usage;
+        }
+    }
+    let body = Body::Decision(HumanDecision {
+        screening_seq,
+        screened_decision: record.decision,
+        decision,
+        by: by.to_string(),
+        reason: reason.map(str::to_string),
+        waived: waive.to_vec(),
+        at: at
+            .or_else(today)
+            .map_or_else(|| "unknown".to_string(), |d| d.to_string()),
+    });
+    match appender
+        .append(request_id, body, None)
+        .and_then(|seq| appender.sync().map(|()| seq))
+    {
+        Ok(seq) => {
+            let overrides = if Some(decision) == record.decision {
+                String::new()
+            } else {
+                format!(
+                    ", overriding the screening's {}",
+                    record.decision.map_or("no decision", Decision::as_str)
+                )
+            };
+            println!("entry {seq}: {by} decided {decision} on {request_id}{overrides}");
+            ExitStatus::Success
+        }
+        Err(e) => {
+            eprintln!("error: cannot append to the register: {e}");
+            ExitStatus::Error
+        }
+    }
+}
+
+fn show(request_id: &str, file: &Path) -> ExitStatus {
+    let (entries, status) = match register::read(file, None) {
+        Ok(entries) => (entries, ExitStatus::Success),
+        Err((entries, broken)) => {
+            eprintln!(
+                "warning: {}: entry {} {}: {}; showing the entries before it",
+                file.display(),
+                broken.seq,
+                broken.damage.as_str(),
+                broken.message
+            );
+            (entries, ExitStatus::Failure)
+        }
+    };
+    let history: Vec<&Entry> = entries
+        .iter()
+        .filter(|e| e.request_id == request_id)
+        .collect();
+    if history.is_empty() {
+        eprintln!(
+            "no entries for request `{request_id}` in {}",
+            file.display()
+        );
+        return status.max(ExitStatus::Failure);
+    }
+    println!(
+        "{request_id}: {} entr{}",
+        history.len(),
+        if history.len() == 1 { "y" } else { "ies" }
+    );
+    for entry in history {
+        match &entry.body {
+            Body::Screening { record, signer } => {
+                let r = DecisionRecord::from_json(record).ok();
+                let decision = r
+                    .as_ref()
+                    .and_then(|r| r.decision)
+                    .map_or("no decision", Decision::as_str);
+                let (pack, as_of, findings) =
+                    r.as_ref().map_or((String::new(), String::new(), 0), |r| {
+                        (
+                            format!("{} {}", r.pack.id, r.pack.version),
+                            r.as_of.to_string(),
+                            r.findings.len(),
+                        )
+                    });
+                let signer = signer
+                    .as_ref()
+                    .map_or_else(String::new, |s| format!(", pack signed by {s}"));
+                println!(
+                    "  #{:<4} screening  {as_of}  {decision:<11} pack {pack}, {findings} findings{signer}",
+                    entry.seq
+                );
+            }
+            Body::Decision(d) => {
+                let screened = d.screened_decision.map_or("no decision", Decision::as_str);
+                let verb = if Some(d.decision) == d.screened_decision {
+                    "confirms"
+                } else {
+                    "overrides"
+                };
+                println!(
+                    "  #{:<4} decision   {}  {:<11} by {}, {verb} #{} ({screened})",
+                    entry.seq,
+                    d.at,
+                    d.decision.as_str(),
+                    d.by,
+                    d.screening_seq
+                );
+                if let Some(reason) = &d.reason {
+                    println!("          reason: {reason}");
+                }
+                if !d.waived.is_empty() {
+                    println!("          waived: {}", d.waived.join(", "));
+                }
+            }
+        }
+    }
+    status
+}

@@ -1,0 +1,383 @@
+//! `tcscreen replay`: re-screen recorded decisions and say whether each gives the same bytes,
+//! and if not, exactly why.
+
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+use tcscreen_core::replay::{self, FindingChange};
+use tcscreen_core::{Decision, Finding, Json, ValidRequest, canonical, hash};
+use tcscreen_packs::signature::TrustedKeys;
+
+use crate::Cli;
+use crate::commands::catalog;
+use crate::exit::ExitStatus;
+use crate::records::{self, Recorded};
+use crate::screener::{PackChoice, Problem, Screener};
+
+/// Arguments of `replay`.
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// Records: files (a record or an array), folders, .jsonl files of records, or registers.
+    #[arg(value_name = "RECORD", required = true)]
+    pub records: Vec<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReplayFormat::Text)]
+    pub format: ReplayFormat,
+
+    /// Accept only packs signed by a key in DIR.
+    #[arg(long, value_name = "DIR")]
+    pub trust: Option<PathBuf>,
+}
+
+/// Formats of the replay report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReplayFormat {
+    /// For people.
+    Text,
+    /// A JSON array, one report per record.
+    Json,
+}
+
+/// What replaying one record found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Same bytes (or only the engine version differs).
+    Match,
+    /// Different, with causes.
+    Diverged,
+    /// Could not be replayed.
+    Error,
+}
+
+impl Verdict {
+    fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Match => "match",
+            Verdict::Diverged => "diverged",
+            Verdict::Error => "error",
+        }
+    }
+}
+
+/// The report on one record.
+pub struct Report {
+    /// Where the record came from.
+    pub source: String,
+    /// Its request id, if it could be read.
+    pub request_id: Option<String>,
+    /// `id version` of its pack.
+    pub pack: Option<String>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Why it diverged or could not be replayed, most basic cause first.
+    pub causes: Vec<String>,
+    /// Finding-level differences.
+    pub changes: Vec<FindingChange>,
+    /// Remarks that are not divergences.
+    pub notes: Vec<String>,
+    /// Who signed the pack (from the register, or `--trust`).
+    pub signer: Option<String>,
+}
+
+/// Replay one record.
+pub fn replay_one(screener: &mut Screener<'_>, recorded: &Recorded) -> Report {
+    let record = &recorded.record;
+    let mut report = Report {
+        source: recorded.source.display(),
+        request_id: Some(record.request_id.clone()),
+        pack: Some(format!("{} {}", record.pack.id, record.pack.version)),
+        verdict: Verdict::Diverged,
+        causes: Vec::new(),
+        changes: Vec::new(),
+        notes: Vec::new(),
+        signer: recorded.signer.clone(),
+    };
+    // The record must agree with itself.
+    let implied = if record.errors.is_empty() {
+        Some(Decision::from_outcomes(
+            record.findings.iter().map(|f| f.outcome),
+        ))
+    } else {
+        None
+    };
+    if implied != record.decision {
+        report.causes.push(format!(
+            "record altered: its decision ({}) does not follow from its own findings and errors ({})",
+            show(record.decision),
+            show(implied)
+        ));
+    }
+    let input_hash = hash::sha256_hex(canonical::to_canonical_string(&record.input).as_bytes());
+    if input_hash != record.request_sha256 {
+        report.causes.push(format!(
+            "input altered: the embedded input hashes to {}, but the record says {}",
+            short(&input_hash),
+            short(&record.request_sha256)
+        ));
+    }
+    let request = match ValidRequest::from_json(record.input.clone()) {
+        Ok(request) => request,
+        Err(errors) => {
+            let first = errors.first().map_or_else(String::new, ToString::to_string);
+            report.causes.push(format!(
+                "the embedded input is not a valid request any more: {first}"
+            ));
+            return report;
+        }
+    };
+    let choice = PackChoice::Id(record.pack.id.clone(), Some(record.pack.version.clone()));
+    let screened = screener
+        .choose(&choice, &request, record.as_of)
+        .and_then(|index| screener.screen(index, &request, record.as_of));
+    let screened = match screened {
+        Ok(screened) => screened,
+        Err(problem) => {
+            report.verdict = Verdict::Error;
+            report.causes.push(match problem {
+                Problem::Select(d) => format!("pack not found: {}", d.message),
+                Problem::Pack { diagnostics, .. } => {
+                    let first = diagnostics
+                        .first()
+                        .map_or_else(String::new, |d| d.message.clone());
+                    format!("the pack cannot be used: {first}")
+                }
+                Problem::Stop(stop) => stop.to_string(),
+                Problem::Input(errors) => format!(
+                    "invalid input: {}",
+                    errors.first().map_or_else(String::new, ToString::to_string)
+                ),
+            });
+            return report;
+        }
+    };
+    if report.signer.is_none() {
+        report.signer = screened.signer.clone();
+    }
+    let now = &screened.record;
+    let identical = canonical::to_canonical_string(&recorded.json) == now.to_canonical();
+    let diff = replay::compare(record, now);
+    if report.causes.is_empty() && (identical || diff.engine_only.is_some()) {
+        report.verdict = Verdict::Match;
+        if let Some((then, now)) = diff.engine_only {
+            report.notes.push(format!(
+                "engine version differs (recorded {then}, now {now}); everything else is the same"
+            ));
+        }
+        return report;
+    }
+    if diff.pack_changed {
+        report
+            .causes
+            .push(if now.pack.sha256 != record.pack.sha256 {
+                format!(
+                    "pack changed: digest recorded {}, now {}",
+                    short(&record.pack.sha256),
+                    short(&now.pack.sha256)
+                )
+            } else {
+                "pack changed: an ancestor's digest differs".to_string()
+            });
+    }
+    if let Some((then, now)) = diff.decision {
+        report.causes.push(format!(
+            "decision differs: recorded {}, screening now gives {}",
+            show(then),
+            show(now)
+        ));
+    }
+    if !diff.findings.is_empty() {
+        report.causes.push(format!(
+            "findings differ ({} change{})",
+            diff.findings.len(),
+            if diff.findings.len() == 1 { "" } else { "s" }
+        ));
+    }
+    if !diff.errors_added.is_empty() || !diff.errors_removed.is_empty() {
+        report.causes.push(format!(
+            "rule errors differ ({} new, {} gone)",
+            diff.errors_added.len(),
+            diff.errors_removed.len()
+        ));
+    }
+    if let Some((then, now)) = diff.rules_run {
+        report
+            .causes
+            .push(format!("rules run differ: recorded {then}, now {now}"));
+    }
+    if report.causes.is_empty() {
+        report.causes.push("the record's bytes differ from a fresh screening of its input (extra or reformatted fields)".into());
+    }
+    report.changes = diff.findings;
+    report
+}
+
+fn show(d: Option<Decision>) -> &'static str {
+    d.map_or("no decision", Decision::as_str)
+}
+
+fn short(digest: &str) -> &str {
+    digest.get(..12).unwrap_or(digest)
+}
+
+fn finding_line(sign: char, f: &Finding) -> String {
+    format!(
+        "{sign} {} {} {}: {}",
+        f.outcome,
+        f.rule,
+        f.field.as_deref().unwrap_or("-"),
+        f.message
+    )
+}
+
+/// Print reports and return the exit status: 0 if all match, 1 if any diverged, 3 on errors.
+pub fn print(reports: &[Report], format: ReplayFormat) -> ExitStatus {
+    let mut status = ExitStatus::Success;
+    for r in reports {
+        status.raise(match r.verdict {
+            Verdict::Match => ExitStatus::Success,
+            Verdict::Diverged => ExitStatus::Failure,
+            Verdict::Error => ExitStatus::Error,
+        });
+    }
+    match format {
+        ReplayFormat::Json => {
+            let items = reports.iter().map(report_json).collect();
+            println!("{}", canonical::to_canonical_string(&Json::array(items)));
+        }
+        ReplayFormat::Text => {
+            for r in reports {
+                let signer = r
+                    .signer
+                    .as_ref()
+                    .map_or_else(String::new, |s| format!(" · signed by {s}"));
+                println!(
+                    "{:<8}  {}  {}  ({}){signer}",
+                    r.verdict.as_str(),
+                    r.request_id.as_deref().unwrap_or("?"),
+                    r.pack.as_deref().unwrap_or("?"),
+                    r.source
+                );
+                for cause in &r.causes {
+                    println!("          {cause}");
+                }
+                for change in &r.changes {
+                    match change {
+                        FindingChange::Added(f) => println!("          {}", finding_line('+', f)),
+                        FindingChange::Removed(f) => println!("          {}", finding_line('-', f)),
+                        FindingChange::Changed { before, after } => {
+                            println!("          {}", finding_line('-', before));
+                            println!("          {}", finding_line('+', after));
+                        }
+                    }
+                }
+                for note in &r.notes {
+                    println!("          note: {note}");
+                }
+            }
+            let count = |v: Verdict| reports.iter().filter(|r| r.verdict == v).count();
+            eprintln!(
+                "{} record{}: {} match, {} diverged, {} could not be replayed",
+                reports.len(),
+                if reports.len() == 1 { "" } else { "s" },
+                count(Verdict::Match),
+                count(Verdict::Diverged),
+                count(Verdict::Error)
+            );
+        }
+    }
+    status
+}
+
+fn finding_json(f: &Finding) -> Json {
+    Json::object([
+        ("rule", Json::string(&f.rule)),
+        ("outcome", Json::string(f.outcome.as_str())),
+        ("field", Json::opt_string(f.field.as_deref())),
+        ("message", Json::string(&f.message)),
+    ])
+}
+
+fn report_json(r: &Report) -> Json {
+    let (mut added, mut removed, mut changed) = (Vec::new(), Vec::new(), Vec::new());
+    for change in &r.changes {
+        match change {
+            FindingChange::Added(f) => added.push(finding_json(f)),
+            FindingChange::Removed(f) => removed.push(finding_json(f)),
+            FindingChange::Changed { before, after } => {
+                changed.push(Json::object([
+                    ("before", finding_json(before)),
+                    ("after", finding_json(after)),
+                ]));
+            }
+        }
+    }
+    Json::object([
+        ("source", Json::string(&r.source)),
+        ("request_id", Json::opt_string(r.request_id.as_deref())),
+        ("pack", Json::opt_string(r.pack.as_deref())),
+        ("verdict", Json::string(r.verdict.as_str())),
+        (
+            "causes",
+            Json::array(r.causes.iter().map(Json::string).collect()),
+        ),
+        (
+            "findings",
+            Json::object([
+                ("added", Json::array(added)),
+                ("removed", Json::array(removed)),
+                ("changed", Json::array(changed)),
+            ]),
+        ),
+        (
+            "notes",
+            Json::array(r.notes.iter().map(Json::string).collect()),
+        ),
+        ("signer", Json::opt_string(r.signer.as_deref())),
+    ])
+}
+
+/// Replay every record named by `inputs`.
+pub fn replay_all(
+    cli: &Cli,
+    inputs: &[String],
+    trust: Option<&PathBuf>,
+) -> Result<Vec<Report>, ExitStatus> {
+    let Some(catalog) = catalog(cli) else {
+        return Err(ExitStatus::Error);
+    };
+    let trust = match trust.map(|dir| TrustedKeys::load(dir)).transpose() {
+        Ok(trust) => trust,
+        Err(d) => {
+            eprintln!("{d}");
+            return Err(ExitStatus::Error);
+        }
+    };
+    let mut screener = Screener::new(&catalog, trust.as_ref());
+    let mut reports = Vec::new();
+    for item in records::read(inputs) {
+        match item {
+            Ok(recorded) => reports.push(replay_one(&mut screener, &recorded)),
+            Err((_, message)) if records::is_decision_entry(&message) => {}
+            Err((source, message)) => reports.push(Report {
+                source: source.display(),
+                request_id: None,
+                pack: None,
+                verdict: Verdict::Error,
+                causes: vec![message],
+                changes: Vec::new(),
+                notes: Vec::new(),
+                signer: None,
+            }),
+        }
+    }
+    Ok(reports)
+}
+
+/// Run `replay`.
+pub fn replay(cli: &Cli, args: &ReplayArgs) -> ExitStatus {
+    match replay_all(cli, &args.records, args.trust.as_ref()) {
+        Ok(reports) => print(&reports, args.format),
+        Err(status) => status,
+    }
+}
