@@ -21,6 +21,14 @@ check-packs:
     cargo run --release --locked -- check
     cargo run --release --locked -- test --coverage
 
+# Re-record the decisions of the shipped fixtures (after a deliberate change; review the diff).
+record-fixtures:
+    cargo run --locked -- screen fixtures/requests --format jsonl --out fixtures/decisions/fixtures.jsonl
+
+# Replay the recorded fixture decisions.
+replay-fixtures:
+    cargo run --locked -- replay fixtures/decisions
+
 # Formatting, clippy, and the pinned feature sets of Rhai and serde_json.
 lint:
     cargo fmt --all -- --check
