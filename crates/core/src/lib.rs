@@ -55,7 +55,7 @@ pub mod frontmatter;
 pub mod hash;
 pub mod json;
 mod limits;
-mod normalize;
+pub mod normalize;
 pub mod number;
 mod record;
 pub mod replay;

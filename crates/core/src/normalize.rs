@@ -12,7 +12,7 @@ use crate::schema::{self, Shape};
 use crate::value::json_to_dynamic;
 
 /// The Rhai value of a validated request, normalised.
-pub(crate) fn normalize(request: &ValidRequest) -> Dynamic {
+pub fn normalize(request: &ValidRequest) -> Dynamic {
     shaped(Some(request.json()), &schema::REQUEST)
 }
 
