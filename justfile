@@ -42,3 +42,27 @@ snapshots:
 # Exactly what CI runs.
 ci:
     .ci/run
+
+# Differential test on 100,000 generated requests in release mode: the base rules in Rhai
+# against their plain-Rust reference (crates/bench/src/reference.rs).
+differential COUNT="100000":
+    TCSCREEN_DIFFERENTIAL_COUNT={{COUNT}} cargo test --release --locked -p tcscreen-bench --test differential -- --nocapture
+
+# Write COUNT generated requests (JSON Lines) to stdout: `just corpus 42 1000 > requests.jsonl`.
+corpus SEED COUNT *ARGS:
+    cargo run --release --locked -q -p tcscreen-bench --bin corpus -- --seed {{SEED}} --count {{COUNT}} {{ARGS}}
+
+# Fuzz one target for SECONDS (targets: request, manifest, screen), with libFuzzer and
+# AddressSanitizer through cargo-fuzz (`cargo install cargo-fuzz`). The stable toolchain is
+# enough: RUSTC_BOOTSTRAP=1 lets it take cargo-fuzz's -Zsanitizer flag. Crashes go to
+# fuzz/artifacts/TARGET; the growing corpus to fuzz/corpus/TARGET (both ignored by git).
+fuzz TARGET SECONDS="60":
+    mkdir -p fuzz/corpus/{{TARGET}}
+    cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run {{TARGET}} corpus/{{TARGET}} seeds/{{TARGET}} -- -max_total_time={{SECONDS}} -timeout=30 -rss_limit_mb=4096
+
+# Benchmarks (criterion), side by side in one run with a ratio summary at the end (also in
+# target/criterion/summary.md): parse floor, validation, kh screening, Rust reference vs Rhai,
+# 1 vs 2 threads, pack sizes, and a cold CLI run of the release binary. See docs/performance.md.
+bench *ARGS:
+    cargo build --release --locked -p tcscreen-cli
+    cargo bench --locked -p tcscreen-bench --bench screening -- {{ARGS}}

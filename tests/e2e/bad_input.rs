@@ -3,7 +3,12 @@
 
 use crate::harness::{tcscreen, zz_request};
 
-const RULES: &[&str] = &["--rules", "fixtures/packs/minimal"];
+const RULES: &[&str] = &[
+    "--rules",
+    "fixtures/packs/minimal",
+    "--error-format",
+    "plain",
+];
 
 /// Screen a folder holding `good.json` and `bad.json` (with `bad` as its bytes).
 fn screen_with_bad(bad: &[u8]) -> crate::harness::Run {
@@ -35,14 +40,14 @@ fn with_field(field: &str) -> String {
 fn invalid_json() {
     screen_with_bad(b"{\"id\": \"BAD-1\",\n  \"country\": \"ZZ\",}")
         .stderr_has("error[I002]: ")
-        .stderr_has("bad.json:2:19: unexpected `}`: expected a key in double quotes");
+        .stderr_has("bad.json:2:19: error[I002]: unexpected `}`: expected a key in double quotes");
 }
 
 #[test]
 fn duplicate_key() {
     screen_with_bad(with_field(r#""title": "Twice""#).as_bytes())
         .stderr_has("error[I003]: ")
-        .stderr_has("bad.json:1:76: duplicate key `title` (first at 1:34)");
+        .stderr_has("bad.json:1:76: error[I003]: duplicate key `title` (first at 1:34)");
 }
 
 #[test]
@@ -94,7 +99,7 @@ fn missing_required_field() {
 fn empty_file() {
     screen_with_bad(b"")
         .stderr_has("error[I001]: ")
-        .stderr_has("bad.json: the file is empty");
+        .stderr_has("bad.json: error[I001]: the file is empty");
 }
 
 #[test]
@@ -155,7 +160,7 @@ fn json_lines_name_the_line_and_go_on() {
         .concat(),
     );
     run.expect_code(3)
-        .stderr_has("batch.jsonl:2:30: unexpected end of text")
+        .stderr_has("batch.jsonl:2:30: error[I002]: unexpected end of text")
         .stderr_has("batch.jsonl:2 was not screened");
     let ids: Vec<&str> = run
         .stdout
@@ -169,7 +174,7 @@ fn json_lines_name_the_line_and_go_on() {
 fn a_missing_input_file_is_reported() {
     tcscreen(&[RULES, &["screen", "no/such/request.json"]].concat())
         .expect_code(3)
-        .stderr_has("no/such/request.json: no such file or folder");
+        .stderr_has("no/such/request.json: error[I001]: no such file or folder");
 }
 
 #[test]
@@ -191,7 +196,7 @@ fn stdin_json_lines_with_a_bad_first_line_lose_nothing() {
         batch.as_bytes(),
     );
     run.expect_code(3)
-        .stderr_has("-:1:")
+        .stderr_has("-:1:13: error[I002]")
         .stderr_has("-:1 was not screened");
     assert_eq!(run.stdout.lines().count(), 1);
     assert!(run.stdout.contains(r#""id":"L2""#));

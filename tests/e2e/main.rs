@@ -5,6 +5,8 @@
 //! - `hostile`: packs that loop, recurse, grow, escape, sleep, throw or tamper.
 //! - `screen`: output formats, ordering, determinism across `--jobs`, `--out`, `--fail-on`.
 //! - `fixtures`: snapshots of the records of every shipped fixture and a few text outputs.
+//! - `invalid_packs`: a catalogue of broken packs, one mistake each, and their diagnostics.
+//! - `validate`: validate and schema, and their agreement.
 //! - `limits`: the largest valid request screens.
 //! - `conformance`: the independent suite written from spec.md (fixtures/conformance).
 
@@ -14,5 +16,7 @@ mod conformance;
 mod fixtures;
 mod harness;
 mod hostile;
+mod invalid_packs;
 mod limits;
 mod screen;
+mod validate;

@@ -227,3 +227,69 @@ fn the_rules_folder_must_exist() {
         .stderr_has("rules folder `no/such/rules` not found");
     assert!(root().join("rules").is_dir());
 }
+
+#[test]
+fn ctrl_c_leaves_no_partial_output_and_says_how_far_it_got() {
+    let dir = tempfile::tempdir().unwrap();
+    let request = std::fs::read_to_string(
+        root().join("fixtures/requests/kh/kh-mef-2025-014-pfm-pooled.json"),
+    )
+    .unwrap();
+    let line = request.split_whitespace().collect::<Vec<_>>().join(" ");
+    let input = dir.path().join("big.jsonl");
+    std::fs::write(&input, format!("{line}\n").repeat(50_000)).unwrap();
+    let out = dir.path().join("records.jsonl");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tcscreen"))
+        .args([
+            "screen",
+            "--format",
+            "jsonl",
+            "--jobs",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+            input.to_str().unwrap(),
+        ])
+        .current_dir(root())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the batch is under way (the temporary output file exists), then interrupt.
+    let started = std::time::Instant::now();
+    while std::fs::read_dir(dir.path()).unwrap().count() < 2 && started.elapsed().as_secs() < 30 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("tcscreen did not stop after Ctrl-C");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("interrupted after ") && stderr.contains("nothing was written to"),
+        "{stderr}"
+    );
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        vec![std::ffi::OsString::from("big.jsonl")],
+        "no output and no temporary file is left"
+    );
+}

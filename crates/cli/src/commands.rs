@@ -2,13 +2,18 @@
 
 pub mod check;
 pub mod compare;
+pub mod explain;
 pub mod impact;
 pub mod keys;
+pub mod new;
 pub mod packs;
 pub mod register;
 pub mod replay;
+pub mod rule;
+pub mod schema;
 pub mod screen;
 pub mod test;
+pub mod validate;
 
 use tcscreen_core::Diagnostic;
 use tcscreen_packs::{Catalog, PackSpec};
@@ -26,7 +31,7 @@ pub(crate) fn catalog(cli: &Cli) -> Option<Catalog> {
     match Catalog::discover(&cli.rules, &display) {
         Ok(catalog) => Some(catalog),
         Err(d) => {
-            eprintln!("{d}");
+            crate::diagnostics::emit(&d);
             None
         }
     }
@@ -41,14 +46,14 @@ pub(crate) fn catalog_and_chosen(
     let mut catalog = catalog(cli)?;
     let mut status = ExitStatus::Success;
     for problem in catalog.problems() {
-        eprintln!("{problem}");
+        crate::diagnostics::emit(problem);
         status.raise(ExitStatus::Error);
     }
     match chosen_packs(&mut catalog, names) {
         Ok(chosen) => Some((catalog, chosen, status)),
         Err(errors) => {
             for e in errors {
-                eprintln!("{e}");
+                crate::diagnostics::emit(&e);
             }
             None
         }

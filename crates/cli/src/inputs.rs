@@ -1,14 +1,18 @@
-//! Turning INPUT arguments into a stream of request texts, lazily and in a fixed order.
+//! Turning INPUT arguments into a stream of request texts, lazily, in a fixed order, and with
+//! bounded memory.
 //!
 //! A file is one request (a `.jsonl` file is one request a line); a folder contributes its
 //! `*.json` and `*.jsonl` files, walked in byte order of their names, hidden files skipped and
-//! links not followed; `-` is stdin (JSON, or JSON Lines when more than one value follows).
+//! links not followed; `-` is stdin: JSON Lines when its first line is a whole JSON value,
+//! otherwise one JSON document (or JSON Lines, when that fails and every line is an object).
+//! Nothing larger than the request size limit is ever read into memory: a longer file or line
+//! is reported and skipped.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use tcscreen_core::{InputError, Pos, decode_text, json};
+use tcscreen_core::{InputError, Pos, RequestLimits, decode_text, json};
 
 /// Where a request came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,6 +52,16 @@ fn read_error(message: String) -> InputError {
     }
 }
 
+fn too_large(size: &str, max: usize) -> InputError {
+    InputError {
+        code: "I005",
+        path: String::new(),
+        pos: Pos::NONE,
+        message: format!("the request is {size} bytes, more than the limit of {max}"),
+        help: Some("move bulky material (annexes, full texts) out of the request and cite it in `documents`".into()),
+    }
+}
+
 enum Pending {
     Path(PathBuf),
     Stdin,
@@ -58,6 +72,9 @@ pub struct Inputs {
     pending: std::vec::IntoIter<Pending>,
     folder: Option<walkdir::IntoIter>,
     lines: Option<(String, usize, Box<dyn BufRead + Send>)>,
+    /// A line already read from the current stream (stdin's first line).
+    held: Option<Item>,
+    max_bytes: usize,
 }
 
 impl Inputs {
@@ -80,61 +97,131 @@ impl Inputs {
             pending: pending.into_iter(),
             folder: None,
             lines: None,
+            held: None,
+            max_bytes: RequestLimits::default().max_bytes,
         }
+    }
+
+    /// Refuse requests longer than `max_bytes` without reading them whole.
+    pub fn with_max_bytes(mut self, max_bytes: usize) -> Inputs {
+        self.max_bytes = max_bytes;
+        self
     }
 
     fn open_file(&mut self, path: &Path) -> Option<Item> {
         let file = path.to_string_lossy().to_string();
-        let is_jsonl = path.extension().is_some_and(|e| e == "jsonl");
-        if is_jsonl {
-            match File::open(path) {
-                Ok(f) => {
-                    self.lines = Some((file, 0, Box::new(BufReader::new(f))));
-                    None
-                }
-                Err(e) => Some(Item {
-                    source: Source { file, line: None },
-                    text: Err(read_error(format!("cannot read: {e}"))),
-                }),
-            }
-        } else {
-            let text = std::fs::read(path)
-                .map_err(|e| read_error(format!("cannot read: {e}")))
-                .and_then(|bytes| decode_text(&bytes).map(str::to_string));
+        let source = Source {
+            file: file.clone(),
+            line: None,
+        };
+        let fail = |e: std::io::Error| {
             Some(Item {
-                source: Source { file, line: None },
-                text,
+                source: source.clone(),
+                text: Err(read_error(format!("cannot read: {e}"))),
             })
+        };
+        let f = match File::open(path) {
+            Ok(f) => f,
+            Err(e) => return fail(e),
+        };
+        if path.extension().is_some_and(|e| e == "jsonl") {
+            self.lines = Some((file, 0, Box::new(BufReader::new(f))));
+            return None;
         }
+        let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+        if size > self.max_bytes as u64 {
+            return Some(Item {
+                source,
+                text: Err(too_large(&size.to_string(), self.max_bytes)),
+            });
+        }
+        let mut bytes = Vec::new();
+        if let Err(e) = f.take(self.max_bytes as u64 + 1).read_to_end(&mut bytes) {
+            return fail(e);
+        }
+        if bytes.len() > self.max_bytes {
+            return Some(Item {
+                source,
+                text: Err(too_large(
+                    &format!("more than {}", self.max_bytes),
+                    self.max_bytes,
+                )),
+            });
+        }
+        Some(Item {
+            source,
+            text: decode_text(&bytes).map(str::to_string),
+        })
+    }
+
+    /// Read one line of at most `max_bytes`; a longer line is skipped to its end and reported.
+    fn bounded_line(
+        reader: &mut Box<dyn BufRead + Send>,
+        max: usize,
+    ) -> std::io::Result<Option<Result<Vec<u8>, InputError>>> {
+        let mut bytes = Vec::new();
+        let read = reader
+            .by_ref()
+            .take(max as u64 + 1)
+            .read_until(b'\n', &mut bytes)?;
+        if read == 0 {
+            return Ok(None);
+        }
+        let content = bytes.len() - usize::from(bytes.ends_with(b"\n"));
+        if content > max || (bytes.len() > max && !bytes.ends_with(b"\n")) {
+            // Skip the rest of the line without holding it.
+            let mut skipped = bytes.len();
+            loop {
+                let (done, used) = {
+                    let buffer = reader.fill_buf()?;
+                    if buffer.is_empty() {
+                        (true, 0)
+                    } else if let Some(i) = buffer.iter().position(|b| *b == b'\n') {
+                        (true, i + 1)
+                    } else {
+                        (false, buffer.len())
+                    }
+                };
+                reader.consume(used);
+                skipped += used;
+                if done {
+                    break;
+                }
+            }
+            return Ok(Some(Err(too_large(&format!("at least {skipped}"), max))));
+        }
+        Ok(Some(Ok(bytes)))
     }
 
     fn next_line(&mut self) -> Option<Item> {
+        let max = self.max_bytes;
         let (file, line_no, reader) = self.lines.as_mut()?;
         loop {
-            let mut bytes = Vec::new();
             *line_no += 1;
-            match reader.read_until(b'\n', &mut bytes) {
-                Ok(0) => {
+            let source = Source {
+                file: file.clone(),
+                line: Some(*line_no),
+            };
+            match Self::bounded_line(reader, max) {
+                Ok(None) => {
                     self.lines = None;
                     return None;
                 }
-                Ok(_) => {
+                Ok(Some(Ok(bytes))) => {
                     if bytes.iter().all(u8::is_ascii_whitespace) {
                         continue;
                     }
-                    let source = Source {
-                        file: file.clone(),
-                        line: Some(*line_no),
-                    };
                     let text =
                         decode_text(&bytes).map(|t| t.trim_end_matches(['\n', '\r']).to_string());
                     return Some(Item { source, text });
                 }
+                Ok(Some(Err(e))) => {
+                    return Some(Item {
+                        source,
+                        text: Err(e),
+                    });
+                }
                 Err(e) => {
-                    let source = Source {
-                        file: file.clone(),
-                        line: Some(*line_no),
-                    };
                     self.lines = None;
                     return Some(Item {
                         source,
@@ -146,18 +233,82 @@ impl Inputs {
     }
 
     fn read_stdin(&mut self) -> Option<Item> {
-        let mut bytes = Vec::new();
         let source = Source {
             file: "-".into(),
             line: None,
         };
-        if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
+        let mut reader: Box<dyn BufRead + Send> = Box::new(BufReader::new(std::io::stdin()));
+        // The first non-blank line decides: a whole JSON value means JSON Lines, streamed.
+        let mut first = Vec::new();
+        let mut line_no = 0;
+        loop {
+            line_no += 1;
+            match Self::bounded_line(&mut reader, self.max_bytes) {
+                Ok(None) => {
+                    if first.is_empty() {
+                        return Some(Item {
+                            source,
+                            text: decode_text(&first).map(str::to_string),
+                        });
+                    }
+                    break;
+                }
+                Ok(Some(Ok(bytes))) if bytes.iter().all(u8::is_ascii_whitespace) => {
+                    first.extend(bytes)
+                }
+                Ok(Some(Ok(bytes))) => {
+                    let whole_value = std::str::from_utf8(&bytes)
+                        .is_ok_and(|t| json::parse(t, json::JsonLimits::default()).is_ok());
+                    if whole_value {
+                        let text = decode_text(&bytes)
+                            .map(|t| t.trim_end_matches(['\n', '\r']).to_string());
+                        self.held = Some(Item {
+                            source: Source {
+                                file: "-".into(),
+                                line: Some(line_no),
+                            },
+                            text,
+                        });
+                        self.lines = Some(("-".into(), line_no, reader));
+                        return None;
+                    }
+                    first.extend(bytes);
+                    break;
+                }
+                Ok(Some(Err(e))) => {
+                    return Some(Item {
+                        source,
+                        text: Err(e),
+                    });
+                }
+                Err(e) => {
+                    return Some(Item {
+                        source,
+                        text: Err(read_error(format!("cannot read stdin: {e}"))),
+                    });
+                }
+            }
+        }
+        // A document spread over lines: read the rest, up to the limit.
+        let mut rest = Vec::new();
+        let budget = (self.max_bytes + 1).saturating_sub(first.len()) as u64;
+        if let Err(e) = reader.by_ref().take(budget).read_to_end(&mut rest) {
             return Some(Item {
                 source,
                 text: Err(read_error(format!("cannot read stdin: {e}"))),
             });
         }
-        let text = match decode_text(&bytes) {
+        first.extend(rest);
+        if first.len() > self.max_bytes {
+            return Some(Item {
+                source,
+                text: Err(too_large(
+                    &format!("more than {}", self.max_bytes),
+                    self.max_bytes,
+                )),
+            });
+        }
+        let text = match decode_text(&first) {
             Ok(text) => text.to_string(),
             Err(e) => {
                 return Some(Item {
@@ -166,34 +317,28 @@ impl Inputs {
                 });
             }
         };
-        // One JSON document, unless it fails to parse and every line holds an object: then it
-        // is JSON Lines, so that one bad line does not swallow the others.
-        let one_document = match json::parse(&text, json::JsonLimits::default()) {
-            Ok(_) => true,
-            Err(errors) => {
-                let trailing = errors
-                    .iter()
-                    .any(|e| e.kind == json::JsonErrorKind::TrailingContent);
-                let lines: Vec<&str> = text
-                    .lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty())
-                    .collect();
-                !(trailing || (lines.len() > 1 && lines.iter().all(|l| l.starts_with('{'))))
-            }
-        };
-        if one_document {
-            return Some(Item {
-                source,
-                text: Ok(text),
-            });
+        // JSON Lines whose first line is broken: every line an object, and the whole not one
+        // document. Treat it line by line so one bad line does not swallow the others.
+        let lines: Vec<&str> = text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        let as_lines = json::parse(&text, json::JsonLimits::default()).is_err()
+            && lines.len() > 1
+            && lines.iter().all(|l| l.starts_with('{'));
+        if as_lines {
+            self.lines = Some((
+                "-".into(),
+                0,
+                Box::new(std::io::Cursor::new(text.into_bytes())),
+            ));
+            return None;
         }
-        self.lines = Some((
-            "-".into(),
-            0,
-            Box::new(std::io::Cursor::new(text.into_bytes())),
-        ));
-        None
+        Some(Item {
+            source,
+            text: Ok(text),
+        })
     }
 }
 
@@ -202,6 +347,9 @@ impl Iterator for Inputs {
 
     fn next(&mut self) -> Option<Item> {
         loop {
+            if let Some(item) = self.held.take() {
+                return Some(item);
+            }
             if self.lines.is_some() {
                 if let Some(item) = self.next_line() {
                     return Some(item);

@@ -3,12 +3,16 @@
 
 #![deny(missing_docs)]
 
+pub mod codes;
 pub mod commands;
+pub mod diagnostics;
 pub mod exit;
 pub mod inputs;
+pub mod interrupt;
 pub mod markdown;
 pub mod memory;
 pub mod output;
+pub mod progress;
 pub mod records;
 pub mod register;
 pub mod render;
@@ -44,6 +48,10 @@ pub struct Cli {
     )]
     pub rules: PathBuf,
 
+    /// How to print problems: human (with the source line), plain (one line each) or json.
+    #[arg(long, global = true, value_enum, env = "TCSCREEN_ERROR_FORMAT", default_value_t = diagnostics::ErrorFormat::Human)]
+    pub error_format: diagnostics::ErrorFormat,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -72,6 +80,16 @@ pub enum Command {
     Keygen(commands::keys::KeygenArgs),
     /// Sign a pack (writes pack.sig in its folder).
     Sign(commands::keys::SignArgs),
+    /// The long description of a problem code (P012, L001, …).
+    Explain(commands::explain::ExplainArgs),
+    /// A rule's front matter, source, adjustments and the tests that cover it.
+    Rule(commands::rule::RuleArgs),
+    /// Scaffold a pack that passes `check --deny-warnings` and `test` as written.
+    New(commands::new::NewArgs),
+    /// Check requests against the schema without screening them.
+    Validate(commands::validate::ValidateArgs),
+    /// Print the JSON Schema of a request, or a complete example request.
+    Schema(commands::schema::SchemaArgs),
 }
 
 /// Parse an as-of date argument.
@@ -91,6 +109,16 @@ pub fn engine_limits() -> EngineLimits {
 /// The request limits the CLI uses.
 pub fn request_limits() -> RequestLimits {
     RequestLimits::default()
+}
+
+/// The request limits with `--max-request-bytes`, which may lower the default but not raise it:
+/// the engine's limits are sized so that the largest valid request can be screened.
+pub fn request_limits_with(max_bytes: Option<usize>) -> RequestLimits {
+    let mut limits = RequestLimits::default();
+    if let Some(max) = max_bytes {
+        limits.max_bytes = max.min(limits.max_bytes);
+    }
+    limits
 }
 
 /// Run the command line: parse arguments, then run the verb on a thread with a stack large
@@ -123,6 +151,7 @@ pub fn main() -> ExitCode {
 
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> ExitStatus {
+    diagnostics::set_format(cli.error_format);
     match &cli.command {
         Command::Screen(args) => commands::screen::screen(&cli, args),
         Command::Packs(args) => commands::packs::packs(&cli, args),
@@ -134,6 +163,11 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Register(args) => commands::register::register(&cli, args),
         Command::Keygen(args) => commands::keys::keygen(args),
         Command::Sign(args) => commands::keys::sign(&cli, args),
+        Command::Explain(args) => commands::explain::explain(args),
+        Command::Rule(args) => commands::rule::rule(&cli, args),
+        Command::New(args) => commands::new::new(&cli, args),
+        Command::Validate(args) => commands::validate::validate(&cli, args),
+        Command::Schema(args) => commands::schema::schema(args),
     }
 }
 

@@ -2,9 +2,7 @@
 
 use std::fmt::Write as _;
 
-use tcscreen_core::{Criterion, Decision, DecisionRecord, Diagnostic, InputError, Outcome};
-
-use crate::inputs::Source;
+use tcscreen_core::{Criterion, Decision, DecisionRecord};
 
 /// A record in the `text` format.
 pub fn record_text(record: &DecisionRecord) -> String {
@@ -150,39 +148,4 @@ impl Tally {
             parts.join(", ")
         )
     }
-}
-
-/// An input error on stderr: `error[I011]: file:line:col: `path`: message` and a help line.
-pub fn input_error(source: &Source, error: &InputError) -> String {
-    let mut out = format!("error[{}]: {}", error.code, source.display());
-    if error.pos.is_known() {
-        match source.line {
-            // Inside a JSON Lines file the line is the file's; the column is within the line.
-            Some(_) => {
-                let _ = write!(out, ":{}", error.pos.column);
-            }
-            None => {
-                let _ = write!(out, ":{}:{}", error.pos.line, error.pos.column);
-            }
-        }
-    }
-    out.push_str(": ");
-    if !error.path.is_empty() {
-        let _ = write!(out, "`{}`: ", error.path);
-    }
-    out.push_str(&error.message);
-    if let Some(help) = &error.help {
-        let _ = write!(out, "\n  help: {help}");
-    }
-    out
-}
-
-/// A diagnostic on stderr.
-pub fn diagnostic(d: &Diagnostic) -> String {
-    d.to_string()
-}
-
-/// Name an outcome for tables.
-pub fn outcome(o: Outcome) -> &'static str {
-    o.as_str()
 }

@@ -6,15 +6,17 @@
 use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 
+use std::fmt::Write as _;
+
 use tcscreen_core::{
     CompiledPack, Date, DecisionRecord, Diagnostic, EngineLimits, EngineStop, InputError,
-    ValidRequest,
+    Screening, ValidRequest,
 };
 use tcscreen_packs::signature::TrustedKeys;
 use tcscreen_packs::{Catalog, PackSpec};
 
+use crate::diagnostics;
 use crate::inputs::Source;
-use crate::render;
 
 /// How the pack is chosen.
 #[derive(Clone, Debug)]
@@ -36,9 +38,7 @@ impl PackChoice {
             Some(PackSpec::Path(path)) => match catalog.add_path(&path) {
                 Ok(index) => Some(PackChoice::Index(index)),
                 Err(errors) => {
-                    for e in errors {
-                        eprintln!("{e}");
-                    }
+                    diagnostics::emit_all(&errors);
                     None
                 }
             },
@@ -74,6 +74,10 @@ pub struct Screened {
     pub pack_name: String,
     /// The key id that signed the pack, under `--trust`.
     pub signer: Option<String>,
+    /// What each rule did, when tracing.
+    pub trace: Option<String>,
+    /// A warning about the screening (a pack named with --pack that is not valid on the date).
+    pub warning: Option<Diagnostic>,
 }
 
 type Compiled = Result<Rc<CompiledPack>, Vec<Diagnostic>>;
@@ -84,6 +88,9 @@ pub struct Screener<'a> {
     limits: EngineLimits,
     trust: Option<&'a TrustedKeys>,
     packs: HashMap<String, Compiled>,
+    /// Explain every screening (`screen --trace`).
+    pub trace: bool,
+    reads: HashMap<(String, String), Vec<String>>,
 }
 
 impl<'a> Screener<'a> {
@@ -94,6 +101,8 @@ impl<'a> Screener<'a> {
             limits: crate::engine_limits(),
             trust,
             packs: HashMap::new(),
+            trace: false,
+            reads: HashMap::new(),
         }
     }
 
@@ -171,11 +180,76 @@ impl<'a> Screener<'a> {
                 diagnostics,
             })?;
         let screening = pack.screen(request, as_of).map_err(Problem::Stop)?;
+        let trace = self.trace.then(|| self.explain(&pack, &screening));
+        let warning = (!entry.manifest.covers(as_of)).then(|| {
+            let mut d = Diagnostic::error(
+                "P031",
+                format!(
+                    "pack `{}` {} is valid {}, but screens a request as of {as_of}",
+                    entry.manifest.id,
+                    entry.manifest.version,
+                    entry.manifest.validity()
+                ),
+            )
+            .at(entry.manifest_display(), tcscreen_core::Pos::new(1, 1))
+            .help("that is what --pack asked for; leave --pack out to use the version valid on the date");
+            d.severity = tcscreen_core::Severity::Warning;
+            d
+        });
         Ok(Screened {
             record: DecisionRecord::new(request, &pack, as_of, &screening),
             pack_name: entry.manifest.name.clone(),
             signer,
+            trace,
+            warning,
         })
+    }
+
+    /// Every rule run, in order: what it read, what it recorded, what it printed.
+    fn explain(&mut self, pack: &CompiledPack, screening: &Screening) -> String {
+        let mut out = String::new();
+        for rule in pack.rules() {
+            let key = (pack.identity().sha256.clone(), rule.id.clone());
+            let reads = self
+                .reads
+                .entry(key)
+                .or_insert_with(|| tcscreen_core::lint::rule_facts(rule).0);
+            let _ = writeln!(out, "  {}  {} [{}]", rule.id, rule.title, rule.criterion);
+            if !reads.is_empty() {
+                let _ = writeln!(out, "      reads   {}", reads.join(", "));
+            }
+            let mut said = false;
+            for f in screening.findings.iter().filter(|f| f.rule == rule.id) {
+                said = true;
+                let field = f
+                    .field
+                    .as_ref()
+                    .map_or_else(String::new, |p| format!(" ({p})"));
+                let from = f
+                    .overridden_from
+                    .map_or_else(String::new, |o| format!(" [{o} in the rule]"));
+                let _ = writeln!(
+                    out,
+                    "      {:<7} {}{field}{from}",
+                    f.outcome.as_str(),
+                    f.message
+                );
+            }
+            for e in screening.errors.iter().filter(|e| e.rule == rule.id) {
+                said = true;
+                let _ = writeln!(out, "      error   {}", e.message);
+            }
+            for line in screening.output.iter().filter(|o| o.rule == rule.id) {
+                let _ = writeln!(out, "      debug   {}", line.text);
+            }
+            if !said {
+                let _ = writeln!(out, "      silent");
+            }
+        }
+        for id in pack.disabled() {
+            let _ = writeln!(out, "  {id}  disabled by the pack");
+        }
+        out
     }
 }
 
@@ -188,20 +262,21 @@ pub fn report(
     reported: &mut BTreeSet<String>,
 ) {
     let which = request_id.map_or_else(String::new, |id| format!(" (request `{id}`)"));
+    let not_screened =
+        || diagnostics::say(&format!("  = {}{which} was not screened", source.display()));
     match problem {
         Problem::Input(errors) => {
             for e in &errors {
-                eprintln!("{}", render::input_error(source, e));
+                diagnostics::emit(&diagnostics::from_input(source, e));
             }
-            eprintln!("  = {}{which} was not screened", source.display());
+            not_screened();
         }
         Problem::Select(d) => {
             if d.code == "P020" && reported.insert("catalog problems".into()) {
-                for p in catalog.problems() {
-                    eprintln!("{p}");
-                }
+                diagnostics::emit_all(catalog.problems());
             }
-            eprintln!("{d}\n  = {}{which} was not screened", source.display());
+            diagnostics::emit(&d.at(source.display(), tcscreen_core::Pos::NONE));
+            not_screened();
         }
         Problem::Pack {
             key,
@@ -209,18 +284,25 @@ pub fn report(
             diagnostics,
         } => {
             if reported.insert(key) {
-                for d in &diagnostics {
-                    eprintln!("{d}");
-                }
+                diagnostics::emit_all(&diagnostics);
             }
-            eprintln!(
-                "error: pack {label} cannot be used (see above)\n  = {}{which} was not screened",
-                source.display()
+            diagnostics::emit(
+                &Diagnostic::error(
+                    "P030",
+                    format!("pack {label} cannot be used (see the problems above)"),
+                )
+                .at(source.display(), tcscreen_core::Pos::NONE)
+                .help("fix the pack (`tcscreen check`), or name another with --pack"),
             );
+            not_screened();
         }
-        Problem::Stop(stop) => eprintln!(
-            "error: {stop}\n  = {}{which} was not screened",
-            source.display()
-        ),
+        Problem::Stop(stop) => {
+            diagnostics::emit(
+                &Diagnostic::error("E001", stop.to_string())
+                    .at(source.display(), tcscreen_core::Pos::NONE)
+                    .help("screen the request again on a less loaded machine; if it stops again, the rule needs fewer or cheaper operations"),
+            );
+            not_screened();
+        }
     }
 }

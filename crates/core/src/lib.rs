@@ -23,7 +23,9 @@
 //!         rules: vec![SourceFile { path: "rules/DL-03.rhai".into(), display: "DL-03.rhai".into(), text: rule.into() }],
 //!         libs: vec![],
 //!         params: Default::default(),
+//!         param_positions: Default::default(),
 //!         data: Default::default(),
+//!         data_files: Default::default(),
 //!         settings: vec![],
 //!     }],
 //! };
@@ -55,6 +57,7 @@ pub mod frontmatter;
 pub mod hash;
 pub mod json;
 mod limits;
+pub mod lint;
 pub mod normalize;
 pub mod number;
 mod record;

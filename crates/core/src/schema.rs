@@ -498,6 +498,130 @@ pub fn shape_at(path: &str) -> Option<&'static Shape> {
     Some(shape)
 }
 
+/// The request schema as JSON Schema (draft 2020-12). `null` is accepted wherever a field is
+/// optional, because it means "absent". What JSON Schema cannot say is in the description:
+/// exact numbers, and the limits on size and nesting (see `docs/record.md`).
+pub fn json_schema() -> crate::json::Json {
+    use crate::json::Json;
+    fn nullable(types: &[&str], nullable: bool) -> Json {
+        let mut all: Vec<Json> = types.iter().map(|t| Json::string(*t)).collect();
+        if nullable {
+            all.push(Json::string("null"));
+        }
+        if all.len() == 1 {
+            all.remove(0)
+        } else {
+            Json::array(all)
+        }
+    }
+    fn shape(s: &Shape, optional: bool) -> Json {
+        match s {
+            Shape::Text => Json::object([("type", nullable(&["string"], optional))]),
+            Shape::NonBlankText => Json::object([
+                ("type", nullable(&["string"], optional)),
+                ("pattern", Json::string("\\S")),
+            ]),
+            Shape::Bool => Json::object([("type", nullable(&["boolean"], optional))]),
+            Shape::Date => Json::object([
+                ("type", nullable(&["string"], optional)),
+                ("format", Json::string("date")),
+                ("pattern", Json::string("^[0-9]{4}-[0-9]{2}-[0-9]{2}$")),
+            ]),
+            Shape::NonNegative => Json::object([
+                ("type", nullable(&["number"], optional)),
+                ("minimum", Json::number(0)),
+            ]),
+            Shape::Percent => Json::object([
+                ("type", nullable(&["number"], optional)),
+                ("minimum", Json::number(0)),
+                ("maximum", Json::number(100)),
+            ]),
+            Shape::Enum(values) => {
+                let mut all: Vec<Json> = values.iter().map(|v| Json::string(*v)).collect();
+                if optional {
+                    all.push(Json::null());
+                }
+                Json::object([("enum", Json::array(all))])
+            }
+            Shape::Code(kind) => {
+                let pattern = match kind {
+                    CodeKind::Country => "^[A-Z]{2}$",
+                    CodeKind::Currency => "^[A-Z]{3}$",
+                    CodeKind::DacSector => "^[0-9]{5}$",
+                };
+                Json::object([
+                    ("type", nullable(&["string"], optional)),
+                    ("pattern", Json::string(pattern)),
+                ])
+            }
+            Shape::SchemaName => {
+                let mut all = vec![Json::string(REQUEST_SCHEMA)];
+                if optional {
+                    all.push(Json::null());
+                }
+                Json::object([("enum", Json::array(all))])
+            }
+            Shape::List(item) => Json::object([
+                ("type", nullable(&["array"], optional)),
+                ("items", shape(item, false)),
+            ]),
+            Shape::FreeObject => Json::object([("type", nullable(&["object"], optional))]),
+            Shape::Object(fields) => Json::object([
+                ("type", nullable(&["object"], optional)),
+                (
+                    "properties",
+                    Json::object(fields.iter().map(|f| (f.name, shape(f.shape, !f.required)))),
+                ),
+                (
+                    "required",
+                    Json::array(
+                        fields
+                            .iter()
+                            .filter(|f| f.required)
+                            .map(|f| Json::string(f.name))
+                            .collect(),
+                    ),
+                ),
+                (
+                    "additionalProperties",
+                    Json::new(crate::json::JsonValue::Bool(false)),
+                ),
+            ]),
+        }
+    }
+    let mut schema = shape(&REQUEST, false);
+    if let crate::json::JsonValue::Object(members) = &mut schema.value {
+        let head = [
+            (
+                "$schema",
+                Json::string("https://json-schema.org/draft/2020-12/schema"),
+            ),
+            ("$id", Json::string(REQUEST_SCHEMA)),
+            (
+                "title",
+                Json::string("A request for technical co-operation (tcscreen/request/v1)"),
+            ),
+            (
+                "description",
+                Json::string(
+                    "null means absent. Beyond this schema, tcscreen requires: calendar dates; numbers that a 96-bit decimal holds exactly (at most 28 digits after the point); at most 4 MiB of text, 100,000 JSON values and 32 levels of nesting; no duplicate keys.",
+                ),
+            ),
+        ];
+        for (i, (key, value)) in head.into_iter().enumerate() {
+            members.insert(
+                i,
+                crate::json::Member {
+                    key: key.into(),
+                    key_pos: crate::json::Pos::NONE,
+                    value,
+                },
+            );
+        }
+    }
+    schema
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

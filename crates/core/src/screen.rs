@@ -336,7 +336,9 @@ mod tests {
                     .collect(),
                 libs: vec![],
                 params: Default::default(),
+                param_positions: Default::default(),
                 data: Default::default(),
+                data_files: Default::default(),
                 settings: vec![],
             }],
         };

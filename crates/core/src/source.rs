@@ -69,8 +69,12 @@ pub struct PackLayer {
     pub libs: Vec<SourceFile>,
     /// `[params]`.
     pub params: BTreeMap<String, Value>,
+    /// Where each param is set in the manifest (for messages).
+    pub param_positions: BTreeMap<String, Pos>,
     /// `data/<stem>.json` tables by stem.
     pub data: BTreeMap<String, Value>,
+    /// The display path of each data table (for messages).
+    pub data_files: BTreeMap<String, String>,
     /// `[rules."…"]` settings, in manifest order.
     pub settings: Vec<RuleSettingsEntry>,
 }

@@ -70,7 +70,7 @@ pub fn read_pack(dir: &Path, display_dir: &str) -> Result<PackFiles, Vec<Diagnos
         if name.starts_with('.') {
             errors.push(
                 Diagnostic::error("P006", "hidden file in a pack")
-                    .at(display, Pos::NONE)
+                    .at(display, Pos::new(1, 1))
                     .help("packs may not hold hidden files; delete it or move it out of the pack"),
             );
             continue;
@@ -78,7 +78,7 @@ pub fn read_pack(dir: &Path, display_dir: &str) -> Result<PackFiles, Vec<Diagnos
         if entry.path_is_symlink() {
             errors.push(
                 Diagnostic::error("P006", "symbolic link in a pack")
-                    .at(display, Pos::NONE)
+                    .at(display, Pos::new(1, 1))
                     .help("packs may not hold links; copy the file into the pack instead"),
             );
             continue;
@@ -96,7 +96,7 @@ pub fn read_pack(dir: &Path, display_dir: &str) -> Result<PackFiles, Vec<Diagnos
             },
             "data" if is_dir && inner != "data" => errors.push(
                 Diagnostic::error("P007", "folder inside data/")
-                    .at(display, Pos::NONE)
+                    .at(display, Pos::new(1, 1))
                     .help("data tables are files directly in data/, like data/rates.json"),
             ),
             "rules" | "lib" | "data" if is_dir => {}
@@ -105,7 +105,7 @@ pub fn read_pack(dir: &Path, display_dir: &str) -> Result<PackFiles, Vec<Diagnos
                 if !inner.ends_with(wanted) {
                     errors.push(
                         Diagnostic::error("P007", format!("unexpected file in {top}/"))
-                            .at(display, Pos::NONE)
+                            .at(display, Pos::new(1, 1))
                             .help(format!(
                                 "{top}/ holds only {wanted} files; move this one out of the pack"
                             )),
@@ -124,7 +124,7 @@ pub fn read_pack(dir: &Path, display_dir: &str) -> Result<PackFiles, Vec<Diagnos
                     Err(_) => {
                         errors.push(
                             Diagnostic::error("P007", "file is not UTF-8 text")
-                                .at(display, Pos::NONE)
+                                .at(display, Pos::new(1, 1))
                                 .help("save it as UTF-8"),
                         );
                         continue;
@@ -154,7 +154,7 @@ pub fn read_pack(dir: &Path, display_dir: &str) -> Result<PackFiles, Vec<Diagnos
                         } else {
                             errors.push(
                                 Diagnostic::error("P007", format!("data table name `{stem}` cannot be read as `data.{stem}`"))
-                                    .at(source.display, Pos::NONE)
+                                    .at(source.display, Pos::new(1, 1))
                                     .help("name data files with letters, digits and `_`, like data/exchange_rates.json"),
                             );
                         }
@@ -177,6 +177,7 @@ pub fn read_pack(dir: &Path, display_dir: &str) -> Result<PackFiles, Vec<Diagnos
 }
 
 fn read(path: &Path, display: &str) -> Result<Vec<u8>, Diagnostic> {
-    std::fs::read(path)
-        .map_err(|e| Diagnostic::error("P001", format!("cannot read: {e}")).at(display, Pos::NONE))
+    std::fs::read(path).map_err(|e| {
+        Diagnostic::error("P001", format!("cannot read: {e}")).at(display, Pos::new(1, 1))
+    })
 }

@@ -27,6 +27,8 @@ pub struct Manifest {
     pub extends_pos: Pos,
     /// `[params]`.
     pub params: BTreeMap<String, Value>,
+    /// Where each param is set.
+    pub param_positions: BTreeMap<String, Pos>,
     /// `[rules."<full id>"]` settings, with the position of each table.
     pub rules: Vec<(String, Pos, RuleSettings)>,
 }
@@ -167,6 +169,11 @@ pub fn parse(text: &str, file: &str) -> Result<Manifest, Vec<Diagnostic>> {
     }
 
     let mut params = BTreeMap::new();
+    let param_positions: BTreeMap<String, Pos> = raw
+        .params
+        .keys()
+        .map(|k| (k.clone(), key_pos(text, k)))
+        .collect();
     for (key, value) in raw.params {
         match param_value(&value) {
             Ok(v) => {
@@ -240,6 +247,7 @@ pub fn parse(text: &str, file: &str) -> Result<Manifest, Vec<Diagnostic>> {
         extends,
         extends_pos,
         params,
+        param_positions,
         rules,
     };
     if errors.is_empty() {

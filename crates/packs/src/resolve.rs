@@ -105,7 +105,13 @@ pub(crate) fn source(
             rules: pack_files.rules.clone(),
             libs: pack_files.libs.clone(),
             params: entry.manifest.params.clone(),
+            param_positions: entry.manifest.param_positions.clone(),
             data,
+            data_files: pack_files
+                .data
+                .iter()
+                .map(|(stem, f)| (stem.clone(), f.display.clone()))
+                .collect(),
             settings: entry
                 .manifest
                 .rules

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use tcscreen_core::{
-    CompiledPack, Date, Decision, Diagnostic, EngineLimits, Finding, Json, JsonValue, Pos,
+    CompiledPack, Date, Decision, Diagnostic, EngineLimits, Finding, Json, JsonValue, Outcome, Pos,
     RequestLimits, RuleError, ValidRequest, decode_text,
     json::{self, JsonLimits},
 };
@@ -96,6 +96,8 @@ pub struct PackTestReport {
     pub cases: Vec<CaseResult>,
     /// Every rule that runs in the pack (across the versions the cases used).
     pub rules: BTreeSet<String>,
+    /// The outcomes each rule can record (after pack overrides).
+    pub possible: BTreeMap<String, BTreeSet<Outcome>>,
 }
 
 impl PackTestReport {
@@ -111,6 +113,29 @@ impl PackTestReport {
             .map(String::as_str)
             .filter(|r| fired.iter().all(|f| f.contains(r)))
             .collect()
+    }
+
+    /// Outcomes a rule can record that no passing test produced, as (rule, outcome).
+    pub fn unproduced(&self) -> Vec<(&str, Outcome)> {
+        let produced: BTreeSet<(&str, Outcome)> = self
+            .cases
+            .iter()
+            .filter(|c| c.passed())
+            .flat_map(|c| c.findings.iter().map(|f| (f.rule.as_str(), f.outcome)))
+            .collect();
+        self.possible
+            .iter()
+            .flat_map(|(rule, outcomes)| outcomes.iter().map(move |o| (rule.as_str(), *o)))
+            .filter(|pair| !produced.contains(pair))
+            .collect()
+    }
+
+    /// The share of rules that fire in a passing test, in percent (100 for a pack without rules).
+    pub fn coverage(&self) -> usize {
+        if self.rules.is_empty() {
+            return 100;
+        }
+        (self.rules.len() - self.uncovered().len()) * 100 / self.rules.len()
     }
 
     /// Rules that fire in no passing test.
@@ -406,9 +431,12 @@ pub fn run_pack_tests(
                 continue;
             }
         };
-        report
-            .rules
-            .extend(pack.rules().iter().map(|r| r.id.clone()));
+        for rule in pack.rules() {
+            if report.rules.insert(rule.id.clone()) {
+                let (_, outcomes) = tcscreen_core::lint::rule_facts(rule);
+                report.possible.insert(rule.id.clone(), outcomes);
+            }
+        }
         let known: BTreeSet<&str> = pack.rules().iter().map(|r| r.id.as_str()).collect();
         match pack.screen(&request, as_of) {
             Err(stop) => result.problems.push(stop.to_string()),
@@ -439,10 +467,11 @@ pub fn run_pack_tests(
                 for rule in &result.case.silent {
                     if !known.contains(rule.as_str()) {
                         result.problems.push(format!("`silent` names `{rule}`, which is not a rule of this pack (or is disabled)"));
-                    } else if screening.fired(rule) {
-                        result
-                            .problems
-                            .push(format!("expected `{rule}` to stay silent, but it fired"));
+                    } else if let Some(f) = screening.findings.iter().find(|f| &f.rule == rule) {
+                        result.problems.push(format!(
+                            "expected `{rule}` to stay silent, but it fired: {} \"{}\"",
+                            f.outcome, f.message
+                        ));
                     }
                 }
                 if expected_no_error(&result.case) {

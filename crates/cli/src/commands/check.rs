@@ -1,9 +1,10 @@
 //! `tcscreen check`: load and compile packs, reporting every problem with its place.
 
-use tcscreen_core::CompiledPack;
+use tcscreen_core::{CompiledPack, Severity, lint};
 
 use crate::Cli;
 use crate::commands::{catalog_and_chosen, resolution_date};
+use crate::diagnostics;
 use crate::exit::ExitStatus;
 
 /// Arguments of `check`.
@@ -12,6 +13,10 @@ pub struct CheckArgs {
     /// Packs to check: ids (every version), ID@VERSION, or folders. Default: all.
     #[arg(value_name = "PACK")]
     pub packs: Vec<String>,
+
+    /// Fail (exit 1) on warnings too, not only on errors.
+    #[arg(long)]
+    pub deny_warnings: bool,
 }
 
 /// Run `check`.
@@ -20,48 +25,74 @@ pub fn check(cli: &Cli, args: &CheckArgs) -> ExitStatus {
         return ExitStatus::Error;
     };
     let limits = crate::engine_limits();
-    let mut failed = 0;
+    let (mut failed, mut warned) = (0, 0);
     for &index in &chosen {
         let entry = catalog.entry(index);
         let label = format!("{} {}", entry.manifest.id, entry.manifest.version);
         let result = catalog
             .source(index, resolution_date(&catalog, index))
-            .and_then(|source| CompiledPack::compile(&source, &limits));
+            .and_then(|source| CompiledPack::compile(&source, &limits).map(|pack| (source, pack)));
         match result {
-            Ok(pack) => {
+            Ok((source, pack)) => {
+                let lints = lint::lint(&pack, &source);
+                let errors = lints
+                    .iter()
+                    .filter(|d| d.severity == Severity::Error)
+                    .count();
+                let warnings = lints.len() - errors;
                 let disabled = pack.disabled().len();
                 let disabled = if disabled > 0 {
                     format!(", {disabled} disabled")
                 } else {
                     String::new()
                 };
+                let verdict = match (errors, warnings) {
+                    (0, 0) => "ok  ",
+                    (0, _) => "WARN",
+                    _ => "FAIL",
+                };
+                let counts = match (errors, warnings) {
+                    (0, 0) => String::new(),
+                    (e, w) => format!(", {e} error{}, {w} warning{}", plural(e), plural(w)),
+                };
                 println!(
-                    "ok    {label:<24} {} rules{disabled}  ({})",
+                    "{verdict}  {label:<24} {} rules{disabled}{counts}  ({})",
                     pack.rules().len(),
                     entry.display
                 );
+                diagnostics::emit_all(&lints);
+                if errors > 0 {
+                    failed += 1;
+                    status.raise(ExitStatus::Failure);
+                } else if warnings > 0 {
+                    warned += 1;
+                    if args.deny_warnings {
+                        status.raise(ExitStatus::Failure);
+                    }
+                }
             }
             Err(errors) => {
                 failed += 1;
                 println!(
-                    "FAIL  {label:<24} {} problem{}  ({})",
+                    "FAIL  {label:<24} does not load: {} problem{}  ({})",
                     errors.len(),
-                    if errors.len() == 1 { "" } else { "s" },
+                    plural(errors.len()),
                     entry.display
                 );
-                for e in errors {
-                    eprintln!("{e}");
-                }
+                diagnostics::emit_all(&errors);
                 status.raise(ExitStatus::Error);
             }
         }
     }
     if chosen.len() > 1 {
-        eprintln!(
-            "{} pack{} checked, {failed} with problems",
-            chosen.len(),
-            if chosen.len() == 1 { "" } else { "s" }
-        );
+        diagnostics::say(&format!(
+            "{} packs checked: {failed} with errors, {warned} with warnings only",
+            chosen.len()
+        ));
     }
     status
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }

@@ -102,7 +102,7 @@ pub fn sign(cli: &Cli, args: &SignArgs) -> ExitStatus {
             Ok(source) => source,
             Err(errors) => {
                 for e in errors {
-                    eprintln!("{e}");
+                    crate::diagnostics::emit(&e);
                 }
                 status.raise(ExitStatus::Error);
                 continue;

@@ -77,7 +77,7 @@ pub fn packs(cli: &Cli, args: &PacksArgs) -> ExitStatus {
         });
     }
     for problem in catalog.problems() {
-        eprintln!("{problem}");
+        crate::diagnostics::emit(problem);
         status.raise(ExitStatus::Error);
     }
     match args.format {

@@ -349,7 +349,7 @@ pub fn replay_all(
     let trust = match trust.map(|dir| TrustedKeys::load(dir)).transpose() {
         Ok(trust) => trust,
         Err(d) => {
-            eprintln!("{d}");
+            crate::diagnostics::emit(&d);
             return Err(ExitStatus::Error);
         }
     };

@@ -20,7 +20,9 @@ use tcscreen_packs::signature::TrustedKeys;
 
 use crate::exit::ExitStatus;
 use crate::inputs::{Inputs, Item, Source};
+use crate::interrupt;
 use crate::output::{self, Output};
+use crate::progress::Progress;
 use crate::register::{Appender, Body};
 use crate::render::{self, Tally};
 use crate::screener::{self, PackChoice, Problem, Screened, Screener};
@@ -59,9 +61,23 @@ pub struct ScreenArgs {
     #[arg(long, value_name = "DIR")]
     pub trust: Option<PathBuf>,
 
+    /// Explain each screening on stderr: every rule in order, what it read, what it recorded
+    /// and what it printed with debug().
+    #[arg(long)]
+    pub trace: bool,
+
     /// Append every record to this decision register (created if missing).
     #[arg(long, value_name = "FILE")]
     pub register: Option<PathBuf>,
+
+    /// Refuse requests larger than this many bytes (at most the default, 4 MiB), without
+    /// reading them whole.
+    #[arg(long, value_name = "BYTES")]
+    pub max_request_bytes: Option<usize>,
+
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
 
     /// Exit with 1 if any request gets this decision or a worse one.
     #[arg(long, value_enum, value_name = "DECISION")]
@@ -107,6 +123,7 @@ struct Shared<'a> {
     as_of: Option<Date>,
     request_limits: RequestLimits,
     trust: Option<&'a TrustedKeys>,
+    trace: bool,
 }
 
 /// A counting semaphore bounding the requests in flight.
@@ -116,18 +133,27 @@ struct Window {
 }
 
 impl Window {
-    fn acquire(&self) {
+    /// Wait for a free place; false if the batch is over (interrupted, or the writer stopped).
+    fn acquire(&self) -> bool {
         let mut free = self
             .free
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         while *free == 0 {
+            if interrupt::requested() {
+                return false;
+            }
             free = self
                 .changed
-                .wait(free)
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+                .wait_timeout(free, std::time::Duration::from_millis(100))
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .0;
+        }
+        if interrupt::requested() {
+            return false;
         }
         *free -= 1;
+        true
     }
 
     fn release(&self) {
@@ -136,6 +162,15 @@ impl Window {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) += 1;
         self.changed.notify_one();
+    }
+
+    /// Let a waiting reader go.
+    fn close(&self) {
+        *self
+            .free
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = usize::MAX / 2;
+        self.changed.notify_all();
     }
 }
 
@@ -155,7 +190,7 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
     let mut catalog = match Catalog::discover(&cli.rules, &rules_display) {
         Ok(catalog) => catalog,
         Err(d) => {
-            eprintln!("{d}");
+            crate::diagnostics::emit(&d);
             return ExitStatus::Error;
         }
     };
@@ -165,7 +200,7 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
     let trust = match args.trust.as_deref().map(TrustedKeys::load).transpose() {
         Ok(trust) => trust,
         Err(d) => {
-            eprintln!("{d}");
+            crate::diagnostics::emit(&d);
             return ExitStatus::Error;
         }
     };
@@ -196,8 +231,9 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
         catalog: &catalog,
         choice,
         as_of: args.as_of,
-        request_limits: crate::request_limits(),
+        request_limits: crate::request_limits_with(args.max_request_bytes),
         trust: trust.as_ref(),
+        trace: args.trace,
     };
     let mut writer = Writer::new(args.format);
     let mut status = ExitStatus::Success;
@@ -205,6 +241,9 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
     let mut reported: BTreeSet<String> = BTreeSet::new();
     let mut write_error = None;
 
+    interrupt::install();
+    let progress = Progress::new(args.quiet);
+    let mut read = 0;
     std::thread::scope(|scope| {
         let window = Arc::new(Window {
             free: Mutex::new(jobs * 16),
@@ -215,10 +254,10 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
         let (result_tx, result_rx) = channel::<(usize, Outcome)>();
         let reader_window = window.clone();
         let inputs = &args.inputs;
+        let max_bytes = shared.request_limits.max_bytes;
         scope.spawn(move || {
-            for (index, item) in Inputs::new(inputs).enumerate() {
-                reader_window.acquire();
-                if work_tx.send((index, item)).is_err() {
+            for (index, item) in Inputs::new(inputs).with_max_bytes(max_bytes).enumerate() {
+                if !reader_window.acquire() || work_tx.send((index, item)).is_err() {
                     break;
                 }
             }
@@ -234,14 +273,18 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
                 status.raise(ExitStatus::Error);
             }
         }
+        // Only the workers hold the queue now: when they stop, the reader's sends fail.
+        drop(work_rx);
         drop(result_tx);
 
-        let mut next = 0;
         let mut waiting: BTreeMap<usize, Outcome> = BTreeMap::new();
         for (index, outcome) in result_rx {
+            if interrupt::requested() {
+                break;
+            }
             waiting.insert(index, outcome);
-            while let Some(outcome) = waiting.remove(&next) {
-                next += 1;
+            while let Some(outcome) = waiting.remove(&read) {
+                read += 1;
                 window.release();
                 if write_error.is_some() {
                     continue;
@@ -252,7 +295,25 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
                             record,
                             pack_name,
                             signer,
+                            trace,
+                            warning,
                         } = *screened;
+                        if let Some(w) = warning
+                            && reported.insert(w.message.clone())
+                        {
+                            progress.suspend(|| crate::diagnostics::emit(&w));
+                        }
+                        if let Some(trace) = trace {
+                            progress.suspend(|| {
+                                eprintln!(
+                                    "trace of {} ({} {}, as of {}):\n{trace}",
+                                    record.request_id,
+                                    record.pack.id,
+                                    record.pack.version,
+                                    record.as_of
+                                );
+                            });
+                        }
                         tally.add(record.decision);
                         match record.decision {
                             None => status.raise(ExitStatus::Error),
@@ -284,24 +345,44 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
                         tally.not_screened += 1;
                         status.raise(ExitStatus::Error);
                         writer.failed_item();
-                        screener::report(
-                            &source,
-                            request_id.as_deref(),
-                            problem,
-                            &catalog,
-                            &mut reported,
-                        );
+                        progress.suspend(|| {
+                            screener::report(
+                                &source,
+                                request_id.as_deref(),
+                                problem,
+                                &catalog,
+                                &mut reported,
+                            )
+                        });
                     }
                 }
+                progress.update(&tally);
             }
         }
+        window.close();
     });
+    progress.finish();
+    if interrupt::requested() {
+        let place = match &args.out {
+            Some(path) => format!("nothing was written to {}", path.display()),
+            None => "the output above is incomplete".to_string(),
+        };
+        eprintln!(
+            "interrupted after {read} request{}: {place}",
+            if read == 1 { "" } else { "s" }
+        );
+        if let Some(mut register) = register {
+            let _ = register.sync();
+        }
+        return ExitStatus::Error;
+    }
 
     if let Some(mut register) = register
-        && let Err(e) = register.sync() {
-            eprintln!("error: cannot write the register: {e}");
-            status.raise(ExitStatus::Error);
-        }
+        && let Err(e) = register.sync()
+    {
+        eprintln!("error: cannot write the register: {e}");
+        status.raise(ExitStatus::Error);
+    }
     let result = match write_error {
         Some(e) => Err(e),
         None => writer.finish(&mut output).and_then(|()| output.finish()),
@@ -318,7 +399,7 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
             .out
             .as_ref()
             .map_or_else(String::new, |p| format!(" (written to {})", p.display()));
-        eprintln!("{}{place}", tally.summary());
+        crate::diagnostics::say(&format!("{}{place}", tally.summary()));
     }
     status
 }
@@ -337,6 +418,7 @@ fn worker(
     results: &Sender<(usize, Outcome)>,
 ) {
     let mut screener = Screener::new(shared.catalog, shared.trust);
+    screener.trace = shared.trace;
     loop {
         let next = work
             .lock()

@@ -1,9 +1,12 @@
-//! `tcscreen test`: run each pack's tests and, with `--coverage`, list rules no test fires.
+//! `tcscreen test`: run each pack's tests. A failing case says what was expected and what
+//! happened, which rules fired that should not have and the other way round, with their
+//! messages. `--coverage` summarises the rule × test matrix.
 
-use tcscreen_packs::testing::run_pack_tests;
+use tcscreen_packs::testing::{CaseResult, PackTestReport, run_pack_tests};
 
 use crate::Cli;
 use crate::commands::catalog_and_chosen;
+use crate::diagnostics;
 use crate::exit::ExitStatus;
 
 /// Arguments of `test`.
@@ -13,9 +16,63 @@ pub struct TestArgs {
     #[arg(value_name = "PACK")]
     pub packs: Vec<String>,
 
-    /// List the rules that no passing test fires, and those that no passing test shows silent.
+    /// Summarise coverage: rules no passing test fires, rules no test shows silent, outcomes a
+    /// rule can record that no test produced, and the share of rules covered.
     #[arg(long)]
     pub coverage: bool,
+
+    /// Fail (exit 1) if a pack's rule coverage is below N percent (implies --coverage).
+    #[arg(long, value_name = "N")]
+    pub min_coverage: Option<usize>,
+
+    /// Run only the cases that touch this rule (full id): those that fire it or name it.
+    #[arg(long, value_name = "RULE_ID")]
+    pub rule: Option<String>,
+}
+
+fn touches(case: &CaseResult, rule: &str) -> bool {
+    case.fired().contains(rule)
+        || case.case.fires.iter().any(|r| r == rule)
+        || case.case.silent.iter().any(|r| r == rule)
+}
+
+fn print_case(case: &CaseResult) {
+    if case.passed() {
+        println!("  ok    {}", case.case.name);
+        return;
+    }
+    println!("  FAIL  {}  ({})", case.case.name, case.case.file);
+    for problem in &case.problems {
+        println!("          {problem}");
+    }
+    if case.findings.is_empty() && case.errors.is_empty() {
+        println!("          (no rule fired)");
+    }
+    for f in &case.findings {
+        println!("          fired: {} {}: {}", f.outcome, f.rule, f.message);
+    }
+}
+
+fn print_coverage(report: &PackTestReport) {
+    if report.rules.is_empty() {
+        return;
+    }
+    let uncovered = report.uncovered();
+    println!(
+        "  coverage: {} of {} rules fire in a passing test ({}%)",
+        report.rules.len() - uncovered.len(),
+        report.rules.len(),
+        report.coverage()
+    );
+    for rule in uncovered {
+        println!("    never fired: {rule}");
+    }
+    for rule in report.never_silent() {
+        println!("    never silent: {rule} (fires in every passing test)");
+    }
+    for (rule, outcome) in report.unproduced() {
+        println!("    never produced: {outcome} by {rule}");
+    }
 }
 
 /// Run `test`.
@@ -25,55 +82,58 @@ pub fn test(cli: &Cli, args: &TestArgs) -> ExitStatus {
     };
     let (limits, request_limits) = (crate::engine_limits(), crate::request_limits());
     let (mut passed, mut failed) = (0, 0);
+    let mut below = Vec::new();
     for index in chosen {
         let entry = catalog.entry(index);
-        let report = run_pack_tests(&catalog, index, &limits, &request_limits);
+        let mut report = run_pack_tests(&catalog, index, &limits, &request_limits);
+        if let Some(rule) = &args.rule {
+            report.cases.retain(|c| touches(c, rule));
+        }
         println!(
             "{} {} ({})",
             entry.manifest.id, entry.manifest.version, entry.display
         );
-        for e in &report.errors {
-            eprintln!("{e}");
+        diagnostics::emit_all(&report.errors);
+        if !report.errors.is_empty() {
             status.raise(ExitStatus::Error);
         }
         if report.cases.is_empty() && report.errors.is_empty() {
-            println!("  no tests");
+            println!(
+                "  no tests{}",
+                args.rule
+                    .as_ref()
+                    .map_or_else(String::new, |r| format!(" touch {r}"))
+            );
         }
         for case in &report.cases {
+            print_case(case);
             if case.passed() {
                 passed += 1;
-                println!("  ok    {}", case.case.name);
             } else {
                 failed += 1;
                 status.raise(ExitStatus::Failure);
-                println!("  FAIL  {}  ({})", case.case.name, case.case.file);
-                for problem in &case.problems {
-                    println!("          {problem}");
-                }
-                for finding in &case.findings {
-                    println!(
-                        "          fired {} {}: {}",
-                        finding.outcome, finding.rule, finding.message
-                    );
-                }
             }
         }
-        if args.coverage && !report.rules.is_empty() {
-            let uncovered = report.uncovered();
-            let covered = report.rules.len() - uncovered.len();
-            println!(
-                "  coverage: {covered} of {} rules fire in a passing test ({}%)",
-                report.rules.len(),
-                covered * 100 / report.rules.len()
-            );
-            for rule in uncovered {
-                println!("    never fired: {rule}");
-            }
-            for rule in report.never_silent() {
-                println!("    never silent: {rule} (fires in every passing test)");
+        if (args.coverage || args.min_coverage.is_some()) && args.rule.is_none() {
+            print_coverage(&report);
+            if let Some(min) = args.min_coverage
+                && report.coverage() < min
+            {
+                below.push(format!(
+                    "{} {} ({}%)",
+                    entry.manifest.id,
+                    entry.manifest.version,
+                    report.coverage()
+                ));
             }
         }
     }
     println!("{passed} passed, {failed} failed");
+    if let Some(min) = args.min_coverage
+        && !below.is_empty()
+    {
+        eprintln!("error: rule coverage below {min}%: {}", below.join(", "));
+        status.raise(ExitStatus::Failure);
+    }
     status
 }

@@ -1,0 +1,112 @@
+//! `profile WHAT --count N [--seed S]`: screen N generated requests one way, single-threaded,
+//! for a profiler (`valgrind --tool=callgrind target/release/profile kh --count 2000`).
+//!
+//! WHAT is one of:
+//! - `typed`: typed serde parse only (the floor);
+//! - `validate`: `ValidRequest::from_text` + `normalize`;
+//! - `kh`: full screening with the shipped `kh` pack (validate, screen, canonical record);
+//! - `rhai29`: the 29 reference rules in Rhai (validate + screen);
+//! - `rust29`: the same rules in Rust (typed parse + reference).
+//!
+//! Requests are generated before the work starts (KH only for `typed`, `validate` and `kh`),
+//! so the profile of the work is not mixed with the generator's.
+
+use std::hint::black_box;
+use std::process::ExitCode;
+
+use tcscreen_bench::corpus::{self, Options};
+use tcscreen_bench::{packs, reference, typed};
+use tcscreen_core::{Date, DecisionRecord, RequestLimits, ValidRequest, normalize, on_eval_stack};
+
+const USAGE: &str = "usage: profile typed|validate|kh|rhai29|rust29 --count N [--seed S]";
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let Some(what) = args.next() else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let mut count = 2_000u64;
+    let mut seed = 0x00be_5eedu64;
+    while let Some(arg) = args.next() {
+        let value = args.next().and_then(|v| v.parse().ok());
+        match (arg.as_str(), value) {
+            ("--count", Some(v)) => count = v,
+            ("--seed", Some(v)) => seed = v,
+            _ => {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let country = matches!(what.as_str(), "typed" | "validate" | "kh").then(|| "KH".to_string());
+    let options = Options { country };
+    let lines: Vec<String> = (0..count)
+        .map(|i| corpus::request_line(seed, i, &options))
+        .collect();
+    let limits = RequestLimits::default();
+    let done = on_eval_stack(move || -> Result<usize, String> {
+        let mut n = 0usize;
+        match what.as_str() {
+            "typed" => {
+                for l in &lines {
+                    black_box(typed::Request::from_text(l).map_err(|e| e.to_string())?);
+                    n += 1;
+                }
+            }
+            "validate" => {
+                for l in &lines {
+                    let r = ValidRequest::from_text(l, &limits).map_err(|e| format!("{e:?}"))?;
+                    let _ = black_box(normalize::normalize(&r));
+                    n += 1;
+                }
+            }
+            "kh" => {
+                let as_of = Date::parse("2025-01-01").expect("a date");
+                let pack = packs::compile(&packs::shipped("kh", Some("2010.1"), as_of));
+                for l in &lines {
+                    let r = ValidRequest::from_text(l, &limits).map_err(|e| format!("{e:?}"))?;
+                    let s = pack.screen(&r, r.received()).map_err(|e| e.to_string())?;
+                    n += DecisionRecord::new(&r, &pack, r.received(), &s)
+                        .to_canonical()
+                        .len()
+                        .min(1);
+                }
+            }
+            "rhai29" => {
+                let (source, _) = packs::base_subset(&reference::RULES);
+                let pack = packs::compile(&source);
+                for l in &lines {
+                    let r = ValidRequest::from_text(l, &limits).map_err(|e| format!("{e:?}"))?;
+                    n += pack
+                        .screen(&r, r.received())
+                        .map_err(|e| e.to_string())?
+                        .findings
+                        .len();
+                }
+            }
+            "rust29" => {
+                let (_, params) = packs::base_subset(&reference::RULES);
+                let mut out = Vec::new();
+                for l in &lines {
+                    let r = typed::Request::from_text(l).map_err(|e| e.to_string())?;
+                    out.clear();
+                    reference::screen(&r, &params, r.received.0, &mut out);
+                    n += out.len();
+                }
+            }
+            _ => return Err(USAGE.to_string()),
+        }
+        Ok(n)
+    });
+    match done {
+        Ok(n) => {
+            eprintln!("done ({n})");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("profile: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

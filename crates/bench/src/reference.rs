@@ -1,0 +1,1206 @@
+//! A plain-Rust reference implementation of 29 rules of the shipped `base` pack
+//! (`rules/base/rules/*.rhai`), on typed requests ([`crate::typed::Request`]).
+//!
+//! Each function below mirrors one `.rhai` file statement by statement: same conditions, same
+//! rule id, outcome, field path and message, with the pack's params read from its manifest.
+//! The differential test (`tests/differential.rs`) checks that the two agree exactly on
+//! generated requests; the benchmarks measure what Rhai costs against this floor.
+//!
+//! Rhai semantics reproduced here:
+//! - `is_blank(x)`: `()`, a string that is empty after `trim()`, an empty array;
+//! - `a ?? b`: `a` unless it is `()` (an empty string is kept);
+//! - a sum that starts as the integer `0` stays an integer until a decimal is added to it,
+//!   and prints as one (`${shares}` of no stated share is `0`);
+//! - decimals print with the scale their arithmetic left them (`rust_decimal`'s `Display`),
+//!   and `money::format_amount` prints whole decimals as integers, with thousands commas;
+//! - dates compare as `YYYY-MM-DD` strings; `add_months` and `months_between` are
+//!   `tcscreen_core::Date`'s, as in the engine.
+//!
+//! Not reproduced: rule errors (a decimal too large for `to_int`, a date past year 9999).
+//! The corpus never produces them, and the differential test checks that Rhai reports none.
+
+use std::collections::{BTreeMap, HashSet};
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde_json::Value as JsonValue;
+use tcscreen_core::{Outcome, Value};
+
+use crate::typed::{
+    ChairedBy, Context, DocumentKind, FinancedBy, Function, IndicatorLevel, InitiatedBy,
+    ModalityType, NeedsLedBy, Party, PersonOrigin, ProviderKind, ReportsTo, Request, ReviewKind,
+    Tied,
+};
+
+/// The rules of `base` this module implements (ids without the pack prefix), in id order.
+pub const RULES: [&str; 29] = [
+    "DL-01", "DL-02", "DL-03", "DL-04", "DL-05", "DL-06", "DL-07", "DL-08", "DL-09", "DQ-02",
+    "DQ-03", "EX-01", "EX-02", "EX-03", "EX-04", "EX-05", "EX-06", "EX-07", "EX-08", "EX-10",
+    "EX-11", "EX-12", "EX-13", "EX-14", "EX-15", "MG-02", "PF-02", "PF-04", "PF-10",
+];
+
+/// A finding of the reference: what the differential test compares.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RefFinding {
+    /// Full rule id, `base/<id>`.
+    pub rule: &'static str,
+    /// The outcome the rule recorded.
+    pub outcome: Outcome,
+    /// The field path, if any.
+    pub field: Option<String>,
+    /// The message.
+    pub message: String,
+}
+
+/// A number param as Rhai sees it: TOML integers are integers, fractions are decimals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Num {
+    /// An `INT`.
+    Int(i64),
+    /// A decimal.
+    Dec(Decimal),
+}
+
+impl Num {
+    fn value(self) -> Decimal {
+        match self {
+            Num::Int(i) => Decimal::from(i),
+            Num::Dec(d) => d,
+        }
+    }
+
+    /// `${x}` in a rule.
+    fn display(self) -> String {
+        match self {
+            Num::Int(i) => i.to_string(),
+            Num::Dec(d) => d.to_string(),
+        }
+    }
+
+    /// `money::format_amount(x)`.
+    fn amount(self) -> String {
+        match self {
+            Num::Int(i) => group_thousands(&i.to_string()),
+            Num::Dec(d) => format_amount(d),
+        }
+    }
+}
+
+/// The params of `rules/base/pack.toml` that the reference's rules read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Params {
+    /// DL-09.
+    pub max_management_fee_share: Num,
+    /// EX-03.
+    pub min_months_counterpart: Num,
+    /// EX-04.
+    pub counterpart_assignment_months: i64,
+    /// EX-05.
+    pub supplement_transition_end: String,
+    /// EX-11.
+    pub review_interval_months: Num,
+    /// EX-11.
+    pub midterm_review_after_months: Num,
+    /// EX-12.
+    pub max_months_same_function: Num,
+    /// EX-14.
+    pub max_gap_filling_months: Num,
+    /// MG-02.
+    pub max_total_without_steering_usd: Num,
+}
+
+impl Params {
+    /// Read the params from a pack's merged `[params]`. Errors name a missing or mistyped one.
+    pub fn from_values(values: &BTreeMap<String, Value>) -> Result<Params, String> {
+        let num = |name: &str| match values.get(name) {
+            Some(Value::Int(i)) => Ok(Num::Int(*i)),
+            Some(Value::Decimal(d)) => Ok(Num::Dec(*d)),
+            other => Err(format!("param `{name}` is not a number: {other:?}")),
+        };
+        let int = |name: &str| match num(name)? {
+            Num::Int(i) => Ok(i),
+            Num::Dec(d) if d.fract().is_zero() => d
+                .to_i64()
+                .ok_or_else(|| format!("param `{name}` is too large")),
+            Num::Dec(d) => Err(format!("param `{name}` is not a whole number: {d}")),
+        };
+        let text = |name: &str| match values.get(name) {
+            Some(Value::Str(s)) => Ok(s.clone()),
+            other => Err(format!("param `{name}` is not a string: {other:?}")),
+        };
+        Ok(Params {
+            max_management_fee_share: num("max_management_fee_share")?,
+            min_months_counterpart: num("min_months_counterpart")?,
+            counterpart_assignment_months: int("counterpart_assignment_months")?,
+            supplement_transition_end: text("supplement_transition_end")?,
+            review_interval_months: num("review_interval_months")?,
+            midterm_review_after_months: num("midterm_review_after_months")?,
+            max_months_same_function: num("max_months_same_function")?,
+            max_gap_filling_months: num("max_gap_filling_months")?,
+            max_total_without_steering_usd: num("max_total_without_steering_usd")?,
+        })
+    }
+}
+
+impl Default for Params {
+    /// The values of `rules/base/pack.toml` when this was written.
+    fn default() -> Params {
+        Params {
+            max_management_fee_share: Num::Dec(Decimal::new(15, 2)),
+            min_months_counterpart: Num::Int(6),
+            counterpart_assignment_months: 3,
+            supplement_transition_end: String::new(),
+            review_interval_months: Num::Int(12),
+            midterm_review_after_months: Num::Int(36),
+            max_months_same_function: Num::Int(60),
+            max_gap_filling_months: Num::Int(12),
+            max_total_without_steering_usd: Num::Int(1_000_000),
+        }
+    }
+}
+
+/// Where findings go.
+struct Out<'a> {
+    findings: &'a mut Vec<RefFinding>,
+    rule: &'static str,
+}
+
+impl Out<'_> {
+    fn push(&mut self, outcome: Outcome, message: String, field: impl Into<String>) {
+        self.findings.push(RefFinding {
+            rule: self.rule,
+            outcome,
+            field: Some(field.into()),
+            message,
+        });
+    }
+
+    fn revise(&mut self, message: impl Into<String>, field: impl Into<String>) {
+        self.push(Outcome::Revise, message.into(), field);
+    }
+
+    fn reject(&mut self, message: impl Into<String>, field: impl Into<String>) {
+        self.push(Outcome::Reject, message.into(), field);
+    }
+
+    fn note(&mut self, message: impl Into<String>, field: impl Into<String>) {
+        self.push(Outcome::Note, message.into(), field);
+    }
+}
+
+fn blank(s: &Option<String>) -> bool {
+    s.as_deref().is_none_or(|s| s.trim().is_empty())
+}
+
+fn group_thousands(text: &str) -> String {
+    let (whole, rest) = match text.find('.') {
+        Some(dot) => text.split_at(dot),
+        None => (text, ""),
+    };
+    let len = whole.chars().count();
+    let mut out = String::with_capacity(text.len() + len / 3);
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (len - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `money::format_amount(n)` for a decimal.
+fn format_amount(d: Decimal) -> String {
+    let text = if d.fract().is_zero() {
+        // Rhai's `to_int` would fail beyond i64; the corpus stays far below.
+        d.to_i64().map_or_else(|| d.to_string(), |i| i.to_string())
+    } else {
+        d.to_string()
+    };
+    group_thousands(&text)
+}
+
+/// `money::format_share(share)`.
+fn format_share(share: Decimal) -> String {
+    let p = (share * Decimal::ONE_HUNDRED).round_dp(1);
+    let text = if p.fract().is_zero() {
+        p.to_i64().map_or_else(|| p.to_string(), |i| i.to_string())
+    } else {
+        p.to_string()
+    };
+    text + "%"
+}
+
+/// A running sum that starts as the integer `0`, as in `let sum = 0; sum += x;`.
+#[derive(Clone, Copy)]
+struct Sum(Option<Decimal>);
+
+impl Sum {
+    fn add(&mut self, d: Decimal) {
+        self.0 = Some(self.0.map_or(d, |s| s + d));
+    }
+    fn value(self) -> Decimal {
+        self.0.unwrap_or(Decimal::ZERO)
+    }
+    fn display(self) -> String {
+        self.0.map_or_else(|| "0".to_string(), |d| d.to_string())
+    }
+}
+
+/// Screen `req` as of `as_of` with the reference rules; findings are appended in rule-id
+/// order, then in the order each rule records them.
+pub fn screen(
+    req: &Request,
+    params: &Params,
+    as_of: tcscreen_core::Date,
+    out: &mut Vec<RefFinding>,
+) {
+    macro_rules! run {
+        ($f:ident, $id:literal $(, $arg:expr)*) => {
+            $f(req $(, $arg)*, &mut Out { findings: out, rule: concat!("base/", $id) })
+        };
+    }
+    run!(dl_01, "DL-01");
+    run!(dl_02, "DL-02");
+    run!(dl_03, "DL-03");
+    run!(dl_04, "DL-04");
+    run!(dl_05, "DL-05");
+    run!(dl_06, "DL-06");
+    run!(dl_07, "DL-07");
+    run!(dl_08, "DL-08");
+    run!(dl_09, "DL-09", params);
+    run!(dq_02, "DQ-02");
+    run!(dq_03, "DQ-03");
+    run!(ex_01, "EX-01");
+    run!(ex_02, "EX-02");
+    run!(ex_03, "EX-03", params);
+    run!(ex_04, "EX-04", params);
+    run!(ex_05, "EX-05", params, as_of);
+    run!(ex_06, "EX-06");
+    run!(ex_07, "EX-07");
+    run!(ex_08, "EX-08");
+    run!(ex_10, "EX-10");
+    run!(ex_11, "EX-11", params);
+    run!(ex_12, "EX-12", params);
+    run!(ex_13, "EX-13");
+    run!(ex_14, "EX-14", params);
+    run!(ex_15, "EX-15");
+    run!(mg_02, "MG-02", params);
+    run!(pf_02, "PF-02");
+    run!(pf_04, "PF-04");
+    run!(pf_10, "PF-10");
+}
+
+fn dl_01(req: &Request, out: &mut Out<'_>) {
+    let o = &req.origin;
+    let mut has_letter = o.request_letter.date.is_some() || !blank(&o.request_letter.reference);
+    for d in &req.documents {
+        if d.kind == Some(DocumentKind::RequestLetter) {
+            has_letter = true;
+        }
+    }
+    let endorsed = !req.requester.endorsements.is_empty();
+    match o.initiated_by {
+        None => out.revise(
+            "State who initiated the request (origin.initiated_by: partner_government, partner_non_state, provider or joint) and attach the requester's letter.",
+            "origin.initiated_by",
+        ),
+        Some(InitiatedBy::Provider) if !has_letter && !endorsed => out.reject(
+            "This is a provider's offer with no request letter and no endorsement by the partner, so there is no evidence of demand. The partner institution must ask for the TC in writing (origin.request_letter) or endorse it (requester.endorsements) before it is resubmitted.",
+            "origin.initiated_by",
+        ),
+        _ => {}
+    }
+}
+
+fn dl_02(req: &Request, out: &mut Out<'_>) {
+    let letter = req.origin.request_letter.date;
+    let approval = req.origin.provider_approval_date;
+    if let (Some(letter), Some(approval)) = (letter, approval)
+        && letter > approval
+    {
+        out.note(
+            format!("The request letter ({letter}) is dated after the provider approved the TC ({approval}): record how the partner took part before approval, e.g. the meeting or correspondence where it asked for the support."),
+            "origin.request_letter.date",
+        );
+    }
+}
+
+fn dl_03(req: &Request, out: &mut Out<'_>) {
+    let tor = &req.origin.tor;
+    match tor.drafted_by {
+        None => out.revise(
+            "State who drafted the terms of reference (origin.tor.drafted_by: partner, joint or provider).",
+            "origin.tor.drafted_by",
+        ),
+        Some(Party::Provider) if tor.partner_approved != Some(true) => out.revise(
+            "The terms of reference were drafted by the provider: the partner institution must revise and approve them (origin.tor.partner_approved = true), or redraft them jointly.",
+            "origin.tor.partner_approved",
+        ),
+        _ => {}
+    }
+}
+
+/// `p.id ?? (p.title ?? fallback)`.
+fn who<'a>(
+    id: &'a Option<String>,
+    title: &'a Option<String>,
+    fallback: impl FnOnce() -> String,
+) -> String {
+    match (id, title) {
+        (Some(id), _) => id.clone(),
+        (None, Some(title)) => title.clone(),
+        (None, None) => fallback(),
+    }
+}
+
+fn dl_04(req: &Request, out: &mut Out<'_>) {
+    let mut ids = String::new();
+    for p in &req.personnel {
+        if p.origin == Some(PersonOrigin::International) {
+            if !ids.is_empty() {
+                ids.push_str(", ");
+            }
+            ids.push_str(&who(&p.id, &p.title, || "(unnamed)".to_string()));
+        }
+    }
+    if !ids.is_empty() {
+        let r = &req.origin.recruitment;
+        if r.national_market_tested != Some(true) {
+            out.revise(
+                format!("Test the national and regional market before recruiting international personnel ({ids}): advertise the posts nationally, record the result, and set origin.recruitment.national_market_tested = true."),
+                "origin.recruitment.national_market_tested",
+            );
+        }
+        if blank(&r.international_justification) {
+            out.revise(
+                format!("Explain why {ids} must be recruited internationally (origin.recruitment.international_justification), e.g. no national or regional candidate with the required experience applied."),
+                "origin.recruitment.international_justification",
+            );
+        }
+    }
+}
+
+fn dl_05(req: &Request, out: &mut Out<'_>) {
+    let r = &req.origin.recruitment;
+    if r.led_by == Some(Party::Provider) && r.partner_on_panel != Some(true) {
+        out.revise(
+            "Selection is led by the provider without the partner: put the partner institution on the selection panel (origin.recruitment.partner_on_panel = true), or run the selection jointly.",
+            "origin.recruitment.partner_on_panel",
+        );
+    }
+}
+
+fn dl_06(req: &Request, out: &mut Out<'_>) {
+    let f = &req.finance;
+    let kind = req.provider.kind;
+    match f.tied {
+        None => out.revise(
+            "State whether procurement under the TC is untied, partially tied or tied (finance.tied).",
+            "finance.tied",
+        ),
+        Some(tied @ (Tied::Tied | Tied::PartiallyTied)) => {
+            let tied_text = if tied == Tied::Tied { "tied" } else { "partially tied" };
+            if kind == Some(ProviderKind::SouthSouth)
+                || kind == Some(ProviderKind::Triangular)
+                || f.in_kind == Some(true)
+            {
+                out.note(
+                    format!("The TC is {tied_text}, as is usual for South-South, triangular or in-kind provision: record which experts or institutions the partner could choose from."),
+                    "finance.tied",
+                );
+            } else {
+                out.revise(
+                    format!("The TC is {tied_text}: open the contracts for experts and services to competition beyond the provider's country (finance.tied = untied), or state why tying cannot be avoided."),
+                    "finance.tied",
+                );
+            }
+        }
+        Some(Tied::Untied) => {}
+    }
+}
+
+fn dl_07(req: &Request, out: &mut Out<'_>) {
+    if req.origin.linked_conditions == Some(true) {
+        out.note(
+            "The TC is linked to a policy condition: show that the condition comes from the country's own development objectives, and that the TC goes ahead whether or not the condition is met.",
+            "origin.linked_conditions",
+        );
+    }
+}
+
+fn dl_08(req: &Request, out: &mut Out<'_>) {
+    for (i, p) in req.personnel.iter().enumerate() {
+        if p.reports_to == Some(ReportsTo::Provider) {
+            let who = who(&p.id, &p.title, || format!("personnel[{i}]"));
+            out.revise(
+                format!("{who} reports to the provider: make the position report to the partner institution's line management, or to a steering committee the partner chairs (personnel[{i}].reports_to)."),
+                format!("personnel[{i}].reports_to"),
+            );
+        }
+    }
+    if req.management.accountable_to == Some(Party::Provider) {
+        out.revise(
+            "Make the TC accountable to the partner institution, or jointly to partner and provider, instead of to the provider alone (management.accountable_to).",
+            "management.accountable_to",
+        );
+    }
+}
+
+fn dl_09(req: &Request, params: &Params, out: &mut Out<'_>) {
+    let f = &req.finance;
+    if let (Some(fee), Some(total)) = (f.management_fee, f.total)
+        && total.0 > Decimal::ZERO
+    {
+        let share = fee.0 / total.0;
+        let max = params.max_management_fee_share.value();
+        if share > max {
+            out.note(
+                format!(
+                    "The management fee is {} of the total, above {}: reduce it, or show what the fee pays for beyond the experts' time.",
+                    format_share(share),
+                    format_share(max)
+                ),
+                "finance.management_fee",
+            );
+        }
+    }
+}
+
+fn dq_02(req: &Request, out: &mut Out<'_>) {
+    let f = &req.finance;
+
+    // Budget lines against the total.
+    let lines = [
+        f.personnel,
+        f.training,
+        f.travel,
+        f.equipment,
+        f.management_fee,
+        f.allowances,
+        f.other,
+    ];
+    let mut stated = 0;
+    let mut sum = Sum(None);
+    for x in lines.into_iter().flatten() {
+        stated += 1;
+        sum.add(x.0);
+    }
+    if let Some(total) = f.total
+        && stated > 0
+        && sum.value() != total.0
+    {
+        out.revise(
+            format!(
+                "The budget lines add up to {} but the total is {}: correct the lines or the total (finance).",
+                format_amount(sum.value()),
+                format_amount(total.0)
+            ),
+            "finance.total",
+        );
+    }
+
+    // Personnel costs against the personnel line.
+    let mut costs = Sum(None);
+    let mut costed = 0;
+    for p in &req.personnel {
+        if let Some(cost) = p.cost {
+            costed += 1;
+            costs.add(cost.0);
+        }
+    }
+    if let Some(line) = f.personnel
+        && costed > 0
+        && costs.value() > line.0
+    {
+        out.revise(
+            format!(
+                "The personnel costs add up to {}, more than the personnel budget line of {}: correct one of them.",
+                format_amount(costs.value()),
+                format_amount(line.0)
+            ),
+            "finance.personnel",
+        );
+    }
+
+    // Sector shares.
+    let sectors = &req.alignment.sectors;
+    if !sectors.is_empty() {
+        let mut shares = Sum(None);
+        for s in sectors {
+            if let Some(share) = s.share {
+                shares.add(share.0);
+            }
+        }
+        if shares.value() != Decimal::ONE_HUNDRED {
+            out.revise(
+                format!(
+                    "The sector shares add up to {}%, not 100%: correct alignment.sectors.",
+                    shares.display()
+                ),
+                "alignment.sectors",
+            );
+        }
+    }
+
+    // Ids.
+    let mut counterpart_ids: HashSet<&str> = HashSet::new();
+    for (i, c) in req.counterparts.iter().enumerate() {
+        match &c.id {
+            None => out.revise(
+                format!("Give counterparts[{i}] an id, so personnel and handover can refer to it."),
+                format!("counterparts[{i}].id"),
+            ),
+            Some(id) if counterpart_ids.contains(id.as_str()) => out.revise(
+                format!("The counterpart id {id} is used twice: give each counterpart its own id."),
+                format!("counterparts[{i}].id"),
+            ),
+            Some(id) => {
+                counterpart_ids.insert(id);
+            }
+        }
+    }
+    let mut person_ids: HashSet<&str> = HashSet::new();
+    for (i, p) in req.personnel.iter().enumerate() {
+        if let Some(id) = &p.id {
+            if person_ids.contains(id.as_str()) {
+                out.revise(
+                    format!("The personnel id {id} is used twice: give each position its own id."),
+                    format!("personnel[{i}].id"),
+                );
+            } else {
+                person_ids.insert(id);
+            }
+        }
+        for (j, r) in p.counterparts.iter().enumerate() {
+            if !counterpart_ids.contains(r.as_str()) {
+                out.revise(
+                    format!("personnel[{i}] names counterpart {r}, which is not in the counterparts list: add it there or correct the id."),
+                    format!("personnel[{i}].counterparts[{j}]"),
+                );
+            }
+        }
+    }
+    for (i, h) in req.exit.handover.iter().enumerate() {
+        if let Some(to) = &h.to
+            && !to.trim().is_empty()
+            && !counterpart_ids.contains(to.as_str())
+        {
+            let function = h.function.as_deref().unwrap_or("a function");
+            out.revise(
+                format!("The handover of {function} goes to {to}, which is not in the counterparts list: add it there or correct the id."),
+                format!("exit.handover[{i}].to"),
+            );
+        }
+    }
+
+    // Dates.
+    let start = req.schedule.start;
+    let end = req.schedule.end;
+    if let (Some(start), Some(end)) = (start, end)
+        && end <= start
+    {
+        out.revise(
+            format!("The TC ends ({end}) on or before it starts ({start}): correct schedule.start or schedule.end."),
+            "schedule.end",
+        );
+    }
+    if let Some(start) = start {
+        for (i, h) in req.exit.handover.iter().enumerate() {
+            if let Some(date) = h.date
+                && date < start
+            {
+                out.revise(
+                    format!("The handover dated {date} falls before the TC starts ({start}): correct exit.handover[{i}].date."),
+                    format!("exit.handover[{i}].date"),
+                );
+            }
+        }
+        for (i, ph) in req.schedule.previous_phases.iter().enumerate() {
+            if let Some(end) = ph.end
+                && end > start
+            {
+                out.revise(
+                    format!(
+                        "Previous phase {} ends ({end}) after this phase starts ({start}): correct the dates.",
+                        i + 1
+                    ),
+                    format!("schedule.previous_phases[{i}].end"),
+                );
+            }
+        }
+    }
+}
+
+fn dq_03(req: &Request, out: &mut Out<'_>) {
+    let wanted: [(bool, &str, &str); 8] = [
+        (
+            blank(&req.requester.name),
+            "requester.name",
+            "the requesting institution's name",
+        ),
+        (
+            req.requester.kind.is_none(),
+            "requester.kind",
+            "what kind of body the requester is",
+        ),
+        (
+            blank(&req.provider.name),
+            "provider.name",
+            "the provider's name",
+        ),
+        (
+            req.provider.kind.is_none(),
+            "provider.kind",
+            "what kind of provider it is",
+        ),
+        (
+            req.schedule.start.is_none(),
+            "schedule.start",
+            "the start date",
+        ),
+        (req.schedule.end.is_none(), "schedule.end", "the end date"),
+        (
+            blank(&req.finance.currency),
+            "finance.currency",
+            "the currency of the amounts",
+        ),
+        (
+            req.finance.total.is_none(),
+            "finance.total",
+            "the total cost",
+        ),
+    ];
+    for (is_blank, path, what) in wanted {
+        if is_blank {
+            out.revise(format!("State {what} ({path})."), path);
+        }
+    }
+}
+
+fn ex_01(req: &Request, out: &mut Out<'_>) {
+    let indicators = &req.capacity.indicators;
+    let complete = indicators.iter().any(|ind| {
+        !blank(&ind.baseline)
+            && ind
+                .targets
+                .iter()
+                .any(|t| t.date.is_some() && !blank(&t.value))
+    });
+    if !complete {
+        if indicators.is_empty() {
+            out.revise(
+                "Add at least one capacity indicator with a baseline and a dated target (capacity.indicators), e.g. a process the institution runs without external staff.",
+                "capacity.indicators",
+            );
+        } else {
+            out.revise(
+                "Give at least one capacity indicator a baseline (capacity.indicators[].baseline) and a target with a value and a date (capacity.indicators[].targets).",
+                "capacity.indicators",
+            );
+        }
+    }
+}
+
+fn ex_02(req: &Request, out: &mut Out<'_>) {
+    let indicators = &req.capacity.indicators;
+    if !indicators.is_empty()
+        && indicators
+            .iter()
+            .all(|i| i.level == Some(IndicatorLevel::Individual))
+    {
+        out.note(
+            "Every capacity indicator measures individuals (e.g. people trained): add one at the organisational or enabling-environment level, such as a process the institution runs on its own after the TC.",
+            "capacity.indicators",
+        );
+    }
+}
+
+fn ex_03(req: &Request, params: &Params, out: &mut Out<'_>) {
+    let min = params.min_months_counterpart;
+    for (i, p) in req.personnel.iter().enumerate() {
+        let adviser = matches!(
+            p.function,
+            Some(Function::CapacityDevelopment | Function::PolicyAdvice)
+        );
+        if let (true, Some(months), Some(function)) = (adviser, p.months, p.function)
+            && months.0 >= min.value()
+            && p.counterparts.is_empty()
+        {
+            let who = who(&p.id, &p.title, || format!("personnel[{i}]"));
+            let role = function.as_str().replace('_', " ");
+            out.revise(
+                format!(
+                    "Name the national counterparts of {who} ({} months of {role}) in personnel[{i}].counterparts and list them under counterparts: advisers of {} months or more work with named counterparts.",
+                    months.0,
+                    min.display()
+                ),
+                format!("personnel[{i}].counterparts"),
+            );
+        }
+    }
+}
+
+fn counterpart_who(id: &Option<String>, i: usize) -> String {
+    id.clone().unwrap_or_else(|| format!("counterparts[{i}]"))
+}
+
+fn ex_04(req: &Request, params: &Params, out: &mut Out<'_>) {
+    let months = params.counterpart_assignment_months;
+    let start = req.schedule.start;
+    let deadline = start.and_then(|s| s.0.add_months(months));
+    for (i, c) in req.counterparts.iter().enumerate() {
+        let who = counterpart_who(&c.id, i);
+        let position = c.position.as_deref().unwrap_or("position not stated");
+        if c.on_establishment == Some(false) {
+            out.revise(
+                format!("Counterpart {who} ({position}) is not on the civil-service establishment: assign a counterpart in an established post, or have the post created before the TC ends."),
+                format!("counterparts[{i}].on_establishment"),
+            );
+        }
+        if c.assigned != Some(true) {
+            match (c.assigned_from, deadline, start) {
+                (None, _, _) => out.revise(
+                    format!("State the date from which counterpart {who} ({position}) will be assigned (counterparts[{i}].assigned_from); counterparts should be in post within {months} months of the start."),
+                    format!("counterparts[{i}].assigned_from"),
+                ),
+                (Some(from), Some(deadline), Some(start)) if from.0 > deadline => out.revise(
+                    format!("Counterpart {who} ({position}) is to be assigned only from {from}: assign the counterpart by {deadline}, within {months} months of the start ({start})."),
+                    format!("counterparts[{i}].assigned_from"),
+                ),
+                _ => {}
+            }
+        }
+    }
+}
+
+fn ex_05(req: &Request, params: &Params, as_of: tcscreen_core::Date, out: &mut Out<'_>) {
+    let transition_end = params.supplement_transition_end.as_str();
+    let in_transition = !transition_end.is_empty() && as_of.to_string().as_str() <= transition_end;
+    let ends_in_time = req.schedule.end.is_some_and(|end| {
+        !transition_end.is_empty() && end.to_string().as_str() <= transition_end
+    });
+    for (i, c) in req.counterparts.iter().enumerate() {
+        if c.salary_supplement == Some(true) {
+            let who = counterpart_who(&c.id, i);
+            let position = c.position.as_deref().unwrap_or("position not stated");
+            if in_transition && ends_in_time {
+                out.note(
+                    format!("The salary supplement for counterpart {who} ({position}) is tolerated only during the transition ending {transition_end}: stop it by then."),
+                    format!("counterparts[{i}].salary_supplement"),
+                );
+            } else {
+                out.revise(
+                    format!("Remove the salary supplement paid to counterpart {who} ({position}): counterparts are paid on the national civil-service scale, without top-ups from the TC budget (counterparts[{i}].salary_supplement = false)."),
+                    format!("counterparts[{i}].salary_supplement"),
+                );
+            }
+        }
+    }
+}
+
+fn ex_06(req: &Request, out: &mut Out<'_>) {
+    let f = &req.finance;
+    if let Some(allowances) = f.allowances
+        && allowances.0 > Decimal::ZERO
+        && !req.counterparts.is_empty()
+    {
+        let currency = f.currency.as_deref().unwrap_or("(currency not stated)");
+        out.note(
+            format!(
+                "The budget holds {} {currency} in allowances: show that per diems and task payments to civil servants follow the national rates, so they do not become a disguised salary supplement.",
+                format_amount(allowances.0)
+            ),
+            "finance.allowances",
+        );
+    }
+}
+
+fn ex_07(req: &Request, out: &mut Out<'_>) {
+    if blank(&req.exit.end_point) {
+        out.revise(
+            "Describe the end point: what the institution will do on its own when the TC ends (exit.end_point).",
+            "exit.end_point",
+        );
+    }
+    if req.exit.criteria.iter().all(|c| c.trim().is_empty()) {
+        out.revise(
+            "List exit criteria: observable conditions, tied to the capacity indicators, under which the TC stops (exit.criteria).",
+            "exit.criteria",
+        );
+    }
+}
+
+fn ex_08(req: &Request, out: &mut Out<'_>) {
+    let handover = &req.exit.handover;
+    if handover.is_empty() {
+        out.revise(
+            "Plan handover milestones: for each function, the date it passes to a named counterpart (exit.handover: date, function, to).",
+            "exit.handover",
+        );
+        return;
+    }
+    let last = handover.iter().filter_map(|h| h.date).max();
+    if let (Some(last), Some(end)) = (last, req.schedule.end)
+        && last > end
+    {
+        out.revise(
+            format!("The last handover ({last}) falls after the TC ends ({end}): hand every function over before the end, leaving time for the counterpart to run it alone."),
+            "exit.handover",
+        );
+    }
+    for (i, h) in handover.iter().enumerate() {
+        let what = h.function.as_deref().unwrap_or("this function");
+        if h.date.is_none() {
+            out.revise(
+                format!("Date the handover of {what} (exit.handover[{i}].date)."),
+                format!("exit.handover[{i}].date"),
+            );
+        }
+        if blank(&h.to) {
+            out.revise(
+                format!("Name the counterpart who takes over {what} (exit.handover[{i}].to)."),
+                format!("exit.handover[{i}].to"),
+            );
+        }
+    }
+}
+
+fn ex_10(req: &Request, out: &mut Out<'_>) {
+    let f = &req.finance;
+    let r = &f.recurrent_after_exit;
+    let currency = f.currency.as_deref().unwrap_or("");
+    match r.financed_by {
+        Some(FinancedBy::Unfunded) => {
+            let amount = match r.annual {
+                Some(annual) => format!("{} {currency} a year", format_amount(annual.0)),
+                None => "an amount not stated".to_string(),
+            };
+            out.revise(
+                format!("The running costs after the TC ends ({amount}) are unfunded: name the budget line or other source that will pay them (finance.recurrent_after_exit.financed_by)."),
+                "finance.recurrent_after_exit.financed_by",
+            );
+        }
+        None if f.equipment.is_some_and(|e| e.0 > Decimal::ZERO) => out.revise(
+            "The TC buys equipment: state its yearly running cost after the TC ends and who pays it (finance.recurrent_after_exit: annual, financed_by).",
+            "finance.recurrent_after_exit",
+        ),
+        _ => {}
+    }
+}
+
+fn ex_11(req: &Request, params: &Params, out: &mut Out<'_>) {
+    let (Some(start), Some(end)) = (req.schedule.start, req.schedule.end) else {
+        return;
+    };
+    if end <= start {
+        return;
+    }
+    let interval = params.review_interval_months;
+    let mut dues = Vec::new();
+    let mut has_midterm = false;
+    for r in &req.reviews {
+        if r.joint == Some(true)
+            && let Some(due) = r.due
+        {
+            if r.covers_sustainability == Some(true) {
+                dues.push(due);
+            }
+            if r.kind == Some(ReviewKind::MidTerm) {
+                has_midterm = true;
+            }
+        }
+    }
+    let over = |months: i64, limit: Num| Decimal::from(months) > limit.value();
+    if dues.is_empty() {
+        out.revise(
+            format!(
+                "Plan joint reviews that cover sustainability (reviews: joint = true, covers_sustainability = true), at least every {} months and at the end of the TC.",
+                interval.display()
+            ),
+            "reviews",
+        );
+    } else {
+        dues.sort();
+        let mut previous = start;
+        for d in dues {
+            if over(previous.0.months_until(d.0), interval) {
+                out.revise(
+                    format!(
+                        "No joint review covering sustainability between {previous} and {d}: add one, so that reviews are at most {} months apart.",
+                        interval.display()
+                    ),
+                    "reviews",
+                );
+            }
+            previous = d;
+        }
+        if over(previous.0.months_until(end.0), interval) {
+            out.revise(
+                format!(
+                    "The last joint review covering sustainability is due {previous}, more than {} months before the TC ends ({end}): add a final joint review.",
+                    interval.display()
+                ),
+                "reviews",
+            );
+        }
+    }
+    let length = start.0.months_until(end.0);
+    if over(length, params.midterm_review_after_months) && !has_midterm {
+        out.revise(
+            format!("The TC lasts {length} months: add a joint mid-term review (reviews: kind mid_term, joint = true)."),
+            "reviews",
+        );
+    }
+}
+
+fn ex_12(req: &Request, params: &Params, out: &mut Out<'_>) {
+    let s = &req.schedule;
+    let limit = params.max_months_same_function;
+    match s.months_same_function {
+        Some(months) if months.0 > limit.value() => out.reject(
+            format!(
+                "External TC has filled the same function for {} months, above the limit of {}: it has become a substitute for a civil-service post. Create and fill the post, with the adviser handing over to its holder, instead of extending the TC.",
+                months.0,
+                limit.display()
+            ),
+            "schedule.months_same_function",
+        ),
+        None if s.extension == Some(true) => out.revise(
+            "State how many months external TC has filled the same function, all phases and this one included (schedule.months_same_function).",
+            "schedule.months_same_function",
+        ),
+        _ => {}
+    }
+}
+
+fn ex_13(req: &Request, out: &mut Out<'_>) {
+    let s = &req.schedule;
+    if s.extension != Some(true) {
+        return;
+    }
+    if s.previous_phases.is_empty() {
+        out.revise(
+            "List the previous phases with their dates and evaluations (schedule.previous_phases).",
+            "schedule.previous_phases",
+        );
+    }
+    for (i, ph) in s.previous_phases.iter().enumerate() {
+        if blank(&ph.evaluation) {
+            let from = ph.start.map_or_else(|| "?".to_string(), |d| d.to_string());
+            let to = ph.end.map_or_else(|| "?".to_string(), |d| d.to_string());
+            out.revise(
+                format!("Evaluate the previous phase ({from} to {to}) before extending, and reference the evaluation (schedule.previous_phases[{i}].evaluation)."),
+                format!("schedule.previous_phases[{i}].evaluation"),
+            );
+        }
+    }
+}
+
+fn ex_14(req: &Request, params: &Params, out: &mut Out<'_>) {
+    let crisis = req.context.iter().any(|c| {
+        matches!(
+            c,
+            Context::FragileOrConflict | Context::PostDisaster | Context::Humanitarian
+        )
+    });
+    let dated: HashSet<&str> = req
+        .counterparts
+        .iter()
+        .filter(|c| c.assigned_from.is_some())
+        .filter_map(|c| c.id.as_deref())
+        .collect();
+    let limit = params.max_gap_filling_months;
+    for (i, p) in req.personnel.iter().enumerate() {
+        if p.function != Some(Function::GapFilling) {
+            continue;
+        }
+        let who = who(&p.id, &p.title, || format!("personnel[{i}]"));
+        if !crisis {
+            out.revise(
+                format!("{who} fills a line function (gap_filling) outside a fragile, post-disaster or humanitarian context: turn the position into capacity development with a counterpart, or have the institution fill the post itself."),
+                format!("personnel[{i}].function"),
+            );
+        }
+        if let Some(months) = p.months
+            && months.0 > limit.value()
+        {
+            out.revise(
+                format!(
+                    "Gap-filling by {who} is planned for {} months: limit it to {} months and plan the handover.",
+                    months.0,
+                    limit.display()
+                ),
+                format!("personnel[{i}].months"),
+            );
+        }
+        if !p.counterparts.iter().any(|id| dated.contains(id.as_str())) {
+            out.revise(
+                format!("Name the counterparts who will take over from {who}, with the date each is assigned (personnel[{i}].counterparts, counterparts[].assigned_from)."),
+                format!("personnel[{i}].counterparts"),
+            );
+        }
+    }
+}
+
+fn ex_15(req: &Request, out: &mut Out<'_>) {
+    let types = &req.modality.types;
+    if (types.contains(&ModalityType::TrainingAbroad) || types.contains(&ModalityType::Scholarship))
+        && !req
+            .documents
+            .iter()
+            .any(|d| d.kind == Some(DocumentKind::ReturnPlacementPlan))
+    {
+        out.revise(
+            "Attach a return and placement plan for those trained abroad: the post each returns to, the return-of-service period, and who checks it (documents: return_placement_plan).",
+            "documents",
+        );
+    }
+}
+
+fn mg_02(req: &Request, params: &Params, out: &mut Out<'_>) {
+    let f = &req.finance;
+    let threshold = params.max_total_without_steering_usd;
+    match (req.management.steering.chaired_by, f.total) {
+        (Some(ChairedBy::Provider), _) => out.revise(
+            "Have the partner chair the steering committee, or co-chair it with the provider (management.steering.chaired_by).",
+            "management.steering.chaired_by",
+        ),
+        (None, Some(total)) => match f.currency.as_deref() {
+            Some("USD") => {
+                if total.0 > threshold.value() {
+                    out.revise(
+                        format!(
+                            "Above USD {} the TC needs a joint steering committee chaired or co-chaired by the partner: state its chair and how often it meets (management.steering).",
+                            threshold.amount()
+                        ),
+                        "management.steering",
+                    );
+                }
+            }
+            currency => {
+                let stated = currency.unwrap_or("not stated");
+                out.note(
+                    format!(
+                        "The size above which a joint steering body is expected (USD {}) could not be applied: the request's currency is {stated}, not USD. Check the amount against the threshold by hand, or restate the budget in USD.",
+                        threshold.amount()
+                    ),
+                    "finance.currency",
+                );
+            }
+        },
+        _ => {}
+    }
+}
+
+fn pf_02(req: &Request, out: &mut Out<'_>) {
+    for (i, plan) in req.alignment.plans.iter().enumerate() {
+        if blank(&plan.plan) {
+            out.revise(
+                format!("Name the plan of alignment.plans[{i}] (title and period, e.g. the national development plan or the sector strategy)."),
+                format!("alignment.plans[{i}].plan"),
+            );
+        }
+        if blank(&plan.objective) {
+            let name = plan.plan.as_deref().unwrap_or("this plan");
+            out.revise(
+                format!("Give the objective or priority of {name} that the TC serves, as numbered in the plan (alignment.plans[{i}].objective)."),
+                format!("alignment.plans[{i}].objective"),
+            );
+        }
+        if plan.level.is_none() {
+            out.revise(
+                format!("State the level of alignment.plans[{i}]: national, sector, subnational, institutional or non_state."),
+                format!("alignment.plans[{i}].level"),
+            );
+        }
+    }
+}
+
+fn pf_04(req: &Request, out: &mut Out<'_>) {
+    let has_document = req
+        .documents
+        .iter()
+        .any(|d| d.kind == Some(DocumentKind::CapacityAssessment));
+    if blank(&req.capacity.assessment) && !has_document {
+        out.revise(
+            "Reference the capacity assessment that identified this need (capacity.assessment, or a capacity_assessment document); it should be led by the requester or done jointly.",
+            "capacity.assessment",
+        );
+    }
+    if req.origin.needs_assessment.led_by == Some(NeedsLedBy::Provider) {
+        out.revise(
+            "The needs assessment was led by the provider: have the requester validate it or redo it jointly, then record who led it (origin.needs_assessment.led_by = partner or joint).",
+            "origin.needs_assessment.led_by",
+        );
+    }
+}
+
+/// `${x}` of a JSON value from `extensions`, as Rhai prints the value it becomes.
+fn rhai_text(value: &JsonValue) -> Option<String> {
+    match value {
+        JsonValue::String(s) => Some(s.clone()),
+        JsonValue::Bool(b) => Some(b.to_string()),
+        JsonValue::Number(n) => {
+            let d: Decimal = n.to_string().parse().ok()?;
+            Some(tcscreen_core::number::normalize(d).to_string())
+        }
+        // Arrays and maps print in Rhai's own notation; the corpus never asks for that.
+        _ => None,
+    }
+}
+
+fn pf_10(req: &Request, out: &mut Out<'_>) {
+    let Some(list) = req.extensions.get("overlapping_activities") else {
+        return;
+    };
+    // `"key" in ext` is true for a key whose value is null too; the value is then `()`.
+    let JsonValue::Array(items) = list else {
+        out.revise(
+            "Write extensions.overlapping_activities as a list of objects {\"id\": \"...\", \"overlap\": \"same_function\"}.",
+            "extensions.overlapping_activities",
+        );
+        return;
+    };
+    for (i, o) in items.iter().enumerate() {
+        let JsonValue::Object(o) = o else {
+            out.revise(
+                format!("Write extensions.overlapping_activities[{i}] as an object {{\"id\": \"...\", \"overlap\": \"same_function\"}}."),
+                format!("extensions.overlapping_activities[{i}]"),
+            );
+            continue;
+        };
+        let other = match o.get("id") {
+            Some(v) if !v.is_null() => rhai_text(v).unwrap_or_else(|| "(not printable)".into()),
+            _ => "(no id)".to_string(),
+        };
+        let overlap = o.get("overlap").and_then(JsonValue::as_str);
+        if overlap == Some("same_function") {
+            out.revise(
+                format!("Activity {other} already supports the same function: merge the two into one programme, or split the work and state who does what."),
+                format!("extensions.overlapping_activities[{i}]"),
+            );
+        } else if overlap == Some("same_institution") && req.management.pooled != Some(true) {
+            out.note(
+                format!("Activity {other} supports the same institution: consider a joint or pooled arrangement with its provider."),
+                format!("extensions.overlapping_activities[{i}]"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_and_shares_print_like_the_money_lib() {
+        assert_eq!(format_amount(Decimal::new(1_000_000, 0)), "1,000,000");
+        assert_eq!(format_amount(Decimal::new(123_450, 2)), "1,234.50");
+        assert_eq!(format_amount(Decimal::new(10_000, 2)), "100");
+        assert_eq!(format_amount(Decimal::ZERO), "0");
+        assert_eq!(format_share(Decimal::new(15, 2)), "15%");
+        assert_eq!(format_share(Decimal::new(1375, 4)), "13.8%");
+        assert_eq!(Num::Int(1_000_000).amount(), "1,000,000");
+    }
+}

@@ -1,0 +1,325 @@
+//! The stable codes of every problem tcscreen reports, and their long explanations
+//! (`tcscreen explain CODE`). Codes never change meaning; new problems get new codes.
+
+/// (code, title, explanation)
+pub const CODES: &[(&str, &str, &str)] = &[
+    (
+        "E001",
+        "a safety net stopped a rule",
+        "A rule ran past the wall-clock limit (10 s) or held more memory than the limit (1 GiB) before its operation budget ran out. These limits depend on the machine, so the result is never a decision and no record is written: the request is reported as not screened. A rule that trips them does something expensive in a single operation, such as sorting or copying a very large value in a loop.",
+    ),
+    (
+        "I001",
+        "the request file cannot be read as text",
+        "The file is empty, is binary (it holds a NUL byte), or is not UTF-8. A request is one JSON object in a UTF-8 text file; a byte-order mark at the start is allowed. Save the file as UTF-8 JSON and screen it again.",
+    ),
+    (
+        "I002",
+        "the request is not valid JSON",
+        "The text breaks JSON syntax at the place shown: a missing comma or quote, a trailing comma, single quotes, a number with a leading zero, or text after the closing brace. In a .json file there is one request; put several requests in a .jsonl file, one per line.",
+    ),
+    (
+        "I003",
+        "a key appears twice in one object",
+        "JSON readers disagree on which of two equal keys wins, so tcscreen refuses the request. Keep one of the two; the message says where the first one is.",
+    ),
+    (
+        "I004",
+        "a number cannot be held exactly",
+        "Every number is read as an exact decimal with at most 28 digits after the point and a size below 2^96. Rounding would change decisions silently, so such numbers are refused. Write the number with fewer digits, or as a string under `extensions` if it is only for reference.",
+    ),
+    (
+        "I005",
+        "the request is too large or too deeply nested",
+        "A request may hold at most 4 MiB of text, 100,000 JSON values, and 32 levels of nesting. These limits make sure that any valid request can be screened within the rules' limits. Move bulky material (annexes, full texts) out of the request and cite it in `documents`.",
+    ),
+    (
+        "I010",
+        "a required field is missing",
+        "Every request needs `id`, `country`, `title` and `received`. `null` counts as missing.",
+    ),
+    (
+        "I011",
+        "a field is not in the request schema",
+        "The request has a key that `tcscreen/request/v1` does not define. The help line suggests the field you probably meant. Country-specific data goes under `extensions`, which accepts anything.",
+    ),
+    (
+        "I012",
+        "a value has the wrong type",
+        "For example a string where a number is expected (`\"months\": \"six\"`) or an object where a list is expected. The message says what was expected.",
+    ),
+    (
+        "I013",
+        "a value is not one of the allowed values",
+        "Enumerated fields (kinds, levels, outcomes…) take exactly the snake_case values listed in the schema. The help line suggests the closest allowed value.",
+    ),
+    (
+        "I014",
+        "a date is not a calendar date",
+        "Dates are strings in the form YYYY-MM-DD and must exist (2025-02-30 does not).",
+    ),
+    (
+        "I015",
+        "a number is out of range",
+        "Money and durations must not be negative; a sector share is a percentage from 0 to 100.",
+    ),
+    (
+        "I016",
+        "a code is not in the expected format",
+        "Countries are ISO 3166-1 alpha-2 codes in upper case (KH), currencies ISO 4217 codes in upper case (USD), sectors five-digit OECD DAC purpose codes written as strings (\"15110\").",
+    ),
+    (
+        "I017",
+        "a required text is empty",
+        "`id` and `title` must hold at least one character that is not a space.",
+    ),
+    (
+        "P001",
+        "a pack or rules folder cannot be read",
+        "The folder or one of its files does not exist or cannot be opened. The default rules folder is ./rules; use --rules DIR or TCSCREEN_RULES.",
+    ),
+    (
+        "P002",
+        "pack.toml is not a valid manifest",
+        "The manifest is not valid TOML, or has a key tcscreen does not know. The help line suggests the key you probably meant. Allowed keys: [pack] id, name, country, version, valid_from, valid_to, extends; [params] anything; [rules.\"<pack>/<rule>\"] disabled, outcome, policy, title.",
+    ),
+    (
+        "P003",
+        "a manifest value is not valid",
+        "The pack id may hold letters, digits, `_` and `-`. The country is an ISO code in upper case. The version is a string. Dates are YYYY-MM-DD, and valid_to is not before valid_from.",
+    ),
+    (
+        "P004",
+        "a param cannot be used",
+        "Params are TOML values: strings, integers, finite decimals, booleans, dates (read as YYYY-MM-DD strings), arrays and tables.",
+    ),
+    (
+        "P005",
+        "a rule setting is not valid",
+        "A `[rules.\"<pack id>/<rule id>\"]` table names a rule by its full id and sets `disabled`, `outcome` (note, revise or reject), `policy` or `title`.",
+    ),
+    (
+        "P006",
+        "a pack holds a hidden file or a link",
+        "Packs may not hold hidden files or symbolic links anywhere: what decides must be visible, and must be in the pack digest. Delete the file, or copy the linked file into the pack.",
+    ),
+    (
+        "P007",
+        "a pack holds a file it may not",
+        "rules/ and lib/ hold only .rhai files; data/ holds only .json files, directly (no folders), with names usable as `data.<name>` (letters, digits, `_`). Move other files out of those folders.",
+    ),
+    (
+        "P008",
+        "two versions of a pack conflict",
+        "Several folders may hold the same pack id with different versions whose validity ranges do not overlap. Two with the same version, or overlapping ranges, would make the choice of pack ambiguous.",
+    ),
+    (
+        "P009",
+        "a data table is not valid JSON",
+        "data/*.json files are JSON, read with the same exact numbers as requests.",
+    ),
+    (
+        "P010",
+        "two rules of a pack share an id",
+        "Rule ids must be unique within a pack: set `//! id:` in each rule, or rename a file (the default id is the path under rules/).",
+    ),
+    (
+        "P011",
+        "settings for a rule that does not exist",
+        "A manifest adjusts a rule (`[rules.\"base/EX-99\"]`) that is not in the pack or its ancestors. Check the pack id and rule id; the help line suggests the closest.",
+    ),
+    (
+        "P012",
+        "packs extend each other in a cycle",
+        "A pack cannot be its own ancestor. The message lists the cycle; remove one of the `extends`.",
+    ),
+    (
+        "P013",
+        "the ancestors cannot be ordered",
+        "Two parents inherit from the same packs in opposite orders, so no consistent order exists (C3 linearisation). Reorder `extends`.",
+    ),
+    (
+        "P014",
+        "a pack extends a pack that does not exist",
+        "`extends` names packs by id, found under the rules folder. The help line suggests the closest id.",
+    ),
+    (
+        "P015",
+        "a parent pack has several versions and none is valid",
+        "When a parent has several versions, the one valid at the screening date is used. Screen with an --as-of date inside one version's validity.",
+    ),
+    (
+        "P020",
+        "no pack can be chosen while packs are broken",
+        "Automatic selection by country refuses to guess while any manifest under the rules folder is broken or versions conflict: the broken pack might have been the right one. Fix them (`tcscreen check`) or name the pack with --pack.",
+    ),
+    (
+        "P021",
+        "no pack fits the request",
+        "No pack has the request's country and a validity covering the as-of date (or the pack named with --pack does not exist). The message lists the candidates.",
+    ),
+    (
+        "P022",
+        "several packs fit the request",
+        "More than one pack for the country is valid on the as-of date. Make the validity ranges not overlap, or name one with --pack ID@VERSION.",
+    ),
+    (
+        "P030",
+        "a request was not screened because its pack cannot be used",
+        "The pack chosen for the request does not load, does not compile, or is refused under --trust. The problems with the pack are printed once, before the first request that needed it.",
+    ),
+    (
+        "P031",
+        "a pack named with --pack is not valid on the screening date",
+        "The pack was chosen by --pack, so it screens the request, but its valid_from / valid_to do not cover the as-of date. The record names the pack and version, so the decision is traceable; leave --pack out to use the version valid on the date.",
+    ),
+    (
+        "P099",
+        "the engine failed while compiling a pack",
+        "An internal error in tcscreen or Rhai, not a problem of the pack. Please report it with the pack.",
+    ),
+    (
+        "R001",
+        "a rule has no front matter or misses a required key",
+        "A rule file starts with `//!` lines: `title` and `criterion` are required; `id`, `policy` and `description` are optional.",
+    ),
+    (
+        "R002",
+        "a front matter line is not valid",
+        "Front matter lines are `//! key: value`. A line starting with `//!` and at least two more spaces continues the previous value. A key may appear once.",
+    ),
+    (
+        "R003",
+        "a front matter key is not known",
+        "The keys are id, title, criterion, policy and description.",
+    ),
+    (
+        "R004",
+        "the criterion is not known",
+        "The criterion is one of policy_fit, demand_led, exit and data.",
+    ),
+    (
+        "R005",
+        "a rule id is not valid",
+        "Rule ids are segments of letters, digits, `_`, `-` and `.` joined by `/`.",
+    ),
+    (
+        "R010",
+        "a pack defines a function with an API name",
+        "Rules and lib/ modules may not define functions named reject, revise, note or after the helpers (is_blank, get, days_between, add_months, months_between, is_date): a pack must not change what the API means.",
+    ),
+    (
+        "R020",
+        "a rule or module has a syntax error",
+        "Rhai could not parse the file at the place shown. `eval` is refused here too: rules must be plain code.",
+    ),
+    (
+        "R021",
+        "a rule cannot be compiled",
+        "Most often an import: rules import modules of their own pack's lib/ folder by name (`import \"dates\" as d;` for lib/dates.rhai), never a path outside it; or a module fails while loading.",
+    ),
+    (
+        "L001",
+        "a rule reads a request field that does not exist",
+        "The rule reads a path that the request schema does not have. At run time this is a rule error, so the request would get no decision. The help line suggests the field you probably meant. Under `extensions` anything may be read.",
+    ),
+    (
+        "L002",
+        "a rule reads a param or data table the pack does not define",
+        "Reading a missing key of params or data is a rule error. Define it in [params] or data/, or test it first (`\"name\" in params`) or read it with get(params, \"name\", default).",
+    ),
+    (
+        "L003",
+        "a param or data table is never read",
+        "The pack defines something no rule reads: a leftover, or a rule that misspells it.",
+    ),
+    (
+        "L004",
+        "a rule calls a function that does not exist",
+        "Neither the rule API, Rhai's built-in functions, the rule itself nor the imported lib/ module defines the function. At run time this is a rule error. The help line suggests the closest name.",
+    ),
+    (
+        "L005",
+        "a finding names a field that is not in the request",
+        "The second argument of reject, revise and note is a dotted path of the request, like \"origin.tor.drafted_by\" or \"personnel[0].months\", so that people know what to change.",
+    ),
+    (
+        "L006",
+        "a rule never records a finding",
+        "The rule calls neither reject, revise nor note (nor a lib function that might), so it can never change anything.",
+    ),
+    (
+        "L007",
+        "a rule cites no policy",
+        "Every finding should say which policy clause asks for the change. Add `//! policy: …` to the rule's front matter.",
+    ),
+    (
+        "S001",
+        "the trusted keys cannot be read",
+        "--trust DIR names a folder of public keys (*.pub) made by `tcscreen keygen`. An empty folder is refused: it would trust nothing.",
+    ),
+    (
+        "S002",
+        "a pack is refused under --trust",
+        "The pack is unsigned, signed by a key not in the trusted folder, signed for another pack or version, changed after signing (any file the loader reads, in the pack or an ancestor), or its signature does not verify. Review the change, then sign again with `tcscreen sign`.",
+    ),
+    (
+        "T001",
+        "a pack test file is not valid",
+        "tests/*.json hold one case or an array of cases: { \"name\", \"request\" (a path relative to the test file, or an inline request), \"as_of\"?, \"expect\": { \"decision\"?, \"fires\"?, \"silent\"? } }.",
+    ),
+];
+
+/// The explanation of a code, if it exists.
+pub fn explain(code: &str) -> Option<(&'static str, &'static str, &'static str)> {
+    let code = code.trim().to_uppercase();
+    CODES.iter().copied().find(|(c, _, _)| *c == code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// Every code the source emits is explained, and every explained code is emitted.
+    #[test]
+    fn codes_and_explanations_do_not_drift() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut used = BTreeSet::new();
+        for entry in walkdir::WalkDir::new(&root)
+            .into_iter()
+            .filter_map(Result::ok)
+        {
+            let path = entry.path();
+            if path.extension().is_none_or(|e| e != "rs")
+                || path.ends_with("codes.rs")
+                || path.components().any(|c| c.as_os_str() == "target")
+            {
+                continue;
+            }
+            let text = std::fs::read_to_string(path).unwrap();
+            for (i, _) in text.match_indices('"') {
+                let candidate = text.get(i + 1..i + 6).unwrap_or_default();
+                let closing = text.get(i + 5..i + 6) == Some("\"");
+                let first = candidate.chars().next().unwrap_or(' ');
+                if closing
+                    && "EIPRLST".contains(first)
+                    && candidate[1..4].chars().all(|c| c.is_ascii_digit())
+                {
+                    used.insert(candidate[..4].to_string());
+                }
+            }
+        }
+        let explained: BTreeSet<String> = CODES.iter().map(|(c, _, _)| c.to_string()).collect();
+        let unexplained: Vec<_> = used.difference(&explained).collect();
+        assert!(
+            unexplained.is_empty(),
+            "codes without an explanation: {unexplained:?}"
+        );
+        let unused: Vec<_> = explained.difference(&used).collect();
+        assert!(
+            unused.is_empty(),
+            "explained codes never emitted: {unused:?}"
+        );
+    }
+}

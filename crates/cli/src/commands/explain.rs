@@ -1,0 +1,56 @@
+//! `tcscreen explain CODE`: the long description of a problem code.
+
+use crate::codes::{self, CODES};
+use crate::exit::ExitStatus;
+
+/// Arguments of `explain`.
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// A code such as P012 or L001; without one, list them all.
+    #[arg(value_name = "CODE")]
+    pub code: Option<String>,
+}
+
+/// Run `explain`.
+pub fn explain(args: &ExplainArgs) -> ExitStatus {
+    let Some(code) = &args.code else {
+        for (code, title, _) in CODES {
+            println!("{code}  {title}");
+        }
+        return ExitStatus::Success;
+    };
+    match codes::explain(code) {
+        Some((code, title, text)) => {
+            println!("{code}: {title}\n");
+            println!("{}", wrap(text, 90));
+            ExitStatus::Success
+        }
+        None => {
+            let known: Vec<&str> = CODES.iter().map(|(c, _, _)| *c).collect();
+            eprintln!("error: no code `{code}`");
+            match tcscreen_core::suggest::did_you_mean(code, known.iter().copied()) {
+                Some(s) => eprintln!("  help: did you mean {s}?"),
+                None => eprintln!("  help: `tcscreen explain` lists every code"),
+            }
+            ExitStatus::Usage
+        }
+    }
+}
+
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(&line);
+    out
+}
