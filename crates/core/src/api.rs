@@ -171,6 +171,25 @@ pub(crate) fn is_blank(value: &Dynamic) -> bool {
     false
 }
 
+/// The rule API as (name, number of arguments), from the engine itself: what the authors'
+/// guide must document.
+pub fn signatures() -> Vec<(String, usize)> {
+    let mut engine = Engine::new_raw();
+    register(&mut engine);
+    let mut all: Vec<(String, usize)> = engine
+        .collect_fn_metadata(
+            None,
+            |info| Some((info.metadata.name.to_string(), info.metadata.num_params)),
+            false,
+        )
+        .into_iter()
+        .filter(|(name, _)| RESERVED_NAMES.contains(&name.as_str()))
+        .collect();
+    all.sort();
+    all.dedup();
+    all
+}
+
 pub(crate) fn register(engine: &mut Engine) {
     for outcome in [Outcome::Reject, Outcome::Revise, Outcome::Note] {
         let name = outcome.as_str();

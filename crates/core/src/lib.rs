@@ -71,7 +71,7 @@ mod source;
 pub mod suggest;
 mod value;
 
-pub use api::RESERVED_NAMES;
+pub use api::{RESERVED_NAMES, signatures as api_signatures};
 pub use compile::{CompiledPack, CompiledRule, GLOBALS};
 pub use date::Date;
 pub use diagnostic::{Diagnostic, Severity};
