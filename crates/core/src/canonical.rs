@@ -21,7 +21,10 @@ pub fn write_value(value: &Json, out: &mut String) {
         JsonValue::Null => out.push_str("null"),
         JsonValue::Bool(true) => out.push_str("true"),
         JsonValue::Bool(false) => out.push_str("false"),
-        JsonValue::Number(d) => out.push_str(&number::canonical_text(*d)),
+        JsonValue::Number(d) => {
+            use std::fmt::Write as _;
+            let _ = write!(out, "{}", number::normalize(*d));
+        }
         JsonValue::String(s) => write_string(s, out),
         JsonValue::Array(items) => {
             out.push('[');
@@ -35,7 +38,7 @@ pub fn write_value(value: &Json, out: &mut String) {
         }
         JsonValue::Object(members) => {
             let mut sorted: Vec<&Member> = members.iter().collect();
-            sorted.sort_by(|a, b| a.key.encode_utf16().cmp(b.key.encode_utf16()));
+            sorted.sort_by(|a, b| utf16_order(&a.key, &b.key));
             out.push('{');
             for (i, member) in sorted.iter().enumerate() {
                 if i > 0 {
@@ -63,7 +66,7 @@ pub fn object_with_verbatim(members: Vec<(&str, Json)>, verbatim: &[(&str, &str)
         .map(|(k, v)| (k, Value::Json(v)))
         .collect();
     all.extend(verbatim.iter().map(|(k, v)| (*k, Value::Text(v))));
-    all.sort_by(|a, b| a.0.encode_utf16().cmp(b.0.encode_utf16()));
+    all.sort_by(|a, b| utf16_order(a.0, b.0));
     let mut out = String::from("{");
     for (i, (key, value)) in all.iter().enumerate() {
         if i > 0 {
@@ -78,6 +81,17 @@ pub fn object_with_verbatim(members: Vec<(&str, Json)>, verbatim: &[(&str, &str)
     }
     out.push('}');
     out
+}
+
+/// Order of keys by UTF-16 code units (RFC 8785 §3.2.3). UTF-8 byte order agrees with it
+/// except between U+E000–U+FFFF and the supplementary planes, so bytes decide unless both
+/// keys have characters there.
+fn utf16_order(a: &str, b: &str) -> std::cmp::Ordering {
+    if a.is_ascii() || b.is_ascii() {
+        a.as_bytes().cmp(b.as_bytes())
+    } else {
+        a.encode_utf16().cmp(b.encode_utf16())
+    }
 }
 
 /// Append a string in JCS form: `"` and `\` escaped, control characters as the short escapes

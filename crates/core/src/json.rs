@@ -302,8 +302,19 @@ impl<'a> Reader<'a> {
     }
 
     fn skip_whitespace(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
-            self.bump();
+        while let Some(&b) = self.bytes.get(self.at) {
+            match b {
+                b' ' | b'\t' | b'\r' => {
+                    self.at += 1;
+                    self.column += 1;
+                }
+                b'\n' => {
+                    self.at += 1;
+                    self.line += 1;
+                    self.column = 1;
+                }
+                _ => return,
+            }
         }
     }
 
@@ -455,14 +466,18 @@ impl<'a> Reader<'a> {
         self.bump(); // opening quote
         let mut out = String::new();
         loop {
-            // Copy the longest run of plain characters in one go.
+            // Copy the longest run of plain characters in one go; a run holds no newline, so
+            // only the column moves, by the number of characters in it.
             let run_start = self.at;
-            while let Some(b) = self.peek() {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.bump();
-            }
+            let run = self.bytes[run_start..]
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .unwrap_or(self.bytes.len() - run_start);
+            self.at += run;
+            self.column += self.bytes[run_start..self.at]
+                .iter()
+                .filter(|&&b| b & 0xC0 != 0x80)
+                .count() as u32;
             out.push_str(&self.text[run_start..self.at]);
             match self.peek() {
                 None => return Err(self.error(start, "unterminated string")),

@@ -46,6 +46,51 @@ fn shaped(value: Option<&Json>, shape: &Shape) -> Dynamic {
     }
 }
 
+/// Whether `value` still equals the normalised `request`, without building a copy: the check
+/// after rules ran that none of them changed it.
+pub(crate) fn unchanged(value: &Dynamic, request: &ValidRequest) -> bool {
+    matches(value, Some(request.json()), &schema::REQUEST)
+}
+
+fn matches(value: &Dynamic, json: Option<&Json>, shape: &Shape) -> bool {
+    let json = json.filter(|v| !v.is_null());
+    match shape {
+        Shape::Object(fields) => {
+            let Some(map) = value.read_lock::<Map>() else {
+                return false;
+            };
+            map.len() == fields.len()
+                && fields.iter().all(|f| {
+                    map.get(f.name)
+                        .is_some_and(|v| matches(v, json.and_then(|j| j.get(f.name)), f.shape))
+                })
+        }
+        Shape::List(item) => {
+            let Some(array) = value.read_lock::<Array>() else {
+                return false;
+            };
+            match json.map(|j| &j.value) {
+                Some(JsonValue::Array(items)) => {
+                    array.len() == items.len()
+                        && array
+                            .iter()
+                            .zip(items)
+                            .all(|(v, i)| matches(v, Some(i), item))
+                }
+                _ => array.is_empty(),
+            }
+        }
+        Shape::FreeObject => match json {
+            Some(j) => crate::value::same_as_json(value, j),
+            None => value.read_lock::<Map>().is_some_and(|m| m.is_empty()),
+        },
+        _ => match json {
+            Some(j) => crate::value::same_as_json(value, j),
+            None => value.is_unit(),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

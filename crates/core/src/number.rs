@@ -14,6 +14,9 @@ const MAX_SCALE: u32 = 28;
 /// Read a number written in JSON syntax (already checked by the caller) as an exact decimal.
 /// The error says why it cannot be held exactly.
 pub fn parse_exact(text: &str) -> Result<Decimal, &'static str> {
+    if let Some(d) = parse_plain(text) {
+        return Ok(d);
+    }
     let (negative, rest) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text),
@@ -78,6 +81,40 @@ pub fn parse_exact(text: &str) -> Result<Decimal, &'static str> {
     };
     let value = Decimal::try_from_i128_with_scale(signed, scale).map_err(|_| "too large")?;
     Ok(normalize(value))
+}
+
+/// The common case without allocation: `-?digits(.digits)?` with at most 28 digits in all.
+fn parse_plain(text: &str) -> Option<Decimal> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let mut mantissa: u128 = 0;
+    let (mut count, mut scale, mut after_point) = (0u32, 0u32, false);
+    for b in digits.bytes() {
+        match b {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u128::from(b - b'0');
+                count += 1;
+                if after_point {
+                    scale += 1;
+                }
+            }
+            b'.' if !after_point => after_point = true,
+            _ => return None,
+        }
+    }
+    if count == 0 || count > 28 {
+        return None;
+    }
+    let signed = if negative {
+        -(mantissa as i128)
+    } else {
+        mantissa as i128
+    };
+    Decimal::try_from_i128_with_scale(signed, scale)
+        .ok()
+        .map(normalize)
 }
 
 /// The canonical value of a decimal: no trailing fractional zeros, and zero is never negative.

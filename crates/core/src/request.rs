@@ -240,8 +240,7 @@ fn join(path: &str, name: &str) -> String {
 }
 
 fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputError>) {
-    let here = path.as_str();
-    let mismatch = |expected: &str| {
+    let mismatch = |expected: &str, here: &str| {
         InputError::new(
             "I012",
             here,
@@ -251,19 +250,23 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
     };
     match (shape, &value.value) {
         (Shape::Object(fields), JsonValue::Object(members)) => {
-            let here = here.to_string();
+            // The path buffer grows and shrinks in place; strings are built only for errors.
+            let saved = path.len();
             for member in members {
                 match fields.iter().find(|f| f.name == member.key) {
                     Some(field) => {
                         if member.value.is_null() {
                             continue;
                         }
-                        let saved = path.len();
-                        *path = join(path, field.name);
+                        if saved > 0 {
+                            path.push('.');
+                        }
+                        path.push_str(field.name);
                         check(&member.value, field.shape, path, errors);
                         path.truncate(saved);
                     }
                     None => {
+                        let here = &path[..saved];
                         let names = fields.iter().map(|f| f.name);
                         let place = if here.is_empty() {
                             "the request".to_string()
@@ -299,7 +302,7 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
                     errors.push(
                         InputError::new(
                             "I010",
-                            &join(&here, field.name),
+                            &join(&path[..saved], field.name),
                             value.pos,
                             format!("missing required field `{}`", field.name),
                         )
@@ -308,58 +311,59 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
                 }
             }
         }
-        (Shape::Object(_), _) => errors.push(mismatch("an object")),
+        (Shape::Object(_), _) => errors.push(mismatch("an object", path)),
         (Shape::FreeObject, JsonValue::Object(_)) => {}
-        (Shape::FreeObject, _) => errors.push(mismatch("an object")),
+        (Shape::FreeObject, _) => errors.push(mismatch("an object", path)),
         (Shape::List(item), JsonValue::Array(items)) => {
             for (i, element) in items.iter().enumerate() {
                 let saved = path.len();
-                path.push_str(&format!("[{i}]"));
+                use std::fmt::Write as _;
+                let _ = write!(path, "[{i}]");
                 check(element, item, path, errors);
                 path.truncate(saved);
             }
         }
-        (Shape::List(_), _) => errors.push(mismatch("an array")),
+        (Shape::List(_), _) => errors.push(mismatch("an array", path)),
         (Shape::Bool, JsonValue::Bool(_)) => {}
-        (Shape::Bool, _) => errors.push(mismatch("`true` or `false`")),
+        (Shape::Bool, _) => errors.push(mismatch("`true` or `false`", path)),
         (Shape::NonNegative | Shape::Percent, JsonValue::Number(n)) => {
             if n.is_sign_negative() {
                 errors.push(InputError::new(
                     "I015",
-                    here,
+                    path,
                     value.pos,
                     format!("must not be negative, found {n}"),
                 ));
             } else if matches!(shape, Shape::Percent) && *n > rust_decimal::Decimal::ONE_HUNDRED {
                 errors.push(InputError::new(
                     "I015",
-                    here,
+                    path,
                     value.pos,
                     format!("a percentage must be between 0 and 100, found {n}"),
                 ));
             }
         }
-        (Shape::NonNegative, _) => errors.push(mismatch("a number")),
-        (Shape::Percent, _) => errors.push(mismatch("a number from 0 to 100")),
+        (Shape::NonNegative, _) => errors.push(mismatch("a number", path)),
+        (Shape::Percent, _) => errors.push(mismatch("a number from 0 to 100", path)),
         (Shape::Text, JsonValue::String(_)) => {}
-        (Shape::Text, _) => errors.push(mismatch("a string")),
+        (Shape::Text, _) => errors.push(mismatch("a string", path)),
         (Shape::NonBlankText, JsonValue::String(s)) => {
             if s.trim().is_empty() {
                 errors.push(InputError::new(
                     "I017",
-                    here,
+                    path,
                     value.pos,
                     "must not be empty",
                 ));
             }
         }
-        (Shape::NonBlankText, _) => errors.push(mismatch("a string")),
+        (Shape::NonBlankText, _) => errors.push(mismatch("a string", path)),
         (Shape::Date, JsonValue::String(s)) => {
             if Date::parse(s).is_none() {
                 errors.push(
                     InputError::new(
                         "I014",
-                        here,
+                        path,
                         value.pos,
                         format!("`{s}` is not a calendar date"),
                     )
@@ -367,7 +371,7 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
                 );
             }
         }
-        (Shape::Date, _) => errors.push(mismatch("a date string (YYYY-MM-DD)")),
+        (Shape::Date, _) => errors.push(mismatch("a date string (YYYY-MM-DD)", path)),
         (Shape::Enum(allowed), JsonValue::String(s)) => {
             if !allowed.contains(&s.as_str()) {
                 let help = match did_you_mean(s, allowed.iter().copied()) {
@@ -377,7 +381,7 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
                 errors.push(
                     InputError::new(
                         "I013",
-                        here,
+                        path,
                         value.pos,
                         format!("`{s}` is not an allowed value"),
                     )
@@ -385,8 +389,9 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
                 );
             }
         }
-        (Shape::Enum(allowed), _) => errors
-            .push(mismatch("a string").help(format!("expected one of: {}", allowed.join(", ")))),
+        (Shape::Enum(allowed), _) => errors.push(
+            mismatch("a string", path).help(format!("expected one of: {}", allowed.join(", "))),
+        ),
         (Shape::Code(kind), JsonValue::String(s)) => {
             let (ok, what) = match kind {
                 CodeKind::Country => (
@@ -405,18 +410,18 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
             if !ok {
                 errors.push(InputError::new(
                     "I016",
-                    here,
+                    path,
                     value.pos,
                     format!("`{s}` is not {what}"),
                 ));
             }
         }
-        (Shape::Code(_), _) => errors.push(mismatch("a string")),
+        (Shape::Code(_), _) => errors.push(mismatch("a string", path)),
         (Shape::SchemaName, JsonValue::String(s)) if s == schema::REQUEST_SCHEMA => {}
         (Shape::SchemaName, _) => errors.push(
             InputError::new(
                 "I013",
-                here,
+                path,
                 value.pos,
                 format!("expected \"{}\"", schema::REQUEST_SCHEMA),
             )

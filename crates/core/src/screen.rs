@@ -95,9 +95,6 @@ impl fmt::Display for EngineStop {
 
 impl std::error::Error for EngineStop {}
 
-/// Names of the shared globals, for messages.
-const SHARED: [&str; 4] = ["request", "params", "data", "as_of"];
-
 /// What one rule left behind.
 enum RuleRun {
     Findings(Vec<Finding>),
@@ -121,14 +118,12 @@ impl CompiledPack {
     /// copies; if anything changed, the request is screened again with fresh copies for every
     /// rule, and a rule that changes its copy fails. Both paths give the same record.
     pub fn screen(&self, request: &ValidRequest, as_of: Date) -> Result<Screening, EngineStop> {
-        let request_value = normalize::normalize(request);
-        let as_of_value = Dynamic::from(as_of.to_string());
-        let pristine = [
-            request_value.clone(),
-            self.params.clone(),
-            self.data.clone(),
-            as_of_value.clone(),
-        ];
+        let pristine = Pristine {
+            request,
+            params: &self.params,
+            data: &self.data,
+            as_of: as_of.to_string(),
+        };
         let mut screening = Screening {
             findings: Vec::new(),
             errors: Vec::new(),
@@ -138,8 +133,8 @@ impl CompiledPack {
         let clean = {
             let mut scope = self.globals.borrow_mut();
             let base = scope.len();
-            scope.push_constant_dynamic("as_of", as_of_value);
-            scope.push_constant_dynamic("request", request_value);
+            scope.push_constant_dynamic("as_of", Dynamic::from(pristine.as_of.clone()));
+            scope.push_constant_dynamic("request", normalize::normalize(request));
             let start = scope.len();
             for rule in &self.rules {
                 let run = self.run_rule(rule, &mut scope, &mut screening);
@@ -151,7 +146,7 @@ impl CompiledPack {
                 }
                 screening.record(run);
             }
-            let clean = unchanged(&scope, &pristine);
+            let clean = pristine.changed(&scope).is_none();
             scope.rewind(base);
             clean
         };
@@ -163,7 +158,7 @@ impl CompiledPack {
     }
 
     /// The slow path: every rule gets fresh copies of the globals, and fails if it changes them.
-    fn screen_isolated(&self, pristine: &[Dynamic; 4]) -> Result<Screening, EngineStop> {
+    fn screen_isolated(&self, pristine: &Pristine<'_>) -> Result<Screening, EngineStop> {
         let mut screening = Screening {
             findings: Vec::new(),
             errors: Vec::new(),
@@ -171,20 +166,11 @@ impl CompiledPack {
             output: Vec::new(),
         };
         for rule in &self.rules {
-            let mut scope = Scope::new();
-            for (name, value) in SHARED.iter().zip(pristine.iter()) {
-                scope.push_constant_dynamic(*name, value.clone());
-            }
+            let mut scope = pristine.fresh_scope();
             let run = match self.run_rule(rule, &mut scope, &mut screening) {
                 RuleRun::Stopped(stop) => return Err(stop),
-                RuleRun::Findings(_) if !unchanged(&scope, pristine) => {
-                    let changed = SHARED
-                        .iter()
-                        .zip(pristine.iter())
-                        .find(|(name, value)| {
-                            scope.get(name).is_none_or(|now| !same_value(now, value))
-                        })
-                        .map_or("a global", |(name, _)| *name);
+                RuleRun::Findings(_) if pristine.changed(&scope).is_some() => {
+                    let changed = pristine.changed(&scope).unwrap_or("a global");
                     RuleRun::Failed(RuleError {
                         rule: rule.id.clone(),
                         file: rule.file.clone(),
@@ -273,12 +259,46 @@ impl Screening {
     }
 }
 
-/// Whether the shared globals in `scope` still equal their pristine values.
-fn unchanged(scope: &Scope<'_>, pristine: &[Dynamic; 4]) -> bool {
-    SHARED
-        .iter()
-        .zip(pristine.iter())
-        .all(|(name, value)| scope.get(name).is_some_and(|now| same_value(now, value)))
+/// What the shared globals were before the rules ran, to tell whether a rule changed them.
+struct Pristine<'a> {
+    request: &'a ValidRequest,
+    params: &'a Dynamic,
+    data: &'a Dynamic,
+    as_of: String,
+}
+
+impl Pristine<'_> {
+    /// The first global in `scope` that no longer equals its pristine value.
+    fn changed(&self, scope: &Scope<'_>) -> Option<&'static str> {
+        let same =
+            |name: &str, check: &dyn Fn(&Dynamic) -> bool| scope.get(name).is_some_and(check);
+        if !same("request", &|v| normalize::unchanged(v, self.request)) {
+            return Some("request");
+        }
+        if !same("params", &|v| same_value(v, self.params)) {
+            return Some("params");
+        }
+        if !same("data", &|v| same_value(v, self.data)) {
+            return Some("data");
+        }
+        if !same("as_of", &|v| {
+            v.read_lock::<rhai::ImmutableString>()
+                .is_some_and(|s| s.as_str() == self.as_of)
+        }) {
+            return Some("as_of");
+        }
+        None
+    }
+
+    /// A scope with fresh copies of every global.
+    fn fresh_scope(&self) -> Scope<'static> {
+        let mut scope = Scope::new();
+        scope.push_constant_dynamic("request", normalize::normalize(self.request));
+        scope.push_constant_dynamic("params", self.params.clone());
+        scope.push_constant_dynamic("data", self.data.clone());
+        scope.push_constant_dynamic("as_of", Dynamic::from(self.as_of.clone()));
+        scope
+    }
 }
 
 fn is_terminated(err: &EvalAltResult) -> bool {

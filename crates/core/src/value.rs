@@ -86,6 +86,30 @@ pub(crate) fn json_to_dynamic(json: &Json) -> Dynamic {
     }
 }
 
+/// Whether a Rhai value is exactly what [`json_to_dynamic`] makes of `json`.
+pub(crate) fn same_as_json(value: &Dynamic, json: &Json) -> bool {
+    match &json.value {
+        JsonValue::Null => value.is_unit(),
+        JsonValue::Bool(b) => value.as_bool() == Ok(*b),
+        JsonValue::Number(d) => value
+            .as_decimal()
+            .is_ok_and(|v| v == *d && v.scale() == d.scale()),
+        JsonValue::String(s) => value
+            .read_lock::<rhai::ImmutableString>()
+            .is_some_and(|v| v.as_str() == s),
+        JsonValue::Array(items) => value.read_lock::<Array>().is_some_and(|a| {
+            a.len() == items.len() && a.iter().zip(items).all(|(v, j)| same_as_json(v, j))
+        }),
+        JsonValue::Object(members) => value.read_lock::<Map>().is_some_and(|m| {
+            m.len() == members.len()
+                && members.iter().all(|member| {
+                    m.get(member.key.as_str())
+                        .is_some_and(|v| same_as_json(v, &member.value))
+                })
+        }),
+    }
+}
+
 /// Deep equality of two Rhai values of the kinds rules receive (unit, bool, integer, decimal,
 /// string, array, map). Any other kind is never equal: the caller then assumes a change.
 pub(crate) fn same_value(a: &Dynamic, b: &Dynamic) -> bool {
