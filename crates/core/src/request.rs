@@ -275,7 +275,7 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
                         };
                         let error = InputError::new(
                             "I011",
-                            &join(&here, &member.key),
+                            &join(here, &member.key),
                             member.key_pos,
                             format!("unknown field `{}` in {place}", member.key),
                         );
