@@ -293,3 +293,30 @@ fn ctrl_c_leaves_no_partial_output_and_says_how_far_it_got() {
         "no output and no temporary file is left"
     );
 }
+
+#[test]
+fn out_refuses_a_directory_before_screening() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = tcscreen_with_stdin(
+        &[
+            MINIMAL,
+            &[
+                "screen",
+                "--format",
+                "jsonl",
+                "--out",
+                dir.path().to_str().unwrap(),
+                "-",
+            ],
+        ]
+        .concat(),
+        request("A", None).as_bytes(),
+    );
+    run.expect_code(3);
+    run.stderr_has("is not a regular file");
+    assert_eq!(run.stdout, "");
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "nothing is written inside the directory"
+    );
+}

@@ -15,7 +15,7 @@ fn count() -> u64 {
     std::env::var("TCSCREEN_CORPUS_COUNT")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(3_000)
+        .unwrap_or(2_000)
 }
 
 /// Walk a value, recording every path (indices dropped) with the kinds of value seen there.

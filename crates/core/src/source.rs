@@ -57,7 +57,7 @@ pub struct RuleSettingsEntry {
 }
 
 /// One pack of the chain.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PackLayer {
     /// The pack id.
     pub id: String,
