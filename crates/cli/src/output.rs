@@ -27,14 +27,12 @@ impl Output {
             Some(target) => {
                 // Renaming over a device or directory would replace it (or fail late, after
                 // the whole batch ran): refuse before any work is done.
-                if let Ok(meta) = std::fs::metadata(target) {
-                    if !meta.is_file() {
-                        return Err(io::Error::new(
-                            io::ErrorKind::InvalidInput,
-                            "it exists and is not a regular file; \
-                             give a file path, or omit --out to write to standard output",
-                        ));
-                    }
+                if std::fs::metadata(target).is_ok_and(|meta| !meta.is_file()) {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "it exists and is not a regular file; \
+                         give a file path, or omit --out to write to standard output",
+                    ));
                 }
                 let dir = match target.parent() {
                     Some(p) if !p.as_os_str().is_empty() => p,
