@@ -138,21 +138,43 @@ impl<'a> Screener<'a> {
             "`{}` {} ({})",
             entry.manifest.id, entry.manifest.version, entry.display
         );
-        let source = self
-            .catalog
-            .source(index, Some(as_of))
-            .map_err(|diagnostics| {
-                let key = diagnostics
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("\n");
-                Problem::Pack {
-                    key,
-                    label: label.clone(),
-                    diagnostics,
-                }
-            })?;
+        let load_problem = |diagnostics: Vec<Diagnostic>| {
+            let key = diagnostics
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n");
+            Problem::Pack {
+                key,
+                label: label.clone(),
+                diagnostics,
+            }
+        };
+        let limits = self.limits;
+        let source = match self.catalog.cached_source(index, Some(as_of)) {
+            Some(source) => source,
+            // The first time: compile while the digests are computed on another thread. Not
+            // under --trust, where the signature is checked before any of the pack's code runs.
+            None if self.trust.is_none() => {
+                let (source, compiled) = self
+                    .catalog
+                    .source_while(index, Some(as_of), |layers| {
+                        CompiledPack::compile_layers(layers, &limits)
+                    })
+                    .map_err(load_problem)?;
+                let compiled = compiled.map(|pack| {
+                    Rc::new(pack.identify(source.identity.clone(), source.chain.clone()))
+                });
+                self.packs
+                    .entry(source.identity.sha256.clone())
+                    .or_insert(compiled);
+                source
+            }
+            None => self
+                .catalog
+                .source(index, Some(as_of))
+                .map_err(load_problem)?,
+        };
         let digest = source.identity.sha256.clone();
         let signer = match self.trust {
             None => None,
@@ -168,7 +190,6 @@ impl<'a> Screener<'a> {
                 )
             }
         };
-        let limits = self.limits;
         let pack = self
             .packs
             .entry(digest.clone())

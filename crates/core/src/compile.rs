@@ -18,7 +18,7 @@ use crate::json::Pos;
 use crate::limits::EngineLimits;
 use crate::rhai_error::{explain, explain_parse};
 use crate::sandbox;
-use crate::source::{PackIdentity, PackSource, RuleSettings, SourceFile};
+use crate::source::{PackIdentity, PackLayer, PackSource, RuleSettings, SourceFile};
 use crate::suggest::did_you_mean;
 use crate::value::Value;
 
@@ -90,20 +90,42 @@ impl CompiledPack {
         source: &PackSource,
         limits: &EngineLimits,
     ) -> Result<CompiledPack, Vec<Diagnostic>> {
-        let result = sandbox::guarded(limits, || compile(source, limits));
+        CompiledPack::compile_layers(&source.layers, limits)
+            .map(|pack| pack.identify(source.identity.clone(), source.chain.clone()))
+    }
+
+    /// Compile a pack's layers before its digest is known, so that a loader can hash the files
+    /// on another thread meanwhile; [`UnidentifiedPack::identify`] completes it.
+    pub fn compile_layers(
+        layers: &[PackLayer],
+        limits: &EngineLimits,
+    ) -> Result<UnidentifiedPack, Vec<Diagnostic>> {
+        let result = sandbox::guarded(limits, || compile(layers, limits));
         match result {
-            Ok(result) => result,
+            Ok(result) => result.map(UnidentifiedPack),
             Err(()) => Err(vec![
                 Diagnostic::error("P099", "the rule engine panicked while compiling this pack")
                     .at(
-                        source
-                            .layers
-                            .last()
-                            .map_or(String::new(), |l| l.manifest.clone()),
+                        layers.last().map_or(String::new(), |l| l.manifest.clone()),
                         Pos::NONE,
                     )
                     .help("this is a bug in tcscreen or Rhai; please report it with the pack"),
             ]),
+        }
+    }
+}
+
+/// A compiled pack still waiting for the identity (digests) of the files it was compiled from.
+pub struct UnidentifiedPack(CompiledPack);
+
+impl UnidentifiedPack {
+    /// The pack, with the identity of the pack and of its ancestors (nearest first) computed
+    /// from the same files as the layers it was compiled from.
+    pub fn identify(self, identity: PackIdentity, chain: Vec<PackIdentity>) -> CompiledPack {
+        CompiledPack {
+            identity,
+            chain,
+            ..self.0
         }
     }
 }
@@ -220,7 +242,7 @@ fn reserved_functions(ast: &AST, text: &str, file: &str, errors: &mut Vec<Diagno
     }
 }
 
-fn compile(source: &PackSource, limits: &EngineLimits) -> Result<CompiledPack, Vec<Diagnostic>> {
+fn compile(layers: &[PackLayer], limits: &EngineLimits) -> Result<CompiledPack, Vec<Diagnostic>> {
     let mut engine = sandbox::engine(limits);
     let mut errors = Vec::new();
     let mut compile_scope = Scope::new();
@@ -240,7 +262,7 @@ fn compile(source: &PackSource, limits: &EngineLimits) -> Result<CompiledPack, V
     }
     let mut pending: Vec<Pending> = Vec::new();
 
-    for layer in &source.layers {
+    for layer in layers {
         let mut libs = BTreeMap::new();
         for lib in &layer.libs {
             let stable = format!("{}/{}", layer.id, lib.path);
@@ -356,7 +378,7 @@ fn compile(source: &PackSource, limits: &EngineLimits) -> Result<CompiledPack, V
     // Settings: per rule, per key; later layers win.
     let known: BTreeSet<&str> = pending.iter().map(|p| p.full_id.as_str()).collect();
     let mut settings: BTreeMap<String, RuleSettings> = BTreeMap::new();
-    for layer in &source.layers {
+    for layer in layers {
         for entry in &layer.settings {
             if !known.contains(entry.rule.as_str()) {
                 let help = match did_you_mean(&entry.rule, known.iter().copied()) {
@@ -397,7 +419,7 @@ fn compile(source: &PackSource, limits: &EngineLimits) -> Result<CompiledPack, V
 
     let mut params = BTreeMap::<String, Value>::new();
     let mut data = BTreeMap::<String, Value>::new();
-    for layer in &source.layers {
+    for layer in layers {
         params.extend(layer.params.iter().map(|(k, v)| (k.clone(), v.clone())));
         data.extend(layer.data.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
@@ -431,8 +453,12 @@ fn compile(source: &PackSource, limits: &EngineLimits) -> Result<CompiledPack, V
     Ok(CompiledPack {
         engine,
         limits: *limits,
-        identity: source.identity.clone(),
-        chain: source.chain.clone(),
+        identity: PackIdentity {
+            id: String::new(),
+            version: String::new(),
+            sha256: String::new(),
+        },
+        chain: Vec::new(),
         rules,
         disabled,
         params,

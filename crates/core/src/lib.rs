@@ -72,7 +72,7 @@ pub mod suggest;
 mod value;
 
 pub use api::{RESERVED_NAMES, signatures as api_signatures};
-pub use compile::{CompiledPack, CompiledRule, GLOBALS};
+pub use compile::{CompiledPack, CompiledRule, GLOBALS, UnidentifiedPack};
 pub use date::Date;
 pub use diagnostic::{Diagnostic, Severity};
 pub use finding::{Criterion, Decision, Finding, Outcome, RuleError};

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use tcscreen_core::{Date, Diagnostic, PackSource, Pos, suggest::did_you_mean};
+use tcscreen_core::{Date, Diagnostic, PackLayer, PackSource, Pos, suggest::did_you_mean};
 use walkdir::WalkDir;
 
 use crate::files::{PackFiles, display_join};
@@ -379,6 +379,22 @@ impl Catalog {
         as_of: Option<Date>,
     ) -> Result<Arc<PackSource>, Vec<Diagnostic>> {
         crate::resolve::source(self, index, as_of)
+    }
+
+    /// The source of the pack at `index`, if [`Catalog::source`] resolved it already.
+    pub fn cached_source(&self, index: usize, as_of: Option<Date>) -> Option<Arc<PackSource>> {
+        crate::resolve::cached_source(self, index, as_of)
+    }
+
+    /// [`Catalog::source`], doing `work` on the pack's layers (compiling them, say) while the
+    /// digests are computed on another thread. The layers are those of the returned source.
+    pub fn source_while<R>(
+        &self,
+        index: usize,
+        as_of: Option<Date>,
+        work: impl FnOnce(&[PackLayer]) -> R,
+    ) -> Result<(Arc<PackSource>, R), Vec<Diagnostic>> {
+        crate::resolve::source_while(self, index, as_of, work)
     }
 }
 

@@ -36,9 +36,72 @@ pub(crate) fn source(
     if let Some(cached) = lock(&catalog.sources).get(&order) {
         return Ok(cached.clone());
     }
+    let files = read_chain(catalog, &order)?;
+    let layers = layers(catalog, &order, &files)?;
+    let (identity, chain) = identities(catalog, &order, &files, as_of)?;
+    Ok(remember(catalog, order, identity, chain, layers))
+}
+
+/// The source of the pack at `index` if it was resolved already.
+pub(crate) fn cached_source(
+    catalog: &Catalog,
+    index: usize,
+    as_of: Option<Date>,
+) -> Option<Arc<PackSource>> {
+    let order = linearize(catalog, index, as_of, &mut Vec::new()).ok()?;
+    lock(&catalog.sources).get(&order).cloned()
+}
+
+/// [`source`], with `work` done on the layers while the digests are computed on another thread.
+pub(crate) fn source_while<R>(
+    catalog: &Catalog,
+    index: usize,
+    as_of: Option<Date>,
+    work: impl FnOnce(&[PackLayer]) -> R,
+) -> Result<(Arc<PackSource>, R), Vec<Diagnostic>> {
+    let order = linearize(catalog, index, as_of, &mut Vec::new())?;
+    let cached = lock(&catalog.sources).get(&order).cloned();
+    if let Some(cached) = cached {
+        let result = work(&cached.layers);
+        return Ok((cached, result));
+    }
+    let files = read_chain(catalog, &order)?;
+    let layers = layers(catalog, &order, &files)?;
+    let (identities, result) = std::thread::scope(|scope| {
+        let digests = scope.spawn(|| identities(catalog, &order, &files, as_of));
+        let result = work(&layers);
+        let identities = digests
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (identities, result)
+    });
+    let (identity, chain) = identities?;
+    Ok((remember(catalog, order, identity, chain, layers), result))
+}
+
+fn remember(
+    catalog: &Catalog,
+    order: Vec<usize>,
+    identity: PackIdentity,
+    chain: Vec<PackIdentity>,
+    layers: Vec<PackLayer>,
+) -> Arc<PackSource> {
+    let source = Arc::new(PackSource {
+        identity,
+        chain,
+        layers,
+    });
+    lock(&catalog.sources).insert(order, source.clone());
+    source
+}
+
+type ChainFiles = BTreeMap<usize, Arc<PackFiles>>;
+
+/// The files of every pack in `order`.
+fn read_chain(catalog: &Catalog, order: &[usize]) -> Result<ChainFiles, Vec<Diagnostic>> {
     let mut errors = Vec::new();
-    let mut files: BTreeMap<usize, Arc<PackFiles>> = BTreeMap::new();
-    for &i in &order {
+    let mut files = BTreeMap::new();
+    for &i in order {
         match read_files(catalog, i) {
             Ok(f) => {
                 files.insert(i, f);
@@ -46,9 +109,20 @@ pub(crate) fn source(
             Err(mut e) => errors.append(&mut e),
         }
     }
-    if !errors.is_empty() {
-        return Err(errors);
+    if errors.is_empty() {
+        Ok(files)
+    } else {
+        Err(errors)
     }
+}
+
+/// The identity of the pack (`order[0]`) and of each of its ancestors, nearest first.
+fn identities(
+    catalog: &Catalog,
+    order: &[usize],
+    files: &ChainFiles,
+    as_of: Option<Date>,
+) -> Result<(PackIdentity, Vec<PackIdentity>), Vec<Diagnostic>> {
     let identity = |i: usize| -> Result<PackIdentity, Vec<Diagnostic>> {
         let own = linearize(catalog, i, as_of, &mut Vec::new())?;
         let own_files = own
@@ -76,12 +150,21 @@ pub(crate) fn source(
             sha256: digest(&mut entries),
         })
     };
-    let pack_identity = identity(index)?;
+    let pack = identity(order[0])?;
     let chain = order[1..]
         .iter()
         .map(|&i| identity(i))
         .collect::<Result<Vec<_>, _>>()?;
+    Ok((pack, chain))
+}
 
+/// The layers of `order`, farthest ancestor first.
+fn layers(
+    catalog: &Catalog,
+    order: &[usize],
+    files: &ChainFiles,
+) -> Result<Vec<PackLayer>, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
     let mut layers = Vec::new();
     for &i in order.iter().rev() {
         let entry = catalog.entry(i);
@@ -124,16 +207,11 @@ pub(crate) fn source(
                 .collect(),
         });
     }
-    if !errors.is_empty() {
-        return Err(errors);
+    if errors.is_empty() {
+        Ok(layers)
+    } else {
+        Err(errors)
     }
-    let source = Arc::new(PackSource {
-        identity: pack_identity,
-        chain,
-        layers,
-    });
-    lock(&catalog.sources).insert(order, source.clone());
-    Ok(source)
 }
 
 fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -336,3 +336,42 @@ fn imports_resolve_to_the_defining_packs_lib_only() {
     });
     assert_eq!(findings, ["base/B=base", "kid/K=kid"]);
 }
+
+#[test]
+fn compiling_while_hashing_gives_the_same_pack_as_one_after_the_other() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules");
+    let as_of = date("2025-03-04");
+    let limits = EngineLimits::default();
+    let sequential = Catalog::discover(&root, "rules").unwrap();
+    let concurrent = Catalog::discover(&root, "rules").unwrap();
+    for id in ["kh", "np", "af", "base"] {
+        let index = sequential.find(id, None, as_of).unwrap();
+        let expected = sequential.source(index, Some(as_of)).unwrap();
+        assert!(concurrent.cached_source(index, Some(as_of)).is_none());
+        let (source, compiled) = concurrent
+            .source_while(index, Some(as_of), |layers| {
+                CompiledPack::compile_layers(layers, &limits)
+            })
+            .unwrap();
+        assert_eq!(*source, *expected, "{id}");
+        let compiled = compiled
+            .unwrap_or_else(|e| panic!("{id}: {e:?}"))
+            .identify(source.identity.clone(), source.chain.clone());
+        let reference = CompiledPack::compile(&expected, &limits).unwrap();
+        assert_eq!(compiled.identity(), reference.identity());
+        assert_eq!(compiled.chain(), reference.chain());
+        assert!(compiled.chain().iter().all(|p| p.sha256.len() == 64));
+        let ids = |p: &CompiledPack| p.rules().iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&compiled), ids(&reference));
+        // Resolved once: the second time comes from the cache, with the same layers.
+        let cached = concurrent.cached_source(index, Some(as_of)).unwrap();
+        assert!(std::sync::Arc::ptr_eq(&cached, &source));
+        let (again, rule_files) = concurrent
+            .source_while(index, Some(as_of), |layers| {
+                layers.iter().map(|l| l.rules.len()).sum::<usize>()
+            })
+            .unwrap();
+        assert!(std::sync::Arc::ptr_eq(&again, &source));
+        assert!(rule_files >= compiled.rules().len());
+    }
+}
