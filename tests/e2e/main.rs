@@ -20,3 +20,4 @@ mod invalid_packs;
 mod limits;
 mod screen;
 mod validate;
+mod workbench;

@@ -169,7 +169,6 @@ fn tests(country: &str) -> Result<String, String> {
     let case = |name: &str, request: Json, decision: &str, fires: Vec<u32>, silent: Vec<u32>| {
         Json::object([
             ("name", Json::string(name)),
-            ("request", request),
             (
                 "expect",
                 Json::object([
@@ -181,6 +180,7 @@ fn tests(country: &str) -> Result<String, String> {
                     ),
                 ]),
             ),
+            ("request", request),
         ])
     };
     let no_counterparts = with(&request, |m| {
@@ -250,7 +250,47 @@ fn tests(country: &str) -> Result<String, String> {
             vec![1, 2, 3],
         ),
     ]);
-    Ok(canonical::to_canonical_string(&cases))
+    let mut text = String::new();
+    write_pretty(&cases, 0, &mut text);
+    Ok(text)
+}
+
+/// JSON for people to edit: one member or item a line, indented by two spaces, in the order
+/// built (name and expectation before the request).
+fn write_pretty(value: &Json, indent: usize, out: &mut String) {
+    let newline = |out: &mut String, indent: usize| {
+        out.push('\n');
+        out.extend(std::iter::repeat_n(' ', indent));
+    };
+    match &value.value {
+        JsonValue::Array(items) if !items.is_empty() => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, indent + 2);
+                write_pretty(item, indent + 2, out);
+            }
+            newline(out, indent);
+            out.push(']');
+        }
+        JsonValue::Object(members) if !members.is_empty() => {
+            out.push('{');
+            for (i, member) in members.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                newline(out, indent + 2);
+                canonical::write_string(&member.key, out);
+                out.push_str(": ");
+                write_pretty(&member.value, indent + 2, out);
+            }
+            newline(out, indent);
+            out.push('}');
+        }
+        _ => canonical::write_value(value, out),
+    }
 }
 
 fn readme(id: &str, country: &str, extends: Option<&str>) -> String {

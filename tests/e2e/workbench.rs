@@ -1,0 +1,294 @@
+//! The authors' loop: `new` → `check --deny-warnings` → `test --coverage`, tests that teach,
+//! lint with suggestions, `--trace`, `rule`, `explain` and `--error-format` from the
+//! environment; and every shipped pack's own tests.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use crate::harness::{Run, root, tcscreen};
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn in_rules(rules: &Path, args: &[&str]) -> Run {
+    tcscreen(&[&["--rules", rules.to_str().unwrap()], args].concat())
+}
+
+#[test]
+fn a_new_pack_passes_check_and_its_tests_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    copy_dir(&root().join("rules/base"), &rules.join("base"));
+    for (name, extends) in [("zz", None), ("yy", Some("base"))] {
+        let folder = rules.join(name);
+        let mut args = vec!["new", folder.to_str().unwrap(), "--country", "ZZ"];
+        if let Some(parent) = extends {
+            args.extend(["--extends", parent]);
+        }
+        in_rules(&rules, &args)
+            .expect_code(0)
+            .stdout_has(&format!("created pack `{name}`"));
+        for file in ["pack.toml", "README.md", "tests/cases.json"] {
+            assert!(folder.join(file).is_file(), "{name}: no {file}");
+        }
+        in_rules(&rules, &["check", "--deny-warnings", name]).expect_code(0);
+        let run = in_rules(&rules, &["test", "--coverage", name]);
+        run.expect_code(0).stdout_has("5 passed, 0 failed");
+        for outcome in ["accept", "revise", "reject"] {
+            let cases: serde_json::Value =
+                serde_json::from_str(&fs::read_to_string(folder.join("tests/cases.json")).unwrap())
+                    .unwrap();
+            assert!(
+                cases
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|c| c["expect"]["decision"] == outcome),
+                "{name}: no {outcome} case"
+            );
+        }
+    }
+    // Without a parent, the scaffold's own tests cover every rule.
+    in_rules(&rules, &["test", "--min-coverage", "100", "zz"])
+        .expect_code(0)
+        .stdout_has("(100%)");
+    // With `base` underneath, its rules count too, and the gate says so.
+    in_rules(&rules, &["test", "--min-coverage", "100", "yy"])
+        .expect_code(1)
+        .stdout_has("never fired: base/")
+        .stderr_has("rule coverage below 100%: yy");
+}
+
+#[test]
+fn a_failing_test_shows_what_was_expected_and_what_fired() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    let folder = rules.join("zz");
+    in_rules(
+        &rules,
+        &["new", folder.to_str().unwrap(), "--country", "ZZ"],
+    )
+    .expect_code(0);
+    let path = folder.join("tests/cases.json");
+    let mut cases: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+    let case = cases
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|c| c["expect"]["decision"] == "revise" && c["expect"]["fires"][0] == "zz/ZZ-03")
+        .expect("the counterparts case");
+    case["expect"]["decision"] = "accept".into();
+    case["expect"]["fires"] = serde_json::json!(["zz/ZZ-02"]);
+    case["expect"]["silent"] = serde_json::json!(["zz/ZZ-03"]);
+    let name = case["name"].as_str().unwrap().to_string();
+    fs::write(&path, serde_json::to_string_pretty(&cases).unwrap()).unwrap();
+
+    let run = in_rules(&rules, &["test", "zz"]);
+    run.expect_code(1)
+        .stdout_has(&format!("FAIL  {name}"))
+        .stdout_has("expected accept, got revise")
+        .stdout_has("expected `zz/ZZ-02` to fire, but it stayed silent")
+        .stdout_has("fired: revise zz/ZZ-03: Name the counterparts of P1")
+        .stdout_has("4 passed, 1 failed");
+    assert!(
+        run.stdout.contains("expected `zz/ZZ-03` to stay silent"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn every_shipped_pack_passes_its_tests_with_every_rule_covered() {
+    let run = tcscreen(&["test", "--min-coverage", "100"]);
+    run.expect_code(0).stdout_has(" 0 failed");
+    let coverage: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains("coverage:"))
+        .collect();
+    let packs = fs::read_dir(root().join("rules"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().join("pack.toml").is_file())
+        .count();
+    assert_eq!(coverage.len(), packs, "{}", run.stdout);
+    assert!(
+        coverage.iter().all(|l| l.ends_with("(100%)")),
+        "{coverage:?}"
+    );
+    let passed: usize = run
+        .stdout
+        .lines()
+        .last()
+        .and_then(|l| l.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(passed >= 40, "{passed} cases");
+
+    // `--rule` runs only the cases that touch one rule.
+    let one = tcscreen(&["test", "kh", "--rule", "base/MG-01"]);
+    one.expect_code(0);
+    let count = |out: &str| out.lines().filter(|l| l.starts_with("  ok ")).count();
+    let all = tcscreen(&["test", "kh"]);
+    assert!(
+        count(&one.stdout) > 0 && count(&one.stdout) < count(&all.stdout),
+        "{}",
+        one.stdout
+    );
+}
+
+#[test]
+fn check_reports_each_authoring_mistake_with_a_suggestion() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("rules/zz");
+    fs::create_dir_all(pack.join("rules")).unwrap();
+    fs::create_dir_all(pack.join("data")).unwrap();
+    fs::write(
+        pack.join("pack.toml"),
+        "[pack]\nid = \"zz\"\nname = \"ZZ\"\ncountry = \"ZZ\"\nversion = \"1\"\n\n[params]\nmax_months = 24\nforgotten = 3\n",
+    )
+    .unwrap();
+    fs::write(
+        pack.join("data/priorities.json"),
+        "{\"sectors\": [\"15111\"]}\n",
+    )
+    .unwrap();
+    fs::write(
+        pack.join("rules/R1.rhai"),
+        "//! title: Mistakes\n//! criterion: demand_led\n//! policy: test\n\
+         let tor = request.origin.torr;\n\
+         if is_blnk(request.title) && data.prioritys.len() > params.max_months && data.priorities.sectors.len() > 0 {\n\
+         \x20   revise(\"Fix it.\", \"origin.tor\");\n}\n",
+    )
+    .unwrap();
+    let run = in_rules(&dir.path().join("rules"), &["check"]);
+    run.expect_code(1)
+        .stderr_has("error[L001]: `request.origin` has no field `torr`")
+        .stderr_has("rules/zz/rules/R1.rhai:4:26")
+        .stderr_has("help: did you mean `tor`?")
+        .stderr_has("error[L002]: the pack defines no data table `prioritys`")
+        .stderr_has("help: did you mean `priorities`?")
+        .stderr_has("error[L004]: no function `is_blnk`")
+        .stderr_has("help: did you mean `is_blank`?")
+        .stderr_has("warning[L003]: param `forgotten` is defined but no rule reads it")
+        .stderr_has("rules/zz/pack.toml:9:1");
+}
+
+#[test]
+fn trace_lists_every_rule_in_order_with_reads_findings_and_debug_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let pack = dir.path().join("rules/zz");
+    fs::create_dir_all(pack.join("rules")).unwrap();
+    fs::write(
+        pack.join("pack.toml"),
+        "[pack]\nid = \"zz\"\nname = \"ZZ\"\ncountry = \"ZZ\"\nversion = \"1\"\n",
+    )
+    .unwrap();
+    fs::write(
+        pack.join("rules/A.rhai"),
+        "//! title: Talks\n//! criterion: data\n//! policy: test\ndebug(`title is ${request.title}`);\nif request.title == \"T\" { note(\"A title of one letter.\", \"title\"); }\n",
+    )
+    .unwrap();
+    fs::write(
+        pack.join("rules/B.rhai"),
+        "//! title: Quiet\n//! criterion: data\n//! policy: test\nif request.origin.tor.drafted_by == \"provider\" { revise(\"x\"); }\n",
+    )
+    .unwrap();
+    let request = dir.path().join("r.json");
+    fs::write(
+        &request,
+        r#"{"id": "R1", "country": "ZZ", "title": "T", "received": "2025-03-04"}"#,
+    )
+    .unwrap();
+    let run = in_rules(
+        &dir.path().join("rules"),
+        &[
+            "screen",
+            "--trace",
+            "--format",
+            "jsonl",
+            request.to_str().unwrap(),
+        ],
+    );
+    run.expect_code(0);
+    let trace = &run.stderr;
+    let a = trace.find("zz/A  Talks").expect(trace);
+    let b = trace.find("zz/B  Quiet").expect(trace);
+    assert!(a < b, "{trace}");
+    run.stderr_has("reads   title")
+        .stderr_has("note    A title of one letter. (title)")
+        // `debug` shows values as Rhai's debug form: strings quoted.
+        .stderr_has("debug   \"title is T\"")
+        .stderr_has("reads   origin.tor.drafted_by")
+        .stderr_has("silent");
+    assert!(
+        !run.stdout.contains("title is T"),
+        "debug output stays out of the records"
+    );
+}
+
+#[test]
+fn rule_shows_a_rule_with_its_source_and_tests() {
+    let run = tcscreen(&["rule", "MG-01"]);
+    run.expect_code(0)
+        .stdout_has("base/MG-01  No parallel project implementation unit")
+        .stdout_has("policy:    Paris Declaration (2005)")
+        .stdout_has("//! id: MG-01")
+        .stdout_has("in packs:");
+    assert!(
+        run.stdout.contains("fires in test:"),
+        "covering tests are listed\n{}",
+        run.stdout
+    );
+    tcscreen(&["rule", "MG-99"])
+        .expect_code(2)
+        .stderr_has("no rule `MG-99`");
+}
+
+#[test]
+fn explain_describes_a_code_and_names_the_list_for_an_unknown_one() {
+    tcscreen(&["explain", "L001"])
+        .expect_code(0)
+        .stdout_has("L001: a rule reads a request field that does not exist");
+    let all = tcscreen(&["explain"]);
+    all.expect_code(0);
+    for code in ["I001", "P012", "R020", "L004"] {
+        all.stdout_has(code);
+    }
+    tcscreen(&["explain", "Z999"])
+        .expect_code(2)
+        .stderr_has("no code `Z999`");
+}
+
+#[test]
+fn the_environment_chooses_the_error_format() {
+    let out = Command::new(env!("CARGO_BIN_EXE_tcscreen"))
+        .args([
+            "--rules",
+            "fixtures/packs/invalid/P012-extends-cycle",
+            "check",
+        ])
+        .current_dir(root())
+        .env("TCSCREEN_ERROR_FORMAT", "json")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let problems: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(problems.iter().any(|p| p["code"] == "P012"), "{stderr}");
+}
