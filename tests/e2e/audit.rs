@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::harness::{Run, root, tcscreen};
+use crate::harness::{Run, copy_dir, root, tcscreen};
 
 /// A scratch copy of the shipped rules, with records of every fixture screened against them.
 struct Scratch {
@@ -49,19 +49,6 @@ impl Scratch {
         )
         .expect_code(0);
         out
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
     }
 }
 

@@ -12,6 +12,20 @@ pub(crate) fn root() -> PathBuf {
         .expect("workspace root")
 }
 
+/// Copy a folder tree (a rules root or a pack) for a test to change.
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
 /// What a run printed and how it exited.
 #[derive(Debug)]
 pub(crate) struct Run {

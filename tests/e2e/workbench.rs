@@ -6,20 +6,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use crate::harness::{Run, root, tcscreen};
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
+use crate::harness::{Run, copy_dir, root, tcscreen};
 
 fn in_rules(rules: &Path, args: &[&str]) -> Run {
     tcscreen(&[&["--rules", rules.to_str().unwrap()], args].concat())

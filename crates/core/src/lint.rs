@@ -90,24 +90,13 @@ pub fn lint(pack: &CompiledPack, source: &PackSource) -> Vec<Diagnostic> {
     let mut params_read = BTreeSet::new();
     let mut data_read = BTreeSet::new();
     for rule in &pack.rules {
-        let mut linter = RuleLint {
-            rule,
+        let defined = Defined {
             known: &known,
             libs: libs.get(&rule.pack),
             params: &params,
             data: &data,
-            aliases: BTreeMap::new(),
-            imports: BTreeMap::new(),
-            strings: BTreeSet::new(),
-            params_read: &mut params_read,
-            data_read: &mut data_read,
-            records: false,
-            calls_lib: false,
-            out: &mut out,
-            reads: BTreeSet::new(),
-            outcomes: BTreeSet::new(),
         };
-        linter.run();
+        RuleLint::new(rule, defined, &mut params_read, &mut data_read, &mut out).run();
     }
     // Unused params and tables: only those the pack itself defines.
     if let Some(own) = source.layers.last() {
@@ -148,23 +137,13 @@ pub fn lint(pack: &CompiledPack, source: &PackSource) -> Vec<Diagnostic> {
 pub fn rule_facts(rule: &CompiledRule) -> (Vec<String>, BTreeSet<Outcome>) {
     let (known, params, data) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     let (mut params_read, mut data_read, mut out) = (BTreeSet::new(), BTreeSet::new(), Vec::new());
-    let mut linter = RuleLint {
-        rule,
+    let defined = Defined {
         known: &known,
         libs: None,
         params: &params,
         data: &data,
-        aliases: BTreeMap::new(),
-        imports: BTreeMap::new(),
-        strings: BTreeSet::new(),
-        params_read: &mut params_read,
-        data_read: &mut data_read,
-        records: false,
-        calls_lib: false,
-        out: &mut out,
-        reads: BTreeSet::new(),
-        outcomes: BTreeSet::new(),
     };
+    let mut linter = RuleLint::new(rule, defined, &mut params_read, &mut data_read, &mut out);
     linter.run();
     let outcomes = linter
         .outcomes
@@ -235,6 +214,42 @@ struct RuleLint<'a> {
     reads: BTreeSet<String>,
     /// Outcomes the rule can record (before pack overrides).
     outcomes: BTreeSet<Outcome>,
+}
+
+/// What the pack defines, for one rule's lint.
+struct Defined<'a> {
+    known: &'a BTreeSet<String>,
+    libs: Option<&'a BTreeMap<String, BTreeSet<String>>>,
+    params: &'a BTreeSet<String>,
+    data: &'a BTreeSet<String>,
+}
+
+impl<'a> RuleLint<'a> {
+    fn new(
+        rule: &'a CompiledRule,
+        defined: Defined<'a>,
+        params_read: &'a mut BTreeSet<String>,
+        data_read: &'a mut BTreeSet<String>,
+        out: &'a mut Vec<Diagnostic>,
+    ) -> Self {
+        RuleLint {
+            rule,
+            known: defined.known,
+            libs: defined.libs,
+            params: defined.params,
+            data: defined.data,
+            aliases: BTreeMap::new(),
+            imports: BTreeMap::new(),
+            strings: BTreeSet::new(),
+            params_read,
+            data_read,
+            records: false,
+            calls_lib: false,
+            out,
+            reads: BTreeSet::new(),
+            outcomes: BTreeSet::new(),
+        }
+    }
 }
 
 impl RuleLint<'_> {
