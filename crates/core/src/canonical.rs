@@ -97,31 +97,74 @@ fn utf16_order(a: &str, b: &str) -> std::cmp::Ordering {
 /// Append a string in JCS form: `"` and `\` escaped, control characters as the short escapes
 /// where JSON has them and `\u00xx` otherwise, everything else as is.
 pub fn write_string(s: &str, out: &mut String) {
+    out.reserve(s.len() + 2);
     out.push('"');
+    let bytes = s.as_bytes();
     // Copy runs of characters that need no escape in one go.
     let mut run_start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let escape = match b {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            0x08 => "\\b",
-            0x0c => "\\f",
-            b'\n' => "\\n",
-            b'\r' => "\\r",
-            b'\t' => "\\t",
-            0x00..=0x1f => "",
-            _ => continue,
-        };
+    let mut i = 0;
+    while let Some(offset) = next_escape(&bytes[i..]) {
+        i += offset;
+        let b = bytes[i];
         out.push_str(&s[run_start..i]);
-        if escape.is_empty() {
-            out.push_str(&format!("\\u{b:04x}"));
-        } else {
-            out.push_str(escape);
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(HEX[usize::from(b >> 4)] as char);
+                out.push(HEX[usize::from(b & 0xf)] as char);
+            }
         }
-        run_start = i + 1;
+        i += 1;
+        run_start = i;
     }
     out.push_str(&s[run_start..]);
     out.push('"');
+}
+
+/// Whether a byte must be escaped in a JSON string.
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// The offset of the first byte of `bytes` that must be escaped. Records are mostly long
+/// messages with nothing to escape, so this looks at eight bytes at a time: a word has such a
+/// byte when one of its bytes is below 0x20 or equals `"` or `\` (the classic "has a zero or
+/// a small byte" bit tricks; multi-byte UTF-8 only has bytes of 0x80 and above, which never
+/// match).
+fn next_escape(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in chunks.by_ref() {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let below_space = word.wrapping_sub(ONES * 0x20) & !word & HIGHS;
+        let found = below_space
+            | has_zero(word ^ (ONES * u64::from(b'"')))
+            | has_zero(word ^ (ONES * u64::from(b'\\')));
+        // The tricks say exactly whether a word has such a byte, but can mark the wrong lane
+        // after the first one, so the position is found byte by byte.
+        if found != 0
+            && let Some(p) = chunk.iter().position(|&b| needs_escape(b))
+        {
+            return Some(offset + p);
+        }
+        offset += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| needs_escape(b))
+        .map(|p| offset + p)
 }
 
 #[cfg(test)]
@@ -157,6 +200,60 @@ mod tests {
             canon(r#""\u0001\u001f\t\"\\\/é\u2028""#),
             "\"\\u0001\\u001f\\t\\\"\\\\/é\u{2028}\""
         );
+    }
+
+    #[test]
+    fn every_byte_position_is_escaped_like_the_plain_loop() {
+        fn plain(s: &str) -> String {
+            let mut out = String::from("\"");
+            for c in s.chars() {
+                match c {
+                    '"' => out.push_str("\\\""),
+                    '\\' => out.push_str("\\\\"),
+                    '\u{8}' => out.push_str("\\b"),
+                    '\u{c}' => out.push_str("\\f"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    '\t' => out.push_str("\\t"),
+                    c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+                    c => out.push(c),
+                }
+            }
+            out.push('"');
+            out
+        }
+        // Every special byte (and some that are not: space, 0x7f, 'A', 'é', '€') at every
+        // position of strings up to 20 bytes, so each lands in every lane of a word and in the
+        // tail.
+        let specials: Vec<char> = (0u8..0x20)
+            .map(char::from)
+            .chain([
+                '"',
+                '\\',
+                ' ',
+                '\u{7f}',
+                'A',
+                '#',
+                ']',
+                'é',
+                '€',
+                '\u{1F600}',
+            ])
+            .collect();
+        for len in 0..20 {
+            for at in 0..len {
+                for &c in &specials {
+                    let mut s: String = "abcdefghijklmnopqrstuvwxyz".chars().take(len).collect();
+                    s.replace_range(
+                        s.char_indices().nth(at).map(|(i, _)| i).unwrap()..,
+                        &format!("{c}{}", &"abcdefghijklmnopqrstuvwxyz"[at + 1..len]),
+                    );
+                    let mut out = String::new();
+                    write_string(&s, &mut out);
+                    assert_eq!(out, plain(&s), "{s:?}");
+                }
+            }
+        }
     }
 
     #[test]

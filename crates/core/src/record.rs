@@ -4,6 +4,8 @@
 //! thread count: every field comes from those three inputs and the as-of date.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
 
 use crate::canonical;
 use crate::compile::CompiledPack;
@@ -48,9 +50,9 @@ pub struct DecisionRecord {
     /// Rules attempted.
     pub rules_run: usize,
     /// The request as received.
-    pub input: Json,
+    pub input: Arc<Json>,
     /// Its canonical text, when known (saves writing it again).
-    input_canonical: Option<String>,
+    input_canonical: Option<Arc<str>>,
     /// The engine version that wrote the record.
     pub engine_version: String,
 }
@@ -75,8 +77,8 @@ impl DecisionRecord {
             findings: screening.findings.clone(),
             errors: screening.errors.clone(),
             rules_run: screening.rules_run,
-            input: request.json().clone(),
-            input_canonical: Some(request.canonical().to_string()),
+            input: request.shared_json(),
+            input_canonical: Some(request.shared_canonical()),
             engine_version: ENGINE_VERSION.to_string(),
         }
     }
@@ -84,7 +86,7 @@ impl DecisionRecord {
     /// The record as a JSON value.
     pub fn to_json(&self) -> Json {
         let mut members = self.members();
-        members.push(("input", self.input.clone()));
+        members.push(("input", (*self.input).clone()));
         Json::object(members)
     }
 
@@ -314,19 +316,136 @@ impl DecisionRecord {
             findings,
             errors,
             rules_run,
-            input,
+            input: Arc::new(input),
             input_canonical: None,
             engine_version: string(&engine, "engine.", "version")?,
         })
     }
 
     /// The record's canonical JSON text (one line, no trailing newline).
+    ///
+    /// Written directly, members in canonical (sorted) order, rather than built as a `Json`
+    /// tree and then canonicalised: a record is written for every request, and this is several
+    /// times faster. The tests check it against the canonical form of [`Self::to_json`].
     pub fn to_canonical(&self) -> String {
-        let input = match &self.input_canonical {
-            Some(text) => text.clone(),
-            None => canonical::to_canonical_string(&self.input),
+        let computed;
+        let input: &str = match &self.input_canonical {
+            Some(text) => text,
+            None => {
+                computed = canonical::to_canonical_string(&self.input);
+                &computed
+            }
         };
-        canonical::object_with_verbatim(self.members(), &[("input", &input)])
+        let text_bytes: usize = self
+            .findings
+            .iter()
+            .map(|f| f.message.len() + f.policy.as_ref().map_or(0, String::len) + 160)
+            .chain(self.errors.iter().map(|e| e.message.len() + 160))
+            .sum();
+        let mut out = String::with_capacity(input.len() + text_bytes + 512);
+        let string = |out: &mut String, s: &str| canonical::write_string(s, out);
+        let opt_string = |out: &mut String, s: Option<&str>| match s {
+            Some(s) => canonical::write_string(s, out),
+            None => out.push_str("null"),
+        };
+        let number = |out: &mut String, n: Option<u32>| match n {
+            Some(n) => {
+                let _ = write!(out, "{n}");
+            }
+            None => out.push_str("null"),
+        };
+        let identity = |out: &mut String, p: &PackIdentity| {
+            out.push_str(r#""id":"#);
+            string(out, &p.id);
+            out.push_str(r#","sha256":"#);
+            string(out, &p.sha256);
+            out.push_str(r#","version":"#);
+            string(out, &p.version);
+        };
+
+        let _ = write!(out, r#"{{"as_of":"{}","criteria":{{"#, self.as_of);
+        const SORTED: [Criterion; 4] = [
+            Criterion::Data,
+            Criterion::DemandLed,
+            Criterion::Exit,
+            Criterion::PolicyFit,
+        ];
+        for (i, c) in SORTED.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            string(&mut out, c.as_str());
+            out.push(':');
+            let d = self.criteria.as_ref().and_then(|m| m.get(c));
+            opt_string(&mut out, d.map(|d| d.as_str()));
+        }
+        out.push_str(r#"},"decision":"#);
+        opt_string(&mut out, self.decision.map(Decision::as_str));
+        out.push_str(r#","engine":{"name":"#);
+        string(&mut out, ENGINE_NAME);
+        out.push_str(r#","version":"#);
+        string(&mut out, &self.engine_version);
+        out.push_str(r#"},"errors":["#);
+        for (i, e) in self.errors.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(r#"{"column":"#);
+            number(&mut out, e.column);
+            out.push_str(r#","file":"#);
+            string(&mut out, &e.file);
+            out.push_str(r#","line":"#);
+            number(&mut out, e.line);
+            out.push_str(r#","message":"#);
+            string(&mut out, &e.message);
+            out.push_str(r#","rule":"#);
+            string(&mut out, &e.rule);
+            out.push('}');
+        }
+        out.push_str(r#"],"findings":["#);
+        for (i, f) in self.findings.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(r#"{"criterion":"#);
+            string(&mut out, f.criterion.as_str());
+            out.push_str(r#","field":"#);
+            opt_string(&mut out, f.field.as_deref());
+            out.push_str(r#","message":"#);
+            string(&mut out, &f.message);
+            out.push_str(r#","outcome":"#);
+            string(&mut out, f.outcome.as_str());
+            out.push_str(r#","overridden_from":"#);
+            opt_string(&mut out, f.overridden_from.map(Outcome::as_str));
+            out.push_str(r#","policy":"#);
+            opt_string(&mut out, f.policy.as_deref());
+            out.push_str(r#","rule":"#);
+            string(&mut out, &f.rule);
+            out.push('}');
+        }
+        out.push_str(r#"],"input":"#);
+        out.push_str(input);
+        out.push_str(r#","pack":{"chain":["#);
+        for (i, p) in self.chain.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push('{');
+            identity(&mut out, p);
+            out.push('}');
+        }
+        out.push_str("],");
+        identity(&mut out, &self.pack);
+        out.push_str(r#"},"request":{"country":"#);
+        string(&mut out, &self.country);
+        out.push_str(r#","id":"#);
+        string(&mut out, &self.request_id);
+        out.push_str(r#","sha256":"#);
+        string(&mut out, &self.request_sha256);
+        let _ = write!(out, r#"}},"rules_run":{},"schema":"#, self.rules_run);
+        string(&mut out, DECISION_SCHEMA);
+        out.push('}');
+        out
     }
 }
 
@@ -373,8 +492,8 @@ mod tests {
                 message: "x".into(),
             }],
             rules_run: 2,
-            input: request.json().clone(),
-            input_canonical: Some(request.canonical().to_string()),
+            input: request.shared_json(),
+            input_canonical: Some(request.shared_canonical()),
             engine_version: ENGINE_VERSION.to_string(),
         };
         let parsed = DecisionRecord::from_json(
@@ -386,6 +505,29 @@ mod tests {
         assert_eq!(record.to_canonical(), slow);
         record.input_canonical = None;
         assert_eq!(record.to_canonical(), slow);
+
+        // Every optional member set, and two of everything that is a list.
+        record.decision = Some(Decision::Revise);
+        record.criteria = Some(
+            Criterion::ALL
+                .into_iter()
+                .map(|c| (c, Decision::Accept))
+                .collect(),
+        );
+        let mut second = record.findings[0].clone();
+        second.policy = Some("Paris §4 \u{1}".into());
+        second.overridden_from = None;
+        second.field = None;
+        record.findings.push(second);
+        record.errors.push(RuleError {
+            column: Some(7),
+            ..record.errors[0].clone()
+        });
+        record.chain.insert(0, record.pack.clone());
+        assert_eq!(
+            record.to_canonical(),
+            canonical::to_canonical_string(&record.to_json())
+        );
         assert!(
             slow.contains(r#""input":{"country":"ZZ","extensions":{"a":[null],"z":1.5},"#),
             "{slow}"

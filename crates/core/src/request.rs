@@ -6,6 +6,7 @@
 //! canonical text and hash for the decision record.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::canonical;
 use crate::date::Date;
@@ -120,8 +121,9 @@ fn end_pos(text: &str) -> Pos {
 /// A request that passed validation, ready to screen.
 #[derive(Clone, Debug)]
 pub struct ValidRequest {
-    json: Json,
-    canonical: String,
+    // Shared with the decision records made from it, which embed both.
+    json: Arc<Json>,
+    canonical: Arc<str>,
     sha256: String,
     id: String,
     country: String,
@@ -191,8 +193,8 @@ impl ValidRequest {
         let canonical = canonical::to_canonical_string(&json);
         let sha256 = hash::sha256_hex(canonical.as_bytes());
         Ok(ValidRequest {
-            json,
-            canonical,
+            json: Arc::new(json),
+            canonical: canonical.into(),
             sha256,
             id,
             country,
@@ -220,9 +222,19 @@ impl ValidRequest {
         &self.json
     }
 
+    /// The request as parsed, shared.
+    pub fn shared_json(&self) -> Arc<Json> {
+        Arc::clone(&self.json)
+    }
+
     /// The canonical JSON text of the request as received.
     pub fn canonical(&self) -> &str {
         &self.canonical
+    }
+
+    /// The canonical text, shared.
+    pub fn shared_canonical(&self) -> Arc<str> {
+        Arc::clone(&self.canonical)
     }
 
     /// SHA-256 of the canonical text, lowercase hex.

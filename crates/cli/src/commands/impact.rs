@@ -103,7 +103,7 @@ fn request_of(text: &str) -> Result<(ValidRequest, Option<Date>), String> {
     if value.get("schema").and_then(Json::as_str) == Some(tcscreen_core::DECISION_SCHEMA) {
         let record = DecisionRecord::from_json(&value)?;
         let request =
-            ValidRequest::from_json(record.input.clone()).map_err(|e| e[0].to_string())?;
+            ValidRequest::from_json((*record.input).clone()).map_err(|e| e[0].to_string())?;
         return Ok((request, Some(record.as_of)));
     }
     ValidRequest::from_text(text, &crate::request_limits())

@@ -116,7 +116,7 @@ pub fn replay_one(screener: &mut Screener<'_>, recorded: &Recorded) -> Report {
             short(&record.request_sha256)
         ));
     }
-    let request = match ValidRequest::from_json(record.input.clone()) {
+    let request = match ValidRequest::from_json((*record.input).clone()) {
         Ok(request) => request,
         Err(errors) => {
             let first = errors.first().map_or_else(String::new, ToString::to_string);
