@@ -242,6 +242,27 @@ fn reserved_functions(ast: &AST, text: &str, file: &str, errors: &mut Vec<Diagno
     }
 }
 
+/// A rule's own code (not its functions, which cannot see the globals) defining a variable
+/// named like a global: refused when the pack compiles, where Rhai would refuse it when the
+/// rule runs.
+fn globals_redefined(ast: &AST, file: &str, errors: &mut Vec<Diagnostic>) {
+    let mut path = Vec::new();
+    for stmt in ast.statements() {
+        stmt.walk(&mut path, &mut |nodes: &[rhai::ASTNode]| {
+            if let Some(rhai::ASTNode::Stmt(rhai::Stmt::Var(x, _, pos))) = nodes.last()
+                && GLOBALS.contains(&x.0.as_str())
+            {
+                errors.push(
+                    Diagnostic::error("R020", format!("Variable already defined: {}", x.0.as_str()))
+                        .at(file, crate::rhai_error::pos(*pos))
+                        .help("`request`, `params`, `data` and `as_of` are read-only; choose another name"),
+                );
+            }
+            true
+        });
+    }
+}
+
 fn compile(layers: &[PackLayer], limits: &EngineLimits) -> Result<CompiledPack, Vec<Diagnostic>> {
     let mut engine = sandbox::engine(limits);
     let mut errors = Vec::new();
@@ -334,6 +355,7 @@ fn compile(layers: &[PackLayer], limits: &EngineLimits) -> Result<CompiledPack, 
                 Ok(mut ast) => {
                     ast.set_source(stable.as_str());
                     reserved_functions(&ast, &rule.text, &rule.display, &mut errors);
+                    globals_redefined(&ast, &rule.display, &mut errors);
                     pending.push(Pending {
                         full_id: format!("{}/{id}", layer.id),
                         pack: layer.id.clone(),
@@ -374,6 +396,11 @@ fn compile(layers: &[PackLayer], limits: &EngineLimits) -> Result<CompiledPack, 
         }
     }
     engine.set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
+    // Rhai checks shadowing twice: when parsing (against the variables in view) and again at
+    // every `let` it runs, by searching the scope, which costs every `let` in a loop a scan of
+    // the scope. The run-time check can only find what the parser could not see, the globals
+    // pushed by the screener, and `globals_redefined` has refused those already.
+    engine.set_allow_shadowing(true);
 
     // Settings: per rule, per key; later layers win.
     let known: BTreeSet<&str> = pending.iter().map(|p| p.full_id.as_str()).collect();

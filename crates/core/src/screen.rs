@@ -336,6 +336,10 @@ mod tests {
     use crate::source::{PackIdentity, PackLayer, PackSource, SourceFile};
 
     fn pack(rules: &[(&str, &str)]) -> CompiledPack {
+        try_pack(rules).unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    fn try_pack(rules: &[(&str, &str)]) -> Result<CompiledPack, Vec<crate::Diagnostic>> {
         let source = PackSource {
             identity: PackIdentity {
                 id: "t".into(),
@@ -362,7 +366,37 @@ mod tests {
                 settings: vec![],
             }],
         };
-        CompiledPack::compile(&source, &EngineLimits::default()).unwrap_or_else(|e| panic!("{e:?}"))
+        CompiledPack::compile(&source, &EngineLimits::default())
+    }
+
+    #[test]
+    fn a_rule_cannot_redefine_a_global_but_may_reuse_names_in_loops_and_functions() {
+        for global in crate::compile::GLOBALS {
+            let errors = try_pack(&[("A", &format!("if true {{ let {global} = 1; }}"))])
+                .err()
+                .unwrap_or_else(|| panic!("`let {global}` compiled"));
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert_eq!(errors[0].code, "R020");
+            assert!(errors[0].message.contains(global), "{errors:?}");
+        }
+        // With the run-time shadowing check off, a `let` in a loop body or a function still
+        // behaves as before, and rules still cannot see each other's variables.
+        let pack = pack(&[
+            (
+                "A",
+                "fn f(x) { let request = x; request }\nlet n = 0;\nfor i in 0..3 { let twice = i * 2; n += twice; }\nif n == 6 && f(1) == 1 && type_of(request) == \"map\" { revise(`n ${n}`); }",
+            ),
+            ("B", "let n = 1;\nrevise(`n ${n}`);"),
+        ]);
+        let screening = pack
+            .screen(&request(), Date::parse("2025-03-04").unwrap())
+            .unwrap();
+        let messages: Vec<&str> = screening
+            .findings
+            .iter()
+            .map(|f| f.message.as_str())
+            .collect();
+        assert_eq!(messages, ["n 6", "n 1"], "{:?}", screening.errors);
     }
 
     fn request() -> ValidRequest {
