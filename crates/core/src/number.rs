@@ -94,6 +94,10 @@ fn parse_plain(text: &str) -> Option<Decimal> {
     for b in digits.bytes() {
         match b {
             b'0'..=b'9' => {
+                // More digits than this path takes (and than a u128 holds, soon after).
+                if count == 28 {
+                    return None;
+                }
                 mantissa = mantissa * 10 + u128::from(b - b'0');
                 count += 1;
                 if after_point {
@@ -104,7 +108,7 @@ fn parse_plain(text: &str) -> Option<Decimal> {
             _ => return None,
         }
     }
-    if count == 0 || count > 28 {
+    if count == 0 {
         return None;
     }
     let signed = if negative {
@@ -173,5 +177,17 @@ mod tests {
             assert!(parse_exact(text).is_err(), "{text} should be out of range");
         }
         assert_eq!(parse_exact("0e99999999999999999999"), Ok(Decimal::ZERO));
+        // Found by the `request` fuzz target: a long run of digits overflowed the fast path's
+        // u128 before it gave way to the exact one (a panic where overflow is checked).
+        assert!(parse_exact("1111111111111111100000000000000000001400").is_err());
+        assert!(parse_exact(&"9".repeat(400)).is_err());
+        assert_eq!(
+            parse_exact(&format!("0.{}1", "0".repeat(27))).map(canonical_text),
+            Ok(format!("0.{}1", "0".repeat(27)))
+        );
+        assert_eq!(
+            parse_exact(&format!("{}.0", "0".repeat(60))),
+            Ok(Decimal::ZERO)
+        );
     }
 }
