@@ -66,3 +66,27 @@ fuzz TARGET SECONDS="60":
 bench *ARGS:
     cargo build --release --locked -p tcscreen-cli
     cargo bench --locked -p tcscreen-bench --bench screening -- {{ARGS}}
+
+# Instructions a request, counted by callgrind (needs valgrind): the load-independent figures
+# of docs/performance.md. Each kind of work runs on N and 4N generated requests in the profile
+# binary; the worker thread's difference divided by 3N leaves out start-up and the pack compile.
+instructions N="100":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cargo build --release --locked -q -p tcscreen-bench --bins
+    dir=$(mktemp -d)
+    trap 'rm -rf "$dir"' EXIT
+    count() {
+        valgrind --tool=callgrind --callgrind-out-file="$dir/out" target/release/profile "$1" --count "$2" > /dev/null 2>&1
+        callgrind_annotate --inclusive=yes "$dir/out" | awk '/Thread>::new::thread_start/ && !found { gsub(",", "", $1); print $1; found = 1 }'
+    }
+    declare -A per
+    for work in typed validate kh rhai29 rust29; do
+        small=$(count "$work" {{N}}); large=$(count "$work" $(( {{N}} * 4 )))
+        per[$work]=$(( (large - small) / ({{N}} * 3) ))
+        printf '%-9s %9d instructions a request\n' "$work" "${per[$work]}"
+    done
+    awk -v t="${per[typed]}" -v v="${per[validate]}" -v k="${per[kh]}" -v h="${per[rhai29]}" -v r="${per[rust29]}" 'BEGIN {
+        printf "validate + normalise   %5.1fx the typed parse\n", v / t
+        printf "full kh screening      %5.1fx the typed parse (target 9x)\n", k / t
+        printf "29 rules, Rhai / Rust  %5.1fx end to end (target 8x)\n", h / r }'

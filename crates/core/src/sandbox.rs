@@ -1,8 +1,9 @@
 //! The hardened Rhai engine every rule is compiled and run on.
 //!
 //! Starts from `Engine::new_raw` (no file resolver, no stdout, no packages) and adds only pure
-//! packages: no time package, `sleep` shadowed, `eval` disabled, strict variables, no shadowing,
-//! missing properties are errors, every limit set explicitly. Optimisation is off: the `Simple`
+//! packages: no time package, `sleep` shadowed, `eval` disabled, strict variables, no shadowing
+//! (refused when compiling; `compile` turns Rhai's run-time repeat of that check off once the
+//! pack is compiled), missing properties are errors, every limit set explicitly. Optimisation is off: the `Simple`
 //! optimiser folds constants (freezing placeholders) and panics on assignment to a constant map
 //! in Rhai 1.27; at `None` both are clean errors and speed is the same within noise.
 //! Options apply when compiling, so the same builder is used for compiling and running, and
