@@ -147,12 +147,7 @@ pub fn synthetic(rules: usize) -> PackSource {
             id: "synthetic".into(),
             manifest: "synthetic/pack.toml".into(),
             rules: files,
-            libs: vec![],
-            params: Default::default(),
-            param_positions: Default::default(),
-            data: Default::default(),
-            data_files: Default::default(),
-            settings: vec![],
+            ..PackLayer::default()
         }],
     }
 }

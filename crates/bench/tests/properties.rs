@@ -315,12 +315,7 @@ fn tiny_pack(rules: &[(String, Criterion, String)]) -> PackSource {
                     ),
                 })
                 .collect(),
-            libs: vec![],
-            params: Default::default(),
-            param_positions: Default::default(),
-            data: Default::default(),
-            data_files: Default::default(),
-            settings: vec![],
+            ..PackLayer::default()
         }],
     }
 }

@@ -287,11 +287,7 @@ fn compile(layers: &[PackLayer], limits: &EngineLimits) -> Result<CompiledPack, 
         let mut libs = BTreeMap::new();
         for lib in &layer.libs {
             let stable = format!("{}/{}", layer.id, lib.path);
-            let Some(name) = lib
-                .path
-                .strip_prefix("lib/")
-                .and_then(|p| p.strip_suffix(".rhai"))
-            else {
+            let Some(name) = lib.module_name() else {
                 continue;
             };
             match engine.compile(&lib.text) {

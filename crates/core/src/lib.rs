@@ -21,12 +21,7 @@
 //!         id: "demo".into(),
 //!         manifest: "demo/pack.toml".into(),
 //!         rules: vec![SourceFile { path: "rules/DL-03.rhai".into(), display: "DL-03.rhai".into(), text: rule.into() }],
-//!         libs: vec![],
-//!         params: Default::default(),
-//!         param_positions: Default::default(),
-//!         data: Default::default(),
-//!         data_files: Default::default(),
-//!         settings: vec![],
+//!         ..PackLayer::default()
 //!     }],
 //! };
 //! let pack = CompiledPack::compile(&source, &EngineLimits::default()).expect("compiles");

@@ -177,11 +177,7 @@ fn lib_functions(
     let mut out: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
     for layer in &source.layers {
         for lib in &layer.libs {
-            let Some(name) = lib
-                .path
-                .strip_prefix("lib/")
-                .and_then(|p| p.strip_suffix(".rhai"))
-            else {
+            let Some(name) = lib.module_name() else {
                 continue;
             };
             let functions = engine

@@ -358,12 +358,7 @@ mod tests {
                         text: format!("//! title: {name}\n//! criterion: exit\n{body}\n"),
                     })
                     .collect(),
-                libs: vec![],
-                params: Default::default(),
-                param_positions: Default::default(),
-                data: Default::default(),
-                data_files: Default::default(),
-                settings: vec![],
+                ..PackLayer::default()
             }],
         };
         CompiledPack::compile(&source, &EngineLimits::default())

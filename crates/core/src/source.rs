@@ -32,6 +32,16 @@ pub struct SourceFile {
     pub text: String,
 }
 
+impl SourceFile {
+    /// The module name a rule imports this file by: `lib/dates.rhai` is `"dates"`. `None` for
+    /// a file that is not a module under `lib/`.
+    pub fn module_name(&self) -> Option<&str> {
+        self.path
+            .strip_prefix("lib/")
+            .and_then(|p| p.strip_suffix(".rhai"))
+    }
+}
+
 /// Settings a pack's manifest gives one rule (`[rules."base/EX-12"]`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RuleSettings {
