@@ -8,6 +8,7 @@
 //! - `invalid_packs`: a catalogue of broken packs, one mistake each, and their diagnostics.
 //! - `validate`: validate and schema, and their agreement.
 //! - `limits`: the largest valid request screens.
+//! - `pipes`: a closed stdout ends every command quietly.
 //! - `conformance`: the independent suite written from spec.md (fixtures/conformance).
 
 mod audit;
@@ -18,6 +19,7 @@ mod harness;
 mod hostile;
 mod invalid_packs;
 mod limits;
+mod pipes;
 mod screen;
 mod validate;
 mod workbench;

@@ -3,6 +3,7 @@
 //! line in `json` (stable, for tools and editors). Chosen once with `--error-format` or
 //! `TCSCREEN_ERROR_FORMAT`.
 
+use crate::console::errln;
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
@@ -42,13 +43,13 @@ pub fn is_json() -> bool {
 /// Write a line for people to stderr (a summary, a remark); nothing in the JSON format.
 pub fn say(text: &str) {
     if !is_json() {
-        eprintln!("{text}");
+        errln!("{text}");
     }
 }
 
 /// Write a problem to stderr in the chosen format.
 pub fn emit(d: &Diagnostic) {
-    eprintln!("{}", render(d, format()));
+    errln!("{}", render(d, format()));
 }
 
 /// Write several problems.

@@ -5,6 +5,7 @@
 
 pub mod codes;
 pub mod commands;
+pub mod console;
 pub mod diagnostics;
 pub mod exit;
 pub mod inputs;
@@ -18,6 +19,7 @@ pub mod register;
 pub mod render;
 pub mod screener;
 
+use crate::console::errln;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -143,7 +145,7 @@ pub fn main() -> ExitCode {
     match worker.map(|handle| handle.join()) {
         Ok(Ok(status)) => status.into(),
         _ => {
-            eprintln!("error: tcscreen failed internally (a bug); please report it");
+            errln!("error: tcscreen failed internally (a bug); please report it");
             ExitStatus::Error.into()
         }
     }

@@ -71,8 +71,3 @@ impl Output {
         }
     }
 }
-
-/// Writing to a closed pipe (`tcscreen screen … | head`) is not an error worth reporting.
-pub fn is_broken_pipe(e: &io::Error) -> bool {
-    e.kind() == io::ErrorKind::BrokenPipe
-}

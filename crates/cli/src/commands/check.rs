@@ -1,5 +1,6 @@
 //! `tcscreen check`: load and compile packs, reporting every problem with its place.
 
+use crate::console::outln;
 use tcscreen_core::{CompiledPack, Severity, lint};
 
 use crate::Cli;
@@ -55,7 +56,7 @@ pub fn check(cli: &Cli, args: &CheckArgs) -> ExitStatus {
                     (0, 0) => String::new(),
                     (e, w) => format!(", {e} error{}, {w} warning{}", plural(e), plural(w)),
                 };
-                println!(
+                outln!(
                     "{verdict}  {label:<24} {} rules{disabled}{counts}  ({})",
                     pack.rules().len(),
                     entry.display
@@ -73,7 +74,7 @@ pub fn check(cli: &Cli, args: &CheckArgs) -> ExitStatus {
             }
             Err(errors) => {
                 failed += 1;
-                println!(
+                outln!(
                     "FAIL  {label:<24} does not load: {} problem{}  ({})",
                     errors.len(),
                     plural(errors.len()),

@@ -2,6 +2,7 @@
 //! previous screening's findings that are resolved or still open, and the new ones; findings
 //! match by rule and field.
 
+use crate::console::{errln, outln};
 use std::path::PathBuf;
 
 use clap::ValueEnum;
@@ -52,11 +53,11 @@ pub fn compare(cli: &Cli, args: &CompareArgs) -> ExitStatus {
     {
         Some(Ok(recorded)) => recorded.record,
         Some(Err((source, e))) => {
-            eprintln!("error: {}: {e}", source.display());
+            errln!("error: {}: {e}", source.display());
             return ExitStatus::Error;
         }
         None => {
-            eprintln!("error: {}: no record", args.previous);
+            errln!("error: {}: no record", args.previous);
             return ExitStatus::Error;
         }
     };
@@ -77,12 +78,12 @@ pub fn compare(cli: &Cli, args: &CompareArgs) -> ExitStatus {
         }) {
         Ok(request) => request,
         Err(e) => {
-            eprintln!("error: {}: {e}", source.display());
+            errln!("error: {}: {e}", source.display());
             return ExitStatus::Error;
         }
     };
     if request.id() != previous.request_id {
-        eprintln!(
+        errln!(
             "warning: the revised request is `{}`, the previous record is of `{}`",
             request.id(),
             previous.request_id
@@ -149,7 +150,7 @@ pub fn compare(cli: &Cli, args: &CompareArgs) -> ExitStatus {
                         .collect(),
                 )
             };
-            println!(
+            outln!(
                 "{}",
                 canonical::to_canonical_string(&Json::object([
                     ("request_id", Json::string(request.id())),
@@ -162,7 +163,7 @@ pub fn compare(cli: &Cli, args: &CompareArgs) -> ExitStatus {
             );
         }
         CompareFormat::Text => {
-            println!(
+            outln!(
                 "{}: {} → {}  (pack {} {}, as of {})",
                 request.id(),
                 show(previous.decision),
@@ -173,9 +174,9 @@ pub fn compare(cli: &Cli, args: &CompareArgs) -> ExitStatus {
             );
             let print = |title: &str, fs: &[&Finding]| {
                 let to_change = fs.iter().filter(|f| f.outcome != Outcome::Note).count();
-                println!("{title}: {} ({to_change} to change)", fs.len());
+                outln!("{title}: {} ({to_change} to change)", fs.len());
                 for f in fs {
-                    println!(
+                    outln!(
                         "  {:<6}  {}  {}  {}",
                         f.outcome,
                         f.rule,

@@ -1,6 +1,7 @@
 //! `tcscreen explain CODE`: the long description of a problem code.
 
 use crate::codes::{self, CODES};
+use crate::console::{errln, outln};
 use crate::exit::ExitStatus;
 
 /// Arguments of `explain`.
@@ -15,22 +16,22 @@ pub struct ExplainArgs {
 pub fn explain(args: &ExplainArgs) -> ExitStatus {
     let Some(code) = &args.code else {
         for (code, title, _) in CODES {
-            println!("{code}  {title}");
+            outln!("{code}  {title}");
         }
         return ExitStatus::Success;
     };
     match codes::explain(code) {
         Some((code, title, text)) => {
-            println!("{code}: {title}\n");
-            println!("{}", wrap(text, 90));
+            outln!("{code}: {title}\n");
+            outln!("{}", wrap(text, 90));
             ExitStatus::Success
         }
         None => {
             let known: Vec<&str> = CODES.iter().map(|(c, _, _)| *c).collect();
-            eprintln!("error: no code `{code}`");
+            errln!("error: no code `{code}`");
             match tcscreen_core::suggest::did_you_mean(code, known.iter().copied()) {
-                Some(s) => eprintln!("  help: did you mean {s}?"),
-                None => eprintln!("  help: `tcscreen explain` lists every code"),
+                Some(s) => errln!("  help: did you mean {s}?"),
+                None => errln!("  help: `tcscreen explain` lists every code"),
             }
             ExitStatus::Usage
         }

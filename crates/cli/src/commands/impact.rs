@@ -2,6 +2,7 @@
 //! records) under the old and the new rules and lists decisions that flip and findings that
 //! appear or disappear, with a summary table.
 
+use crate::console::{errln, outln};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -161,7 +162,7 @@ pub fn impact(cli: &Cli, args: &ImpactArgs) -> ExitStatus {
     let (from, to) = match (side(cli, &args.from), side(cli, &args.to)) {
         (Ok(from), Ok(to)) => (from, to),
         (Err(e), _) | (_, Err(e)) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return ExitStatus::Error;
         }
     };
@@ -190,7 +191,7 @@ pub fn impact(cli: &Cli, args: &ImpactArgs) -> ExitStatus {
                 });
             }
             Err(e) => {
-                eprintln!("error: {}: {e}", item.source.display());
+                errln!("error: {}: {e}", item.source.display());
                 status.raise(ExitStatus::Error);
             }
         }
@@ -258,7 +259,7 @@ pub fn impact(cli: &Cli, args: &ImpactArgs) -> ExitStatus {
                     ])
                 })
                 .collect();
-            println!(
+            outln!(
                 "{}",
                 canonical::to_canonical_string(&Json::object([
                     ("requests", Json::array(items)),
@@ -269,18 +270,18 @@ pub fn impact(cli: &Cli, args: &ImpactArgs) -> ExitStatus {
         ImpactFormat::Text | ImpactFormat::Markdown => {
             let md = args.format == ImpactFormat::Markdown;
             if md {
-                println!(
+                outln!(
                     "# Impact of the rule change\n\nFrom `{}` to `{}`, on {} request{}.\n",
                     args.from.display(),
                     args.to.display(),
                     compared.len(),
                     if compared.len() == 1 { "" } else { "s" }
                 );
-                println!("| from | to | requests |\n|---|---|---|");
+                outln!("| from | to | requests |\n|---|---|---|");
                 for ((f, t), n) in &table {
-                    println!("| {f} | {t} | {n} |");
+                    outln!("| {f} | {t} | {n} |");
                 }
-                println!("\n## Requests that change\n");
+                outln!("\n## Requests that change\n");
             }
             let mut unchanged = 0;
             for c in &compared {
@@ -297,44 +298,47 @@ pub fn impact(cli: &Cli, args: &ImpactArgs) -> ExitStatus {
                     label(&c.after)
                 );
                 if md {
-                    println!("- **{head}** ({})", c.source.display());
+                    outln!("- **{head}** ({})", c.source.display());
                 } else {
-                    println!("{head}  ({})", c.source.display());
+                    outln!("{head}  ({})", c.source.display());
                 }
                 let indent = if md { "  - " } else { "    " };
                 for r in [&c.before, &c.after] {
                     if let Err(e) = r {
-                        println!("{indent}not screened: {e}");
+                        outln!("{indent}not screened: {e}");
                     }
                 }
                 for change in list {
                     match change {
                         FindingChange::Added(f) => {
-                            println!("{indent}+ {} {}: {}", f.outcome, f.rule, f.message)
+                            outln!("{indent}+ {} {}: {}", f.outcome, f.rule, f.message)
                         }
                         FindingChange::Removed(f) => {
-                            println!("{indent}- {} {}: {}", f.outcome, f.rule, f.message)
+                            outln!("{indent}- {} {}: {}", f.outcome, f.rule, f.message)
                         }
                         FindingChange::Changed { before, after } => {
-                            println!(
+                            outln!(
                                 "{indent}~ {}: {} → {}: {}",
-                                after.rule, before.outcome, after.outcome, after.message
+                                after.rule,
+                                before.outcome,
+                                after.outcome,
+                                after.message
                             )
                         }
                     }
                 }
             }
             if !md {
-                println!(
+                outln!(
                     "\nsummary ({} requests, {unchanged} unchanged):",
                     compared.len()
                 );
-                println!("  {:<14} {:<14} {:>8}", "from", "to", "requests");
+                outln!("  {:<14} {:<14} {:>8}", "from", "to", "requests");
                 for ((f, t), n) in &table {
-                    println!("  {f:<14} {t:<14} {n:>8}");
+                    outln!("  {f:<14} {t:<14} {n:>8}");
                 }
             } else if unchanged > 0 {
-                println!(
+                outln!(
                     "\n{unchanged} other request{} unchanged.",
                     if unchanged == 1 { " is" } else { "s are" }
                 );

@@ -1,5 +1,6 @@
 //! `tcscreen keygen` and `tcscreen sign`: ed25519 keys and detached pack signatures.
 
+use crate::console::{errln, outln};
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::SigningKey;
@@ -49,7 +50,7 @@ fn create_new(path: &Path, text: &str, secret: bool) -> std::io::Result<()> {
 pub fn keygen(args: &KeygenArgs) -> ExitStatus {
     let mut seed = [0u8; 32];
     if let Err(e) = getrandom::fill(&mut seed) {
-        eprintln!("error: the system has no randomness to make a key: {e}");
+        errln!("error: the system has no randomness to make a key: {e}");
         return ExitStatus::Error;
     }
     let key = SigningKey::from_bytes(&seed);
@@ -69,11 +70,11 @@ pub fn keygen(args: &KeygenArgs) -> ExitStatus {
         ),
     ] {
         if let Err(e) = create_new(path, &text, secret) {
-            eprintln!("error: cannot write {}: {e}", path.display());
+            errln!("error: cannot write {}: {e}", path.display());
             return ExitStatus::Error;
         }
     }
-    println!(
+    outln!(
         "key {} written: secret {} (keep it safe), public {}",
         signature::key_id(&key.verifying_key()),
         args.out.display(),
@@ -87,7 +88,7 @@ pub fn sign(cli: &Cli, args: &SignArgs) -> ExitStatus {
     let key = match signature::read_secret_key(&args.key) {
         Ok(key) => key,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return ExitStatus::Error;
         }
     };
@@ -116,7 +117,7 @@ pub fn sign(cli: &Cli, args: &SignArgs) -> ExitStatus {
             temp.persist(&path).map(|_| ()).map_err(|e| e.error)
         });
         match written {
-            Ok(()) => println!(
+            Ok(()) => outln!(
                 "signed {} {} (digest {}) with key {}: {}",
                 source.identity.id,
                 source.identity.version,
@@ -125,7 +126,7 @@ pub fn sign(cli: &Cli, args: &SignArgs) -> ExitStatus {
                 tcscreen_packs::display_join(&entry.display, SIGNATURE_FILE)
             ),
             Err(e) => {
-                eprintln!("error: cannot write {}: {e}", path.display());
+                errln!("error: cannot write {}: {e}", path.display());
                 status.raise(ExitStatus::Error);
             }
         }

@@ -1,6 +1,7 @@
 //! `tcscreen new DIR --country XX [--extends base]`: scaffold a pack that passes
 //! `check --deny-warnings` and `test` as written, for authors to adapt.
 
+use crate::console::{errln, outln};
 use std::path::{Path, PathBuf};
 
 use tcscreen_core::{Json, JsonValue, canonical, json};
@@ -334,7 +335,7 @@ fn write(root: &Path, files: &[(String, String)]) -> std::io::Result<()> {
 pub fn new(_cli: &Cli, args: &NewArgs) -> ExitStatus {
     let country = args.country.trim().to_string();
     if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
-        eprintln!(
+        errln!(
             "error: --country `{country}` is not an ISO 3166-1 alpha-2 code in upper case, like `KH`"
         );
         return ExitStatus::Usage;
@@ -344,7 +345,7 @@ pub fn new(_cli: &Cli, args: &NewArgs) -> ExitStatus {
             .map(|mut d| d.next().is_some())
             .unwrap_or(true)
     {
-        eprintln!(
+        errln!(
             "error: {} already exists and is not empty",
             args.dir.display()
         );
@@ -366,13 +367,13 @@ pub fn new(_cli: &Cli, args: &NewArgs) -> ExitStatus {
         })
         .collect();
     if id.is_empty() {
-        eprintln!("error: cannot make a pack id from {}", args.dir.display());
+        errln!("error: cannot make a pack id from {}", args.dir.display());
         return ExitStatus::Usage;
     }
     let tests = match tests(&country) {
         Ok(tests) => tests.replace("{PACK}", &id),
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return ExitStatus::Error;
         }
     };
@@ -391,14 +392,14 @@ pub fn new(_cli: &Cli, args: &NewArgs) -> ExitStatus {
     ];
     files.extend(rules(&country));
     if let Err(e) = write(&args.dir, &files) {
-        eprintln!("error: cannot write {}: {e}", args.dir.display());
+        errln!("error: cannot write {}: {e}", args.dir.display());
         return ExitStatus::Error;
     }
-    println!(
+    outln!(
         "created pack `{id}` for {country} in {}",
         args.dir.display()
     );
-    println!(
+    outln!(
         "next:\n  tcscreen check {} --deny-warnings\n  tcscreen test {} --coverage",
         args.dir.display(),
         args.dir.display()

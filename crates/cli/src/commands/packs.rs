@@ -1,5 +1,6 @@
 //! `tcscreen packs`: list the packs under the rules folder.
 
+use crate::console::outln;
 use clap::ValueEnum;
 use tcscreen_core::{CompiledPack, Json};
 
@@ -113,7 +114,7 @@ pub fn packs(cli: &Cli, args: &PacksArgs) -> ExitStatus {
                     ])
                 })
                 .collect();
-            println!(
+            outln!(
                 "{}",
                 tcscreen_core::canonical::to_canonical_string(&Json::array(items))
             );
@@ -146,7 +147,7 @@ pub fn packs(cli: &Cli, args: &PacksArgs) -> ExitStatus {
                 } else {
                     &r.digest
                 };
-                println!(
+                outln!(
                     "{:<a$}  {:<b$}  {:<c$}  {:<d$}  {:<e$}  {:>f$}  {:<12}  {}",
                     r.id,
                     r.country,

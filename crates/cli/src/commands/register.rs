@@ -1,6 +1,7 @@
 //! `tcscreen register`: verify the decision register, replay it, record human decisions and
 //! show a request's history.
 
+use crate::console::{errln, outln};
 use std::path::{Path, PathBuf};
 
 use tcscreen_core::{Date, Decision, DecisionRecord};
@@ -86,13 +87,13 @@ pub fn register(cli: &Cli, args: &RegisterArgs) -> ExitStatus {
         RegisterAction::Head { file } => match register::read(file, None) {
             Ok(entries) => {
                 match entries.last() {
-                    Some(e) => println!("{}:{}", e.seq, e.hash),
-                    None => println!("0:{}", register::GENESIS),
+                    Some(e) => outln!("{}:{}", e.seq, e.hash),
+                    None => outln!("0:{}", register::GENESIS),
                 }
                 ExitStatus::Success
             }
             Err((_, broken)) => {
-                eprintln!(
+                errln!(
                     "error: {}: entry {} {}: {}",
                     file.display(),
                     broken.seq,
@@ -108,7 +109,7 @@ pub fn register(cli: &Cli, args: &RegisterArgs) -> ExitStatus {
             trust,
         } => {
             if let Err((_, broken)) = register::read(file, None) {
-                eprintln!(
+                errln!(
                     "error: {}: entry {} {}: {}",
                     file.display(),
                     broken.seq,
@@ -153,7 +154,7 @@ fn verify(file: &Path, head: Option<&str>) -> ExitStatus {
                 || "empty".to_string(),
                 |e| format!("head {}:{}", e.seq, e.hash),
             );
-            println!(
+            outln!(
                 "ok  {}: {} entries, chain intact ({last})",
                 file.display(),
                 entries.len()
@@ -161,14 +162,14 @@ fn verify(file: &Path, head: Option<&str>) -> ExitStatus {
             ExitStatus::Success
         }
         Err((good, broken)) => {
-            println!(
+            outln!(
                 "BROKEN  {}: first bad entry {} ({}): {}",
                 file.display(),
                 broken.seq,
                 broken.damage.as_str(),
                 broken.message
             );
-            println!("        the {} entries before it are intact", good.len());
+            outln!("        the {} entries before it are intact", good.len());
             ExitStatus::Failure
         }
     }
@@ -206,7 +207,7 @@ fn decide(
     let mut appender = match Appender::open(file) {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return ExitStatus::Error;
         }
     };
@@ -217,11 +218,11 @@ fn decide(
         .find(|e| e.request_id == request_id && matches!(e.body, Body::Screening { .. }))
         .and_then(|e| screening_record(e).map(|r| (e.seq, r)));
     let Some((screening_seq, record)) = latest else {
-        eprintln!(
+        errln!(
             "error: no screening of request `{request_id}` in {}",
             file.display()
         );
-        eprintln!(
+        errln!(
             "  help: screen it with `tcscreen screen … --register {}` first",
             file.display()
         );
@@ -230,7 +231,7 @@ fn decide(
     let decision = Decision::parse(decision).unwrap_or(Decision::Revise);
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     if (Some(decision) != record.decision || !waive.is_empty()) && reason.is_none() {
-        eprintln!(
+        errln!(
             "error: the screening (entry {screening_seq}) decided {}; departing from it{} needs --reason",
             record.decision.map_or("nothing", Decision::as_str),
             if waive.is_empty() {
@@ -243,7 +244,7 @@ fn decide(
     }
     for rule in waive {
         if !record.findings.iter().any(|f| &f.rule == rule) {
-            eprintln!(
+            errln!(
                 "error: --waive {rule}: that rule recorded no finding in the screening (entry {screening_seq})"
             );
             return ExitStatus::Usage;
@@ -273,11 +274,11 @@ fn decide(
                     record.decision.map_or("no decision", Decision::as_str)
                 )
             };
-            println!("entry {seq}: {by} decided {decision} on {request_id}{overrides}");
+            outln!("entry {seq}: {by} decided {decision} on {request_id}{overrides}");
             ExitStatus::Success
         }
         Err(e) => {
-            eprintln!("error: cannot append to the register: {e}");
+            errln!("error: cannot append to the register: {e}");
             ExitStatus::Error
         }
     }
@@ -287,7 +288,7 @@ fn show(request_id: &str, file: &Path) -> ExitStatus {
     let (entries, status) = match register::read(file, None) {
         Ok(entries) => (entries, ExitStatus::Success),
         Err((entries, broken)) => {
-            eprintln!(
+            errln!(
                 "warning: {}: entry {} {}: {}; showing the entries before it",
                 file.display(),
                 broken.seq,
@@ -302,13 +303,13 @@ fn show(request_id: &str, file: &Path) -> ExitStatus {
         .filter(|e| e.request_id == request_id)
         .collect();
     if history.is_empty() {
-        eprintln!(
+        errln!(
             "no entries for request `{request_id}` in {}",
             file.display()
         );
         return status.max(ExitStatus::Failure);
     }
-    println!(
+    outln!(
         "{request_id}: {} entr{}",
         history.len(),
         if history.len() == 1 { "y" } else { "ies" }
@@ -332,7 +333,7 @@ fn show(request_id: &str, file: &Path) -> ExitStatus {
                 let signer = signer
                     .as_ref()
                     .map_or_else(String::new, |s| format!(", pack signed by {s}"));
-                println!(
+                outln!(
                     "  #{:<4} screening  {as_of}  {decision:<11} pack {pack}, {findings} findings{signer}",
                     entry.seq
                 );
@@ -344,7 +345,7 @@ fn show(request_id: &str, file: &Path) -> ExitStatus {
                 } else {
                     "overrides"
                 };
-                println!(
+                outln!(
                     "  #{:<4} decision   {}  {:<11} by {}, {verb} #{} ({screened})",
                     entry.seq,
                     d.at,
@@ -353,10 +354,10 @@ fn show(request_id: &str, file: &Path) -> ExitStatus {
                     d.screening_seq
                 );
                 if let Some(reason) = &d.reason {
-                    println!("          reason: {reason}");
+                    outln!("          reason: {reason}");
                 }
                 if !d.waived.is_empty() {
-                    println!("          waived: {}", d.waived.join(", "));
+                    outln!("          waived: {}", d.waived.join(", "));
                 }
             }
         }

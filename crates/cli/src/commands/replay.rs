@@ -1,6 +1,7 @@
 //! `tcscreen replay`: re-screen recorded decisions and say whether each gives the same bytes,
 //! and if not, exactly why.
 
+use crate::console::{errln, outln};
 use std::path::PathBuf;
 
 use clap::ValueEnum;
@@ -243,7 +244,7 @@ pub fn print(reports: &[Report], format: ReplayFormat) -> ExitStatus {
     match format {
         ReplayFormat::Json => {
             let items = reports.iter().map(report_json).collect();
-            println!("{}", canonical::to_canonical_string(&Json::array(items)));
+            outln!("{}", canonical::to_canonical_string(&Json::array(items)));
         }
         ReplayFormat::Text => {
             for r in reports {
@@ -251,7 +252,7 @@ pub fn print(reports: &[Report], format: ReplayFormat) -> ExitStatus {
                     .signer
                     .as_ref()
                     .map_or_else(String::new, |s| format!(" · signed by {s}"));
-                println!(
+                outln!(
                     "{:<8}  {}  {}  ({}){signer}",
                     r.verdict.as_str(),
                     r.request_id.as_deref().unwrap_or("?"),
@@ -259,24 +260,24 @@ pub fn print(reports: &[Report], format: ReplayFormat) -> ExitStatus {
                     r.source
                 );
                 for cause in &r.causes {
-                    println!("          {cause}");
+                    outln!("          {cause}");
                 }
                 for change in &r.changes {
                     match change {
-                        FindingChange::Added(f) => println!("          {}", finding_line('+', f)),
-                        FindingChange::Removed(f) => println!("          {}", finding_line('-', f)),
+                        FindingChange::Added(f) => outln!("          {}", finding_line('+', f)),
+                        FindingChange::Removed(f) => outln!("          {}", finding_line('-', f)),
                         FindingChange::Changed { before, after } => {
-                            println!("          {}", finding_line('-', before));
-                            println!("          {}", finding_line('+', after));
+                            outln!("          {}", finding_line('-', before));
+                            outln!("          {}", finding_line('+', after));
                         }
                     }
                 }
                 for note in &r.notes {
-                    println!("          note: {note}");
+                    outln!("          note: {note}");
                 }
             }
             let count = |v: Verdict| reports.iter().filter(|r| r.verdict == v).count();
-            eprintln!(
+            errln!(
                 "{} record{}: {} match, {} diverged, {} could not be replayed",
                 reports.len(),
                 if reports.len() == 1 { "" } else { "s" },

@@ -1,6 +1,7 @@
 //! `tcscreen rule ID`: a rule's front matter, how packs adjust it, its source, and the tests
 //! that cover it.
 
+use crate::console::{errln, outln};
 use std::collections::BTreeSet;
 
 use tcscreen_core::{CompiledPack, suggest::did_you_mean};
@@ -52,13 +53,13 @@ pub fn rule(cli: &Cli, args: &RuleArgs) -> ExitStatus {
         if !shown_source && rule.pack == entry.manifest.id {
             shown_source = true;
             let fm = &rule.front_matter;
-            println!("{}  {}", rule.id, fm.title);
-            println!("  criterion: {}", fm.criterion);
-            println!("  policy:    {}", fm.policy.as_deref().unwrap_or("(none)"));
+            outln!("{}  {}", rule.id, fm.title);
+            outln!("  criterion: {}", fm.criterion);
+            outln!("  policy:    {}", fm.policy.as_deref().unwrap_or("(none)"));
             if let Some(description) = &fm.description {
-                println!("  about:     {description}");
+                outln!("  about:     {description}");
             }
-            println!("  file:      {}", rule.display);
+            outln!("  file:      {}", rule.display);
             let text = source
                 .layers
                 .iter()
@@ -66,7 +67,7 @@ pub fn rule(cli: &Cli, args: &RuleArgs) -> ExitStatus {
                 .find(|f| f.display == rule.display)
                 .map(|f| f.text.clone())
                 .unwrap_or_default();
-            println!("\n{}", text.trim_end());
+            outln!("\n{}", text.trim_end());
         }
         let adjusted = match (
             rule.outcome_override,
@@ -116,19 +117,19 @@ pub fn rule(cli: &Cli, args: &RuleArgs) -> ExitStatus {
         }
     }
     if users.is_empty() {
-        eprintln!(
+        errln!(
             "error: no rule `{}` under `{}`",
             args.id,
             catalog.root_display()
         );
         if let Some(close) = did_you_mean(&args.id, all_ids.iter().map(String::as_str)) {
-            eprintln!("  help: did you mean `{close}`?");
+            errln!("  help: did you mean `{close}`?");
         }
         return ExitStatus::Usage;
     }
-    println!("\nin packs:");
+    outln!("\nin packs:");
     for line in users {
-        println!("  {line}");
+        outln!("  {line}");
     }
     ExitStatus::Success
 }

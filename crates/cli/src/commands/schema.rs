@@ -1,5 +1,6 @@
 //! `tcscreen schema`: the JSON Schema of a request, or (`--example`) a complete example request.
 
+use crate::console::{out, outln};
 use tcscreen_core::{canonical, schema};
 
 use crate::exit::ExitStatus;
@@ -18,9 +19,9 @@ pub struct SchemaArgs {
 /// Run `schema`.
 pub fn schema(args: &SchemaArgs) -> ExitStatus {
     if args.example {
-        print!("{EXAMPLE}");
+        out!("{EXAMPLE}");
     } else {
-        println!("{}", canonical::to_canonical_string(&schema::json_schema()));
+        outln!("{}", canonical::to_canonical_string(&schema::json_schema()));
     }
     ExitStatus::Success
 }

@@ -5,6 +5,7 @@
 //! in input order and writes them. At most a fixed window of requests is in flight, so memory
 //! does not grow with the size of the input. The records do not depend on `--jobs`.
 
+use crate::console::{self, errln};
 use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -21,7 +22,7 @@ use tcscreen_packs::signature::TrustedKeys;
 use crate::exit::ExitStatus;
 use crate::inputs::{Inputs, Item, Source};
 use crate::interrupt;
-use crate::output::{self, Output};
+use crate::output::Output;
 use crate::progress::Progress;
 use crate::register::{Appender, Body};
 use crate::render::{self, Tally};
@@ -177,7 +178,7 @@ impl Window {
 /// Run `screen`.
 pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
     if args.inputs.is_empty() && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-        eprintln!(
+        errln!(
             "error: no requests to screen: name files or folders, or pipe requests in and give `-`"
         );
         return ExitStatus::Usage;
@@ -207,14 +208,14 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
     let mut register = match args.register.as_deref().map(Appender::open).transpose() {
         Ok(register) => register,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return ExitStatus::Error;
         }
     };
     let mut output = match Output::open(args.out.as_deref()) {
         Ok(output) => output,
         Err(e) => {
-            eprintln!(
+            errln!(
                 "error: cannot write {}: {e}",
                 args.out
                     .as_deref()
@@ -240,6 +241,7 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
     let mut tally = Tally::default();
     let mut reported: BTreeSet<String> = BTreeSet::new();
     let mut write_error = None;
+    let mut reader_gone = false;
 
     interrupt::install();
     let progress = Progress::new(args.quiet);
@@ -269,7 +271,7 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
                 .stack_size(EVAL_STACK_BYTES)
                 .spawn_scoped(scope, move || worker(shared, &rx, &tx));
             if let Err(e) = spawned {
-                eprintln!("error: cannot start a screening thread: {e}");
+                errln!("error: cannot start a screening thread: {e}");
                 status.raise(ExitStatus::Error);
             }
         }
@@ -278,7 +280,7 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
         drop(result_tx);
 
         let mut waiting: BTreeMap<usize, Outcome> = BTreeMap::new();
-        for (index, outcome) in result_rx {
+        'results: for (index, outcome) in result_rx {
             if interrupt::requested() {
                 break;
             }
@@ -305,7 +307,7 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
                         }
                         if let Some(trace) = trace {
                             progress.suspend(|| {
-                                eprintln!(
+                                errln!(
                                     "trace of {} ({} {}, as of {}):\n{trace}",
                                     record.request_id,
                                     record.pack.id,
@@ -328,13 +330,18 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
                             if let Err(e) =
                                 register.append(&record.request_id, body, Some(&canonical))
                             {
-                                eprintln!("error: cannot append to the register: {e}");
+                                errln!("error: cannot append to the register: {e}");
                                 status.raise(ExitStatus::Error);
                             }
                         }
                         if let Err(e) = writer.record(&mut output, &record, &canonical, &pack_name)
                         {
+                            // The reader has gone (`… | head`): stop screening, quietly.
+                            reader_gone = console::is_closed_pipe(&e);
                             write_error = Some(e);
+                            if reader_gone {
+                                break 'results;
+                            }
                         }
                     }
                     Outcome::NotScreened {
@@ -362,12 +369,21 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
         window.close();
     });
     progress.finish();
+    if reader_gone {
+        if let Some(mut register) = register
+            && let Err(e) = register.sync()
+        {
+            errln!("error: cannot write the register: {e}");
+            return ExitStatus::Error;
+        }
+        return ExitStatus::Success;
+    }
     if interrupt::requested() {
         let place = match &args.out {
             Some(path) => format!("nothing was written to {}", path.display()),
             None => "the output above is incomplete".to_string(),
         };
-        eprintln!(
+        errln!(
             "interrupted after {read} request{}: {place}",
             if read == 1 { "" } else { "s" }
         );
@@ -380,7 +396,7 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
     if let Some(mut register) = register
         && let Err(e) = register.sync()
     {
-        eprintln!("error: cannot write the register: {e}");
+        errln!("error: cannot write the register: {e}");
         status.raise(ExitStatus::Error);
     }
     let result = match write_error {
@@ -388,10 +404,11 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
         None => writer.finish(&mut output).and_then(|()| output.finish()),
     };
     if let Err(e) = result {
-        if !output::is_broken_pipe(&e) {
-            eprintln!("error: cannot write the results: {e}");
-            status.raise(ExitStatus::Error);
+        if console::is_closed_pipe(&e) {
+            return ExitStatus::Success;
         }
+        errln!("error: cannot write the results: {e}");
+        status.raise(ExitStatus::Error);
         return status;
     }
     if writer.items > 1 || args.out.is_some() {

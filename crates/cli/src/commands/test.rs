@@ -2,6 +2,7 @@
 //! happened, which rules fired that should not have and the other way round, with their
 //! messages. `--coverage` summarises the rule × test matrix.
 
+use crate::console::{errln, outln};
 use tcscreen_packs::testing::{CaseResult, PackTestReport, run_pack_tests};
 
 use crate::Cli;
@@ -38,18 +39,18 @@ fn touches(case: &CaseResult, rule: &str) -> bool {
 
 fn print_case(case: &CaseResult) {
     if case.passed() {
-        println!("  ok    {}", case.case.name);
+        outln!("  ok    {}", case.case.name);
         return;
     }
-    println!("  FAIL  {}  ({})", case.case.name, case.case.file);
+    outln!("  FAIL  {}  ({})", case.case.name, case.case.file);
     for problem in &case.problems {
-        println!("          {problem}");
+        outln!("          {problem}");
     }
     if case.findings.is_empty() && case.errors.is_empty() {
-        println!("          (no rule fired)");
+        outln!("          (no rule fired)");
     }
     for f in &case.findings {
-        println!("          fired: {} {}: {}", f.outcome, f.rule, f.message);
+        outln!("          fired: {} {}: {}", f.outcome, f.rule, f.message);
     }
 }
 
@@ -58,20 +59,20 @@ fn print_coverage(report: &PackTestReport) {
         return;
     }
     let uncovered = report.uncovered();
-    println!(
+    outln!(
         "  coverage: {} of {} rules fire in a passing test ({}%)",
         report.rules.len() - uncovered.len(),
         report.rules.len(),
         report.coverage()
     );
     for rule in uncovered {
-        println!("    never fired: {rule}");
+        outln!("    never fired: {rule}");
     }
     for rule in report.never_silent() {
-        println!("    never silent: {rule} (fires in every passing test)");
+        outln!("    never silent: {rule} (fires in every passing test)");
     }
     for (rule, outcome) in report.unproduced() {
-        println!("    never produced: {outcome} by {rule}");
+        outln!("    never produced: {outcome} by {rule}");
     }
 }
 
@@ -89,16 +90,18 @@ pub fn test(cli: &Cli, args: &TestArgs) -> ExitStatus {
         if let Some(rule) = &args.rule {
             report.cases.retain(|c| touches(c, rule));
         }
-        println!(
+        outln!(
             "{} {} ({})",
-            entry.manifest.id, entry.manifest.version, entry.display
+            entry.manifest.id,
+            entry.manifest.version,
+            entry.display
         );
         diagnostics::emit_all(&report.errors);
         if !report.errors.is_empty() {
             status.raise(ExitStatus::Error);
         }
         if report.cases.is_empty() && report.errors.is_empty() {
-            println!(
+            outln!(
                 "  no tests{}",
                 args.rule
                     .as_ref()
@@ -128,11 +131,11 @@ pub fn test(cli: &Cli, args: &TestArgs) -> ExitStatus {
             }
         }
     }
-    println!("{passed} passed, {failed} failed");
+    outln!("{passed} passed, {failed} failed");
     if let Some(min) = args.min_coverage
         && !below.is_empty()
     {
-        eprintln!("error: rule coverage below {min}%: {}", below.join(", "));
+        errln!("error: rule coverage below {min}%: {}", below.join(", "));
         status.raise(ExitStatus::Failure);
     }
     status

@@ -1,6 +1,7 @@
 //! `tcscreen validate`: check requests against the schema without screening them. The same
 //! inputs, error messages and exit codes as `screen`; an intake step for coordination units.
 
+use crate::console::{errln, outln};
 use clap::ValueEnum;
 use tcscreen_core::{Json, ValidRequest, canonical};
 
@@ -37,7 +38,7 @@ pub enum ValidateFormat {
 /// Run `validate`.
 pub fn validate(_cli: &Cli, args: &ValidateArgs) -> ExitStatus {
     if args.inputs.is_empty() && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-        eprintln!(
+        errln!(
             "error: no requests to validate: name files or folders, or pipe requests in and give `-`"
         );
         return ExitStatus::Usage;
@@ -45,7 +46,6 @@ pub fn validate(_cli: &Cli, args: &ValidateArgs) -> ExitStatus {
     let limits = crate::request_limits_with(args.max_request_bytes);
     let mut status = ExitStatus::Success;
     let (mut valid, mut invalid) = (0usize, 0usize);
-    let mut out = std::io::stdout().lock();
     for item in Inputs::new(&args.inputs).with_max_bytes(limits.max_bytes) {
         let result = item
             .text
@@ -97,9 +97,7 @@ pub fn validate(_cli: &Cli, args: &ValidateArgs) -> ExitStatus {
                 }
             }
         };
-        if std::io::Write::write_all(&mut out, format!("{line}\n").as_bytes()).is_err() {
-            break;
-        }
+        outln!("{line}");
     }
     diagnostics::say(&format!(
         "{} request{}: {valid} valid, {invalid} invalid",
