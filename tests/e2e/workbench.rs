@@ -6,7 +6,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use crate::harness::{Run, copy_dir, root, tcscreen};
+use crate::harness::{Run, copy_dir, root, tcscreen, tcscreen_with_stdin};
 
 fn in_rules(rules: &Path, args: &[&str]) -> Run {
     tcscreen(&[&["--rules", rules.to_str().unwrap()], args].concat())
@@ -278,4 +278,80 @@ fn the_environment_chooses_the_error_format() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert!(problems.iter().any(|p| p["code"] == "P012"), "{stderr}");
+}
+
+/// Every list of the request schema, as dotted paths (`capacity.indicators.targets`), read
+/// from `tcscreen schema`.
+fn schema_lists() -> Vec<String> {
+    fn walk(schema: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+        let Some(properties) = schema["properties"].as_object() else {
+            return;
+        };
+        for (name, field) in properties {
+            let here = if path.is_empty() {
+                name.clone()
+            } else {
+                format!("{path}.{name}")
+            };
+            if field["items"].is_object() {
+                out.push(here.clone());
+                walk(&field["items"], &here, out);
+            } else {
+                walk(field, &here, out);
+            }
+        }
+    }
+    let run = tcscreen(&["schema"]);
+    run.expect_code(0);
+    let schema: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let mut lists = Vec::new();
+    walk(&schema, "", &mut lists);
+    lists
+}
+
+#[test]
+fn the_valid_idiom_corpus_passes_check_deny_warnings() {
+    // Defect 1 of issue 10: closure parameters were typed by name, not by receiver.
+    let corpus = "fixtures/packs/idioms";
+    let run = tcscreen(&["--rules", corpus, "check", "--deny-warnings"]);
+    run.expect_code(0).stdout_has("ok    idioms");
+    assert!(!run.stderr.contains("L00"), "{}", run.stderr);
+    // The idioms are valid Rhai, too: they run on a request with every field stated and on
+    // one with none, without a rule error.
+    for request in [
+        "crates/cli/src/scaffold/example-request.json",
+        "fixtures/requests/kh/kh-mrd-2025-031-rural-roads-piu.json",
+    ] {
+        tcscreen(&[
+            "--rules", corpus, "screen", "--pack", "idioms", "--format", "jsonl", request,
+        ])
+        .expect_code(0)
+        .stdout_has("\"errors\":[]");
+    }
+    tcscreen_with_stdin(
+        &["--rules", corpus, "screen", "--pack", "idioms", "-"],
+        crate::harness::zz_request("ZZ-1").as_bytes(),
+    )
+    .expect_code(0);
+    // Every list of the schema has its idioms: a rule named after it, or for a list inside
+    // list items, the rule on nested lists.
+    let rules = root().join(corpus).join("idioms/rules");
+    let nested = fs::read_to_string(rules.join("nested-lists.rhai")).unwrap();
+    let lists = schema_lists();
+    assert!(lists.len() >= 16, "{lists:?}");
+    for list in &lists {
+        let inside_a_list = lists
+            .iter()
+            .any(|other| list.starts_with(&format!("{other}.")));
+        if inside_a_list {
+            let last = list.rsplit('.').next().unwrap();
+            assert!(
+                nested.contains(&format!(".{last}.")),
+                "no nested idioms over {list}"
+            );
+        } else {
+            let file = rules.join(format!("{}.rhai", list.replace(['.', '_'], "-")));
+            assert!(file.is_file(), "no idioms over {list}: {}", file.display());
+        }
+    }
 }

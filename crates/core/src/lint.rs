@@ -13,6 +13,15 @@
 //! Reads are followed through simple aliases: `let t = request.origin.tor;` then `t.drafted_by`,
 //! and `for p in request.personnel` then `p.months`. A key tested first (`"k" in params`) or read
 //! with `get(params, "k", …)` is not reported as undefined.
+//!
+//! A closure's parameter is typed from the whole receiver of the method it is passed to:
+//! in `request.counterparts.filter(|c| c.assigned).map(|c| c.id)` both `c` are elements of
+//! `request.counterparts`, because `filter` returns the list it filters. Each function body
+//! (a closure, a function of the rule) is checked in its own scope: it sees only its
+//! parameters, never the rule's variables or globals. Where the linter cannot tell what a
+//! value is (what `map` returns, a lib/ helper's result, a variable given another value later,
+//! the same closure text used on two different lists), it says nothing: a lint may be silent,
+//! never wrong.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -48,8 +57,45 @@ enum Step {
     Field(String, Position),
     Key(String, Position),
     Item,
-    Method,
+    /// A method call: its name, and the closures passed to it (function name, position).
+    Method(String, Vec<(String, Position)>),
     Other,
+}
+
+/// What the linter knows of one parameter of a closure, from the places it is passed.
+#[derive(Clone, Debug, PartialEq)]
+enum Param {
+    /// An element of the request at these steps (only fields, keys and items).
+    Request(Vec<Step>),
+    /// Not known, or different in different places: the parameter is not followed.
+    Unknown,
+}
+
+/// Array methods that call a closure with elements of the array, and which of the closure's
+/// parameters receive an element (Rhai 1.27's array package).
+fn element_parameters(method: &str) -> &'static [usize] {
+    match method {
+        "filter" | "map" | "all" | "some" | "find" | "find_map" | "index_of" | "retain"
+        | "drain" => &[0],
+        "reduce" | "reduce_rev" => &[1],
+        "sort" | "sort_by" | "dedup" => &[0, 1],
+        _ => &[],
+    }
+}
+
+/// Array methods that return a list of the same elements, or one element.
+enum Returns {
+    SameList,
+    Element,
+    Unknown,
+}
+
+fn returns(method: &str) -> Returns {
+    match method {
+        "filter" | "retain" | "drain" | "extract" => Returns::SameList,
+        "find" | "get" => Returns::Element,
+        _ => Returns::Unknown,
+    }
 }
 
 /// Where a chain of reads starts.
@@ -198,7 +244,12 @@ struct RuleLint<'a> {
     libs: Option<&'a BTreeMap<String, BTreeSet<String>>>,
     params: &'a BTreeSet<String>,
     data: &'a BTreeSet<String>,
+    /// Variables of the body being walked that hold a part of the request.
     aliases: BTreeMap<String, Vec<Step>>,
+    /// Variables of the body being walked that are given another value after `let`.
+    reassigned: BTreeSet<String>,
+    /// Whether the body being walked is a function's: the globals are not in view.
+    in_function: bool,
     imports: BTreeMap<String, String>,
     strings: BTreeSet<String>,
     params_read: &'a mut BTreeSet<String>,
@@ -206,6 +257,16 @@ struct RuleLint<'a> {
     records: bool,
     calls_lib: bool,
     out: &'a mut Vec<Diagnostic>,
+    /// While closures are being typed, nothing is reported.
+    quiet: bool,
+    /// What each closure's parameters are, from the previous round of typing.
+    closures: BTreeMap<String, Vec<Param>>,
+    /// The same, being gathered in this round.
+    closures_next: BTreeMap<String, Vec<Param>>,
+    /// Closures passed where their parameters could be typed, by position, in this round.
+    typed_sites: BTreeSet<Position>,
+    /// Every closure met in this round, with its position.
+    closure_sites: Vec<(String, Position)>,
     /// Request paths the rule reads that exist in the schema (`origin.tor.drafted_by`).
     reads: BTreeSet<String>,
     /// Outcomes the rule can record (before pack overrides).
@@ -235,6 +296,8 @@ impl<'a> RuleLint<'a> {
             params: defined.params,
             data: defined.data,
             aliases: BTreeMap::new(),
+            reassigned: BTreeSet::new(),
+            in_function: false,
             imports: BTreeMap::new(),
             strings: BTreeSet::new(),
             params_read,
@@ -242,10 +305,21 @@ impl<'a> RuleLint<'a> {
             records: false,
             calls_lib: false,
             out,
+            quiet: false,
+            closures: BTreeMap::new(),
+            closures_next: BTreeMap::new(),
+            typed_sites: BTreeSet::new(),
+            closure_sites: Vec::new(),
             reads: BTreeSet::new(),
             outcomes: BTreeSet::new(),
         }
     }
+}
+
+/// One function of a rule: its name and parameters.
+struct Function {
+    name: String,
+    params: Vec<String>,
 }
 
 impl RuleLint<'_> {
@@ -259,6 +333,23 @@ impl RuleLint<'_> {
                 crate::json::Pos::new(1, 1)
             },
         )
+    }
+
+    /// Report a problem at a place of the rule (not while closures are being typed).
+    fn report(&mut self, d: Diagnostic, p: Position) {
+        if !self.quiet {
+            let d = self.at(d, p);
+            if !self.out.contains(&d) {
+                self.out.push(d);
+            }
+        }
+    }
+
+    fn read(&mut self, path: &str) {
+        if !self.quiet && path != "request" {
+            self.reads
+                .insert(path.trim_start_matches("request.").to_string());
+        }
     }
 
     fn run(&mut self) {
@@ -278,19 +369,104 @@ impl RuleLint<'_> {
             }
             true
         });
-        // Second pass, in source order: the latest binding of a name is the one in scope.
+        let functions: Vec<Function> = ast
+            .iter_fn_def()
+            .map(|f| Function {
+                name: f.name.to_string(),
+                params: f.params.iter().map(ToString::to_string).collect(),
+            })
+            .collect();
+        // Type the closures' parameters, quietly: a closure inside a closure is typed once the
+        // outer one is, so this takes one round per level of nesting, plus one to see nothing
+        // changed. Every round starts again from what the previous one knew.
+        self.quiet = true;
+        for _ in 0..=functions.len() + 1 {
+            self.round(&functions);
+            let next = std::mem::take(&mut self.closures_next);
+            if next == self.closures {
+                break;
+            }
+            self.closures = next;
+        }
+        self.quiet = false;
+        self.round(&functions);
+        self.closures_next.clear();
+        if !self.records && !self.calls_lib {
+            let d = warning(
+                "L006",
+                format!("rule `{}` can never record a finding", self.rule.id),
+            )
+            .help("call reject(…), revise(…) or note(…) where the rule finds something");
+            self.report(d, Position::new(1, 1));
+        }
+        if self.rule.policy.is_none() {
+            let d = warning("L007", format!("rule `{}` cites no policy", self.rule.id))
+                .help("add `//! policy: <the clause this rule enforces>` so findings say which policy asks for the change");
+            self.report(d, Position::new(1, 1));
+        }
+    }
+
+    /// Walk the rule's own code, then each of its functions, each in its own scope.
+    fn round(&mut self, functions: &[Function]) {
+        self.typed_sites.clear();
+        self.closure_sites.clear();
+        let ast = &self.rule.ast;
+        let script_functions: BTreeSet<String> = functions.iter().map(|f| f.name.clone()).collect();
+        self.in_function = false;
+        self.aliases.clear();
+        let statements = ast.clone_statements_only();
+        self.body(&statements, &script_functions);
+        for function in functions {
+            self.in_function = true;
+            self.aliases.clear();
+            if let Some(params) = self.closures.get(&function.name) {
+                for (name, param) in function.params.iter().zip(params) {
+                    if let Param::Request(steps) = param {
+                        self.aliases.insert(name.clone(), steps.clone());
+                    }
+                }
+            }
+            let arity = function.params.len();
+            // (`clone_functions_only_filtered` does not filter in Rhai 1.27: retain instead.)
+            let mut body = ast.clone_functions_only();
+            body.retain_functions(|_, _, name, n| name == function.name && n == arity);
+            self.body(&body, &script_functions);
+        }
+        // A closure also passed where its parameters cannot be typed is not followed.
+        for (name, at) in std::mem::take(&mut self.closure_sites) {
+            if !self.typed_sites.contains(&at) {
+                self.closures_next.insert(name, vec![Param::Unknown; 8]);
+            }
+        }
+    }
+
+    /// Check one body: the rule's own statements, or one function's.
+    fn body(&mut self, ast: &rhai::AST, script_functions: &BTreeSet<String>) {
+        self.reassigned.clear();
+        ast.walk(&mut |path: &[ASTNode]| {
+            if let Some(ASTNode::Stmt(Stmt::Assignment(x))) = path.last()
+                && let Expr::Variable(v, _, _) = &x.1.lhs
+            {
+                self.reassigned.insert(v.1.to_string());
+            }
+            true
+        });
+        // In source order: the latest binding of a name is the one in scope.
         let mut chains = Vec::new();
         let mut calls = Vec::new();
         ast.walk(&mut |path: &[ASTNode]| {
             match path.last() {
-                Some(ASTNode::Stmt(Stmt::Var(x, _, _))) => match self.root_of(&x.1) {
-                    Some(Root::Request(steps)) => {
-                        self.aliases.insert(x.0.name.to_string(), steps);
+                Some(ASTNode::Stmt(Stmt::Var(x, _, _))) => {
+                    let name = x.0.name.to_string();
+                    match self.root_of(&x.1) {
+                        Some(Root::Request(steps)) if !self.reassigned.contains(&name) => {
+                            self.aliases.insert(name, steps);
+                        }
+                        _ => {
+                            self.aliases.remove(&name);
+                        }
                     }
-                    _ => {
-                        self.aliases.remove(x.0.name.as_str());
-                    }
-                },
+                }
                 Some(ASTNode::Stmt(Stmt::For(x, _))) => {
                     if let Some(counter) = &x.1 {
                         self.aliases.remove(counter.name.as_str());
@@ -312,6 +488,11 @@ impl RuleLint<'_> {
                         chains.push(((*e).clone(), base));
                     }
                 }
+                Some(ASTNode::Expr(Expr::DynamicConstant(value, at))) => {
+                    if let Some(name) = closure_name(value) {
+                        self.closure_sites.push((name, *at));
+                    }
+                }
                 Some(ASTNode::Expr(Expr::FnCall(f, p))) => calls.push(((**f).clone(), *p)),
                 Some(ASTNode::Stmt(Stmt::FnCall(f, p))) => calls.push(((**f).clone(), *p)),
                 Some(ASTNode::Expr(Expr::MethodCall(f, p))) => calls.push(((**f).clone(), *p)),
@@ -322,23 +503,8 @@ impl RuleLint<'_> {
         for (chain, base) in &chains {
             self.check_chain(chain, base.as_ref());
         }
-        let script_functions: BTreeSet<String> =
-            ast.iter_functions().map(|f| f.name.to_string()).collect();
         for (call, p) in &calls {
-            self.check_call(call, *p, &script_functions);
-        }
-        if !self.records && !self.calls_lib {
-            let d = warning(
-                "L006",
-                format!("rule `{}` can never record a finding", self.rule.id),
-            )
-            .help("call reject(…), revise(…) or note(…) where the rule finds something");
-            self.out.push(self.at(d, Position::new(1, 1)));
-        }
-        if self.rule.policy.is_none() {
-            let d = warning("L007", format!("rule `{}` cites no policy", self.rule.id))
-                .help("add `//! policy: <the clause this rule enforces>` so findings say which policy asks for the change");
-            self.out.push(self.at(d, Position::new(1, 1)));
+            self.check_call(call, *p, script_functions);
         }
     }
 
@@ -357,9 +523,9 @@ impl RuleLint<'_> {
             _ => return None,
         };
         match name.as_str() {
-            "request" => Some(Root::Request(steps)),
-            "params" => Some(Root::Params),
-            "data" => Some(Root::Data),
+            "request" if !self.in_function => Some(Root::Request(steps)),
+            "params" if !self.in_function => Some(Root::Params),
+            "data" if !self.in_function => Some(Root::Data),
             alias => {
                 let mut base = self.aliases.get(alias)?.clone();
                 base.append(&mut steps);
@@ -374,18 +540,22 @@ impl RuleLint<'_> {
         };
         let mut steps = Vec::new();
         chain_steps(chain, &mut steps, true);
-        match v.1.as_str() {
+        let root = if self.in_function { "" } else { v.1.as_str() };
+        match root {
             "params" | "data" => {
-                let is_params = v.1.as_str() == "params";
+                let is_params = root == "params";
                 let Some(Step::Field(name, p) | Step::Key(name, p)) = steps.first().cloned() else {
                     return;
                 };
+                let quiet = self.quiet;
                 let (defined, read, what) = if is_params {
                     (self.params, &mut *self.params_read, "param")
                 } else {
                     (self.data, &mut *self.data_read, "data table")
                 };
-                read.insert(name.clone());
+                if !quiet {
+                    read.insert(name.clone());
+                }
                 if !defined.contains(&name) && !self.strings.contains(&name) {
                     let help = match did_you_mean(&name, defined.iter().map(String::as_str)) {
                         Some(s) => format!("did you mean `{s}`?"),
@@ -395,7 +565,7 @@ impl RuleLint<'_> {
                     let d =
                         Diagnostic::error("L002", format!("the pack defines no {what} `{name}`"))
                             .help(help);
-                    self.out.push(self.at(d, p));
+                    self.report(d, p);
                 }
             }
             "request" => self.check_request_path(&steps),
@@ -409,16 +579,54 @@ impl RuleLint<'_> {
         }
     }
 
+    /// Type the parameters of the closures passed to `method` on a list whose elements are
+    /// at `element` (steps from the request).
+    fn type_closures(&mut self, method: &str, closures: &[(String, Position)], element: &[Step]) {
+        let slots = element_parameters(method);
+        if slots.is_empty() {
+            return;
+        }
+        for (name, at) in closures {
+            self.typed_sites.insert(*at);
+            let params = self.closures_next.entry(name.clone()).or_default();
+            for slot in 0..=*slots.iter().max().unwrap_or(&0) {
+                let param = if slots.contains(&slot) {
+                    Param::Request(element.to_vec())
+                } else {
+                    Param::Unknown
+                };
+                match params.get_mut(slot) {
+                    None => params.push(param),
+                    Some(known) if *known != param => *known = Param::Unknown,
+                    Some(_) => {}
+                }
+            }
+        }
+    }
+
     fn check_request_path(&mut self, steps: &[Step]) {
         let mut shape: &'static Shape = &schema::REQUEST;
         let mut path = String::from("request");
+        // The steps taken so far, as a request path: what a closure's parameter is typed with.
+        let mut typed: Vec<Step> = Vec::new();
         for step in steps {
-            if path != "request" {
-                self.reads
-                    .insert(path.trim_start_matches("request.").to_string());
-            }
+            self.read(&path);
             match (shape, step) {
-                (Shape::FreeObject, _) | (_, Step::Method | Step::Other) => return,
+                (Shape::List(inner), Step::Method(method, closures)) => {
+                    let mut element = typed.clone();
+                    element.push(Step::Item);
+                    self.type_closures(method, closures, &element);
+                    match returns(method) {
+                        Returns::SameList => {}
+                        Returns::Element => {
+                            shape = inner;
+                            path.push_str("[]");
+                            typed.push(Step::Item);
+                        }
+                        Returns::Unknown => return,
+                    }
+                }
+                (Shape::FreeObject, _) | (_, Step::Method(..) | Step::Other) => return,
                 (Shape::Object(fields), Step::Field(name, p) | Step::Key(name, p)) => match fields
                     .iter()
                     .find(|f| f.name == name)
@@ -426,6 +634,7 @@ impl RuleLint<'_> {
                     Some(field) => {
                         shape = field.shape;
                         path = format!("{path}.{name}");
+                        typed.push(step.clone());
                     }
                     None => {
                         let help = match did_you_mean(name, fields.iter().map(|f| f.name)) {
@@ -438,8 +647,7 @@ impl RuleLint<'_> {
                         let d =
                             Diagnostic::error("L001", format!("`{path}` has no field `{name}`"))
                                 .help(help);
-                        let d = self.at(d, *p);
-                        self.out.push(d);
+                        self.report(d, *p);
                         return;
                     }
                 },
@@ -447,13 +655,13 @@ impl RuleLint<'_> {
                 (Shape::List(inner), Step::Item | Step::Key(..)) => {
                     shape = inner;
                     path.push_str("[]");
+                    typed.push(Step::Item);
                 }
                 (_, Step::Field(name, _)) if BUILT_IN_PROPERTIES.contains(&name.as_str()) => break,
                 (Shape::List(_), Step::Field(name, p)) => {
                     let d = Diagnostic::error("L001", format!("`{path}` is a list: it has no field `{name}`"))
                         .help(format!("loop over it (`for x in {path} {{ x.{name} }}`) or pick an item (`{path}[0].{name}`)"));
-                    let d = self.at(d, *p);
-                    self.out.push(d);
+                    self.report(d, *p);
                     return;
                 }
                 (_, Step::Field(name, p)) => {
@@ -461,17 +669,13 @@ impl RuleLint<'_> {
                         "L001",
                         format!("`{path}` is a single value: it has no field `{name}`"),
                     );
-                    let d = self.at(d, *p);
-                    self.out.push(d);
+                    self.report(d, *p);
                     return;
                 }
                 _ => return,
             }
         }
-        if path != "request" {
-            self.reads
-                .insert(path.trim_start_matches("request.").to_string());
-        }
+        self.read(&path);
     }
 
     fn check_call(
@@ -506,8 +710,7 @@ impl RuleLint<'_> {
                     format!("lib/{module}.rhai has no function `{name}`"),
                 )
                 .help(help);
-                let d = self.at(d, p);
-                self.out.push(d);
+                self.report(d, p);
             }
             return;
         }
@@ -539,8 +742,7 @@ impl RuleLint<'_> {
             format!("no function `{name}` in the rule API, Rhai or this pack"),
         )
         .help(help);
-        let d = self.at(d, p);
-        self.out.push(d);
+        self.report(d, p);
     }
 
     fn check_field_path(&mut self, field: &Expr) {
@@ -562,10 +764,18 @@ impl RuleLint<'_> {
         if schema::shape_at(&text).is_none() {
             let d = warning("L005", format!("the finding's field `{text}` is not a path of the request"))
                 .help("field paths name request fields, like \"origin.tor.drafted_by\" or \"personnel[0].months\"");
-            let d = self.at(d, p);
-            self.out.push(d);
+            self.report(d, p);
         }
     }
+}
+
+/// The function a closure constant stands for (`|c| c.id` is compiled to a function
+/// `anon$…`); `None` for any other constant, and for named function pointers.
+fn closure_name(value: &rhai::Dynamic) -> Option<String> {
+    let pointer = value.read_lock::<rhai::FnPtr>()?;
+    pointer
+        .is_anonymous()
+        .then(|| pointer.fn_name().to_string())
 }
 
 fn left_most(expr: &Expr) -> &Expr {
@@ -580,7 +790,17 @@ fn chain_steps(expr: &Expr, out: &mut Vec<Step>, first: bool) {
     match expr {
         Expr::Variable(..) if first => {}
         Expr::Property(x, p) => out.push(Step::Field(x.2.to_string(), *p)),
-        Expr::MethodCall(..) => out.push(Step::Method),
+        Expr::MethodCall(call, _) => {
+            let closures = call
+                .args
+                .iter()
+                .filter_map(|arg| match arg {
+                    Expr::DynamicConstant(value, at) => closure_name(value).map(|n| (n, *at)),
+                    _ => None,
+                })
+                .collect();
+            out.push(Step::Method(call.name.to_string(), closures));
+        }
         Expr::Dot(b, _, _) => {
             chain_steps(&b.lhs, out, first);
             chain_steps(&b.rhs, out, false);
@@ -609,4 +829,107 @@ fn index_step(expr: &Expr, out: &mut Vec<Step>) {
         Expr::StringConstant(s, p) => Step::Key(s.to_string(), *p),
         _ => Step::Item,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::EngineLimits;
+    use crate::source::{PackIdentity, PackLayer, SourceFile};
+
+    /// Lint a pack `t` with one rule `A` whose body is `body`; the messages of the L001s.
+    fn l001(body: &str) -> Vec<String> {
+        let source = PackSource {
+            identity: PackIdentity {
+                id: "t".into(),
+                version: "1".into(),
+                sha256: "0".into(),
+            },
+            chain: vec![],
+            layers: vec![PackLayer {
+                id: "t".into(),
+                manifest: "t/pack.toml".into(),
+                rules: vec![SourceFile {
+                    path: "rules/A.rhai".into(),
+                    display: "A.rhai".into(),
+                    text: format!(
+                        "//! title: A\n//! criterion: exit\n//! policy: p\n{body}\nnote(\"n\");\n"
+                    ),
+                }],
+                ..PackLayer::default()
+            }],
+        };
+        let pack = CompiledPack::compile(&source, &EngineLimits::default())
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        lint(&pack, &source)
+            .into_iter()
+            .filter(|d| d.code == "L001")
+            .map(|d| format!("{}:{} {}", d.pos.line, d.pos.column, d.message))
+            .collect()
+    }
+
+    #[test]
+    fn a_closure_parameter_is_typed_by_its_whole_receiver() {
+        // The issue's case: `c` was taken for an element of personnel[].counterparts[] (an
+        // id), the type of an earlier loop variable of the same name.
+        let body = "for p in request.personnel { for c in p.counterparts { if c == \"x\" { note(\"x\"); } } }\n\
+                    let ids = request.counterparts.filter(|c| c.assigned == true).map(|c| c.id);";
+        assert_eq!(l001(body), Vec::<String>::new());
+        // A closure's parameter is checked against the element of the list it runs over.
+        assert_eq!(
+            l001("let ids = request.counterparts.filter(|c| c.assignd == true);"),
+            ["4:45 `request.counterparts[]` has no field `assignd`"]
+        );
+        // Through a filter, the list is the same list.
+        assert_eq!(
+            l001("let ids = request.counterparts.filter(|c| c.assigned).map(|c| c.idd);"),
+            ["4:65 `request.counterparts[]` has no field `idd`"]
+        );
+        // reduce: the element is the second parameter; sort: both are elements.
+        assert_eq!(
+            l001("let n = request.personnel.reduce(|sum, p| sum + p.monts, 0);"),
+            ["4:51 `request.personnel[]` has no field `monts`"]
+        );
+        assert_eq!(
+            l001("let s = request.reviews; s.sort(|a, b| a.due - b.dues);"),
+            ["4:50 `request.reviews[]` has no field `dues`"]
+        );
+        // A closure inside a closure.
+        assert_eq!(
+            l001(
+                "let x = request.capacity.indicators.filter(|i| i.targets.some(|t| t.dat != ()));"
+            ),
+            ["4:69 `request.capacity.indicators[].targets[]` has no field `dat`"]
+        );
+        // A list through a variable, and a loop over a filtered list.
+        assert_eq!(
+            l001(
+                "let cs = request.counterparts;\nfor c in cs.filter(|c| c.assigned) { if c.positon == () { note(\"x\"); } }"
+            ),
+            ["5:43 `request.counterparts[]` has no field `positon`"]
+        );
+    }
+
+    #[test]
+    fn when_the_linter_cannot_tell_it_says_nothing() {
+        for body in [
+            // A closure called by other means than an array method.
+            "let f = |x| x.whatever;\nlet y = f.call(request.origin);",
+            // Over something that is not a request list.
+            "let a = data.t.filter(|x| x.anything);",
+            "let a = [#{k: 1}].filter(|x| x.k == 1);",
+            // What map returns is not known.
+            "let a = request.personnel.map(|p| p.counterparts).filter(|c| c.whatever);",
+            // A function's parameters are not the rule's variables, whatever their names.
+            "for p in request.reviews { if p.joint == true { note(\"x\"); } }\nfn months(p) { p.months }\nlet m = months(request.personnel[0]);",
+            "fn f(request) { request.anything }\nlet x = f(#{anything: 1});",
+            "fn g(params) { params.not_a_param }\nlet y = g(#{not_a_param: 1});",
+            // A variable given another value later is not followed.
+            "let t = request.origin;\nt = request.finance;\nif t.currency == () { note(\"x\"); }",
+            // `this` and named function pointers are left alone.
+            "fn pick(x) { x.anything }\nlet a = request.counterparts.filter(Fn(\"pick\"));",
+        ] {
+            assert_eq!(l001(body), Vec::<String>::new(), "{body}");
+        }
+    }
 }
