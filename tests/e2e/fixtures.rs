@@ -98,9 +98,7 @@ fn a_decision_note_without_a_decision_says_so() {
     insta::assert_snapshot!(run.stdout, @r"
     # Screening of request ZZ-1: Test request
 
-    **No decision.** The screening could not be completed because one of the checks failed to run. This says nothing about the request itself: the coordination unit will correct the rule pack and screen it again.
-
-    - Check `throw/H-01` failed: the rule gave up
+    **No decision.** A check could not be completed, and the coordination unit has been told. This says nothing about the request itself: the coordination unit will correct the rule pack and screen the request again.
 
     ## How this was decided
 

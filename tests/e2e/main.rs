@@ -9,6 +9,7 @@
 //! - `validate`: validate and schema, and their agreement.
 //! - `limits`: the largest valid request screens.
 //! - `pipes`: a closed stdout ends every command quietly.
+//! - `rule_errors`: a failing rule, said in authors' terms with its place, named on stderr.
 //! - `conformance`: the independent suite written from spec.md (fixtures/conformance).
 
 mod audit;
@@ -20,6 +21,7 @@ mod hostile;
 mod invalid_packs;
 mod limits;
 mod pipes;
+mod rule_errors;
 mod screen;
 mod validate;
 mod workbench;

@@ -9,6 +9,11 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "A rule ran past the wall-clock limit (10 s) or held more memory than the limit (1 GiB) before its operation budget ran out. These limits depend on the machine, so the result is never a decision and no record is written: the request is reported as not screened. A rule that trips them does something expensive in a single operation, such as sorting or copying a very large value in a loop.",
     ),
     (
+        "E002",
+        "a rule failed on a request",
+        "The rule stopped with an error while screening this request (a field it used was not stated, a value of the wrong type, an index out of range, a limit reached, a `throw`), so the request has no decision: its record says `decision: null` and lists the error, and the requester's note says only that a check could not be completed. The line names the rule's file with the line and column, the request and its file. Fix the rule, often by testing a field before using it (`if request.x != () { … }`), and screen the request again; `tcscreen screen --trace` and `tcscreen test` show the rule at work.",
+    ),
+    (
         "I001",
         "the request file cannot be read as text",
         "The file is empty, is binary (it holds a NUL byte), or is not UTF-8. A request is one JSON object in a UTF-8 text file; a byte-order mark at the start is allowed. Save the file as UTF-8 JSON and screen it again.",

@@ -52,6 +52,15 @@ pub fn emit(d: &Diagnostic) {
     errln!("{}", render(d, format()));
 }
 
+/// Write a problem to stderr on one line: the plain form, or JSON in the JSON format.
+pub fn emit_line(d: &Diagnostic) {
+    let format = match format() {
+        ErrorFormat::Json => ErrorFormat::Json,
+        ErrorFormat::Human | ErrorFormat::Plain => ErrorFormat::Plain,
+    };
+    errln!("{}", render(d, format));
+}
+
 /// Write several problems.
 pub fn emit_all<'a>(ds: impl IntoIterator<Item = &'a Diagnostic>) {
     for d in ds {

@@ -61,26 +61,18 @@ pub fn decision_note(record: &DecisionRecord, pack_name: &str) -> String {
                 out.push('\n');
             }
         }
+        // What failed is for the pack's authors (stderr, the record): the requester reads
+        // no engine text, only that a check could not be completed.
         None => {
+            let checks = match record.errors.len() {
+                1 => "A check".to_string(),
+                n => format!("{n} checks"),
+            };
             let _ = writeln!(
                 out,
-                "**No decision.** The screening could not be completed because {} of the checks failed to run. \
-                 This says nothing about the request itself: the coordination unit will correct the rule pack and screen it again.\n",
-                if record.errors.len() == 1 {
-                    "one".to_string()
-                } else {
-                    record.errors.len().to_string()
-                }
+                "**No decision.** {checks} could not be completed, and the coordination unit has been told. \
+                 This says nothing about the request itself: the coordination unit will correct the rule pack and screen the request again.\n",
             );
-            for error in &record.errors {
-                let _ = writeln!(
-                    out,
-                    "- Check `{}` failed: {}",
-                    error.rule,
-                    escape(&error.message)
-                );
-            }
-            out.push('\n');
         }
     }
 

@@ -3,14 +3,14 @@
 //! reporting why a request could not be screened. Shared by `screen`, `replay`, `impact` and
 //! `compare`. Must run on a thread with a large stack (`EVAL_STACK_BYTES`).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
 
 use std::fmt::Write as _;
 
 use tcscreen_core::{
     CompiledPack, Date, DecisionRecord, Diagnostic, EngineLimits, EngineStop, InputError,
-    Screening, ValidRequest,
+    RuleError, Screening, ValidRequest,
 };
 use tcscreen_packs::signature::TrustedKeys;
 use tcscreen_packs::{Catalog, PackSpec};
@@ -78,6 +78,8 @@ pub struct Screened {
     pub trace: Option<String>,
     /// A warning about the screening (a pack named with --pack that is not valid on the date).
     pub warning: Option<Diagnostic>,
+    /// The file, as people see it, of each rule that failed (by full rule id).
+    pub failed_rule_files: BTreeMap<String, String>,
 }
 
 type Compiled = Result<Rc<CompiledPack>, Vec<Diagnostic>>;
@@ -217,12 +219,21 @@ impl<'a> Screener<'a> {
             d.severity = tcscreen_core::Severity::Warning;
             d
         });
+        let failed_rule_files = screening
+            .errors
+            .iter()
+            .filter_map(|e| {
+                let rule = pack.rules().iter().find(|r| r.id == e.rule)?;
+                Some((e.rule.clone(), rule.display.clone()))
+            })
+            .collect();
         Ok(Screened {
             record: DecisionRecord::new(request, &pack, as_of, &screening),
             pack_name: entry.manifest.name.clone(),
             signer,
             trace,
             warning,
+            failed_rule_files,
         })
     }
 
@@ -259,6 +270,7 @@ impl<'a> Screener<'a> {
             for e in screening.errors.iter().filter(|e| e.rule == rule.id) {
                 said = true;
                 let _ = writeln!(out, "      error   {}", e.message);
+                let _ = writeln!(out, "              at {}", place(&rule.display, e));
             }
             for line in screening.output.iter().filter(|o| o.rule == rule.id) {
                 let _ = writeln!(out, "      debug   {}", line.text);
@@ -272,6 +284,40 @@ impl<'a> Screener<'a> {
         }
         out
     }
+}
+
+/// `file:line:column` of a rule error, with the rule's file as people see it.
+pub fn place(file: &str, error: &RuleError) -> String {
+    match (error.line, error.column) {
+        (Some(line), Some(column)) => format!("{file}:{line}:{column}"),
+        (Some(line), None) => format!("{file}:{line}"),
+        _ => file.to_string(),
+    }
+}
+
+/// The one-line problem that names a rule that failed on a request (code E002), for stderr.
+pub fn rule_failure(
+    source: &Source,
+    request_id: &str,
+    file: &str,
+    error: &RuleError,
+) -> Diagnostic {
+    // One line whatever the texts hold: the request id is quoted and escaped, and the
+    // message's line breaks become spaces.
+    let message = error.message.replace(['\n', '\r'], " ");
+    Diagnostic::error(
+        "E002",
+        format!(
+            "rule `{}` failed on request {request_id:?} ({}): {message}",
+            error.rule,
+            source.display()
+        ),
+    )
+    .at(
+        file,
+        tcscreen_core::Pos::new(error.line.unwrap_or(0), error.column.unwrap_or(0)),
+    )
+    .help("no decision was made for this request; fix the rule (`tcscreen test` and `screen --trace` show it at work), then screen the request again")
 }
 
 /// Print why a request was not screened; each pack problem is printed once per run.

@@ -16,7 +16,7 @@ use crate::finding::{Criterion, Outcome};
 use crate::frontmatter::{self, FrontMatter};
 use crate::json::Pos;
 use crate::limits::EngineLimits;
-use crate::rhai_error::{explain, explain_parse};
+use crate::rhai_error::{explain_import, explain_parse, is_terminated};
 use crate::sandbox;
 use crate::source::{PackIdentity, PackLayer, PackSource, RuleSettings, SourceFile};
 use crate::suggest::did_you_mean;
@@ -195,7 +195,9 @@ impl ModuleResolver for LibResolver {
             ));
         };
         self.loading.borrow_mut().push(path.to_string());
-        let module = Module::eval_ast_as_new(Scope::new(), ast, engine);
+        // Running the module's own code can fail or be stopped: say which module.
+        let module = Module::eval_ast_as_new(Scope::new(), ast, engine)
+            .map_err(|e| Box::new(EvalAltResult::ErrorInModule(path.to_string(), e, pos)));
         self.loading.borrow_mut().pop();
         let module: Shared<Module> = module?.into();
         self.loaded
@@ -285,11 +287,13 @@ fn compile(layers: &[PackLayer], limits: &EngineLimits) -> Result<CompiledPack, 
 
     for layer in layers {
         let mut libs = BTreeMap::new();
+        let mut lib_files: BTreeMap<String, String> = BTreeMap::new();
         for lib in &layer.libs {
             let stable = format!("{}/{}", layer.id, lib.path);
             let Some(name) = lib.module_name() else {
                 continue;
             };
+            lib_files.insert(name.to_string(), lib.display.clone());
             match engine.compile(&lib.text) {
                 Ok(mut ast) => {
                     ast.set_source(stable.as_str());
@@ -362,27 +366,59 @@ fn compile(layers: &[PackLayer], limits: &EngineLimits) -> Result<CompiledPack, 
                     });
                 }
                 Err(e) => {
-                    let x = explain(&e, &stable, limits);
-                    let (code, pos, notes) = match &*e {
+                    // Imports are resolved now, running each module's own code (outside its
+                    // functions): a safety net can stop that, and an error there is in the
+                    // module's file, not the rule's.
+                    let stop = sandbox::take_safety_stop().filter(|_| is_terminated(&e));
+                    let module_file = |path: &str| {
+                        lib_files
+                            .get(path)
+                            .cloned()
+                            .unwrap_or_else(|| format!("lib/{path}.rhai"))
+                    };
+                    let x = explain_import(&e, &rule.display, limits, &module_file);
+                    let (code, pos, mut notes) = match &*e {
                         EvalAltResult::ErrorParsing(..) => ("R020", x.pos, x.notes),
-                        // Imports are resolved at compile time without a position: find the
-                        // import statement, and keep the notes that say more than that.
+                        // The place in the rule is its import statement; the notes say where
+                        // in the module the error came from.
                         EvalAltResult::ErrorInModule(path, ..) => {
-                            let pos = if x.pos.is_known() {
-                                x.pos
-                            } else {
-                                locate(&rule.text, &["import", &format!("\"{path}\"")])
-                            };
+                            let at = locate(&rule.text, &["import", &format!("\"{path}\"")]);
                             let notes = x
                                 .notes
                                 .into_iter()
                                 .filter(|n| !n.starts_with("while loading module"))
                                 .collect();
-                            ("R021", pos, notes)
+                            (
+                                "R021",
+                                if at.is_known() { at } else { Pos::new(1, 1) },
+                                notes,
+                            )
                         }
                         _ => ("R021", x.pos, x.notes),
                     };
-                    let mut d = Diagnostic::error(code, x.message)
+                    let message = match stop {
+                        Some(stop) => {
+                            for note in &mut notes {
+                                if let Some(place) = note.strip_prefix("the error is at ") {
+                                    *note = format!("the stop came at {place}");
+                                }
+                            }
+                            let what = match stop {
+                                sandbox::SafetyStop::WallClock => {
+                                    "ran past the wall-clock safety limit"
+                                }
+                                sandbox::SafetyStop::Memory => {
+                                    "held more memory than the safety limit"
+                                }
+                            };
+                            format!(
+                                "loading {} {what}: a lib/ module's own code (outside its functions) runs when the pack is loaded, so keep it to definitions; this is an engine stop, not a decision",
+                                x.file
+                            )
+                        }
+                        None => x.message,
+                    };
+                    let mut d = Diagnostic::error(code, message)
                         .at(&rule.display, pos)
                         .maybe_help(x.help);
                     d.notes = notes;
@@ -508,4 +544,78 @@ fn front_matter(rule: &SourceFile, errors: &mut Vec<Diagnostic>) -> Option<Front
 fn default_id(path: &str) -> String {
     let inner = path.strip_prefix("rules/").unwrap_or(path);
     inner.strip_suffix(".rhai").unwrap_or(inner).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Compile a pack with one rule importing lib/m.rhai; the diagnostics.
+    fn compile_with_lib(lib: &str, limits: &EngineLimits) -> Vec<Diagnostic> {
+        let layer = PackLayer {
+            id: "t".into(),
+            manifest: "t/pack.toml".into(),
+            rules: vec![SourceFile {
+                path: "rules/A.rhai".into(),
+                display: "t/rules/A.rhai".into(),
+                text: "//! title: A\n//! criterion: exit\n\nimport \"m\" as m;\nnote(\"n\");\n"
+                    .into(),
+            }],
+            libs: vec![SourceFile {
+                path: "lib/m.rhai".into(),
+                display: "t/lib/m.rhai".into(),
+                text: lib.into(),
+            }],
+            ..PackLayer::default()
+        };
+        match CompiledPack::compile_layers(&[layer], limits) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors,
+        }
+    }
+
+    #[test]
+    fn an_error_in_a_lib_module_is_placed_at_the_import_and_in_the_module() {
+        let errors = compile_with_lib("fn f() { 1 }\n\nlet x = 1 / 0;\n", &EngineLimits::default());
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let d = &errors[0];
+        assert_eq!(d.file.as_deref(), Some("t/rules/A.rhai"));
+        assert_eq!(
+            (d.pos.line, d.pos.column),
+            (4, 1),
+            "the import, not the module's line"
+        );
+        assert!(
+            d.notes.iter().any(|n| n.contains("t/lib/m.rhai:3:11")),
+            "{:?}",
+            d.notes
+        );
+    }
+
+    #[test]
+    fn a_safety_stop_in_a_lib_module_says_which_and_where() {
+        let limits = EngineLimits {
+            max_wall_time: std::time::Duration::ZERO,
+            max_operations: u64::MAX,
+            ..EngineLimits::default()
+        };
+        let errors = compile_with_lib("fn f() { 1 }\nlet n = 0;\nloop { n += 1; }\n", &limits);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let d = &errors[0];
+        assert_eq!(d.file.as_deref(), Some("t/rules/A.rhai"));
+        assert_eq!((d.pos.line, d.pos.column), (4, 1));
+        assert!(
+            d.message.contains("wall-clock safety limit"),
+            "{}",
+            d.message
+        );
+        assert!(d.message.contains("lib/m.rhai"), "{}", d.message);
+        assert!(
+            d.notes
+                .iter()
+                .any(|n| n.starts_with("the stop came at t/lib/m.rhai:3:")),
+            "{:?}",
+            d.notes
+        );
+    }
 }

@@ -47,6 +47,7 @@ pub mod canonical;
 mod compile;
 pub mod date;
 mod diagnostic;
+mod expr_at;
 mod finding;
 pub mod frontmatter;
 pub mod hash;

@@ -4,8 +4,16 @@
 //! (`ErrorInModule`). The outermost position is in the file being run (the rule); the innermost
 //! is in the file that defines the innermost function. Each frame's *source* names the file of
 //! the called function while its *position* is the call site in the caller.
+//!
+//! The common runtime errors are said in the pack author's terms, naming the expression from
+//! the rule's own text when the error happened in the rule's file ([`crate::expr_at`]): a
+//! field that is not stated (`no function to_upper (())` becomes "`request.requester.name` is
+//! not stated (it is `()`), so `to_upper` cannot be used on it"), a type mismatch, an index out
+//! of range, a condition that is not true or false.
 
-use rhai::{EvalAltResult, ParseError, Position};
+use rhai::{AST, EvalAltResult, ParseError, Position};
+
+use crate::expr_at::{self, Found, Want};
 
 use crate::api::RESERVED_NAMES;
 use crate::json::Pos;
@@ -20,6 +28,18 @@ pub(crate) struct Explained {
     pub(crate) help: Option<String>,
     /// Where inside a helper the error happened, as notes ("in function `f` at lib/x.rhai:3:5").
     pub(crate) notes: Vec<String>,
+    /// The file where the error happened (the innermost frame's).
+    pub(crate) file: String,
+}
+
+/// Whether the error is a stop by the `on_progress` callback (a safety net), at any depth.
+pub(crate) fn is_terminated(err: &EvalAltResult) -> bool {
+    match err {
+        EvalAltResult::ErrorTerminated(..) => true,
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _)
+        | EvalAltResult::ErrorInModule(_, inner, _) => is_terminated(inner),
+        _ => false,
+    }
 }
 
 pub(crate) fn pos(p: Position) -> Pos {
@@ -30,8 +50,44 @@ pub(crate) fn pos(p: Position) -> Pos {
     }
 }
 
-/// Explain a runtime or compile-time error of a script whose file is `file`.
-pub(crate) fn explain(err: &EvalAltResult, file: &str, limits: &EngineLimits) -> Explained {
+/// A compiled script, to name the expression an error points at.
+pub(crate) struct Script<'a> {
+    /// The script's AST.
+    pub(crate) ast: &'a AST,
+    /// Whether the engine has a native function of this name (for any argument types).
+    pub(crate) native: &'a dyn Fn(&str) -> bool,
+}
+
+/// Explain an error of the script compiled from `file`: where the error happened in that
+/// file, the expression there is named in the message.
+pub(crate) fn explain_in(
+    err: &EvalAltResult,
+    file: &str,
+    limits: &EngineLimits,
+    script: Option<&Script<'_>>,
+) -> Explained {
+    explain_frames(err, file, limits, script, None)
+}
+
+/// Explain an error of compiling `file`, whose imports are resolved then: an error in a
+/// module's own code is placed in the module's file, given by `module_file` for its import
+/// path (`"dates"` → `rules/kh/lib/dates.rhai`).
+pub(crate) fn explain_import(
+    err: &EvalAltResult,
+    file: &str,
+    limits: &EngineLimits,
+    module_file: &dyn Fn(&str) -> String,
+) -> Explained {
+    explain_frames(err, file, limits, None, Some(module_file))
+}
+
+fn explain_frames(
+    err: &EvalAltResult,
+    file: &str,
+    limits: &EngineLimits,
+    script: Option<&Script<'_>>,
+    module_file: Option<&dyn Fn(&str) -> String>,
+) -> Explained {
     let outer = pos(err.position());
     let mut notes = Vec::new();
     let mut current = err;
@@ -41,10 +97,19 @@ pub(crate) fn explain(err: &EvalAltResult, file: &str, limits: &EngineLimits) ->
     loop {
         match current {
             EvalAltResult::ErrorInFunctionCall(name, source, inner, at) => {
-                notes.push(format!(
-                    "in a call to `{name}` at {caller_file}:{}",
-                    pos(*at)
-                ));
+                if name.starts_with("anon$") {
+                    // A closure is called by the array method of the frame before.
+                    let by = notes
+                        .pop_if(|n: &mut String| n.starts_with("in a call to `"))
+                        .and_then(|n| n.split('`').nth(1).map(str::to_string));
+                    let by = by.map_or_else(String::new, |m| format!(" passed to `{m}`"));
+                    notes.push(format!("in a closure{by} at {caller_file}:{}", pos(*at)));
+                } else {
+                    notes.push(format!(
+                        "in a call to `{name}` at {caller_file}:{}",
+                        pos(*at)
+                    ));
+                }
                 if !source.is_empty() {
                     caller_file = source.clone();
                 }
@@ -55,12 +120,17 @@ pub(crate) fn explain(err: &EvalAltResult, file: &str, limits: &EngineLimits) ->
                     "while loading module \"{path}\" imported at {caller_file}:{}",
                     pos(*at)
                 ));
+                if let Some(module_file) = module_file {
+                    caller_file = module_file(path);
+                }
                 current = inner;
             }
             _ => break,
         }
     }
-    let (message, help) = base_message(current, limits);
+    // The expression can be named only from the AST of the file where the error happened.
+    let script = script.filter(|_| caller_file == file);
+    let (message, help) = base_message(current, limits, script);
     let inner = pos(current.position());
     if !notes.is_empty() && inner.is_known() {
         notes.push(format!("the error is at {caller_file}:{inner}"));
@@ -70,6 +140,7 @@ pub(crate) fn explain(err: &EvalAltResult, file: &str, limits: &EngineLimits) ->
         pos: if outer.is_known() { outer } else { inner },
         help,
         notes,
+        file: caller_file,
     }
 }
 
@@ -80,6 +151,7 @@ pub(crate) fn explain_parse(err: &ParseError) -> Explained {
         pos: pos(err.1),
         help: parse_help(&err.0.to_string()),
         notes: Vec::new(),
+        file: String::new(),
     }
 }
 
@@ -99,8 +171,18 @@ fn parse_help(text: &str) -> Option<String> {
     }
 }
 
-fn base_message(err: &EvalAltResult, limits: &EngineLimits) -> (String, Option<String>) {
+fn base_message(
+    err: &EvalAltResult,
+    limits: &EngineLimits,
+    script: Option<&Script<'_>>,
+) -> (String, Option<String>) {
     use EvalAltResult as E;
+    if let Some(script) = script {
+        let at = |want| expr_at::find(script.ast, err.position(), want);
+        if let Some(message) = in_authors_terms(err, &at, script.native) {
+            return (message, None);
+        }
+    }
     match err {
         E::ErrorTooManyOperations(_) => (
             format!(
@@ -157,14 +239,26 @@ fn base_message(err: &EvalAltResult, limits: &EngineLimits) -> (String, Option<S
             )
         }
         E::ErrorFunctionNotFound(signature, _) => {
-            let name = signature.split([' ', '(']).next().unwrap_or(signature);
+            let (name, types) = parse_signature(signature);
             let help = did_you_mean(name, RESERVED_NAMES.iter().copied())
                 .filter(|s| *s != name)
                 .map(|s| format!("did you mean `{s}`?"))
                 .or_else(|| {
                     Some("the function does not exist, or not for these argument types (a `()` where a value was expected?)".into())
                 });
-            (format!("no function `{signature}`"), help)
+            let defined = script
+                .is_none_or(|s| (s.native)(name) || s.ast.iter_functions().any(|f| f.name == name));
+            let message = if defined && types.iter().any(|t| t == "()") {
+                format!(
+                    "`{name}` cannot take a value that is not stated (`()`); it was given {}",
+                    kinds(&types)
+                )
+            } else if !defined || types.is_empty() {
+                format!("no function `{signature}`")
+            } else {
+                format!("no function `{name}` that takes {}", kinds(&types))
+            };
+            (message, help)
         }
         E::ErrorVariableNotFound(name, _) => (format!("no variable `{name}`"), None),
         E::ErrorRuntime(value, _) => (value.to_string(), None),
@@ -190,4 +284,292 @@ fn strip_position(text: &str) -> String {
         None => text,
     };
     text.to_string()
+}
+
+/// The common runtime errors in the pack author's terms, naming the expression found at the
+/// error's place; `None` to fall back to the general message.
+fn in_authors_terms(
+    err: &EvalAltResult,
+    at: &dyn Fn(Want) -> Option<Found>,
+    native: &dyn Fn(&str) -> bool,
+) -> Option<String> {
+    use EvalAltResult as E;
+    match err {
+        E::ErrorFunctionNotFound(signature, _) => {
+            let (_, types) = parse_signature(signature);
+            match at(Want::Call)? {
+                Found::Method {
+                    receiver,
+                    name,
+                    args,
+                } => {
+                    let values: Vec<&String> = std::iter::once(&receiver).chain(&args).collect();
+                    match types.iter().position(|t| t == "()") {
+                        Some(0) => Some(format!(
+                            "{}, so `{name}` cannot be used on it; {}",
+                            not_stated(&receiver),
+                            test_first(&receiver)
+                        )),
+                        Some(i) => {
+                            let value = values.get(i)?;
+                            Some(format!(
+                                "{}, so `{receiver}.{name}(…)` cannot use it; {}",
+                                not_stated(value),
+                                test_first(value)
+                            ))
+                        }
+                        None => {
+                            let kind = kind(types.first()?);
+                            let mut message = format!(
+                                "`{name}` cannot be used on {kind}: `{receiver}` is {kind}"
+                            );
+                            for (value, t) in args.iter().zip(types.iter().skip(1)) {
+                                message.push_str(&format!(", `{value}` is {}", self::kind(t)));
+                            }
+                            Some(message)
+                        }
+                    }
+                }
+                Found::Call { name, args } if is_operator(&name) => {
+                    let expression = match args.as_slice() {
+                        [one] => format!("{name}{one}"),
+                        [a, b] => format!("{a} {name} {b}"),
+                        _ => return None,
+                    };
+                    if let Some(i) = types.iter().position(|t| t == "()") {
+                        let value = args.get(i)?;
+                        return Some(format!(
+                            "{}, so `{expression}` cannot be computed; {}",
+                            not_stated(value),
+                            test_first(value)
+                        ));
+                    }
+                    match (args.as_slice(), types.as_slice()) {
+                        ([a, b], [ta, tb]) => Some(format!(
+                            "`{name}` cannot combine {} and {}: `{a}` is {}, `{b}` is {}",
+                            kind(ta),
+                            kind(tb),
+                            kind(ta),
+                            kind(tb)
+                        )),
+                        ([a], [ta]) => Some(format!(
+                            "`{name}` cannot be applied to {}: `{a}` is {}",
+                            kind(ta),
+                            kind(ta)
+                        )),
+                        _ => None,
+                    }
+                }
+                // A native function given `()`; a script function takes any value, so a call
+                // to one that is not found does not exist (or not with this many arguments).
+                Found::Call { name, args } if native(&name) => {
+                    let i = types.iter().position(|t| t == "()")?;
+                    let value = args.get(i)?;
+                    Some(format!(
+                        "{}, so `{name}` cannot use it; {}",
+                        not_stated(value),
+                        test_first(value)
+                    ))
+                }
+                _ => None,
+            }
+        }
+        E::ErrorArrayBounds(len, index, _) | E::ErrorStringBounds(len, index, _) => {
+            let Found::Index { receiver, .. } = at(Want::Index)? else {
+                return None;
+            };
+            let what = if matches!(err, E::ErrorArrayBounds(..)) {
+                ("item", "items")
+            } else {
+                ("character", "characters")
+            };
+            let has = match len {
+                0 => format!("`{receiver}` is empty"),
+                1 => format!("`{receiver}` has 1 {}", what.0),
+                n => format!("`{receiver}` has {n} {}", what.1),
+            };
+            Some(format!(
+                "{has}, so it has no {} [{index}] ({} are numbered from 0); check its length first (`{receiver}.len()`), or loop over it (`for x in {receiver} {{ … }}`)",
+                what.0, what.1
+            ))
+        }
+        E::ErrorIndexingType(what, _) => {
+            let Found::Index { receiver, index } = at(Want::Index)? else {
+                return None;
+            };
+            let t = what.split(" [").next().unwrap_or(what);
+            if t == "()" {
+                Some(format!(
+                    "{}, so it has no item [{index}]; {}",
+                    not_stated(&receiver),
+                    test_first(&receiver)
+                ))
+            } else {
+                Some(format!(
+                    "`{receiver}` is {}, which has no items to pick with [{index}]",
+                    kind(t)
+                ))
+            }
+        }
+        E::ErrorDotExpr(text, _) => {
+            // "Unknown property 'first' - a getter is not registered for type '()'"
+            let t = text.rsplit('\'').nth(1)?;
+            let Found::Property { receiver, name } = at(Want::Property)? else {
+                return None;
+            };
+            if t == "()" {
+                Some(format!(
+                    "{}, so it has no field `{name}`; {}",
+                    not_stated(&receiver),
+                    test_first(&receiver)
+                ))
+            } else {
+                Some(format!(
+                    "`{receiver}` is {}: it has no field `{name}`",
+                    kind(t)
+                ))
+            }
+        }
+        E::ErrorMismatchDataType(expected, actual, _) => {
+            let Found::Expression(expression) = at(Want::Expression)? else {
+                return None;
+            };
+            if expected == "bool" {
+                Some(format!(
+                    "`{expression}` is {}, but a condition must be true or false; compare it with something (`{expression} == …`, `{expression} != ()`)",
+                    kind(actual)
+                ))
+            } else {
+                Some(format!(
+                    "`{expression}` is {}, where {} is needed",
+                    kind(actual),
+                    kind(expected)
+                ))
+            }
+        }
+        E::ErrorFor(_) => {
+            let Found::Expression(expression) = at(Want::Iterable)? else {
+                return None;
+            };
+            Some(format!(
+                "`for` needs a list, a range or text to loop over, and `{expression}` is none of these"
+            ))
+        }
+        E::ErrorArithmetic(text, _) if text.starts_with("Division by zero") => {
+            let Found::Call { name, args } = at(Want::Call)? else {
+                return None;
+            };
+            let [a, b] = args.as_slice() else {
+                return None;
+            };
+            Some(format!(
+                "division by zero: `{b}` is zero in `{a} {name} {b}`"
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// "`X` is not stated (it is `()`)".
+fn not_stated(value: &str) -> String {
+    format!("`{value}` is not stated (it is `()`)")
+}
+
+fn test_first(value: &str) -> String {
+    format!("test it first (`if {value} != () {{ … }}`) or give a default (`{value} ?? …`)")
+}
+
+fn is_operator(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| !c.is_alphanumeric() && c != '_' && c != '$')
+}
+
+/// `to_upper (())` → (`to_upper`, [`()`]); `+ (decimal, &str | ImmutableString | String)` →
+/// (`+`, [`decimal`, `&str | ImmutableString | String`]).
+fn parse_signature(signature: &str) -> (&str, Vec<String>) {
+    let Some(open) = signature.find(" (") else {
+        return (signature, Vec::new());
+    };
+    let name = &signature[..open];
+    let inner = signature[open + 2..]
+        .strip_suffix(')')
+        .unwrap_or(&signature[open + 2..]);
+    let mut types = Vec::new();
+    let (mut depth, mut start) = (0usize, 0);
+    for (i, c) in inner.char_indices() {
+        match c {
+            '(' | '<' => depth += 1,
+            ')' | '>' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                types.push(inner[start..i].trim().to_string());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if !inner.trim().is_empty() {
+        types.push(inner[start..].trim().to_string());
+    }
+    (name, types)
+}
+
+/// A Rhai type name as people say it: `i64` is "a whole number".
+fn kind(rhai_type: &str) -> String {
+    match rhai_type.trim() {
+        "()" => "not stated (`()`)",
+        "i64" | "int" | "INT" => "a whole number",
+        "decimal" | "Decimal" | "rust_decimal::Decimal" => "a number",
+        "&str | ImmutableString | String" | "string" | "ImmutableString" | "String" | "&str" => {
+            "text"
+        }
+        "bool" => "true or false",
+        "array" | "Array" => "a list",
+        "map" | "Map" => "a map",
+        "char" => "a character",
+        "Fn" | "FnPtr" => "a function",
+        t if t.starts_with("range") || t.starts_with("Range") => "a range",
+        other => return format!("a value of type `{other}`"),
+    }
+    .to_string()
+}
+
+/// Several types as people say them: "text and a whole number".
+fn kinds(types: &[String]) -> String {
+    let words: Vec<String> = types.iter().map(|t| kind(t)).collect();
+    match words.as_slice() {
+        [] => "nothing".into(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_and_type_names() {
+        assert_eq!(
+            parse_signature("to_upper (())"),
+            ("to_upper", vec!["()".into()])
+        );
+        assert_eq!(
+            parse_signature("- (decimal, &str | ImmutableString | String)"),
+            (
+                "-",
+                vec!["decimal".into(), "&str | ImmutableString | String".into()]
+            )
+        );
+        assert_eq!(parse_signature("timestamp ()"), ("timestamp", vec![]));
+        assert_eq!(
+            kinds(&[
+                "i64".into(),
+                "&str | ImmutableString | String".into(),
+                "()".into()
+            ]),
+            "a whole number, text and not stated (`()`)"
+        );
+    }
 }

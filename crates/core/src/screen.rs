@@ -10,14 +10,14 @@ use crate::date::Date;
 use crate::finding::{self, Decision, Finding, Outcome, RuleError};
 use crate::normalize;
 use crate::request::ValidRequest;
-use crate::rhai_error::explain;
+use crate::rhai_error::{Script, explain_in, is_terminated};
 use crate::sandbox::{self, SafetyStop};
 use crate::value::same_value;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-use rhai::{Dynamic, EvalAltResult, Scope};
+use rhai::{Dynamic, Scope};
 
 /// The message of a rule error caused by a panic inside the engine.
 pub const PANIC_MESSAGE: &str = "the rule engine failed internally while running this rule (a bug in tcscreen or Rhai, not a decision); please report it";
@@ -225,7 +225,21 @@ impl CompiledPack {
                         reason,
                     });
                 }
-                let x = explain(&err, &rule.file, &self.limits);
+                let native = |name: &str| {
+                    !self
+                        .engine
+                        .collect_fn_metadata(
+                            None,
+                            |f| (f.metadata.name == name).then_some(()),
+                            true,
+                        )
+                        .is_empty()
+                };
+                let script = Script {
+                    ast: &rule.ast,
+                    native: &native,
+                };
+                let x = explain_in(&err, &rule.file, &self.limits, Some(&script));
                 let mut message = x.message;
                 for note in &x.notes {
                     message.push_str(&format!(" ({note})"));
@@ -298,15 +312,6 @@ impl Pristine<'_> {
         scope.push_constant_dynamic("data", self.data.clone());
         scope.push_constant_dynamic("as_of", Dynamic::from(self.as_of.clone()));
         scope
-    }
-}
-
-fn is_terminated(err: &EvalAltResult) -> bool {
-    match err {
-        EvalAltResult::ErrorTerminated(..) => true,
-        EvalAltResult::ErrorInFunctionCall(_, _, inner, _)
-        | EvalAltResult::ErrorInModule(_, inner, _) => is_terminated(inner),
-        _ => false,
     }
 }
 
@@ -452,7 +457,9 @@ mod tests {
         let error = &screening.errors[0];
         assert_eq!((error.line, error.column), (Some(4), Some(9)));
         assert!(
-            error.message.starts_with("Division by zero"),
+            error
+                .message
+                .starts_with("division by zero: `b` is zero in `a / b`"),
             "{}",
             error.message
         );
@@ -470,5 +477,129 @@ mod tests {
             "{}",
             error.message
         );
+    }
+
+    /// The rule errors of a one-rule pack on a request with a few fields stated.
+    fn rule_errors(body: &str) -> Vec<(Option<u32>, Option<u32>, String)> {
+        let pack = pack(&[("A", body)]);
+        let request = ValidRequest::from_text(
+            r#"{"id": "R", "country": "ZZ", "title": "T", "received": "2025-03-04",
+                "finance": {"currency": "USD", "total": 100},
+                "personnel": [{"id": "P1"}], "counterparts": [{"id": "C1"}]}"#,
+            &RequestLimits::default(),
+        )
+        .unwrap();
+        let screening = pack
+            .screen(&request, Date::parse("2025-03-04").unwrap())
+            .unwrap();
+        screening
+            .errors
+            .into_iter()
+            .map(|e| (e.line, e.column, e.message))
+            .collect()
+    }
+
+    #[track_caller]
+    fn says(body: &str, at: (u32, u32), expected: &str) {
+        let errors = rule_errors(body);
+        assert_eq!(errors.len(), 1, "{body}: {errors:?}");
+        let (line, column, message) = &errors[0];
+        assert_eq!(
+            (*line, *column),
+            (Some(at.0), Some(at.1)),
+            "{body}: {message}"
+        );
+        assert!(
+            message.starts_with(expected),
+            "{body}:\n  said     {message}\n  expected {expected}…"
+        );
+        for engine_text in [
+            "no function",
+            "(())",
+            "ImmutableString",
+            "i64",
+            "Data type",
+            "out of bounds",
+            "getter",
+            "Indexer",
+        ] {
+            assert!(
+                !message.contains(engine_text),
+                "{body}: engine text in {message}"
+            );
+        }
+    }
+
+    #[test]
+    fn common_rhai_errors_are_said_in_the_authors_terms() {
+        // A field the request does not state.
+        says(
+            "let n = request.requester.name.to_upper();",
+            (3, 32),
+            "`request.requester.name` is not stated (it is `()`), so `to_upper` cannot be used on it",
+        );
+        says(
+            "let f = request.finance;\nlet x = f.total / f.personnel;",
+            (4, 17),
+            "`f.personnel` is not stated (it is `()`), so `f.total / f.personnel` cannot be computed",
+        );
+        says(
+            "let k = -request.requester.name;",
+            (3, 9),
+            "`request.requester.name` is not stated (it is `()`), so `-request.requester.name` cannot be computed",
+        );
+        says(
+            "let z = request.requester.name.first;",
+            (3, 32),
+            "`request.requester.name` is not stated (it is `()`), so it has no field `first`",
+        );
+        says(
+            "let w = request.origin.tor.drafted_by[0];",
+            (3, 38),
+            "`request.origin.tor.drafted_by` is not stated (it is `()`), so it has no item [0]",
+        );
+        // A type mismatch, naming the field.
+        says(
+            "let v = request.title * 2;",
+            (3, 23),
+            "`*` cannot combine text and a whole number: `request.title` is text, `2` is a whole number",
+        );
+        says(
+            "if request.title { note(\"x\"); }",
+            (3, 11),
+            "`request.title` is text, but a condition must be true or false",
+        );
+        says(
+            "for q in request.finance.total { }",
+            (3, 10),
+            "`for` needs a list, a range or text to loop over, and `request.finance.total` is none of these",
+        );
+        says(
+            "let t = request.finance.total.to_upper();",
+            (3, 31),
+            "`to_upper` cannot be used on a number: `request.finance.total` is a number",
+        );
+        // An index out of range.
+        says(
+            "let p = request.personnel[3];",
+            (3, 27),
+            "`request.personnel` has 1 item, so it has no item [3]",
+        );
+        says(
+            "let s = request.alignment.sectors[0].code;",
+            (3, 35),
+            "`request.alignment.sectors` is empty, so it has no item [0]",
+        );
+        // Inside a closure: the closure's own text, and where it was called.
+        let errors = rule_errors("let m = request.counterparts.map(|c| c.position.to_upper());");
+        let message = &errors[0].2;
+        assert!(
+            message.starts_with(
+                "`c.position` is not stated (it is `()`), so `to_upper` cannot be used on it"
+            ),
+            "{message}"
+        );
+        assert!(message.contains("in a closure"), "{message}");
+        assert!(!message.contains("anon$"), "{message}");
     }
 }

@@ -476,9 +476,19 @@ pub fn run_pack_tests(
                 }
                 if expected_no_error(&result.case) {
                     for error in &screening.errors {
-                        result
-                            .problems
-                            .push(format!("rule `{}` failed: {}", error.rule, error.message));
+                        let file = pack
+                            .rules()
+                            .iter()
+                            .find(|r| r.id == error.rule)
+                            .map_or(error.file.as_str(), |r| r.display.as_str());
+                        let place = match (error.line, error.column) {
+                            (Some(line), Some(column)) => format!("{file}:{line}:{column}"),
+                            _ => file.to_string(),
+                        };
+                        result.problems.push(format!(
+                            "rule `{}` failed at {place}: {}",
+                            error.rule, error.message
+                        ));
                     }
                 }
                 result.findings = screening.findings;

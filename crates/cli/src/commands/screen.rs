@@ -109,7 +109,7 @@ pub enum FailOn {
 
 /// What happened to one request.
 enum Outcome {
-    Record(Box<Screened>, String),
+    Record(Box<Screened>, String, Source),
     NotScreened {
         source: Source,
         request_id: Option<String>,
@@ -292,13 +292,14 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
                     continue;
                 }
                 match outcome {
-                    Outcome::Record(screened, canonical) => {
+                    Outcome::Record(screened, canonical, source) => {
                         let Screened {
                             record,
                             pack_name,
                             signer,
                             trace,
                             warning,
+                            failed_rule_files,
                         } = *screened;
                         if let Some(w) = warning
                             && reported.insert(w.message.clone())
@@ -315,6 +316,13 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
                                     record.as_of
                                 );
                             });
+                        }
+                        // Every rule that failed, one line each, whatever the format.
+                        for error in &record.errors {
+                            let file = failed_rule_files.get(&error.rule).unwrap_or(&error.file);
+                            let d =
+                                screener::rule_failure(&source, &record.request_id, file, error);
+                            progress.suspend(|| crate::diagnostics::emit_line(&d));
                         }
                         tally.add(record.decision);
                         match record.decision {
@@ -474,7 +482,7 @@ fn screen_one(shared: &Shared<'_>, screener: &mut Screener<'_>, item: Item) -> O
     match screened {
         Ok(screened) => {
             let canonical = screened.record.to_canonical();
-            Outcome::Record(Box::new(screened), canonical)
+            Outcome::Record(Box::new(screened), canonical, item.source)
         }
         Err(problem) => not_screened(item.source, id, problem),
     }
