@@ -9,6 +9,7 @@
 //! - `validate`: validate and schema, and their agreement.
 //! - `limits`: the largest valid request screens.
 //! - `pipes`: a closed stdout ends every command quietly.
+//! - `rough_edges`: text order, register messages and repair, coverage, field meanings, install.
 //! - `rule_errors`: a failing rule, said in authors' terms with its place, named on stderr.
 //! - `conformance`: the independent suite written from spec.md (fixtures/conformance).
 
@@ -21,6 +22,7 @@ mod hostile;
 mod invalid_packs;
 mod limits;
 mod pipes;
+mod rough_edges;
 mod rule_errors;
 mod screen;
 mod validate;

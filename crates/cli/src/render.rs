@@ -74,7 +74,11 @@ pub fn record_text(record: &DecisionRecord) -> String {
         );
         let _ = writeln!(out, "  {:<6}  {:<width$}  at {place}", "", "");
     }
-    for finding in &record.findings {
+    // What decides first: rejects, then revisions, then notes, each in rule order (as the
+    // decision note does). The sort is stable, so a rule's findings keep their order.
+    let mut findings: Vec<_> = record.findings.iter().collect();
+    findings.sort_by_key(|f| std::cmp::Reverse(f.outcome));
+    for finding in findings {
         let _ = writeln!(
             out,
             "  {:<6}  {:<width$}  {}",
