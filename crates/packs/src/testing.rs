@@ -98,9 +98,20 @@ pub struct PackTestReport {
     pub rules: BTreeSet<String>,
     /// The outcomes each rule can record (after pack overrides).
     pub possible: BTreeMap<String, BTreeSet<Outcome>>,
+    /// The pack's own rules: those it defines, and the inherited ones its manifest adjusts
+    /// (`[rules."base/EX-05"]`).
+    pub own: BTreeSet<String>,
 }
 
 impl PackTestReport {
+    /// Count only the pack's own rules in coverage (see [`PackTestReport::own`]): its authors
+    /// test what they wrote or adjusted, and the parents' tests cover the rest.
+    pub fn only_own_rules(&mut self) {
+        let own = &self.own;
+        self.rules.retain(|r| own.contains(r));
+        self.possible.retain(|r, _| own.contains(r));
+    }
+
     /// Rules that fire in every passing test that ran: no test shows them staying silent.
     pub fn never_silent(&self) -> Vec<&str> {
         let passing: Vec<&CaseResult> = self.cases.iter().filter(|c| c.passed()).collect();
@@ -407,6 +418,11 @@ pub fn run_pack_tests(
         let as_of = result.case.as_of.unwrap_or(request.received());
         let pack = match catalog.source(index, Some(as_of)) {
             Ok(source) => {
+                if let Some(own) = source.layers.last() {
+                    report
+                        .own
+                        .extend(own.settings.iter().map(|entry| entry.rule.clone()));
+                }
                 let digest = source.identity.sha256.clone();
                 match cache.get(&source, limits) {
                     Ok(pack) => pack,
@@ -432,6 +448,9 @@ pub fn run_pack_tests(
             }
         };
         for rule in pack.rules() {
+            if rule.pack == pack.identity().id {
+                report.own.insert(rule.id.clone());
+            }
             if report.rules.insert(rule.id.clone()) {
                 let (_, outcomes) = tcscreen_core::lint::rule_facts(rule);
                 report.possible.insert(rule.id.clone(), outcomes);

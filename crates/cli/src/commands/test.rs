@@ -1,6 +1,7 @@
 //! `tcscreen test`: run each pack's tests. A failing case says what was expected and what
 //! happened, which rules fired that should not have and the other way round, with their
-//! messages. `--coverage` summarises the rule × test matrix.
+//! messages. `--coverage` summarises the rule × test matrix, for the pack's own rules (those
+//! it defines or adjusts) unless `--inherited` asks for every rule that runs.
 
 use crate::console::{errln, outln};
 use tcscreen_packs::testing::{CaseResult, PackTestReport, run_pack_tests};
@@ -25,6 +26,11 @@ pub struct TestArgs {
     /// Fail (exit 1) if a pack's rule coverage is below N percent (implies --coverage).
     #[arg(long, value_name = "N")]
     pub min_coverage: Option<usize>,
+
+    /// Count the rules a pack inherits in coverage too. By default coverage is of the pack's
+    /// own rules: those it defines and the inherited ones it adjusts in pack.toml.
+    #[arg(long)]
+    pub inherited: bool,
 
     /// Run only the cases that touch this rule (full id): those that fire it or name it.
     #[arg(long, value_name = "RULE_ID")]
@@ -54,17 +60,31 @@ fn print_case(case: &CaseResult) {
     }
 }
 
-fn print_coverage(report: &PackTestReport) {
+fn print_coverage(report: &PackTestReport, inherited: bool, all_rules: usize) {
     if report.rules.is_empty() {
+        if !inherited && all_rules > 0 {
+            outln!(
+                "  coverage: the pack has no rules of its own; --inherited counts the {all_rules} it inherits"
+            );
+        }
         return;
     }
     let uncovered = report.uncovered();
+    let which = if inherited {
+        "rules, inherited ones included,"
+    } else {
+        "rules of this pack"
+    };
     outln!(
-        "  coverage: {} of {} rules fire in a passing test ({}%)",
+        "  coverage: {} of {} {which} fire in a passing test ({}%)",
         report.rules.len() - uncovered.len(),
         report.rules.len(),
         report.coverage()
     );
+    let others = all_rules - report.rules.len();
+    if !inherited && others > 0 {
+        outln!("    (its own and those it adjusts; --inherited counts the {others} others too)");
+    }
     for rule in uncovered {
         outln!("    never fired: {rule}");
     }
@@ -118,7 +138,11 @@ pub fn test(cli: &Cli, args: &TestArgs) -> ExitStatus {
             }
         }
         if (args.coverage || args.min_coverage.is_some()) && args.rule.is_none() {
-            print_coverage(&report);
+            let all_rules = report.rules.len();
+            if !args.inherited {
+                report.only_own_rules();
+            }
+            print_coverage(&report, args.inherited, all_rules);
             if let Some(min) = args.min_coverage
                 && report.coverage() < min
             {
