@@ -85,3 +85,13 @@ fn coverage_counts_the_packs_own_rules_unless_asked_for_the_inherited() {
     .stdout_has("never fired: base/DL-01")
     .stderr_has("rule coverage below 100%: yy");
 }
+
+#[test]
+fn no_pack_for_a_country_says_which_country_to_write() {
+    crate::harness::tcscreen_with_stdin(
+        &["--rules", "fixtures/packs/minimal", "screen", "-"],
+        br#"{"id": "NP-1", "country": "NP", "title": "T", "received": "2025-03-04"}"#,
+    )
+    .expect_code(3)
+    .stderr_has(r#"help: add a pack with `country = "NP"` in its manifest (`tcscreen new DIR --country NP` scaffolds one), or name one with --pack"#);
+}

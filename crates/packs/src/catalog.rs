@@ -291,7 +291,8 @@ impl Catalog {
                     self.root_display
                 ),
             )
-            .help("add a pack with `country = \"…\"` in its manifest, or name one with --pack")),
+            // `country` passed validation: two upper-case letters, safe to show.
+            .help(format!("add a pack with `country = \"{country}\"` in its manifest (`tcscreen new DIR --country {country}` scaffolds one), or name one with --pack"))),
             [] => Err(Diagnostic::error(
                 "P021",
                 format!("no pack for country {country} is valid on {as_of}"),
