@@ -95,3 +95,104 @@ fn no_pack_for_a_country_says_which_country_to_write() {
     .expect_code(3)
     .stderr_has(r#"help: add a pack with `country = "NP"` in its manifest (`tcscreen new DIR --country NP` scaffolds one), or name one with --pack"#);
 }
+
+const KH_REQUESTS: &str = "fixtures/requests/kh";
+
+/// A register with the screenings of the kh fixtures; (its path, the number of entries).
+fn register(dir: &std::path::Path) -> (String, usize) {
+    let path = dir.join("register.jsonl");
+    let path = path.to_str().unwrap().to_string();
+    let run = tcscreen(&[
+        "screen",
+        "--quiet",
+        "--register",
+        &path,
+        "--format",
+        "jsonl",
+        KH_REQUESTS,
+    ]);
+    run.expect_code(0);
+    let entries = std::fs::read_to_string(&path).unwrap().lines().count();
+    (path, entries)
+}
+
+#[test]
+fn screen_says_what_it_appended_to_the_register() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("register.jsonl");
+    let path = path.to_str().unwrap();
+    let one = "fixtures/requests/kh/kh-mrd-2025-031-rural-roads-piu.json";
+    tcscreen(&["screen", "--register", path, one])
+        .expect_code(0)
+        .stderr_has(&format!(
+            "appended 1 screening to the register {path} (entry 1)"
+        ));
+    let run = tcscreen(&[
+        "screen",
+        "--register",
+        path,
+        "--format",
+        "jsonl",
+        KH_REQUESTS,
+    ]);
+    run.expect_code(0);
+    let entries = std::fs::read_to_string(path).unwrap().lines().count();
+    run.stderr_has(&format!(
+        "appended {} screenings to the register {path} (entries 2 to {entries})",
+        entries - 1
+    ));
+}
+
+#[test]
+fn repair_drops_only_a_torn_last_line_after_showing_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, entries) = register(dir.path());
+    let intact = std::fs::read(&path).unwrap();
+    // A clean register: nothing to do.
+    tcscreen(&["register", "repair", &path, "--truncate-torn-tail"])
+        .expect_code(0)
+        .stdout_has("nothing to repair");
+    // A crash in the middle of an append leaves an unterminated last line: appending refuses
+    // the register and says how to repair it.
+    let mut torn = intact.clone();
+    torn.extend_from_slice(br#"{"hash":"5e2a","kind":"screening","prev":"#);
+    std::fs::write(&path, &torn).unwrap();
+    tcscreen(&["screen", "--register", &path, KH_REQUESTS])
+        .expect_code(3)
+        .stderr_has("tcscreen register repair")
+        .stderr_has("--truncate-torn-tail");
+    let run = tcscreen(&["register", "repair", &path, "--truncate-torn-tail"]);
+    run.expect_code(0)
+        .stdout_has(r#"{\"hash\":\"5e2a\",\"kind\":\"screening\",\"prev\":"#)
+        .stdout_has(&format!(
+            "dropped the torn last line (41 bytes); the register ends at entry {entries}"
+        ));
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        intact,
+        "exactly the torn line went"
+    );
+    tcscreen(&["register", "verify", &path]).expect_code(0);
+    // Damage anywhere else is not a torn tail: nothing is changed.
+    let text = String::from_utf8(intact.clone()).unwrap();
+    let modified = text.replacen("\"decision\":\"reject\"", "\"decision\":\"accept\"", 1);
+    assert_ne!(modified, text);
+    let mut damaged = modified.clone().into_bytes();
+    damaged.extend_from_slice(b"{\"torn");
+    std::fs::write(&path, &damaged).unwrap();
+    tcscreen(&["register", "repair", &path, "--truncate-torn-tail"])
+        .expect_code(1)
+        .stderr_has("nothing was changed");
+    assert_eq!(std::fs::read(&path).unwrap(), damaged);
+    // A last entry that is complete but lost its line end is not torn either.
+    let mut unterminated = intact.clone();
+    unterminated.pop();
+    std::fs::write(&path, &unterminated).unwrap();
+    tcscreen(&["register", "repair", &path, "--truncate-torn-tail"])
+        .expect_code(1)
+        .stderr_has("complete")
+        .stderr_has("nothing was changed");
+    assert_eq!(std::fs::read(&path).unwrap(), unterminated);
+    // The flag is required: repair does nothing it was not asked for.
+    tcscreen(&["register", "repair", &path]).expect_code(2);
+}

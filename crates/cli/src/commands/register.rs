@@ -1,5 +1,5 @@
-//! `tcscreen register`: verify the decision register, replay it, record human decisions and
-//! show a request's history.
+//! `tcscreen register`: verify the decision register, replay it, record human decisions, show
+//! a request's history, and drop the torn last line a crash can leave.
 
 use crate::console::{errln, outln};
 use std::path::{Path, PathBuf};
@@ -69,6 +69,16 @@ pub enum RegisterAction {
         /// The date of the decision (default: today, UTC).
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::parse_date)]
         at: Option<Date>,
+    },
+    /// Repair a register a crash left with an incomplete last line: show that line, then
+    /// drop it. Nothing else is ever changed; any other damage is reported and left as it is.
+    Repair {
+        /// The register file.
+        file: PathBuf,
+        /// Drop the last line if it is unterminated and not a complete entry (required: the
+        /// only repair there is).
+        #[arg(long, required = true)]
+        truncate_torn_tail: bool,
     },
     /// Print a request's history: its screenings and the decisions taken on them.
     Show {
@@ -144,6 +154,46 @@ pub fn register(cli: &Cli, args: &RegisterArgs) -> ExitStatus {
             request_id,
             register,
         } => show(request_id, register),
+        RegisterAction::Repair { file, .. } => repair(file),
+    }
+}
+
+fn repair(file: &Path) -> ExitStatus {
+    let show = |line: &[u8]| {
+        // The line as it is, escaped so that it stays one line and shows every byte.
+        let text = String::from_utf8_lossy(line);
+        let shown: String = text.chars().take(400).collect();
+        let more = if text.chars().count() > 400 {
+            "…"
+        } else {
+            ""
+        };
+        outln!(
+            "torn last line of {} ({} bytes):",
+            file.display(),
+            line.len()
+        );
+        outln!("  {:?}{more}", shown);
+    };
+    match register::truncate_torn_tail(file, show) {
+        Ok(register::TornTail::None) => {
+            outln!(
+                "nothing to repair: {} ends with a complete line (`tcscreen register verify` checks the rest)",
+                file.display()
+            );
+            ExitStatus::Success
+        }
+        Ok(register::TornTail::Dropped { line, last_seq }) => {
+            outln!(
+                "dropped the torn last line ({} bytes); the register ends at entry {last_seq}",
+                line.len()
+            );
+            verify(file, None)
+        }
+        Err(e) => {
+            errln!("error: {e}");
+            ExitStatus::Failure
+        }
     }
 }
 

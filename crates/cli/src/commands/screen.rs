@@ -242,6 +242,7 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
     let mut reported: BTreeSet<String> = BTreeSet::new();
     let mut write_error = None;
     let mut reader_gone = false;
+    let mut appended = Appended::default();
 
     interrupt::install();
     let progress = Progress::new(args.quiet);
@@ -335,11 +336,12 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
                                 record: record.to_json(),
                                 signer,
                             };
-                            if let Err(e) =
-                                register.append(&record.request_id, body, Some(&canonical))
-                            {
-                                errln!("error: cannot append to the register: {e}");
-                                status.raise(ExitStatus::Error);
+                            match register.append(&record.request_id, body, Some(&canonical)) {
+                                Ok(seq) => appended.add(seq),
+                                Err(e) => {
+                                    errln!("error: cannot append to the register: {e}");
+                                    status.raise(ExitStatus::Error);
+                                }
                             }
                         }
                         if let Err(e) = writer.record(&mut output, &record, &canonical, &pack_name)
@@ -384,6 +386,7 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
             errln!("error: cannot write the register: {e}");
             return ExitStatus::Error;
         }
+        appended.say(args.register.as_deref());
         return ExitStatus::Success;
     }
     if interrupt::requested() {
@@ -398,6 +401,7 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
         if let Some(mut register) = register {
             let _ = register.sync();
         }
+        appended.say(args.register.as_deref());
         return ExitStatus::Error;
     }
 
@@ -407,6 +411,7 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
         errln!("error: cannot write the register: {e}");
         status.raise(ExitStatus::Error);
     }
+    appended.say(args.register.as_deref());
     let result = match write_error {
         Some(e) => Err(e),
         None => writer.finish(&mut output).and_then(|()| output.finish()),
@@ -427,6 +432,42 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
         crate::diagnostics::say(&format!("{}{place}", tally.summary()));
     }
     status
+}
+
+/// The register entries a batch appended: how many, the first and the last.
+#[derive(Default)]
+struct Appended {
+    count: usize,
+    first: u64,
+    last: u64,
+}
+
+impl Appended {
+    fn add(&mut self, seq: u64) {
+        if self.count == 0 {
+            self.first = seq;
+        }
+        self.count += 1;
+        self.last = seq;
+    }
+
+    /// Say on stderr what was appended to the register at `path`.
+    fn say(&self, path: Option<&std::path::Path>) {
+        let Some(path) = path else { return };
+        let path = path.display();
+        let text = match self.count {
+            0 => format!("appended nothing to the register {path}"),
+            1 => format!(
+                "appended 1 screening to the register {path} (entry {})",
+                self.first
+            ),
+            n => format!(
+                "appended {n} screenings to the register {path} (entries {} to {})",
+                self.first, self.last
+            ),
+        };
+        crate::diagnostics::say(&text);
+    }
 }
 
 fn fails(fail_on: Option<FailOn>, decision: Decision) -> bool {
