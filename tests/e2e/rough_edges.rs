@@ -196,3 +196,63 @@ fn repair_drops_only_a_torn_last_line_after_showing_it() {
     // The flag is required: repair does nothing it was not asked for.
     tcscreen(&["register", "repair", &path]).expect_code(2);
 }
+
+#[test]
+fn every_field_of_the_json_schema_has_a_description() {
+    fn walk(schema: &serde_json::Value, path: &str, missing: &mut Vec<String>) {
+        let Some(properties) = schema["properties"].as_object() else {
+            return;
+        };
+        for (name, field) in properties {
+            let here = format!("{path}.{name}");
+            if field["description"].as_str().is_none_or(|d| d.len() <= 10) {
+                missing.push(here.clone());
+            }
+            walk(field, &here, missing);
+            walk(&field["items"], &format!("{here}[]"), missing);
+        }
+    }
+    let run = tcscreen(&["schema"]);
+    let schema: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let mut missing = Vec::new();
+    walk(&schema, "", &mut missing);
+    assert_eq!(missing, Vec::<String>::new());
+    assert!(
+        schema["properties"]["personnel"]["items"]["properties"]["cost"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("in `finance.currency`")
+    );
+}
+
+#[test]
+fn schema_explain_says_what_a_field_means() {
+    for path in [
+        "personnel[].cost",
+        "personnel[0].cost",
+        "request.personnel.cost",
+    ] {
+        tcscreen(&["schema", "--explain", path])
+            .expect_code(0)
+            .stdout_has("personnel[].cost\n")
+            .stdout_has("  type:      a number, zero or more")
+            .stdout_has("total cost over the whole TC")
+            .stdout_has("in `finance.currency`")
+            .stdout_has("  in rules:  request.personnel[i].cost, `()` when not stated");
+    }
+    tcscreen(&["schema", "--explain", "management.arrangement"])
+        .expect_code(0)
+        .stdout_has("one of: country_systems, integrated_piu, parallel_piu, provider_managed");
+    tcscreen(&["schema", "--explain", "id"])
+        .expect_code(0)
+        .stdout_has("required");
+    tcscreen(&["schema", "--explain", "personnel[].costs"])
+        .expect_code(2)
+        .stderr_has("no field `personnel[].costs`")
+        .stderr_has("did you mean `personnel[].cost`?");
+    // Without a field: every field, one line each.
+    let all = tcscreen(&["schema", "--explain"]);
+    all.expect_code(0);
+    assert!(all.stdout.lines().count() > 100, "{}", all.stdout);
+    all.stdout_has("finance.currency  ");
+}

@@ -56,21 +56,26 @@ pub struct Field {
     pub shape: &'static Shape,
     /// Whether it must be present and not `null`.
     pub required: bool,
+    /// What it means, for people: with its unit and currency where it has one. Shown by
+    /// `tcscreen schema` (JSON Schema `description`) and `tcscreen schema --explain FIELD`.
+    pub description: &'static str,
 }
 
-const fn opt(name: &'static str, shape: &'static Shape) -> Field {
+const fn opt(name: &'static str, description: &'static str, shape: &'static Shape) -> Field {
     Field {
         name,
         shape,
         required: false,
+        description,
     }
 }
 
-const fn req(name: &'static str, shape: &'static Shape) -> Field {
+const fn req(name: &'static str, description: &'static str, shape: &'static Shape) -> Field {
     Field {
         name,
         shape,
         required: true,
+        description,
     }
 }
 
@@ -106,14 +111,30 @@ static ENDORSEMENT_BODY: Shape = Shape::Enum(&[
     "board",
 ]);
 static ENDORSEMENT: Shape = Shape::Object(&[
-    opt("body", &ENDORSEMENT_BODY),
-    opt("date", &DATE),
-    opt("ref", &TEXT),
+    opt(
+        "body",
+        "Which body of the partner country endorsed the request.",
+        &ENDORSEMENT_BODY,
+    ),
+    opt("date", "When it endorsed the request.", &DATE),
+    opt(
+        "ref",
+        "The endorsement's reference: minutes, letter or decision number.",
+        &TEXT,
+    ),
 ]);
 static REQUESTER: Shape = Shape::Object(&[
-    opt("name", &TEXT),
-    opt("kind", &REQUESTER_KIND),
-    opt("endorsements", &Shape::List(&ENDORSEMENT)),
+    opt("name", "The requesting institution's name.", &TEXT),
+    opt(
+        "kind",
+        "What kind of institution asks for the TC.",
+        &REQUESTER_KIND,
+    ),
+    opt(
+        "endorsements",
+        "Bodies of the partner country that endorsed the request, each with its date and reference.",
+        &Shape::List(&ENDORSEMENT),
+    ),
 ]);
 
 static PROVIDER_KIND: Shape = Shape::Enum(&[
@@ -128,9 +149,21 @@ static PROVIDER_KIND: Shape = Shape::Enum(&[
     "other",
 ]);
 static PROVIDER: Shape = Shape::Object(&[
-    opt("name", &TEXT),
-    opt("kind", &PROVIDER_KIND),
-    opt("country", &COUNTRY),
+    opt(
+        "name",
+        "The provider's name: the agency, organisation or firm that funds or supplies the TC.",
+        &TEXT,
+    ),
+    opt(
+        "kind",
+        "What kind of provider it is (`south_south`: another developing country; `triangular`: a developing country with a third partner).",
+        &PROVIDER_KIND,
+    ),
+    opt(
+        "country",
+        "The provider's country, when it is a country or a national agency: ISO 3166-1 alpha-2 code, upper case.",
+        &COUNTRY,
+    ),
 ]);
 
 static MODALITY_TYPE: Shape = Shape::Enum(&[
@@ -148,9 +181,21 @@ static MODALITY_TYPE: Shape = Shape::Enum(&[
     "knowledge_product",
 ]);
 static MODALITY: Shape = Shape::Object(&[
-    opt("types", &Shape::List(&MODALITY_TYPE)),
-    opt("iati_aid_type", &TEXT),
-    opt("free_standing", &BOOL),
+    opt(
+        "types",
+        "The forms the TC takes, one or more.",
+        &Shape::List(&MODALITY_TYPE),
+    ),
+    opt(
+        "iati_aid_type",
+        "The IATI (OECD DAC) aid type code, e.g. `D01` (donor country personnel), `D02` (other technical assistance), `E01` (scholarships).",
+        &TEXT,
+    ),
+    opt(
+        "free_standing",
+        "Whether the TC stands on its own (true) rather than being part of an investment project (false).",
+        &BOOL,
+    ),
 ]);
 
 static PARTY3: Shape = Shape::Enum(&["partner", "joint", "provider"]);
@@ -161,33 +206,70 @@ static INITIATED_BY: Shape = Shape::Enum(&[
     "joint",
 ]);
 static NEEDS_LED_BY: Shape = Shape::Enum(&["partner", "joint", "provider", "independent"]);
-static DATED_REF: Shape = Shape::Object(&[opt("date", &DATE), opt("ref", &TEXT)]);
+static DATED_REF: Shape = Shape::Object(&[
+    opt("date", "The date of the partner's request letter.", &DATE),
+    opt("ref", "The letter's reference number.", &TEXT),
+]);
 static ORIGIN: Shape = Shape::Object(&[
-    opt("initiated_by", &INITIATED_BY),
-    opt("request_letter", &DATED_REF),
-    opt("provider_approval_date", &DATE),
+    opt("initiated_by", "Who first proposed the TC.", &INITIATED_BY),
+    opt(
+        "request_letter",
+        "The partner's letter asking for the TC.",
+        &DATED_REF,
+    ),
+    opt(
+        "provider_approval_date",
+        "The date the provider approved the TC on its side (appraisal, board or committee decision).",
+        &DATE,
+    ),
     opt(
         "needs_assessment",
+        "The assessment that identified the need for the TC.",
         &Shape::Object(&[
-            opt("led_by", &NEEDS_LED_BY),
-            opt("date", &DATE),
-            opt("ref", &TEXT),
+            opt("led_by", "Who led the needs assessment.", &NEEDS_LED_BY),
+            opt("date", "When the needs assessment was done.", &DATE),
+            opt("ref", "The needs assessment's reference.", &TEXT),
         ]),
     ),
     opt(
         "tor",
-        &Shape::Object(&[opt("drafted_by", &PARTY3), opt("partner_approved", &BOOL)]),
+        "The terms of reference of the TC.",
+        &Shape::Object(&[
+            opt("drafted_by", "Who drafted the terms of reference.", &PARTY3),
+            opt(
+                "partner_approved",
+                "Whether the partner approved terms of reference drafted by someone else.",
+                &BOOL,
+            ),
+        ]),
     ),
     opt(
         "recruitment",
+        "How the experts are selected.",
         &Shape::Object(&[
-            opt("led_by", &PARTY3),
-            opt("partner_on_panel", &BOOL),
-            opt("national_market_tested", &BOOL),
-            opt("international_justification", &TEXT),
+            opt("led_by", "Who leads the selection of the experts.", &PARTY3),
+            opt(
+                "partner_on_panel",
+                "Whether the partner sits on the selection panel.",
+                &BOOL,
+            ),
+            opt(
+                "national_market_tested",
+                "Whether national (or regional) experts were looked for before international ones.",
+                &BOOL,
+            ),
+            opt(
+                "international_justification",
+                "Why international experts are needed where national or regional ones are not used.",
+                &TEXT,
+            ),
         ]),
     ),
-    opt("linked_conditions", &BOOL),
+    opt(
+        "linked_conditions",
+        "Whether the TC is tied to a policy condition of a loan or grant.",
+        &BOOL,
+    ),
 ]);
 
 static PLAN_LEVEL: Shape = Shape::Enum(&[
@@ -200,38 +282,70 @@ static PLAN_LEVEL: Shape = Shape::Enum(&[
 static ALIGNMENT: Shape = Shape::Object(&[
     opt(
         "plans",
+        "National, sector, subnational, institutional or non-state plans the TC serves.",
         &Shape::List(&Shape::Object(&[
-            opt("level", &PLAN_LEVEL),
-            opt("plan", &TEXT),
-            opt("objective", &TEXT),
+            opt("level", "The level of the plan.", &PLAN_LEVEL),
+            opt("plan", "The plan's name or reference.", &TEXT),
+            opt(
+                "objective",
+                "The plan's objective that the TC serves.",
+                &TEXT,
+            ),
         ])),
     ),
     opt(
         "capacity_plans",
+        "Capacity-development plans the TC serves.",
         &Shape::List(&Shape::Object(&[
-            opt("plan", &TEXT),
-            opt("priority", &TEXT),
+            opt(
+                "plan",
+                "The capacity-development plan's name or reference.",
+                &TEXT,
+            ),
+            opt("priority", "The plan's priority that the TC serves.", &TEXT),
         ])),
     ),
     opt(
         "sector_forum",
+        "The sector working group (or similar forum) that reviewed the TC.",
         &Shape::Object(&[
-            opt("name", &TEXT),
-            opt("endorsed", &BOOL),
-            opt("date", &DATE),
+            opt("name", "The forum's name.", &TEXT),
+            opt("endorsed", "Whether the forum endorsed the TC.", &BOOL),
+            opt("date", "When the forum reviewed or endorsed the TC.", &DATE),
         ]),
     ),
-    opt("on_budget", &BOOL),
-    opt("programme_based", &BOOL),
+    opt(
+        "on_budget",
+        "Whether the TC is recorded in the partner's national budget.",
+        &BOOL,
+    ),
+    opt(
+        "programme_based",
+        "Whether the TC is part of a programme-based approach (a sector programme or a pooled fund).",
+        &BOOL,
+    ),
     opt(
         "sectors",
-        &Shape::List(&Shape::Object(&[opt("code", &DAC), opt("share", &PERCENT)])),
+        "The sectors the TC works in, each with its share.",
+        &Shape::List(&Shape::Object(&[
+            opt(
+                "code",
+                "The OECD DAC purpose code of the sector: five digits, e.g. `15111`.",
+                &DAC,
+            ),
+            opt(
+                "share",
+                "The share of the TC in this sector, in percent (0 to 100). The shares of a request should add up to 100: rules judge that, validation does not.",
+                &PERCENT,
+            ),
+        ])),
     ),
 ]);
 
 static MANAGEMENT: Shape = Shape::Object(&[
     opt(
         "arrangement",
+        "Who runs the TC: `country_systems` (the partner's own structures), `integrated_piu` (a unit inside the partner institution, staffed and managed by it), `parallel_piu` (a separate project implementation unit), `provider_managed` (the provider runs it).",
         &Shape::Enum(&[
             "country_systems",
             "integrated_piu",
@@ -239,29 +353,49 @@ static MANAGEMENT: Shape = Shape::Object(&[
             "provider_managed",
         ]),
     ),
-    opt("accountable_to", &PARTY3),
+    opt(
+        "accountable_to",
+        "To whom the TC answers for its results.",
+        &PARTY3,
+    ),
     opt(
         "steering",
+        "The committee that steers the TC.",
         &Shape::Object(&[
             opt(
                 "chaired_by",
+                "Who chairs the steering committee.",
                 &Shape::Enum(&["partner", "co_chaired", "provider"]),
             ),
-            opt("meets_every_months", &AMOUNT),
+            opt(
+                "meets_every_months",
+                "How often the steering committee meets: the number of months between meetings (3 for quarterly).",
+                &AMOUNT,
+            ),
         ]),
     ),
-    opt("pooled", &BOOL),
+    opt(
+        "pooled",
+        "Whether the TC is funded through a fund pooled with other providers.",
+        &BOOL,
+    ),
     opt(
         "procurement",
+        "Whose procurement system buys for the TC.",
         &Shape::Enum(&["national", "provider", "multilateral", "mixed"]),
     ),
 ]);
 
 static PERSON: Shape = Shape::Object(&[
-    opt("id", &TEXT),
-    opt("title", &TEXT),
+    opt(
+        "id",
+        "The position's identifier within the request, e.g. `P1`.",
+        &TEXT,
+    ),
+    opt("title", "The position's title.", &TEXT),
     opt(
         "origin",
+        "Where the expert comes from (`south_south`: another developing country).",
         &Shape::Enum(&[
             "national",
             "diaspora",
@@ -272,6 +406,7 @@ static PERSON: Shape = Shape::Object(&[
     ),
     opt(
         "function",
+        "What the position does (`gap_filling`: doing the work of a civil servant's post).",
         &Shape::Enum(&[
             "capacity_development",
             "policy_advice",
@@ -282,40 +417,119 @@ static PERSON: Shape = Shape::Object(&[
     ),
     opt(
         "reports_to",
+        "To whom the position reports.",
         &Shape::Enum(&["partner", "steering_committee", "provider"]),
     ),
-    opt("months", &AMOUNT),
-    opt("cost", &AMOUNT),
-    opt("counterparts", &TEXT_LIST),
+    opt(
+        "months",
+        "How long the position is engaged in this TC, in months (may be fractional).",
+        &AMOUNT,
+    ),
+    opt(
+        "cost",
+        "The position's total cost over the whole TC (all its `months`), in `finance.currency`: not a monthly rate. tcscreen takes it as the total; the shipped rules compare the sum of these costs with `finance.personnel`.",
+        &AMOUNT,
+    ),
+    opt(
+        "counterparts",
+        "The ids (`counterparts[].id`) of the counterparts the position works with and hands over to.",
+        &TEXT_LIST,
+    ),
 ]);
 
 static COUNTERPART: Shape = Shape::Object(&[
-    opt("id", &TEXT),
-    opt("position", &TEXT),
-    opt("on_establishment", &BOOL),
-    opt("assigned", &BOOL),
-    opt("assigned_from", &DATE),
-    opt("salary_supplement", &BOOL),
+    opt(
+        "id",
+        "The counterpart's identifier within the request, e.g. `C1`: what `personnel[].counterparts` and `exit.handover[].to` refer to.",
+        &TEXT,
+    ),
+    opt("position", "The counterpart's post.", &TEXT),
+    opt(
+        "on_establishment",
+        "Whether the post is on the civil-service establishment (a permanent, budgeted post), rather than a project contract.",
+        &BOOL,
+    ),
+    opt("assigned", "Whether someone holds the post already.", &BOOL),
+    opt(
+        "assigned_from",
+        "Since when (or from when) someone holds the post.",
+        &DATE,
+    ),
+    opt(
+        "salary_supplement",
+        "Whether the counterpart receives a salary supplement from the TC: a top-up, allowance or incentive on top of the civil-service salary.",
+        &BOOL,
+    ),
 ]);
 
 static FINANCE: Shape = Shape::Object(&[
-    opt("currency", &CURRENCY),
-    opt("total", &AMOUNT),
-    opt("personnel", &AMOUNT),
-    opt("training", &AMOUNT),
-    opt("travel", &AMOUNT),
-    opt("equipment", &AMOUNT),
-    opt("management_fee", &AMOUNT),
-    opt("allowances", &AMOUNT),
-    opt("other", &AMOUNT),
-    opt("tied", &Shape::Enum(&["untied", "partially_tied", "tied"])),
-    opt("in_kind", &BOOL),
+    opt(
+        "currency",
+        "The currency of every amount in the request: ISO 4217 code, upper case, e.g. `USD`.",
+        &CURRENCY,
+    ),
+    opt(
+        "total",
+        "The total cost of the TC over its whole duration, in `finance.currency`.",
+        &AMOUNT,
+    ),
+    opt(
+        "personnel",
+        "The budget line for personnel (experts and staff), for the whole TC, in `finance.currency`.",
+        &AMOUNT,
+    ),
+    opt(
+        "training",
+        "The budget line for training, for the whole TC, in `finance.currency`.",
+        &AMOUNT,
+    ),
+    opt(
+        "travel",
+        "The budget line for travel, for the whole TC, in `finance.currency`.",
+        &AMOUNT,
+    ),
+    opt(
+        "equipment",
+        "The budget line for equipment, for the whole TC, in `finance.currency`.",
+        &AMOUNT,
+    ),
+    opt(
+        "management_fee",
+        "The provider's or implementer's management fee (overhead), for the whole TC, in `finance.currency`.",
+        &AMOUNT,
+    ),
+    opt(
+        "allowances",
+        "Allowances and per diems, for the whole TC, in `finance.currency`.",
+        &AMOUNT,
+    ),
+    opt(
+        "other",
+        "Everything else, for the whole TC, in `finance.currency`. The budget lines should add up to `finance.total`: rules judge that, validation does not.",
+        &AMOUNT,
+    ),
+    opt(
+        "tied",
+        "Whether the TC is tied: `untied` (experts and goods may come from any country), `partially_tied`, `tied` (from the provider's country only).",
+        &Shape::Enum(&["untied", "partially_tied", "tied"]),
+    ),
+    opt(
+        "in_kind",
+        "Whether the TC is given in kind (experts, goods) rather than as money the partner manages.",
+        &BOOL,
+    ),
     opt(
         "recurrent_after_exit",
+        "The recurrent costs the TC leaves behind once it ends.",
         &Shape::Object(&[
-            opt("annual", &AMOUNT),
+            opt(
+                "annual",
+                "How much the recurrent costs are each year after the TC ends, in `finance.currency`.",
+                &AMOUNT,
+            ),
             opt(
                 "financed_by",
+                "Who pays the recurrent costs after the TC ends.",
                 &Shape::Enum(&["partner_budget", "other_donor", "unfunded"]),
             ),
         ]),
@@ -323,53 +537,98 @@ static FINANCE: Shape = Shape::Object(&[
 ]);
 
 static SCHEDULE: Shape = Shape::Object(&[
-    opt("start", &DATE),
-    opt("end", &DATE),
-    opt("extension", &BOOL),
+    opt("start", "The planned first day of the TC.", &DATE),
+    opt("end", "The planned last day of the TC.", &DATE),
+    opt(
+        "extension",
+        "Whether this request extends an earlier TC.",
+        &BOOL,
+    ),
     opt(
         "previous_phases",
+        "Earlier phases of the same TC.",
         &Shape::List(&Shape::Object(&[
-            opt("start", &DATE),
-            opt("end", &DATE),
-            opt("evaluation", &TEXT),
+            opt("start", "The first day of the earlier phase.", &DATE),
+            opt("end", "The last day of the earlier phase.", &DATE),
+            opt(
+                "evaluation",
+                "The reference of the earlier phase's evaluation.",
+                &TEXT,
+            ),
         ])),
     ),
-    opt("months_same_function", &AMOUNT),
+    opt(
+        "months_same_function",
+        "For how many months in total external TC has filled the same function, all phases and this one included.",
+        &AMOUNT,
+    ),
 ]);
 
 static CAPACITY: Shape = Shape::Object(&[
-    opt("assessment", &TEXT),
+    opt(
+        "assessment",
+        "The reference of the capacity assessment the TC rests on.",
+        &TEXT,
+    ),
     opt(
         "indicators",
+        "The indicators that measure the capacity the TC should leave behind.",
         &Shape::List(&Shape::Object(&[
-            opt("id", &TEXT),
+            opt(
+                "id",
+                "The indicator's identifier within the request, e.g. `I1`.",
+                &TEXT,
+            ),
             opt(
                 "level",
+                "What the indicator measures capacity of: individuals, an organisation, or the enabling environment (laws, policies, systems).",
                 &Shape::Enum(&["individual", "organisational", "enabling_environment"]),
             ),
-            opt("description", &TEXT),
-            opt("baseline", &TEXT),
+            opt("description", "What the indicator measures.", &TEXT),
+            opt(
+                "baseline",
+                "The indicator's value before the TC, as text (e.g. `3 of 28`).",
+                &TEXT,
+            ),
             opt(
                 "targets",
-                &Shape::List(&Shape::Object(&[opt("value", &TEXT), opt("date", &DATE)])),
+                "The values to reach, each by a date.",
+                &Shape::List(&Shape::Object(&[
+                    opt("value", "The value to reach, as text.", &TEXT),
+                    opt("date", "By when the value is to be reached.", &DATE),
+                ])),
             ),
         ])),
     ),
 ]);
 
 static EXIT: Shape = Shape::Object(&[
-    opt("end_point", &TEXT),
-    opt("criteria", &TEXT_LIST),
+    opt(
+        "end_point",
+        "The state at which the TC is no longer needed.",
+        &TEXT,
+    ),
+    opt(
+        "criteria",
+        "The conditions that must hold for the TC to end.",
+        &TEXT_LIST,
+    ),
     opt(
         "handover",
+        "The functions handed over to the partner's staff, each by a date.",
         &Shape::List(&Shape::Object(&[
-            opt("date", &DATE),
-            opt("function", &TEXT),
-            opt("to", &TEXT),
+            opt("date", "By when the function is handed over.", &DATE),
+            opt("function", "The function handed over.", &TEXT),
+            opt(
+                "to",
+                "The counterpart who takes the function over (`counterparts[].id`).",
+                &TEXT,
+            ),
         ])),
     ),
     opt(
         "post_exit_support",
+        "What support continues after the TC ends.",
         &Shape::Enum(&["none", "backstopping", "peer_network", "follow_on"]),
     ),
 ]);
@@ -377,11 +636,20 @@ static EXIT: Shape = Shape::Object(&[
 static REVIEW: Shape = Shape::Object(&[
     opt(
         "kind",
+        "What kind of review it is.",
         &Shape::Enum(&["inception", "annual_joint", "mid_term", "final", "ex_post"]),
     ),
-    opt("due", &DATE),
-    opt("joint", &BOOL),
-    opt("covers_sustainability", &BOOL),
+    opt("due", "When the review is due.", &DATE),
+    opt(
+        "joint",
+        "Whether partner and provider review together.",
+        &BOOL,
+    ),
+    opt(
+        "covers_sustainability",
+        "Whether the review covers sustainability after the TC.",
+        &BOOL,
+    ),
 ]);
 
 static CONTEXT: Shape = Shape::Enum(&[
@@ -394,6 +662,7 @@ static CONTEXT: Shape = Shape::Enum(&[
 static DOCUMENT: Shape = Shape::Object(&[
     opt(
         "kind",
+        "What the document is.",
         &Shape::Enum(&[
             "request_letter",
             "tor",
@@ -409,34 +678,110 @@ static DOCUMENT: Shape = Shape::Object(&[
             "other",
         ]),
     ),
-    opt("ref", &TEXT),
-    opt("date", &DATE),
+    opt(
+        "ref",
+        "The document's reference: a file name, number or link.",
+        &TEXT,
+    ),
+    opt("date", "The document's date.", &DATE),
 ]);
 
 /// The whole request.
 pub static REQUEST: Shape = Shape::Object(&[
-    opt("schema", &Shape::SchemaName),
-    req("id", &NON_BLANK),
-    req("country", &COUNTRY),
-    req("title", &NON_BLANK),
-    req("received", &DATE),
-    opt("summary", &TEXT),
-    opt("requester", &REQUESTER),
-    opt("provider", &PROVIDER),
-    opt("modality", &MODALITY),
-    opt("origin", &ORIGIN),
-    opt("alignment", &ALIGNMENT),
-    opt("management", &MANAGEMENT),
-    opt("personnel", &Shape::List(&PERSON)),
-    opt("counterparts", &Shape::List(&COUNTERPART)),
-    opt("finance", &FINANCE),
-    opt("schedule", &SCHEDULE),
-    opt("capacity", &CAPACITY),
-    opt("exit", &EXIT),
-    opt("reviews", &Shape::List(&REVIEW)),
-    opt("context", &Shape::List(&CONTEXT)),
-    opt("documents", &Shape::List(&DOCUMENT)),
-    opt("extensions", &Shape::FreeObject),
+    opt(
+        "schema",
+        "The request format's name, `tcscreen/request/v1`; may be left out.",
+        &Shape::SchemaName,
+    ),
+    req(
+        "id",
+        "The request's identifier, unique in the country, e.g. the national reference `KH-MEF-2025-014`.",
+        &NON_BLANK,
+    ),
+    req(
+        "country",
+        "The partner country that receives the TC: ISO 3166-1 alpha-2 code, upper case, e.g. `KH`. It chooses the pack, with the screening date.",
+        &COUNTRY,
+    ),
+    req("title", "A short title of the TC.", &NON_BLANK),
+    req(
+        "received",
+        "The date the coordination unit received the request; it is the screening date unless `--as-of` gives another.",
+        &DATE,
+    ),
+    opt("summary", "What the TC is for, in a few sentences.", &TEXT),
+    opt(
+        "requester",
+        "Who asks for the TC: the partner institution.",
+        &REQUESTER,
+    ),
+    opt("provider", "Who funds or supplies the TC.", &PROVIDER),
+    opt("modality", "What kind of TC it is.", &MODALITY),
+    opt(
+        "origin",
+        "Where the TC comes from: who proposed it, wrote its terms of reference and selects its experts.",
+        &ORIGIN,
+    ),
+    opt(
+        "alignment",
+        "How the TC fits the partner's plans and budget.",
+        &ALIGNMENT,
+    ),
+    opt(
+        "management",
+        "How the TC is managed and steered.",
+        &MANAGEMENT,
+    ),
+    opt(
+        "personnel",
+        "The experts and staff the TC pays for, one item per position.",
+        &Shape::List(&PERSON),
+    ),
+    opt(
+        "counterparts",
+        "The partner's staff who work with the experts and take over from them.",
+        &Shape::List(&COUNTERPART),
+    ),
+    opt(
+        "finance",
+        "What the TC costs. Every amount is in `finance.currency` and for the whole TC, unless its field says otherwise.",
+        &FINANCE,
+    ),
+    opt(
+        "schedule",
+        "When the TC runs, and how long it has run before.",
+        &SCHEDULE,
+    ),
+    opt(
+        "capacity",
+        "The capacity the TC should leave behind, and how it is measured.",
+        &CAPACITY,
+    ),
+    opt(
+        "exit",
+        "How the TC ends: capacity is the exit strategy.",
+        &EXIT,
+    ),
+    opt(
+        "reviews",
+        "The reviews of the TC that are planned.",
+        &Shape::List(&REVIEW),
+    ),
+    opt(
+        "context",
+        "Circumstances in the country that rules may take into account.",
+        &Shape::List(&CONTEXT),
+    ),
+    opt(
+        "documents",
+        "Documents attached to or cited by the request.",
+        &Shape::List(&DOCUMENT),
+    ),
+    opt(
+        "extensions",
+        "Anything else a country's pack needs, in any form. Validation does not check it; rules read it as `request.extensions` (test a key with `\"key\" in request.extensions`).",
+        &Shape::FreeObject,
+    ),
 ]);
 
 /// Every field name the schema uses, at any depth, sorted and without repeats.
@@ -458,6 +803,86 @@ pub fn field_names() -> Vec<&'static str> {
     names.sort_unstable();
     names.dedup();
     names
+}
+
+/// Every field of the request, at any depth, in schema order, with its path written with
+/// `[]` for list items: `personnel`, `personnel[].id`, …, `personnel[].counterparts`, ….
+pub fn fields() -> Vec<(String, &'static Field)> {
+    fn walk(shape: &'static Shape, prefix: &str, out: &mut Vec<(String, &'static Field)>) {
+        let Shape::Object(fields) = shape else {
+            return;
+        };
+        for field in fields.iter() {
+            let path = if prefix.is_empty() {
+                field.name.to_string()
+            } else {
+                format!("{prefix}.{}", field.name)
+            };
+            out.push((path.clone(), field));
+            match field.shape {
+                Shape::List(inner) => walk(inner, &format!("{path}[]"), out),
+                inner => walk(inner, &path, out),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&REQUEST, "", &mut out);
+    out
+}
+
+/// The field at a path, written as `personnel[].cost`, `personnel[0].cost`, `personnel.cost`
+/// or `request.personnel[].cost`; with its path written the `[]` way. `None` if the schema has
+/// no such field (paths inside `extensions` included).
+pub fn field(path: &str) -> Option<(String, &'static Field)> {
+    let path = path.trim();
+    let path = path.strip_prefix("request.").unwrap_or(path);
+    let mut wanted = String::new();
+    for segment in path.split('.') {
+        let name = segment.split('[').next().unwrap_or(segment);
+        let rest = &segment[name.len()..];
+        if !rest.split_inclusive(']').all(|index| {
+            index.starts_with('[')
+                && index.ends_with(']')
+                && index[1..index.len() - 1]
+                    .bytes()
+                    .all(|b| b.is_ascii_digit())
+        }) {
+            return None;
+        }
+        if !wanted.is_empty() {
+            wanted.push('.');
+        }
+        wanted.push_str(name);
+    }
+    fields()
+        .into_iter()
+        .find(|(p, _)| p.replace("[]", "") == wanted)
+}
+
+/// What a value of a shape looks like, in words: "a date (YYYY-MM-DD)", "one of: …".
+pub fn describe_shape(shape: &Shape) -> String {
+    match shape {
+        Shape::Text => "text".into(),
+        Shape::NonBlankText => "text, not blank".into(),
+        Shape::Bool => "true or false".into(),
+        Shape::Date => "a date, YYYY-MM-DD".into(),
+        Shape::NonNegative => "a number, zero or more".into(),
+        Shape::Percent => "a percentage, 0 to 100".into(),
+        Shape::Enum(values) => format!("one of: {}", values.join(", ")),
+        Shape::Code(CodeKind::Country) => "a country code: ISO 3166-1 alpha-2, upper case".into(),
+        Shape::Code(CodeKind::Currency) => "a currency code: ISO 4217, upper case".into(),
+        Shape::Code(CodeKind::DacSector) => "a DAC purpose code: five digits".into(),
+        Shape::SchemaName => format!("\"{REQUEST_SCHEMA}\""),
+        Shape::List(inner) => match inner {
+            Shape::Object(_) => "a list of objects".into(),
+            inner => format!("a list; each item is {}", describe_shape(inner)),
+        },
+        Shape::Object(fields) => format!(
+            "an object with fields {}",
+            fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
+        ),
+        Shape::FreeObject => "an object, in any form".into(),
+    }
 }
 
 /// The shape at a dotted field path such as `origin.tor.drafted_by` or `personnel[0].months`
@@ -570,7 +995,20 @@ pub fn json_schema() -> crate::json::Json {
                 ("type", nullable(&["object"], optional)),
                 (
                     "properties",
-                    Json::object(fields.iter().map(|f| (f.name, shape(f.shape, !f.required)))),
+                    Json::object(fields.iter().map(|f| {
+                        let mut property = shape(f.shape, !f.required);
+                        if let crate::json::JsonValue::Object(members) = &mut property.value {
+                            members.insert(
+                                0,
+                                crate::json::Member {
+                                    key: "description".into(),
+                                    key_pos: crate::json::Pos::NONE,
+                                    value: Json::string(f.description),
+                                },
+                            );
+                        }
+                        (f.name, property)
+                    })),
                 ),
                 (
                     "required",
@@ -625,6 +1063,62 @@ pub fn json_schema() -> crate::json::Json {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_field_says_what_it_means() {
+        let all = fields();
+        assert!(all.len() > 100, "{}", all.len());
+        for (path, field) in all {
+            let d = field.description;
+            assert!(
+                d.len() > 10
+                    && d.ends_with('.')
+                    && d.starts_with(|c: char| c.is_uppercase() || c == '`'),
+                "{path}: {d:?}"
+            );
+            // Amounts say their currency, and durations their unit.
+            if matches!(field.shape, Shape::NonNegative) {
+                assert!(
+                    d.contains("finance.currency") || d.contains("months") || d.contains("month"),
+                    "{path} has no unit: {d}"
+                );
+            }
+        }
+        assert!(
+            field("personnel[].cost")
+                .unwrap()
+                .1
+                .description
+                .contains("total cost over the whole TC")
+        );
+    }
+
+    #[test]
+    fn fields_are_found_however_their_path_is_written() {
+        for path in [
+            "personnel[].cost",
+            "personnel[0].cost",
+            "personnel.cost",
+            "request.personnel[].cost",
+        ] {
+            assert_eq!(
+                field(path).map(|(p, _)| p),
+                Some("personnel[].cost".to_string()),
+                "{path}"
+            );
+        }
+        assert_eq!(
+            field("capacity.indicators[2].targets[0].date").map(|(p, _)| p),
+            Some("capacity.indicators[].targets[].date".to_string())
+        );
+        assert_eq!(
+            field("finance").map(|(p, _)| p),
+            Some("finance".to_string())
+        );
+        assert!(field("personnel[].costs").is_none());
+        assert!(field("personnel[x].cost").is_none());
+        assert!(field("extensions.anything").is_none());
+    }
 
     #[test]
     fn paths_resolve() {
