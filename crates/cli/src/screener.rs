@@ -176,20 +176,22 @@ impl<'a> Screener<'a> {
                 .map_err(load_problem)?,
         };
         let digest = source.identity.sha256.clone();
-        let signer = match self.trust {
-            None => None,
-            Some(trust) => {
-                Some(
-                    trust
-                        .verify(entry, &source.identity)
-                        .map_err(|d| Problem::Pack {
+        let signer =
+            match self.trust {
+                None => None,
+                Some(trust) => {
+                    // The signature and the digest come from the snapshot the layers were parsed
+                    // from: no file is read again here.
+                    let files = self.catalog.files(index).map_err(load_problem)?;
+                    Some(trust.verify(entry, &files, &source.identity).map_err(|d| {
+                        Problem::Pack {
                             key: format!("trust {digest}"),
                             label: label.clone(),
                             diagnostics: vec![d],
-                        })?,
-                )
-            }
-        };
+                        }
+                    })?)
+                }
+            };
         let pack = self
             .packs
             .entry(digest.clone())

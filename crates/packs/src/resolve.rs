@@ -140,7 +140,7 @@ fn identities(
             .flat_map(|(id, f)| {
                 f.digest_entries
                     .iter()
-                    .map(move |(path, bytes)| (format!("{id}/{path}"), bytes.as_slice()))
+                    .map(move |(path, bytes)| (format!("{id}/{path}"), &bytes[..]))
             })
             .collect();
         let m = &catalog.entry(i).manifest;
@@ -220,14 +220,15 @@ fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn read_files(catalog: &Catalog, index: usize) -> Result<Arc<PackFiles>, Vec<Diagnostic>> {
-    if let Some(cached) = lock(&catalog.files).get(&index) {
-        return cached.clone();
-    }
-    let entry = catalog.entry(index);
-    let result = files::read_pack(&entry.dir, &entry.display).map(Arc::new);
-    lock(&catalog.files).insert(index, result.clone());
-    result
+/// The snapshot of the files of the pack at `index`: read on first use, by one thread, and
+/// never again.
+pub(crate) fn read_files(
+    catalog: &Catalog,
+    index: usize,
+) -> Result<Arc<PackFiles>, Vec<Diagnostic>> {
+    let once = lock(&catalog.files).entry(index).or_default().clone();
+    once.get_or_init(|| files::read_pack(catalog.entry(index)).map(Arc::new))
+        .clone()
 }
 
 /// The digest of a list of (name, bytes); sorts the list by name bytes.
