@@ -149,6 +149,16 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "When a parent has several versions, the one valid at the screening date is used. Screen with an --as-of date inside one version's validity.",
     ),
     (
+        "P016",
+        "a pack file is not a regular file",
+        "The loader opens only regular files. A named pipe (FIFO) would make every command that loads the pack wait for ever, and a device such as /dev/zero never ends, so they are refused before anything is read, with the file named. The same holds for pack.sig, test files and the keys of --trust. Remove the file from the pack.",
+    ),
+    (
+        "P017",
+        "a pack file, or a pack, is too large",
+        "The loader reads at most 8 MiB from one file (pack.toml, a rule, a lib/ module, a data table, a test file), 64 KiB from pack.sig and key files, and 32 MiB and 10,000 files and folders from one pack folder. The size is checked before the file is read. Split large data tables into smaller files or a pack of their own, and keep other material out of the pack folder. See docs/security.md.",
+    ),
+    (
         "P020",
         "no pack can be chosen while packs are broken",
         "Automatic selection by country refuses to guess while any manifest under the rules folder is broken or versions conflict: the broken pack might have been the right one. Fix them (`tcscreen check`) or name the pack with --pack.",

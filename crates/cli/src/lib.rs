@@ -6,6 +6,7 @@
 pub mod codes;
 pub mod commands;
 pub mod diagnostics;
+pub mod escape;
 pub mod exit;
 pub mod inputs;
 pub mod interrupt;

@@ -9,8 +9,8 @@ use std::rc::Rc;
 use std::fmt::Write as _;
 
 use tcscreen_core::{
-    CompiledPack, Date, DecisionRecord, Diagnostic, EngineLimits, EngineStop, InputError,
-    Screening, ValidRequest,
+    CompiledPack, Date, DecisionRecord, Diagnostic, EngineLimits, EngineStop, Screening,
+    ValidRequest,
 };
 use tcscreen_packs::signature::TrustedKeys;
 use tcscreen_packs::{Catalog, PackSpec};
@@ -49,8 +49,8 @@ impl PackChoice {
 /// Why a request was not screened.
 #[derive(Debug)]
 pub enum Problem {
-    /// The request is invalid.
-    Input(Vec<InputError>),
+    /// The request is invalid: the problems, located in its source, with their lines.
+    Input(Vec<Diagnostic>),
     /// No pack could be chosen.
     Select(Diagnostic),
     /// The chosen pack cannot be loaded, compiled or trusted.
@@ -215,6 +215,7 @@ impl<'a> Screener<'a> {
                 ),
             )
             .at(entry.manifest_display(), tcscreen_core::Pos::new(1, 1))
+            .with_excerpt_from(&entry.manifest_text())
             .help("that is what --pack asked for; leave --pack out to use the version valid on the date");
             d.severity = tcscreen_core::Severity::Warning;
             d
@@ -289,9 +290,7 @@ pub fn report(
         || diagnostics::say(&format!("  = {}{which} was not screened", source.display()));
     match problem {
         Problem::Input(errors) => {
-            for e in &errors {
-                diagnostics::emit(&diagnostics::from_input(source, e));
-            }
+            diagnostics::emit_all(&errors);
             not_screened();
         }
         Problem::Select(d) => {

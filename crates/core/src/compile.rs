@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rhai::{AST, Dynamic, Engine, EvalAltResult, Module, ModuleResolver, Position, Scope, Shared};
 
 use crate::api::RESERVED_NAMES;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, attach_excerpts};
 use crate::finding::{Criterion, Outcome};
 use crate::frontmatter::{self, FrontMatter};
 use crate::json::Pos;
@@ -102,7 +102,10 @@ impl CompiledPack {
     ) -> Result<UnidentifiedPack, Vec<Diagnostic>> {
         let result = sandbox::guarded(limits, || compile(layers, limits));
         match result {
-            Ok(result) => result.map(UnidentifiedPack),
+            Ok(result) => result.map(UnidentifiedPack).map_err(|mut errors| {
+                attach_excerpts(&mut errors, |file| crate::source::text_in(layers, file));
+                errors
+            }),
             Err(()) => Err(vec![
                 Diagnostic::error("P099", "the rule engine panicked while compiling this pack")
                     .at(

@@ -69,7 +69,7 @@ mod value;
 pub use api::{RESERVED_NAMES, signatures as api_signatures};
 pub use compile::{CompiledPack, CompiledRule, GLOBALS, UnidentifiedPack};
 pub use date::Date;
-pub use diagnostic::{Diagnostic, Severity};
+pub use diagnostic::{Diagnostic, EXCERPT_CONTEXT_CHARS, Excerpt, Severity, attach_excerpts};
 pub use finding::{Criterion, Decision, Finding, Outcome, RuleError};
 pub use json::{Json, JsonValue, Pos};
 pub use limits::{EVAL_STACK_BYTES, EngineLimits, MemoryGauge};

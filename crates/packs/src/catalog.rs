@@ -43,6 +43,11 @@ impl PackEntry {
     pub fn manifest_display(&self) -> String {
         display_join(&self.display, "pack.toml")
     }
+
+    /// The manifest's text, as read at discovery.
+    pub fn manifest_text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.manifest_bytes)
+    }
 }
 
 /// How a user names a pack with `--pack`.
@@ -208,7 +213,22 @@ impl Catalog {
                 }
             }
         }
+        self.excerpt_manifests(&mut problems);
         self.broken.extend(problems);
+    }
+
+    /// Give problems located in a manifest of this catalog the excerpt of their line, from
+    /// the bytes read at discovery.
+    pub(crate) fn excerpt_manifests(&self, problems: &mut [Diagnostic]) {
+        for d in problems.iter_mut().filter(|d| d.excerpt.is_none()) {
+            if let Some(entry) = self
+                .entries
+                .iter()
+                .find(|e| d.file.as_deref() == Some(e.manifest_display().as_str()))
+            {
+                d.excerpt = tcscreen_core::Excerpt::of(&entry.manifest_text(), d.pos);
+            }
+        }
     }
 
     /// Add a pack named by path (`--pack PATH`); returns its index. A folder that is already

@@ -32,7 +32,7 @@ pub(crate) fn source(
     index: usize,
     as_of: Option<Date>,
 ) -> Result<Arc<PackSource>, Vec<Diagnostic>> {
-    let order = linearize(catalog, index, as_of, &mut Vec::new())?;
+    let order = order(catalog, index, as_of)?;
     if let Some(cached) = lock(&catalog.sources).get(&order) {
         return Ok(cached.clone());
     }
@@ -59,7 +59,7 @@ pub(crate) fn source_while<R>(
     as_of: Option<Date>,
     work: impl FnOnce(&[PackLayer]) -> R,
 ) -> Result<(Arc<PackSource>, R), Vec<Diagnostic>> {
-    let order = linearize(catalog, index, as_of, &mut Vec::new())?;
+    let order = order(catalog, index, as_of)?;
     let cached = lock(&catalog.sources).get(&order).cloned();
     if let Some(cached) = cached {
         let result = work(&cached.layers);
@@ -179,12 +179,14 @@ fn layers(
                     Diagnostic::error("P009", format!("invalid data table: {}", p.message))
                         .at(&file.display, p.pos)
                         .maybe_help(p.help)
+                        .with_excerpt_from(&file.text)
                 })),
             }
         }
         layers.push(PackLayer {
             id: entry.manifest.id.clone(),
             manifest: entry.manifest_display(),
+            manifest_text: String::from_utf8_lossy(&pack_files.manifest).into_owned(),
             rules: pack_files.rules.clone(),
             libs: pack_files.libs.clone(),
             params: entry.manifest.params.clone(),
@@ -243,6 +245,18 @@ pub fn digest(entries: &mut [(String, &[u8])]) -> String {
         hasher.update(bytes);
     }
     hash::hex(&hasher.finalize())
+}
+
+/// [`linearize`], with the problems' manifest lines.
+fn order(
+    catalog: &Catalog,
+    index: usize,
+    as_of: Option<Date>,
+) -> Result<Vec<usize>, Vec<Diagnostic>> {
+    linearize(catalog, index, as_of, &mut Vec::new()).map_err(|mut errors| {
+        catalog.excerpt_manifests(&mut errors);
+        errors
+    })
 }
 
 /// The precedence order of a pack and its ancestors: the pack first.

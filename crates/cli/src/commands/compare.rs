@@ -60,10 +60,7 @@ pub fn compare(cli: &Cli, args: &CompareArgs) -> ExitStatus {
             return ExitStatus::Error;
         }
     };
-    let source = Source {
-        file: args.revised.display().to_string(),
-        line: None,
-    };
+    let source = Source::file(args.revised.display().to_string());
     let request = match std::fs::read(&args.revised)
         .map_err(|e| e.to_string())
         .and_then(|bytes| {

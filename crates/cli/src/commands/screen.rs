@@ -441,13 +441,27 @@ fn screen_one(shared: &Shared<'_>, screener: &mut Screener<'_>, item: Item) -> O
         request_id,
         problem,
     };
-    let text = match item.text {
-        Ok(text) => text,
-        Err(e) => return not_screened(item.source, None, Problem::Input(vec![e])),
+    let input_problem = |errors: &[tcscreen_core::InputError], text: Option<&str>| {
+        Problem::Input(
+            errors
+                .iter()
+                .map(|e| crate::diagnostics::from_input(&item.source, e, text))
+                .collect(),
+        )
     };
-    let request = match ValidRequest::from_text(&text, &shared.request_limits) {
+    let text = match &item.text {
+        Ok(text) => text,
+        Err(e) => {
+            let problem = input_problem(std::slice::from_ref(e), None);
+            return not_screened(item.source, None, problem);
+        }
+    };
+    let request = match ValidRequest::from_text(text, &shared.request_limits) {
         Ok(request) => request,
-        Err(errors) => return not_screened(item.source, None, Problem::Input(errors)),
+        Err(errors) => {
+            let problem = input_problem(&errors, Some(text));
+            return not_screened(item.source, None, problem);
+        }
     };
     let id = Some(request.id().to_string());
     let as_of = shared.as_of.unwrap_or(request.received());
