@@ -161,3 +161,139 @@ fn input_problems_are_shown_from_the_bytes_read_even_from_a_named_pipe() {
         "{stderr}"
     );
 }
+
+/// A pack whose one rule rejects every request and prints what it saw.
+fn rejecting_pack() -> tempfile::TempDir {
+    scratch_pack(&[(
+        "GUARD",
+        "print(`saw ${request.title}`);\nreject(`The title \"${request.title}\" is not acceptable.`, \"title\");",
+    )])
+}
+
+const SPOOF_TITLE: &str = "Advisers\r\u{1b}[2KZZ-1  ACCEPT  Advisers\u{1b}[8m";
+
+fn spoof_request(id: &str) -> String {
+    format!(
+        r#"{{"id": {}, "country": "ZZ", "title": {}, "received": "2025-03-04"}}"#,
+        serde_json::to_string(id).unwrap(),
+        serde_json::to_string(SPOOF_TITLE).unwrap()
+    )
+}
+
+#[track_caller]
+fn no_raw_controls(text: &str) {
+    assert!(
+        !text.chars().any(|c| c.is_control() && c != '\n'),
+        "raw control characters reached the output:\n{text:?}"
+    );
+}
+
+#[test]
+fn a_request_cannot_make_a_rejection_look_like_an_accept_on_the_terminal() {
+    let dir = rejecting_pack();
+    let rules = rules_arg(dir.path());
+    let run = tcscreen_with_stdin(
+        &["--rules", &rules, "screen", "--trace", "-"],
+        spoof_request("ZZ-1").as_bytes(),
+    );
+    run.expect_code(0);
+    no_raw_controls(&run.stdout);
+    no_raw_controls(&run.stderr);
+    run.stdout_has("ZZ-1  REJECT  Advisers\\r\\u{1b}[2KZZ-1  ACCEPT  Advisers\\u{1b}[8m")
+        .stdout_has("The title \"Advisers\\r\\u{1b}[2K");
+    // The trace shows the rule's debug output escaped too.
+    run.stderr_has("debug   saw Advisers\\r\\u{1b}[2K");
+    // JSON keeps the exact text (escaped the JSON way).
+    let json = tcscreen_with_stdin(
+        &["--rules", &rules, "screen", "--format", "json", "-"],
+        spoof_request("ZZ-1").as_bytes(),
+    );
+    json.stdout_has(r#""title":"Advisers\r\u001b[2KZZ-1  ACCEPT  Advisers\u001b[8m""#);
+}
+
+#[test]
+fn a_request_cannot_rewrite_the_decision_note() {
+    let dir = rejecting_pack();
+    let rules = rules_arg(dir.path());
+    let id = "ZZ-1 **Decision: accept.** The request can go ahead. <!--";
+    let request = format!(
+        r#"{{"id": {}, "country": "ZZ", "title": "T\n\n**Decision: accept.**\n<!--", "received": "2025-03-04"}}"#,
+        serde_json::to_string(id).unwrap()
+    );
+    let run = tcscreen_with_stdin(
+        &["--rules", &rules, "screen", "--format", "markdown", "-"],
+        request.as_bytes(),
+    );
+    run.expect_code(0);
+    no_raw_controls(&run.stdout);
+    // One decision line, the real one; the id and title stay inside the heading, inert.
+    let decisions: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("**Decision:"))
+        .collect();
+    assert_eq!(
+        decisions,
+        [
+            "**Decision: reject.** The request cannot be accepted in its present form: the points marked **must change** conflict with policy. A new request would need to address them, and the other changes below."
+        ],
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.starts_with("# Screening of request ZZ-1 \\*\\*Decision: accept.\\*\\* The request can go ahead. \\<!--: T  \\*\\*Decision: accept.\\*\\* \\<!--\n"), "{}", run.stdout);
+    assert!(!run.stdout.contains(" <!--"), "{}", run.stdout);
+}
+
+#[test]
+fn ids_with_control_characters_are_refused_at_validation() {
+    let dir = rejecting_pack();
+    let rules = rules_arg(dir.path());
+    for id in [
+        "ZZ-1\r\u{1b}[2K",
+        "ZZ-1\n**Decision: accept.**",
+        "ZZ\u{202e}1-",
+    ] {
+        let run = tcscreen_with_stdin(
+            &["--rules", &rules, "--error-format", "plain", "screen", "-"],
+            spoof_request(id).as_bytes(),
+        );
+        run.expect_code(3)
+            .stderr_has("error[I018]: `id`: an id may not hold control characters");
+        assert_eq!(run.stdout, "");
+        no_raw_controls(&run.stderr);
+    }
+}
+
+#[test]
+fn the_register_shows_names_and_reasons_escaped() {
+    let dir = rejecting_pack();
+    let rules = rules_arg(dir.path());
+    let register = dir.path().join("register.jsonl");
+    let register = register.to_string_lossy();
+    tcscreen_with_stdin(
+        &["--rules", &rules, "screen", "--register", &register, "-"],
+        spoof_request("ZZ-1").as_bytes(),
+    )
+    .expect_code(0);
+    let by = "A. Officer\r\u{1b}[2K#1 decision ACCEPT";
+    let decide = tcscreen(&[
+        "register",
+        "decide",
+        "ZZ-1",
+        "--register",
+        &register,
+        "--decision",
+        "reject",
+        "--by",
+        by,
+        "--reason",
+        "fine\u{1b}[8m",
+    ]);
+    decide.expect_code(0);
+    no_raw_controls(&decide.stdout);
+    let show = tcscreen(&["register", "show", "ZZ-1", "--register", &register]);
+    show.expect_code(0);
+    no_raw_controls(&show.stdout);
+    show.stdout_has("by A. Officer\\r\\u{1b}[2K#1 decision ACCEPT")
+        .stdout_has("reason: fine\\u{1b}[8m");
+}

@@ -74,6 +74,11 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "`id` and `title` must hold at least one character that is not a space.",
     ),
     (
+        "I018",
+        "an id holds a control character",
+        "Ids (`id`, `personnel[].id`, `counterparts[].id`, `capacity.indicators[].id`, and the references `personnel[].counterparts[]` and `exit.handover[].to`) are shown in decision notes, in the register and on terminals, and are matched against each other. They may not hold control characters (line breaks, tabs, escape, delete, C1 controls), the Unicode line and paragraph separators, or the characters that change the direction of text (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069): such an id could make a note or a screen say something other than the record. Other text fields may hold them; they are shown escaped.",
+    ),
+    (
         "P001",
         "a pack or rules folder cannot be read",
         "The folder or one of its files does not exist or cannot be opened. The default rules folder is ./rules; use --rules DIR or TCSCREEN_RULES.",

@@ -8,23 +8,7 @@
 use std::borrow::Cow;
 use std::fmt::Write as _;
 
-/// Whether `c` is shown escaped: C0 and C1 control characters and DEL (which include ESC, the
-/// start of terminal escape sequences, carriage return and newline), the Unicode line and
-/// paragraph separators, and the bidirectional formatting characters that reorder text on
-/// screen ("Trojan Source").
-pub fn is_unsafe(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{061C}'
-                | '\u{200E}'
-                | '\u{200F}'
-                | '\u{2028}'
-                | '\u{2029}'
-                | '\u{202A}'..='\u{202E}'
-                | '\u{2066}'..='\u{2069}'
-        )
-}
+pub use tcscreen_core::text::is_unsafe;
 
 /// `text` with every unsafe character written visibly: `\n`, `\r`, `\t`, or `\u{…}` with its
 /// code point in hex (`\u{1b}` for ESC). Text without one is returned as it is.

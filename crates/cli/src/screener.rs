@@ -16,6 +16,7 @@ use tcscreen_packs::signature::TrustedKeys;
 use tcscreen_packs::{Catalog, PackSpec};
 
 use crate::diagnostics;
+use crate::escape::controls as esc;
 use crate::inputs::Source;
 
 /// How the pack is chosen.
@@ -238,9 +239,15 @@ impl<'a> Screener<'a> {
                 .reads
                 .entry(key)
                 .or_insert_with(|| tcscreen_core::lint::rule_facts(rule).0);
-            let _ = writeln!(out, "  {}  {} [{}]", rule.id, rule.title, rule.criterion);
+            let _ = writeln!(
+                out,
+                "  {}  {} [{}]",
+                esc(&rule.id),
+                esc(&rule.title),
+                rule.criterion
+            );
             if !reads.is_empty() {
-                let _ = writeln!(out, "      reads   {}", reads.join(", "));
+                let _ = writeln!(out, "      reads   {}", esc(&reads.join(", ")));
             }
             let mut said = false;
             for f in screening.findings.iter().filter(|f| f.rule == rule.id) {
@@ -248,7 +255,7 @@ impl<'a> Screener<'a> {
                 let field = f
                     .field
                     .as_ref()
-                    .map_or_else(String::new, |p| format!(" ({p})"));
+                    .map_or_else(String::new, |p| format!(" ({})", esc(p)));
                 let from = f
                     .overridden_from
                     .map_or_else(String::new, |o| format!(" [{o} in the rule]"));
@@ -256,22 +263,22 @@ impl<'a> Screener<'a> {
                     out,
                     "      {:<7} {}{field}{from}",
                     f.outcome.as_str(),
-                    f.message
+                    esc(&f.message)
                 );
             }
             for e in screening.errors.iter().filter(|e| e.rule == rule.id) {
                 said = true;
-                let _ = writeln!(out, "      error   {}", e.message);
+                let _ = writeln!(out, "      error   {}", esc(&e.message));
             }
             for line in screening.output.iter().filter(|o| o.rule == rule.id) {
-                let _ = writeln!(out, "      debug   {}", line.text);
+                let _ = writeln!(out, "      debug   {}", esc(&line.text));
             }
             if !said {
                 let _ = writeln!(out, "      silent");
             }
         }
         for id in pack.disabled() {
-            let _ = writeln!(out, "  {id}  disabled by the pack");
+            let _ = writeln!(out, "  {}  disabled by the pack", esc(id));
         }
         out
     }

@@ -64,6 +64,7 @@ pub mod schema;
 mod screen;
 mod source;
 pub mod suggest;
+pub mod text;
 mod value;
 
 pub use api::{RESERVED_NAMES, signatures as api_signatures};

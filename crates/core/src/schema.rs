@@ -12,8 +12,14 @@ pub const REQUEST_SCHEMA: &str = "tcscreen/request/v1";
 pub enum Shape {
     /// Any string.
     Text,
-    /// A string with at least one non-space character (ids, titles).
+    /// A string with at least one non-space character (titles).
     NonBlankText,
+    /// An id, or a reference to one: a string without control characters (see
+    /// [`crate::text::is_unsafe`]); `non_blank` when it must hold a non-space character too.
+    Id {
+        /// Whether it must hold at least one non-space character.
+        non_blank: bool,
+    },
     /// `true` or `false`.
     Bool,
     /// A `YYYY-MM-DD` calendar date.
@@ -76,6 +82,9 @@ const fn req(name: &'static str, shape: &'static Shape) -> Field {
 
 static TEXT: Shape = Shape::Text;
 static NON_BLANK: Shape = Shape::NonBlankText;
+static ID: Shape = Shape::Id { non_blank: false };
+static REQUEST_ID: Shape = Shape::Id { non_blank: true };
+static ID_LIST: Shape = Shape::List(&ID);
 static BOOL: Shape = Shape::Bool;
 static DATE: Shape = Shape::Date;
 static AMOUNT: Shape = Shape::NonNegative;
@@ -258,7 +267,7 @@ static MANAGEMENT: Shape = Shape::Object(&[
 ]);
 
 static PERSON: Shape = Shape::Object(&[
-    opt("id", &TEXT),
+    opt("id", &ID),
     opt("title", &TEXT),
     opt(
         "origin",
@@ -286,11 +295,11 @@ static PERSON: Shape = Shape::Object(&[
     ),
     opt("months", &AMOUNT),
     opt("cost", &AMOUNT),
-    opt("counterparts", &TEXT_LIST),
+    opt("counterparts", &ID_LIST),
 ]);
 
 static COUNTERPART: Shape = Shape::Object(&[
-    opt("id", &TEXT),
+    opt("id", &ID),
     opt("position", &TEXT),
     opt("on_establishment", &BOOL),
     opt("assigned", &BOOL),
@@ -342,7 +351,7 @@ static CAPACITY: Shape = Shape::Object(&[
     opt(
         "indicators",
         &Shape::List(&Shape::Object(&[
-            opt("id", &TEXT),
+            opt("id", &ID),
             opt(
                 "level",
                 &Shape::Enum(&["individual", "organisational", "enabling_environment"]),
@@ -365,7 +374,7 @@ static EXIT: Shape = Shape::Object(&[
         &Shape::List(&Shape::Object(&[
             opt("date", &DATE),
             opt("function", &TEXT),
-            opt("to", &TEXT),
+            opt("to", &ID),
         ])),
     ),
     opt(
@@ -416,7 +425,7 @@ static DOCUMENT: Shape = Shape::Object(&[
 /// The whole request.
 pub static REQUEST: Shape = Shape::Object(&[
     opt("schema", &Shape::SchemaName),
-    req("id", &NON_BLANK),
+    req("id", &REQUEST_ID),
     req("country", &COUNTRY),
     req("title", &NON_BLANK),
     req("received", &DATE),
@@ -521,6 +530,20 @@ pub fn json_schema() -> crate::json::Json {
                 ("type", nullable(&["string"], optional)),
                 ("pattern", Json::string("\\S")),
             ]),
+            Shape::Id { non_blank } => {
+                let no_controls = Json::object([(
+                    "pattern",
+                    Json::string(format!("^[^{}]*$", crate::text::UNSAFE_CLASS)),
+                )]);
+                let mut checks = vec![no_controls];
+                if *non_blank {
+                    checks.push(Json::object([("pattern", Json::string("\\S"))]));
+                }
+                Json::object([
+                    ("type", nullable(&["string"], optional)),
+                    ("allOf", Json::array(checks)),
+                ])
+            }
             Shape::Bool => Json::object([("type", nullable(&["boolean"], optional))]),
             Shape::Date => Json::object([
                 ("type", nullable(&["string"], optional)),

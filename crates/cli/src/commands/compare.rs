@@ -9,6 +9,7 @@ use tcscreen_core::{Decision, Finding, Json, Outcome, ValidRequest, canonical, d
 
 use crate::Cli;
 use crate::commands::catalog;
+use crate::escape::controls as esc;
 use crate::exit::ExitStatus;
 use crate::inputs::Source;
 use crate::records;
@@ -52,7 +53,7 @@ pub fn compare(cli: &Cli, args: &CompareArgs) -> ExitStatus {
     {
         Some(Ok(recorded)) => recorded.record,
         Some(Err((source, e))) => {
-            eprintln!("error: {}: {e}", source.display());
+            eprintln!("error: {}: {}", esc(&source.display()), esc(&e.to_string()));
             return ExitStatus::Error;
         }
         None => {
@@ -74,15 +75,15 @@ pub fn compare(cli: &Cli, args: &CompareArgs) -> ExitStatus {
         }) {
         Ok(request) => request,
         Err(e) => {
-            eprintln!("error: {}: {e}", source.display());
+            eprintln!("error: {}: {}", esc(&source.display()), esc(&e));
             return ExitStatus::Error;
         }
     };
     if request.id() != previous.request_id {
         eprintln!(
             "warning: the revised request is `{}`, the previous record is of `{}`",
-            request.id(),
-            previous.request_id
+            esc(request.id()),
+            esc(&previous.request_id)
         );
     }
     let Some(mut catalog) = catalog(cli) else {
@@ -161,11 +162,11 @@ pub fn compare(cli: &Cli, args: &CompareArgs) -> ExitStatus {
         CompareFormat::Text => {
             println!(
                 "{}: {} → {}  (pack {} {}, as of {})",
-                request.id(),
+                esc(request.id()),
                 show(previous.decision),
                 show(now.decision),
-                now.pack.id,
-                now.pack.version,
+                esc(&now.pack.id),
+                esc(&now.pack.version),
                 now.as_of
             );
             let print = |title: &str, fs: &[&Finding]| {
@@ -175,9 +176,9 @@ pub fn compare(cli: &Cli, args: &CompareArgs) -> ExitStatus {
                     println!(
                         "  {:<6}  {}  {}  {}",
                         f.outcome,
-                        f.rule,
-                        f.field.as_deref().unwrap_or("-"),
-                        f.message
+                        esc(&f.rule),
+                        esc(f.field.as_deref().unwrap_or("-")),
+                        esc(&f.message)
                     );
                 }
             };

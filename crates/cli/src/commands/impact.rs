@@ -11,6 +11,7 @@ use tcscreen_core::{Date, Decision, DecisionRecord, Json, ValidRequest, canonica
 use tcscreen_packs::Catalog;
 
 use crate::Cli;
+use crate::escape::controls as esc;
 use crate::exit::ExitStatus;
 use crate::inputs::{Inputs, Source};
 use crate::screener::{PackChoice, Screener};
@@ -190,7 +191,11 @@ pub fn impact(cli: &Cli, args: &ImpactArgs) -> ExitStatus {
                 });
             }
             Err(e) => {
-                eprintln!("error: {}: {e}", item.source.display());
+                eprintln!(
+                    "error: {}: {}",
+                    esc(&item.source.display()),
+                    esc(&e.to_string())
+                );
                 status.raise(ExitStatus::Error);
             }
         }
@@ -270,9 +275,9 @@ pub fn impact(cli: &Cli, args: &ImpactArgs) -> ExitStatus {
             let md = args.format == ImpactFormat::Markdown;
             if md {
                 println!(
-                    "# Impact of the rule change\n\nFrom `{}` to `{}`, on {} request{}.\n",
-                    args.from.display(),
-                    args.to.display(),
+                    "# Impact of the rule change\n\nFrom {} to {}, on {} request{}.\n",
+                    crate::markdown::code(&args.from.display().to_string()),
+                    crate::markdown::code(&args.to.display().to_string()),
                     compared.len(),
                     if compared.len() == 1 { "" } else { "s" }
                 );
@@ -290,35 +295,52 @@ pub fn impact(cli: &Cli, args: &ImpactArgs) -> ExitStatus {
                     unchanged += 1;
                     continue;
                 }
+                // Text from requests and rules: escaped for the terminal, or for Markdown.
+                let show = |text: &str| -> String {
+                    if md {
+                        crate::markdown::escape(text)
+                    } else {
+                        esc(text).into_owned()
+                    }
+                };
                 let head = format!(
                     "{}  {} → {}",
-                    c.request_id,
+                    show(&c.request_id),
                     label(&c.before),
                     label(&c.after)
                 );
                 if md {
-                    println!("- **{head}** ({})", c.source.display());
+                    println!("- **{head}** ({})", show(&c.source.display()));
                 } else {
-                    println!("{head}  ({})", c.source.display());
+                    println!("{head}  ({})", show(&c.source.display()));
                 }
                 let indent = if md { "  - " } else { "    " };
                 for r in [&c.before, &c.after] {
                     if let Err(e) = r {
-                        println!("{indent}not screened: {e}");
+                        println!("{indent}not screened: {}", show(e));
                     }
                 }
                 for change in list {
                     match change {
-                        FindingChange::Added(f) => {
-                            println!("{indent}+ {} {}: {}", f.outcome, f.rule, f.message)
-                        }
-                        FindingChange::Removed(f) => {
-                            println!("{indent}- {} {}: {}", f.outcome, f.rule, f.message)
-                        }
+                        FindingChange::Added(f) => println!(
+                            "{indent}+ {} {}: {}",
+                            f.outcome,
+                            show(&f.rule),
+                            show(&f.message)
+                        ),
+                        FindingChange::Removed(f) => println!(
+                            "{indent}- {} {}: {}",
+                            f.outcome,
+                            show(&f.rule),
+                            show(&f.message)
+                        ),
                         FindingChange::Changed { before, after } => {
                             println!(
                                 "{indent}~ {}: {} → {}: {}",
-                                after.rule, before.outcome, after.outcome, after.message
+                                show(&after.rule),
+                                before.outcome,
+                                after.outcome,
+                                show(&after.message)
                             )
                         }
                     }

@@ -7,6 +7,7 @@ use tcscreen_core::{Date, Decision, DecisionRecord};
 
 use crate::Cli;
 use crate::commands::replay::{self, ReplayFormat};
+use crate::escape::controls as esc;
 use crate::exit::ExitStatus;
 use crate::register::{self, Appender, Body, Entry, HumanDecision};
 
@@ -163,10 +164,10 @@ fn verify(file: &Path, head: Option<&str>) -> ExitStatus {
         Err((good, broken)) => {
             println!(
                 "BROKEN  {}: first bad entry {} ({}): {}",
-                file.display(),
+                esc(&file.display().to_string()),
                 broken.seq,
                 broken.damage.as_str(),
-                broken.message
+                esc(&broken.message)
             );
             println!("        the {} entries before it are intact", good.len());
             ExitStatus::Failure
@@ -218,7 +219,8 @@ fn decide(
         .and_then(|e| screening_record(e).map(|r| (e.seq, r)));
     let Some((screening_seq, record)) = latest else {
         eprintln!(
-            "error: no screening of request `{request_id}` in {}",
+            "error: no screening of request `{}` in {}",
+            esc(request_id),
             file.display()
         );
         eprintln!(
@@ -244,7 +246,8 @@ fn decide(
     for rule in waive {
         if !record.findings.iter().any(|f| &f.rule == rule) {
             eprintln!(
-                "error: --waive {rule}: that rule recorded no finding in the screening (entry {screening_seq})"
+                "error: --waive {}: that rule recorded no finding in the screening (entry {screening_seq})",
+                esc(rule)
             );
             return ExitStatus::Usage;
         }
@@ -273,7 +276,11 @@ fn decide(
                     record.decision.map_or("no decision", Decision::as_str)
                 )
             };
-            println!("entry {seq}: {by} decided {decision} on {request_id}{overrides}");
+            println!(
+                "entry {seq}: {} decided {decision} on {}{overrides}",
+                esc(by),
+                esc(request_id)
+            );
             ExitStatus::Success
         }
         Err(e) => {
@@ -292,7 +299,7 @@ fn show(request_id: &str, file: &Path) -> ExitStatus {
                 file.display(),
                 broken.seq,
                 broken.damage.as_str(),
-                broken.message
+                esc(&broken.message)
             );
             (entries, ExitStatus::Failure)
         }
@@ -303,13 +310,15 @@ fn show(request_id: &str, file: &Path) -> ExitStatus {
         .collect();
     if history.is_empty() {
         eprintln!(
-            "no entries for request `{request_id}` in {}",
+            "no entries for request `{}` in {}",
+            esc(request_id),
             file.display()
         );
         return status.max(ExitStatus::Failure);
     }
     println!(
-        "{request_id}: {} entr{}",
+        "{}: {} entr{}",
+        esc(request_id),
         history.len(),
         if history.len() == 1 { "y" } else { "ies" }
     );
@@ -324,14 +333,14 @@ fn show(request_id: &str, file: &Path) -> ExitStatus {
                 let (pack, as_of, findings) =
                     r.as_ref().map_or((String::new(), String::new(), 0), |r| {
                         (
-                            format!("{} {}", r.pack.id, r.pack.version),
+                            format!("{} {}", esc(&r.pack.id), esc(&r.pack.version)),
                             r.as_of.to_string(),
                             r.findings.len(),
                         )
                     });
                 let signer = signer
                     .as_ref()
-                    .map_or_else(String::new, |s| format!(", pack signed by {s}"));
+                    .map_or_else(String::new, |s| format!(", pack signed by {}", esc(s)));
                 println!(
                     "  #{:<4} screening  {as_of}  {decision:<11} pack {pack}, {findings} findings{signer}",
                     entry.seq
@@ -347,16 +356,16 @@ fn show(request_id: &str, file: &Path) -> ExitStatus {
                 println!(
                     "  #{:<4} decision   {}  {:<11} by {}, {verb} #{} ({screened})",
                     entry.seq,
-                    d.at,
+                    esc(&d.at),
                     d.decision.as_str(),
-                    d.by,
+                    esc(&d.by),
                     d.screening_seq
                 );
                 if let Some(reason) = &d.reason {
-                    println!("          reason: {reason}");
+                    println!("          reason: {}", esc(reason));
                 }
                 if !d.waived.is_empty() {
-                    println!("          waived: {}", d.waived.join(", "));
+                    println!("          waived: {}", esc(&d.waived.join(", ")));
                 }
             }
         }

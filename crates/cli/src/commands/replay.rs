@@ -10,6 +10,7 @@ use tcscreen_packs::signature::TrustedKeys;
 
 use crate::Cli;
 use crate::commands::catalog;
+use crate::escape::controls as esc;
 use crate::exit::ExitStatus;
 use crate::records::{self, Recorded};
 use crate::screener::{PackChoice, Problem, Screener};
@@ -224,9 +225,9 @@ fn finding_line(sign: char, f: &Finding) -> String {
     format!(
         "{sign} {} {} {}: {}",
         f.outcome,
-        f.rule,
-        f.field.as_deref().unwrap_or("-"),
-        f.message
+        esc(&f.rule),
+        esc(f.field.as_deref().unwrap_or("-")),
+        esc(&f.message)
     )
 }
 
@@ -250,16 +251,16 @@ pub fn print(reports: &[Report], format: ReplayFormat) -> ExitStatus {
                 let signer = r
                     .signer
                     .as_ref()
-                    .map_or_else(String::new, |s| format!(" · signed by {s}"));
+                    .map_or_else(String::new, |s| format!(" · signed by {}", esc(s)));
                 println!(
                     "{:<8}  {}  {}  ({}){signer}",
                     r.verdict.as_str(),
-                    r.request_id.as_deref().unwrap_or("?"),
-                    r.pack.as_deref().unwrap_or("?"),
-                    r.source
+                    esc(r.request_id.as_deref().unwrap_or("?")),
+                    esc(r.pack.as_deref().unwrap_or("?")),
+                    esc(&r.source)
                 );
                 for cause in &r.causes {
-                    println!("          {cause}");
+                    println!("          {}", esc(cause));
                 }
                 for change in &r.changes {
                     match change {
@@ -272,7 +273,7 @@ pub fn print(reports: &[Report], format: ReplayFormat) -> ExitStatus {
                     }
                 }
                 for note in &r.notes {
-                    println!("          note: {note}");
+                    println!("          note: {}", esc(note));
                 }
             }
             let count = |v: Verdict| reports.iter().filter(|r| r.verdict == v).count();

@@ -8,6 +8,7 @@ use tcscreen_packs::testing::run_pack_tests;
 
 use crate::Cli;
 use crate::commands::{catalog, resolution_date};
+use crate::escape::controls as esc;
 use crate::exit::ExitStatus;
 
 /// Arguments of `rule`.
@@ -52,13 +53,16 @@ pub fn rule(cli: &Cli, args: &RuleArgs) -> ExitStatus {
         if !shown_source && rule.pack == entry.manifest.id {
             shown_source = true;
             let fm = &rule.front_matter;
-            println!("{}  {}", rule.id, fm.title);
+            println!("{}  {}", esc(&rule.id), esc(&fm.title));
             println!("  criterion: {}", fm.criterion);
-            println!("  policy:    {}", fm.policy.as_deref().unwrap_or("(none)"));
+            println!(
+                "  policy:    {}",
+                esc(fm.policy.as_deref().unwrap_or("(none)"))
+            );
             if let Some(description) = &fm.description {
-                println!("  about:     {description}");
+                println!("  about:     {}", esc(description));
             }
-            println!("  file:      {}", rule.display);
+            println!("  file:      {}", esc(&rule.display));
             let text = source
                 .layers
                 .iter()
@@ -66,7 +70,10 @@ pub fn rule(cli: &Cli, args: &RuleArgs) -> ExitStatus {
                 .find(|f| f.display == rule.display)
                 .map(|f| f.text.clone())
                 .unwrap_or_default();
-            println!("\n{}", text.trim_end());
+            println!();
+            for line in text.trim_end().lines() {
+                println!("{}", esc(line));
+            }
         }
         let adjusted = match (
             rule.outcome_override,
@@ -105,20 +112,22 @@ pub fn rule(cli: &Cli, args: &RuleArgs) -> ExitStatus {
             .map(|c| c.case.name.clone())
             .collect();
         users.push(format!(
-            "{} {}: {adjusted}",
-            entry.manifest.id, entry.manifest.version
+            "{} {}: {}",
+            esc(&entry.manifest.id),
+            esc(&entry.manifest.version),
+            esc(&adjusted)
         ));
         for name in covering {
-            users.push(format!("    fires in test: {name}"));
+            users.push(format!("    fires in test: {}", esc(&name)));
         }
         for name in silent {
-            users.push(format!("    silent in test: {name}"));
+            users.push(format!("    silent in test: {}", esc(&name)));
         }
     }
     if users.is_empty() {
         eprintln!(
             "error: no rule `{}` under `{}`",
-            args.id,
+            esc(&args.id),
             catalog.root_display()
         );
         if let Some(close) = did_you_mean(&args.id, all_ids.iter().map(String::as_str)) {

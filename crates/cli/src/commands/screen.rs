@@ -18,6 +18,7 @@ use tcscreen_core::{
 use tcscreen_packs::Catalog;
 use tcscreen_packs::signature::TrustedKeys;
 
+use crate::escape::controls as esc;
 use crate::exit::ExitStatus;
 use crate::inputs::{Inputs, Item, Source};
 use crate::interrupt;
@@ -307,9 +308,9 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
                             progress.suspend(|| {
                                 eprintln!(
                                     "trace of {} ({} {}, as of {}):\n{trace}",
-                                    record.request_id,
-                                    record.pack.id,
-                                    record.pack.version,
+                                    esc(&record.request_id),
+                                    esc(&record.pack.id),
+                                    esc(&record.pack.version),
                                     record.as_of
                                 );
                             });

@@ -7,6 +7,7 @@ use tcscreen_packs::testing::{CaseResult, PackTestReport, run_pack_tests};
 use crate::Cli;
 use crate::commands::catalog_and_chosen;
 use crate::diagnostics;
+use crate::escape::controls as esc;
 use crate::exit::ExitStatus;
 
 /// Arguments of `test`.
@@ -38,18 +39,27 @@ fn touches(case: &CaseResult, rule: &str) -> bool {
 
 fn print_case(case: &CaseResult) {
     if case.passed() {
-        println!("  ok    {}", case.case.name);
+        println!("  ok    {}", esc(&case.case.name));
         return;
     }
-    println!("  FAIL  {}  ({})", case.case.name, case.case.file);
+    println!(
+        "  FAIL  {}  ({})",
+        esc(&case.case.name),
+        esc(&case.case.file)
+    );
     for problem in &case.problems {
-        println!("          {problem}");
+        println!("          {}", esc(problem));
     }
     if case.findings.is_empty() && case.errors.is_empty() {
         println!("          (no rule fired)");
     }
     for f in &case.findings {
-        println!("          fired: {} {}: {}", f.outcome, f.rule, f.message);
+        println!(
+            "          fired: {} {}: {}",
+            f.outcome,
+            esc(&f.rule),
+            esc(&f.message)
+        );
     }
 }
 
@@ -91,7 +101,9 @@ pub fn test(cli: &Cli, args: &TestArgs) -> ExitStatus {
         }
         println!(
             "{} {} ({})",
-            entry.manifest.id, entry.manifest.version, entry.display
+            esc(&entry.manifest.id),
+            esc(&entry.manifest.version),
+            esc(&entry.display)
         );
         diagnostics::emit_all(&report.errors);
         if !report.errors.is_empty() {
