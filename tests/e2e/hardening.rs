@@ -297,3 +297,29 @@ fn the_register_shows_names_and_reasons_escaped() {
     show.stdout_has("by A. Officer\\r\\u{1b}[2K#1 decision ACCEPT")
         .stdout_has("reason: fine\\u{1b}[8m");
 }
+
+#[test]
+fn a_rule_cannot_change_what_a_later_rule_sees_even_if_a_third_changes_it_back() {
+    let run = tcscreen_with_stdin(
+        &[
+            "--rules",
+            "fixtures/packs/hostile",
+            "screen",
+            "--format",
+            "json",
+            "--pack",
+            "fixtures/packs/hostile/change-and-restore",
+            "-",
+        ],
+        zz_request("ZZ-1").as_bytes(),
+    );
+    run.expect_code(3)
+        .stdout_has(r#""message":"unchanged""#)
+        .stdout_has(r#""message":"the rule changed `request`, which is read-only"#)
+        .stdout_has(r#""rule":"change-and-restore/H-01""#);
+    assert!(
+        !run.stdout.contains("another rule changed shared state"),
+        "{}",
+        run.stdout
+    );
+}

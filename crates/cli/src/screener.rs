@@ -203,7 +203,13 @@ impl<'a> Screener<'a> {
                 label,
                 diagnostics,
             })?;
-        let screening = pack.screen(request, as_of).map_err(Problem::Stop)?;
+        // What rules print is kept only for a trace (it is counted either way).
+        let screening = if self.trace {
+            pack.screen_traced(request, as_of)
+        } else {
+            pack.screen(request, as_of)
+        }
+        .map_err(Problem::Stop)?;
         let trace = self.trace.then(|| self.explain(&pack, &screening));
         let warning = (!entry.manifest.covers(as_of)).then(|| {
             let mut d = Diagnostic::error(

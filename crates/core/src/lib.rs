@@ -50,6 +50,7 @@ mod diagnostic;
 mod finding;
 pub mod frontmatter;
 pub mod hash;
+mod isolation;
 pub mod json;
 mod limits;
 pub mod lint;
