@@ -323,3 +323,247 @@ fn a_rule_cannot_change_what_a_later_rule_sees_even_if_a_third_changes_it_back()
         run.stdout
     );
 }
+
+#[test]
+fn out_may_not_be_the_register_or_an_input() {
+    let dir = rejecting_pack();
+    let rules = rules_arg(dir.path());
+    let register = dir.path().join("register.jsonl");
+    let register_arg = register.to_string_lossy().into_owned();
+    let request = dir.path().join("request.json");
+    fs::write(&request, spoof_request("ZZ-1")).unwrap();
+    let request_arg = request.to_string_lossy().into_owned();
+    tcscreen(&[
+        "--rules",
+        &rules,
+        "screen",
+        &request_arg,
+        "--register",
+        &register_arg,
+    ])
+    .expect_code(0);
+    let before = fs::read(&register).unwrap();
+    // The register, named the same way or another way.
+    let other_name = dir.path().join("./register.jsonl");
+    for out in [
+        register_arg.clone(),
+        other_name.to_string_lossy().into_owned(),
+    ] {
+        tcscreen(&[
+            "--rules",
+            &rules,
+            "screen",
+            &request_arg,
+            "--register",
+            &register_arg,
+            "--out",
+            &out,
+        ])
+        .expect_code(2)
+        .stderr_has("is the register given with --register");
+    }
+    assert_eq!(
+        fs::read(&register).unwrap(),
+        before,
+        "the register is intact"
+    );
+    // An input file, or a results file inside a folder of inputs.
+    tcscreen(&[
+        "--rules",
+        &rules,
+        "screen",
+        &request_arg,
+        "--out",
+        &request_arg,
+    ])
+    .expect_code(2)
+    .stderr_has("is one of the requests to screen");
+    let folder = dir.path().to_string_lossy().into_owned();
+    let inside = dir.path().join("results.jsonl");
+    tcscreen(&[
+        "--rules",
+        &rules,
+        "screen",
+        &folder,
+        "--out",
+        &inside.to_string_lossy(),
+    ])
+    .expect_code(2)
+    .stderr_has("is inside the folder of requests");
+    assert!(!inside.exists());
+    assert_eq!(fs::read_to_string(&request).unwrap(), spoof_request("ZZ-1"));
+}
+
+#[test]
+fn jobs_beyond_a_sane_maximum_are_a_usage_error() {
+    for jobs in ["18446744073709551615", "1000000000", "257", "0"] {
+        let run = tcscreen_with_stdin(&["screen", "--jobs", jobs, "-"], b"");
+        run.expect_code(2).stderr_has("--jobs");
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn blank_lines_on_stdin_are_skipped_as_they_come() {
+    // More blank lines than a request may hold bytes, before a document: skipped without
+    // being kept (they used to be kept, and counted against the request's size), and the
+    // document's positions are still the file's.
+    let blank = 5 * 1024 * 1024;
+    let mut input = "\n".repeat(blank);
+    input.push_str("{\"id\": \"ZZ-1\",\n \"country\": \"zz\", \"title\": \"t\", \"received\": \"2025-03-04\"}\n");
+    let run = tcscreen_with_stdin(
+        &["--error-format", "plain", "validate", "-"],
+        input.as_bytes(),
+    );
+    run.expect_code(3)
+        .stderr_has(&format!("-:{}:", blank + 2))
+        .stderr_has("error[I016]");
+    // Nothing but blank lines is an empty input, not a hang or a flood.
+    let run = tcscreen_with_stdin(&["validate", "-"], "\n \n\t\n".repeat(100_000).as_bytes());
+    run.expect_code(3).stderr_has("the file is empty");
+}
+
+#[test]
+fn register_verify_checks_the_exact_bytes() {
+    let dir = rejecting_pack();
+    let rules = rules_arg(dir.path());
+    let register = dir.path().join("register.jsonl");
+    let register_arg = register.to_string_lossy().into_owned();
+    let request = r#"{"id": "ZZ-1", "country": "ZZ", "title": "Replacement � here", "received": "2025-03-04"}"#;
+    tcscreen_with_stdin(
+        &[
+            "--rules",
+            &rules,
+            "screen",
+            "--register",
+            &register_arg,
+            "-",
+        ],
+        request.as_bytes(),
+    )
+    .expect_code(0);
+    tcscreen_with_stdin(
+        &[
+            "--rules",
+            &rules,
+            "screen",
+            "--register",
+            &register_arg,
+            "-",
+        ],
+        request.as_bytes(),
+    )
+    .expect_code(0);
+    tcscreen(&["register", "verify", &register_arg]).expect_code(0);
+    // Replace the first stored U+FFFD (3 bytes) by one invalid byte: a lossy reading would
+    // turn it back into U+FFFD and find nothing wrong.
+    let bytes = fs::read(&register).unwrap();
+    let at = bytes
+        .windows(3)
+        .position(|w| w == "\u{fffd}".as_bytes())
+        .unwrap();
+    let mut tampered = bytes[..at].to_vec();
+    tampered.push(0xff);
+    tampered.extend_from_slice(&bytes[at + 3..]);
+    fs::write(&register, tampered).unwrap();
+    tcscreen(&["register", "verify", &register_arg])
+        .expect_code(1)
+        .stdout_has("first bad entry 1 (modified): entry 1 is not UTF-8 text");
+}
+
+#[test]
+fn a_decision_cannot_be_dated_before_its_screening() {
+    let dir = rejecting_pack();
+    let rules = rules_arg(dir.path());
+    let register = dir.path().join("register.jsonl");
+    let register_arg = register.to_string_lossy().into_owned();
+    tcscreen_with_stdin(
+        &[
+            "--rules",
+            &rules,
+            "screen",
+            "--register",
+            &register_arg,
+            "-",
+        ],
+        zz_request("ZZ-1").as_bytes(),
+    )
+    .expect_code(0);
+    let decide = |at: &str| {
+        tcscreen(&[
+            "register",
+            "decide",
+            "ZZ-1",
+            "--register",
+            &register_arg,
+            "--decision",
+            "reject",
+            "--by",
+            "A. Officer",
+            "--at",
+            at,
+        ])
+    };
+    decide("2025-03-03").expect_code(2).stderr_has(
+        "--at 2025-03-03 is before the screening it decides on (entry 1, as of 2025-03-04)",
+    );
+    decide("2025-03-04").expect_code(0);
+}
+
+#[test]
+fn appending_reads_only_the_end_of_the_register() {
+    let dir = rejecting_pack();
+    let rules = rules_arg(dir.path());
+    let register = dir.path().join("register.jsonl");
+    let register_arg = register.to_string_lossy().into_owned();
+    let screen = || {
+        tcscreen_with_stdin(
+            &[
+                "--rules",
+                &rules,
+                "screen",
+                "--register",
+                &register_arg,
+                "-",
+            ],
+            zz_request("ZZ-1").as_bytes(),
+        )
+    };
+    screen().expect_code(0);
+    screen().expect_code(0);
+    // Damage the first entry's bytes beyond repair: reading the whole register would refuse
+    // it; appending looks only at the last entry, and verify still names entry 1.
+    let mut bytes = fs::read(&register).unwrap();
+    bytes[10] = b'#';
+    fs::write(&register, &bytes).unwrap();
+    screen().expect_code(0);
+    let text = fs::read_to_string(&register).unwrap();
+    assert_eq!(text.lines().count(), 3);
+    assert!(text.lines().last().unwrap().contains(r#""seq":3"#));
+    tcscreen(&["register", "verify", &register_arg])
+        .expect_code(1)
+        .stdout_has("first bad entry 1 (modified)");
+}
+
+#[test]
+fn replay_names_the_field_of_an_edited_record() {
+    let records = fs::read_to_string(root().join("fixtures/decisions/fixtures.jsonl")).unwrap();
+    let record = records.lines().next().unwrap();
+    let data = record
+        .split(r#""criteria":{"data":""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap();
+    let other = if data == "accept" { "reject" } else { "accept" };
+    let edited = record.replacen(
+        &format!(r#""criteria":{{"data":"{data}""#),
+        &format!(r#""criteria":{{"data":"{other}""#),
+        1,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("edited.json");
+    fs::write(&file, edited).unwrap();
+    tcscreen(&["replay", &file.to_string_lossy()])
+        .expect_code(1)
+        .stdout_has("the record's `criteria.data` differs from a fresh screening of its input");
+}

@@ -211,8 +211,21 @@ fn decide(
             return ExitStatus::Error;
         }
     };
-    let latest = appender
-        .entries()
+    // A person decides on a verified history: the whole chain is checked (under the lock).
+    let entries = match register::read(file, None) {
+        Ok(entries) => entries,
+        Err((_, broken)) => {
+            eprintln!(
+                "error: the register {} is damaged at entry {} ({}): {}; run `tcscreen register verify` and repair it before deciding",
+                file.display(),
+                broken.seq,
+                broken.damage.as_str(),
+                esc(&broken.message)
+            );
+            return ExitStatus::Error;
+        }
+    };
+    let latest = entries
         .iter()
         .rev()
         .find(|e| e.request_id == request_id && matches!(e.body, Body::Screening { .. }))
@@ -229,6 +242,19 @@ fn decide(
         );
         return ExitStatus::Usage;
     };
+    if let Some(at) = at
+        && at < record.as_of
+    {
+        eprintln!(
+            "error: --at {at} is before the screening it decides on (entry {screening_seq}, as of {})",
+            record.as_of
+        );
+        eprintln!(
+            "  help: give the date the decision was taken, on or after {}",
+            record.as_of
+        );
+        return ExitStatus::Usage;
+    }
     let decision = Decision::parse(decision).unwrap_or(Decision::Revise);
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     if (Some(decision) != record.decision || !waive.is_empty()) && reason.is_none() {

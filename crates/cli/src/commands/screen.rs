@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroUsize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender, channel, sync_channel};
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -54,9 +54,9 @@ pub struct ScreenArgs {
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
-    /// Screening threads. Default: the number of available cores.
-    #[arg(long, value_name = "N")]
-    pub jobs: Option<NonZeroUsize>,
+    /// Screening threads, 1 to 256. Default: the number of available cores (at most 256).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_JOBS as i64))]
+    pub jobs: Option<u16>,
 
     /// Accept only packs signed by a key in DIR (its *.pub files); refuse the rest.
     #[arg(long, value_name = "DIR")]
@@ -84,6 +84,9 @@ pub struct ScreenArgs {
     #[arg(long, value_enum, value_name = "DECISION")]
     pub fail_on: Option<FailOn>,
 }
+
+/// The most screening threads `--jobs` accepts: each holds its own compiled packs.
+pub const MAX_JOBS: usize = 256;
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -183,6 +186,10 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
         );
         return ExitStatus::Usage;
     }
+    if let Err(why) = check_out(args) {
+        eprintln!("error: {why}");
+        return ExitStatus::Usage;
+    }
     let rules_display = cli
         .rules
         .to_string_lossy()
@@ -226,8 +233,9 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
     };
     let jobs = args.jobs.map_or_else(
         || std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
-        NonZeroUsize::get,
+        usize::from,
     );
+    let jobs = jobs.clamp(1, MAX_JOBS);
     let shared = Shared {
         catalog: &catalog,
         choice,
@@ -403,6 +411,42 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
         crate::diagnostics::say(&format!("{}{place}", tally.summary()));
     }
     status
+}
+
+/// `--out` is written over when the batch ends: it must not be the register (which would be
+/// lost) or an input (read, then replaced), nor a `.json`/`.jsonl` file inside an input folder
+/// (the next run would screen the results as requests).
+fn check_out(args: &ScreenArgs) -> Result<(), String> {
+    let Some(out) = args.out.as_deref() else {
+        return Ok(());
+    };
+    if let Some(register) = args.register.as_deref()
+        && output::same_file(out, register)
+    {
+        return Err(format!(
+            "--out {} is the register given with --register: the results would replace it; write them to another file",
+            out.display()
+        ));
+    }
+    for input in args.inputs.iter().filter(|i| *i != "-") {
+        let input = Path::new(input);
+        if output::same_file(out, input) {
+            return Err(format!(
+                "--out {} is one of the requests to screen: it would be replaced by the results; write them to another file",
+                out.display()
+            ));
+        }
+        let results_look_like_requests =
+            out.extension().is_some_and(|e| e == "json" || e == "jsonl");
+        if input.is_dir() && results_look_like_requests && output::is_inside(out, input) {
+            return Err(format!(
+                "--out {} is inside the folder of requests {}: its results would be screened as requests next time; write them outside it",
+                out.display(),
+                input.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn fails(fail_on: Option<FailOn>, decision: Decision) -> bool {
