@@ -6,7 +6,7 @@ pub const CODES: &[(&str, &str, &str)] = &[
     (
         "E001",
         "a safety net stopped a rule",
-        "A rule ran past the wall-clock limit (10 s) or held more memory than the limit (1 GiB) before its operation budget ran out. These limits depend on the machine, so the result is never a decision and no record is written: the request is reported as not screened. A rule that trips them does something expensive in a single operation, such as sorting or copying a very large value in a loop.",
+        "A rule ran past the wall-clock limit (10 s a rule, 20 s for all the rules of a request) or held more memory than the limit (1 GiB) before its operation budget ran out. These limits depend on the machine, so the result is never a decision and no record is written: the request is reported as not screened. A rule that trips them does something expensive in a single operation, such as sorting or copying a very large value in a loop.",
     ),
     (
         "I001",
