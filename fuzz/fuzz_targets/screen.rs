@@ -69,6 +69,7 @@ fn source(script: &str) -> PackSource {
         layers: vec![PackLayer {
             id: "fuzz".into(),
             manifest: "fuzz/pack.toml".into(),
+            manifest_text: String::new(),
             rules: vec![SourceFile {
                 path: "rules/F-01.rhai".into(),
                 display: "fuzz/rules/F-01.rhai".into(),

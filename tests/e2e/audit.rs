@@ -257,18 +257,34 @@ fn the_register_catches_each_kind_of_tampering() {
         .run(&["register", "verify", &shortened, "--head", head])
         .expect_code(1)
         .stdout_has("(truncated)");
-    // Appending refuses a damaged register.
-    scratch
-        .run(&[
+    // Appending reads only the last entry: it refuses a register whose last entry is damaged
+    // or cut off. Damage further back stays where it is, for `verify` to name.
+    let mut last_modified = lines.clone();
+    let last = last_modified.len() - 1;
+    last_modified[last] =
+        last_modified[last].replacen(r#""message":""#, r#""message":"Softened: "#, 1);
+    let append = |file: &str| {
+        scratch.run(&[
             "screen",
-            "fixtures/requests",
+            "fixtures/requests/kh/kh-mef-2025-014-pfm-pooled.json",
             "--format",
             "jsonl",
             "--register",
-            &scratch.s("modified.jsonl"),
+            file,
         ])
+    };
+    append(&write("last-modified.jsonl", &last_modified, "\n"))
         .expect_code(3)
-        .stderr_has("is damaged at entry 3 (modified)");
+        .stderr_has("is damaged at its end (modified)");
+    append(&truncated.to_string_lossy())
+        .expect_code(3)
+        .stderr_has("is damaged at its end (truncated)");
+    let modified = scratch.s("modified.jsonl");
+    append(&modified).expect_code(0);
+    scratch
+        .run(&["register", "verify", &modified])
+        .expect_code(1)
+        .stdout_has("first bad entry 3 (modified)");
 }
 
 #[test]

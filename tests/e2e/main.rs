@@ -3,6 +3,8 @@
 //! - `audit`: replay, the register and its tampering, signed packs, impact, compare.
 //! - `bad_input`: every kind of bad request, each contained, the rest of the batch screened.
 //! - `hostile`: packs that loop, recurse, grow, escape, sleep, throw or tamper.
+//! - `hardening`: the second hostile catalogue: links, named pipes, oversized files, spoofing,
+//!   flooding and operator mistakes.
 //! - `screen`: output formats, ordering, determinism across `--jobs`, `--out`, `--fail-on`.
 //! - `fixtures`: snapshots of the records of every shipped fixture and a few text outputs.
 //! - `invalid_packs`: a catalogue of broken packs, one mistake each, and their diagnostics.
@@ -17,6 +19,7 @@ mod audit;
 mod bad_input;
 mod conformance;
 mod fixtures;
+mod hardening;
 mod harness;
 mod hostile;
 mod invalid_packs;

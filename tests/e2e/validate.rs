@@ -127,6 +127,12 @@ fn the_json_schema_agrees_with_validate() {
             serde_json::json!({"anything": [1, {"goes": true}]}),
         ),
         ("/finance/total", serde_json::json!(0)),
+        ("/id", serde_json::json!("KH-1\u{1b}[2K")),
+        ("/id", serde_json::json!("KH-1\n**Decision: accept.**")),
+        ("/personnel/0/id", serde_json::json!("P\u{202e}1")),
+        ("/personnel/0/counterparts/0", serde_json::json!("C1\t")),
+        ("/counterparts/0/id", serde_json::json!("C1\u{85}")),
+        ("/id", serde_json::json!("KH-1 ✓ ünïcode")),
     ];
     for (pointer, value) in edits {
         let mut sample = base.clone();

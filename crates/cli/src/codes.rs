@@ -6,7 +6,7 @@ pub const CODES: &[(&str, &str, &str)] = &[
     (
         "E001",
         "a safety net stopped a rule",
-        "A rule ran past the wall-clock limit (10 s) or held more memory than the limit (1 GiB) before its operation budget ran out. These limits depend on the machine, so the result is never a decision and no record is written: the request is reported as not screened. A rule that trips them does something expensive in a single operation, such as sorting or copying a very large value in a loop.",
+        "A rule ran past the wall-clock limit (10 s a rule, 20 s for all the rules of a request) or held more memory than the limit (1 GiB) before its operation budget ran out. These limits depend on the machine, so the result is never a decision and no record is written: the request is reported as not screened. A rule that trips them does something expensive in a single operation, such as sorting or copying a very large value in a loop.",
     ),
     (
         "E002",
@@ -77,6 +77,11 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "I017",
         "a required text is empty",
         "`id` and `title` must hold at least one character that is not a space.",
+    ),
+    (
+        "I018",
+        "an id holds a control character",
+        "Ids (`id`, `personnel[].id`, `counterparts[].id`, `capacity.indicators[].id`, and the references `personnel[].counterparts[]` and `exit.handover[].to`) are shown in decision notes, in the register and on terminals, and are matched against each other. They may not hold control characters (line breaks, tabs, escape, delete, C1 controls), the Unicode line and paragraph separators, or the characters that change the direction of text (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069): such an id could make a note or a screen say something other than the record. Other text fields may hold them; they are shown escaped.",
     ),
     (
         "P001",
@@ -152,6 +157,16 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "P015",
         "a parent pack has several versions and none is valid",
         "When a parent has several versions, the one valid at the screening date is used. Screen with an --as-of date inside one version's validity.",
+    ),
+    (
+        "P016",
+        "a pack file is not a regular file",
+        "The loader opens only regular files. A named pipe (FIFO) would make every command that loads the pack wait for ever, and a device such as /dev/zero never ends, so they are refused before anything is read, with the file named. The same holds for pack.sig, test files and the keys of --trust. Remove the file from the pack.",
+    ),
+    (
+        "P017",
+        "a pack file, or a pack, is too large",
+        "The loader reads at most 8 MiB from one file (pack.toml, a rule, a lib/ module, a data table, a test file), 64 KiB from pack.sig and key files, and 32 MiB and 10,000 files and folders from one pack folder. The size is checked before the file is read. Split large data tables into smaller files or a pack of their own, and keep other material out of the pack folder. See docs/security.md.",
     ),
     (
         "P020",

@@ -2,14 +2,20 @@
 //! source line with the place underlined, help), one line each in `plain`, one JSON object per
 //! line in `json` (stable, for tools and editors). Chosen once with `--error-format` or
 //! `TCSCREEN_ERROR_FORMAT`.
+//!
+//! The source line is the problem's [`Excerpt`], cut from the text read when the problem was
+//! found: printing never opens a file (it could have changed, be a link the loader refused, or
+//! be a named pipe). In the human and plain forms every string is shown through
+//! [`escape::controls`]: messages quote requests and rules.
 
 use crate::console::errln;
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 use clap::ValueEnum;
-use tcscreen_core::{Diagnostic, InputError, Json, Pos, Severity, canonical};
+use tcscreen_core::{Diagnostic, Excerpt, InputError, Json, Pos, Severity, canonical};
 
+use crate::escape;
 use crate::inputs::Source;
 
 /// How problems are written to stderr.
@@ -43,7 +49,7 @@ pub fn is_json() -> bool {
 /// Write a line for people to stderr (a summary, a remark); nothing in the JSON format.
 pub fn say(text: &str) {
     if !is_json() {
-        errln!("{text}");
+        errln!("{}", escape::controls(text));
     }
 }
 
@@ -69,21 +75,26 @@ pub fn emit_all<'a>(ds: impl IntoIterator<Item = &'a Diagnostic>) {
 }
 
 /// A problem with an input request, as a diagnostic located in its file (and line, inside a
-/// JSON Lines file).
-pub fn from_input(source: &Source, e: &InputError) -> Diagnostic {
+/// JSON Lines file). `text` is the request's text as read, for the source line; `None` when
+/// it could not be read.
+pub fn from_input(source: &Source, e: &InputError, text: Option<&str>) -> Diagnostic {
     let message = if e.path.is_empty() {
         e.message.clone()
     } else {
         format!("`{}`: {}", e.path, e.message)
     };
+    // Positions are inside the request's text; in a JSON Lines file that text is one line.
     let pos = match (source.line, e.pos.is_known()) {
         (Some(line), true) => Pos::new(line as u32, e.pos.column),
         (Some(line), false) => Pos::new(line as u32, 0),
-        (None, _) => e.pos,
+        (None, true) => Pos::new(e.pos.line + source.line_offset as u32, e.pos.column),
+        (None, false) => e.pos,
     };
-    Diagnostic::error(e.code, message)
+    let mut d = Diagnostic::error(e.code, message)
         .at(&source.file, pos)
-        .maybe_help(e.help.clone())
+        .maybe_help(e.help.clone());
+    d.excerpt = text.and_then(|t| Excerpt::of(t, e.pos));
+    d
 }
 
 /// Render one problem.
@@ -118,7 +129,7 @@ pub fn render(d: &Diagnostic, format: ErrorFormat) -> String {
         ErrorFormat::Plain => {
             let mut out = String::new();
             if let Some(file) = &d.file {
-                out.push_str(file);
+                out.push_str(&escape::controls(file));
                 if d.pos.line > 0 {
                     let _ = write!(out, ":{}", d.pos.line);
                     if d.pos.column > 0 {
@@ -127,30 +138,31 @@ pub fn render(d: &Diagnostic, format: ErrorFormat) -> String {
                 }
                 out.push_str(": ");
             }
-            let _ = write!(out, "{level}[{}]: {}", d.code, d.message);
+            let _ = write!(out, "{level}[{}]: {}", d.code, escape::controls(&d.message));
             for note in &d.notes {
-                let _ = write!(out, "; note: {note}");
+                let _ = write!(out, "; note: {}", escape::controls(note));
             }
-            let _ = write!(out, "; help: {}", help_line(d));
+            let _ = write!(out, "; help: {}", escape::controls(&help_line(d)));
             out
         }
         ErrorFormat::Human => {
-            let mut out = format!("{level}[{}]: {}", d.code, d.message);
+            let mut out = format!("{level}[{}]: {}", d.code, escape::controls(&d.message));
             if let Some(file) = &d.file {
+                let file = escape::controls(file);
                 let place = match (d.pos.line, d.pos.column) {
-                    (0, _) => file.clone(),
+                    (0, _) => file.into_owned(),
                     (l, 0) => format!("{file}:{l}"),
                     (l, c) => format!("{file}:{l}:{c}"),
                 };
                 let _ = write!(out, "\n  --> {place}");
-                if let Some(snippet) = snippet(file, d.pos) {
-                    out.push_str(&snippet);
+                if let Some(excerpt) = d.excerpt.as_ref().filter(|_| d.pos.line > 0) {
+                    out.push_str(&snippet(excerpt, d.pos.line));
                 }
             }
             for note in &d.notes {
-                let _ = write!(out, "\n   = note: {note}");
+                let _ = write!(out, "\n   = note: {}", escape::controls(note));
             }
-            let _ = write!(out, "\n   = help: {}", help_line(d));
+            let _ = write!(out, "\n   = help: {}", escape::controls(&help_line(d)));
             out
         }
     }
@@ -163,44 +175,37 @@ fn help_line(d: &Diagnostic) -> String {
         .unwrap_or_else(|| format!("`tcscreen explain {}` explains this problem", d.code))
 }
 
-/// The source line at `pos`, with the token there underlined.
-fn snippet(file: &str, pos: Pos) -> Option<String> {
-    if pos.line == 0 {
-        return None;
-    }
-    let text = std::fs::read_to_string(file).ok()?;
-    let line = text.lines().nth(pos.line as usize - 1)?;
-    // Very long lines (JSON Lines) are cut around the place.
-    let chars: Vec<char> = line.chars().collect();
-    let column = (pos.column.max(1) as usize).min(chars.len() + 1);
-    let start = column.saturating_sub(60).max(1);
-    let end = (column + 60).min(chars.len());
-    let shown: String = chars
-        .get(start - 1..end)
-        .map(|s| s.iter().collect())
-        .unwrap_or_default();
-    let prefix = if start > 1 { "…" } else { "" };
-    let suffix = if end < chars.len() { "…" } else { "" };
-    let width = chars
-        .get(column - 1..)
-        .map(|rest| {
-            rest.iter()
-                .take_while(|c| c.is_alphanumeric() || **c == '_')
-                .count()
-        })
-        .unwrap_or(0)
-        .max(1);
-    let number = pos.line.to_string();
+/// The excerpt of the source line `line`, with the place underlined.
+fn snippet(excerpt: &Excerpt, line: u32) -> String {
+    let prefix = if excerpt.cut_before { "…" } else { "" };
+    let suffix = if excerpt.cut_after { "…" } else { "" };
+    let number = line.to_string();
     let pad = " ".repeat(number.len());
-    let marker_pad = " ".repeat(column - start + prefix.chars().count());
-    let marker = if pos.column == 0 {
+    // Escaping can widen what comes before the column; the marker follows the shown text.
+    let before: String = excerpt
+        .text
+        .chars()
+        .take(excerpt.column.saturating_sub(1))
+        .collect();
+    let underlined: String = excerpt
+        .text
+        .chars()
+        .skip(excerpt.column.saturating_sub(1))
+        .take(excerpt.width)
+        .collect();
+    let marker = if excerpt.column == 0 {
         String::new()
     } else {
-        format!("{marker_pad}{}", "^".repeat(width))
+        format!(
+            "{}{}",
+            " ".repeat(prefix.chars().count() + escape::controls(&before).chars().count()),
+            "^".repeat(escape::controls(&underlined).chars().count().max(1))
+        )
     };
-    Some(format!(
-        "\n {pad} |\n {number} | {prefix}{shown}{suffix}\n {pad} | {marker}"
-    ))
+    format!(
+        "\n {pad} |\n {number} | {prefix}{}{suffix}\n {pad} | {marker}",
+        escape::controls(&excerpt.text)
+    )
 }
 
 #[cfg(test)]
@@ -209,34 +214,26 @@ mod tests {
 
     #[test]
     fn human_form_underlines_the_token() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("r.rhai");
-        std::fs::write(&file, "//! title: x\nif request.origin.torr == () {}\n").unwrap();
-        let file = file.to_string_lossy().to_string();
+        let text = "//! title: x\nif request.origin.torr == () {}\n";
         let d = Diagnostic::error("L001", "`request.origin` has no field `torr`")
-            .at(&file, Pos::new(2, 19))
-            .help("did you mean `tor`?");
-        let text = render(&d, ErrorFormat::Human);
-        let expected = format!(
-            "error[L001]: `request.origin` has no field `torr`\n  --> {file}:2:19\n   |\n 2 | if request.origin.torr == () {{}}\n   |                   ^^^^\n   = help: did you mean `tor`?"
-        );
-        assert_eq!(text, expected);
+            .at("r.rhai", Pos::new(2, 19))
+            .help("did you mean `tor`?")
+            .with_excerpt_from(text);
+        let rendered = render(&d, ErrorFormat::Human);
+        let expected = "error[L001]: `request.origin` has no field `torr`\n  --> r.rhai:2:19\n   |\n 2 | if request.origin.torr == () {}\n   |                   ^^^^\n   = help: did you mean `tor`?";
+        assert_eq!(rendered, expected);
         assert_eq!(
             render(&d, ErrorFormat::Plain),
-            format!(
-                "{file}:2:19: error[L001]: `request.origin` has no field `torr`; help: did you mean `tor`?"
-            )
+            "r.rhai:2:19: error[L001]: `request.origin` has no field `torr`; help: did you mean `tor`?"
         );
         assert!(render(&d, ErrorFormat::Json).starts_with(r#"{"code":"L001","column":19,"#));
     }
 
     #[test]
     fn columns_count_characters() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("r.rhai");
-        std::fs::write(&file, "let 名前 = request.orgin;\n").unwrap();
-        let file = file.to_string_lossy().to_string();
-        let d = Diagnostic::error("L001", "x").at(&file, Pos::new(1, 18));
+        let d = Diagnostic::error("L001", "x")
+            .at("r.rhai", Pos::new(1, 18))
+            .with_excerpt_from("let 名前 = request.orgin;\n");
         let text = render(&d, ErrorFormat::Human);
         assert!(
             text.contains(&format!(
@@ -244,6 +241,51 @@ mod tests {
                 " ".repeat(17)
             )),
             "{text}"
+        );
+    }
+
+    /// Printing a problem never opens its file: the file may have changed since it was read,
+    /// be a link the loader refused, or a named pipe.
+    #[test]
+    fn the_source_line_comes_from_the_text_read_never_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("r.rhai");
+        std::fs::write(&file, "SECRET first line of another file\n").unwrap();
+        let file = file.to_string_lossy().to_string();
+        let refused =
+            Diagnostic::error("P006", "symbolic link in a pack").at(&file, Pos::new(1, 1));
+        let text = render(&refused, ErrorFormat::Human);
+        assert!(!text.contains("SECRET"), "{text}");
+        let read = Diagnostic::error("R020", "x")
+            .at(&file, Pos::new(1, 1))
+            .with_excerpt_from("what was read\n");
+        let text = render(&read, ErrorFormat::Human);
+        assert!(
+            text.contains(" 1 | what was read\n") && !text.contains("SECRET"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn control_characters_in_problems_are_shown_escaped() {
+        let d = Diagnostic::error("I013", "`\u{1b}[2Kaccept\r` is not an allowed value")
+            .at("req\nuest.json", Pos::new(1, 3))
+            .note("n\u{7}")
+            .with_excerpt_from("{\"\u{1b}[2K\": 1}");
+        for format in [ErrorFormat::Human, ErrorFormat::Plain] {
+            let text = render(&d, format);
+            assert!(
+                !text.chars().any(|c| c.is_control() && c != '\n'),
+                "{text:?}"
+            );
+            assert!(text.contains("`\\u{1b}[2Kaccept\\r`"), "{text}");
+            assert!(text.contains("req\\nuest.json"), "{text}");
+        }
+        // The marker stays under the escaped token.
+        let human = render(&d, ErrorFormat::Human);
+        assert!(
+            human.contains(" 1 | {\"\\u{1b}[2K\": 1}\n   |   ^^^^^^"),
+            "{human}"
         );
     }
 }

@@ -6,7 +6,8 @@
 //! links not followed; `-` is stdin: JSON Lines when its first line is a whole JSON value,
 //! otherwise one JSON document (or JSON Lines, when that fails and every line is an object).
 //! Nothing larger than the request size limit is ever read into memory: a longer file or line
-//! is reported and skipped.
+//! is reported and skipped. Blank lines are skipped as they are read, so any number of them
+//! takes constant memory.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -21,9 +22,30 @@ pub struct Source {
     pub file: String,
     /// The line, inside a JSON Lines input.
     pub line: Option<usize>,
+    /// Lines before the request's text in the file (blank lines skipped on stdin), to add to
+    /// positions inside the text.
+    pub line_offset: usize,
 }
 
 impl Source {
+    /// A whole file.
+    pub fn file(file: impl Into<String>) -> Source {
+        Source {
+            file: file.into(),
+            line: None,
+            line_offset: 0,
+        }
+    }
+
+    /// A line of a JSON Lines file.
+    pub fn line(file: impl Into<String>, line: usize) -> Source {
+        Source {
+            file: file.into(),
+            line: Some(line),
+            line_offset: 0,
+        }
+    }
+
     /// `file` or `file:line`.
     pub fn display(&self) -> String {
         match self.line {
@@ -110,10 +132,7 @@ impl Inputs {
 
     fn open_file(&mut self, path: &Path) -> Option<Item> {
         let file = path.to_string_lossy().to_string();
-        let source = Source {
-            file: file.clone(),
-            line: None,
-        };
+        let source = Source::file(file.clone());
         let fail = |e: std::io::Error| {
             Some(Item {
                 source: source.clone(),
@@ -198,10 +217,7 @@ impl Inputs {
         let (file, line_no, reader) = self.lines.as_mut()?;
         loop {
             *line_no += 1;
-            let source = Source {
-                file: file.clone(),
-                line: Some(*line_no),
-            };
+            let source = Source::line(file.clone(), *line_no);
             match Self::bounded_line(reader, max) {
                 Ok(None) => {
                     self.lines = None;
@@ -233,28 +249,23 @@ impl Inputs {
     }
 
     fn read_stdin(&mut self) -> Option<Item> {
-        let source = Source {
-            file: "-".into(),
-            line: None,
-        };
+        let mut source = Source::file("-");
         let mut reader: Box<dyn BufRead + Send> = Box::new(BufReader::new(std::io::stdin()));
         // The first non-blank line decides: a whole JSON value means JSON Lines, streamed.
-        let mut first = Vec::new();
+        // Blank lines before it are counted, not kept.
+        let mut first;
         let mut line_no = 0;
         loop {
             line_no += 1;
             match Self::bounded_line(&mut reader, self.max_bytes) {
                 Ok(None) => {
-                    if first.is_empty() {
-                        return Some(Item {
-                            source,
-                            text: decode_text(&first).map(str::to_string),
-                        });
-                    }
-                    break;
+                    return Some(Item {
+                        source,
+                        text: decode_text(b"").map(str::to_string),
+                    });
                 }
                 Ok(Some(Ok(bytes))) if bytes.iter().all(u8::is_ascii_whitespace) => {
-                    first.extend(bytes)
+                    source.line_offset = line_no;
                 }
                 Ok(Some(Ok(bytes))) => {
                     let whole_value = std::str::from_utf8(&bytes)
@@ -263,21 +274,18 @@ impl Inputs {
                         let text = decode_text(&bytes)
                             .map(|t| t.trim_end_matches(['\n', '\r']).to_string());
                         self.held = Some(Item {
-                            source: Source {
-                                file: "-".into(),
-                                line: Some(line_no),
-                            },
+                            source: Source::line("-", line_no),
                             text,
                         });
                         self.lines = Some(("-".into(), line_no, reader));
                         return None;
                     }
-                    first.extend(bytes);
+                    first = bytes;
                     break;
                 }
                 Ok(Some(Err(e))) => {
                     return Some(Item {
-                        source,
+                        source: Source::line("-", line_no),
                         text: Err(e),
                     });
                 }
@@ -330,7 +338,7 @@ impl Inputs {
         if as_lines {
             self.lines = Some((
                 "-".into(),
-                0,
+                source.line_offset,
                 Box::new(std::io::Cursor::new(text.into_bytes())),
             ));
             return None;
@@ -381,7 +389,7 @@ impl Iterator for Inputs {
                             .path()
                             .map_or_else(String::new, |p| p.to_string_lossy().to_string());
                         return Some(Item {
-                            source: Source { file, line: None },
+                            source: Source::file(file),
                             text: Err(read_error(format!("cannot read: {e}"))),
                         });
                     }
@@ -408,7 +416,7 @@ impl Iterator for Inputs {
                     } else if !path.exists() {
                         let file = path.to_string_lossy().to_string();
                         return Some(Item {
-                            source: Source { file, line: None },
+                            source: Source::file(file),
                             text: Err(read_error("no such file or folder".into())),
                         });
                     } else if let Some(item) = self.open_file(&path) {

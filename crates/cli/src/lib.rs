@@ -7,6 +7,7 @@ pub mod codes;
 pub mod commands;
 pub mod console;
 pub mod diagnostics;
+pub mod escape;
 pub mod exit;
 pub mod inputs;
 pub mod interrupt;

@@ -41,7 +41,7 @@ pub fn decision_note(record: &DecisionRecord, pack_name: &str) -> String {
     let _ = writeln!(
         out,
         "# Screening of request {}: {}\n",
-        record.request_id,
+        escape(&record.request_id),
         escape(title)
     );
     match record.decision {
@@ -133,19 +133,19 @@ pub fn decision_note(record: &DecisionRecord, pack_name: &str) -> String {
         let names: Vec<String> = record
             .chain
             .iter()
-            .map(|p| format!("`{}` version {}", p.id, p.version))
+            .map(|p| format!("{} version {}", code(&p.id), escape(&p.version)))
             .collect();
         format!(", which builds on {}", names.join(" and "))
     };
     let _ = writeln!(
         out,
-        "Screened as of {} against the rule pack **{}** (`{}` version {}){ancestors}. \
+        "Screened as of {} against the rule pack **{}** ({} version {}){ancestors}. \
          The record of this screening can be checked against request digest `{}` and pack digest `{}` \
          (tcscreen {}).",
         record.as_of,
         escape(pack_name),
-        record.pack.id,
-        record.pack.version,
+        code(&record.pack.id),
+        escape(&record.pack.version),
         short(&record.request_sha256),
         short(&record.pack.sha256),
         tcscreen_core::ENGINE_VERSION,
@@ -155,26 +155,44 @@ pub fn decision_note(record: &DecisionRecord, pack_name: &str) -> String {
 
 fn details(out: &mut String, f: &Finding, indent: &str) {
     if let Some(field) = &f.field {
-        let _ = writeln!(out, "{indent}- Where in the request: `{field}`");
+        let _ = writeln!(out, "{indent}- Where in the request: {}", code(field));
     }
     if let Some(policy) = &f.policy {
         let _ = writeln!(out, "{indent}- Policy: {}", escape(policy));
     }
-    let _ = writeln!(out, "{indent}- Reference: `{}`", f.rule);
+    let _ = writeln!(out, "{indent}- Reference: {}", code(&f.rule));
 }
 
 fn short(digest: &str) -> &str {
     digest.get(..12).unwrap_or(digest)
 }
 
-/// Keep text from being read as Markdown markup.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '\\' | '*' | '[' | ']' | '<' | '>' | '|') {
+/// Keep text from being read as Markdown markup (emphasis, links, HTML and comments, tables,
+/// code, strikethrough) and show control characters visibly. Every string that comes from the
+/// request, the pack or the record goes through this or [`code`].
+pub fn escape(text: &str) -> String {
+    let flat = text.replace(['\n', '\r'], " ");
+    let mut out = String::with_capacity(flat.len());
+    for c in crate::escape::controls(&flat).chars() {
+        if matches!(c, '\\' | '*' | '[' | ']' | '<' | '>' | '|' | '`' | '~') {
             out.push('\\');
         }
-        out.push(if c == '\n' { ' ' } else { c });
+        out.push(c);
     }
     out
+}
+
+/// `text` as an inline code span whose fence no backtick inside can close, with control
+/// characters shown visibly.
+pub fn code(text: &str) -> String {
+    let flat = text.replace(['\n', '\r'], " ");
+    let text = crate::escape::controls(&flat);
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
 }

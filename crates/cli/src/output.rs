@@ -71,3 +71,35 @@ impl Output {
         }
     }
 }
+
+/// Whether two paths name the same file, existing or not (links, `.` and `..` resolved; hard
+/// links too, on Unix).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+        use std::os::unix::fs::MetadataExt;
+        return (x.dev(), x.ino()) == (y.dev(), y.ino());
+    }
+    matches!((resolve(a), resolve(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// Whether `path` (existing or not) is inside the folder `dir`, at any depth.
+pub fn is_inside(path: &Path, dir: &Path) -> bool {
+    matches!(
+        (resolve(path), std::fs::canonicalize(dir)),
+        (Some(p), Ok(d)) if p.starts_with(&d) && p != d
+    )
+}
+
+/// The absolute path of `path` with links resolved; for a file that does not exist yet, its
+/// folder resolved and its name appended.
+fn resolve(path: &Path) -> Option<PathBuf> {
+    if let Ok(path) = std::fs::canonicalize(path) {
+        return Some(path);
+    }
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    Some(std::fs::canonicalize(parent).ok()?.join(path.file_name()?))
+}

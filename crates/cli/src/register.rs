@@ -3,10 +3,13 @@
 //!
 //! An entry is one line of canonical JSON: `{"hash", "kind", "prev", "request_id", "schema",
 //! "seq", …}` where `hash` is the SHA-256 of the entry's canonical text without `hash`, and
-//! `prev` is the previous entry's `hash` (64 zeros for the first). Appends take an exclusive
-//! lock, write each entry with a single `write` on a file opened for appending, and `fsync`
-//! every [`SYNC_EVERY`] entries and at the end; a crash can leave an incomplete last line,
-//! which `verify` reports and appending refuses to build on, but never damages earlier entries.
+//! `prev` is the previous entry's `hash` (64 zeros for the first). Verifying works on the exact
+//! bytes of each line: a line that is not UTF-8 is damage, never decoded into something else.
+//! Appends take an exclusive lock, write each entry with a single `write` on a file opened for
+//! appending, and `fsync` every [`SYNC_EVERY`] entries and at the end; a crash can leave an
+//! incomplete last line, which `verify` reports and appending refuses to build on, but never
+//! damages earlier entries. Appending reads only the last entry (and checks its hash), so its
+//! cost does not grow with the register; `verify` checks the whole chain.
 //! A chain is only as good as its anchor: keep `register head` somewhere else and pass it to
 //! `verify --head` to also catch entries removed from the end.
 
@@ -185,18 +188,45 @@ pub fn read(path: &Path, head: Option<&str>) -> Result<Vec<Entry>, (Vec<Entry>, 
             },
         )
     })?;
-    let text = String::from_utf8_lossy(&bytes);
-    let ends_cleanly = text.is_empty() || text.ends_with('\n');
-    let lines: Vec<&str> = text.split_terminator('\n').collect();
+    let ends_cleanly = bytes.is_empty() || bytes.ends_with(b"\n");
+    let mut lines: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
+    if ends_cleanly {
+        lines.pop();
+    }
     let mut entries: Vec<Entry> = Vec::new();
     let mut prev = GENESIS.to_string();
-    for (index, line) in lines.iter().enumerate() {
+    for (index, raw) in lines.iter().enumerate() {
         let expected = index as u64 + 1;
         let last = index + 1 == lines.len();
         let broken = |damage, message: String| Broken {
             seq: expected,
             damage,
             message,
+        };
+        // The exact bytes: a byte that is not UTF-8 is a change, not something to decode.
+        let line = match std::str::from_utf8(raw) {
+            Ok(line) => line,
+            Err(_) if last && !ends_cleanly => {
+                return Err((
+                    entries,
+                    broken(
+                        Damage::Truncated,
+                        format!("entry {expected} is incomplete: the file ends inside it"),
+                    ),
+                ));
+            }
+            Err(e) => {
+                return Err((
+                    entries,
+                    broken(
+                        Damage::Modified,
+                        format!(
+                            "entry {expected} is not UTF-8 text (an invalid byte at byte {} of its line): it was changed after it was written",
+                            e.valid_up_to() + 1
+                        ),
+                    ),
+                ));
+            }
         };
         let parsed = match json::parse(line, LIMITS) {
             Ok(parsed) => parsed,
@@ -234,6 +264,7 @@ pub fn read(path: &Path, head: Option<&str>) -> Result<Vec<Entry>, (Vec<Entry>, 
         };
         if seq != expected {
             let later = lines[index + 1..].iter().any(|l| {
+                let l = String::from_utf8_lossy(l);
                 l.contains(&format!("\"seq\":{expected},"))
                     || l.ends_with(&format!("\"seq\":{expected}}}"))
             });
@@ -415,13 +446,13 @@ pub struct Appender {
     seq: u64,
     last_hash: String,
     unsynced: usize,
-    entries: Vec<Entry>,
 }
 
 impl Appender {
-    /// Open (or create) a register for appending; refuses a damaged one.
+    /// Open (or create) a register for appending. Only its last entry is read: a register
+    /// whose last line is incomplete or whose last entry does not match its hash is refused.
     pub fn open(path: &Path) -> Result<Appender, String> {
-        let file = OpenOptions::new()
+        let mut file = OpenOptions::new()
             .create(true)
             .append(true)
             .read(true)
@@ -429,38 +460,42 @@ impl Appender {
             .map_err(|e| format!("cannot open the register {}: {e}", path.display()))?;
         file.lock()
             .map_err(|e| format!("cannot lock the register {}: {e}", path.display()))?;
-        let entries = read(path, None).map_err(|(_, broken)| {
-            let repair = if broken.damage == Damage::Truncated {
+        let damaged = |damage: Damage, message: String| {
+            let repair = if damage == Damage::Truncated {
                 format!(
-                    "If the last line was cut off (a crash during an append), `tcscreen register repair {} --truncate-torn-tail` drops it after showing it",
+                    "if the last line was cut off (a crash during an append), `tcscreen register repair {} --truncate-torn-tail` drops it after showing it",
                     path.display()
                 )
             } else {
-                "See \"Repairing a damaged register\" in docs/audit.md".to_string()
+                "see \"Repairing a damaged register\" in docs/audit.md".to_string()
             };
             format!(
-                "the register {} is damaged at entry {} ({}): {}; nothing was appended. {repair}",
+                "the register {} is damaged at its end ({}): {message}; nothing was appended: {repair}",
                 path.display(),
-                broken.seq,
-                broken.damage.as_str(),
-                broken.message
+                damage.as_str(),
             )
-        })?;
-        let (seq, last_hash) = entries
-            .last()
-            .map_or((0, GENESIS.to_string()), |e| (e.seq, e.hash.clone()));
+        };
+        let (seq, last_hash) = match last_line(&mut file)
+            .map_err(|e| format!("cannot read the register {}: {e}", path.display()))?
+        {
+            LastLine::Empty => (0, GENESIS.to_string()),
+            LastLine::Torn => {
+                return Err(damaged(
+                    Damage::Truncated,
+                    "the file ends inside an entry".into(),
+                ));
+            }
+            LastLine::Line(bytes) => {
+                let entry = last_entry(&bytes).map_err(|why| damaged(Damage::Modified, why))?;
+                (entry.seq, entry.hash)
+            }
+        };
         Ok(Appender {
             file,
             seq,
             last_hash,
             unsynced: 0,
-            entries,
         })
-    }
-
-    /// The entries already in the register when it was opened, and those appended since.
-    pub fn entries(&self) -> &[Entry] {
-        &self.entries
     }
 
     /// Append an entry; returns its sequence number.
@@ -474,13 +509,6 @@ impl Appender {
         let (line, hash) = seal(seq, &self.last_hash, request_id, &body, record_text);
         // One write of the whole line: with O_APPEND it lands after every earlier entry.
         self.file.write_all(format!("{line}\n").as_bytes())?;
-        self.entries.push(Entry {
-            seq,
-            prev: self.last_hash.clone(),
-            hash: hash.clone(),
-            request_id: request_id.to_string(),
-            body,
-        });
         self.seq = seq;
         self.last_hash = hash;
         self.unsynced += 1;
@@ -559,6 +587,58 @@ pub fn truncate_torn_tail(path: &Path, show: impl FnOnce(&[u8])) -> Result<TornT
             broken.message
         )),
     }
+}
+
+/// The last line of a register.
+enum LastLine {
+    Empty,
+    /// The file does not end with a newline: a crash cut its last entry.
+    Torn,
+    Line(Vec<u8>),
+}
+
+/// Read the last line of `file` from its end, in chunks, without reading the rest.
+fn last_line(file: &mut File) -> std::io::Result<LastLine> {
+    use std::io::{Read, Seek, SeekFrom};
+    let len = file.seek(SeekFrom::End(0))?;
+    if len == 0 {
+        return Ok(LastLine::Empty);
+    }
+    let mut chunk = 64 * 1024_u64;
+    loop {
+        let start = len.saturating_sub(chunk);
+        let mut tail = Vec::with_capacity((len - start) as usize);
+        file.seek(SeekFrom::Start(start))?;
+        Read::by_ref(file)
+            .take(len - start)
+            .read_to_end(&mut tail)?;
+        if tail.last() != Some(&b'\n') {
+            return Ok(LastLine::Torn);
+        }
+        let body = &tail[..tail.len() - 1];
+        match body.iter().rposition(|b| *b == b'\n') {
+            Some(i) => return Ok(LastLine::Line(body[i + 1..].to_vec())),
+            None if start == 0 => return Ok(LastLine::Line(body.to_vec())),
+            None => chunk = chunk.saturating_mul(4),
+        }
+    }
+}
+
+/// The last entry of a register, checked against its own hash.
+fn last_entry(line: &[u8]) -> Result<Entry, String> {
+    let text =
+        std::str::from_utf8(line).map_err(|_| "the last entry is not UTF-8 text".to_string())?;
+    let parsed = json::parse(text, LIMITS)
+        .map_err(|e| format!("the last entry is not valid JSON: {}", e[0].message))?;
+    let entry = parse_entry(&parsed).map_err(|why| format!("the last entry: {why}"))?;
+    let (resealed, hash) = seal(entry.seq, &entry.prev, &entry.request_id, &entry.body, None);
+    if hash != entry.hash || resealed != text {
+        return Err(format!(
+            "entry {} (the last) was changed after it was written: its content does not match its hash",
+            entry.seq
+        ));
+    }
+    Ok(entry)
 }
 
 impl Drop for Appender {

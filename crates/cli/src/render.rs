@@ -1,8 +1,11 @@
-//! Text for people: decision records in the `text` format, and errors on stderr.
+//! Text for people: decision records in the `text` format, and errors on stderr. Every string
+//! from the request or the pack is shown through [`esc`], so none can rewrite the screen.
 
 use std::fmt::Write as _;
 
 use tcscreen_core::{Criterion, Decision, DecisionRecord};
+
+use crate::escape::controls as esc;
 
 /// A record in the `text` format.
 pub fn record_text(record: &DecisionRecord) -> String {
@@ -16,21 +19,29 @@ pub fn record_text(record: &DecisionRecord) -> String {
         Some(d) => d.as_str().to_uppercase(),
         None => "NO DECISION".to_string(),
     };
-    let _ = writeln!(out, "{}  {decision}  {title}", record.request_id);
+    let _ = writeln!(
+        out,
+        "{}  {decision}  {}",
+        esc(&record.request_id),
+        esc(title)
+    );
     let chain = if record.chain.is_empty() {
         String::new()
     } else {
         let names: Vec<String> = record
             .chain
             .iter()
-            .map(|p| format!("{} {}", p.id, p.version))
+            .map(|p| format!("{} {}", esc(&p.id), esc(&p.version)))
             .collect();
         format!(", extends {}", names.join(", "))
     };
     let _ = writeln!(
         out,
         "  pack {} {}{chain} · as of {} · {} rules run",
-        record.pack.id, record.pack.version, record.as_of, record.rules_run
+        esc(&record.pack.id),
+        esc(&record.pack.version),
+        record.as_of,
+        record.rules_run
     );
     match &record.criteria {
         Some(criteria) => {
@@ -64,13 +75,15 @@ pub fn record_text(record: &DecisionRecord) -> String {
         .unwrap_or(0);
     for error in &record.errors {
         let place = match (error.line, error.column) {
-            (Some(l), Some(c)) => format!("{}:{l}:{c}", error.file),
-            _ => error.file.clone(),
+            (Some(l), Some(c)) => format!("{}:{l}:{c}", esc(&error.file)),
+            _ => esc(&error.file).into_owned(),
         };
         let _ = writeln!(
             out,
             "  {:<6}  {:<width$}  {}",
-            "error", error.rule, error.message
+            "error",
+            esc(&error.rule),
+            esc(&error.message)
         );
         let _ = writeln!(out, "  {:<6}  {:<width$}  at {place}", "", "");
     }
@@ -83,15 +96,15 @@ pub fn record_text(record: &DecisionRecord) -> String {
             out,
             "  {:<6}  {:<width$}  {}",
             finding.outcome.as_str(),
-            finding.rule,
-            finding.message
+            esc(&finding.rule),
+            esc(&finding.message)
         );
         let mut details = Vec::new();
         if let Some(field) = &finding.field {
-            details.push(format!("field {field}"));
+            details.push(format!("field {}", esc(field)));
         }
         if let Some(policy) = &finding.policy {
-            details.push(policy.clone());
+            details.push(esc(policy).into_owned());
         }
         if let Some(from) = finding.overridden_from {
             details.push(format!(

@@ -9,13 +9,14 @@ use std::rc::Rc;
 use std::fmt::Write as _;
 
 use tcscreen_core::{
-    CompiledPack, Date, DecisionRecord, Diagnostic, EngineLimits, EngineStop, InputError,
-    RuleError, Screening, ValidRequest,
+    CompiledPack, Date, DecisionRecord, Diagnostic, EngineLimits, EngineStop, RuleError, Screening,
+    ValidRequest,
 };
 use tcscreen_packs::signature::TrustedKeys;
 use tcscreen_packs::{Catalog, PackSpec};
 
 use crate::diagnostics;
+use crate::escape::controls as esc;
 use crate::inputs::Source;
 
 /// How the pack is chosen.
@@ -49,8 +50,8 @@ impl PackChoice {
 /// Why a request was not screened.
 #[derive(Debug)]
 pub enum Problem {
-    /// The request is invalid.
-    Input(Vec<InputError>),
+    /// The request is invalid: the problems, located in its source, with their lines.
+    Input(Vec<Diagnostic>),
     /// No pack could be chosen.
     Select(Diagnostic),
     /// The chosen pack cannot be loaded, compiled or trusted.
@@ -178,20 +179,22 @@ impl<'a> Screener<'a> {
                 .map_err(load_problem)?,
         };
         let digest = source.identity.sha256.clone();
-        let signer = match self.trust {
-            None => None,
-            Some(trust) => {
-                Some(
-                    trust
-                        .verify(entry, &source.identity)
-                        .map_err(|d| Problem::Pack {
+        let signer =
+            match self.trust {
+                None => None,
+                Some(trust) => {
+                    // The signature and the digest come from the snapshot the layers were parsed
+                    // from: no file is read again here.
+                    let files = self.catalog.files(index).map_err(load_problem)?;
+                    Some(trust.verify(entry, &files, &source.identity).map_err(|d| {
+                        Problem::Pack {
                             key: format!("trust {digest}"),
                             label: label.clone(),
                             diagnostics: vec![d],
-                        })?,
-                )
-            }
-        };
+                        }
+                    })?)
+                }
+            };
         let pack = self
             .packs
             .entry(digest.clone())
@@ -202,7 +205,13 @@ impl<'a> Screener<'a> {
                 label,
                 diagnostics,
             })?;
-        let screening = pack.screen(request, as_of).map_err(Problem::Stop)?;
+        // What rules print is kept only for a trace (it is counted either way).
+        let screening = if self.trace {
+            pack.screen_traced(request, as_of)
+        } else {
+            pack.screen(request, as_of)
+        }
+        .map_err(Problem::Stop)?;
         let trace = self.trace.then(|| self.explain(&pack, &screening));
         let warning = (!entry.manifest.covers(as_of)).then(|| {
             let mut d = Diagnostic::error(
@@ -215,6 +224,7 @@ impl<'a> Screener<'a> {
                 ),
             )
             .at(entry.manifest_display(), tcscreen_core::Pos::new(1, 1))
+            .with_excerpt_from(&entry.manifest_text())
             .help("that is what --pack asked for; leave --pack out to use the version valid on the date");
             d.severity = tcscreen_core::Severity::Warning;
             d
@@ -246,9 +256,15 @@ impl<'a> Screener<'a> {
                 .reads
                 .entry(key)
                 .or_insert_with(|| tcscreen_core::lint::rule_facts(rule).0);
-            let _ = writeln!(out, "  {}  {} [{}]", rule.id, rule.title, rule.criterion);
+            let _ = writeln!(
+                out,
+                "  {}  {} [{}]",
+                esc(&rule.id),
+                esc(&rule.title),
+                rule.criterion
+            );
             if !reads.is_empty() {
-                let _ = writeln!(out, "      reads   {}", reads.join(", "));
+                let _ = writeln!(out, "      reads   {}", esc(&reads.join(", ")));
             }
             let mut said = false;
             for f in screening.findings.iter().filter(|f| f.rule == rule.id) {
@@ -256,7 +272,7 @@ impl<'a> Screener<'a> {
                 let field = f
                     .field
                     .as_ref()
-                    .map_or_else(String::new, |p| format!(" ({p})"));
+                    .map_or_else(String::new, |p| format!(" ({})", esc(p)));
                 let from = f
                     .overridden_from
                     .map_or_else(String::new, |o| format!(" [{o} in the rule]"));
@@ -264,23 +280,23 @@ impl<'a> Screener<'a> {
                     out,
                     "      {:<7} {}{field}{from}",
                     f.outcome.as_str(),
-                    f.message
+                    esc(&f.message)
                 );
             }
             for e in screening.errors.iter().filter(|e| e.rule == rule.id) {
                 said = true;
-                let _ = writeln!(out, "      error   {}", e.message);
+                let _ = writeln!(out, "      error   {}", esc(&e.message));
                 let _ = writeln!(out, "              at {}", place(&rule.display, e));
             }
             for line in screening.output.iter().filter(|o| o.rule == rule.id) {
-                let _ = writeln!(out, "      debug   {}", line.text);
+                let _ = writeln!(out, "      debug   {}", esc(&line.text));
             }
             if !said {
                 let _ = writeln!(out, "      silent");
             }
         }
         for id in pack.disabled() {
-            let _ = writeln!(out, "  {id}  disabled by the pack");
+            let _ = writeln!(out, "  {}  disabled by the pack", esc(id));
         }
         out
     }
@@ -333,9 +349,7 @@ pub fn report(
         || diagnostics::say(&format!("  = {}{which} was not screened", source.display()));
     match problem {
         Problem::Input(errors) => {
-            for e in &errors {
-                diagnostics::emit(&diagnostics::from_input(source, e));
-            }
+            diagnostics::emit_all(&errors);
             not_screened();
         }
         Problem::Select(d) => {

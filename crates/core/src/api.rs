@@ -31,19 +31,44 @@ pub(crate) struct RawFinding {
     pub(crate) field: Option<String>,
 }
 
+/// What a rule may still add to its request's findings and printed output.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Allowance {
+    /// Bytes of findings text (messages and field paths) left for the request.
+    pub(crate) findings_bytes: usize,
+    /// Bytes of `print`/`debug` output left for the request.
+    pub(crate) output_bytes: usize,
+    /// Whether printed output is kept (for a trace) or only counted.
+    pub(crate) keep_output: bool,
+    /// The request's limit on findings text, for the message.
+    pub(crate) findings_limit: usize,
+}
+
 #[derive(Default)]
 pub(crate) struct Sink {
     pub(crate) findings: Vec<RawFinding>,
     pub(crate) output: Vec<String>,
+    /// Bytes of findings text this rule recorded.
+    pub(crate) findings_bytes: usize,
+    /// Bytes this rule printed, kept or not.
+    pub(crate) output_bytes: usize,
+    /// The rule printed more than its request's allowance.
+    pub(crate) output_overflow: bool,
+    allowance: Allowance,
 }
 
 thread_local! {
     static SINK: RefCell<Option<Sink>> = const { RefCell::new(None) };
 }
 
-/// Start collecting what a rule records.
-pub(crate) fn open_sink() {
-    SINK.with(|s| *s.borrow_mut() = Some(Sink::default()));
+/// Start collecting what a rule records, within what its request has left.
+pub(crate) fn open_sink(allowance: Allowance) {
+    SINK.with(|s| {
+        *s.borrow_mut() = Some(Sink {
+            allowance,
+            ..Sink::default()
+        })
+    });
 }
 
 /// Stop collecting and return what the rule recorded.
@@ -51,11 +76,15 @@ pub(crate) fn close_sink() -> Sink {
     SINK.with(|s| s.borrow_mut().take()).unwrap_or_default()
 }
 
+/// Count what a rule printed, and keep it only for a trace: past the request's allowance the
+/// rule fails when it ends (a print cannot fail), and nothing more is kept.
 pub(crate) fn capture_output(text: &str) {
     SINK.with(|s| {
         if let Some(sink) = s.borrow_mut().as_mut() {
-            // Bounded so a chatty loop cannot hold more than the findings it could record.
-            if sink.output.len() < 1000 {
+            sink.output_bytes = sink.output_bytes.saturating_add(text.len());
+            if sink.output_bytes > sink.allowance.output_bytes {
+                sink.output_overflow = true;
+            } else if sink.allowance.keep_output && sink.output.len() < 1000 {
                 sink.output.push(text.to_string());
             }
         }
@@ -85,6 +114,14 @@ fn record(outcome: Outcome, message: &str, field: Option<&str>) -> Result<()> {
             if sink.findings.len() >= 1000 {
                 return fail("a rule may record at most 1000 findings");
             }
+            let bytes = message.len() + field.map_or(0, str::len);
+            if sink.findings_bytes + bytes > sink.allowance.findings_bytes {
+                return fail(format!(
+                    "the findings of this request would hold more than {} bytes of text (messages and field paths); record shorter messages, or fewer",
+                    sink.allowance.findings_limit
+                ));
+            }
+            sink.findings_bytes += bytes;
             sink.findings.push(RawFinding {
                 outcome,
                 message: message.to_string(),

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rhai::{AST, Dynamic, Engine, EvalAltResult, Module, ModuleResolver, Position, Scope, Shared};
 
 use crate::api::RESERVED_NAMES;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, attach_excerpts};
 use crate::finding::{Criterion, Outcome};
 use crate::frontmatter::{self, FrontMatter};
 use crate::json::Pos;
@@ -46,6 +46,9 @@ pub struct CompiledRule {
     /// The front matter as written.
     pub front_matter: FrontMatter,
     pub(crate) ast: AST,
+    /// Whether the rule might change a global (see `isolation`): the globals are checked
+    /// after it runs.
+    pub(crate) may_change_globals: bool,
 }
 
 /// A pack compiled for one thread: rules in id order, params and data as Rhai values.
@@ -100,9 +103,12 @@ impl CompiledPack {
         layers: &[PackLayer],
         limits: &EngineLimits,
     ) -> Result<UnidentifiedPack, Vec<Diagnostic>> {
-        let result = sandbox::guarded(limits, || compile(layers, limits));
+        let result = sandbox::guarded(limits, None, || compile(layers, limits));
         match result {
-            Ok(result) => result.map(UnidentifiedPack),
+            Ok(result) => result.map(UnidentifiedPack).map_err(|mut errors| {
+                attach_excerpts(&mut errors, |file| crate::source::text_in(layers, file));
+                errors
+            }),
             Err(()) => Err(vec![
                 Diagnostic::error("P099", "the rule engine panicked while compiling this pack")
                     .at(
@@ -403,14 +409,7 @@ fn compile(layers: &[PackLayer], limits: &EngineLimits) -> Result<CompiledPack, 
                                     *note = format!("the stop came at {place}");
                                 }
                             }
-                            let what = match stop {
-                                sandbox::SafetyStop::WallClock => {
-                                    "ran past the wall-clock safety limit"
-                                }
-                                sandbox::SafetyStop::Memory => {
-                                    "held more memory than the safety limit"
-                                }
-                            };
+                            let what = stop.what_happened();
                             format!(
                                 "loading {} {what}: a lib/ module's own code (outside its functions) runs when the pack is loaded, so keep it to definitions; this is an engine stop, not a decision",
                                 x.file
@@ -476,6 +475,13 @@ fn compile(layers: &[PackLayer], limits: &EngineLimits) -> Result<CompiledPack, 
         return Err(errors);
     }
 
+    for layer in layers {
+        oversized_values(layer, limits, &mut errors);
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
     let mut params = BTreeMap::<String, Value>::new();
     let mut data = BTreeMap::<String, Value>::new();
     for layer in layers {
@@ -502,6 +508,7 @@ fn compile(layers: &[PackLayer], limits: &EngineLimits) -> Result<CompiledPack, 
             file: p.file,
             display: p.display,
             front_matter: p.front_matter,
+            may_change_globals: crate::isolation::may_change_globals(&p.ast),
             ast: p.ast,
         });
     }
@@ -524,6 +531,72 @@ fn compile(layers: &[PackLayer], limits: &EngineLimits) -> Result<CompiledPack, 
         data,
         globals,
     })
+}
+
+/// Params and data tables must fit in one value of a rule: a rule could not hold a larger
+/// one, and the limits on what rules make must hold for what packs give them.
+fn oversized_values(layer: &PackLayer, limits: &EngineLimits, errors: &mut Vec<Diagnostic>) {
+    let too_large = |value: &Value| {
+        let (strings, items, entries) = value_sizes(value);
+        [
+            (strings, limits.max_string_bytes, "bytes of text"),
+            (items, limits.max_array_items, "array items"),
+            (entries, limits.max_map_entries, "map entries"),
+        ]
+        .into_iter()
+        .find(|(size, limit, _)| size > limit)
+    };
+    for (name, value) in &layer.params {
+        if let Some((size, limit, what)) = too_large(value) {
+            let pos = layer
+                .param_positions
+                .get(name)
+                .copied()
+                .unwrap_or(Pos::NONE);
+            errors.push(
+                Diagnostic::error(
+                    "P004",
+                    format!("param `{name}` holds {size} {what}, more than the {limit} one value may hold"),
+                )
+                .at(&layer.manifest, pos)
+                .help("rules hold values within these limits (docs/record.md, \"Limits\"); make it smaller"),
+            );
+        }
+    }
+    for (name, value) in &layer.data {
+        if let Some((size, limit, what)) = too_large(value) {
+            let file = layer.data_files.get(name).unwrap_or(&layer.manifest);
+            errors.push(
+                Diagnostic::error(
+                    "P009",
+                    format!("data table `{name}` holds {size} {what}, more than the {limit} one value may hold"),
+                )
+                .at(file, Pos::NONE)
+                .help("rules hold values within these limits (docs/record.md, \"Limits\"); split the table or make it smaller"),
+            );
+        }
+    }
+}
+
+/// Bytes of text, array items and map entries in a value, nested ones included (as Rhai
+/// counts them for its size limits).
+fn value_sizes(value: &Value) -> (usize, usize, usize) {
+    match value {
+        Value::Str(s) => (s.len(), 0, 0),
+        Value::Array(items) => items
+            .iter()
+            .map(value_sizes)
+            .fold((0, items.len(), 0), |(s, a, m), (s2, a2, m2)| {
+                (s + s2, a + a2, m + m2)
+            }),
+        Value::Map(map) => map
+            .values()
+            .map(value_sizes)
+            .fold((0, 0, map.len()), |(s, a, m), (s2, a2, m2)| {
+                (s + s2, a + a2, m + m2)
+            }),
+        _ => (0, 0, 0),
+    }
 }
 
 fn front_matter(rule: &SourceFile, errors: &mut Vec<Diagnostic>) -> Option<FrontMatter> {

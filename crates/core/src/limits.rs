@@ -1,9 +1,10 @@
 //! Every bound on a rule, set explicitly so that debug and release builds behave the same.
 //!
-//! The operation budget is the only limit that decides: breaching it (or a size or depth limit)
-//! is a rule error in the record. The wall-clock and memory stops are safety nets for single
-//! operations that are slow or large (sorting a big array, copying the request); tripping one is
-//! an engine stop, never a decision, because it depends on the machine.
+//! The operation budget is the only limit that decides: breaching it (or a size or depth limit,
+//! or the bytes of findings or printed output of a request) is a rule error in the record. The
+//! wall-clock and memory stops are safety nets for single operations that are slow or large
+//! (sorting a big array, copying the request); tripping one is an engine stop, never a
+//! decision, because it depends on the machine.
 
 use std::time::Duration;
 
@@ -39,8 +40,16 @@ pub struct EngineLimits {
     pub max_functions: usize,
     /// Modules imported in one evaluation.
     pub max_modules: usize,
+    /// Bytes of text in the findings of one request (messages and field paths, of the rules
+    /// that did not fail): past it, the rule recording is a rule error.
+    pub max_findings_bytes: usize,
+    /// Bytes a request's rules may print with `print` and `debug` (counted whether or not it
+    /// is kept; it is kept only for a trace): past it, the printing rule is a rule error.
+    pub max_output_bytes: usize,
     /// Safety stop: wall-clock time for one rule (an engine stop, not a decision).
     pub max_wall_time: Duration,
+    /// Safety stop: wall-clock time for all the rules of one request together.
+    pub max_request_wall_time: Duration,
     /// Safety stop: bytes a rule may hold at once, measured by `memory_gauge`.
     pub max_memory_bytes: usize,
     /// How to measure memory; without one there is no memory stop.
@@ -64,7 +73,11 @@ impl Default for EngineLimits {
             max_variables: 512,
             max_functions: 256,
             max_modules: 16,
+            // A kh screening records about 20 KB of findings; a record stays far below these.
+            max_findings_bytes: 1024 * 1024,
+            max_output_bytes: 1024 * 1024,
             max_wall_time: Duration::from_secs(10),
+            max_request_wall_time: Duration::from_secs(20),
             max_memory_bytes: 1024 * 1024 * 1024,
             memory_gauge: None,
         }

@@ -175,6 +175,9 @@ pub fn lint(pack: &CompiledPack, source: &PackSource) -> Vec<Diagnostic> {
             );
         }
     }
+    crate::diagnostic::attach_excerpts(&mut out, |file| {
+        crate::source::text_in(&source.layers, file)
+    });
     out
 }
 

@@ -370,6 +370,35 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
             }
         }
         (Shape::NonBlankText, _) => errors.push(mismatch("a string", path)),
+        (Shape::Id { non_blank }, JsonValue::String(s)) => {
+            if *non_blank && s.trim().is_empty() {
+                errors.push(InputError::new(
+                    "I017",
+                    path,
+                    value.pos,
+                    "must not be empty",
+                ));
+            } else if let Some((at, c)) = s
+                .chars()
+                .enumerate()
+                .find(|(_, c)| crate::text::is_unsafe(*c))
+            {
+                errors.push(
+                    InputError::new(
+                        "I018",
+                        path,
+                        value.pos,
+                        format!(
+                            "an id may not hold control characters: U+{:04X} is character {} of it",
+                            u32::from(c),
+                            at + 1
+                        ),
+                    )
+                    .help("ids are shown in decision notes, registers and terminals; remove line breaks, tabs, escape and direction characters from it"),
+                );
+            }
+        }
+        (Shape::Id { .. }, _) => errors.push(mismatch("a string", path)),
         (Shape::Date, JsonValue::String(s)) => {
             if Date::parse(s).is_none() {
                 errors.push(

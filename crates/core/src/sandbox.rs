@@ -44,13 +44,30 @@ pub(crate) const SAFETY_STOP_TOKEN: &str = "tcscreen-safety-stop";
 pub enum SafetyStop {
     /// The rule ran longer than the wall-clock limit.
     WallClock,
+    /// The request's rules together ran longer than the request's wall-clock limit.
+    RequestWallClock,
     /// The rule held more memory than the memory limit.
     Memory,
+}
+
+impl SafetyStop {
+    /// What the stopped code did, as the predicate of a sentence whose subject is the code.
+    pub fn what_happened(self) -> &'static str {
+        match self {
+            SafetyStop::WallClock => "ran past the wall-clock safety limit",
+            SafetyStop::RequestWallClock => {
+                "ran when the request's rules had used up their wall-clock safety limit together"
+            }
+            SafetyStop::Memory => "held more memory than the safety limit",
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
 struct Guard {
     deadline: Instant,
+    /// The deadline is the request's, not the rule's.
+    request_deadline: bool,
     memory_start: usize,
     limits: EngineLimits,
 }
@@ -92,7 +109,11 @@ fn progress(operations: u64) -> Option<Dynamic> {
     }
     let guard = GUARD.with(Cell::get)?;
     let stop = if operations.is_multiple_of(1024) && Instant::now() > guard.deadline {
-        Some(SafetyStop::WallClock)
+        Some(if guard.request_deadline {
+            SafetyStop::RequestWallClock
+        } else {
+            SafetyStop::WallClock
+        })
     } else {
         guard
             .limits
@@ -113,11 +134,24 @@ fn progress(operations: u64) -> Option<Dynamic> {
 /// Runs `f` with the safety nets armed and panics contained; returns what it returned, or
 /// `Err(())` if it panicked. The panic hook of an embedder can consult [`panic_is_contained`]
 /// to stay quiet about panics that are reported as rule errors instead.
-pub(crate) fn guarded<R>(limits: &EngineLimits, f: impl FnOnce() -> R) -> Result<R, ()> {
+///
+/// The wall-clock stop is at `limits.max_wall_time` from now, or at `request_deadline` (the
+/// end of the request's time) if that comes first.
+pub(crate) fn guarded<R>(
+    limits: &EngineLimits,
+    request_deadline: Option<Instant>,
+    f: impl FnOnce() -> R,
+) -> Result<R, ()> {
     let memory_start = limits.memory_gauge.map_or(0, |gauge| gauge());
+    let rule_deadline = Instant::now() + limits.max_wall_time;
+    let (deadline, request_deadline) = match request_deadline {
+        Some(end) if end < rule_deadline => (end, true),
+        _ => (rule_deadline, false),
+    };
     GUARD.with(|g| {
         g.set(Some(Guard {
-            deadline: Instant::now() + limits.max_wall_time,
+            deadline,
+            request_deadline,
             memory_start,
             limits: *limits,
         }))

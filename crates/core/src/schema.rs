@@ -12,8 +12,14 @@ pub const REQUEST_SCHEMA: &str = "tcscreen/request/v1";
 pub enum Shape {
     /// Any string.
     Text,
-    /// A string with at least one non-space character (ids, titles).
+    /// A string with at least one non-space character (titles).
     NonBlankText,
+    /// An id, or a reference to one: a string without control characters (see
+    /// [`crate::text::is_unsafe`]); `non_blank` when it must hold a non-space character too.
+    Id {
+        /// Whether it must hold at least one non-space character.
+        non_blank: bool,
+    },
     /// `true` or `false`.
     Bool,
     /// A `YYYY-MM-DD` calendar date.
@@ -81,6 +87,9 @@ const fn req(name: &'static str, description: &'static str, shape: &'static Shap
 
 static TEXT: Shape = Shape::Text;
 static NON_BLANK: Shape = Shape::NonBlankText;
+static ID: Shape = Shape::Id { non_blank: false };
+static REQUEST_ID: Shape = Shape::Id { non_blank: true };
+static ID_LIST: Shape = Shape::List(&ID);
 static BOOL: Shape = Shape::Bool;
 static DATE: Shape = Shape::Date;
 static AMOUNT: Shape = Shape::NonNegative;
@@ -390,7 +399,7 @@ static PERSON: Shape = Shape::Object(&[
     opt(
         "id",
         "The position's identifier within the request, e.g. `P1`.",
-        &TEXT,
+        &ID,
     ),
     opt("title", "The position's title.", &TEXT),
     opt(
@@ -433,7 +442,7 @@ static PERSON: Shape = Shape::Object(&[
     opt(
         "counterparts",
         "The ids (`counterparts[].id`) of the counterparts the position works with and hands over to.",
-        &TEXT_LIST,
+        &ID_LIST,
     ),
 ]);
 
@@ -441,7 +450,7 @@ static COUNTERPART: Shape = Shape::Object(&[
     opt(
         "id",
         "The counterpart's identifier within the request, e.g. `C1`: what `personnel[].counterparts` and `exit.handover[].to` refer to.",
-        &TEXT,
+        &ID,
     ),
     opt("position", "The counterpart's post.", &TEXT),
     opt(
@@ -577,7 +586,7 @@ static CAPACITY: Shape = Shape::Object(&[
             opt(
                 "id",
                 "The indicator's identifier within the request, e.g. `I1`.",
-                &TEXT,
+                &ID,
             ),
             opt(
                 "level",
@@ -622,7 +631,7 @@ static EXIT: Shape = Shape::Object(&[
             opt(
                 "to",
                 "The counterpart who takes the function over (`counterparts[].id`).",
-                &TEXT,
+                &ID,
             ),
         ])),
     ),
@@ -696,7 +705,7 @@ pub static REQUEST: Shape = Shape::Object(&[
     req(
         "id",
         "The request's identifier, unique in the country, e.g. the national reference `KH-MEF-2025-014`.",
-        &NON_BLANK,
+        &REQUEST_ID,
     ),
     req(
         "country",
@@ -864,6 +873,8 @@ pub fn describe_shape(shape: &Shape) -> String {
     match shape {
         Shape::Text => "text".into(),
         Shape::NonBlankText => "text, not blank".into(),
+        Shape::Id { non_blank: false } => "text, without control characters".into(),
+        Shape::Id { non_blank: true } => "text, not blank, without control characters".into(),
         Shape::Bool => "true or false".into(),
         Shape::Date => "a date, YYYY-MM-DD".into(),
         Shape::NonNegative => "a number, zero or more".into(),
@@ -946,6 +957,20 @@ pub fn json_schema() -> crate::json::Json {
                 ("type", nullable(&["string"], optional)),
                 ("pattern", Json::string("\\S")),
             ]),
+            Shape::Id { non_blank } => {
+                let no_controls = Json::object([(
+                    "pattern",
+                    Json::string(format!("^[^{}]*$", crate::text::UNSAFE_CLASS)),
+                )]);
+                let mut checks = vec![no_controls];
+                if *non_blank {
+                    checks.push(Json::object([("pattern", Json::string("\\S"))]));
+                }
+                Json::object([
+                    ("type", nullable(&["string"], optional)),
+                    ("allOf", Json::array(checks)),
+                ])
+            }
             Shape::Bool => Json::object([("type", nullable(&["boolean"], optional))]),
             Shape::Date => Json::object([
                 ("type", nullable(&["string"], optional)),

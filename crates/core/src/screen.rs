@@ -3,6 +3,8 @@
 //! The request is converted once and pushed into the scope as a constant beside `params`,
 //! `data` and `as_of`; each rule then runs in id order on that scope, which is rewound after
 //! every rule so no rule sees what another did. A rule that errors has its findings dropped.
+//! A request has budgets of its own beside each rule's: bytes of findings and of printed
+//! output (rule errors past them), and wall-clock time (a safety stop).
 
 use crate::api::{self, RawFinding};
 use crate::compile::{CompiledPack, CompiledRule};
@@ -16,6 +18,7 @@ use crate::value::same_value;
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::time::Instant;
 
 use rhai::{Dynamic, Scope};
 
@@ -31,7 +34,8 @@ pub struct Screening {
     pub errors: Vec<RuleError>,
     /// How many rules were attempted.
     pub rules_run: usize,
-    /// `print`/`debug` output of rules, for authors (never part of the record).
+    /// `print`/`debug` output of rules, for authors (never part of the record); kept only by
+    /// [`CompiledPack::screen_traced`].
     pub output: Vec<RuleOutput>,
 }
 
@@ -81,10 +85,7 @@ pub struct EngineStop {
 
 impl fmt::Display for EngineStop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.reason {
-            SafetyStop::WallClock => "ran past the wall-clock safety limit",
-            SafetyStop::Memory => "held more memory than the safety limit",
-        };
+        let what = self.reason.what_happened();
         write!(
             f,
             "rule `{}` {what} before its operation budget ran out; this is an engine stop, not a decision (no record written)",
@@ -94,6 +95,29 @@ impl fmt::Display for EngineStop {
 }
 
 impl std::error::Error for EngineStop {}
+
+/// What one screening of a request has used of the request's budgets.
+struct RequestRun {
+    /// When the request's wall-clock time is up.
+    deadline: Instant,
+    /// Keep printed output (for a trace).
+    keep_output: bool,
+    /// Bytes of findings text kept so far.
+    findings_bytes: usize,
+    /// Bytes printed so far.
+    output_bytes: usize,
+}
+
+impl RequestRun {
+    fn new(deadline: Instant, keep_output: bool) -> RequestRun {
+        RequestRun {
+            deadline,
+            keep_output,
+            findings_bytes: 0,
+            output_bytes: 0,
+        }
+    }
+}
 
 /// What one rule left behind.
 enum RuleRun {
@@ -110,14 +134,36 @@ impl CompiledPack {
         scope
     }
 
-    /// Screen a request as of a date (the `--as-of` date, or the request's `received`).
-    ///
+    /// Screen a request as of a date (the `--as-of` date, or the request's `received`). What
+    /// rules print is counted against the request's budget but not kept.
+    pub fn screen(&self, request: &ValidRequest, as_of: Date) -> Result<Screening, EngineStop> {
+        self.screen_with(request, as_of, false)
+    }
+
+    /// [`CompiledPack::screen`], keeping what each rule prints with `print` and `debug` in
+    /// [`Screening::output`] (for a trace). The screening is otherwise the same.
+    pub fn screen_traced(
+        &self,
+        request: &ValidRequest,
+        as_of: Date,
+    ) -> Result<Screening, EngineStop> {
+        self.screen_with(request, as_of, true)
+    }
+
     /// Rules share one scope for speed. Rhai 1.27 does not fully enforce constants (a rule can
     /// add a key to a map inside a constant, set a character of a string or a bit of an
-    /// integer), so after the rules have run, the shared globals are compared with pristine
-    /// copies; if anything changed, the request is screened again with fresh copies for every
-    /// rule, and a rule that changes its copy fails. Both paths give the same record.
-    pub fn screen(&self, request: &ValidRequest, as_of: Date) -> Result<Screening, EngineStop> {
+    /// integer), so the shared globals are compared with pristine copies after every rule that
+    /// might change them (see `isolation`), and after the last rule; if anything changed, the
+    /// request is screened again with fresh copies for every rule, and a rule that changes its
+    /// copy fails. No rule ever decides on a value another rule changed, even if a third rule
+    /// changed it back; both paths give the same record.
+    fn screen_with(
+        &self,
+        request: &ValidRequest,
+        as_of: Date,
+        keep_output: bool,
+    ) -> Result<Screening, EngineStop> {
+        let deadline = Instant::now() + self.limits.max_request_wall_time;
         let pristine = Pristine {
             request,
             params: &self.params,
@@ -130,23 +176,29 @@ impl CompiledPack {
             rules_run: 0,
             output: Vec::new(),
         };
+        let mut run = RequestRun::new(deadline, keep_output);
         let clean = {
             let mut scope = self.globals.borrow_mut();
             let base = scope.len();
             scope.push_constant_dynamic("as_of", Dynamic::from(pristine.as_of.clone()));
             scope.push_constant_dynamic("request", normalize::normalize(request));
             let start = scope.len();
+            let mut clean = true;
             for rule in &self.rules {
-                let run = self.run_rule(rule, &mut scope, &mut screening);
+                let result = self.run_rule(rule, &mut scope, &mut screening, &mut run);
                 scope.rewind(start);
-                if let RuleRun::Stopped(stop) = run {
+                if let RuleRun::Stopped(stop) = result {
                     drop(scope);
                     self.reset_globals();
                     return Err(stop);
                 }
-                screening.record(run);
+                screening.record(result);
+                if rule.may_change_globals && pristine.changed(&scope).is_some() {
+                    clean = false;
+                    break;
+                }
             }
-            let clean = pristine.changed(&scope).is_none();
+            let clean = clean && pristine.changed(&scope).is_none();
             scope.rewind(base);
             clean
         };
@@ -154,11 +206,15 @@ impl CompiledPack {
             return Ok(screening);
         }
         self.reset_globals();
-        self.screen_isolated(&pristine)
+        self.screen_isolated(&pristine, &mut RequestRun::new(deadline, keep_output))
     }
 
     /// The slow path: every rule gets fresh copies of the globals, and fails if it changes them.
-    fn screen_isolated(&self, pristine: &Pristine<'_>) -> Result<Screening, EngineStop> {
+    fn screen_isolated(
+        &self,
+        pristine: &Pristine<'_>,
+        run: &mut RequestRun,
+    ) -> Result<Screening, EngineStop> {
         let mut screening = Screening {
             findings: Vec::new(),
             errors: Vec::new(),
@@ -167,7 +223,7 @@ impl CompiledPack {
         };
         for rule in &self.rules {
             let mut scope = pristine.fresh_scope();
-            let run = match self.run_rule(rule, &mut scope, &mut screening) {
+            let run = match self.run_rule(rule, &mut scope, &mut screening, run) {
                 RuleRun::Stopped(stop) => return Err(stop),
                 RuleRun::Findings(_) if pristine.changed(&scope).is_some() => {
                     let changed = pristine.changed(&scope).unwrap_or("a global");
@@ -198,13 +254,26 @@ impl CompiledPack {
         rule: &CompiledRule,
         scope: &mut Scope<'static>,
         screening: &mut Screening,
+        request: &mut RequestRun,
     ) -> RuleRun {
         screening.rules_run += 1;
-        api::open_sink();
-        let result = sandbox::guarded(&self.limits, || {
+        api::open_sink(api::Allowance {
+            findings_bytes: self
+                .limits
+                .max_findings_bytes
+                .saturating_sub(request.findings_bytes),
+            output_bytes: self
+                .limits
+                .max_output_bytes
+                .saturating_sub(request.output_bytes),
+            keep_output: request.keep_output,
+            findings_limit: self.limits.max_findings_bytes,
+        });
+        let result = sandbox::guarded(&self.limits, Some(request.deadline), || {
             self.engine.eval_ast_with_scope::<Dynamic>(scope, &rule.ast)
         });
         let sink = api::close_sink();
+        request.output_bytes = request.output_bytes.saturating_add(sink.output_bytes);
         screening
             .output
             .extend(sink.output.into_iter().map(|text| RuleOutput {
@@ -212,12 +281,25 @@ impl CompiledPack {
                 text,
             }));
         match result {
-            Ok(Ok(_)) => RuleRun::Findings(
-                sink.findings
-                    .into_iter()
-                    .map(|raw| finding_of(rule, raw))
-                    .collect(),
-            ),
+            Ok(Ok(_)) if sink.output_overflow => RuleRun::Failed(RuleError {
+                rule: rule.id.clone(),
+                file: rule.file.clone(),
+                line: None,
+                column: None,
+                message: format!(
+                    "the rules of this request printed more than {} bytes with print() and debug(); print less",
+                    self.limits.max_output_bytes
+                ),
+            }),
+            Ok(Ok(_)) => {
+                request.findings_bytes += sink.findings_bytes;
+                RuleRun::Findings(
+                    sink.findings
+                        .into_iter()
+                        .map(|raw| finding_of(rule, raw))
+                        .collect(),
+                )
+            }
             Ok(Err(err)) => {
                 if let Some(reason) = sandbox::take_safety_stop().filter(|_| is_terminated(&err)) {
                     return RuleRun::Stopped(EngineStop {

@@ -73,6 +73,8 @@ pub struct PackLayer {
     pub id: String,
     /// The manifest's display path, for errors.
     pub manifest: String,
+    /// The manifest's text, for the source line shown with problems located in it.
+    pub manifest_text: String,
     /// Files under `rules/`, sorted by path.
     pub rules: Vec<SourceFile>,
     /// Files under `lib/`, sorted by path.
@@ -87,6 +89,26 @@ pub struct PackLayer {
     pub data_files: BTreeMap<String, String>,
     /// `[rules."…"]` settings, in manifest order.
     pub settings: Vec<RuleSettingsEntry>,
+}
+
+impl PackLayer {
+    /// The text of the file of this layer shown to people as `display` (a rule, a lib module
+    /// or the manifest), for the source lines of problems.
+    pub fn text_of(&self, display: &str) -> Option<&str> {
+        if display == self.manifest {
+            return Some(&self.manifest_text);
+        }
+        self.rules
+            .iter()
+            .chain(&self.libs)
+            .find(|f| f.display == display)
+            .map(|f| f.text.as_str())
+    }
+}
+
+/// The text of the file shown as `display` in any of `layers`.
+pub(crate) fn text_in<'a>(layers: &'a [PackLayer], display: &str) -> Option<&'a str> {
+    layers.iter().find_map(|l| l.text_of(display))
 }
 
 /// A pack ready to compile: identity, ancestors and layers.

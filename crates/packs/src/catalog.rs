@@ -1,19 +1,21 @@
 //! The packs under a rules root: discovery, lookup by id and version, and selection (spec §3).
 //!
-//! Discovery reads only manifests. A folder holding `pack.toml` is a pack and is not searched
-//! further; hidden folders are skipped and links are not followed. Versions of one id must
+//! Discovery reads only manifests, each once (its bytes are kept: they are the manifest the
+//! digest covers, see [`crate::files`]). A folder holding `pack.toml` is a pack and is not
+//! searched further; hidden folders are skipped and links are not followed. Versions of one id must
 //! not overlap in validity. While any manifest is broken, automatic selection refuses to
 //! guess: the broken pack might have been the right one.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use tcscreen_core::{Date, Diagnostic, PackLayer, PackSource, Pos, suggest::did_you_mean};
 use walkdir::WalkDir;
 
 use crate::files::{PackFiles, display_join};
 use crate::manifest::{self, Manifest};
+use crate::read::{self, Links, MAX_FILE_BYTES};
 
 /// A pack found under the rules root (or named by path).
 #[derive(Clone, Debug)]
@@ -26,6 +28,9 @@ pub struct PackEntry {
     pub manifest: Manifest,
     /// Named by `--pack PATH` from outside the rules root: never a parent or auto-selected.
     pub external: bool,
+    /// The bytes of `pack.toml` that `manifest` was parsed from, read once at discovery: the
+    /// digest covers exactly these.
+    pub manifest_bytes: Arc<[u8]>,
 }
 
 impl PackEntry {
@@ -37,6 +42,11 @@ impl PackEntry {
     /// The manifest's display path.
     pub fn manifest_display(&self) -> String {
         display_join(&self.display, "pack.toml")
+    }
+
+    /// The manifest's text, as read at discovery.
+    pub fn manifest_text(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.manifest_bytes)
     }
 }
 
@@ -80,13 +90,17 @@ impl PackSpec {
 /// A pack's files, or why they could not be read (cached either way).
 pub(crate) type FilesResult = Result<Arc<PackFiles>, Vec<Diagnostic>>;
 
+/// The snapshot of each pack's files, taken at most once per catalog whatever the number of
+/// threads asking for it.
+pub(crate) type FilesCache = Mutex<HashMap<usize, Arc<OnceLock<FilesResult>>>>;
+
 /// Every pack under a rules root.
 #[derive(Debug)]
 pub struct Catalog {
     pub(crate) root_display: String,
     pub(crate) entries: Vec<PackEntry>,
     pub(crate) broken: Vec<Diagnostic>,
-    pub(crate) files: Mutex<HashMap<usize, FilesResult>>,
+    pub(crate) files: FilesCache,
     pub(crate) sources: Mutex<HashMap<Vec<usize>, Arc<PackSource>>>,
 }
 
@@ -124,9 +138,12 @@ impl Catalog {
                 walker.skip_current_dir();
                 continue;
             }
+            // Any pack.toml that is not a folder makes a pack, so that a link, a named pipe or
+            // an oversized file in its place is reported, not skipped (and never read).
             let manifest_path = entry.path().join("pack.toml");
-            if !manifest_path.is_file() {
-                continue;
+            match std::fs::symlink_metadata(&manifest_path) {
+                Ok(meta) if !meta.is_dir() => {}
+                _ => continue,
             }
             walker.skip_current_dir();
             let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
@@ -196,7 +213,22 @@ impl Catalog {
                 }
             }
         }
+        self.excerpt_manifests(&mut problems);
         self.broken.extend(problems);
+    }
+
+    /// Give problems located in a manifest of this catalog the excerpt of their line, from
+    /// the bytes read at discovery.
+    pub(crate) fn excerpt_manifests(&self, problems: &mut [Diagnostic]) {
+        for d in problems.iter_mut().filter(|d| d.excerpt.is_none()) {
+            if let Some(entry) = self
+                .entries
+                .iter()
+                .find(|e| d.file.as_deref() == Some(e.manifest_display().as_str()))
+            {
+                d.excerpt = tcscreen_core::Excerpt::of(&entry.manifest_text(), d.pos);
+            }
+        }
     }
 
     /// Add a pack named by path (`--pack PATH`); returns its index. A folder that is already
@@ -372,6 +404,12 @@ impl Catalog {
             .join("; ")
     }
 
+    /// The snapshot of the files of the pack at `index` (not its ancestors): read the first
+    /// time it is asked for, and never again. Its signature (`pack.sig`) is checked from here.
+    pub fn files(&self, index: usize) -> Result<Arc<PackFiles>, Vec<Diagnostic>> {
+        crate::resolve::read_files(self, index)
+    }
+
     /// Resolve the pack at `index`: linearise its ancestors, read its files, compute digests.
     /// Parents with several versions resolve at `as_of`.
     pub fn source(
@@ -408,23 +446,20 @@ fn lower_le_upper(from: Option<Date>, to: Option<Date>) -> bool {
 
 fn load_entry(dir: &Path, display: &str, external: bool) -> Result<PackEntry, Vec<Diagnostic>> {
     let manifest_display = display_join(display, "pack.toml");
-    let bytes = std::fs::read(dir.join("pack.toml")).map_err(|e| {
-        vec![
-            Diagnostic::error("P001", format!("cannot read the manifest: {e}"))
-                .at(&manifest_display, Pos::NONE),
-        ]
-    })?;
-    let text = String::from_utf8(bytes).map_err(|_| {
+    let bytes = read::read_regular(&dir.join("pack.toml"), MAX_FILE_BYTES, Links::Refuse)
+        .map_err(|e| vec![e.diagnostic(&manifest_display)])?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| {
         vec![
             Diagnostic::error("P002", "manifest is not UTF-8 text")
                 .at(&manifest_display, Pos::NONE),
         ]
     })?;
-    let manifest = manifest::parse(&text, &manifest_display)?;
+    let manifest = manifest::parse(text, &manifest_display)?;
     Ok(PackEntry {
         dir: dir.to_path_buf(),
         display: display.to_string(),
         manifest,
         external,
+        manifest_bytes: bytes.into(),
     })
 }

@@ -1,26 +1,40 @@
-//! Reading one pack folder: the files the loader reads, with symlinks and hidden files refused.
+//! Reading one pack folder into memory, once: the snapshot that the digest, the signature
+//! check, parsing and compiling all use.
 //!
-//! `pack.toml`, `rules/**/*.rhai`, `lib/**/*.rhai` and `data/*.json` are read (and make up the
-//! digest); `tests/`, `README.md` and anything else at the top of the pack are left alone.
+//! `pack.toml` is read when the pack is discovered (its bytes travel in the [`PackEntry`]);
+//! `rules/**/*.rhai`, `lib/**/*.rhai`, `data/*.json` and `pack.sig` are read here, each once,
+//! as regular files of bounded size (see [`crate::read`]); symbolic links, hidden files, named
+//! pipes and devices are refused without being opened. Nothing downstream opens a pack file
+//! again: a file changed on disk after this point changes nothing that runs or is reported.
+//! `tests/`, `README.md` and anything else at the top of the pack are left alone.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use tcscreen_core::{Diagnostic, Pos, SourceFile};
 use walkdir::WalkDir;
 
-/// The files of a pack that the loader reads, with their bytes.
+use crate::catalog::PackEntry;
+use crate::read::{
+    self, Links, MAX_FILE_BYTES, MAX_KEY_FILE_BYTES, MAX_PACK_BYTES, MAX_PACK_ENTRIES,
+};
+use crate::signature::SIGNATURE_FILE;
+
+/// The files of a pack that the loader reads, with their bytes: a snapshot taken once.
 #[derive(Clone, Debug, Default)]
 pub struct PackFiles {
-    /// `pack.toml`.
-    pub manifest: Vec<u8>,
+    /// `pack.toml`, as read when the pack was discovered.
+    pub manifest: Arc<[u8]>,
     /// `rules/**/*.rhai`, sorted by path.
     pub rules: Vec<SourceFile>,
     /// `lib/**/*.rhai`, sorted by path.
     pub libs: Vec<SourceFile>,
     /// `data/*.json`: (stem, file), sorted by path.
     pub data: Vec<(String, SourceFile)>,
-    /// Every file read, as (path inside the pack, bytes), for the digest.
-    pub digest_entries: Vec<(String, Vec<u8>)>,
+    /// `pack.sig`, if the pack has one (not part of the digest).
+    pub signature: Option<Vec<u8>>,
+    /// Every file of the digest, as (path inside the pack, bytes).
+    pub digest_entries: Vec<(String, Arc<[u8]>)>,
 }
 
 /// Join a display folder and a path inside the pack.
@@ -32,11 +46,28 @@ pub fn display_join(dir: &str, inner: &str) -> String {
     }
 }
 
-/// Read the files of the pack in `dir`; `display_dir` is how people see that folder.
-pub fn read_pack(dir: &Path, display_dir: &str) -> Result<PackFiles, Vec<Diagnostic>> {
-    let mut files = PackFiles::default();
+/// Read the files of the pack `entry` (all but its manifest, which discovery read).
+pub fn read_pack(entry: &PackEntry) -> Result<PackFiles, Vec<Diagnostic>> {
+    read_pack_at(&entry.dir, &entry.display, entry.manifest_bytes.clone())
+}
+
+/// Read the files of the pack in `dir`, shown to people as `display_dir`, whose manifest
+/// bytes are `manifest`.
+pub(crate) fn read_pack_at(
+    dir: &Path,
+    display_dir: &str,
+    manifest: Arc<[u8]>,
+) -> Result<PackFiles, Vec<Diagnostic>> {
+    let mut files = PackFiles {
+        digest_entries: vec![("pack.toml".to_string(), manifest.clone())],
+        manifest,
+        ..PackFiles::default()
+    };
     let mut errors = Vec::new();
-    let mut has_manifest = false;
+    let mut budget = PackBudget {
+        bytes: files.manifest.len() as u64,
+        entries: 0,
+    };
     let walker = WalkDir::new(dir)
         .min_depth(1)
         .follow_links(false)
@@ -55,6 +86,18 @@ pub fn read_pack(dir: &Path, display_dir: &str) -> Result<PackFiles, Vec<Diagnos
                 continue;
             }
         };
+        budget.entries += 1;
+        if budget.entries > MAX_PACK_ENTRIES {
+            errors.push(
+                Diagnostic::error(
+                    "P017",
+                    format!("pack too large: more than {MAX_PACK_ENTRIES} files and folders"),
+                )
+                .at(display_dir, Pos::NONE)
+                .help("a pack holds its rules, lib/ modules and data tables; move other material out of its folder"),
+            );
+            break;
+        }
         let Ok(relative) = entry.path().strip_prefix(dir) else {
             continue;
         };
@@ -76,24 +119,24 @@ pub fn read_pack(dir: &Path, display_dir: &str) -> Result<PackFiles, Vec<Diagnos
             continue;
         }
         if entry.path_is_symlink() {
-            errors.push(
-                Diagnostic::error("P006", "symbolic link in a pack")
-                    .at(display, Pos::new(1, 1))
-                    .help("packs may not hold links; copy the file into the pack instead"),
-            );
+            // The place is the link itself; its target is never opened (not even for a
+            // snippet: diagnostics show only text the loader read).
+            let mut d = read::ReadError::Link.diagnostic(&display);
+            d.pos = Pos::new(1, 1);
+            errors.push(d);
             continue;
         }
         let top = inner.split('/').next().unwrap_or_default();
         let is_dir = entry.file_type().is_dir();
         match top {
-            "pack.toml" if !is_dir => match read(entry.path(), &display) {
-                Ok(bytes) => {
-                    files.digest_entries.push((inner.clone(), bytes.clone()));
-                    files.manifest = bytes;
-                    has_manifest = true;
+            // Read when the pack was discovered; never again.
+            "pack.toml" => {}
+            SIGNATURE_FILE if !is_dir => {
+                match budget.read(entry.path(), &display, MAX_KEY_FILE_BYTES) {
+                    Ok(bytes) => files.signature = Some(bytes.to_vec()),
+                    Err(e) => errors.push(e),
                 }
-                Err(e) => errors.push(e),
-            },
+            }
             "data" if is_dir && inner != "data" => errors.push(
                 Diagnostic::error("P007", "folder inside data/")
                     .at(display, Pos::new(1, 1))
@@ -112,23 +155,20 @@ pub fn read_pack(dir: &Path, display_dir: &str) -> Result<PackFiles, Vec<Diagnos
                     );
                     continue;
                 }
-                let bytes = match read(entry.path(), &display) {
+                let bytes = match budget.read(entry.path(), &display, MAX_FILE_BYTES) {
                     Ok(bytes) => bytes,
                     Err(e) => {
                         errors.push(e);
                         continue;
                     }
                 };
-                let text = match String::from_utf8(bytes.clone()) {
-                    Ok(text) => text,
-                    Err(_) => {
-                        errors.push(
-                            Diagnostic::error("P007", "file is not UTF-8 text")
-                                .at(display, Pos::new(1, 1))
-                                .help("save it as UTF-8"),
-                        );
-                        continue;
-                    }
+                let Ok(text) = std::str::from_utf8(&bytes).map(str::to_string) else {
+                    errors.push(
+                        Diagnostic::error("P007", "file is not UTF-8 text")
+                            .at(display, Pos::new(1, 1))
+                            .help("save it as UTF-8"),
+                    );
+                    continue;
                 };
                 files.digest_entries.push((inner.clone(), bytes));
                 let source = SourceFile {
@@ -164,11 +204,6 @@ pub fn read_pack(dir: &Path, display_dir: &str) -> Result<PackFiles, Vec<Diagnos
             _ => {}
         }
     }
-    if !has_manifest && errors.is_empty() {
-        errors.push(
-            Diagnostic::error("P001", "no pack.toml in this folder").at(display_dir, Pos::NONE),
-        );
-    }
     if errors.is_empty() {
         Ok(files)
     } else {
@@ -176,8 +211,31 @@ pub fn read_pack(dir: &Path, display_dir: &str) -> Result<PackFiles, Vec<Diagnos
     }
 }
 
-fn read(path: &Path, display: &str) -> Result<Vec<u8>, Diagnostic> {
-    std::fs::read(path).map_err(|e| {
-        Diagnostic::error("P001", format!("cannot read: {e}")).at(display, Pos::new(1, 1))
-    })
+/// What one pack folder has used of its limits so far.
+struct PackBudget {
+    bytes: u64,
+    entries: usize,
+}
+
+impl PackBudget {
+    /// Read a file of at most `limit` bytes that also fits in what is left of the pack's
+    /// bytes; an error names the file (`display`).
+    fn read(&mut self, path: &Path, display: &str, limit: u64) -> Result<Arc<[u8]>, Diagnostic> {
+        let left = MAX_PACK_BYTES.saturating_sub(self.bytes);
+        match read::read_regular(path, limit.min(left), Links::Refuse) {
+            Ok(bytes) => {
+                self.bytes += bytes.len() as u64;
+                Ok(bytes.into())
+            }
+            Err(read::ReadError::TooLarge { .. }) if left < limit => Err(Diagnostic::error(
+                "P017",
+                format!(
+                    "pack too large: with this file, the pack's files hold more than the limit of {MAX_PACK_BYTES} bytes"
+                ),
+            )
+            .at(display, Pos::NONE)
+            .help("split large data tables out into a pack of their own, or make them smaller")),
+            Err(e) => Err(e.diagnostic(display)),
+        }
+    }
 }

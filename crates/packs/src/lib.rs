@@ -11,6 +11,7 @@
 mod catalog;
 mod files;
 pub mod manifest;
+pub mod read;
 mod resolve;
 pub mod signature;
 pub mod testing;

@@ -88,6 +88,13 @@ pub fn pos_of(text: &str, offset: usize) -> Pos {
 
 /// Parse a manifest; `file` is the path shown in errors.
 pub fn parse(text: &str, file: &str) -> Result<Manifest, Vec<Diagnostic>> {
+    parse_unexcerpted(text, file).map_err(|mut errors| {
+        tcscreen_core::attach_excerpts(&mut errors, |f| (f == file).then_some(text));
+        errors
+    })
+}
+
+fn parse_unexcerpted(text: &str, file: &str) -> Result<Manifest, Vec<Diagnostic>> {
     let raw: RawManifest = toml::from_str(text).map_err(|e| vec![toml_error(&e, text, file)])?;
     let mut errors = Vec::new();
     let at = |span: std::ops::Range<usize>| pos_of(text, span.start);

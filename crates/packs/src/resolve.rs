@@ -32,7 +32,7 @@ pub(crate) fn source(
     index: usize,
     as_of: Option<Date>,
 ) -> Result<Arc<PackSource>, Vec<Diagnostic>> {
-    let order = linearize(catalog, index, as_of, &mut Vec::new())?;
+    let order = order(catalog, index, as_of)?;
     if let Some(cached) = lock(&catalog.sources).get(&order) {
         return Ok(cached.clone());
     }
@@ -59,7 +59,7 @@ pub(crate) fn source_while<R>(
     as_of: Option<Date>,
     work: impl FnOnce(&[PackLayer]) -> R,
 ) -> Result<(Arc<PackSource>, R), Vec<Diagnostic>> {
-    let order = linearize(catalog, index, as_of, &mut Vec::new())?;
+    let order = order(catalog, index, as_of)?;
     let cached = lock(&catalog.sources).get(&order).cloned();
     if let Some(cached) = cached {
         let result = work(&cached.layers);
@@ -140,7 +140,7 @@ fn identities(
             .flat_map(|(id, f)| {
                 f.digest_entries
                     .iter()
-                    .map(move |(path, bytes)| (format!("{id}/{path}"), bytes.as_slice()))
+                    .map(move |(path, bytes)| (format!("{id}/{path}"), &bytes[..]))
             })
             .collect();
         let m = &catalog.entry(i).manifest;
@@ -179,12 +179,14 @@ fn layers(
                     Diagnostic::error("P009", format!("invalid data table: {}", p.message))
                         .at(&file.display, p.pos)
                         .maybe_help(p.help)
+                        .with_excerpt_from(&file.text)
                 })),
             }
         }
         layers.push(PackLayer {
             id: entry.manifest.id.clone(),
             manifest: entry.manifest_display(),
+            manifest_text: String::from_utf8_lossy(&pack_files.manifest).into_owned(),
             rules: pack_files.rules.clone(),
             libs: pack_files.libs.clone(),
             params: entry.manifest.params.clone(),
@@ -220,14 +222,15 @@ fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn read_files(catalog: &Catalog, index: usize) -> Result<Arc<PackFiles>, Vec<Diagnostic>> {
-    if let Some(cached) = lock(&catalog.files).get(&index) {
-        return cached.clone();
-    }
-    let entry = catalog.entry(index);
-    let result = files::read_pack(&entry.dir, &entry.display).map(Arc::new);
-    lock(&catalog.files).insert(index, result.clone());
-    result
+/// The snapshot of the files of the pack at `index`: read on first use, by one thread, and
+/// never again.
+pub(crate) fn read_files(
+    catalog: &Catalog,
+    index: usize,
+) -> Result<Arc<PackFiles>, Vec<Diagnostic>> {
+    let once = lock(&catalog.files).entry(index).or_default().clone();
+    once.get_or_init(|| files::read_pack(catalog.entry(index)).map(Arc::new))
+        .clone()
 }
 
 /// The digest of a list of (name, bytes); sorts the list by name bytes.
@@ -242,6 +245,18 @@ pub fn digest(entries: &mut [(String, &[u8])]) -> String {
         hasher.update(bytes);
     }
     hash::hex(&hasher.finalize())
+}
+
+/// [`linearize`], with the problems' manifest lines.
+fn order(
+    catalog: &Catalog,
+    index: usize,
+    as_of: Option<Date>,
+) -> Result<Vec<usize>, Vec<Diagnostic>> {
+    linearize(catalog, index, as_of, &mut Vec::new()).map_err(|mut errors| {
+        catalog.excerpt_manifests(&mut errors);
+        errors
+    })
 }
 
 /// The precedence order of a pack and its ancestors: the pack first.

@@ -5,7 +5,10 @@
 //! signs the pack's id, version and digest, so changing any file the loader reads, in the pack or
 //! an ancestor, adding a rule, or moving the signature to another pack or version breaks it.
 //! Under `--trust`, a pack that is unsigned, signed by a key not in the folder, or changed since
-//! signing is refused.
+//! signing is refused. The signature is checked against the digest of the pack's snapshot
+//! ([`PackFiles`]), the same bytes that are parsed and compiled: what is signed is what runs.
+//! Keys are read as regular files of at most [`MAX_KEY_FILE_BYTES`]; a key may be a link (as
+//! mounted secrets are), but never a named pipe or a device.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -14,7 +17,8 @@ use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use tcscreen_core::{Diagnostic, Json, PackIdentity, Pos, canonical, hash, json};
 
 use crate::catalog::PackEntry;
-use crate::files::display_join;
+use crate::files::{PackFiles, display_join};
+use crate::read::{Links, MAX_KEY_FILE_BYTES, read_regular};
 
 /// The schema name of a signature file.
 pub const SIGNATURE_SCHEMA: &str = "tcscreen/pack-signature/v1";
@@ -61,10 +65,16 @@ fn key_bytes(text: &str, prefix: &str) -> Option<[u8; 32]> {
     unhex(text.trim().strip_prefix(prefix)?)?.try_into().ok()
 }
 
+/// The text of a key file (a regular file, or a link to one, of bounded size).
+fn key_text(path: &Path) -> Result<String, String> {
+    let bytes = read_regular(path, MAX_KEY_FILE_BYTES, Links::Follow)
+        .map_err(|e| format!("cannot read the key {}: {e}", path.display()))?;
+    String::from_utf8(bytes).map_err(|_| format!("{} is not a text file", path.display()))
+}
+
 /// Read a secret key file.
 pub fn read_secret_key(path: &Path) -> Result<SigningKey, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read the key {}: {e}", path.display()))?;
+    let text = key_text(path)?;
     key_bytes(&text, SECRET_PREFIX)
         .map(|b| SigningKey::from_bytes(&b))
         .ok_or_else(|| {
@@ -77,8 +87,7 @@ pub fn read_secret_key(path: &Path) -> Result<SigningKey, String> {
 
 /// Read a public key file.
 pub fn read_public_key(path: &Path) -> Result<VerifyingKey, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read the key {}: {e}", path.display()))?;
+    let text = key_text(path)?;
     key_bytes(&text, PUBLIC_PREFIX)
         .and_then(|b| VerifyingKey::from_bytes(&b).ok())
         .ok_or_else(|| {
@@ -137,9 +146,14 @@ impl TrustedKeys {
         Ok(TrustedKeys { keys, folder })
     }
 
-    /// Check the signature of `entry`, whose current identity (digest) is `pack`. Returns the
-    /// signer's key id.
-    pub fn verify(&self, entry: &PackEntry, pack: &PackIdentity) -> Result<String, Diagnostic> {
+    /// Check the signature of `entry`, whose snapshot is `files` and whose identity (digest of
+    /// that snapshot and its ancestors' snapshots) is `pack`. Returns the signer's key id.
+    pub fn verify(
+        &self,
+        entry: &PackEntry,
+        files: &PackFiles,
+        pack: &PackIdentity,
+    ) -> Result<String, Diagnostic> {
         let file = display_join(&entry.display, SIGNATURE_FILE);
         let refuse = |message: String| {
             Diagnostic::error(
@@ -148,9 +162,12 @@ impl TrustedKeys {
             )
             .at(&file, Pos::NONE)
         };
-        let text = match std::fs::read_to_string(entry.dir.join(SIGNATURE_FILE)) {
-            Ok(text) => text,
-            Err(_) => {
+        let text = match files.signature.as_deref().map(std::str::from_utf8) {
+            Some(Ok(text)) => text,
+            Some(Err(_)) => {
+                return Err(refuse(format!("{SIGNATURE_FILE} is not a signature file")));
+            }
+            None => {
                 return Err(refuse(
                     "it is not signed, and --trust accepts only signed packs".into(),
                 )
@@ -160,7 +177,7 @@ impl TrustedKeys {
                 )));
             }
         };
-        let parsed = json::parse(&text, json::JsonLimits::default())
+        let parsed = json::parse(text, json::JsonLimits::default())
             .map_err(|_| refuse(format!("{SIGNATURE_FILE} is not a signature file")))?;
         let field = |name: &str| {
             parsed

@@ -22,6 +22,7 @@ use tcscreen_core::{
 
 use crate::catalog::Catalog;
 use crate::files::display_join;
+use crate::read::{Links, MAX_FILE_BYTES, read_regular};
 
 /// The decision a case expects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -214,8 +215,9 @@ pub fn load_cases(catalog: &Catalog, index: usize) -> Result<Vec<TestCase>, Vec<
 
 fn read_case_file(path: &Path, display: &str) -> Result<Vec<TestCase>, Vec<Diagnostic>> {
     let err = |pos: Pos, message: String| Diagnostic::error("T001", message).at(display, pos);
-    let bytes =
-        std::fs::read(path).map_err(|e| vec![err(Pos::NONE, format!("cannot read: {e}"))])?;
+    // A test file is part of the pack: a regular file, not a link, of bounded size.
+    let bytes = read_regular(path, MAX_FILE_BYTES, Links::Refuse)
+        .map_err(|e| vec![err(Pos::NONE, format!("cannot read: {e}"))])?;
     let text = decode_text(&bytes).map_err(|e| vec![err(e.pos, e.message)])?;
     let value = json::parse(
         text,
@@ -227,7 +229,7 @@ fn read_case_file(path: &Path, display: &str) -> Result<Vec<TestCase>, Vec<Diagn
     .map_err(|errors| {
         errors
             .into_iter()
-            .map(|e| err(e.pos, e.message))
+            .map(|e| err(e.pos, e.message).with_excerpt_from(text))
             .collect::<Vec<_>>()
     })?;
     let items: Vec<&Json> = match &value.value {
@@ -240,7 +242,7 @@ fn read_case_file(path: &Path, display: &str) -> Result<Vec<TestCase>, Vec<Diagn
     for item in items {
         match read_case(item, base, display) {
             Ok(case) => cases.push(case),
-            Err(message) => errors.push(err(message.0, message.1)),
+            Err(message) => errors.push(err(message.0, message.1).with_excerpt_from(text)),
         }
     }
     if errors.is_empty() {
@@ -544,7 +546,9 @@ fn load_request(request: &CaseRequest, limits: &RequestLimits) -> Result<ValidRe
             ValidRequest::from_json(json.clone()).map_err(|e| describe(e, "inline request"))
         }
         CaseRequest::File(path, display) => {
-            let bytes = std::fs::read(path)
+            // Requests may live outside the pack (the shipped tests use the fixtures); they are
+            // still regular files of at most the request size limit.
+            let bytes = read_regular(path, limits.max_bytes as u64, Links::Follow)
                 .map_err(|e| format!("cannot read the request {display}: {e}"))?;
             let text = decode_text(&bytes).map_err(|e| describe(vec![e], display))?;
             ValidRequest::from_text(text, limits).map_err(|e| describe(e, display))

@@ -6,6 +6,7 @@ use tcscreen_core::{CompiledPack, Severity, lint};
 use crate::Cli;
 use crate::commands::{catalog_and_chosen, resolution_date};
 use crate::diagnostics;
+use crate::escape::controls as esc;
 use crate::exit::ExitStatus;
 
 /// Arguments of `check`.
@@ -29,7 +30,12 @@ pub fn check(cli: &Cli, args: &CheckArgs) -> ExitStatus {
     let (mut failed, mut warned) = (0, 0);
     for &index in &chosen {
         let entry = catalog.entry(index);
-        let label = format!("{} {}", entry.manifest.id, entry.manifest.version);
+        let label = format!(
+            "{} {}",
+            esc(&entry.manifest.id),
+            esc(&entry.manifest.version)
+        );
+        let display = esc(&entry.display);
         let result = catalog
             .source(index, resolution_date(&catalog, index))
             .and_then(|source| CompiledPack::compile(&source, &limits).map(|pack| (source, pack)));
@@ -59,7 +65,7 @@ pub fn check(cli: &Cli, args: &CheckArgs) -> ExitStatus {
                 outln!(
                     "{verdict}  {label:<24} {} rules{disabled}{counts}  ({})",
                     pack.rules().len(),
-                    entry.display
+                    display
                 );
                 diagnostics::emit_all(&lints);
                 if errors > 0 {
@@ -78,7 +84,7 @@ pub fn check(cli: &Cli, args: &CheckArgs) -> ExitStatus {
                     "FAIL  {label:<24} does not load: {} problem{}  ({})",
                     errors.len(),
                     plural(errors.len()),
-                    entry.display
+                    display
                 );
                 diagnostics::emit_all(&errors);
                 status.raise(ExitStatus::Error);

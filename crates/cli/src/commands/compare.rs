@@ -10,6 +10,7 @@ use tcscreen_core::{Decision, Finding, Json, Outcome, ValidRequest, canonical, d
 
 use crate::Cli;
 use crate::commands::catalog;
+use crate::escape::controls as esc;
 use crate::exit::ExitStatus;
 use crate::inputs::Source;
 use crate::records;
@@ -53,7 +54,7 @@ pub fn compare(cli: &Cli, args: &CompareArgs) -> ExitStatus {
     {
         Some(Ok(recorded)) => recorded.record,
         Some(Err((source, e))) => {
-            errln!("error: {}: {e}", source.display());
+            errln!("error: {}: {}", esc(&source.display()), esc(&e.to_string()));
             return ExitStatus::Error;
         }
         None => {
@@ -61,10 +62,7 @@ pub fn compare(cli: &Cli, args: &CompareArgs) -> ExitStatus {
             return ExitStatus::Error;
         }
     };
-    let source = Source {
-        file: args.revised.display().to_string(),
-        line: None,
-    };
+    let source = Source::file(args.revised.display().to_string());
     let request = match std::fs::read(&args.revised)
         .map_err(|e| e.to_string())
         .and_then(|bytes| {
@@ -78,15 +76,15 @@ pub fn compare(cli: &Cli, args: &CompareArgs) -> ExitStatus {
         }) {
         Ok(request) => request,
         Err(e) => {
-            errln!("error: {}: {e}", source.display());
+            errln!("error: {}: {}", esc(&source.display()), esc(&e));
             return ExitStatus::Error;
         }
     };
     if request.id() != previous.request_id {
         errln!(
             "warning: the revised request is `{}`, the previous record is of `{}`",
-            request.id(),
-            previous.request_id
+            esc(request.id()),
+            esc(&previous.request_id)
         );
     }
     let Some(mut catalog) = catalog(cli) else {
@@ -165,11 +163,11 @@ pub fn compare(cli: &Cli, args: &CompareArgs) -> ExitStatus {
         CompareFormat::Text => {
             outln!(
                 "{}: {} → {}  (pack {} {}, as of {})",
-                request.id(),
+                esc(request.id()),
                 show(previous.decision),
                 show(now.decision),
-                now.pack.id,
-                now.pack.version,
+                esc(&now.pack.id),
+                esc(&now.pack.version),
                 now.as_of
             );
             let print = |title: &str, fs: &[&Finding]| {
@@ -179,9 +177,9 @@ pub fn compare(cli: &Cli, args: &CompareArgs) -> ExitStatus {
                     outln!(
                         "  {:<6}  {}  {}  {}",
                         f.outcome,
-                        f.rule,
-                        f.field.as_deref().unwrap_or("-"),
-                        f.message
+                        esc(&f.rule),
+                        esc(f.field.as_deref().unwrap_or("-")),
+                        esc(&f.message)
                     );
                 }
             };

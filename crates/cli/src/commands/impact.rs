@@ -12,6 +12,7 @@ use tcscreen_core::{Date, Decision, DecisionRecord, Json, ValidRequest, canonica
 use tcscreen_packs::Catalog;
 
 use crate::Cli;
+use crate::escape::controls as esc;
 use crate::exit::ExitStatus;
 use crate::inputs::{Inputs, Source};
 use crate::screener::{PackChoice, Screener};
@@ -191,7 +192,11 @@ pub fn impact(cli: &Cli, args: &ImpactArgs) -> ExitStatus {
                 });
             }
             Err(e) => {
-                errln!("error: {}: {e}", item.source.display());
+                errln!(
+                    "error: {}: {}",
+                    esc(&item.source.display()),
+                    esc(&e.to_string())
+                );
                 status.raise(ExitStatus::Error);
             }
         }
@@ -271,9 +276,9 @@ pub fn impact(cli: &Cli, args: &ImpactArgs) -> ExitStatus {
             let md = args.format == ImpactFormat::Markdown;
             if md {
                 outln!(
-                    "# Impact of the rule change\n\nFrom `{}` to `{}`, on {} request{}.\n",
-                    args.from.display(),
-                    args.to.display(),
+                    "# Impact of the rule change\n\nFrom {} to {}, on {} request{}.\n",
+                    crate::markdown::code(&args.from.display().to_string()),
+                    crate::markdown::code(&args.to.display().to_string()),
                     compared.len(),
                     if compared.len() == 1 { "" } else { "s" }
                 );
@@ -291,38 +296,52 @@ pub fn impact(cli: &Cli, args: &ImpactArgs) -> ExitStatus {
                     unchanged += 1;
                     continue;
                 }
+                // Text from requests and rules: escaped for the terminal, or for Markdown.
+                let show = |text: &str| -> String {
+                    if md {
+                        crate::markdown::escape(text)
+                    } else {
+                        esc(text).into_owned()
+                    }
+                };
                 let head = format!(
                     "{}  {} → {}",
-                    c.request_id,
+                    show(&c.request_id),
                     label(&c.before),
                     label(&c.after)
                 );
                 if md {
-                    outln!("- **{head}** ({})", c.source.display());
+                    outln!("- **{head}** ({})", show(&c.source.display()));
                 } else {
-                    outln!("{head}  ({})", c.source.display());
+                    outln!("{head}  ({})", show(&c.source.display()));
                 }
                 let indent = if md { "  - " } else { "    " };
                 for r in [&c.before, &c.after] {
                     if let Err(e) = r {
-                        outln!("{indent}not screened: {e}");
+                        outln!("{indent}not screened: {}", show(e));
                     }
                 }
                 for change in list {
                     match change {
-                        FindingChange::Added(f) => {
-                            outln!("{indent}+ {} {}: {}", f.outcome, f.rule, f.message)
-                        }
-                        FindingChange::Removed(f) => {
-                            outln!("{indent}- {} {}: {}", f.outcome, f.rule, f.message)
-                        }
+                        FindingChange::Added(f) => outln!(
+                            "{indent}+ {} {}: {}",
+                            f.outcome,
+                            show(&f.rule),
+                            show(&f.message)
+                        ),
+                        FindingChange::Removed(f) => outln!(
+                            "{indent}- {} {}: {}",
+                            f.outcome,
+                            show(&f.rule),
+                            show(&f.message)
+                        ),
                         FindingChange::Changed { before, after } => {
                             outln!(
                                 "{indent}~ {}: {} → {}: {}",
-                                after.rule,
+                                show(&after.rule),
                                 before.outcome,
                                 after.outcome,
-                                after.message
+                                show(&after.message)
                             )
                         }
                     }

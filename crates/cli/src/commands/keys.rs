@@ -8,6 +8,7 @@ use tcscreen_packs::signature::{self, SIGNATURE_FILE};
 
 use crate::Cli;
 use crate::commands::{catalog_and_chosen, resolution_date};
+use crate::escape::controls as esc;
 use crate::exit::ExitStatus;
 
 /// Arguments of `keygen`.
@@ -119,11 +120,14 @@ pub fn sign(cli: &Cli, args: &SignArgs) -> ExitStatus {
         match written {
             Ok(()) => outln!(
                 "signed {} {} (digest {}) with key {}: {}",
-                source.identity.id,
-                source.identity.version,
+                esc(&source.identity.id),
+                esc(&source.identity.version),
                 &source.identity.sha256[..12],
                 signature::key_id(&key.verifying_key()),
-                tcscreen_packs::display_join(&entry.display, SIGNATURE_FILE)
+                esc(&tcscreen_packs::display_join(
+                    &entry.display,
+                    SIGNATURE_FILE
+                ))
             ),
             Err(e) => {
                 errln!("error: cannot write {}: {e}", path.display());

@@ -6,6 +6,7 @@ use tcscreen_core::{CompiledPack, Json};
 
 use crate::Cli;
 use crate::commands::{catalog, resolution_date};
+use crate::escape::controls as esc;
 use crate::exit::ExitStatus;
 
 /// Arguments of `packs`.
@@ -130,7 +131,21 @@ pub fn packs(cli: &Cli, args: &PacksArgs) -> ExitStatus {
                 digest: "DIGEST".into(),
                 folder: "FOLDER".into(),
             };
-            let all: Vec<&Row> = std::iter::once(&header).chain(rows.iter()).collect();
+            // Names, versions and folders come from the packs: shown escaped.
+            let shown: Vec<Row> = rows
+                .iter()
+                .map(|r| Row {
+                    id: esc(&r.id).into_owned(),
+                    country: esc(&r.country).into_owned(),
+                    version: esc(&r.version).into_owned(),
+                    validity: esc(&r.validity).into_owned(),
+                    extends: esc(&r.extends).into_owned(),
+                    rules: esc(&r.rules).into_owned(),
+                    digest: esc(&r.digest).into_owned(),
+                    folder: esc(&r.folder).into_owned(),
+                })
+                .collect();
+            let all: Vec<&Row> = std::iter::once(&header).chain(shown.iter()).collect();
             let w =
                 |f: fn(&Row) -> &str| all.iter().map(|r| f(r).chars().count()).max().unwrap_or(0);
             let widths = [
@@ -141,7 +156,7 @@ pub fn packs(cli: &Cli, args: &PacksArgs) -> ExitStatus {
                 w(|r| &r.extends),
                 w(|r| &r.rules),
             ];
-            for r in all {
+            for r in &all {
                 let digest = if r.digest.len() > 12 {
                     &r.digest[..12]
                 } else {

@@ -8,6 +8,7 @@ use tcscreen_core::{Date, Decision, DecisionRecord};
 
 use crate::Cli;
 use crate::commands::replay::{self, ReplayFormat};
+use crate::escape::controls as esc;
 use crate::exit::ExitStatus;
 use crate::register::{self, Appender, Body, Entry, HumanDecision};
 
@@ -214,10 +215,10 @@ fn verify(file: &Path, head: Option<&str>) -> ExitStatus {
         Err((good, broken)) => {
             outln!(
                 "BROKEN  {}: first bad entry {} ({}): {}",
-                file.display(),
+                esc(&file.display().to_string()),
                 broken.seq,
                 broken.damage.as_str(),
-                broken.message
+                esc(&broken.message)
             );
             outln!("        the {} entries before it are intact", good.len());
             ExitStatus::Failure
@@ -261,15 +262,29 @@ fn decide(
             return ExitStatus::Error;
         }
     };
-    let latest = appender
-        .entries()
+    // A person decides on a verified history: the whole chain is checked (under the lock).
+    let entries = match register::read(file, None) {
+        Ok(entries) => entries,
+        Err((_, broken)) => {
+            errln!(
+                "error: the register {} is damaged at entry {} ({}): {}; run `tcscreen register verify` and repair it before deciding",
+                file.display(),
+                broken.seq,
+                broken.damage.as_str(),
+                esc(&broken.message)
+            );
+            return ExitStatus::Error;
+        }
+    };
+    let latest = entries
         .iter()
         .rev()
         .find(|e| e.request_id == request_id && matches!(e.body, Body::Screening { .. }))
         .and_then(|e| screening_record(e).map(|r| (e.seq, r)));
     let Some((screening_seq, record)) = latest else {
         errln!(
-            "error: no screening of request `{request_id}` in {}",
+            "error: no screening of request `{}` in {}",
+            esc(request_id),
             file.display()
         );
         errln!(
@@ -278,6 +293,19 @@ fn decide(
         );
         return ExitStatus::Usage;
     };
+    if let Some(at) = at
+        && at < record.as_of
+    {
+        errln!(
+            "error: --at {at} is before the screening it decides on (entry {screening_seq}, as of {})",
+            record.as_of
+        );
+        errln!(
+            "  help: give the date the decision was taken, on or after {}",
+            record.as_of
+        );
+        return ExitStatus::Usage;
+    }
     let decision = Decision::parse(decision).unwrap_or(Decision::Revise);
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     if (Some(decision) != record.decision || !waive.is_empty()) && reason.is_none() {
@@ -295,7 +323,8 @@ fn decide(
     for rule in waive {
         if !record.findings.iter().any(|f| &f.rule == rule) {
             errln!(
-                "error: --waive {rule}: that rule recorded no finding in the screening (entry {screening_seq})"
+                "error: --waive {}: that rule recorded no finding in the screening (entry {screening_seq})",
+                esc(rule)
             );
             return ExitStatus::Usage;
         }
@@ -324,7 +353,11 @@ fn decide(
                     record.decision.map_or("no decision", Decision::as_str)
                 )
             };
-            outln!("entry {seq}: {by} decided {decision} on {request_id}{overrides}");
+            outln!(
+                "entry {seq}: {} decided {decision} on {}{overrides}",
+                esc(by),
+                esc(request_id)
+            );
             ExitStatus::Success
         }
         Err(e) => {
@@ -343,7 +376,7 @@ fn show(request_id: &str, file: &Path) -> ExitStatus {
                 file.display(),
                 broken.seq,
                 broken.damage.as_str(),
-                broken.message
+                esc(&broken.message)
             );
             (entries, ExitStatus::Failure)
         }
@@ -354,13 +387,15 @@ fn show(request_id: &str, file: &Path) -> ExitStatus {
         .collect();
     if history.is_empty() {
         errln!(
-            "no entries for request `{request_id}` in {}",
+            "no entries for request `{}` in {}",
+            esc(request_id),
             file.display()
         );
         return status.max(ExitStatus::Failure);
     }
     outln!(
-        "{request_id}: {} entr{}",
+        "{}: {} entr{}",
+        esc(request_id),
         history.len(),
         if history.len() == 1 { "y" } else { "ies" }
     );
@@ -375,14 +410,14 @@ fn show(request_id: &str, file: &Path) -> ExitStatus {
                 let (pack, as_of, findings) =
                     r.as_ref().map_or((String::new(), String::new(), 0), |r| {
                         (
-                            format!("{} {}", r.pack.id, r.pack.version),
+                            format!("{} {}", esc(&r.pack.id), esc(&r.pack.version)),
                             r.as_of.to_string(),
                             r.findings.len(),
                         )
                     });
                 let signer = signer
                     .as_ref()
-                    .map_or_else(String::new, |s| format!(", pack signed by {s}"));
+                    .map_or_else(String::new, |s| format!(", pack signed by {}", esc(s)));
                 outln!(
                     "  #{:<4} screening  {as_of}  {decision:<11} pack {pack}, {findings} findings{signer}",
                     entry.seq
@@ -398,16 +433,16 @@ fn show(request_id: &str, file: &Path) -> ExitStatus {
                 outln!(
                     "  #{:<4} decision   {}  {:<11} by {}, {verb} #{} ({screened})",
                     entry.seq,
-                    d.at,
+                    esc(&d.at),
                     d.decision.as_str(),
-                    d.by,
+                    esc(&d.by),
                     d.screening_seq
                 );
                 if let Some(reason) = &d.reason {
-                    outln!("          reason: {reason}");
+                    outln!("          reason: {}", esc(reason));
                 }
                 if !d.waived.is_empty() {
-                    outln!("          waived: {}", d.waived.join(", "));
+                    outln!("          waived: {}", esc(&d.waived.join(", ")));
                 }
             }
         }

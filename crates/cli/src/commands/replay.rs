@@ -11,6 +11,7 @@ use tcscreen_packs::signature::TrustedKeys;
 
 use crate::Cli;
 use crate::commands::catalog;
+use crate::escape::controls as esc;
 use crate::exit::ExitStatus;
 use crate::records::{self, Recorded};
 use crate::screener::{PackChoice, Problem, Screener};
@@ -207,10 +208,63 @@ pub fn replay_one(screener: &mut Screener<'_>, recorded: &Recorded) -> Report {
             .push(format!("rules run differ: recorded {then}, now {now}"));
     }
     if report.causes.is_empty() {
-        report.causes.push("the record's bytes differ from a fresh screening of its input (extra or reformatted fields)".into());
+        let mut fields = Vec::new();
+        differing_fields(&recorded.json, &now.to_json(), "", &mut fields);
+        report.causes.push(if fields.is_empty() {
+            "the record's bytes differ from a fresh screening of its input (its JSON is not written canonically)".into()
+        } else {
+            format!(
+                "the record's {} differ{} from a fresh screening of its input",
+                fields
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if fields.len() == 1 { "s" } else { "" }
+            )
+        });
     }
     report.changes = diff.findings;
     report
+}
+
+/// The paths of the members that differ between two records (at most 8), descending into
+/// objects: `criteria.exit`, `extra_field`.
+fn differing_fields(recorded: &Json, now: &Json, path: &str, out: &mut Vec<String>) {
+    use tcscreen_core::JsonValue;
+    const MAX: usize = 8;
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match (&recorded.value, &now.value) {
+        (JsonValue::Object(a), JsonValue::Object(b)) => {
+            let mut keys: Vec<&str> = a.iter().chain(b.iter()).map(|m| m.key.as_str()).collect();
+            keys.sort_unstable();
+            keys.dedup();
+            for key in keys {
+                if out.len() >= MAX {
+                    return;
+                }
+                match (recorded.get(key), now.get(key)) {
+                    (Some(x), Some(y)) => differing_fields(x, y, &join(key), out),
+                    _ => out.push(join(key)),
+                }
+            }
+        }
+        _ => {
+            if canonical::to_canonical_string(recorded) != canonical::to_canonical_string(now) {
+                out.push(if path.is_empty() {
+                    "whole record".to_string()
+                } else {
+                    path.to_string()
+                });
+            }
+        }
+    }
 }
 
 fn show(d: Option<Decision>) -> &'static str {
@@ -225,9 +279,9 @@ fn finding_line(sign: char, f: &Finding) -> String {
     format!(
         "{sign} {} {} {}: {}",
         f.outcome,
-        f.rule,
-        f.field.as_deref().unwrap_or("-"),
-        f.message
+        esc(&f.rule),
+        esc(f.field.as_deref().unwrap_or("-")),
+        esc(&f.message)
     )
 }
 
@@ -251,16 +305,16 @@ pub fn print(reports: &[Report], format: ReplayFormat) -> ExitStatus {
                 let signer = r
                     .signer
                     .as_ref()
-                    .map_or_else(String::new, |s| format!(" · signed by {s}"));
+                    .map_or_else(String::new, |s| format!(" · signed by {}", esc(s)));
                 outln!(
                     "{:<8}  {}  {}  ({}){signer}",
                     r.verdict.as_str(),
-                    r.request_id.as_deref().unwrap_or("?"),
-                    r.pack.as_deref().unwrap_or("?"),
-                    r.source
+                    esc(r.request_id.as_deref().unwrap_or("?")),
+                    esc(r.pack.as_deref().unwrap_or("?")),
+                    esc(&r.source)
                 );
                 for cause in &r.causes {
-                    outln!("          {cause}");
+                    outln!("          {}", esc(cause));
                 }
                 for change in &r.changes {
                     match change {
@@ -273,7 +327,7 @@ pub fn print(reports: &[Report], format: ReplayFormat) -> ExitStatus {
                     }
                 }
                 for note in &r.notes {
-                    outln!("          note: {note}");
+                    outln!("          note: {}", esc(note));
                 }
             }
             let count = |v: Verdict| reports.iter().filter(|r| r.verdict == v).count();

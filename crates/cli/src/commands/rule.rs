@@ -9,6 +9,7 @@ use tcscreen_packs::testing::run_pack_tests;
 
 use crate::Cli;
 use crate::commands::{catalog, resolution_date};
+use crate::escape::controls as esc;
 use crate::exit::ExitStatus;
 
 /// Arguments of `rule`.
@@ -53,13 +54,16 @@ pub fn rule(cli: &Cli, args: &RuleArgs) -> ExitStatus {
         if !shown_source && rule.pack == entry.manifest.id {
             shown_source = true;
             let fm = &rule.front_matter;
-            outln!("{}  {}", rule.id, fm.title);
+            outln!("{}  {}", esc(&rule.id), esc(&fm.title));
             outln!("  criterion: {}", fm.criterion);
-            outln!("  policy:    {}", fm.policy.as_deref().unwrap_or("(none)"));
+            outln!(
+                "  policy:    {}",
+                esc(fm.policy.as_deref().unwrap_or("(none)"))
+            );
             if let Some(description) = &fm.description {
-                outln!("  about:     {description}");
+                outln!("  about:     {}", esc(description));
             }
-            outln!("  file:      {}", rule.display);
+            outln!("  file:      {}", esc(&rule.display));
             let text = source
                 .layers
                 .iter()
@@ -67,7 +71,10 @@ pub fn rule(cli: &Cli, args: &RuleArgs) -> ExitStatus {
                 .find(|f| f.display == rule.display)
                 .map(|f| f.text.clone())
                 .unwrap_or_default();
-            outln!("\n{}", text.trim_end());
+            outln!();
+            for line in text.trim_end().lines() {
+                outln!("{}", esc(line));
+            }
         }
         let adjusted = match (
             rule.outcome_override,
@@ -106,20 +113,22 @@ pub fn rule(cli: &Cli, args: &RuleArgs) -> ExitStatus {
             .map(|c| c.case.name.clone())
             .collect();
         users.push(format!(
-            "{} {}: {adjusted}",
-            entry.manifest.id, entry.manifest.version
+            "{} {}: {}",
+            esc(&entry.manifest.id),
+            esc(&entry.manifest.version),
+            esc(&adjusted)
         ));
         for name in covering {
-            users.push(format!("    fires in test: {name}"));
+            users.push(format!("    fires in test: {}", esc(&name)));
         }
         for name in silent {
-            users.push(format!("    silent in test: {name}"));
+            users.push(format!("    silent in test: {}", esc(&name)));
         }
     }
     if users.is_empty() {
         errln!(
             "error: no rule `{}` under `{}`",
-            args.id,
+            esc(&args.id),
             catalog.root_display()
         );
         if let Some(close) = did_you_mean(&args.id, all_ids.iter().map(String::as_str)) {

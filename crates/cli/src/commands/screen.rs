@@ -8,7 +8,7 @@
 use crate::console::{self, errln};
 use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroUsize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender, channel, sync_channel};
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -19,10 +19,11 @@ use tcscreen_core::{
 use tcscreen_packs::Catalog;
 use tcscreen_packs::signature::TrustedKeys;
 
+use crate::escape::controls as esc;
 use crate::exit::ExitStatus;
 use crate::inputs::{Inputs, Item, Source};
 use crate::interrupt;
-use crate::output::Output;
+use crate::output::{self, Output};
 use crate::progress::Progress;
 use crate::register::{Appender, Body};
 use crate::render::{self, Tally};
@@ -54,9 +55,9 @@ pub struct ScreenArgs {
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
-    /// Screening threads. Default: the number of available cores.
-    #[arg(long, value_name = "N")]
-    pub jobs: Option<NonZeroUsize>,
+    /// Screening threads, 1 to 256. Default: the number of available cores (at most 256).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_JOBS as i64))]
+    pub jobs: Option<u16>,
 
     /// Accept only packs signed by a key in DIR (its *.pub files); refuse the rest.
     #[arg(long, value_name = "DIR")]
@@ -84,6 +85,9 @@ pub struct ScreenArgs {
     #[arg(long, value_enum, value_name = "DECISION")]
     pub fail_on: Option<FailOn>,
 }
+
+/// The most screening threads `--jobs` accepts: each holds its own compiled packs.
+pub const MAX_JOBS: usize = 256;
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -183,6 +187,10 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
         );
         return ExitStatus::Usage;
     }
+    if let Err(why) = check_out(args) {
+        errln!("error: {why}");
+        return ExitStatus::Usage;
+    }
     let rules_display = cli
         .rules
         .to_string_lossy()
@@ -226,8 +234,9 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
     };
     let jobs = args.jobs.map_or_else(
         || std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
-        NonZeroUsize::get,
+        usize::from,
     );
+    let jobs = jobs.clamp(1, MAX_JOBS);
     let shared = Shared {
         catalog: &catalog,
         choice,
@@ -311,9 +320,9 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
                             progress.suspend(|| {
                                 errln!(
                                     "trace of {} ({} {}, as of {}):\n{trace}",
-                                    record.request_id,
-                                    record.pack.id,
-                                    record.pack.version,
+                                    esc(&record.request_id),
+                                    esc(&record.pack.id),
+                                    esc(&record.pack.version),
                                     record.as_of
                                 );
                             });
@@ -470,6 +479,42 @@ impl Appended {
     }
 }
 
+/// `--out` is written over when the batch ends: it must not be the register (which would be
+/// lost) or an input (read, then replaced), nor a `.json`/`.jsonl` file inside an input folder
+/// (the next run would screen the results as requests).
+fn check_out(args: &ScreenArgs) -> Result<(), String> {
+    let Some(out) = args.out.as_deref() else {
+        return Ok(());
+    };
+    if let Some(register) = args.register.as_deref()
+        && output::same_file(out, register)
+    {
+        return Err(format!(
+            "--out {} is the register given with --register: the results would replace it; write them to another file",
+            out.display()
+        ));
+    }
+    for input in args.inputs.iter().filter(|i| *i != "-") {
+        let input = Path::new(input);
+        if output::same_file(out, input) {
+            return Err(format!(
+                "--out {} is one of the requests to screen: it would be replaced by the results; write them to another file",
+                out.display()
+            ));
+        }
+        let results_look_like_requests =
+            out.extension().is_some_and(|e| e == "json" || e == "jsonl");
+        if input.is_dir() && results_look_like_requests && output::is_inside(out, input) {
+            return Err(format!(
+                "--out {} is inside the folder of requests {}: its results would be screened as requests next time; write them outside it",
+                out.display(),
+                input.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn fails(fail_on: Option<FailOn>, decision: Decision) -> bool {
     match fail_on {
         None => false,
@@ -507,13 +552,27 @@ fn screen_one(shared: &Shared<'_>, screener: &mut Screener<'_>, item: Item) -> O
         request_id,
         problem,
     };
-    let text = match item.text {
-        Ok(text) => text,
-        Err(e) => return not_screened(item.source, None, Problem::Input(vec![e])),
+    let input_problem = |errors: &[tcscreen_core::InputError], text: Option<&str>| {
+        Problem::Input(
+            errors
+                .iter()
+                .map(|e| crate::diagnostics::from_input(&item.source, e, text))
+                .collect(),
+        )
     };
-    let request = match ValidRequest::from_text(&text, &shared.request_limits) {
+    let text = match &item.text {
+        Ok(text) => text,
+        Err(e) => {
+            let problem = input_problem(std::slice::from_ref(e), None);
+            return not_screened(item.source, None, problem);
+        }
+    };
+    let request = match ValidRequest::from_text(text, &shared.request_limits) {
         Ok(request) => request,
-        Err(errors) => return not_screened(item.source, None, Problem::Input(errors)),
+        Err(errors) => {
+            let problem = input_problem(&errors, Some(text));
+            return not_screened(item.source, None, problem);
+        }
     };
     let id = Some(request.id().to_string());
     let as_of = shared.as_of.unwrap_or(request.received());

@@ -9,6 +9,7 @@ use tcscreen_packs::testing::{CaseResult, PackTestReport, run_pack_tests};
 use crate::Cli;
 use crate::commands::catalog_and_chosen;
 use crate::diagnostics;
+use crate::escape::controls as esc;
 use crate::exit::ExitStatus;
 
 /// Arguments of `test`.
@@ -45,18 +46,27 @@ fn touches(case: &CaseResult, rule: &str) -> bool {
 
 fn print_case(case: &CaseResult) {
     if case.passed() {
-        outln!("  ok    {}", case.case.name);
+        outln!("  ok    {}", esc(&case.case.name));
         return;
     }
-    outln!("  FAIL  {}  ({})", case.case.name, case.case.file);
+    outln!(
+        "  FAIL  {}  ({})",
+        esc(&case.case.name),
+        esc(&case.case.file)
+    );
     for problem in &case.problems {
-        outln!("          {problem}");
+        outln!("          {}", esc(problem));
     }
     if case.findings.is_empty() && case.errors.is_empty() {
         outln!("          (no rule fired)");
     }
     for f in &case.findings {
-        outln!("          fired: {} {}: {}", f.outcome, f.rule, f.message);
+        outln!(
+            "          fired: {} {}: {}",
+            f.outcome,
+            esc(&f.rule),
+            esc(&f.message)
+        );
     }
 }
 
@@ -112,9 +122,9 @@ pub fn test(cli: &Cli, args: &TestArgs) -> ExitStatus {
         }
         outln!(
             "{} {} ({})",
-            entry.manifest.id,
-            entry.manifest.version,
-            entry.display
+            esc(&entry.manifest.id),
+            esc(&entry.manifest.version),
+            esc(&entry.display)
         );
         diagnostics::emit_all(&report.errors);
         if !report.errors.is_empty() {

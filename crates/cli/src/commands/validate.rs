@@ -6,9 +6,9 @@ use clap::ValueEnum;
 use tcscreen_core::{Json, ValidRequest, canonical};
 
 use crate::Cli;
-use crate::diagnostics;
 use crate::exit::ExitStatus;
 use crate::inputs::Inputs;
+use crate::{diagnostics, escape};
 
 /// Arguments of `validate`.
 #[derive(Debug, clap::Args)]
@@ -47,16 +47,20 @@ pub fn validate(_cli: &Cli, args: &ValidateArgs) -> ExitStatus {
     let mut status = ExitStatus::Success;
     let (mut valid, mut invalid) = (0usize, 0usize);
     for item in Inputs::new(&args.inputs).with_max_bytes(limits.max_bytes) {
-        let result = item
-            .text
-            .map_err(|e| vec![e])
-            .and_then(|text| ValidRequest::from_text(&text, &limits));
+        let (result, text) = match item.text {
+            Ok(text) => (ValidRequest::from_text(&text, &limits), Some(text)),
+            Err(e) => (Err(vec![e]), None),
+        };
         let line = match &result {
             Ok(request) => {
                 valid += 1;
                 match args.format {
                     ValidateFormat::Text => {
-                        format!("ok  {}  {}", item.source.display(), request.id())
+                        format!(
+                            "ok  {}  {}",
+                            escape::controls(&item.source.display()),
+                            escape::controls(request.id())
+                        )
                     }
                     ValidateFormat::Jsonl => canonical::to_canonical_string(&Json::object([
                         ("source", Json::string(item.source.display())),
@@ -70,7 +74,7 @@ pub fn validate(_cli: &Cli, args: &ValidateArgs) -> ExitStatus {
                 invalid += 1;
                 status.raise(ExitStatus::Error);
                 for e in errors {
-                    diagnostics::emit(&diagnostics::from_input(&item.source, e));
+                    diagnostics::emit(&diagnostics::from_input(&item.source, e, text.as_deref()));
                 }
                 match args.format {
                     ValidateFormat::Text => continue,
