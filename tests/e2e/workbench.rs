@@ -230,7 +230,9 @@ fn rule_shows_a_rule_with_its_source_and_tests() {
     let run = tcscreen(&["rule", "MG-01"]);
     run.expect_code(0)
         .stdout_has("base/MG-01  No parallel project implementation unit")
-        .stdout_has("policy:    Paris Declaration (2005)")
+        .stdout_has("policy:    paris-2005-ind6, eu-backbone-gp7")
+        .stdout_has("from 2005-03-02: Paris Declaration on Aid Effectiveness (Second High Level Forum on Aid Effectiveness, Paris, 2 March 2005), Indicator 6")
+        .stdout_has("actor:     both")
         .stdout_has("//! id: MG-01")
         .stdout_has("in packs:");
     assert!(

@@ -166,6 +166,9 @@ static ORIGIN: Shape = Shape::Object(&[
     opt("initiated_by", &INITIATED_BY),
     opt("request_letter", &DATED_REF),
     opt("provider_approval_date", &DATE),
+    // Extension (evidence of demand): the reference of the provider's own approval of the TC,
+    // e.g. its board minute or approval memo; text.
+    opt("provider_approval_ref", &TEXT),
     opt(
         "needs_assessment",
         &Shape::Object(&[
@@ -176,7 +179,17 @@ static ORIGIN: Shape = Shape::Object(&[
     ),
     opt(
         "tor",
-        &Shape::Object(&[opt("drafted_by", &PARTY3), opt("partner_approved", &BOOL)]),
+        &Shape::Object(&[
+            opt("drafted_by", &PARTY3),
+            opt("partner_approved", &BOOL),
+            // Extension (evidence of demand), all optional:
+            // the reference of the terms of reference as submitted; text.
+            opt("ref", &TEXT),
+            // the date the partner approved them; a YYYY-MM-DD date.
+            opt("approval_date", &DATE),
+            // the document recording the partner's approval (letter, minute); text.
+            opt("approval_ref", &TEXT),
+        ]),
     ),
     opt(
         "recruitment",

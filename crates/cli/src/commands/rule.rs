@@ -55,6 +55,11 @@ pub fn rule(cli: &Cli, args: &RuleArgs) -> ExitStatus {
             println!("{}  {}", rule.id, fm.title);
             println!("  criterion: {}", fm.criterion);
             println!("  policy:    {}", fm.policy.as_deref().unwrap_or("(none)"));
+            for c in &rule.citations {
+                let checked = if c.verified { "" } else { " [not verified]" };
+                println!("    from {}: {}{checked}", c.from, c.text);
+            }
+            println!("  actor:     {}", rule.actor);
             if let Some(description) = &fm.description {
                 println!("  about:     {description}");
             }
@@ -70,7 +75,7 @@ pub fn rule(cli: &Cli, args: &RuleArgs) -> ExitStatus {
         }
         let adjusted = match (
             rule.outcome_override,
-            rule.policy.as_deref() != rule.front_matter.policy.as_deref(),
+            rule.policy_override.is_some(),
             rule.title != rule.front_matter.title,
         ) {
             (None, false, false) => "as written".to_string(),
@@ -82,7 +87,7 @@ pub fn rule(cli: &Cli, args: &RuleArgs) -> ExitStatus {
                 if policy {
                     parts.push(format!(
                         "policy \"{}\"",
-                        rule.policy.as_deref().unwrap_or_default()
+                        rule.policy_override.as_deref().unwrap_or_default()
                     ));
                 }
                 if title {

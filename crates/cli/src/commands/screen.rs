@@ -25,7 +25,7 @@ use crate::output::{self, Output};
 use crate::progress::Progress;
 use crate::register::{Appender, Body};
 use crate::render::{self, Tally};
-use crate::screener::{self, PackChoice, Problem, Screened, Screener};
+use crate::screener::{self, PackChoice, PackNote, Problem, Screened, Screener};
 use crate::{Cli, parse_date};
 
 /// Arguments of `screen`.
@@ -293,7 +293,7 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
                     Outcome::Record(screened, canonical) => {
                         let Screened {
                             record,
-                            pack_name,
+                            pack,
                             signer,
                             trace,
                             warning,
@@ -332,8 +332,7 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
                                 status.raise(ExitStatus::Error);
                             }
                         }
-                        if let Err(e) = writer.record(&mut output, &record, &canonical, &pack_name)
-                        {
+                        if let Err(e) = writer.record(&mut output, &record, &canonical, &pack) {
                             write_error = Some(e);
                         }
                     }
@@ -493,7 +492,7 @@ impl Writer {
         out: &mut Output,
         record: &DecisionRecord,
         canonical: &str,
-        pack_name: &str,
+        pack: &PackNote,
     ) -> std::io::Result<()> {
         self.items += 1;
         match self.format {
@@ -501,7 +500,7 @@ impl Writer {
             Format::Markdown => {
                 let separator = if self.written > 0 { "\n---\n\n" } else { "" };
                 self.written += 1;
-                let note = crate::markdown::decision_note(record, pack_name);
+                let note = crate::markdown::decision_note(record, pack);
                 out.write_str(&format!("{separator}{note}"))
             }
             Format::Text => {
