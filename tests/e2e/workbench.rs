@@ -281,3 +281,65 @@ fn the_environment_chooses_the_error_format() {
         .collect();
     assert!(problems.iter().any(|p| p["code"] == "P012"), "{stderr}");
 }
+
+/// Every shipped pack's README lists every source of its sources table, with its date and
+/// whether it was verified, and every country pack says it is illustrative.
+#[test]
+fn every_shipped_pack_readme_lists_its_sources() {
+    let rules = crate::harness::root().join("rules");
+    let mut packs = 0;
+    for entry in std::fs::read_dir(&rules).unwrap() {
+        let dir = entry.unwrap().path();
+        let Ok(manifest) = std::fs::read_to_string(dir.join("pack.toml")) else {
+            continue;
+        };
+        packs += 1;
+        let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+        let mut sources = 0;
+        let mut current: Option<(String, Option<String>)> = None;
+        let mut check = |id: &str, date: &Option<String>, verified: bool| {
+            let row = readme
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{id}` |")))
+                .unwrap_or_else(|| panic!("{}: README lists no source `{id}`", dir.display()));
+            let date = date.as_deref().unwrap_or_default();
+            assert!(
+                row.contains(&format!("| {date} |")),
+                "{id}: date {date} in `{row}`"
+            );
+            let mark = if verified { "| yes |" } else { "| **no** |" };
+            assert!(row.contains(mark), "{id}: verified {verified} in `{row}`");
+        };
+        for line in manifest.lines() {
+            if let Some(id) = line
+                .strip_prefix("[sources.")
+                .and_then(|r| r.strip_suffix(']'))
+            {
+                current = Some((id.to_string(), None));
+                sources += 1;
+            } else if let Some((_, date)) = current.as_mut()
+                && let Some(value) = line.strip_prefix("date = ")
+            {
+                *date = Some(value.trim_matches('"').to_string());
+            } else if let Some((id, date)) = current.as_ref()
+                && let Some(value) = line.strip_prefix("verified = ")
+            {
+                check(id, date, value.trim() == "true");
+            }
+        }
+        if manifest.contains("\ncountry = ") {
+            assert!(
+                manifest.contains("\nillustrative = true"),
+                "{}: a shipped country pack says it is illustrative",
+                dir.display()
+            );
+            assert!(readme.contains("Illustrative, not official policy"));
+        }
+        assert!(
+            sources > 0 || dir.ends_with("kh-2009") || dir.ends_with("np-2014"),
+            "{} has a sources table",
+            dir.display()
+        );
+    }
+    assert!(packs >= 6);
+}
