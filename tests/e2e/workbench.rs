@@ -343,3 +343,12 @@ fn every_shipped_pack_readme_lists_its_sources() {
     }
     assert!(packs >= 6);
 }
+
+/// `check` names the unverified sources a pack cites, which its rules may only note.
+#[test]
+fn check_names_the_unverified_sources_a_pack_cites() {
+    let run = tcscreen(&["check", "np", "--deny-warnings"]);
+    run.expect_code(0)
+        .stdout_has("np 2014.2")
+        .stdout_has("3 unverified sources cited (aaa-2008-conditions, np-dcp-2014-domestic-ta, paris-2005-ind4-cd)");
+}

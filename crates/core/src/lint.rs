@@ -178,6 +178,7 @@ fn deciding_on_weak_ground(
     out: &mut Vec<Diagnostic>,
 ) {
     let at = crate::json::Pos::new(1, 1);
+    let policy_at = rule.front_matter.policy_pos.unwrap_or(at);
     for c in rule.citations.iter().filter(|c| !c.verified) {
         out.push(
             warning(
@@ -187,7 +188,7 @@ fn deciding_on_weak_ground(
                     rule.id, c.id
                 ),
             )
-            .at(&rule.display, at)
+            .at(&rule.display, policy_at)
             .help("verify the source and set `verified = true` in its [sources] entry, or let the rule only record notes (`outcome = \"note\"` in pack.toml)"),
         );
     }
