@@ -297,7 +297,7 @@ fn every_shipped_pack_readme_lists_its_sources() {
         let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
         let mut sources = 0;
         let mut current: Option<(String, Option<String>)> = None;
-        let mut check = |id: &str, date: &Option<String>, verified: bool| {
+        let check = |id: &str, date: &Option<String>, verified: bool| {
             let row = readme
                 .lines()
                 .find(|l| l.starts_with(&format!("| `{id}` |")))
