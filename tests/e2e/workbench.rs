@@ -352,3 +352,16 @@ fn check_names_the_unverified_sources_a_pack_cites() {
         .stdout_has("np 2014.2")
         .stdout_has("3 unverified sources cited (aaa-2008-conditions, np-dcp-2014-domestic-ta, paris-2005-ind4-cd)");
 }
+
+/// `--trace` says which rules did not run because their sources postdate the screening date.
+#[test]
+fn trace_names_the_rules_whose_sources_postdate_the_screening() {
+    let run = tcscreen(&[
+        "screen",
+        "--trace",
+        "fixtures/requests/kh/kh-mef-2010-004-supplement-transition.json",
+    ]);
+    run.expect_code(0)
+        .stderr_has("base/DQ-01")
+        .stderr_has("not run: its sources date from 2018-02-19, after 2010-02-15");
+}
