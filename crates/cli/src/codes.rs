@@ -149,12 +149,12 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "When a parent has several versions, the one valid at the screening date is used. Screen with an --as-of date inside one version's validity.",
     ),
     (
-        "P016",
+        "P018",
         "a rule cites a source that is not in the sources table",
         "Once a pack or one of its ancestors has a sources table ([sources.<id>] in pack.toml), every `policy` line, and every `policy` override in a manifest, is a comma-separated list of source ids, or `none` for a rule that checks only the request's own consistency. Free text and unknown ids are refused, so that every citation a requester reads comes from an entry with its title, issuer, date, paragraph and verification status. The help line suggests the closest id.",
     ),
     (
-        "P017",
+        "P019",
         "a rule cites another country's policy",
         "A source with a `country` is that country's policy. A pack without a country (such as base) may cite only international sources; a country pack may cite international sources and its own country's, never another country's, so that no note for one country quotes another's rules. A country pack that tightens an inherited rule overrides its `policy` with its own source.",
     ),

@@ -600,7 +600,7 @@ fn resolve_policy(
         Ok(PolicyRefs::Sources(ids)) => ids,
         Err(why) => {
             return Err(Diagnostic::error(
-                "P016",
+                "P018",
                 format!("the policy line must name sources of the pack's sources table: {why}"),
             )
             .help(
@@ -616,7 +616,7 @@ fn resolve_policy(
                 None => "add a [sources.<id>] entry to pack.toml (title, issuer, date, clause, verified) and cite its id".into(),
             };
             return Err(Diagnostic::error(
-                "P016",
+                "P018",
                 format!("the policy line cites `{id}`, which is not in the sources table"),
             )
             .help(help));
@@ -629,7 +629,7 @@ fn resolve_policy(
                 |c| format!("a pack for {c}"),
             );
             return Err(Diagnostic::error(
-                "P017",
+                "P019",
                 format!("the policy line cites `{id}`, a policy of {theirs}, in {ours}"),
             )
             .help("cite an international source, or a source of this pack's own country; a country pack that tightens an inherited rule overrides its policy with its own source"));

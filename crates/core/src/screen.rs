@@ -662,24 +662,24 @@ mod tests {
         // An unknown id, or free text, is refused where it is written.
         assert_eq!(
             codes(cited_pack(&[("A", "//! policy: pariss")], None)),
-            [("P016".to_string(), "A.rhai".to_string())]
+            [("P018".to_string(), "A.rhai".to_string())]
         );
         assert_eq!(
             codes(cited_pack(
                 &[("A", "//! policy: Paris Declaration (2005)")],
                 None
             )),
-            [("P016".to_string(), "A.rhai".to_string())]
+            [("P018".to_string(), "A.rhai".to_string())]
         );
         // A Cambodian source may be cited by the Cambodia pack, not by another country's.
         assert!(cited_pack(&[("A", "//! policy: paris")], Some("kh-nog")).is_ok());
         assert_eq!(
             codes(cited_pack(&[("A", "//! policy: paris")], Some("np-dcp"))),
-            [("P017".to_string(), "kh/pack.toml".to_string())]
+            [("P019".to_string(), "kh/pack.toml".to_string())]
         );
         assert_eq!(
             codes(cited_pack(&[("A", "//! policy: np-dcp")], None)),
-            [("P017".to_string(), "A.rhai".to_string())]
+            [("P019".to_string(), "A.rhai".to_string())]
         );
     }
 
