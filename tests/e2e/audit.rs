@@ -398,11 +398,11 @@ fn signed_packs_under_trust() {
     };
     screen(&[])
         .expect_code(3)
-        .stderr_has("pack `kh` 2010.1 refused: it is not signed");
+        .stderr_has("pack `kh` 2010.2 refused: it is not signed");
     scratch
         .run(&["sign", "kh", "--key", &scratch.s("keys/unit")])
         .expect_code(0)
-        .stdout_has("signed kh 2010.1");
+        .stdout_has("signed kh 2010.2");
     let signed = screen(&[]);
     signed.expect_code(0);
     // The record does not depend on --trust.
@@ -433,7 +433,7 @@ fn signed_packs_under_trust() {
         .expect_code(3)
         .stderr_has("it changed after signing");
     scratch
-        .run(&["sign", "kh@2010.1", "--key", &scratch.s("keys/unit")])
+        .run(&["sign", "kh@2010.2", "--key", &scratch.s("keys/unit")])
         .expect_code(0);
     screen(&[]).expect_code(0);
     fs::write(
@@ -455,7 +455,7 @@ fn signed_packs_under_trust() {
         .stderr_has("it changed after signing");
     fs::remove_file(scratch.path("rules/base/rules/extra.rhai")).unwrap();
     scratch
-        .run(&["sign", "kh@2010.1", "--key", &scratch.s("stranger")])
+        .run(&["sign", "kh@2010.2", "--key", &scratch.s("stranger")])
         .expect_code(0);
     screen(&[])
         .expect_code(3)
@@ -548,6 +548,10 @@ fn compare_shows_progress_between_rounds() {
         "--format",
         "json",
     ]);
+    // With the terms of reference drafted by the partner, the supply-led sequence (DL-02) and
+    // the provider's draft (DL-03) are resolved; the late letter alone stays as a new note.
     json.expect_code(0)
-        .stdout_has(r#""resolved":[{"field":"origin.tor"#);
+        .stdout_has(r#""resolved":[{"field":"origin.provider_approval_date""#)
+        .stdout_has(r#"{"field":"origin.tor.partner_approved","message":"The terms of reference were drafted by the provider"#)
+        .stdout_has(r#""new":[{"field":"origin.request_letter.date""#);
 }

@@ -238,7 +238,9 @@ fn rule_shows_a_rule_with_its_source_and_tests() {
     let run = tcscreen(&["rule", "MG-01"]);
     run.expect_code(0)
         .stdout_has("base/MG-01  No parallel project implementation unit")
-        .stdout_has("policy:    Paris Declaration (2005)")
+        .stdout_has("policy:    paris-2005-ind6, eu-backbone-gp7")
+        .stdout_has("from 2005-03-02: Paris Declaration on Aid Effectiveness (Second High Level Forum on Aid Effectiveness, Paris, 2 March 2005), Indicator 6")
+        .stdout_has("actor:     both")
         .stdout_has("//! id: MG-01")
         .stdout_has("in packs:");
     assert!(
@@ -362,4 +364,88 @@ fn the_valid_idiom_corpus_passes_check_deny_warnings() {
             assert!(file.is_file(), "no idioms over {list}: {}", file.display());
         }
     }
+}
+
+/// Every shipped pack's README lists every source of its sources table, with its date and
+/// whether it was verified, and every country pack says it is illustrative.
+#[test]
+fn every_shipped_pack_readme_lists_its_sources() {
+    let rules = crate::harness::root().join("rules");
+    let mut packs = 0;
+    for entry in std::fs::read_dir(&rules).unwrap() {
+        let dir = entry.unwrap().path();
+        let Ok(manifest) = std::fs::read_to_string(dir.join("pack.toml")) else {
+            continue;
+        };
+        packs += 1;
+        let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+        let mut sources = 0;
+        let mut current: Option<(String, Option<String>)> = None;
+        let check = |id: &str, date: &Option<String>, verified: bool| {
+            let row = readme
+                .lines()
+                .find(|l| l.starts_with(&format!("| `{id}` |")))
+                .unwrap_or_else(|| panic!("{}: README lists no source `{id}`", dir.display()));
+            let date = date.as_deref().unwrap_or_default();
+            assert!(
+                row.contains(&format!("| {date} |")),
+                "{id}: date {date} in `{row}`"
+            );
+            let mark = if verified { "| yes |" } else { "| **no** |" };
+            assert!(row.contains(mark), "{id}: verified {verified} in `{row}`");
+        };
+        for line in manifest.lines() {
+            if let Some(id) = line
+                .strip_prefix("[sources.")
+                .and_then(|r| r.strip_suffix(']'))
+            {
+                current = Some((id.to_string(), None));
+                sources += 1;
+            } else if let Some((_, date)) = current.as_mut()
+                && let Some(value) = line.strip_prefix("date = ")
+            {
+                *date = Some(value.trim_matches('"').to_string());
+            } else if let Some((id, date)) = current.as_ref()
+                && let Some(value) = line.strip_prefix("verified = ")
+            {
+                check(id, date, value.trim() == "true");
+            }
+        }
+        if manifest.contains("\ncountry = ") {
+            assert!(
+                manifest.contains("\nillustrative = true"),
+                "{}: a shipped country pack says it is illustrative",
+                dir.display()
+            );
+            assert!(readme.contains("Illustrative, not official policy"));
+        }
+        assert!(
+            sources > 0 || dir.ends_with("kh-2009") || dir.ends_with("np-2014"),
+            "{} has a sources table",
+            dir.display()
+        );
+    }
+    assert!(packs >= 6);
+}
+
+/// `check` names the unverified sources a pack cites, which its rules may only note.
+#[test]
+fn check_names_the_unverified_sources_a_pack_cites() {
+    let run = tcscreen(&["check", "np", "--deny-warnings"]);
+    run.expect_code(0)
+        .stdout_has("np 2014.2")
+        .stdout_has("3 unverified sources cited (aaa-2008-conditions, np-dcp-2014-domestic-ta, paris-2005-ind4-cd)");
+}
+
+/// `--trace` says which rules did not run because their sources postdate the screening date.
+#[test]
+fn trace_names_the_rules_whose_sources_postdate_the_screening() {
+    let run = tcscreen(&[
+        "screen",
+        "--trace",
+        "fixtures/requests/kh/kh-mef-2010-004-supplement-transition.json",
+    ]);
+    run.expect_code(0)
+        .stderr_has("base/DQ-01")
+        .stderr_has("not run: its sources date from 2018-02-19, after 2010-02-15");
 }

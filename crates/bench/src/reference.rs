@@ -11,8 +11,12 @@
 //! - `a ?? b`: `a` unless it is `()` (an empty string is kept);
 //! - a sum that starts as the integer `0` stays an integer until a decimal is added to it,
 //!   and prints as one (`${shares}` of no stated share is `0`);
-//! - decimals print with the scale their arithmetic left them (`rust_decimal`'s `Display`),
-//!   and `money::format_amount` prints whole decimals as integers, with thousands commas;
+//! - decimals print with the scale their arithmetic left them (`rust_decimal`'s `Display`);
+//!   the API's `format_amount(amount, currency)` rounds half away from zero to whole units and
+//!   writes thousands commas after the currency;
+//! - a rule whose cited sources all date from after the screening date does not run
+//!   ([`IN_FORCE_FROM`], checked against the compiled pack by the differential test);
+//! - pack overrides of `rules/base/pack.toml` apply (EX-15's findings are notes);
 //! - dates compare as `YYYY-MM-DD` strings; `add_months` and `months_between` are
 //!   `tcscreen_core::Date`'s, as in the engine.
 //!
@@ -28,15 +32,49 @@ use tcscreen_core::{Outcome, Value};
 
 use crate::typed::{
     ChairedBy, Context, DocumentKind, FinancedBy, Function, IndicatorLevel, InitiatedBy,
-    ModalityType, NeedsLedBy, Party, PersonOrigin, ProviderKind, ReportsTo, Request, ReviewKind,
-    Tied,
+    ModalityType, NeedsLedBy, Party, PersonOrigin, ProviderKind, ReportsTo, Request, RequesterKind,
+    ReviewKind, Tied,
 };
 
 /// The rules of `base` this module implements (ids without the pack prefix), in id order.
-pub const RULES: [&str; 29] = [
+pub const RULES: [&str; 28] = [
     "DL-01", "DL-02", "DL-03", "DL-04", "DL-05", "DL-06", "DL-07", "DL-08", "DL-09", "DQ-02",
-    "DQ-03", "EX-01", "EX-02", "EX-03", "EX-04", "EX-05", "EX-06", "EX-07", "EX-08", "EX-10",
-    "EX-11", "EX-12", "EX-13", "EX-14", "EX-15", "MG-02", "PF-02", "PF-04", "PF-10",
+    "DQ-03", "EX-01", "EX-02", "EX-03", "EX-04", "EX-05", "EX-07", "EX-08", "EX-10", "EX-11",
+    "EX-12", "EX-13", "EX-14", "EX-15", "MG-02", "PF-02", "PF-04", "PF-10",
+];
+
+/// The first screening date each rule runs on: the date of its earliest cited source in
+/// `rules/base/pack.toml` (a source dated to a month or a year counts from its last day).
+/// `None`: the rule cites no source (`policy: none`) and always runs.
+pub const IN_FORCE_FROM: [(&str, Option<&str>); 28] = [
+    ("DL-01", Some("2008-07-31")),
+    ("DL-02", Some("2008-07-31")),
+    ("DL-03", Some("2008-07-31")),
+    ("DL-04", Some("2008-09-04")),
+    ("DL-05", Some("2008-09-04")),
+    ("DL-06", Some("2005-03-02")),
+    ("DL-07", Some("2008-09-04")),
+    ("DL-08", Some("2008-07-31")),
+    ("DL-09", Some("2009-03-31")),
+    ("DQ-02", None),
+    ("DQ-03", None),
+    ("EX-01", Some("2008-07-31")),
+    ("EX-02", Some("2008-12-31")),
+    ("EX-03", Some("2007-12-31")),
+    ("EX-04", Some("2007-12-31")),
+    ("EX-05", Some("2010-09-28")),
+    ("EX-07", Some("2008-05-31")),
+    ("EX-08", Some("2007-12-31")),
+    ("EX-10", Some("2008-05-31")),
+    ("EX-11", Some("2008-09-04")),
+    ("EX-12", Some("2008-07-31")),
+    ("EX-13", Some("2008-07-31")),
+    ("EX-14", Some("2008-07-31")),
+    ("EX-15", Some("2008-07-31")),
+    ("MG-02", Some("2008-07-31")),
+    ("PF-02", Some("2005-03-02")),
+    ("PF-04", Some("2008-07-31")),
+    ("PF-10", Some("2005-03-02")),
 ];
 
 /// A finding of the reference: what the differential test compares.
@@ -76,14 +114,6 @@ impl Num {
             Num::Dec(d) => d.to_string(),
         }
     }
-
-    /// `money::format_amount(x)`.
-    fn amount(self) -> String {
-        match self {
-            Num::Int(i) => group_thousands(&i.to_string()),
-            Num::Dec(d) => format_amount(d),
-        }
-    }
 }
 
 /// The params of `rules/base/pack.toml` that the reference's rules read.
@@ -107,6 +137,10 @@ pub struct Params {
     pub max_gap_filling_months: Num,
     /// MG-02.
     pub max_total_without_steering_usd: Num,
+    /// DQ-02.
+    pub total_tolerance_per_line: Num,
+    /// DQ-02.
+    pub total_tolerance_share: Num,
 }
 
 impl Params {
@@ -138,6 +172,8 @@ impl Params {
             max_months_same_function: num("max_months_same_function")?,
             max_gap_filling_months: num("max_gap_filling_months")?,
             max_total_without_steering_usd: num("max_total_without_steering_usd")?,
+            total_tolerance_per_line: num("total_tolerance_per_line")?,
+            total_tolerance_share: num("total_tolerance_share")?,
         })
     }
 }
@@ -155,6 +191,8 @@ impl Default for Params {
             max_months_same_function: Num::Int(60),
             max_gap_filling_months: Num::Int(12),
             max_total_without_steering_usd: Num::Int(1_000_000),
+            total_tolerance_per_line: Num::Int(1),
+            total_tolerance_share: Num::Dec(Decimal::new(5, 3)),
         }
     }
 }
@@ -192,32 +230,57 @@ fn blank(s: &Option<String>) -> bool {
     s.as_deref().is_none_or(|s| s.trim().is_empty())
 }
 
-fn group_thousands(text: &str) -> String {
-    let (whole, rest) = match text.find('.') {
-        Some(dot) => text.split_at(dot),
-        None => (text, ""),
-    };
-    let len = whole.chars().count();
-    let mut out = String::with_capacity(text.len() + len / 3);
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (len - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
+/// The API's `format_amount(amount, currency)`: whole units, rounded half away from zero, with
+/// thousands commas, after the currency; a currency not stated is said after the amount.
+fn format_amount(d: Decimal, currency: Option<&str>) -> String {
+    let rounded = d.round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    let digits = rounded.abs().to_string();
+    let digits = digits.split('.').next().unwrap_or_default();
+    let len = digits.len();
+    let mut grouped = String::with_capacity(len + len / 3 + 1);
+    if rounded.is_sign_negative() && !rounded.is_zero() {
+        grouped.push('-');
     }
-    out.push_str(rest);
-    out
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (len - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    match currency {
+        Some(c) => format!("{c} {grouped}"),
+        None => format!("{grouped} (currency not stated)"),
+    }
 }
 
-/// `money::format_amount(n)` for a decimal.
-fn format_amount(d: Decimal) -> String {
-    let text = if d.fract().is_zero() {
-        // Rhai's `to_int` would fail beyond i64; the corpus stays far below.
-        d.to_i64().map_or_else(|| d.to_string(), |i| i.to_string())
-    } else {
-        d.to_string()
-    };
-    group_thousands(&text)
+/// `data/requester_kinds.json`: the kinds classed as government.
+fn is_government(kind: Option<RequesterKind>) -> bool {
+    matches!(
+        kind,
+        Some(
+            RequesterKind::CentralGovernment
+                | RequesterKind::LineMinistry
+                | RequesterKind::StateAgency
+                | RequesterKind::LocalGovernment
+                | RequesterKind::Parliament
+                | RequesterKind::Judiciary
+        )
+    )
+}
+
+/// `actors::is_south_south(kind)`.
+fn is_south_south(kind: Option<ProviderKind>) -> bool {
+    matches!(
+        kind,
+        Some(ProviderKind::SouthSouth | ProviderKind::Triangular)
+    )
+}
+
+/// `money::tolerance(lines, total, per_line, share)`.
+fn tolerance(lines: i64, total: Decimal, params: &Params) -> Decimal {
+    let by_lines = Decimal::from(lines) * params.total_tolerance_per_line.value();
+    let by_share = total * params.total_tolerance_share.value();
+    by_share.max(by_lines)
 }
 
 /// `money::format_share(share)`.
@@ -255,9 +318,18 @@ pub fn screen(
     as_of: tcscreen_core::Date,
     out: &mut Vec<RefFinding>,
 ) {
+    let in_force = |id: &str| {
+        IN_FORCE_FROM
+            .iter()
+            .find(|(rule, _)| *rule == id)
+            .and_then(|(_, from)| *from)
+            .is_none_or(|from| as_of.to_string().as_str() >= from)
+    };
     macro_rules! run {
         ($f:ident, $id:literal $(, $arg:expr)*) => {
-            $f(req $(, $arg)*, &mut Out { findings: out, rule: concat!("base/", $id) })
+            if in_force($id) {
+                $f(req $(, $arg)*, &mut Out { findings: out, rule: concat!("base/", $id) })
+            }
         };
     }
     run!(dl_01, "DL-01");
@@ -269,14 +341,13 @@ pub fn screen(
     run!(dl_07, "DL-07");
     run!(dl_08, "DL-08");
     run!(dl_09, "DL-09", params);
-    run!(dq_02, "DQ-02");
+    run!(dq_02, "DQ-02", params);
     run!(dq_03, "DQ-03");
     run!(ex_01, "EX-01");
     run!(ex_02, "EX-02");
     run!(ex_03, "EX-03", params);
     run!(ex_04, "EX-04", params);
     run!(ex_05, "EX-05", params, as_of);
-    run!(ex_06, "EX-06");
     run!(ex_07, "EX-07");
     run!(ex_08, "EX-08");
     run!(ex_10, "EX-10");
@@ -302,11 +373,11 @@ fn dl_01(req: &Request, out: &mut Out<'_>) {
     let endorsed = !req.requester.endorsements.is_empty();
     match o.initiated_by {
         None => out.revise(
-            "State who initiated the request (origin.initiated_by: partner_government, partner_non_state, provider or joint) and attach the requester's letter.",
+            "Say who initiated the request (the government, a non-governmental partner, the provider, or jointly) and attach the requesting institution's letter.",
             "origin.initiated_by",
         ),
         Some(InitiatedBy::Provider) if !has_letter && !endorsed => out.reject(
-            "This is a provider's offer with no request letter and no endorsement by the partner, so there is no evidence of demand. The partner institution must ask for the TC in writing (origin.request_letter) or endorse it (requester.endorsements) before it is resubmitted.",
+            "This is a provider's offer with no request letter and no endorsement by the requesting institution, so there is no evidence that the institution asked for it. The institution must ask for the TC in writing, or endorse it, before it can be resubmitted.",
             "origin.initiated_by",
         ),
         _ => {}
@@ -314,13 +385,36 @@ fn dl_01(req: &Request, out: &mut Out<'_>) {
 }
 
 fn dl_02(req: &Request, out: &mut Out<'_>) {
-    let letter = req.origin.request_letter.date;
-    let approval = req.origin.provider_approval_date;
-    if let (Some(letter), Some(approval)) = (letter, approval)
-        && letter > approval
+    let o = &req.origin;
+    let approval = o.provider_approval_date;
+    let letter = o.request_letter.date;
+    let tor = &o.tor;
+    let late_letter = matches!((letter, approval), (Some(l), Some(a)) if l > a);
+    let provider_tor = tor.drafted_by == Some(Party::Provider);
+    let late_tor =
+        provider_tor && matches!((tor.approval_date, approval), (Some(t), Some(a)) if t > a);
+    let provider_recruits = o.recruitment.led_by == Some(Party::Provider);
+    if let Some(approval) = approval
+        && (late_letter || late_tor)
+        && provider_tor
+        && provider_recruits
     {
+        let when = match (late_letter, letter, tor.approval_date) {
+            (true, Some(letter), _) => format!(
+                "the request letter is dated {letter}, after the provider approved the TC on {approval}"
+            ),
+            (_, _, Some(tor_date)) => format!(
+                "the requesting institution approved the terms of reference on {tor_date}, after the provider approved the TC on {approval}"
+            ),
+            _ => String::new(),
+        };
+        out.revise(
+            format!("The TC was decided by the provider before the requesting institution asked for it ({when}); the provider also drafted the terms of reference and leads the recruitment. That is supply-led technical co-operation, whatever was approved afterwards. Redesign it with the institution: let it set out the need, draft or co-draft the terms of reference and take part in selecting the personnel, then resubmit."),
+            "origin.provider_approval_date",
+        );
+    } else if let (true, Some(letter), Some(approval)) = (late_letter, letter, approval) {
         out.note(
-            format!("The request letter ({letter}) is dated after the provider approved the TC ({approval}): record how the partner took part before approval, e.g. the meeting or correspondence where it asked for the support."),
+            format!("The request letter ({letter}) is dated after the provider approved the TC ({approval}): describe how the requesting institution took part before the approval, e.g. the meeting or correspondence in which it asked for the support."),
             "origin.request_letter.date",
         );
     }
@@ -330,12 +424,16 @@ fn dl_03(req: &Request, out: &mut Out<'_>) {
     let tor = &req.origin.tor;
     match tor.drafted_by {
         None => out.revise(
-            "State who drafted the terms of reference (origin.tor.drafted_by: partner, joint or provider).",
+            "Say who drafted the terms of reference: the requesting institution, the provider, or both jointly.",
             "origin.tor.drafted_by",
         ),
         Some(Party::Provider) if tor.partner_approved != Some(true) => out.revise(
-            "The terms of reference were drafted by the provider: the partner institution must revise and approve them (origin.tor.partner_approved = true), or redraft them jointly.",
+            "The terms of reference were drafted by the provider: the requesting institution must revise and approve them, or redraft them jointly with the provider.",
             "origin.tor.partner_approved",
+        ),
+        Some(Party::Provider) if tor.approval_date.is_none() && blank(&tor.approval_ref) => out.revise(
+            "The terms of reference were drafted by the provider and are said to be approved by the requesting institution: give the date of that approval and the letter or minute that records it.",
+            "origin.tor.approval_ref",
         ),
         _ => {}
     }
@@ -356,25 +454,25 @@ fn who<'a>(
 
 fn dl_04(req: &Request, out: &mut Out<'_>) {
     let mut ids = String::new();
-    for p in &req.personnel {
+    for (i, p) in req.personnel.iter().enumerate() {
         if p.origin == Some(PersonOrigin::International) {
             if !ids.is_empty() {
                 ids.push_str(", ");
             }
-            ids.push_str(&who(&p.id, &p.title, || "(unnamed)".to_string()));
+            ids.push_str(&who(&p.id, &p.title, || format!("position {}", i + 1)));
         }
     }
     if !ids.is_empty() {
         let r = &req.origin.recruitment;
         if r.national_market_tested != Some(true) {
             out.revise(
-                format!("Test the national and regional market before recruiting international personnel ({ids}): advertise the posts nationally, record the result, and set origin.recruitment.national_market_tested = true."),
+                format!("Test the national and regional market before recruiting from abroad ({ids}): advertise the posts nationally and record the result."),
                 "origin.recruitment.national_market_tested",
             );
         }
         if blank(&r.international_justification) {
             out.revise(
-                format!("Explain why {ids} must be recruited internationally (origin.recruitment.international_justification), e.g. no national or regional candidate with the required experience applied."),
+                format!("Explain why {ids} must be recruited from abroad, e.g. that no national or regional candidate with the required experience applied."),
                 "origin.recruitment.international_justification",
             );
         }
@@ -385,7 +483,7 @@ fn dl_05(req: &Request, out: &mut Out<'_>) {
     let r = &req.origin.recruitment;
     if r.led_by == Some(Party::Provider) && r.partner_on_panel != Some(true) {
         out.revise(
-            "Selection is led by the provider without the partner: put the partner institution on the selection panel (origin.recruitment.partner_on_panel = true), or run the selection jointly.",
+            "The selection is led by the provider without the requesting institution: put the institution on the selection panel, or run the selection jointly.",
             "origin.recruitment.partner_on_panel",
         );
     }
@@ -393,25 +491,21 @@ fn dl_05(req: &Request, out: &mut Out<'_>) {
 
 fn dl_06(req: &Request, out: &mut Out<'_>) {
     let f = &req.finance;
-    let kind = req.provider.kind;
     match f.tied {
         None => out.revise(
-            "State whether procurement under the TC is untied, partially tied or tied (finance.tied).",
+            "State whether the contracts for experts and services under the TC are open to suppliers from any country (untied), partly restricted, or restricted to the provider's country (tied).",
             "finance.tied",
         ),
         Some(tied @ (Tied::Tied | Tied::PartiallyTied)) => {
             let tied_text = if tied == Tied::Tied { "tied" } else { "partially tied" };
-            if kind == Some(ProviderKind::SouthSouth)
-                || kind == Some(ProviderKind::Triangular)
-                || f.in_kind == Some(true)
-            {
+            if is_south_south(req.provider.kind) || f.in_kind == Some(true) {
                 out.note(
-                    format!("The TC is {tied_text}, as is usual for South-South, triangular or in-kind provision: record which experts or institutions the partner could choose from."),
+                    format!("The TC is {tied_text}, as is usual for South-South, triangular or in-kind provision: say which experts or institutions the requesting institution could choose from."),
                     "finance.tied",
                 );
             } else {
                 out.revise(
-                    format!("The TC is {tied_text}: open the contracts for experts and services to competition beyond the provider's country (finance.tied = untied), or state why tying cannot be avoided."),
+                    format!("The TC is {tied_text}: open the contracts for experts and services to suppliers beyond the provider's country, or explain why tying cannot be avoided."),
                     "finance.tied",
                 );
             }
@@ -430,20 +524,35 @@ fn dl_07(req: &Request, out: &mut Out<'_>) {
 }
 
 fn dl_08(req: &Request, out: &mut Out<'_>) {
+    let south = is_south_south(req.provider.kind);
     for (i, p) in req.personnel.iter().enumerate() {
         if p.reports_to == Some(ReportsTo::Provider) {
-            let who = who(&p.id, &p.title, || format!("personnel[{i}]"));
-            out.revise(
-                format!("{who} reports to the provider: make the position report to the partner institution's line management, or to a steering committee the partner chairs (personnel[{i}].reports_to)."),
-                format!("personnel[{i}].reports_to"),
-            );
+            let who = who(&p.id, &p.title, || format!("Position {}", i + 1));
+            if south || p.origin == Some(PersonOrigin::SouthSouth) {
+                out.note(
+                    format!("{who} answers to its home institution in the providing country, as is usual in South-South and triangular co-operation: agree in writing how the requesting institution directs the day-to-day work."),
+                    format!("personnel[{i}].reports_to"),
+                );
+            } else {
+                out.revise(
+                    format!("{who} reports to the provider: make the position report to the requesting institution's line management, or to a steering committee that the institution chairs."),
+                    format!("personnel[{i}].reports_to"),
+                );
+            }
         }
     }
     if req.management.accountable_to == Some(Party::Provider) {
-        out.revise(
-            "Make the TC accountable to the partner institution, or jointly to partner and provider, instead of to the provider alone (management.accountable_to).",
-            "management.accountable_to",
-        );
+        if south {
+            out.note(
+                "The TC is accountable to the institution that provides it, as is usual in South-South and triangular co-operation: agree how the requesting institution takes part in reviewing the results.",
+                "management.accountable_to",
+            );
+        } else {
+            out.revise(
+                "Make the TC accountable to the requesting institution, or jointly to the institution and the provider, instead of to the provider alone.",
+                "management.accountable_to",
+            );
+        }
     }
 }
 
@@ -457,7 +566,8 @@ fn dl_09(req: &Request, params: &Params, out: &mut Out<'_>) {
         if share > max {
             out.note(
                 format!(
-                    "The management fee is {} of the total, above {}: reduce it, or show what the fee pays for beyond the experts' time.",
+                    "The management fee ({}) is {} of the total, above {}: reduce it, or show what it pays for beyond the experts' time.",
+                    format_amount(fee.0, f.currency.as_deref()),
                     format_share(share),
                     format_share(max)
                 ),
@@ -467,10 +577,11 @@ fn dl_09(req: &Request, params: &Params, out: &mut Out<'_>) {
     }
 }
 
-fn dq_02(req: &Request, out: &mut Out<'_>) {
+fn dq_02(req: &Request, params: &Params, out: &mut Out<'_>) {
     let f = &req.finance;
+    let currency = f.currency.as_deref();
 
-    // Budget lines against the total.
+    // Budget lines against the total, within the rounding tolerance.
     let lines = [
         f.personnel,
         f.training,
@@ -488,13 +599,13 @@ fn dq_02(req: &Request, out: &mut Out<'_>) {
     }
     if let Some(total) = f.total
         && stated > 0
-        && sum.value() != total.0
+        && (sum.value() - total.0).abs() > tolerance(stated, total.0, params)
     {
         out.revise(
             format!(
-                "The budget lines add up to {} but the total is {}: correct the lines or the total (finance).",
-                format_amount(sum.value()),
-                format_amount(total.0)
+                "The budget lines add up to {} but the total is {}: correct the lines or the total.",
+                format_amount(sum.value(), currency),
+                format_amount(total.0, currency)
             ),
             "finance.total",
         );
@@ -511,13 +622,13 @@ fn dq_02(req: &Request, out: &mut Out<'_>) {
     }
     if let Some(line) = f.personnel
         && costed > 0
-        && costs.value() > line.0
+        && costs.value() > line.0 + tolerance(costed, line.0, params)
     {
         out.revise(
             format!(
-                "The personnel costs add up to {}, more than the personnel budget line of {}: correct one of them.",
-                format_amount(costs.value()),
-                format_amount(line.0)
+                "The costs of the positions add up to {}, more than the personnel budget line of {}: correct one of them.",
+                format_amount(costs.value(), currency),
+                format_amount(line.0, currency)
             ),
             "finance.personnel",
         );
@@ -535,7 +646,7 @@ fn dq_02(req: &Request, out: &mut Out<'_>) {
         if shares.value() != Decimal::ONE_HUNDRED {
             out.revise(
                 format!(
-                    "The sector shares add up to {}%, not 100%: correct alignment.sectors.",
+                    "The shares of the sectors add up to {}%, not 100%: correct them.",
                     shares.display()
                 ),
                 "alignment.sectors",
@@ -548,11 +659,14 @@ fn dq_02(req: &Request, out: &mut Out<'_>) {
     for (i, c) in req.counterparts.iter().enumerate() {
         match &c.id {
             None => out.revise(
-                format!("Give counterparts[{i}] an id, so personnel and handover can refer to it."),
+                format!(
+                    "Give counterpart {} an identifier, so that positions and handover milestones can refer to it.",
+                    i + 1
+                ),
                 format!("counterparts[{i}].id"),
             ),
             Some(id) if counterpart_ids.contains(id.as_str()) => out.revise(
-                format!("The counterpart id {id} is used twice: give each counterpart its own id."),
+                format!("The counterpart identifier {id} is used twice: give each counterpart its own."),
                 format!("counterparts[{i}].id"),
             ),
             Some(id) => {
@@ -565,7 +679,9 @@ fn dq_02(req: &Request, out: &mut Out<'_>) {
         if let Some(id) = &p.id {
             if person_ids.contains(id.as_str()) {
                 out.revise(
-                    format!("The personnel id {id} is used twice: give each position its own id."),
+                    format!(
+                        "The position identifier {id} is used twice: give each position its own."
+                    ),
                     format!("personnel[{i}].id"),
                 );
             } else {
@@ -575,7 +691,10 @@ fn dq_02(req: &Request, out: &mut Out<'_>) {
         for (j, r) in p.counterparts.iter().enumerate() {
             if !counterpart_ids.contains(r.as_str()) {
                 out.revise(
-                    format!("personnel[{i}] names counterpart {r}, which is not in the counterparts list: add it there or correct the id."),
+                    format!(
+                        "Position {} names counterpart {r}, who is not in the list of counterparts: add the counterpart or correct the identifier.",
+                        i + 1
+                    ),
                     format!("personnel[{i}].counterparts[{j}]"),
                 );
             }
@@ -588,7 +707,7 @@ fn dq_02(req: &Request, out: &mut Out<'_>) {
         {
             let function = h.function.as_deref().unwrap_or("a function");
             out.revise(
-                format!("The handover of {function} goes to {to}, which is not in the counterparts list: add it there or correct the id."),
+                format!("The handover of {function} goes to {to}, who is not in the list of counterparts: add the counterpart or correct the identifier."),
                 format!("exit.handover[{i}].to"),
             );
         }
@@ -601,7 +720,7 @@ fn dq_02(req: &Request, out: &mut Out<'_>) {
         && end <= start
     {
         out.revise(
-            format!("The TC ends ({end}) on or before it starts ({start}): correct schedule.start or schedule.end."),
+            format!("The TC ends ({end}) on or before it starts ({start}): correct the start or end date."),
             "schedule.end",
         );
     }
@@ -611,7 +730,10 @@ fn dq_02(req: &Request, out: &mut Out<'_>) {
                 && date < start
             {
                 out.revise(
-                    format!("The handover dated {date} falls before the TC starts ({start}): correct exit.handover[{i}].date."),
+                    format!(
+                        "Handover milestone {}, dated {date}, falls before the TC starts ({start}): correct its date.",
+                        i + 1
+                    ),
                     format!("exit.handover[{i}].date"),
                 );
             }
@@ -637,43 +759,47 @@ fn dq_03(req: &Request, out: &mut Out<'_>) {
         (
             blank(&req.requester.name),
             "requester.name",
-            "the requesting institution's name",
+            "Give the requesting institution's name.",
         ),
         (
             req.requester.kind.is_none(),
             "requester.kind",
-            "what kind of body the requester is",
+            "Say what kind of body the requesting institution is (ministry, agency, local government, civil-society organisation, …).",
         ),
         (
             blank(&req.provider.name),
             "provider.name",
-            "the provider's name",
+            "Give the provider's name.",
         ),
         (
             req.provider.kind.is_none(),
             "provider.kind",
-            "what kind of provider it is",
+            "Say what kind of provider it is (bilateral, multilateral, South-South, …).",
         ),
         (
             req.schedule.start.is_none(),
             "schedule.start",
-            "the start date",
+            "Give the start date.",
         ),
-        (req.schedule.end.is_none(), "schedule.end", "the end date"),
+        (
+            req.schedule.end.is_none(),
+            "schedule.end",
+            "Give the end date.",
+        ),
         (
             blank(&req.finance.currency),
             "finance.currency",
-            "the currency of the amounts",
+            "Give the currency of the amounts.",
         ),
         (
             req.finance.total.is_none(),
             "finance.total",
-            "the total cost",
+            "Give the total cost.",
         ),
     ];
-    for (is_blank, path, what) in wanted {
+    for (is_blank, path, message) in wanted {
         if is_blank {
-            out.revise(format!("State {what} ({path})."), path);
+            out.revise(message, path);
         }
     }
 }
@@ -690,12 +816,12 @@ fn ex_01(req: &Request, out: &mut Out<'_>) {
     if !complete {
         if indicators.is_empty() {
             out.revise(
-                "Add at least one capacity indicator with a baseline and a dated target (capacity.indicators), e.g. a process the institution runs without external staff.",
+                "Add at least one capacity indicator with a baseline and a dated target, e.g. a task the institution carries out without external staff.",
                 "capacity.indicators",
             );
         } else {
             out.revise(
-                "Give at least one capacity indicator a baseline (capacity.indicators[].baseline) and a target with a value and a date (capacity.indicators[].targets).",
+                "Give at least one capacity indicator a baseline, and a target with a value and a date.",
                 "capacity.indicators",
             );
         }
@@ -710,7 +836,7 @@ fn ex_02(req: &Request, out: &mut Out<'_>) {
             .all(|i| i.level == Some(IndicatorLevel::Individual))
     {
         out.note(
-            "Every capacity indicator measures individuals (e.g. people trained): add one at the organisational or enabling-environment level, such as a process the institution runs on its own after the TC.",
+            "Every capacity indicator measures individuals (e.g. people trained): add one at the level of the organisation or its environment, such as a task the institution carries out on its own after the TC.",
             "capacity.indicators",
         );
     }
@@ -727,11 +853,11 @@ fn ex_03(req: &Request, params: &Params, out: &mut Out<'_>) {
             && months.0 >= min.value()
             && p.counterparts.is_empty()
         {
-            let who = who(&p.id, &p.title, || format!("personnel[{i}]"));
+            let who = who(&p.id, &p.title, || format!("position {}", i + 1));
             let role = function.as_str().replace('_', " ");
             out.revise(
                 format!(
-                    "Name the national counterparts of {who} ({} months of {role}) in personnel[{i}].counterparts and list them under counterparts: advisers of {} months or more work with named counterparts.",
+                    "Name the counterparts of {who} ({} months of {role}) and list them with the request: advisers of {} months or more work with named counterparts who take over.",
                     months.0,
                     min.display()
                 ),
@@ -741,8 +867,14 @@ fn ex_03(req: &Request, params: &Params, out: &mut Out<'_>) {
     }
 }
 
+/// `c.id ?? `${i + 1}``.
 fn counterpart_who(id: &Option<String>, i: usize) -> String {
-    id.clone().unwrap_or_else(|| format!("counterparts[{i}]"))
+    id.clone().unwrap_or_else(|| (i + 1).to_string())
+}
+
+/// `actors::is_civil_service(kind, table, c.on_establishment)`.
+fn civil_servant(req: &Request, on_establishment: Option<bool>) -> bool {
+    is_government(req.requester.kind) || on_establishment == Some(true)
 }
 
 fn ex_04(req: &Request, params: &Params, out: &mut Out<'_>) {
@@ -750,22 +882,25 @@ fn ex_04(req: &Request, params: &Params, out: &mut Out<'_>) {
     let start = req.schedule.start;
     let deadline = start.and_then(|s| s.0.add_months(months));
     for (i, c) in req.counterparts.iter().enumerate() {
+        if !civil_servant(req, c.on_establishment) {
+            continue;
+        }
         let who = counterpart_who(&c.id, i);
         let position = c.position.as_deref().unwrap_or("position not stated");
         if c.on_establishment == Some(false) {
             out.revise(
-                format!("Counterpart {who} ({position}) is not on the civil-service establishment: assign a counterpart in an established post, or have the post created before the TC ends."),
+                format!("Counterpart {who} ({position}) does not hold a post on the civil-service establishment: assign a counterpart in an established post, or have the post created before the TC ends."),
                 format!("counterparts[{i}].on_establishment"),
             );
         }
         if c.assigned != Some(true) {
             match (c.assigned_from, deadline, start) {
                 (None, _, _) => out.revise(
-                    format!("State the date from which counterpart {who} ({position}) will be assigned (counterparts[{i}].assigned_from); counterparts should be in post within {months} months of the start."),
+                    format!("Give the date from which counterpart {who} ({position}) will be in post; counterparts should be in post within {months} months of the start."),
                     format!("counterparts[{i}].assigned_from"),
                 ),
                 (Some(from), Some(deadline), Some(start)) if from.0 > deadline => out.revise(
-                    format!("Counterpart {who} ({position}) is to be assigned only from {from}: assign the counterpart by {deadline}, within {months} months of the start ({start})."),
+                    format!("Counterpart {who} ({position}) is to be in post only from {from}: assign the counterpart by {deadline}, within {months} months of the start ({start})."),
                     format!("counterparts[{i}].assigned_from"),
                 ),
                 _ => {}
@@ -781,7 +916,7 @@ fn ex_05(req: &Request, params: &Params, as_of: tcscreen_core::Date, out: &mut O
         !transition_end.is_empty() && end.to_string().as_str() <= transition_end
     });
     for (i, c) in req.counterparts.iter().enumerate() {
-        if c.salary_supplement == Some(true) {
+        if c.salary_supplement == Some(true) && civil_servant(req, c.on_establishment) {
             let who = counterpart_who(&c.id, i);
             let position = c.position.as_deref().unwrap_or("position not stated");
             if in_transition && ends_in_time {
@@ -791,7 +926,7 @@ fn ex_05(req: &Request, params: &Params, as_of: tcscreen_core::Date, out: &mut O
                 );
             } else {
                 out.revise(
-                    format!("Remove the salary supplement paid to counterpart {who} ({position}): counterparts are paid on the national civil-service scale, without top-ups from the TC budget (counterparts[{i}].salary_supplement = false)."),
+                    format!("Remove the salary supplement paid to counterpart {who} ({position}) from the TC budget: civil servants are paid on the national civil-service scale, without top-ups."),
                     format!("counterparts[{i}].salary_supplement"),
                 );
             }
@@ -799,33 +934,16 @@ fn ex_05(req: &Request, params: &Params, as_of: tcscreen_core::Date, out: &mut O
     }
 }
 
-fn ex_06(req: &Request, out: &mut Out<'_>) {
-    let f = &req.finance;
-    if let Some(allowances) = f.allowances
-        && allowances.0 > Decimal::ZERO
-        && !req.counterparts.is_empty()
-    {
-        let currency = f.currency.as_deref().unwrap_or("(currency not stated)");
-        out.note(
-            format!(
-                "The budget holds {} {currency} in allowances: show that per diems and task payments to civil servants follow the national rates, so they do not become a disguised salary supplement.",
-                format_amount(allowances.0)
-            ),
-            "finance.allowances",
-        );
-    }
-}
-
 fn ex_07(req: &Request, out: &mut Out<'_>) {
     if blank(&req.exit.end_point) {
         out.revise(
-            "Describe the end point: what the institution will do on its own when the TC ends (exit.end_point).",
+            "Describe the end point: what the institution will do on its own when the TC ends.",
             "exit.end_point",
         );
     }
     if req.exit.criteria.iter().all(|c| c.trim().is_empty()) {
         out.revise(
-            "List exit criteria: observable conditions, tied to the capacity indicators, under which the TC stops (exit.criteria).",
+            "List the exit criteria: observable conditions, tied to the capacity indicators, under which the TC stops.",
             "exit.criteria",
         );
     }
@@ -835,7 +953,7 @@ fn ex_08(req: &Request, out: &mut Out<'_>) {
     let handover = &req.exit.handover;
     if handover.is_empty() {
         out.revise(
-            "Plan handover milestones: for each function, the date it passes to a named counterpart (exit.handover: date, function, to).",
+            "Plan the handover: for each function, the date it passes to a named counterpart.",
             "exit.handover",
         );
         return;
@@ -850,16 +968,19 @@ fn ex_08(req: &Request, out: &mut Out<'_>) {
         );
     }
     for (i, h) in handover.iter().enumerate() {
-        let what = h.function.as_deref().unwrap_or("this function");
+        let what = h
+            .function
+            .clone()
+            .unwrap_or_else(|| format!("handover milestone {}", i + 1));
         if h.date.is_none() {
             out.revise(
-                format!("Date the handover of {what} (exit.handover[{i}].date)."),
+                format!("Date the handover of {what}."),
                 format!("exit.handover[{i}].date"),
             );
         }
         if blank(&h.to) {
             out.revise(
-                format!("Name the counterpart who takes over {what} (exit.handover[{i}].to)."),
+                format!("Name the counterpart who takes over {what}."),
                 format!("exit.handover[{i}].to"),
             );
         }
@@ -869,20 +990,22 @@ fn ex_08(req: &Request, out: &mut Out<'_>) {
 fn ex_10(req: &Request, out: &mut Out<'_>) {
     let f = &req.finance;
     let r = &f.recurrent_after_exit;
-    let currency = f.currency.as_deref().unwrap_or("");
     match r.financed_by {
         Some(FinancedBy::Unfunded) => {
             let amount = match r.annual {
-                Some(annual) => format!("{} {currency} a year", format_amount(annual.0)),
+                Some(annual) => format!(
+                    "{} a year",
+                    format_amount(annual.0, f.currency.as_deref())
+                ),
                 None => "an amount not stated".to_string(),
             };
             out.revise(
-                format!("The running costs after the TC ends ({amount}) are unfunded: name the budget line or other source that will pay them (finance.recurrent_after_exit.financed_by)."),
+                format!("The running costs after the TC ends ({amount}) are unfunded: name the budget line or other source that will pay them."),
                 "finance.recurrent_after_exit.financed_by",
             );
         }
         None if f.equipment.is_some_and(|e| e.0 > Decimal::ZERO) => out.revise(
-            "The TC buys equipment: state its yearly running cost after the TC ends and who pays it (finance.recurrent_after_exit: annual, financed_by).",
+            "The TC buys equipment: state its yearly running cost after the TC ends and who pays it.",
             "finance.recurrent_after_exit",
         ),
         _ => {}
@@ -915,7 +1038,7 @@ fn ex_11(req: &Request, params: &Params, out: &mut Out<'_>) {
     if dues.is_empty() {
         out.revise(
             format!(
-                "Plan joint reviews that cover sustainability (reviews: joint = true, covers_sustainability = true), at least every {} months and at the end of the TC.",
+                "Plan reviews held jointly by the requesting institution and the provider that cover sustainability, at least every {} months and at the end of the TC.",
                 interval.display()
             ),
             "reviews",
@@ -948,7 +1071,7 @@ fn ex_11(req: &Request, params: &Params, out: &mut Out<'_>) {
     let length = start.0.months_until(end.0);
     if over(length, params.midterm_review_after_months) && !has_midterm {
         out.revise(
-            format!("The TC lasts {length} months: add a joint mid-term review (reviews: kind mid_term, joint = true)."),
+            format!("The TC lasts {length} months: add a joint mid-term review."),
             "reviews",
         );
     }
@@ -960,14 +1083,14 @@ fn ex_12(req: &Request, params: &Params, out: &mut Out<'_>) {
     match s.months_same_function {
         Some(months) if months.0 > limit.value() => out.reject(
             format!(
-                "External TC has filled the same function for {} months, above the limit of {}: it has become a substitute for a civil-service post. Create and fill the post, with the adviser handing over to its holder, instead of extending the TC.",
+                "External TC has filled the same function for {} months, above the limit of {}: it has become a substitute for a post. Create and fill the post, with the adviser handing over to its holder, instead of extending the TC.",
                 months.0,
                 limit.display()
             ),
             "schedule.months_same_function",
         ),
         None if s.extension == Some(true) => out.revise(
-            "State how many months external TC has filled the same function, all phases and this one included (schedule.months_same_function).",
+            "Say for how many months external TC has filled the same function, all phases and this one included.",
             "schedule.months_same_function",
         ),
         _ => {}
@@ -981,7 +1104,7 @@ fn ex_13(req: &Request, out: &mut Out<'_>) {
     }
     if s.previous_phases.is_empty() {
         out.revise(
-            "List the previous phases with their dates and evaluations (schedule.previous_phases).",
+            "List the previous phases with their dates and evaluations.",
             "schedule.previous_phases",
         );
     }
@@ -990,7 +1113,7 @@ fn ex_13(req: &Request, out: &mut Out<'_>) {
             let from = ph.start.map_or_else(|| "?".to_string(), |d| d.to_string());
             let to = ph.end.map_or_else(|| "?".to_string(), |d| d.to_string());
             out.revise(
-                format!("Evaluate the previous phase ({from} to {to}) before extending, and reference the evaluation (schedule.previous_phases[{i}].evaluation)."),
+                format!("Evaluate the previous phase ({from} to {to}) before extending, and reference the evaluation."),
                 format!("schedule.previous_phases[{i}].evaluation"),
             );
         }
@@ -1015,10 +1138,10 @@ fn ex_14(req: &Request, params: &Params, out: &mut Out<'_>) {
         if p.function != Some(Function::GapFilling) {
             continue;
         }
-        let who = who(&p.id, &p.title, || format!("personnel[{i}]"));
+        let who = who(&p.id, &p.title, || format!("Position {}", i + 1));
         if !crisis {
             out.revise(
-                format!("{who} fills a line function (gap_filling) outside a fragile, post-disaster or humanitarian context: turn the position into capacity development with a counterpart, or have the institution fill the post itself."),
+                format!("{who} fills a line function outside a fragile, post-disaster or humanitarian context: turn the position into capacity development with a counterpart, or have the institution fill the post itself."),
                 format!("personnel[{i}].function"),
             );
         }
@@ -1036,13 +1159,14 @@ fn ex_14(req: &Request, params: &Params, out: &mut Out<'_>) {
         }
         if !p.counterparts.iter().any(|id| dated.contains(id.as_str())) {
             out.revise(
-                format!("Name the counterparts who will take over from {who}, with the date each is assigned (personnel[{i}].counterparts, counterparts[].assigned_from)."),
+                format!("Name the counterparts who will take over from {who}, with the date each will be in post."),
                 format!("personnel[{i}].counterparts"),
             );
         }
     }
 }
 
+/// Recorded as revise in the rule, a note after `rules/base/pack.toml`'s outcome override.
 fn ex_15(req: &Request, out: &mut Out<'_>) {
     let types = &req.modality.types;
     if (types.contains(&ModalityType::TrainingAbroad) || types.contains(&ModalityType::Scholarship))
@@ -1051,8 +1175,8 @@ fn ex_15(req: &Request, out: &mut Out<'_>) {
             .iter()
             .any(|d| d.kind == Some(DocumentKind::ReturnPlacementPlan))
     {
-        out.revise(
-            "Attach a return and placement plan for those trained abroad: the post each returns to, the return-of-service period, and who checks it (documents: return_placement_plan).",
+        out.note(
+            "Attach a return and placement plan for those trained abroad: the post each returns to, the period of service after return, and who checks it.",
             "documents",
         );
     }
@@ -1063,16 +1187,16 @@ fn mg_02(req: &Request, params: &Params, out: &mut Out<'_>) {
     let threshold = params.max_total_without_steering_usd;
     match (req.management.steering.chaired_by, f.total) {
         (Some(ChairedBy::Provider), _) => out.revise(
-            "Have the partner chair the steering committee, or co-chair it with the provider (management.steering.chaired_by).",
+            "Have the requesting institution chair the steering committee, or co-chair it with the provider.",
             "management.steering.chaired_by",
         ),
         (None, Some(total)) => match f.currency.as_deref() {
             Some("USD") => {
                 if total.0 > threshold.value() {
-                    out.revise(
+                    out.note(
                         format!(
-                            "Above USD {} the TC needs a joint steering committee chaired or co-chaired by the partner: state its chair and how often it meets (management.steering).",
-                            threshold.amount()
+                            "At {} the TC would benefit from a steering committee chaired or co-chaired by the requesting institution: say who chairs it and how often it meets.",
+                            format_amount(total.0, Some("USD"))
                         ),
                         "management.steering",
                     );
@@ -1082,8 +1206,8 @@ fn mg_02(req: &Request, params: &Params, out: &mut Out<'_>) {
                 let stated = currency.unwrap_or("not stated");
                 out.note(
                     format!(
-                        "The size above which a joint steering body is expected (USD {}) could not be applied: the request's currency is {stated}, not USD. Check the amount against the threshold by hand, or restate the budget in USD.",
-                        threshold.amount()
+                        "The size above which a joint steering body is expected ({}) could not be applied: the budget's currency is {stated}, not USD. The coordination unit will compare the amounts by hand; there is nothing to change.",
+                        format_amount(threshold.value(), Some("USD"))
                     ),
                     "finance.currency",
                 );
@@ -1095,22 +1219,22 @@ fn mg_02(req: &Request, params: &Params, out: &mut Out<'_>) {
 
 fn pf_02(req: &Request, out: &mut Out<'_>) {
     for (i, plan) in req.alignment.plans.iter().enumerate() {
+        let n = i + 1;
         if blank(&plan.plan) {
             out.revise(
-                format!("Name the plan of alignment.plans[{i}] (title and period, e.g. the national development plan or the sector strategy)."),
+                format!("Name plan {n} the request cites (its title and period, e.g. the national development plan or the sector strategy)."),
                 format!("alignment.plans[{i}].plan"),
             );
         }
         if blank(&plan.objective) {
-            let name = plan.plan.as_deref().unwrap_or("this plan");
             out.revise(
-                format!("Give the objective or priority of {name} that the TC serves, as numbered in the plan (alignment.plans[{i}].objective)."),
+                format!("Give the objective or priority of plan {n} that the TC serves, as numbered in the plan."),
                 format!("alignment.plans[{i}].objective"),
             );
         }
         if plan.level.is_none() {
             out.revise(
-                format!("State the level of alignment.plans[{i}]: national, sector, subnational, institutional or non_state."),
+                format!("Say what level plan {n} is: national, sector, sub-national, institutional, or the organisation's own strategy."),
                 format!("alignment.plans[{i}].level"),
             );
         }
@@ -1124,13 +1248,13 @@ fn pf_04(req: &Request, out: &mut Out<'_>) {
         .any(|d| d.kind == Some(DocumentKind::CapacityAssessment));
     if blank(&req.capacity.assessment) && !has_document {
         out.revise(
-            "Reference the capacity assessment that identified this need (capacity.assessment, or a capacity_assessment document); it should be led by the requester or done jointly.",
+            "Reference the capacity assessment that identified this need, led by the requesting institution or done jointly, and attach it.",
             "capacity.assessment",
         );
     }
     if req.origin.needs_assessment.led_by == Some(NeedsLedBy::Provider) {
         out.revise(
-            "The needs assessment was led by the provider: have the requester validate it or redo it jointly, then record who led it (origin.needs_assessment.led_by = partner or joint).",
+            "The needs assessment was led by the provider: have the requesting institution validate it or redo it jointly, and say who led it.",
             "origin.needs_assessment.led_by",
         );
     }
@@ -1157,7 +1281,7 @@ fn pf_10(req: &Request, out: &mut Out<'_>) {
     // `"key" in ext` is true for a key whose value is null too; the value is then `()`.
     let JsonValue::Array(items) = list else {
         out.revise(
-            "Write extensions.overlapping_activities as a list of objects {\"id\": \"...\", \"overlap\": \"same_function\"}.",
+            "List the overlapping activities as a list, each with the activity's identifier and the kind of overlap (same function, same institution or same beneficiaries).",
             "extensions.overlapping_activities",
         );
         return;
@@ -1165,19 +1289,22 @@ fn pf_10(req: &Request, out: &mut Out<'_>) {
     for (i, o) in items.iter().enumerate() {
         let JsonValue::Object(o) = o else {
             out.revise(
-                format!("Write extensions.overlapping_activities[{i}] as an object {{\"id\": \"...\", \"overlap\": \"same_function\"}}."),
+                format!(
+                    "Describe overlapping activity {} with its identifier and the kind of overlap (same function, same institution or same beneficiaries).",
+                    i + 1
+                ),
                 format!("extensions.overlapping_activities[{i}]"),
             );
             continue;
         };
         let other = match o.get("id") {
             Some(v) if !v.is_null() => rhai_text(v).unwrap_or_else(|| "(not printable)".into()),
-            _ => "(no id)".to_string(),
+            _ => "(no identifier)".to_string(),
         };
         let overlap = o.get("overlap").and_then(JsonValue::as_str);
         if overlap == Some("same_function") {
             out.revise(
-                format!("Activity {other} already supports the same function: merge the two into one programme, or split the work and state who does what."),
+                format!("Activity {other} already supports the same function: merge the two into one programme, or divide the work and say who does what."),
                 format!("extensions.overlapping_activities[{i}]"),
             );
         } else if overlap == Some("same_institution") && req.management.pooled != Some(true) {
@@ -1194,13 +1321,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn amounts_and_shares_print_like_the_money_lib() {
-        assert_eq!(format_amount(Decimal::new(1_000_000, 0)), "1,000,000");
-        assert_eq!(format_amount(Decimal::new(123_450, 2)), "1,234.50");
-        assert_eq!(format_amount(Decimal::new(10_000, 2)), "100");
-        assert_eq!(format_amount(Decimal::ZERO), "0");
+    fn amounts_and_shares_print_like_the_api_and_the_money_lib() {
+        assert_eq!(
+            format_amount(Decimal::new(1_000_000, 0), Some("USD")),
+            "USD 1,000,000"
+        );
+        assert_eq!(
+            format_amount(Decimal::new(123_450, 2), Some("KHR")),
+            "KHR 1,235"
+        );
+        assert_eq!(
+            format_amount(Decimal::new(10_000, 2), None),
+            "100 (currency not stated)"
+        );
+        assert_eq!(format_amount(Decimal::ZERO, Some("USD")), "USD 0");
+        assert_eq!(
+            format_amount(Decimal::new(-15005, 1), Some("USD")),
+            "USD -1,501"
+        );
         assert_eq!(format_share(Decimal::new(15, 2)), "15%");
         assert_eq!(format_share(Decimal::new(1375, 4)), "13.8%");
-        assert_eq!(Num::Int(1_000_000).amount(), "1,000,000");
     }
 }

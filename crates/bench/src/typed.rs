@@ -402,6 +402,10 @@ pub struct NeedsAssessment {
 pub struct Tor {
     pub drafted_by: Option<Party>,
     pub partner_approved: Option<bool>,
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+    pub approval_date: Option<Date>,
+    pub approval_ref: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -422,6 +426,7 @@ pub struct Origin {
     #[serde(default, deserialize_with = "nullable")]
     pub request_letter: DatedRef,
     pub provider_approval_date: Option<Date>,
+    pub provider_approval_ref: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     pub needs_assessment: NeedsAssessment,
     #[serde(default, deserialize_with = "nullable")]

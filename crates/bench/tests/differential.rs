@@ -35,6 +35,20 @@ fn rhai_rules_and_the_rust_reference_agree() {
     let report = on_eval_stack(move || {
         let pack = packs::compile(&source);
         assert_eq!(pack.rules().len(), reference::RULES.len());
+        // The reference runs each rule from the date of its first source, as the engine does.
+        for rule in pack.rules() {
+            let id = rule.id.trim_start_matches("base/");
+            let table = reference::IN_FORCE_FROM
+                .iter()
+                .find(|(r, _)| *r == id)
+                .and_then(|(_, from)| *from)
+                .map(str::to_string);
+            assert_eq!(
+                table,
+                rule.in_force_from().map(|d| d.to_string()),
+                "IN_FORCE_FROM for {id}"
+            );
+        }
         let limits = RequestLimits::default();
         let options = Options::default();
         let mut fired: BTreeMap<String, u64> = BTreeMap::new();

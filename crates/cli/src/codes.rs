@@ -169,6 +169,16 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "The loader reads at most 8 MiB from one file (pack.toml, a rule, a lib/ module, a data table, a test file), 64 KiB from pack.sig and key files, and 32 MiB and 10,000 files and folders from one pack folder. The size is checked before the file is read. Split large data tables into smaller files or a pack of their own, and keep other material out of the pack folder. See docs/security.md.",
     ),
     (
+        "P018",
+        "a rule cites a source that is not in the sources table",
+        "Once a pack or one of its ancestors has a sources table ([sources.<id>] in pack.toml), every `policy` line, and every `policy` override in a manifest, is a comma-separated list of source ids, or `none` for a rule that checks only the request's own consistency. Free text and unknown ids are refused, so that every citation a requester reads comes from an entry with its title, issuer, date, paragraph and verification status. The help line suggests the closest id.",
+    ),
+    (
+        "P019",
+        "a rule cites another country's policy",
+        "A source with a `country` is that country's policy. A pack without a country (such as base) may cite only international sources; a country pack may cite international sources and its own country's, never another country's, so that no note for one country quotes another's rules. A country pack that tightens an inherited rule overrides its `policy` with its own source.",
+    ),
+    (
         "P020",
         "no pack can be chosen while packs are broken",
         "Automatic selection by country refuses to guess while any manifest under the rules folder is broken or versions conflict: the broken pack might have been the right one. Fix them (`tcscreen check`) or name the pack with --pack.",
@@ -201,7 +211,7 @@ pub const CODES: &[(&str, &str, &str)] = &[
     (
         "R001",
         "a rule has no front matter or misses a required key",
-        "A rule file starts with `//!` lines: `title` and `criterion` are required; `id`, `policy` and `description` are optional.",
+        "A rule file starts with `//!` lines: `title` and `criterion` are required; `id`, `policy`, `actor` and `description` are optional.",
     ),
     (
         "R002",
@@ -211,7 +221,7 @@ pub const CODES: &[(&str, &str, &str)] = &[
     (
         "R003",
         "a front matter key is not known",
-        "The keys are id, title, criterion, policy and description.",
+        "The keys are id, title, criterion, policy, actor and description.",
     ),
     (
         "R004",
@@ -224,9 +234,14 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "Rule ids are segments of letters, digits, `_`, `-` and `.` joined by `/`.",
     ),
     (
+        "R006",
+        "the actor is not known",
+        "`actor` says who must act on the rule's findings, and groups them in the decision note: requester (the default), provider, both, or none (information about the request as a whole, shown as a paragraph).",
+    ),
+    (
         "R010",
         "a pack defines a function with an API name",
-        "Rules and lib/ modules may not define functions named reject, revise, note or after the helpers (is_blank, get, days_between, add_months, months_between, is_date): a pack must not change what the API means.",
+        "Rules and lib/ modules may not define functions named reject, revise, note or after the helpers (is_blank, get, days_between, add_months, months_between, is_date, format_amount): a pack must not change what the API means.",
     ),
     (
         "R020",
@@ -272,6 +287,36 @@ pub const CODES: &[(&str, &str, &str)] = &[
         "L007",
         "a rule cites no policy",
         "Every finding should say which policy clause asks for the change. Add `//! policy: …` to the rule's front matter.",
+    ),
+    (
+        "L008",
+        "a rule that can decide cites an unverified source",
+        "The rule can record revise or reject, and one of the sources it cites has `verified = false`: its wording was recalled or inferred, not checked against the document or a public source that quotes it. A rule that rests on an unverified source should only record notes until the source is checked: set `outcome = \"note\"` for the rule in pack.toml, or verify the source and set `verified = true`.",
+    ),
+    (
+        "L009",
+        "a rule that can decide reads a placeholder table",
+        "A data table whose top level holds `_placeholder` says that its content is not real data (for example a list that could not be read). A rule that reads it should only record notes until the table holds real data.",
+    ),
+    (
+        "L010",
+        "a message names a request field by its path",
+        "Requesters read messages in the decision note; they know \"the terms of reference\", not `origin.tor.drafted_by`. Name the field in words; the finding's second argument records the path, and the note shows it in words.",
+    ),
+    (
+        "L011",
+        "a source is never cited",
+        "The pack's sources table has an entry that no rule cites: a leftover, or a rule that misspells its id.",
+    ),
+    (
+        "L012",
+        "a rule applies only after the pack becomes valid",
+        "A rule of the pack (or a policy override it makes) cites only sources dated after the pack's `valid_from`: the rule does not run until its first source exists, so the pack applies a policy before it was adopted; check the source's date and the pack's validity. Or a rule, inherited or not, cites only sources dated after the pack's `valid_to`, so it can never run in this version: disable it there, saying why.",
+    ),
+    (
+        "L013",
+        "a message or a source names a file",
+        "Requesters have neither the pack's files nor the notes it was researched from. A citation names a document people can obtain (its title, issuer, date and paragraph); a message says what to change in plain words.",
     ),
     (
         "S001",

@@ -67,7 +67,8 @@ pub enum Command {
     Screen(commands::screen::ScreenArgs),
     /// List the packs under the rules folder.
     Packs(commands::packs::PacksArgs),
-    /// Load and compile packs (all, or the ones named).
+    /// Load and compile packs (all, or the ones named), then lint them: sources, messages,
+    /// params and tables, request fields; the summary names unverified sources cited.
     Check(commands::check::CheckArgs),
     /// Run pack tests (tests/*.json in each pack).
     Test(commands::test::TestArgs),

@@ -5,12 +5,13 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use std::fmt::Write as _;
 
 use tcscreen_core::{
-    CompiledPack, Date, DecisionRecord, Diagnostic, EngineLimits, EngineStop, RuleError, Screening,
-    ValidRequest,
+    Actor, CompiledPack, Date, DecisionRecord, Diagnostic, EngineLimits, EngineStop, RuleError,
+    Screening, ValidRequest,
 };
 use tcscreen_packs::signature::TrustedKeys;
 use tcscreen_packs::{Catalog, PackSpec};
@@ -67,12 +68,23 @@ pub enum Problem {
     Stop(EngineStop),
 }
 
+/// What the decision note needs to know about the pack that decided, beyond the record.
+#[derive(Debug)]
+pub struct PackNote {
+    /// The pack's name for people.
+    pub name: String,
+    /// Whether the pack says it is illustrative (`illustrative = true`).
+    pub illustrative: bool,
+    /// Who must act on each rule's findings, by full rule id.
+    pub actors: BTreeMap<String, Actor>,
+}
+
 /// A screening and what else the caller needs to know about it.
 pub struct Screened {
     /// The decision record.
     pub record: DecisionRecord,
-    /// The pack's name for people.
-    pub pack_name: String,
+    /// The deciding pack, for the decision note.
+    pub pack: Arc<PackNote>,
     /// The key id that signed the pack, under `--trust`.
     pub signer: Option<String>,
     /// What each rule did, when tracing.
@@ -91,6 +103,7 @@ pub struct Screener<'a> {
     limits: EngineLimits,
     trust: Option<&'a TrustedKeys>,
     packs: HashMap<String, Compiled>,
+    notes: HashMap<String, Arc<PackNote>>,
     /// Explain every screening (`screen --trace`).
     pub trace: bool,
     reads: HashMap<(String, String), Vec<String>>,
@@ -104,6 +117,7 @@ impl<'a> Screener<'a> {
             limits: crate::engine_limits(),
             trust,
             packs: HashMap::new(),
+            notes: HashMap::new(),
             trace: false,
             reads: HashMap::new(),
         }
@@ -212,7 +226,22 @@ impl<'a> Screener<'a> {
             pack.screen(request, as_of)
         }
         .map_err(Problem::Stop)?;
-        let trace = self.trace.then(|| self.explain(&pack, &screening));
+        let trace = self.trace.then(|| self.explain(&pack, &screening, as_of));
+        let note = self
+            .notes
+            .entry(pack.identity().sha256.clone())
+            .or_insert_with(|| {
+                Arc::new(PackNote {
+                    name: entry.manifest.name.clone(),
+                    illustrative: entry.manifest.illustrative,
+                    actors: pack
+                        .rules()
+                        .iter()
+                        .map(|r| (r.id.clone(), r.actor))
+                        .collect(),
+                })
+            })
+            .clone();
         let warning = (!entry.manifest.covers(as_of)).then(|| {
             let mut d = Diagnostic::error(
                 "P031",
@@ -239,7 +268,7 @@ impl<'a> Screener<'a> {
             .collect();
         Ok(Screened {
             record: DecisionRecord::new(request, &pack, as_of, &screening),
-            pack_name: entry.manifest.name.clone(),
+            pack: note,
             signer,
             trace,
             warning,
@@ -248,9 +277,20 @@ impl<'a> Screener<'a> {
     }
 
     /// Every rule run, in order: what it read, what it recorded, what it printed.
-    fn explain(&mut self, pack: &CompiledPack, screening: &Screening) -> String {
+    fn explain(&mut self, pack: &CompiledPack, screening: &Screening, as_of: Date) -> String {
         let mut out = String::new();
         for rule in pack.rules() {
+            if !rule.in_force(as_of) {
+                let from = rule
+                    .in_force_from()
+                    .map_or_else(String::new, |d| d.to_string());
+                let _ = writeln!(
+                    out,
+                    "  {}  {} [{}]\n      not run: its sources date from {from}, after {as_of}",
+                    rule.id, rule.title, rule.criterion
+                );
+                continue;
+            }
             let key = (pack.identity().sha256.clone(), rule.id.clone());
             let reads = self
                 .reads

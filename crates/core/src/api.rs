@@ -21,6 +21,7 @@ pub const RESERVED_NAMES: &[&str] = &[
     "add_months",
     "months_between",
     "is_date",
+    "format_amount",
 ];
 
 /// A finding as the rule recorded it, before pack overrides.
@@ -208,6 +209,70 @@ pub(crate) fn is_blank(value: &Dynamic) -> bool {
     false
 }
 
+/// The most decimals `format_amount` writes.
+const MAX_DECIMALS: INT = 6;
+
+/// `format_amount(amount, currency, decimals)`: "USD 1,234,567.50". The amount is rounded
+/// half away from zero to exactly `decimals` places; `()` is "(amount not stated)", and a
+/// currency not stated is said after the amount.
+fn format_amount(amount: &Dynamic, currency: &Dynamic, decimals: INT) -> Result<String> {
+    if !(0..=MAX_DECIMALS).contains(&decimals) {
+        return fail(format!(
+            "format_amount(): the number of decimals must be 0 to {MAX_DECIMALS}, found {decimals}"
+        ));
+    }
+    let currency = if currency.is_unit() {
+        None
+    } else {
+        match currency.clone().into_immutable_string() {
+            Ok(c) if c.trim().is_empty() => None,
+            Ok(c) => Some(c),
+            Err(_) => {
+                return fail(format!(
+                    "format_amount(): the currency must be a string such as \"USD\", found {}",
+                    type_name(currency)
+                ));
+            }
+        }
+    };
+    if amount.is_unit() {
+        return Ok("(amount not stated)".to_string());
+    }
+    let value = if let Ok(i) = amount.as_int() {
+        rust_decimal::Decimal::from(i)
+    } else if let Ok(d) = amount.as_decimal() {
+        d
+    } else {
+        return fail(format!(
+            "format_amount(): the amount must be a number, found {}",
+            type_name(amount)
+        ));
+    };
+    let places = decimals as u32;
+    let rounded =
+        value.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    let text = format!("{:.*}", places as usize, rounded.abs());
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    let mut grouped = String::with_capacity(text.len() + whole.len() / 3 + 8);
+    if rounded.is_sign_negative() && !rounded.is_zero() {
+        grouped.push('-');
+    }
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    if !fraction.is_empty() {
+        grouped.push('.');
+        grouped.push_str(fraction);
+    }
+    Ok(match currency {
+        Some(c) => format!("{c} {grouped}"),
+        None => format!("{grouped} (currency not stated)"),
+    })
+}
+
 /// The rule API as (name, number of arguments), from the engine itself: what the authors'
 /// guide must document.
 pub fn signatures() -> Vec<(String, usize)> {
@@ -312,6 +377,25 @@ pub(crate) fn register(engine: &mut Engine) {
             .into_immutable_string()
             .is_ok_and(|s| Date::parse(&s).is_some())
     });
+
+    engine.register_fn(
+        "format_amount",
+        |amount: Dynamic, currency: Dynamic| -> Result<String> {
+            format_amount(&amount, &currency, 0)
+        },
+    );
+    engine.register_fn(
+        "format_amount",
+        |amount: Dynamic, currency: Dynamic, decimals: Dynamic| -> Result<String> {
+            match decimals.as_int() {
+                Ok(n) => format_amount(&amount, &currency, n),
+                Err(_) => fail(format!(
+                    "format_amount(): the number of decimals must be a whole number, found {}",
+                    type_name(&decimals)
+                )),
+            }
+        },
+    );
 
     // `sleep` lives in the core package; these shadow it (registered functions win).
     engine.register_fn("sleep", |_: INT| -> Result<()> {

@@ -11,8 +11,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use rhai::{AST, Dynamic, Engine, EvalAltResult, Module, ModuleResolver, Position, Scope, Shared};
 
 use crate::api::RESERVED_NAMES;
+use crate::citation::{self, Citation, PolicyRefs, PolicySource};
+use crate::date::Date;
 use crate::diagnostic::{Diagnostic, attach_excerpts};
-use crate::finding::{Criterion, Outcome};
+use crate::finding::{Actor, Criterion, Outcome};
 use crate::frontmatter::{self, FrontMatter};
 use crate::json::Pos;
 use crate::limits::EngineLimits;
@@ -35,8 +37,17 @@ pub struct CompiledRule {
     pub title: String,
     /// Criterion.
     pub criterion: Criterion,
-    /// The clause cited (after any override).
+    /// The clause cited (after any override): in a pack with sources, every cited source
+    /// rendered; otherwise the `policy` text as written.
     pub policy: Option<String>,
+    /// The sources cited, in a pack with sources (empty otherwise, and for `policy: none`).
+    pub citations: Vec<Citation>,
+    /// `policy: none` in a pack with sources: the rule deliberately cites nothing.
+    pub cites_nothing: bool,
+    /// The `policy` value a pack manifest sets instead of the rule's own, if any.
+    pub policy_override: Option<String>,
+    /// Who must act on the rule's findings (after any override).
+    pub actor: Actor,
     /// Outcome override from a pack manifest.
     pub outcome_override: Option<Outcome>,
     /// Stable file name for records: `<pack id>/rules/…`.
@@ -60,6 +71,7 @@ pub struct CompiledPack {
     pub(crate) chain: Vec<PackIdentity>,
     pub(crate) rules: Vec<CompiledRule>,
     pub(crate) disabled: Vec<String>,
+    pub(crate) sources: BTreeMap<String, PolicySource>,
     /// `params` and `data` as compiled; rules get these values and must leave them unchanged.
     pub(crate) params: Dynamic,
     pub(crate) data: Dynamic,
@@ -86,6 +98,11 @@ impl CompiledPack {
     /// Full ids of rules disabled by a manifest.
     pub fn disabled(&self) -> &[String] {
         &self.disabled
+    }
+
+    /// The sources table of the pack and its ancestors (empty when the pack has none).
+    pub fn sources(&self) -> &BTreeMap<String, PolicySource> {
+        &self.sources
     }
 
     /// Compile a pack. Returns every problem found if any rule, module or setting is wrong.
@@ -469,6 +486,51 @@ fn compile(layers: &[PackLayer], limits: &EngineLimits) -> Result<CompiledPack, 
             if s.title.is_some() {
                 merged.title.clone_from(&s.title);
             }
+            if s.actor.is_some() {
+                merged.actor = s.actor;
+            }
+        }
+    }
+
+    // Sources: per id, later layers win. Where each rule's citation comes from decides where
+    // an error about it is reported: the rule's front matter, or the manifest that overrides it.
+    let mut sources = BTreeMap::<String, PolicySource>::new();
+    for layer in layers {
+        sources.extend(layer.sources.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    let country = layers.last().and_then(|l| l.country.clone());
+    let mut policy_origin: BTreeMap<&str, (&str, Pos)> = BTreeMap::new();
+    for layer in layers {
+        for entry in &layer.settings {
+            if entry.settings.policy.is_some() {
+                policy_origin.insert(entry.rule.as_str(), (layer.manifest.as_str(), entry.pos));
+            }
+        }
+    }
+    let mut cited: BTreeMap<String, Resolved> = BTreeMap::new();
+    for p in &pending {
+        if settings.get(&p.full_id).and_then(|s| s.disabled) == Some(true) {
+            continue;
+        }
+        let (text, file, pos) = match settings.get(&p.full_id).and_then(|s| s.policy.as_ref()) {
+            Some(text) => {
+                let (file, pos) = policy_origin
+                    .get(p.full_id.as_str())
+                    .copied()
+                    .unwrap_or(("", Pos::NONE));
+                (Some(text.as_str()), file.to_string(), pos)
+            }
+            None => (
+                p.front_matter.policy.as_deref(),
+                p.display.clone(),
+                p.front_matter.policy_pos.unwrap_or(Pos::new(1, 1)),
+            ),
+        };
+        match resolve_policy(text, &sources, country.as_deref()) {
+            Ok(resolved) => {
+                cited.insert(p.full_id.clone(), resolved);
+            }
+            Err(problem) => errors.push(problem.at(file, pos)),
         }
     }
     if !errors.is_empty() {
@@ -498,12 +560,21 @@ fn compile(layers: &[PackLayer], limits: &EngineLimits) -> Result<CompiledPack, 
             disabled.push(p.full_id);
             continue;
         }
+        let resolved = cited.remove(&p.full_id).unwrap_or_default();
         rules.push(CompiledRule {
             id: p.full_id,
             pack: p.pack,
             title: s.title.unwrap_or_else(|| p.front_matter.title.clone()),
             criterion: p.front_matter.criterion,
-            policy: s.policy.or_else(|| p.front_matter.policy.clone()),
+            policy: if resolved.as_written {
+                s.policy.clone().or_else(|| p.front_matter.policy.clone())
+            } else {
+                resolved.policy
+            },
+            citations: resolved.citations,
+            cites_nothing: resolved.nothing,
+            policy_override: s.policy.clone(),
+            actor: s.actor.or(p.front_matter.actor).unwrap_or_default(),
             outcome_override: s.outcome,
             file: p.file,
             display: p.display,
@@ -527,6 +598,7 @@ fn compile(layers: &[PackLayer], limits: &EngineLimits) -> Result<CompiledPack, 
         chain: Vec::new(),
         rules,
         disabled,
+        sources,
         params,
         data,
         globals,
@@ -597,6 +669,95 @@ fn value_sizes(value: &Value) -> (usize, usize, usize) {
             }),
         _ => (0, 0, 0),
     }
+}
+
+/// A rule's citation once its `policy` value is resolved against the sources table.
+#[derive(Default)]
+struct Resolved {
+    /// No sources table: the `policy` text is cited as written.
+    as_written: bool,
+    /// Every cited source rendered.
+    policy: Option<String>,
+    citations: Vec<Citation>,
+    nothing: bool,
+}
+
+/// Resolve a `policy` value. Without a sources table it is free text, kept as written; with
+/// one it must name sources of the table (or be `none`), and only international sources or
+/// sources of the pack's own `country`.
+fn resolve_policy(
+    text: Option<&str>,
+    sources: &BTreeMap<String, PolicySource>,
+    country: Option<&str>,
+) -> Result<Resolved, Diagnostic> {
+    if sources.is_empty() {
+        return Ok(Resolved {
+            as_written: true,
+            ..Resolved::default()
+        });
+    }
+    let Some(text) = text else {
+        return Ok(Resolved::default());
+    };
+    let ids = match citation::parse_refs(text) {
+        Ok(PolicyRefs::Nothing) => {
+            return Ok(Resolved {
+                nothing: true,
+                ..Resolved::default()
+            });
+        }
+        Ok(PolicyRefs::Sources(ids)) => ids,
+        Err(why) => {
+            return Err(Diagnostic::error(
+                "P018",
+                format!("the policy line must name sources of the pack's sources table: {why}"),
+            )
+            .help(
+                "write the ids of [sources.<id>] entries, separated by commas (or `none` for a rule that checks only the request's own consistency)",
+            ));
+        }
+    };
+    let mut citations = Vec::new();
+    for id in ids {
+        let Some(source) = sources.get(&id) else {
+            let help = match did_you_mean(&id, sources.keys().map(String::as_str)) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "add a [sources.<id>] entry to pack.toml (title, issuer, date, clause, verified) and cite its id".into(),
+            };
+            return Err(Diagnostic::error(
+                "P018",
+                format!("the policy line cites `{id}`, which is not in the sources table"),
+            )
+            .help(help));
+        };
+        if let Some(theirs) = &source.country
+            && country != Some(theirs.as_str())
+        {
+            let ours = country.map_or_else(
+                || "a pack without a country, which cites only international texts".to_string(),
+                |c| format!("a pack for {c}"),
+            );
+            return Err(Diagnostic::error(
+                "P019",
+                format!("the policy line cites `{id}`, a policy of {theirs}, in {ours}"),
+            )
+            .help("cite an international source, or a source of this pack's own country; a country pack that tightens an inherited rule overrides its policy with its own source"));
+        }
+        citations.push(Citation {
+            id: id.clone(),
+            from: source.date.in_force_from(),
+            text: source.render(),
+            verified: source.verified,
+            country: source.country.clone(),
+        });
+    }
+    let all = Date::from_ymd(9999, 12, 31).and_then(|end| citation::in_force(&citations, end));
+    Ok(Resolved {
+        as_written: false,
+        policy: all,
+        citations,
+        nothing: false,
+    })
 }
 
 fn front_matter(rule: &SourceFile, errors: &mut Vec<Diagnostic>) -> Option<FrontMatter> {

@@ -93,6 +93,48 @@ impl fmt::Display for Decision {
     }
 }
 
+/// Who must act on a rule's findings: the note a requester receives groups what to change by
+/// it. An extension of the contract (front matter `actor`, manifest `actor`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Actor {
+    /// The requesting institution (the default).
+    #[default]
+    Requester,
+    /// The provider (donor, agency or firm).
+    Provider,
+    /// The requester and the provider together.
+    Both,
+    /// Nobody in particular: information about the request as a whole (a profile), shown as
+    /// a paragraph rather than as something to change.
+    None,
+}
+
+impl Actor {
+    /// Every actor, in the order the note shows them.
+    pub const ALL: [Actor; 4] = [Actor::Requester, Actor::Provider, Actor::Both, Actor::None];
+
+    /// The name used in front matter and manifests.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Actor::Requester => "requester",
+            Actor::Provider => "provider",
+            Actor::Both => "both",
+            Actor::None => "none",
+        }
+    }
+
+    /// Parse `requester`, `provider`, `both` or `none`.
+    pub fn parse(s: &str) -> Option<Actor> {
+        Actor::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The screening criteria a rule belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Criterion {

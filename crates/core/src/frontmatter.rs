@@ -8,15 +8,16 @@
 //! ```
 //!
 //! `title` and `criterion` are required; `id` defaults to the file's path under `rules/`.
-//! Extensions of the spec: `description` (free text for people), and values continued on
-//! following lines indented by at least two spaces after `//!`.
+//! Extensions of the spec: `description` (free text for people), `actor` (who must act on
+//! the findings: `requester`, `provider`, `both` or `none`), and values continued on following
+//! lines indented by at least two spaces after `//!`.
 
-use crate::finding::Criterion;
+use crate::finding::{Actor, Criterion};
 use crate::json::Pos;
 use crate::suggest::did_you_mean;
 
 /// The keys front matter may hold.
-pub const KEYS: &[&str] = &["id", "title", "criterion", "policy", "description"];
+pub const KEYS: &[&str] = &["id", "title", "criterion", "policy", "actor", "description"];
 
 /// Parsed front matter.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,8 +28,12 @@ pub struct FrontMatter {
     pub title: String,
     /// The criterion the rule belongs to.
     pub criterion: Criterion,
-    /// The clause the rule enforces.
+    /// The clause the rule enforces: in a pack with a sources table, source ids.
     pub policy: Option<String>,
+    /// Where the `policy` value starts, for errors about the sources it names.
+    pub policy_pos: Option<Pos>,
+    /// Who must act on the rule's findings (extension; the default is the requester).
+    pub actor: Option<Actor>,
     /// Longer text for people.
     pub description: Option<String>,
 }
@@ -182,12 +187,31 @@ pub fn parse(text: &str) -> Result<FrontMatter, Vec<FrontMatterError>> {
             help: None,
         });
     }
+    let actor = get("actor").and_then(|(value, pos)| match Actor::parse(&value) {
+        Some(a) => Some(a),
+        None => {
+            let names = Actor::ALL.map(Actor::as_str);
+            errors.push(FrontMatterError {
+                code: "R006",
+                pos,
+                message: format!("unknown actor `{value}`"),
+                help: Some(match did_you_mean(&value, names) {
+                    Some(a) => format!("did you mean `{a}`?"),
+                    None => format!("the actor is one of {}", names.join(", ")),
+                }),
+            });
+            None
+        }
+    });
+    let policy = get("policy");
     match (title, criterion) {
         (Some((title, _)), Some(criterion)) if errors.is_empty() => Ok(FrontMatter {
             id: get("id").map(|(v, _)| v),
             title,
             criterion,
-            policy: get("policy").map(|(v, _)| v),
+            policy_pos: policy.as_ref().map(|(_, p)| *p),
+            policy: policy.map(|(v, _)| v),
+            actor,
             description: get("description").map(|(v, _)| v),
         }),
         _ => Err(errors),

@@ -44,6 +44,7 @@ compile_error!("tcscreen-core contains panics inside rule evaluation and needs p
 
 mod api;
 pub mod canonical;
+pub mod citation;
 mod compile;
 pub mod date;
 mod diagnostic;
@@ -73,7 +74,7 @@ pub use api::{RESERVED_NAMES, signatures as api_signatures};
 pub use compile::{CompiledPack, CompiledRule, GLOBALS, UnidentifiedPack};
 pub use date::Date;
 pub use diagnostic::{Diagnostic, EXCERPT_CONTEXT_CHARS, Excerpt, Severity, attach_excerpts};
-pub use finding::{Criterion, Decision, Finding, Outcome, RuleError};
+pub use finding::{Actor, Criterion, Decision, Finding, Outcome, RuleError};
 pub use json::{Json, JsonValue, Pos};
 pub use limits::{EVAL_STACK_BYTES, EngineLimits, MemoryGauge};
 pub use record::{DECISION_SCHEMA, DecisionRecord, ENGINE_NAME, ENGINE_VERSION};

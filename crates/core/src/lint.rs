@@ -9,6 +9,12 @@
 //! | L005 | warning | a finding whose field path is not a path of the request schema |
 //! | L006 | warning | a rule that can never record a finding |
 //! | L007 | warning | a rule without a `policy` line |
+//! | L008 | warning | a rule that can revise or reject but cites a source not verified against its text |
+//! | L009 | warning | a rule that can revise or reject but reads a placeholder data table |
+//! | L010 | warning | a message that names a request field by its path instead of in words |
+//! | L011 | warning | a source of the pack's sources table that no rule cites |
+//! | L012 | warning | a rule of the pack whose sources all date from after the pack's `valid_from`, or any rule whose sources all date from after its `valid_to` |
+//! | L013 | warning | a message or a source that names a file, which requesters do not have |
 //!
 //! Reads are followed through simple aliases: `let t = request.origin.tor;` then `t.drafted_by`,
 //! and `for p in request.personnel` then `p.months`. A key tested first (`"k" in params`) or read
@@ -132,6 +138,7 @@ pub fn lint(pack: &CompiledPack, source: &PackSource) -> Vec<Diagnostic> {
         .iter()
         .flat_map(|l| l.data.keys().cloned())
         .collect();
+    let placeholders = placeholder_tables(source);
     let mut out = Vec::new();
     let mut params_read = BTreeSet::new();
     let mut data_read = BTreeSet::new();
@@ -142,7 +149,16 @@ pub fn lint(pack: &CompiledPack, source: &PackSource) -> Vec<Diagnostic> {
             params: &params,
             data: &data,
         };
-        RuleLint::new(rule, defined, &mut params_read, &mut data_read, &mut out).run();
+        let mut linter = RuleLint::new(rule, defined, &mut params_read, &mut data_read, &mut out);
+        linter.run();
+        let decides = linter.decides();
+        let tables = std::mem::take(&mut linter.tables_read);
+        if decides {
+            deciding_on_weak_ground(rule, &tables, &placeholders, &mut out);
+        }
+    }
+    if let Some(own) = source.layers.last() {
+        sources_of_the_pack(pack, own, &mut out);
     }
     // Unused params and tables: only those the pack itself defines.
     if let Some(own) = source.layers.last() {
@@ -179,6 +195,168 @@ pub fn lint(pack: &CompiledPack, source: &PackSource) -> Vec<Diagnostic> {
         crate::source::text_in(&source.layers, file)
     });
     out
+}
+
+/// Data tables marked as placeholders: a top-level key `_placeholder` says why the content is
+/// not real data. Rules reading them may only record notes.
+fn placeholder_tables(source: &PackSource) -> BTreeMap<String, String> {
+    let mut tables = BTreeMap::new();
+    for layer in &source.layers {
+        for (stem, value) in &layer.data {
+            match value {
+                crate::value::Value::Map(m) if m.contains_key("_placeholder") => {
+                    tables.insert(
+                        stem.clone(),
+                        layer.data_files.get(stem).cloned().unwrap_or_default(),
+                    );
+                }
+                _ => {
+                    tables.remove(stem);
+                }
+            }
+        }
+    }
+    tables
+}
+
+/// L008 and L009: a rule that decides must rest on verified sources and real data.
+fn deciding_on_weak_ground(
+    rule: &CompiledRule,
+    tables: &BTreeSet<String>,
+    placeholders: &BTreeMap<String, String>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let at = crate::json::Pos::new(1, 1);
+    let policy_at = rule.front_matter.policy_pos.unwrap_or(at);
+    for c in rule.citations.iter().filter(|c| !c.verified) {
+        out.push(
+            warning(
+                "L008",
+                format!(
+                    "rule `{}` can revise or reject, but cites `{}`, which is not verified against its text",
+                    rule.id, c.id
+                ),
+            )
+            .at(&rule.display, policy_at)
+            .help("verify the source and set `verified = true` in its [sources] entry, or let the rule only record notes (`outcome = \"note\"` in pack.toml)"),
+        );
+    }
+    for table in tables.iter().filter(|t| placeholders.contains_key(*t)) {
+        out.push(
+            warning(
+                "L009",
+                format!(
+                    "rule `{}` can revise or reject, but reads `data.{table}`, a placeholder table",
+                    rule.id
+                ),
+            )
+            .at(&rule.display, at)
+            .help("until the table holds real data, let the rule only record notes (`outcome = \"note\"` in pack.toml, or note(…) in the rule)"),
+        );
+    }
+}
+
+/// L011, L012 and L013 for the sources the pack itself defines and the rules it cites them in.
+fn sources_of_the_pack(
+    pack: &CompiledPack,
+    own: &crate::source::PackLayer,
+    out: &mut Vec<Diagnostic>,
+) {
+    let cited: BTreeSet<&str> = pack
+        .rules
+        .iter()
+        .flat_map(|r| r.citations.iter().map(|c| c.id.as_str()))
+        .collect();
+    for (id, source) in &own.sources {
+        if !cited.contains(id.as_str()) {
+            out.push(
+                warning(
+                    "L011",
+                    format!("source `{id}` is in the sources table but no rule cites it"),
+                )
+                .at(&own.manifest, source.pos)
+                .help("cite it in a rule's `policy` line, or remove the entry"),
+            );
+        }
+        for (what, text) in [
+            ("title", Some(&source.title)),
+            ("issuer", Some(&source.issuer)),
+            ("clause", source.clause.as_ref()),
+        ] {
+            if let Some(name) = text.and_then(|t| file_name_in(t)) {
+                out.push(
+                    warning("L013", format!("the {what} of source `{id}` names the file `{name}`"))
+                        .at(&own.manifest, source.pos)
+                        .help("cite the document people can obtain (its title, issuer, date and paragraph), not a file of the pack or of its research"),
+                );
+            }
+        }
+    }
+    if let Some(to) = own.valid_to {
+        for rule in &pack.rules {
+            if let Some(first) = rule.in_force_from()
+                && first > to
+            {
+                out.push(
+                    warning(
+                        "L012",
+                        format!(
+                            "rule `{}` never runs while the pack is valid: its first source is dated {first}, after the pack's valid_to ({to})",
+                            rule.id
+                        ),
+                    )
+                    .at(&own.manifest, crate::json::Pos::new(1, 1))
+                    .help(format!("disable it in this version (`[rules.\"{}\"] disabled = true`), saying why", rule.id)),
+                );
+            }
+        }
+    }
+    let Some(from) = own.valid_from else {
+        return;
+    };
+    let overridden: BTreeSet<&str> = own
+        .settings
+        .iter()
+        .filter(|e| e.settings.policy.is_some())
+        .map(|e| e.rule.as_str())
+        .collect();
+    for rule in &pack.rules {
+        let its_own = rule.pack == own.id || overridden.contains(rule.id.as_str());
+        if let Some(first) = rule.in_force_from()
+            && its_own
+            && first > from
+        {
+            out.push(
+                warning(
+                    "L012",
+                    format!(
+                        "rule `{}` applies only from {first}, when its first source is dated, but the pack is valid from {from}",
+                        rule.id
+                    ),
+                )
+                .at(&own.manifest, crate::json::Pos::new(1, 1))
+                .help("set `valid_from` to the date the policy was adopted, or check the source's date"),
+            );
+        }
+    }
+}
+
+/// A file name in a text (`domain.md`, `rules/kh/pack.toml`): documents requesters do not have.
+fn file_name_in(text: &str) -> Option<String> {
+    text.split(|c: char| {
+        c.is_whitespace() || matches!(c, '(' | ')' | ',' | ';' | ':' | '"' | '\'' | '`')
+    })
+    .map(|w| w.trim_end_matches(['.', ',']))
+    .find(|w| {
+        w.rsplit_once('.').is_some_and(|(stem, ext)| {
+            !stem.is_empty()
+                && stem
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_-/".contains(&b))
+                && ["md", "rhai", "toml", "json", "jsonl", "rs"].contains(&ext)
+        })
+    })
+    .map(str::to_string)
 }
 
 /// What a rule reads from the request, and the outcomes it can record after pack overrides:
@@ -274,6 +452,8 @@ struct RuleLint<'a> {
     reads: BTreeSet<String>,
     /// Outcomes the rule can record (before pack overrides).
     outcomes: BTreeSet<Outcome>,
+    /// Data tables this rule reads.
+    tables_read: BTreeSet<String>,
 }
 
 /// What the pack defines, for one rule's lint.
@@ -315,6 +495,7 @@ impl<'a> RuleLint<'a> {
             closure_sites: Vec::new(),
             reads: BTreeSet::new(),
             outcomes: BTreeSet::new(),
+            tables_read: BTreeSet::new(),
         }
     }
 }
@@ -326,6 +507,14 @@ struct Function {
 }
 
 impl RuleLint<'_> {
+    /// Whether the rule can record revise or reject once pack overrides apply (a rule that
+    /// records through a lib/ function is assumed to be able to).
+    fn decides(&self) -> bool {
+        let recorded =
+            self.outcomes.iter().any(|o| *o != Outcome::Note) || (self.calls_lib && !self.records);
+        recorded && self.rule.outcome_override != Some(Outcome::Note)
+    }
+
     fn at(&self, d: Diagnostic, p: Position) -> Diagnostic {
         let p = pos(p);
         d.at(
@@ -402,7 +591,7 @@ impl RuleLint<'_> {
             .help("call reject(…), revise(…) or note(…) where the rule finds something");
             self.report(d, Position::new(1, 1));
         }
-        if self.rule.policy.is_none() {
+        if self.rule.policy.is_none() && !self.rule.cites_nothing {
             let d = warning("L007", format!("rule `{}` cites no policy", self.rule.id))
                 .help("add `//! policy: <the clause this rule enforces>` so findings say which policy asks for the change");
             self.report(d, Position::new(1, 1));
@@ -558,6 +747,9 @@ impl RuleLint<'_> {
                 };
                 if !quiet {
                     read.insert(name.clone());
+                    if !is_params {
+                        self.tables_read.insert(name.clone());
+                    }
                 }
                 if !defined.contains(&name) && !self.strings.contains(&name) {
                     let help = match did_you_mean(&name, defined.iter().map(String::as_str)) {
@@ -720,6 +912,9 @@ impl RuleLint<'_> {
         if let Some(outcome) = Outcome::parse(name) {
             self.outcomes.insert(outcome);
             self.records = true;
+            if let Some(message) = call.args.first() {
+                self.check_message(message);
+            }
             if let Some(field) = call.args.get(1) {
                 self.check_field_path(field);
             }
@@ -746,6 +941,35 @@ impl RuleLint<'_> {
         )
         .help(help);
         self.report(d, p);
+    }
+
+    /// L010 and L013: a message is read by a requester, who knows fields by their names in
+    /// words and has none of the pack's files.
+    fn check_message(&mut self, message: &Expr) {
+        let (text, p) = match message {
+            Expr::StringConstant(s, p) => (s.to_string(), *p),
+            Expr::InterpolatedString(parts, p) => {
+                let text = parts
+                    .iter()
+                    .map(|part| match part {
+                        Expr::StringConstant(s, _) => s.to_string(),
+                        _ => "0".to_string(),
+                    })
+                    .collect::<String>();
+                (text, *p)
+            }
+            _ => return,
+        };
+        if let Some(path) = field_path_in(&text) {
+            let d = warning("L010", format!("the message names the request field `{path}` by its path"))
+                .help("name the field in words (\"the terms of reference\", \"counterpart 1's salary supplement\"); the finding's second argument records the path, and the decision note shows it in words");
+            self.report(d, p);
+        }
+        if let Some(name) = file_name_in(&text) {
+            let d = warning("L013", format!("the message names the file `{name}`"))
+                .help("requesters have none of the pack's files or research notes: say what to change in plain words");
+            self.report(d, p);
+        }
     }
 
     fn check_field_path(&mut self, field: &Expr) {
@@ -779,6 +1003,14 @@ fn closure_name(value: &rhai::Dynamic) -> Option<String> {
     pointer
         .is_anonymous()
         .then(|| pointer.fn_name().to_string())
+}
+
+/// A dotted request path in a text (`origin.tor.drafted_by`, `personnel[0].months`).
+fn field_path_in(text: &str) -> Option<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']')))
+        .map(|w| w.trim_end_matches('.'))
+        .find(|w| w.contains('.') && schema::shape_at(w).is_some())
+        .map(str::to_string)
 }
 
 fn left_most(expr: &Expr) -> &Expr {

@@ -232,6 +232,11 @@ static ORIGIN: Shape = Shape::Object(&[
         &DATE,
     ),
     opt(
+        "provider_approval_ref",
+        "Extension (evidence of demand): the reference of the provider's own approval of the TC, e.g. its board minute or approval memo.",
+        &TEXT,
+    ),
+    opt(
         "needs_assessment",
         "The assessment that identified the need for the TC.",
         &Shape::Object(&[
@@ -249,6 +254,21 @@ static ORIGIN: Shape = Shape::Object(&[
                 "partner_approved",
                 "Whether the partner approved terms of reference drafted by someone else.",
                 &BOOL,
+            ),
+            opt(
+                "ref",
+                "Extension (evidence of demand): the reference of the terms of reference as submitted.",
+                &TEXT,
+            ),
+            opt(
+                "approval_date",
+                "Extension (evidence of demand): the date the partner approved the terms of reference.",
+                &DATE,
+            ),
+            opt(
+                "approval_ref",
+                "Extension (evidence of demand): the document recording the partner's approval of the terms of reference (letter, minute).",
+                &TEXT,
             ),
         ]),
     ),

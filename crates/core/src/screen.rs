@@ -7,6 +7,7 @@
 //! output (rule errors past them), and wall-clock time (a safety stop).
 
 use crate::api::{self, RawFinding};
+use crate::citation;
 use crate::compile::{CompiledPack, CompiledRule};
 use crate::date::Date;
 use crate::finding::{self, Decision, Finding, Outcome, RuleError};
@@ -184,8 +185,8 @@ impl CompiledPack {
             scope.push_constant_dynamic("request", normalize::normalize(request));
             let start = scope.len();
             let mut clean = true;
-            for rule in &self.rules {
-                let result = self.run_rule(rule, &mut scope, &mut screening, &mut run);
+            for rule in self.rules.iter().filter(|r| r.in_force(as_of)) {
+                let result = self.run_rule(rule, as_of, &mut scope, &mut screening, &mut run);
                 scope.rewind(start);
                 if let RuleRun::Stopped(stop) = result {
                     drop(scope);
@@ -206,13 +207,18 @@ impl CompiledPack {
             return Ok(screening);
         }
         self.reset_globals();
-        self.screen_isolated(&pristine, &mut RequestRun::new(deadline, keep_output))
+        self.screen_isolated(
+            &pristine,
+            as_of,
+            &mut RequestRun::new(deadline, keep_output),
+        )
     }
 
     /// The slow path: every rule gets fresh copies of the globals, and fails if it changes them.
     fn screen_isolated(
         &self,
         pristine: &Pristine<'_>,
+        as_of: Date,
         run: &mut RequestRun,
     ) -> Result<Screening, EngineStop> {
         let mut screening = Screening {
@@ -221,9 +227,9 @@ impl CompiledPack {
             rules_run: 0,
             output: Vec::new(),
         };
-        for rule in &self.rules {
+        for rule in self.rules.iter().filter(|r| r.in_force(as_of)) {
             let mut scope = pristine.fresh_scope();
-            let run = match self.run_rule(rule, &mut scope, &mut screening, run) {
+            let run = match self.run_rule(rule, as_of, &mut scope, &mut screening, run) {
                 RuleRun::Stopped(stop) => return Err(stop),
                 RuleRun::Findings(_) if pristine.changed(&scope).is_some() => {
                     let changed = pristine.changed(&scope).unwrap_or("a global");
@@ -252,6 +258,7 @@ impl CompiledPack {
     fn run_rule(
         &self,
         rule: &CompiledRule,
+        as_of: Date,
         scope: &mut Scope<'static>,
         screening: &mut Screening,
         request: &mut RequestRun,
@@ -296,7 +303,7 @@ impl CompiledPack {
                 RuleRun::Findings(
                     sink.findings
                         .into_iter()
-                        .map(|raw| finding_of(rule, raw))
+                        .map(|raw| finding_of(rule, raw, as_of))
                         .collect(),
                 )
             }
@@ -397,7 +404,29 @@ impl Pristine<'_> {
     }
 }
 
-fn finding_of(rule: &CompiledRule, raw: RawFinding) -> Finding {
+impl CompiledRule {
+    /// Whether the rule applies on `as_of`: a rule that cites sources runs only once one of
+    /// them exists, so that no finding cites a text dated after the screening date.
+    pub fn in_force(&self, as_of: Date) -> bool {
+        self.citations.is_empty() || self.citations.iter().any(|c| c.from <= as_of)
+    }
+
+    /// The first date the rule applies on, when it cites sources.
+    pub fn in_force_from(&self) -> Option<Date> {
+        self.citations.iter().map(|c| c.from).min()
+    }
+
+    /// The citation of a finding recorded on `as_of`: the sources in force that day.
+    pub fn policy_on(&self, as_of: Date) -> Option<String> {
+        if self.citations.iter().all(|c| c.from <= as_of) {
+            self.policy.clone()
+        } else {
+            citation::in_force(&self.citations, as_of)
+        }
+    }
+}
+
+fn finding_of(rule: &CompiledRule, raw: RawFinding, as_of: Date) -> Finding {
     let (outcome, overridden_from) = match rule.outcome_override {
         Some(target) if raw.outcome != Outcome::Note && raw.outcome != target => {
             (target, Some(raw.outcome))
@@ -410,7 +439,7 @@ fn finding_of(rule: &CompiledRule, raw: RawFinding) -> Finding {
         outcome,
         message: raw.message,
         field: raw.field,
-        policy: rule.policy.clone(),
+        policy: rule.policy_on(as_of),
         overridden_from,
     }
 }
@@ -527,6 +556,218 @@ mod tests {
                 rule: "t/A".into(),
                 reason: SafetyStop::WallClock
             }
+        );
+    }
+
+    fn messages(pack: &CompiledPack, as_of: &str) -> Vec<String> {
+        let screening = pack
+            .screen(&request(), Date::parse(as_of).unwrap())
+            .unwrap();
+        assert_eq!(screening.errors, [], "no rule fails");
+        screening.findings.into_iter().map(|f| f.message).collect()
+    }
+
+    #[test]
+    fn format_amount_writes_the_currency_thousands_and_fixed_decimals() {
+        let formats = pack(&[(
+            "A",
+            r#"
+            note(format_amount(20833.333333333333333333333333, "USD"));
+            note(format_amount(250000, "USD"));
+            note(format_amount(1234567.5, "KHR"));
+            note(format_amount(1234567.5, "USD", 2));
+            note(format_amount(0.005, "USD", 2));
+            note(format_amount(999.5, "NPR"));
+            note(format_amount(-1500, "USD"));
+            note(format_amount(15000, ()));
+            note(format_amount((), "USD"));
+            note(format_amount(12, "USD", 0));
+            "#,
+        )]);
+        assert_eq!(
+            messages(&formats, "2025-03-04"),
+            [
+                "USD 20,833",
+                "USD 250,000",
+                "KHR 1,234,568",
+                "USD 1,234,567.50",
+                "USD 0.01",
+                "NPR 1,000",
+                "USD -1,500",
+                "15,000 (currency not stated)",
+                "(amount not stated)",
+                "USD 12",
+            ]
+        );
+        for bad in [
+            r#"format_amount("12", "USD")"#,
+            r#"format_amount(12, "USD", 7)"#,
+            r#"format_amount(12, "USD", -1)"#,
+            r#"format_amount(12, 5)"#,
+        ] {
+            let failing = pack(&[("A", &format!("note({bad});"))]);
+            let screening = failing
+                .screen(&request(), Date::parse("2025-03-04").unwrap())
+                .unwrap();
+            assert_eq!(screening.errors.len(), 1, "{bad} is a rule error");
+            assert!(
+                screening.errors[0].message.contains("format_amount("),
+                "{bad}: {}",
+                screening.errors[0].message
+            );
+        }
+    }
+
+    fn source(title: &str, date: &str, country: Option<&str>) -> crate::citation::PolicySource {
+        crate::citation::PolicySource {
+            title: title.into(),
+            issuer: "Forum".into(),
+            date: crate::citation::SourceDate::parse(date).unwrap(),
+            clause: Some("para 1".into()),
+            verified: true,
+            country: country.map(str::to_string),
+            pos: crate::json::Pos::NONE,
+        }
+    }
+
+    /// A two-layer pack: `base` with sources and rules, `kh` (country KH) on top.
+    fn cited_pack(
+        base_rules: &[(&str, &str)],
+        kh_policy: Option<&str>,
+    ) -> Result<CompiledPack, Vec<crate::Diagnostic>> {
+        let rule = |name: &str, front: &str| SourceFile {
+            path: format!("rules/{name}.rhai"),
+            display: format!("{name}.rhai"),
+            text: format!("//! title: {name}\n//! criterion: exit\n{front}\nnote(\"found\");\n"),
+        };
+        let base = PackLayer {
+            id: "base".into(),
+            manifest: "base/pack.toml".into(),
+            rules: base_rules.iter().map(|(n, f)| rule(n, f)).collect(),
+            sources: [
+                ("paris".to_string(), source("Paris", "2005-03-02", None)),
+                ("busan".to_string(), source("Busan", "2011-12-01", None)),
+                ("kh-nog".to_string(), source("NOG", "2006-03", Some("KH"))),
+                (
+                    "np-dcp".to_string(),
+                    source("DCP", "2019-05-30", Some("NP")),
+                ),
+            ]
+            .into(),
+            ..PackLayer::default()
+        };
+        let kh = PackLayer {
+            id: "kh".into(),
+            manifest: "kh/pack.toml".into(),
+            country: Some("KH".into()),
+            settings: kh_policy
+                .map(|p| crate::source::RuleSettingsEntry {
+                    rule: "base/A".into(),
+                    pos: crate::json::Pos::new(7, 1),
+                    settings: crate::source::RuleSettings {
+                        policy: Some(p.into()),
+                        ..Default::default()
+                    },
+                })
+                .into_iter()
+                .collect(),
+            ..PackLayer::default()
+        };
+        let source = PackSource {
+            identity: PackIdentity {
+                id: "kh".into(),
+                version: "1".into(),
+                sha256: "0".into(),
+            },
+            chain: vec![],
+            layers: vec![base, kh],
+        };
+        CompiledPack::compile(&source, &EngineLimits::default())
+    }
+
+    #[test]
+    fn findings_cite_only_sources_dated_on_or_before_the_screening_date() {
+        let pack = cited_pack(
+            &[
+                ("A", "//! policy: paris, busan"),
+                ("B", "//! policy: busan"),
+                ("C", "//! policy: none"),
+            ],
+            None,
+        )
+        .unwrap();
+        let on = |as_of: &str| {
+            let screening = pack
+                .screen(&request(), Date::parse(as_of).unwrap())
+                .unwrap();
+            let cited: Vec<(String, Option<String>)> = screening
+                .findings
+                .into_iter()
+                .map(|f| (f.rule, f.policy))
+                .collect();
+            (cited, screening.rules_run)
+        };
+        // In 2009 B rests only on a text of 2011: it does not run, and A cites Paris alone.
+        assert_eq!(
+            on("2009-03-04"),
+            (
+                vec![
+                    (
+                        "base/A".into(),
+                        Some("Paris (Forum, 2 March 2005), para 1".into())
+                    ),
+                    ("base/C".into(), None),
+                ],
+                2
+            )
+        );
+        assert_eq!(
+            on("2011-12-01").0[..2],
+            [
+                (
+                    "base/A".into(),
+                    Some(
+                        "Paris (Forum, 2 March 2005), para 1; Busan (Forum, 1 December 2011), para 1"
+                            .into()
+                    )
+                ),
+                ("base/B".into(), Some("Busan (Forum, 1 December 2011), para 1".into())),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_citation_must_name_a_known_source_of_the_packs_own_country() {
+        let codes =
+            |result: Result<CompiledPack, Vec<crate::Diagnostic>>| -> Vec<(String, String)> {
+                result
+                    .err()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|d| (d.code.to_string(), d.file.clone().unwrap_or_default()))
+                    .collect()
+            };
+        // An unknown id, or free text, is refused where it is written.
+        assert_eq!(
+            codes(cited_pack(&[("A", "//! policy: pariss")], None)),
+            [("P018".to_string(), "A.rhai".to_string())]
+        );
+        assert_eq!(
+            codes(cited_pack(
+                &[("A", "//! policy: Paris Declaration (2005)")],
+                None
+            )),
+            [("P018".to_string(), "A.rhai".to_string())]
+        );
+        // A Cambodian source may be cited by the Cambodia pack, not by another country's.
+        assert!(cited_pack(&[("A", "//! policy: paris")], Some("kh-nog")).is_ok());
+        assert_eq!(
+            codes(cited_pack(&[("A", "//! policy: paris")], Some("np-dcp"))),
+            [("P019".to_string(), "kh/pack.toml".to_string())]
+        );
+        assert_eq!(
+            codes(cited_pack(&[("A", "//! policy: np-dcp")], None)),
+            [("P019".to_string(), "A.rhai".to_string())]
         );
     }
 

@@ -2,11 +2,13 @@
 //!
 //! A [`PackSource`] is the selected pack with its ancestors already resolved and linearised
 //! into [`PackLayer`]s, farthest ancestor first, the pack itself last: later layers win for
-//! params (per key), data (per table) and rule settings (per key of each rule's table).
+//! params (per key), data (per table), sources (per id) and rule settings (per key of each
+//! rule's table).
 
 use std::collections::BTreeMap;
 
-use crate::finding::Outcome;
+use crate::citation::PolicySource;
+use crate::finding::{Actor, Outcome};
 use crate::json::Pos;
 use crate::value::Value;
 
@@ -53,6 +55,8 @@ pub struct RuleSettings {
     pub policy: Option<String>,
     /// Use this title instead of the rule's own.
     pub title: Option<String>,
+    /// Who must act on the rule's findings, instead of the rule's own `actor`.
+    pub actor: Option<Actor>,
 }
 
 /// Settings for one rule, with where the manifest gives them.
@@ -89,6 +93,14 @@ pub struct PackLayer {
     pub data_files: BTreeMap<String, String>,
     /// `[rules."…"]` settings, in manifest order.
     pub settings: Vec<RuleSettingsEntry>,
+    /// The pack's own `country`, if any.
+    pub country: Option<String>,
+    /// The pack's own `valid_from`, if any.
+    pub valid_from: Option<crate::date::Date>,
+    /// The pack's own `valid_to`, if any.
+    pub valid_to: Option<crate::date::Date>,
+    /// `[sources.<id>]`: the sources the pack adds or replaces, by id.
+    pub sources: BTreeMap<String, PolicySource>,
 }
 
 impl PackLayer {

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use tcscreen_core::{Date, Diagnostic, Outcome, Pos, RuleSettings, Value, suggest::did_you_mean};
+use tcscreen_core::citation::{PolicySource, SourceDate, is_source_id};
+use tcscreen_core::{
+    Actor, Date, Diagnostic, Outcome, Pos, RuleSettings, Value, suggest::did_you_mean,
+};
 
 /// A parsed manifest.
 #[derive(Clone, Debug, PartialEq)]
@@ -17,6 +20,9 @@ pub struct Manifest {
     pub country: Option<String>,
     /// The version.
     pub version: String,
+    /// `illustrative = true`: the pack shows how a policy could be screened and is not any
+    /// government's official policy; the decision note says so (extension).
+    pub illustrative: bool,
     /// First as-of date it applies to (open if `None`).
     pub valid_from: Option<Date>,
     /// Last as-of date it applies to (open if `None`).
@@ -31,6 +37,8 @@ pub struct Manifest {
     pub param_positions: BTreeMap<String, Pos>,
     /// `[rules."<full id>"]` settings, with the position of each table.
     pub rules: Vec<(String, Pos, RuleSettings)>,
+    /// `[sources.<id>]`: the sources the pack's rules cite (extension).
+    pub sources: BTreeMap<String, PolicySource>,
 }
 
 impl Manifest {
@@ -54,6 +62,23 @@ struct RawManifest {
     params: BTreeMap<String, toml::Value>,
     #[serde(default)]
     rules: BTreeMap<String, toml::Spanned<RawRuleSettings>>,
+    #[serde(default)]
+    sources: BTreeMap<String, toml::Spanned<RawSource>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    title: String,
+    issuer: String,
+    date: toml::Spanned<toml::Value>,
+    clause: Option<String>,
+    verified: bool,
+    country: Option<toml::Spanned<String>>,
+    /// Where people can read it; for the README and auditors, never shown to requesters.
+    url: Option<String>,
+    /// What the entry was checked against, or why it could not be; never shown to requesters.
+    note: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -63,6 +88,8 @@ struct RawPack {
     name: String,
     country: Option<toml::Spanned<String>>,
     version: toml::Spanned<toml::Value>,
+    #[serde(default)]
+    illustrative: bool,
     valid_from: Option<toml::Spanned<toml::Value>>,
     valid_to: Option<toml::Spanned<toml::Value>>,
     extends: Option<toml::Spanned<Vec<String>>>,
@@ -75,6 +102,7 @@ struct RawRuleSettings {
     outcome: Option<toml::Spanned<String>>,
     policy: Option<String>,
     title: Option<String>,
+    actor: Option<toml::Spanned<String>>,
 }
 
 /// Byte offset → 1-based line and character column.
@@ -215,6 +243,24 @@ fn parse_unexcerpted(text: &str, file: &str) -> Result<Manifest, Vec<Diagnostic>
                     None
                 }
             });
+        let actor = raw_settings
+            .actor
+            .and_then(|a| match Actor::parse(a.get_ref()) {
+                Some(actor) => Some(actor),
+                None => {
+                    errors.push(
+                        Diagnostic::error(
+                            "P005",
+                            format!(
+                                "actor `{}` is not one of requester, provider, both, none",
+                                a.get_ref()
+                            ),
+                        )
+                        .at(file, at(a.span())),
+                    );
+                    None
+                }
+            });
         if !rule.contains('/') {
             errors.push(
                 Diagnostic::error(
@@ -233,8 +279,72 @@ fn parse_unexcerpted(text: &str, file: &str) -> Result<Manifest, Vec<Diagnostic>
                 outcome,
                 policy: raw_settings.policy,
                 title: raw_settings.title,
+                actor,
             },
         ));
+    }
+
+    let mut sources = BTreeMap::new();
+    for (id, spanned) in raw.sources {
+        let pos = at(spanned.span());
+        let raw_source = spanned.into_inner();
+        if !is_source_id(&id) {
+            errors.push(
+                Diagnostic::error(
+                    "P003",
+                    format!("source id `{id}` may hold only letters, digits, `-`, `_` and `.`"),
+                )
+                .at(file, pos),
+            );
+            continue;
+        }
+        let date_text = match raw_source.date.get_ref() {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Datetime(d) => d.to_string(),
+            toml::Value::Integer(i) => i.to_string(),
+            other => other.to_string(),
+        };
+        let Some(date) = SourceDate::parse(&date_text) else {
+            errors.push(
+                Diagnostic::error(
+                    "P003",
+                    format!("source `{id}`: date `{date_text}` is not a date"),
+                )
+                .at(file, at(raw_source.date.span()))
+                .help("write \"YYYY-MM-DD\", or \"YYYY-MM\" or \"YYYY\" when only the month or the year is known"),
+            );
+            continue;
+        };
+        let country = match raw_source.country {
+            Some(c) => {
+                let value = c.get_ref().clone();
+                if value.len() != 2 || !value.bytes().all(|b| b.is_ascii_uppercase()) {
+                    errors.push(
+                        Diagnostic::error(
+                            "P003",
+                            format!("source `{id}`: `{value}` is not an ISO 3166-1 alpha-2 country code"),
+                        )
+                        .at(file, at(c.span()))
+                        .help("write it in upper case, like `KH`; leave `country` out for an international text"),
+                    );
+                }
+                Some(value)
+            }
+            None => None,
+        };
+        let _ = (raw_source.url, raw_source.note);
+        sources.insert(
+            id,
+            PolicySource {
+                title: raw_source.title,
+                issuer: raw_source.issuer,
+                date,
+                clause: raw_source.clause,
+                verified: raw_source.verified,
+                country,
+                pos,
+            },
+        );
     }
 
     let (extends, extends_pos) = match raw.pack.extends {
@@ -249,6 +359,7 @@ fn parse_unexcerpted(text: &str, file: &str) -> Result<Manifest, Vec<Diagnostic>
         name: raw.pack.name,
         country,
         version,
+        illustrative: raw.pack.illustrative,
         valid_from,
         valid_to,
         extends,
@@ -256,6 +367,7 @@ fn parse_unexcerpted(text: &str, file: &str) -> Result<Manifest, Vec<Diagnostic>
         params,
         param_positions,
         rules,
+        sources,
     };
     if errors.is_empty() {
         Ok(manifest)

@@ -207,6 +207,10 @@ fn layers(
                     settings: settings.clone(),
                 })
                 .collect(),
+            country: entry.manifest.country.clone(),
+            valid_from: entry.manifest.valid_from,
+            valid_to: entry.manifest.valid_to,
+            sources: entry.manifest.sources.clone(),
         });
     }
     if errors.is_empty() {

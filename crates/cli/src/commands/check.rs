@@ -62,8 +62,25 @@ pub fn check(cli: &Cli, args: &CheckArgs) -> ExitStatus {
                     (0, 0) => String::new(),
                     (e, w) => format!(", {e} error{}, {w} warning{}", plural(e), plural(w)),
                 };
+                // Unverified sources are allowed where the rules citing them only note (L008
+                // warns otherwise); say how many there are, so none goes unnoticed.
+                let unverified: std::collections::BTreeSet<&str> = pack
+                    .rules()
+                    .iter()
+                    .flat_map(|r| r.citations.iter())
+                    .filter(|c| !c.verified)
+                    .map(|c| c.id.as_str())
+                    .collect();
+                let unverified = match unverified.len() {
+                    0 => String::new(),
+                    n => format!(
+                        ", {n} unverified source{} cited ({})",
+                        plural(n),
+                        unverified.into_iter().collect::<Vec<_>>().join(", ")
+                    ),
+                };
                 outln!(
-                    "{verdict}  {label:<24} {} rules{disabled}{counts}  ({})",
+                    "{verdict}  {label:<24} {} rules{disabled}{counts}{unverified}  ({})",
                     pack.rules().len(),
                     display
                 );

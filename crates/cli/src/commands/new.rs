@@ -31,7 +31,7 @@ fn manifest(id: &str, country: &str, extends: Option<&str>) -> String {
     let extends = extends.map_or_else(String::new, |p| format!("extends = [\"{p}\"]\n"));
     format!(
         r#"# A new pack for {country}, made by `tcscreen new`. It is a draft: replace the example rules
-# and their citations with your country's own, then run
+# and their sources with your country's own, then run
 #   tcscreen check <this folder> --deny-warnings
 #   tcscreen test <this folder> --coverage
 
@@ -40,6 +40,7 @@ id = "{id}"
 name = "{country} (draft)"
 country = "{country}"
 version = "0.1"
+# illustrative = true         # say so while the pack is not the government's adopted policy
 # valid_from = "2026-01-01"   # the first screening date the pack applies to
 {extends}
 [params]
@@ -49,7 +50,32 @@ min_months_with_counterparts = 6
 # Adjust an inherited rule: every revise or reject finding becomes this outcome, citing your text.
 # [rules."base/EX-12"]
 # outcome = "reject"
-# policy = "Your regulation, article N"
+# policy = "your-regulation-art-3"
+
+# The sources the rules cite by id in their `policy` line. `verified = true` once what the rule
+# relies on was checked against the text; a rule citing an unverified source should only record
+# notes. `country` marks your country's own policy; international texts have none.
+[sources.example-national-plan]
+title = "(example) National development plan, priority sectors"
+issuer = "(example) Government of {country}"
+date = "2020"
+verified = false
+country = "{country}"
+note = "Replace with your national plan: its title, who adopted it, when, and the chapter listing priority sectors."
+
+[sources.aaa-2008-14b]
+title = "Accra Agenda for Action"
+issuer = "Third High Level Forum on Aid Effectiveness, Accra"
+date = "2008-09-04"
+clause = "para 14(b): support for capacity development will be demand-driven and designed to support country ownership"
+verified = true
+
+[sources.eu-backbone-gp1]
+title = "Reforming Technical Cooperation and Project Implementation Units: a Backbone Strategy"
+issuer = "European Commission"
+date = "2008-07"
+clause = "guiding principle 1: the primary aim of technical co-operation is capacity development"
+verified = true
 "#
     )
 }
@@ -62,8 +88,10 @@ fn rules(country: &str) -> Vec<(String, String)> {
                 r#"//! id: {country}-01
 //! title: The TC serves a priority sector of the national plan
 //! criterion: policy_fit
-//! policy: (example) national development plan, list of priority sectors - replace with your citation
+//! policy: example-national-plan
+//! actor: requester
 //! description: Reads the data table data/priority_sectors.json through the lib/checks.rhai helper.
+//!   A note only, while its source is an example that is not verified.
 
 import "checks" as checks;
 
@@ -81,11 +109,12 @@ for (sector, i) in request.alignment.sectors {{
                 r#"//! id: {country}-02
 //! title: The partner asked for the TC
 //! criterion: demand_led
-//! policy: (example) Accra Agenda for Action (2008), para 14(b): support "will be demand-driven" - replace with your citation
+//! policy: aaa-2008-14b
+//! actor: requester
 
 let origin = request.origin;
 if origin.initiated_by == "provider" && origin.request_letter.date == () {{
-    reject("The TC was offered by the provider and the partner institution has not asked for it: attach its request letter (origin.request_letter), or withdraw the offer.", "origin.request_letter");
+    reject("The TC was offered by the provider and the requesting institution has not asked for it: attach its request letter, or withdraw the offer.", "origin.request_letter");
 }}
 "#
             ),
@@ -96,7 +125,8 @@ if origin.initiated_by == "provider" && origin.request_letter.date == () {{
                 r#"//! id: {country}-03
 //! title: Long-term advisers work with named counterparts
 //! criterion: exit
-//! policy: (example) capacity as the exit strategy: advisers hand over to counterparts - replace with your citation
+//! policy: eu-backbone-gp1
+//! actor: requester
 
 for (person, i) in request.personnel {{
     if person.months != () && person.months >= params.min_months_with_counterparts && person.counterparts.len() == 0 {{
@@ -112,11 +142,13 @@ for (person, i) in request.personnel {{
                 r#"//! id: {country}-04
 //! title: The schedule ends after it starts
 //! criterion: data
-//! policy: (example) data integrity of the request - replace with your citation
+//! policy: none
+//! actor: requester
+//! description: A check of the request's own consistency, resting on no policy text.
 
 let schedule = request.schedule;
 if schedule.start != () && schedule.end != () && schedule.end <= schedule.start {{
-    revise("The schedule ends before it starts: correct schedule.start or schedule.end.", "schedule.end");
+    revise("The TC ends on or before it starts: correct the start or end date.", "schedule.end");
 }}
 "#
             ),
@@ -300,7 +332,8 @@ fn readme(id: &str, country: &str, extends: Option<&str>) -> String {
         r#"# {country} (draft)
 
 Pack `{id}` for requests from {country}, made by `tcscreen new`.{parent} The four example rules
-show one rule per criterion; replace them, and their `policy` lines, with your country's own.
+show one rule per criterion; replace them, and the sources their `policy` lines cite (the
+`[sources]` entries of `pack.toml`), with your country's own.
 
 | file | what it is |
 |---|---|

@@ -60,6 +60,11 @@ pub fn rule(cli: &Cli, args: &RuleArgs) -> ExitStatus {
                 "  policy:    {}",
                 esc(fm.policy.as_deref().unwrap_or("(none)"))
             );
+            for c in &rule.citations {
+                let checked = if c.verified { "" } else { " [not verified]" };
+                outln!("    from {}: {}{checked}", c.from, esc(&c.text));
+            }
+            outln!("  actor:     {}", rule.actor);
             if let Some(description) = &fm.description {
                 outln!("  about:     {}", esc(description));
             }
@@ -78,7 +83,7 @@ pub fn rule(cli: &Cli, args: &RuleArgs) -> ExitStatus {
         }
         let adjusted = match (
             rule.outcome_override,
-            rule.policy.as_deref() != rule.front_matter.policy.as_deref(),
+            rule.policy_override.is_some(),
             rule.title != rule.front_matter.title,
         ) {
             (None, false, false) => "as written".to_string(),
@@ -90,7 +95,7 @@ pub fn rule(cli: &Cli, args: &RuleArgs) -> ExitStatus {
                 if policy {
                     parts.push(format!(
                         "policy \"{}\"",
-                        rule.policy.as_deref().unwrap_or_default()
+                        rule.policy_override.as_deref().unwrap_or_default()
                     ));
                 }
                 if title {

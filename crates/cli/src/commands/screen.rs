@@ -27,7 +27,7 @@ use crate::output::{self, Output};
 use crate::progress::Progress;
 use crate::register::{Appender, Body};
 use crate::render::{self, Tally};
-use crate::screener::{self, PackChoice, Problem, Screened, Screener};
+use crate::screener::{self, PackChoice, PackNote, Problem, Screened, Screener};
 use crate::{Cli, parse_date};
 
 /// Arguments of `screen`.
@@ -305,7 +305,7 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
                     Outcome::Record(screened, canonical, source) => {
                         let Screened {
                             record,
-                            pack_name,
+                            pack,
                             signer,
                             trace,
                             warning,
@@ -353,8 +353,7 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
                                 }
                             }
                         }
-                        if let Err(e) = writer.record(&mut output, &record, &canonical, &pack_name)
-                        {
+                        if let Err(e) = writer.record(&mut output, &record, &canonical, &pack) {
                             // The reader has gone (`… | head`): stop screening, quietly.
                             reader_gone = console::is_closed_pipe(&e);
                             write_error = Some(e);
@@ -618,7 +617,7 @@ impl Writer {
         out: &mut Output,
         record: &DecisionRecord,
         canonical: &str,
-        pack_name: &str,
+        pack: &PackNote,
     ) -> std::io::Result<()> {
         self.items += 1;
         match self.format {
@@ -626,7 +625,7 @@ impl Writer {
             Format::Markdown => {
                 let separator = if self.written > 0 { "\n---\n\n" } else { "" };
                 self.written += 1;
-                let note = crate::markdown::decision_note(record, pack_name);
+                let note = crate::markdown::decision_note(record, pack);
                 out.write_str(&format!("{separator}{note}"))
             }
             Format::Text => {
