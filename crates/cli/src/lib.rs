@@ -7,18 +7,9 @@ pub mod codes;
 pub mod commands;
 pub mod console;
 pub mod diagnostics;
-pub mod escape;
 pub mod exit;
-pub mod inputs;
 pub mod interrupt;
-pub mod markdown;
-pub mod memory;
-pub mod output;
 pub mod progress;
-pub mod records;
-pub mod register;
-pub mod render;
-pub mod screener;
 
 use crate::console::errln;
 use std::path::PathBuf;
@@ -104,10 +95,7 @@ pub fn parse_date(text: &str) -> Result<Date, String> {
 /// The engine limits the CLI uses: the defaults, with the memory stop measured by the
 /// counting allocator.
 pub fn engine_limits() -> EngineLimits {
-    EngineLimits {
-        memory_gauge: Some(memory::thread_live_bytes),
-        ..EngineLimits::default()
-    }
+    tcscreen_service::memory::engine_limits()
 }
 
 /// The request limits the CLI uses.

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::render::Tally;
+use tcscreen_service::sink::Tally;
 
 /// The progress line (a no-op when not shown).
 pub struct Progress {

@@ -6,8 +6,8 @@ use tcscreen_core::{CompiledPack, Severity, lint};
 use crate::Cli;
 use crate::commands::{catalog_and_chosen, resolution_date};
 use crate::diagnostics;
-use crate::escape::controls as esc;
 use crate::exit::ExitStatus;
+use tcscreen_service::escape::controls as esc;
 
 /// Arguments of `check`.
 #[derive(Debug, clap::Args)]

@@ -10,11 +10,11 @@ use tcscreen_core::{Decision, Finding, Json, Outcome, ValidRequest, canonical, d
 
 use crate::Cli;
 use crate::commands::catalog;
-use crate::escape::controls as esc;
 use crate::exit::ExitStatus;
-use crate::inputs::Source;
-use crate::records;
-use crate::screener::{self, PackChoice, Screener};
+use tcscreen_service::escape::controls as esc;
+use tcscreen_service::inputs::Source;
+use tcscreen_service::records;
+use tcscreen_service::{NotScreened, PackChoice, Packs, ThreadScreener};
 
 /// Arguments of `compare`.
 #[derive(Debug, clap::Args)]
@@ -87,31 +87,37 @@ pub fn compare(cli: &Cli, args: &CompareArgs) -> ExitStatus {
             esc(&previous.request_id)
         );
     }
-    let Some(mut catalog) = catalog(cli) else {
+    let Some(catalog) = catalog(cli) else {
         return ExitStatus::Error;
     };
+    let mut packs = Packs::from_catalog(catalog);
     let choice = match &args.pack {
-        Some(pack) => match PackChoice::from_arg(Some(pack), &mut catalog) {
-            Some(choice) => choice,
-            None => return ExitStatus::Error,
+        Some(pack) => match packs.choose(Some(pack)) {
+            Ok(choice) => choice,
+            Err(errors) => {
+                crate::diagnostics::emit_all(&errors);
+                return ExitStatus::Error;
+            }
         },
         None => PackChoice::Id(previous.pack.id.clone(), None),
     };
-    let mut screener = Screener::new(&catalog, None);
+    let mut screener = ThreadScreener::new();
     let as_of = request.received();
     let now = match screener
-        .choose(&choice, &request, as_of)
-        .and_then(|i| screener.screen(i, &request, as_of))
+        .choose(&packs, &choice, &request, as_of)
+        .and_then(|i| screener.screen(&packs, i, &request, as_of, false))
     {
-        Ok(s) => s.record,
+        Ok((record, _)) => record,
         Err(problem) => {
-            screener::report(
-                &source,
-                Some(request.id()),
+            let not = NotScreened {
+                source,
+                request_id: Some(request.id().to_string()),
                 problem,
-                &catalog,
-                &mut Default::default(),
+            };
+            crate::diagnostics::emit_all(
+                &not.diagnostics(packs.catalog(), &mut Default::default()),
             );
+            crate::diagnostics::say(&not.summary_line());
             return ExitStatus::Error;
         }
     };

@@ -12,10 +12,10 @@ use tcscreen_core::{Date, Decision, DecisionRecord, Json, ValidRequest, canonica
 use tcscreen_packs::Catalog;
 
 use crate::Cli;
-use crate::escape::controls as esc;
 use crate::exit::ExitStatus;
-use crate::inputs::{Inputs, Source};
-use crate::screener::{PackChoice, Screener};
+use tcscreen_service::escape::controls as esc;
+use tcscreen_service::inputs::{Inputs, Source};
+use tcscreen_service::{PackChoice, Packs, Problem, ThreadScreener};
 
 /// Arguments of `impact`.
 #[derive(Debug, clap::Args)]
@@ -49,7 +49,7 @@ pub enum ImpactFormat {
 }
 
 struct Side {
-    catalog: Catalog,
+    packs: Packs,
     choice: PackChoice,
 }
 
@@ -68,14 +68,14 @@ fn side(cli: &Cli, path: &Path) -> Result<Side, String> {
                 .join("\n")
         })?;
         Ok(Side {
-            catalog,
+            packs: Packs::from_catalog(catalog),
             choice: PackChoice::Index(index),
         })
     } else {
         let display = path.to_string_lossy().trim_end_matches('/').to_string();
         let catalog = Catalog::discover(path, &display).map_err(|d| d.to_string())?;
         Ok(Side {
-            catalog,
+            packs: Packs::from_catalog(catalog),
             choice: PackChoice::Automatic,
         })
     }
@@ -119,14 +119,14 @@ fn request_of(text: &str) -> Result<(ValidRequest, Option<Date>), String> {
 }
 
 fn screen(
-    screener: &mut Screener<'_>,
-    choice: &PackChoice,
+    screener: &mut ThreadScreener,
+    side: &Side,
     request: &ValidRequest,
     as_of: Date,
 ) -> Result<DecisionRecord, String> {
     let describe = |p| match p {
-        crate::screener::Problem::Select(d) => d.message,
-        crate::screener::Problem::Pack {
+        Problem::Select(d) => d.message,
+        Problem::Pack {
             diagnostics, label, ..
         } => {
             format!(
@@ -136,15 +136,15 @@ fn screen(
                     .map_or_else(String::new, |d| d.message.clone())
             )
         }
-        crate::screener::Problem::Stop(s) => s.to_string(),
-        crate::screener::Problem::Input(e) => {
-            e.first().map_or_else(String::new, ToString::to_string)
-        }
+        Problem::Stop(s) => s.to_string(),
+        Problem::Input(e) => e.first().map_or_else(String::new, ToString::to_string),
     };
-    let index = screener.choose(choice, request, as_of).map_err(describe)?;
+    let index = screener
+        .choose(&side.packs, &side.choice, request, as_of)
+        .map_err(describe)?;
     screener
-        .screen(index, request, as_of)
-        .map(|s| s.record)
+        .screen(&side.packs, index, request, as_of, false)
+        .map(|(record, _)| record)
         .map_err(describe)
 }
 
@@ -167,8 +167,9 @@ pub fn impact(cli: &Cli, args: &ImpactArgs) -> ExitStatus {
             return ExitStatus::Error;
         }
     };
-    let mut before = Screener::new(&from.catalog, None);
-    let mut after = Screener::new(&to.catalog, None);
+    // One per side: a pack compiled from `--from` is never used for `--to`, even when their
+    // bytes are the same (the files are shown by their own paths).
+    let (mut before, mut after) = (ThreadScreener::new(), ThreadScreener::new());
     let mut status = ExitStatus::Success;
     let mut compared = Vec::new();
     for item in Inputs::new(&args.inputs) {
@@ -179,8 +180,8 @@ pub fn impact(cli: &Cli, args: &ImpactArgs) -> ExitStatus {
         match parsed {
             Ok((request, as_of)) => {
                 let as_of = as_of.unwrap_or(request.received());
-                let b = screen(&mut before, &from.choice, &request, as_of);
-                let a = screen(&mut after, &to.choice, &request, as_of);
+                let b = screen(&mut before, &from, &request, as_of);
+                let a = screen(&mut after, &to, &request, as_of);
                 if b.is_err() || a.is_err() {
                     status.raise(ExitStatus::Error);
                 }
@@ -277,8 +278,8 @@ pub fn impact(cli: &Cli, args: &ImpactArgs) -> ExitStatus {
             if md {
                 outln!(
                     "# Impact of the rule change\n\nFrom {} to {}, on {} request{}.\n",
-                    crate::markdown::code(&args.from.display().to_string()),
-                    crate::markdown::code(&args.to.display().to_string()),
+                    tcscreen_service::render::markdown::code(&args.from.display().to_string()),
+                    tcscreen_service::render::markdown::code(&args.to.display().to_string()),
                     compared.len(),
                     if compared.len() == 1 { "" } else { "s" }
                 );
@@ -299,7 +300,7 @@ pub fn impact(cli: &Cli, args: &ImpactArgs) -> ExitStatus {
                 // Text from requests and rules: escaped for the terminal, or for Markdown.
                 let show = |text: &str| -> String {
                     if md {
-                        crate::markdown::escape(text)
+                        tcscreen_service::render::markdown::escape(text)
                     } else {
                         esc(text).into_owned()
                     }

@@ -8,8 +8,8 @@ use tcscreen_packs::signature::{self, SIGNATURE_FILE};
 
 use crate::Cli;
 use crate::commands::{catalog_and_chosen, resolution_date};
-use crate::escape::controls as esc;
 use crate::exit::ExitStatus;
+use tcscreen_service::escape::controls as esc;
 
 /// Arguments of `keygen`.
 #[derive(Debug, clap::Args)]

@@ -6,8 +6,8 @@ use tcscreen_core::{CompiledPack, Json};
 
 use crate::Cli;
 use crate::commands::{catalog, resolution_date};
-use crate::escape::controls as esc;
 use crate::exit::ExitStatus;
+use tcscreen_service::escape::controls as esc;
 
 /// Arguments of `packs`.
 #[derive(Debug, clap::Args)]

@@ -8,9 +8,9 @@ use tcscreen_core::{Date, Decision, DecisionRecord};
 
 use crate::Cli;
 use crate::commands::replay::{self, ReplayFormat};
-use crate::escape::controls as esc;
 use crate::exit::ExitStatus;
-use crate::register::{self, Appender, Body, Entry, HumanDecision};
+use tcscreen_service::escape::controls as esc;
+use tcscreen_service::register::{self, Appender, Body, Entry, HumanDecision};
 
 /// Arguments of `register`.
 #[derive(Debug, clap::Args)]

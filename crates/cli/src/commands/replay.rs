@@ -7,14 +7,13 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 use tcscreen_core::replay::{self, FindingChange};
 use tcscreen_core::{Decision, Finding, Json, ValidRequest, canonical, hash};
-use tcscreen_packs::signature::TrustedKeys;
 
 use crate::Cli;
 use crate::commands::catalog;
-use crate::escape::controls as esc;
 use crate::exit::ExitStatus;
-use crate::records::{self, Recorded};
-use crate::screener::{PackChoice, Problem, Screener};
+use tcscreen_service::escape::controls as esc;
+use tcscreen_service::records::{self, Recorded};
+use tcscreen_service::{PackChoice, Packs, Problem, ThreadScreener};
 
 /// Arguments of `replay`.
 #[derive(Debug, clap::Args)]
@@ -83,7 +82,7 @@ pub struct Report {
 }
 
 /// Replay one record.
-pub fn replay_one(screener: &mut Screener<'_>, recorded: &Recorded) -> Report {
+pub fn replay_one(screener: &mut ThreadScreener, packs: &Packs, recorded: &Recorded) -> Report {
     let record = &recorded.record;
     let mut report = Report {
         source: recorded.source.display(),
@@ -130,9 +129,9 @@ pub fn replay_one(screener: &mut Screener<'_>, recorded: &Recorded) -> Report {
     };
     let choice = PackChoice::Id(record.pack.id.clone(), Some(record.pack.version.clone()));
     let screened = screener
-        .choose(&choice, &request, record.as_of)
-        .and_then(|index| screener.screen(index, &request, record.as_of));
-    let screened = match screened {
+        .choose(packs, &choice, &request, record.as_of)
+        .and_then(|index| screener.screen(packs, index, &request, record.as_of, false));
+    let (now, details) = match screened {
         Ok(screened) => screened,
         Err(problem) => {
             report.verdict = Verdict::Error;
@@ -154,9 +153,9 @@ pub fn replay_one(screener: &mut Screener<'_>, recorded: &Recorded) -> Report {
         }
     };
     if report.signer.is_none() {
-        report.signer = screened.signer.clone();
+        report.signer = details.signer;
     }
-    let now = &screened.record;
+    let now = &now;
     let identical = canonical::to_canonical_string(&recorded.json) == now.to_canonical();
     let diff = replay::compare(record, now);
     if report.causes.is_empty() && (identical || diff.engine_only.is_some()) {
@@ -401,18 +400,18 @@ pub fn replay_all(
     let Some(catalog) = catalog(cli) else {
         return Err(ExitStatus::Error);
     };
-    let trust = match trust.map(|dir| TrustedKeys::load(dir)).transpose() {
-        Ok(trust) => trust,
-        Err(d) => {
-            crate::diagnostics::emit(&d);
-            return Err(ExitStatus::Error);
-        }
-    };
-    let mut screener = Screener::new(&catalog, trust.as_ref());
+    let mut packs = Packs::from_catalog(catalog);
+    if let Some(dir) = trust
+        && let Err(d) = packs.trust_keys_in(dir)
+    {
+        crate::diagnostics::emit(&d);
+        return Err(ExitStatus::Error);
+    }
+    let mut screener = ThreadScreener::new();
     let mut reports = Vec::new();
     for item in records::read(inputs) {
         match item {
-            Ok(recorded) => reports.push(replay_one(&mut screener, &recorded)),
+            Ok(recorded) => reports.push(replay_one(&mut screener, &packs, &recorded)),
             Err((_, message)) if records::is_decision_entry(&message) => {}
             Err((source, message)) => reports.push(Report {
                 source: source.display(),

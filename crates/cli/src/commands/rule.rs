@@ -9,8 +9,8 @@ use tcscreen_packs::testing::run_pack_tests;
 
 use crate::Cli;
 use crate::commands::{catalog, resolution_date};
-use crate::escape::controls as esc;
 use crate::exit::ExitStatus;
+use tcscreen_service::escape::controls as esc;
 
 /// Arguments of `rule`.
 #[derive(Debug, clap::Args)]

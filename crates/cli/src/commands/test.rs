@@ -9,8 +9,8 @@ use tcscreen_packs::testing::{CaseResult, PackTestReport, run_pack_tests};
 use crate::Cli;
 use crate::commands::catalog_and_chosen;
 use crate::diagnostics;
-use crate::escape::controls as esc;
 use crate::exit::ExitStatus;
+use tcscreen_service::escape::controls as esc;
 
 /// Arguments of `test`.
 #[derive(Debug, clap::Args)]

@@ -6,9 +6,10 @@ use clap::ValueEnum;
 use tcscreen_core::{Json, ValidRequest, canonical};
 
 use crate::Cli;
+use crate::diagnostics;
 use crate::exit::ExitStatus;
-use crate::inputs::Inputs;
-use crate::{diagnostics, escape};
+use tcscreen_service::escape;
+use tcscreen_service::inputs::Inputs;
 
 /// Arguments of `validate`.
 #[derive(Debug, clap::Args)]
@@ -74,7 +75,11 @@ pub fn validate(_cli: &Cli, args: &ValidateArgs) -> ExitStatus {
                 invalid += 1;
                 status.raise(ExitStatus::Error);
                 for e in errors {
-                    diagnostics::emit(&diagnostics::from_input(&item.source, e, text.as_deref()));
+                    diagnostics::emit(&tcscreen_service::problems::from_input(
+                        &item.source,
+                        e,
+                        text.as_deref(),
+                    ));
                 }
                 match args.format {
                     ValidateFormat::Text => continue,

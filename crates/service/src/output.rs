@@ -50,14 +50,6 @@ impl Output {
         }
     }
 
-    /// Write text.
-    pub fn write_str(&mut self, text: &str) -> io::Result<()> {
-        match self {
-            Output::Stdout(w) => w.write_all(text.as_bytes()),
-            Output::File { temp, .. } => temp.write_all(text.as_bytes()),
-        }
-    }
-
     /// Flush, and move a temporary file into place (durably).
     pub fn finish(self) -> io::Result<()> {
         match self {
@@ -68,6 +60,30 @@ impl Output {
                 temp.persist(&target).map_err(|e| e.error)?;
                 Ok(())
             }
+        }
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        match self {
+            Output::Stdout(w) => w.write(bytes),
+            Output::File { temp, .. } => temp.write(bytes),
+        }
+    }
+
+    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match self {
+            Output::Stdout(w) => w.write_all(bytes),
+            Output::File { temp, .. } => temp.write_all(bytes),
+        }
+    }
+
+    /// Flushes the buffer only: [`Output::finish`] puts a file in place.
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Output::Stdout(w) => w.flush(),
+            Output::File { temp, .. } => temp.flush(),
         }
     }
 }

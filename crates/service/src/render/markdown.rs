@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 
 use tcscreen_core::{Actor, Criterion, Decision, DecisionRecord, Finding, Outcome};
 
-use crate::screener::PackNote;
+use crate::thread_screener::PackNote;
 
 /// At most this many points are listed; must-change points are always listed.
 const MAX_POINTS: usize = 12;

@@ -49,3 +49,13 @@ unsafe impl GlobalAlloc for CountingAllocator {
 pub fn thread_live_bytes() -> usize {
     LIVE.try_with(Cell::get).unwrap_or(0)
 }
+
+/// The engine's limits for screening: the defaults, with the memory stop measured by
+/// [`CountingAllocator`]. A binary that does not install it as its global allocator gets no
+/// memory stop (the other limits still hold).
+pub fn engine_limits() -> tcscreen_core::EngineLimits {
+    tcscreen_core::EngineLimits {
+        memory_gauge: Some(thread_live_bytes),
+        ..tcscreen_core::EngineLimits::default()
+    }
+}

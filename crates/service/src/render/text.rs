@@ -1,5 +1,5 @@
-//! Text for people: decision records in the `text` format, and errors on stderr. Every string
-//! from the request or the pack is shown through [`esc`], so none can rewrite the screen.
+//! Decision records in the `text` format, for people at a terminal. Every string from the
+//! request or the pack is shown through [`esc`], so none can rewrite the screen.
 
 use std::fmt::Write as _;
 
@@ -117,52 +117,4 @@ pub fn record_text(record: &DecisionRecord) -> String {
         }
     }
     out
-}
-
-/// Counts of decisions for the batch summary.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Tally {
-    /// Accepted.
-    pub accept: usize,
-    /// To revise.
-    pub revise: usize,
-    /// Rejected.
-    pub reject: usize,
-    /// Screened, but a rule failed.
-    pub rule_errors: usize,
-    /// Not screened at all.
-    pub not_screened: usize,
-}
-
-impl Tally {
-    /// Count one record.
-    pub fn add(&mut self, decision: Option<Decision>) {
-        match decision {
-            Some(Decision::Accept) => self.accept += 1,
-            Some(Decision::Revise) => self.revise += 1,
-            Some(Decision::Reject) => self.reject += 1,
-            None => self.rule_errors += 1,
-        }
-    }
-
-    /// One line for stderr.
-    pub fn summary(&self) -> String {
-        let total = self.accept + self.revise + self.reject + self.rule_errors + self.not_screened;
-        let mut parts = vec![
-            format!("{} accept", self.accept),
-            format!("{} revise", self.revise),
-            format!("{} reject", self.reject),
-        ];
-        if self.rule_errors > 0 {
-            parts.push(format!("{} with rule errors", self.rule_errors));
-        }
-        if self.not_screened > 0 {
-            parts.push(format!("{} not screened", self.not_screened));
-        }
-        format!(
-            "{total} request{}: {}",
-            if total == 1 { "" } else { "s" },
-            parts.join(", ")
-        )
-    }
 }

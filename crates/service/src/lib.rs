@@ -1,0 +1,54 @@
+//! # tcscreen-service
+//!
+//! The application layer that the command line and the HTTP server share. It owns what the
+//! engine (`tcscreen-core`, no I/O) must not do: files, folders, JSON Lines and stdin as
+//! inputs; the packs in force (`tcscreen-packs`) and their trusted keys; a pool of screening
+//! threads ([`Screener`]) and the batch pipeline over it; the per-record effects of a batch
+//! ([`sink::RecordSink`]): counts, `--fail-on`, the register, traces and the output; the
+//! register itself; and the renderers of records and problems for people.
+//!
+//! Screening one request:
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use tcscreen_service::{Outcome, Packs, PoolSize, ScreenOptions, Screener, Source};
+//!
+//! let packs = Packs::discover("rules".as_ref()).expect("a rules folder");
+//! let screener = Screener::start(packs, PoolSize::threads(2)).expect("threads");
+//! let body = std::fs::read_to_string("request.json").unwrap();
+//! let options = Arc::new(ScreenOptions::default());
+//! match screener.screen_text(body, Source::file("request.json"), options).unwrap() {
+//!     // `--format json` prints the canonical record and a newline.
+//!     Outcome::Screened(screened) => println!("{}", screened.canonical),
+//!     Outcome::NotScreened(not) => {
+//!         let problems = not.diagnostics(screener.packs().catalog(), &mut Default::default());
+//!         eprintln!("{} problems", problems.len());
+//!     }
+//! }
+//! ```
+
+#![deny(missing_docs)]
+
+pub mod escape;
+pub mod inputs;
+pub mod memory;
+pub mod output;
+pub mod packs;
+pub mod pipeline;
+pub mod problems;
+pub mod records;
+pub mod register;
+pub mod render;
+pub mod screener;
+pub mod sink;
+pub mod thread_screener;
+pub mod writer;
+
+pub use inputs::{Inputs, Item, Source};
+pub use packs::{PackChoice, Packs};
+pub use pipeline::{BatchEnd, screen_batch};
+pub use screener::{Busy, PoolSize, Screener, Stopped};
+pub use thread_screener::{
+    NotScreened, Outcome, PackNote, Problem, ScreenOptions, Screened, ThreadScreener,
+};
+pub use writer::{RecordFormat, RecordWriter};

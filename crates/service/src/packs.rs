@@ -1,0 +1,136 @@
+//! The packs a screener serves: the catalog under a rules folder and, under `--trust`, the keys
+//! whose signatures they must carry. Built once, then shared read-only (`Arc`) by every
+//! screening thread; a reload builds a new [`Packs`], checks it, and swaps it in whole.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use tcscreen_core::{CompiledPack, Date, Diagnostic, Severity, lint, on_eval_stack};
+use tcscreen_packs::signature::TrustedKeys;
+use tcscreen_packs::{Catalog, PackSpec};
+
+/// How the pack that screens a request is chosen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PackChoice {
+    /// By the request's country and the as-of date.
+    Automatic,
+    /// A pack folder named by path, by its index in the catalog of the [`Packs`] it was
+    /// chosen in (the command line only; a reload invalidates it).
+    Index(usize),
+    /// `ID` or `ID@VERSION`: the version valid on the as-of date, or the one named.
+    Id(String, Option<String>),
+}
+
+impl PackChoice {
+    /// `ID` or `ID@VERSION`, as a web form or a query string gives it; a path is refused
+    /// (P021), since a remote caller must not name folders on this machine.
+    pub fn by_name(text: &str) -> Result<PackChoice, Diagnostic> {
+        match PackSpec::parse(text) {
+            PackSpec::Id { id, version } if !id.is_empty() => Ok(PackChoice::Id(id, version)),
+            _ => Err(Diagnostic::error(
+                "P021",
+                format!("`{text}` does not name a pack: give ID or ID@VERSION"),
+            )
+            .help("`GET /v1/packs` or `tcscreen packs` lists the packs and their versions")),
+        }
+    }
+}
+
+/// The catalog of packs under a rules folder, and the trusted keys if signatures are required.
+#[derive(Debug)]
+pub struct Packs {
+    catalog: Catalog,
+    trust: Option<TrustedKeys>,
+}
+
+impl Packs {
+    /// Discover the packs under `rules` (only manifests are read now; each pack's files are
+    /// read once, the first time it is used).
+    pub fn discover(rules: &Path) -> Result<Packs, Diagnostic> {
+        let display = rules.to_string_lossy().trim_end_matches('/').to_string();
+        Ok(Packs {
+            catalog: Catalog::discover(rules, &display)?,
+            trust: None,
+        })
+    }
+
+    /// Packs over an existing catalog, trusting any signature or none.
+    pub fn from_catalog(catalog: Catalog) -> Packs {
+        Packs {
+            catalog,
+            trust: None,
+        }
+    }
+
+    /// Refuse every pack not signed by a key in `dir` (its `*.pub` files): `--trust DIR`.
+    pub fn trust_keys_in(&mut self, dir: &Path) -> Result<(), Diagnostic> {
+        self.trust = Some(TrustedKeys::load(dir)?);
+        Ok(())
+    }
+
+    /// The catalog: every pack found, and the problems of those that could not be read.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// The keys signatures are checked against, under `--trust`.
+    pub fn trust(&self) -> Option<&TrustedKeys> {
+        self.trust.as_ref()
+    }
+
+    /// The choice `--pack` makes (`None`: automatic). A folder is added to the catalog, which
+    /// is why this needs the packs before they are shared.
+    pub fn choose(&mut self, pack: Option<&str>) -> Result<PackChoice, Vec<Diagnostic>> {
+        match pack.map(PackSpec::parse) {
+            None => Ok(PackChoice::Automatic),
+            Some(PackSpec::Id { id, version }) => Ok(PackChoice::Id(id, version)),
+            Some(PackSpec::Path(path)) => self.catalog.add_path(&path).map(PackChoice::Index),
+        }
+    }
+
+    /// Load, compile and lint every pack, as `tcscreen check` does, and refuse the lot if the
+    /// catalog or any pack has an error: what a reload runs before it swaps packs in. Returns
+    /// the warnings. Runs the compiler on a thread of its own, with the stack rules need.
+    pub fn check_all(&self) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
+        on_eval_stack(|| {
+            let limits = crate::memory::engine_limits();
+            let mut errors: Vec<Diagnostic> = self.catalog.problems().to_vec();
+            let mut warnings = Vec::new();
+            let mut reported = BTreeSet::new();
+            for index in 0..self.catalog.entries().len() {
+                let compiled = self
+                    .catalog
+                    .source(index, resolution_date(&self.catalog, index))
+                    .and_then(|source| {
+                        CompiledPack::compile(&source, &limits).map(|pack| (source, pack))
+                    });
+                let found = match compiled {
+                    Ok((source, pack)) => lint::lint(&pack, &source),
+                    Err(problems) => problems,
+                };
+                for d in found {
+                    // An ancestor's problem is found again with every pack that extends it.
+                    if !reported.insert(d.to_string()) {
+                        continue;
+                    }
+                    match d.severity {
+                        Severity::Error => errors.push(d),
+                        Severity::Warning => warnings.push(d),
+                    }
+                }
+            }
+            if errors.is_empty() {
+                Ok(warnings)
+            } else {
+                Err(errors)
+            }
+        })
+    }
+}
+
+/// The as-of date used to resolve a pack's parents when no request is at hand: the start of
+/// its validity, else its end.
+pub fn resolution_date(catalog: &Catalog, index: usize) -> Option<Date> {
+    let m = &catalog.entry(index).manifest;
+    m.valid_from.or(m.valid_to)
+}

@@ -1,0 +1,456 @@
+//! Screening one request on the calling thread: choosing the pack, resolving and compiling it
+//! (once per digest on this thread: Rhai values are not `Send`, so compiled packs never leave
+//! the thread that compiled them), checking its signature under `--trust`, and saying why a
+//! request could not be screened. Must run on a thread with a large stack
+//! (`EVAL_STACK_BYTES`); the [`crate::Screener`] pool's threads have one.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use tcscreen_core::{
+    Actor, CompiledPack, Date, DecisionRecord, Diagnostic, EngineLimits, EngineStop, RequestLimits,
+    Screening, ValidRequest,
+};
+
+use crate::escape::controls as esc;
+use crate::inputs::{Item, Source};
+use crate::packs::{PackChoice, Packs};
+
+/// What a screening is asked to do besides screening.
+#[derive(Clone, Debug)]
+pub struct ScreenOptions {
+    /// How the pack is chosen (`--pack`, `?pack=`).
+    pub pack: PackChoice,
+    /// The screening date; `None`: each request's `received` date.
+    pub as_of: Option<Date>,
+    /// Explain the screening: every rule in order, what it read, recorded and printed.
+    pub trace: bool,
+    /// The size and shape limits a request must respect.
+    pub request_limits: RequestLimits,
+}
+
+impl Default for ScreenOptions {
+    fn default() -> Self {
+        ScreenOptions {
+            pack: PackChoice::Automatic,
+            as_of: None,
+            trace: false,
+            request_limits: RequestLimits::default(),
+        }
+    }
+}
+
+/// Why a request was not screened.
+#[derive(Debug)]
+pub enum Problem {
+    /// The request is invalid: the problems, located in its source, with their lines.
+    Input(Vec<Diagnostic>),
+    /// No pack could be chosen.
+    Select(Diagnostic),
+    /// The chosen pack cannot be loaded, compiled or trusted.
+    Pack {
+        /// Identifies the problem, so that a batch reports it once.
+        key: String,
+        /// `` `id` version (folder) ``, for people.
+        label: String,
+        /// What is wrong with the pack.
+        diagnostics: Vec<Diagnostic>,
+    },
+    /// A safety stop: the request is not screened, and that is never a decision.
+    Stop(EngineStop),
+}
+
+/// What the decision note needs to know about the pack that decided, beyond the record.
+#[derive(Debug)]
+pub struct PackNote {
+    /// The pack's name for people.
+    pub name: String,
+    /// Whether the pack says it is illustrative (`illustrative = true`).
+    pub illustrative: bool,
+    /// Who must act on each rule's findings, by full rule id.
+    pub actors: BTreeMap<String, Actor>,
+}
+
+/// A screening, and what else a caller needs to show or store it.
+pub struct Screened {
+    /// Where the request came from.
+    pub source: Source,
+    /// The decision record.
+    pub record: DecisionRecord,
+    /// The record's canonical JSON text (one line, no newline): the bytes of `--format jsonl`.
+    pub canonical: String,
+    /// The deciding pack, for the decision note.
+    pub pack: Arc<PackNote>,
+    /// The key id that signed the pack, under `--trust`.
+    pub signer: Option<String>,
+    /// What each rule did, when tracing.
+    pub trace: Option<String>,
+    /// A warning about the screening (P031: a pack named with `--pack` that is not valid on
+    /// the date).
+    pub warning: Option<Diagnostic>,
+    /// The file, as people see it, of each rule that failed (by full rule id).
+    pub failed_rule_files: BTreeMap<String, String>,
+}
+
+/// A request that was not screened, and why.
+#[derive(Debug)]
+pub struct NotScreened {
+    /// Where the request came from.
+    pub source: Source,
+    /// Its id, when it was valid enough to have one.
+    pub request_id: Option<String>,
+    /// Why.
+    pub problem: Problem,
+}
+
+/// What happened to one request.
+pub enum Outcome {
+    /// Screened: a record (whose decision is `None` when a rule failed).
+    Screened(Box<Screened>),
+    /// Not screened: an invalid request, no pack, a broken or untrusted pack, a safety stop.
+    NotScreened(NotScreened),
+}
+
+type Compiled = Result<Rc<CompiledPack>, Vec<Diagnostic>>;
+
+/// Screens requests on this thread, compiling each pack once (by digest) and keeping it.
+pub struct ThreadScreener {
+    limits: EngineLimits,
+    packs: HashMap<String, Compiled>,
+    notes: HashMap<String, Arc<PackNote>>,
+    reads: HashMap<(String, String), Vec<String>>,
+}
+
+impl Default for ThreadScreener {
+    fn default() -> Self {
+        ThreadScreener::new()
+    }
+}
+
+impl ThreadScreener {
+    /// A screener with the engine's limits, the memory stop measured by
+    /// [`crate::memory::CountingAllocator`].
+    pub fn new() -> Self {
+        ThreadScreener {
+            limits: crate::memory::engine_limits(),
+            packs: HashMap::new(),
+            notes: HashMap::new(),
+            reads: HashMap::new(),
+        }
+    }
+
+    /// Forget every compiled pack (after a reload: the old ones will not be asked for again).
+    pub fn clear(&mut self) {
+        self.packs.clear();
+        self.notes.clear();
+        self.reads.clear();
+    }
+
+    /// Validate, choose the pack and screen one request read from `item`.
+    pub fn screen_item(&mut self, packs: &Packs, item: Item, options: &ScreenOptions) -> Outcome {
+        let not_screened = |source: Source, request_id: Option<String>, problem| {
+            Outcome::NotScreened(NotScreened {
+                source,
+                request_id,
+                problem,
+            })
+        };
+        let input_problem = |errors: &[tcscreen_core::InputError], text: Option<&str>| {
+            Problem::Input(
+                errors
+                    .iter()
+                    .map(|e| crate::problems::from_input(&item.source, e, text))
+                    .collect(),
+            )
+        };
+        let text = match &item.text {
+            Ok(text) => text,
+            Err(e) => {
+                let problem = input_problem(std::slice::from_ref(e), None);
+                return not_screened(item.source, None, problem);
+            }
+        };
+        let request = match ValidRequest::from_text(text, &options.request_limits) {
+            Ok(request) => request,
+            Err(errors) => {
+                let problem = input_problem(&errors, Some(text));
+                return not_screened(item.source, None, problem);
+            }
+        };
+        let as_of = options.as_of.unwrap_or(request.received());
+        let screened = self
+            .choose(packs, &options.pack, &request, as_of)
+            .and_then(|index| self.screen(packs, index, &request, as_of, options.trace));
+        match screened {
+            Ok((record, details)) => Outcome::Screened(Box::new(Screened {
+                source: item.source,
+                canonical: record.to_canonical(),
+                record,
+                pack: details.pack,
+                signer: details.signer,
+                trace: details.trace,
+                warning: details.warning,
+                failed_rule_files: details.failed_rule_files,
+            })),
+            Err(problem) => not_screened(item.source, Some(request.id().to_string()), problem),
+        }
+    }
+
+    /// The pack for `request` screened as of `as_of`.
+    pub fn choose(
+        &self,
+        packs: &Packs,
+        choice: &PackChoice,
+        request: &ValidRequest,
+        as_of: Date,
+    ) -> Result<usize, Problem> {
+        let catalog = packs.catalog();
+        match choice {
+            PackChoice::Automatic => catalog.select(request.country(), as_of),
+            PackChoice::Index(i) => Ok(*i),
+            PackChoice::Id(id, version) => catalog.find(id, version.as_deref(), as_of),
+        }
+        .map_err(Problem::Select)
+    }
+
+    /// Screen `request` as of `as_of` with the pack at `index`: the record, and what else
+    /// callers show with it.
+    pub fn screen(
+        &mut self,
+        packs: &Packs,
+        index: usize,
+        request: &ValidRequest,
+        as_of: Date,
+        trace: bool,
+    ) -> Result<(DecisionRecord, Details), Problem> {
+        let (pack, signer) = self.compiled(packs, index, as_of)?;
+        // What rules print is kept only for a trace (it is counted either way).
+        let screening = if trace {
+            pack.screen_traced(request, as_of)
+        } else {
+            pack.screen(request, as_of)
+        }
+        .map_err(Problem::Stop)?;
+        let entry = packs.catalog().entry(index);
+        let details = Details {
+            trace: trace.then(|| self.explain(&pack, &screening, as_of)),
+            pack: self.note(&pack, entry),
+            signer,
+            warning: (!entry.manifest.covers(as_of)).then(|| not_valid_on(entry, as_of)),
+            failed_rule_files: screening
+                .errors
+                .iter()
+                .filter_map(|e| {
+                    let rule = pack.rules().iter().find(|r| r.id == e.rule)?;
+                    Some((e.rule.clone(), rule.display.clone()))
+                })
+                .collect(),
+        };
+        Ok((
+            DecisionRecord::new(request, &pack, as_of, &screening),
+            details,
+        ))
+    }
+
+    /// The pack at `index` resolved as of `as_of` and compiled on this thread (once per
+    /// digest), with the key that signed it under `--trust`.
+    fn compiled(
+        &mut self,
+        packs: &Packs,
+        index: usize,
+        as_of: Date,
+    ) -> Result<(Rc<CompiledPack>, Option<String>), Problem> {
+        let catalog = packs.catalog();
+        let entry = catalog.entry(index);
+        let label = format!(
+            "`{}` {} ({})",
+            entry.manifest.id, entry.manifest.version, entry.display
+        );
+        let load_problem = |diagnostics: Vec<Diagnostic>| {
+            let key = diagnostics
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n");
+            Problem::Pack {
+                key,
+                label: label.clone(),
+                diagnostics,
+            }
+        };
+        let limits = self.limits;
+        let source = match catalog.cached_source(index, Some(as_of)) {
+            Some(source) => source,
+            // The first time: compile while the digests are computed on another thread. Not
+            // under --trust, where the signature is checked before any of the pack's code runs.
+            None if packs.trust().is_none() => {
+                let (source, compiled) = catalog
+                    .source_while(index, Some(as_of), |layers| {
+                        CompiledPack::compile_layers(layers, &limits)
+                    })
+                    .map_err(load_problem)?;
+                let compiled = compiled.map(|pack| {
+                    Rc::new(pack.identify(source.identity.clone(), source.chain.clone()))
+                });
+                self.packs
+                    .entry(source.identity.sha256.clone())
+                    .or_insert(compiled);
+                source
+            }
+            None => catalog.source(index, Some(as_of)).map_err(load_problem)?,
+        };
+        let digest = source.identity.sha256.clone();
+        let signer =
+            match packs.trust() {
+                None => None,
+                Some(trust) => {
+                    // The signature and the digest come from the snapshot the layers were parsed
+                    // from: no file is read again here.
+                    let files = catalog.files(index).map_err(load_problem)?;
+                    Some(trust.verify(entry, &files, &source.identity).map_err(|d| {
+                        Problem::Pack {
+                            key: format!("trust {digest}"),
+                            label: label.clone(),
+                            diagnostics: vec![d],
+                        }
+                    })?)
+                }
+            };
+        let pack = self
+            .packs
+            .entry(digest.clone())
+            .or_insert_with(|| CompiledPack::compile(&source, &limits).map(Rc::new))
+            .clone()
+            .map_err(|diagnostics| Problem::Pack {
+                key: digest,
+                label,
+                diagnostics,
+            })?;
+        Ok((pack, signer))
+    }
+
+    fn note(&mut self, pack: &CompiledPack, entry: &tcscreen_packs::PackEntry) -> Arc<PackNote> {
+        self.notes
+            .entry(pack.identity().sha256.clone())
+            .or_insert_with(|| {
+                Arc::new(PackNote {
+                    name: entry.manifest.name.clone(),
+                    illustrative: entry.manifest.illustrative,
+                    actors: pack
+                        .rules()
+                        .iter()
+                        .map(|r| (r.id.clone(), r.actor))
+                        .collect(),
+                })
+            })
+            .clone()
+    }
+
+    /// Every rule run, in order: what it read, what it recorded, what it printed.
+    fn explain(&mut self, pack: &CompiledPack, screening: &Screening, as_of: Date) -> String {
+        let mut out = String::new();
+        for rule in pack.rules() {
+            if !rule.in_force(as_of) {
+                let from = rule
+                    .in_force_from()
+                    .map_or_else(String::new, |d| d.to_string());
+                let _ = writeln!(
+                    out,
+                    "  {}  {} [{}]\n      not run: its sources date from {from}, after {as_of}",
+                    rule.id, rule.title, rule.criterion
+                );
+                continue;
+            }
+            let key = (pack.identity().sha256.clone(), rule.id.clone());
+            let reads = self
+                .reads
+                .entry(key)
+                .or_insert_with(|| tcscreen_core::lint::rule_facts(rule).0);
+            let _ = writeln!(
+                out,
+                "  {}  {} [{}]",
+                esc(&rule.id),
+                esc(&rule.title),
+                rule.criterion
+            );
+            if !reads.is_empty() {
+                let _ = writeln!(out, "      reads   {}", esc(&reads.join(", ")));
+            }
+            explain_rule(&mut out, rule, screening);
+        }
+        for id in pack.disabled() {
+            let _ = writeln!(out, "  {}  disabled by the pack", esc(id));
+        }
+        out
+    }
+}
+
+/// What a screening gives besides the record.
+pub struct Details {
+    /// The deciding pack, for the decision note.
+    pub pack: Arc<PackNote>,
+    /// The key id that signed the pack, under `--trust`.
+    pub signer: Option<String>,
+    /// What each rule did, when tracing.
+    pub trace: Option<String>,
+    /// P031, when the pack is not valid on the screening date.
+    pub warning: Option<Diagnostic>,
+    /// The file, as people see it, of each rule that failed (by full rule id).
+    pub failed_rule_files: BTreeMap<String, String>,
+}
+
+/// What one rule recorded, failed with and printed, for a trace.
+fn explain_rule(out: &mut String, rule: &tcscreen_core::CompiledRule, screening: &Screening) {
+    let mut said = false;
+    for f in screening.findings.iter().filter(|f| f.rule == rule.id) {
+        said = true;
+        let field = f
+            .field
+            .as_ref()
+            .map_or_else(String::new, |p| format!(" ({})", esc(p)));
+        let from = f
+            .overridden_from
+            .map_or_else(String::new, |o| format!(" [{o} in the rule]"));
+        let _ = writeln!(
+            out,
+            "      {:<7} {}{field}{from}",
+            f.outcome.as_str(),
+            esc(&f.message)
+        );
+    }
+    for e in screening.errors.iter().filter(|e| e.rule == rule.id) {
+        said = true;
+        let _ = writeln!(out, "      error   {}", esc(&e.message));
+        let _ = writeln!(
+            out,
+            "              at {}",
+            crate::problems::place(&rule.display, e)
+        );
+    }
+    for line in screening.output.iter().filter(|o| o.rule == rule.id) {
+        let _ = writeln!(out, "      debug   {}", esc(&line.text));
+    }
+    if !said {
+        let _ = writeln!(out, "      silent");
+    }
+}
+
+/// P031: a pack named with `--pack` screens a request outside its validity.
+fn not_valid_on(entry: &tcscreen_packs::PackEntry, as_of: Date) -> Diagnostic {
+    let mut d = Diagnostic::error(
+        "P031",
+        format!(
+            "pack `{}` {} is valid {}, but screens a request as of {as_of}",
+            entry.manifest.id,
+            entry.manifest.version,
+            entry.manifest.validity()
+        ),
+    )
+    .at(entry.manifest_display(), tcscreen_core::Pos::new(1, 1))
+    .with_excerpt_from(&entry.manifest_text())
+    .help("that is what --pack asked for; leave --pack out to use the version valid on the date");
+    d.severity = tcscreen_core::Severity::Warning;
+    d
+}

@@ -1,0 +1,226 @@
+//! The service as a server would use it: one request body to record bytes, a batch in order,
+//! a full queue, and a reload that swaps packs only when they pass.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::channel;
+
+use tcscreen_service::{
+    Busy, Inputs, Item, Outcome, Packs, PoolSize, RecordFormat, RecordWriter, ScreenOptions,
+    Screener, Source, screen_batch,
+};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn screener(threads: usize) -> Screener {
+    let packs = Packs::discover(&root().join("rules")).expect("the shipped packs");
+    Screener::start(packs, PoolSize::threads(threads)).expect("threads")
+}
+
+/// The recorded fixture decisions: `screen fixtures/requests --format jsonl`.
+fn recorded() -> String {
+    std::fs::read_to_string(root().join("fixtures/decisions/fixtures.jsonl")).unwrap()
+}
+
+fn fixture_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = walk(&root().join("fixtures/requests"));
+    files.sort();
+    files
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else if path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[test]
+fn one_request_body_gives_the_bytes_of_screen_format_json() {
+    let screener = screener(2);
+    let recorded = recorded();
+    let options = Arc::new(ScreenOptions::default());
+    let files = fixture_files();
+    assert!(files.len() > 30, "{} fixtures", files.len());
+    for file in files {
+        let body = std::fs::read_to_string(&file).unwrap();
+        let outcome = screener
+            .screen_text(body, Source::file("request body"), options.clone())
+            .unwrap();
+        let Outcome::Screened(screened) = outcome else {
+            panic!("{} not screened", file.display());
+        };
+        let mut bytes = Vec::new();
+        let mut writer = RecordWriter::new(RecordFormat::Json);
+        writer
+            .record(
+                &mut bytes,
+                &screened.record,
+                &screened.canonical,
+                &screened.pack,
+            )
+            .unwrap();
+        writer.finish(&mut bytes).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        assert_eq!(text, format!("{}\n", screened.canonical));
+        assert!(
+            recorded.lines().any(|line| line == screened.canonical),
+            "{}: the record differs from the recorded one",
+            file.display()
+        );
+    }
+}
+
+#[test]
+fn a_batch_gives_the_recorded_json_lines_in_input_order_whatever_the_threads() {
+    for threads in [1, 3] {
+        let screener = screener(threads);
+        let inputs = Inputs::new(&[root().join("fixtures/requests").display().to_string()]);
+        let mut writer = RecordWriter::new(RecordFormat::Jsonl);
+        let mut out = Vec::new();
+        let end = screen_batch(
+            &screener,
+            inputs,
+            &ScreenOptions::default(),
+            &|| false,
+            |outcome| {
+                match outcome {
+                    Outcome::Screened(s) => writer
+                        .record(&mut out, &s.record, &s.canonical, &s.pack)
+                        .unwrap(),
+                    Outcome::NotScreened(n) => panic!("{n:?}"),
+                }
+                std::ops::ControlFlow::Continue(())
+            },
+        );
+        assert!(!end.interrupted && !end.stopped);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            recorded(),
+            "{threads} threads"
+        );
+    }
+}
+
+#[test]
+fn an_invalid_body_comes_back_with_codes_and_positions() {
+    let screener = screener(1);
+    let outcome = screener
+        .screen_text(
+            "{\"id\": \"R1\", \"country\": \"KH\",\n \"titel\": \"x\"}".into(),
+            Source::file("request body"),
+            Arc::new(ScreenOptions::default()),
+        )
+        .unwrap();
+    let Outcome::NotScreened(not) = outcome else {
+        panic!("screened")
+    };
+    let problems = not.diagnostics(screener.packs().catalog(), &mut Default::default());
+    let unknown = problems.iter().find(|d| d.code == "I011").expect("I011");
+    assert_eq!(unknown.file.as_deref(), Some("request body"));
+    assert_eq!((unknown.pos.line, unknown.pos.column), (2, 2));
+    assert!(
+        unknown
+            .help
+            .as_deref()
+            .unwrap_or_default()
+            .contains("title")
+    );
+    assert!(problems.iter().any(|d| d.code == "I010"));
+    assert_eq!(not.summary_line(), "  = request body was not screened");
+}
+
+#[test]
+fn a_full_queue_is_refused_without_waiting() {
+    let screener = Screener::start(
+        Packs::discover(&root().join("rules")).unwrap(),
+        PoolSize {
+            threads: 1,
+            queue: 1,
+        },
+    )
+    .unwrap();
+    let body = std::fs::read_to_string(&fixture_files()[0]).unwrap();
+    let item = || Item {
+        source: Source::file("body"),
+        text: Ok(body.clone()),
+    };
+    let options = Arc::new(ScreenOptions::default());
+    // The only thread is held inside the first reply until `release` is sent.
+    let (started, is_started) = channel();
+    let (release, released) = channel::<()>();
+    screener
+        .submit(item(), options.clone(), move |_| {
+            started.send(()).unwrap();
+            let _ = released.recv();
+        })
+        .unwrap();
+    is_started.recv().unwrap();
+    let (done, is_done) = channel();
+    let second = done.clone();
+    screener
+        .submit(item(), options.clone(), move |o| second.send(o).unwrap())
+        .expect("one request may wait");
+    let third = screener.submit(item(), options.clone(), move |o| done.send(o).unwrap());
+    assert_eq!(third.err(), Some(Busy));
+    release.send(()).unwrap();
+    assert!(matches!(is_done.recv().unwrap(), Outcome::Screened(_)));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_reload_swaps_packs_only_when_every_pack_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    copy_dir(&root().join("rules"), &rules);
+    let screener = Screener::start(Packs::discover(&rules).unwrap(), PoolSize::threads(1)).unwrap();
+    let before = screener.packs();
+
+    // A rule that does not compile: the reload is refused and the old packs stay.
+    std::fs::write(
+        rules.join("kh/rules/ZZ-01.rhai"),
+        "//! title: x\n//! criterion: exit\nif {\n",
+    )
+    .unwrap();
+    let errors = screener
+        .reload(Packs::discover(&rules).unwrap())
+        .expect_err("a broken pack");
+    assert!(errors.iter().any(|d| d.code == "R020"), "{errors:?}");
+    assert!(Arc::ptr_eq(&before, &screener.packs()));
+
+    // Fixed: the new packs are in force.
+    std::fs::remove_file(rules.join("kh/rules/ZZ-01.rhai")).unwrap();
+    screener
+        .reload(Packs::discover(&rules).unwrap())
+        .expect("the packs pass");
+    assert!(!Arc::ptr_eq(&before, &screener.packs()));
+    let body = std::fs::read_to_string(&fixture_files()[0]).unwrap();
+    let outcome = screener
+        .screen_text(
+            body,
+            Source::file("body"),
+            Arc::new(ScreenOptions::default()),
+        )
+        .unwrap();
+    assert!(matches!(outcome, Outcome::Screened(_)));
+}
