@@ -124,6 +124,19 @@ impl Inputs {
         }
     }
 
+    /// JSON Lines read from `reader` (an HTTP request body, say), one request a line, shown in
+    /// problems as `name:LINE`. Blank lines are skipped; a line longer than the limit is
+    /// reported and skipped without being held.
+    pub fn json_lines(name: &str, reader: Box<dyn BufRead + Send>) -> Inputs {
+        Inputs {
+            pending: Vec::new().into_iter(),
+            folder: None,
+            lines: Some((name.to_string(), 0, reader)),
+            held: None,
+            max_bytes: RequestLimits::default().max_bytes,
+        }
+    }
+
     /// Refuse requests longer than `max_bytes` without reading them whole.
     pub fn with_max_bytes(mut self, max_bytes: usize) -> Inputs {
         self.max_bytes = max_bytes;
@@ -425,5 +438,34 @@ impl Iterator for Inputs {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_lines_from_a_reader_are_numbered_and_bounded() {
+        let body = "{\"id\": 1}\n\n   \n{\"id\": 2}\r\n{\"long\": \"xxxxxxxxxxxxxxxxxxxxxxxx\"}\n{\"id\": 3}";
+        let items: Vec<Item> = Inputs::json_lines(
+            "body",
+            Box::new(std::io::Cursor::new(body.as_bytes().to_vec())),
+        )
+        .with_max_bytes(20)
+        .collect();
+        let shown: Vec<(String, Result<&str, &str>)> = items
+            .iter()
+            .map(|i| (i.source.display(), i.text.as_deref().map_err(|e| e.code)))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("body:1".to_string(), Ok("{\"id\": 1}")),
+                ("body:4".to_string(), Ok("{\"id\": 2}")),
+                ("body:5".to_string(), Err("I005")),
+                ("body:6".to_string(), Ok("{\"id\": 3}")),
+            ]
+        );
     }
 }
