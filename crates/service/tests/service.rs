@@ -224,3 +224,12 @@ fn a_reload_swaps_packs_only_when_every_pack_passes() {
         .unwrap();
     assert!(matches!(outcome, Outcome::Screened(_)));
 }
+
+#[test]
+fn the_handle_can_be_shared_between_threads_and_tasks() {
+    fn shared<T: Send + Sync + Clone + 'static>() {}
+    shared::<Screener>();
+    fn sent<T: Send + 'static>() {}
+    sent::<Outcome>();
+    sent::<tcscreen_service::NotScreened>();
+}
