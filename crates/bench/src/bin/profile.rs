@@ -70,7 +70,7 @@ fn main() -> ExitCode {
             }
             "kh" => {
                 let as_of = Date::parse("2025-01-01").expect("a date");
-                let pack = packs::compile(&packs::shipped("kh", Some("2010.1"), as_of));
+                let pack = packs::compile(&packs::shipped("kh", None, as_of));
                 for l in &lines {
                     let r = ValidRequest::from_text(l, &limits).map_err(|e| format!("{e:?}"))?;
                     let s = pack.screen(&r, r.received()).map_err(|e| e.to_string())?;
@@ -105,7 +105,7 @@ fn main() -> ExitCode {
             only if only.starts_with("kh-only:") => {
                 let keep = &only["kh-only:".len()..];
                 let as_of = Date::parse("2025-01-01").expect("a date");
-                let mut source = (*packs::shipped("kh", Some("2010.1"), as_of)).clone();
+                let mut source = (*packs::shipped("kh", None, as_of)).clone();
                 let ids: Vec<String> = packs::compile(&source)
                     .rules()
                     .iter()
