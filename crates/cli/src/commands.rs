@@ -17,6 +17,7 @@ pub mod validate;
 
 use tcscreen_core::Diagnostic;
 use tcscreen_packs::{Catalog, PackSpec};
+use tcscreen_service::{Packs, PoolSize, Screener};
 
 use crate::Cli;
 use crate::exit::ExitStatus;
@@ -105,9 +106,22 @@ pub(crate) fn chosen_packs(
     }
 }
 
-/// The as-of date used to resolve a pack's parents when no request is at hand: the start of
-/// its validity, else its end.
-pub(crate) fn resolution_date(catalog: &Catalog, index: usize) -> Option<tcscreen_core::Date> {
-    let m = &catalog.entry(index).manifest;
-    m.valid_from.or(m.valid_to)
+/// A pool of screening threads (one a core) over the packs under `--rules`, trusting only the
+/// keys in `trust` if given; the problems are printed.
+pub(crate) fn screener(cli: &Cli, trust: Option<&std::path::Path>) -> Option<Screener> {
+    let mut packs = Packs::from_catalog(catalog(cli)?);
+    if let Some(dir) = trust
+        && let Err(d) = packs.trust_keys_in(dir)
+    {
+        crate::diagnostics::emit(&d);
+        return None;
+    }
+    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    match Screener::start(packs, PoolSize::threads(threads)) {
+        Ok(screener) => Some(screener),
+        Err(e) => {
+            crate::console::errln!("error: cannot start a screening thread: {e}");
+            None
+        }
+    }
 }

@@ -29,8 +29,11 @@
 
 #![deny(missing_docs)]
 
+pub mod compare;
 pub mod escape;
+pub mod impact;
 pub mod inputs;
+pub mod listing;
 pub mod memory;
 pub mod output;
 pub mod packs;
@@ -39,14 +42,16 @@ pub mod problems;
 pub mod records;
 pub mod register;
 pub mod render;
+pub mod replay;
 pub mod screener;
 pub mod sink;
 pub mod thread_screener;
+pub mod validate;
 pub mod writer;
 
 pub use inputs::{Inputs, Item, Source};
 pub use packs::{PackChoice, Packs};
-pub use pipeline::{BatchEnd, screen_batch};
+pub use pipeline::{BatchEnd, run_batch, screen_batch};
 pub use screener::{Busy, PoolSize, Screener, Stopped};
 pub use thread_screener::{
     NotScreened, Outcome, PackNote, Problem, ScreenOptions, Screened, ThreadScreener,

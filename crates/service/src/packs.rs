@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use tcscreen_core::{CompiledPack, Date, Diagnostic, Severity, lint, on_eval_stack};
 use tcscreen_packs::signature::TrustedKeys;
@@ -39,27 +40,34 @@ impl PackChoice {
 /// The catalog of packs under a rules folder, and the trusted keys if signatures are required.
 #[derive(Debug)]
 pub struct Packs {
+    /// Tells these packs from any other in this process (compiled packs are kept per `Packs`).
+    id: u64,
     catalog: Catalog,
     trust: Option<TrustedKeys>,
 }
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 impl Packs {
     /// Discover the packs under `rules` (only manifests are read now; each pack's files are
     /// read once, the first time it is used).
     pub fn discover(rules: &Path) -> Result<Packs, Diagnostic> {
         let display = rules.to_string_lossy().trim_end_matches('/').to_string();
-        Ok(Packs {
-            catalog: Catalog::discover(rules, &display)?,
-            trust: None,
-        })
+        Ok(Packs::from_catalog(Catalog::discover(rules, &display)?))
     }
 
     /// Packs over an existing catalog, trusting any signature or none.
     pub fn from_catalog(catalog: Catalog) -> Packs {
         Packs {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             catalog,
             trust: None,
         }
+    }
+
+    /// A number no other `Packs` of this process has.
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// Refuse every pack not signed by a key in `dir` (its `*.pub` files): `--trust DIR`.

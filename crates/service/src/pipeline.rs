@@ -8,11 +8,12 @@ use std::collections::BTreeMap;
 use std::ops::ControlFlow;
 use std::sync::mpsc::channel;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
+
 use std::time::Duration;
 
 use crate::inputs::Item;
 use crate::screener::Screener;
-use crate::thread_screener::{Outcome, ScreenOptions};
+use crate::thread_screener::{Outcome, ScreenOptions, ThreadScreener};
 
 /// Requests in flight (read, not yet handed over in order) per screening thread.
 const WINDOW_PER_THREAD: usize = 16;
@@ -36,34 +37,53 @@ pub fn screen_batch<I>(
     items: I,
     options: &ScreenOptions,
     stop: &(dyn Fn() -> bool + Sync),
-    mut deliver: impl FnMut(Outcome) -> ControlFlow<()>,
+    deliver: impl FnMut(Outcome) -> ControlFlow<()>,
 ) -> BatchEnd
 where
     I: Iterator<Item = Item> + Send,
 {
-    let options = Arc::new(options.clone());
-    let packs = screener.snapshot();
+    let packs = screener.packs();
+    let options = options.clone();
+    let task =
+        move |local: &mut ThreadScreener, item: Item| local.screen_item(&packs, item, &options);
+    run_batch(screener, items, task, stop, deliver)
+}
+
+/// Run `task` on every item of `items`, on the screener's threads, and hand each result to
+/// `deliver` in input order: the pipeline under [`screen_batch`], for any work that screens
+/// (replay, impact). The task holds the packs it screens with.
+pub fn run_batch<T, R>(
+    screener: &Screener,
+    items: impl Iterator<Item = T> + Send,
+    task: impl Fn(&mut ThreadScreener, T) -> R + Send + Sync + 'static,
+    stop: &(dyn Fn() -> bool + Sync),
+    mut deliver: impl FnMut(R) -> ControlFlow<()>,
+) -> BatchEnd
+where
+    T: Send + 'static,
+    R: Send + 'static,
+{
+    let task = Arc::new(task);
     let window = Window::new(screener.threads() * WINDOW_PER_THREAD);
     let mut end = BatchEnd::default();
     std::thread::scope(|scope| {
-        let (results, outcomes) = channel::<(usize, Outcome)>();
-        let (window, options) = (&window, &options);
+        let (results, outcomes) = channel::<(usize, R)>();
+        let window = &window;
         scope.spawn(move || {
             for (index, item) in items.enumerate() {
                 if !window.acquire(stop) {
                     break;
                 }
-                let results = results.clone();
-                let reply = Box::new(move |outcome| {
-                    let _ = results.send((index, outcome));
+                let (results, task) = (results.clone(), task.clone());
+                let queued = screener.submit_task(move |local| {
+                    let _ = results.send((index, task(local, item)));
                 });
-                let queued = screener.submit_with(packs.clone(), item, options.clone(), reply);
                 if queued.is_err() {
                     break;
                 }
             }
         });
-        let mut waiting: BTreeMap<usize, Outcome> = BTreeMap::new();
+        let mut waiting: BTreeMap<usize, R> = BTreeMap::new();
         'results: for (index, outcome) in outcomes {
             if stop() {
                 break;

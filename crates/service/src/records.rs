@@ -4,7 +4,7 @@
 use tcscreen_core::json::{self, JsonLimits, JsonValue};
 use tcscreen_core::{DecisionRecord, Json};
 
-use crate::inputs::{Inputs, Source};
+use crate::inputs::{Inputs, Item, Source};
 use crate::register::REGISTER_SCHEMA;
 
 /// Records embed a request (up to 100,000 values) and findings.
@@ -29,8 +29,14 @@ pub struct Recorded {
 
 /// Every record named by `args`, in order; unreadable ones as errors.
 pub fn read(args: &[String]) -> Vec<Result<Recorded, (Source, String)>> {
+    from_items(Inputs::new(args))
+}
+
+/// Every record in `items` (each a record, an array of records or a register entry: a
+/// request body, the lines of a JSON Lines body), in order; unreadable ones as errors.
+pub fn from_items(items: impl Iterator<Item = Item>) -> Vec<Result<Recorded, (Source, String)>> {
     let mut out = Vec::new();
-    for item in Inputs::new(args) {
+    for item in items {
         let source = item.source;
         let text = match item.text {
             Ok(text) => text,

@@ -18,7 +18,7 @@ use std::io::Write;
 use std::path::Path;
 
 use tcscreen_core::json::{self, JsonLimits, JsonValue};
-use tcscreen_core::{Decision, DecisionRecord, Json, canonical, hash};
+use tcscreen_core::{Date, Decision, DecisionRecord, Json, canonical, hash};
 
 /// The schema name of register entries.
 pub const REGISTER_SCHEMA: &str = "tcscreen/register/v1";
@@ -526,6 +526,162 @@ impl Appender {
     }
 }
 
+/// A request's history: its entries (screenings and decisions) in order, and where the
+/// register first breaks, if it does (only the entries before that point are given).
+pub fn history(path: &Path, request_id: &str) -> (Vec<Entry>, Option<Broken>) {
+    let (entries, broken) = match read(path, None) {
+        Ok(entries) => (entries, None),
+        Err((entries, broken)) => (entries, Some(broken)),
+    };
+    let mine = entries
+        .into_iter()
+        .filter(|e| e.request_id == request_id)
+        .collect();
+    (mine, broken)
+}
+
+impl Entry {
+    /// The decision record of a screening entry.
+    pub fn screening_record(&self) -> Option<DecisionRecord> {
+        match &self.body {
+            Body::Screening { record, .. } => DecisionRecord::from_json(record).ok(),
+            Body::Decision(_) => None,
+        }
+    }
+}
+
+/// What a person decides on the latest screening of a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecisionInput {
+    /// The decision taken.
+    pub decision: Decision,
+    /// Who takes it.
+    pub by: String,
+    /// Why; required when it departs from the screening or waives rules.
+    pub reason: Option<String>,
+    /// Rules whose findings are set aside (full ids).
+    pub waive: Vec<String>,
+    /// When; `None`: today (UTC).
+    pub at: Option<Date>,
+}
+
+/// Why a decision was not recorded.
+#[derive(Debug)]
+pub enum DecideError {
+    /// The register is damaged: verify and repair it first.
+    Damaged(Broken),
+    /// The request has no screening in the register.
+    NoScreening,
+    /// The decision's date is before the screening's as-of date.
+    TooEarly {
+        /// The screening decided on.
+        screening_seq: u64,
+        /// Its as-of date.
+        as_of: Date,
+    },
+    /// Departing from the screening, or waiving rules, needs a reason.
+    ReasonNeeded {
+        /// The screening decided on.
+        screening_seq: u64,
+        /// What it decided.
+        screened: Option<Decision>,
+    },
+    /// A waived rule recorded no finding in the screening.
+    NotWaivable {
+        /// The screening decided on.
+        screening_seq: u64,
+        /// The rule.
+        rule: String,
+    },
+    /// The entry could not be written.
+    Append(std::io::Error),
+}
+
+/// A decision recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decided {
+    /// Its entry's sequence number.
+    pub seq: u64,
+    /// What the screening decided.
+    pub screened: Option<Decision>,
+}
+
+/// Record `input` as the decision on the latest screening of `request_id` in the register at
+/// `path`, which `appender` holds open (and locked): the whole chain is verified first, under
+/// the lock, so a person decides on a verified history. The entry is synced to disk.
+pub fn decide(
+    appender: &mut Appender,
+    path: &Path,
+    request_id: &str,
+    input: &DecisionInput,
+) -> Result<Decided, DecideError> {
+    let entries = read(path, None).map_err(|(_, broken)| DecideError::Damaged(broken))?;
+    let (screening_seq, record) = entries
+        .iter()
+        .rev()
+        .find(|e| e.request_id == request_id && matches!(e.body, Body::Screening { .. }))
+        .and_then(|e| e.screening_record().map(|r| (e.seq, r)))
+        .ok_or(DecideError::NoScreening)?;
+    if let Some(at) = input.at
+        && at < record.as_of
+    {
+        return Err(DecideError::TooEarly {
+            screening_seq,
+            as_of: record.as_of,
+        });
+    }
+    let reason = input
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    if (Some(input.decision) != record.decision || !input.waive.is_empty()) && reason.is_none() {
+        return Err(DecideError::ReasonNeeded {
+            screening_seq,
+            screened: record.decision,
+        });
+    }
+    if let Some(rule) = input
+        .waive
+        .iter()
+        .find(|rule| !record.findings.iter().any(|f| &f.rule == *rule))
+    {
+        return Err(DecideError::NotWaivable {
+            screening_seq,
+            rule: rule.clone(),
+        });
+    }
+    let body = Body::Decision(HumanDecision {
+        screening_seq,
+        screened_decision: record.decision,
+        decision: input.decision,
+        by: input.by.clone(),
+        reason: reason.map(str::to_string),
+        waived: input.waive.clone(),
+        at: input
+            .at
+            .or_else(today)
+            .map_or_else(|| "unknown".to_string(), |d| d.to_string()),
+    });
+    let seq = appender
+        .append(request_id, body, None)
+        .and_then(|seq| appender.sync().map(|()| seq))
+        .map_err(DecideError::Append)?;
+    Ok(Decided {
+        seq,
+        screened: record.decision,
+    })
+}
+
+/// Today's date in UTC, from the system clock (only for the `at` of human decisions).
+fn today() -> Option<Date> {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    Date::from_days_since_epoch(i64::try_from(seconds / 86_400).ok()?)
+}
+
 /// What `register repair --truncate-torn-tail` did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum TornTail {
@@ -677,5 +833,108 @@ mod tests {
             "{}",
             broken.message
         );
+    }
+
+    /// A register holding one screening: the first recorded fixture decision.
+    fn screened_register(dir: &Path) -> (std::path::PathBuf, DecisionRecord) {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let text = std::fs::read_to_string(root.join("fixtures/decisions/fixtures.jsonl")).unwrap();
+        let record = json::parse(text.lines().next().unwrap(), LIMITS).unwrap();
+        let parsed = DecisionRecord::from_json(&record).unwrap();
+        let path = dir.join("register.jsonl");
+        let mut appender = Appender::open(&path).unwrap();
+        let body = Body::Screening {
+            record,
+            signer: None,
+        };
+        appender.append(&parsed.request_id, body, None).unwrap();
+        (path, parsed)
+    }
+
+    #[test]
+    fn a_decision_is_refused_until_it_is_complete_and_then_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, record) = screened_register(dir.path());
+        let id = record.request_id.as_str();
+        let other = match record.decision {
+            Some(Decision::Accept) => Decision::Reject,
+            _ => Decision::Accept,
+        };
+        let input = |decision, reason: Option<&str>, waive: &[&str], at| DecisionInput {
+            decision,
+            by: "A. Officer".into(),
+            reason: reason.map(str::to_string),
+            waive: waive.iter().map(|w| w.to_string()).collect(),
+            at,
+        };
+        let mut appender = Appender::open(&path).unwrap();
+        let mut decide =
+            |request: &str, input: &DecisionInput| decide(&mut appender, &path, request, input);
+        let same = record.decision.unwrap_or(Decision::Revise);
+        assert!(matches!(
+            decide("nobody", &input(same, None, &[], None)),
+            Err(DecideError::NoScreening)
+        ));
+        assert!(matches!(
+            decide(id, &input(other, Some("  "), &[], None)),
+            Err(DecideError::ReasonNeeded {
+                screening_seq: 1,
+                ..
+            })
+        ));
+        let rule = record.findings.first().map(|f| f.rule.clone());
+        if let Some(rule) = &rule {
+            assert!(matches!(
+                decide(id, &input(same, None, &[rule.as_str()], None)),
+                Err(DecideError::ReasonNeeded { .. })
+            ));
+        }
+        assert!(matches!(
+            decide(id, &input(same, Some("why"), &["base/NO-SUCH"], None)),
+            Err(DecideError::NotWaivable { rule, .. }) if rule == "base/NO-SUCH"
+        ));
+        let before = Date::from_days_since_epoch(0);
+        assert!(matches!(
+            decide(id, &input(same, None, &[], before)),
+            Err(DecideError::TooEarly {
+                screening_seq: 1,
+                ..
+            })
+        ));
+        let decided = decide(
+            id,
+            &input(other, Some("agreed with the ministry"), &[], None),
+        )
+        .unwrap();
+        assert_eq!(
+            decided,
+            Decided {
+                seq: 2,
+                screened: record.decision
+            }
+        );
+        drop(appender);
+        let (history, broken) = history(&path, id);
+        assert!(broken.is_none());
+        assert_eq!(history.len(), 2);
+        assert!(
+            matches!(&history[1].body, Body::Decision(d) if d.decision == other && d.screening_seq == 1)
+        );
+
+        // A register damaged before its last entry is refused before anything is appended.
+        let text = std::fs::read_to_string(&path).unwrap();
+        let tampered = text.replacen("\"signer\":null", "\"signer\":\"k\"", 1);
+        assert_ne!(tampered, text);
+        std::fs::write(&path, &tampered).unwrap();
+        let mut appender = Appender::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(
+            super::decide(&mut appender, &path, id, &input(same, Some("x"), &[], None)),
+            Err(DecideError::Damaged(Broken {
+                seq: 1,
+                damage: Damage::Modified,
+                ..
+            }))
+        ));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), tampered);
     }
 }

@@ -5,7 +5,7 @@
 //! each pool thread has its own [`ThreadScreener`], which compiles a pack the first time a
 //! request needs it and keeps it. Work reaches the threads through one bounded queue; a
 //! caller either waits for room ([`Screener::submit_wait`], [`Screener::screen`]) or is told
-//! the queue is full ([`Screener::submit`], for a server that answers 503). Every job carries
+//! the queue is full ([`Screener::submit`], for a server that answers 503). Every task carries
 //! the packs in force when it was submitted, so a [`Screener::replace_packs`] (a reload) never
 //! changes packs in the middle of a request or of a batch.
 
@@ -18,24 +18,12 @@ use crate::inputs::{Item, Source};
 use crate::packs::Packs;
 use crate::thread_screener::{Outcome, ScreenOptions, ThreadScreener};
 
-/// What a pool thread is asked to do with one request.
-struct Job {
-    packs: Arc<Packs>,
-    generation: u64,
-    item: Item,
-    options: Arc<ScreenOptions>,
-    reply: Box<dyn FnOnce(Outcome) + Send>,
-}
-
-/// The packs in force and their generation (incremented by every swap).
-struct Current {
-    packs: Arc<Packs>,
-    generation: u64,
-}
+/// Work for a pool thread: anything that screens with the thread's compiled packs.
+type Task = Box<dyn FnOnce(&mut ThreadScreener) + Send>;
 
 struct Shared {
-    current: RwLock<Current>,
-    queue: SyncSender<Job>,
+    packs: RwLock<Arc<Packs>>,
+    queue: SyncSender<Task>,
     threads: usize,
 }
 
@@ -75,25 +63,22 @@ pub struct Busy;
 pub struct Stopped;
 
 impl Screener {
-    /// Start `size.threads` screening threads over `packs`. Fails only if the operating system
-    /// refuses a thread.
-    pub fn start(packs: Packs, size: PoolSize) -> std::io::Result<Screener> {
-        let (queue, jobs) = sync_channel::<Job>(size.queue.max(1));
-        let jobs = Arc::new(Mutex::new(jobs));
+    /// Start `size.threads` screening threads over `packs` (a [`Packs`] or an `Arc` of one).
+    /// Fails only if the operating system refuses a thread.
+    pub fn start(packs: impl Into<Arc<Packs>>, size: PoolSize) -> std::io::Result<Screener> {
+        let (queue, tasks) = sync_channel::<Task>(size.queue.max(1));
+        let tasks = Arc::new(Mutex::new(tasks));
         let threads = size.threads.max(1);
         for n in 0..threads {
-            let jobs = jobs.clone();
+            let tasks = tasks.clone();
             std::thread::Builder::new()
                 .name(format!("screen-{n}"))
                 .stack_size(EVAL_STACK_BYTES)
-                .spawn(move || work(&jobs))?;
+                .spawn(move || work(&tasks))?;
         }
         Ok(Screener {
             shared: Arc::new(Shared {
-                current: RwLock::new(Current {
-                    packs: Arc::new(packs),
-                    generation: 0,
-                }),
+                packs: RwLock::new(packs.into()),
                 queue,
                 threads,
             }),
@@ -107,29 +92,22 @@ impl Screener {
 
     /// The packs in force now.
     pub fn packs(&self) -> Arc<Packs> {
-        self.current().0
-    }
-
-    fn current(&self) -> (Arc<Packs>, u64) {
-        let current = self
-            .shared
-            .current
+        self.shared
+            .packs
             .read()
-            .unwrap_or_else(PoisonError::into_inner);
-        (current.packs.clone(), current.generation)
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Put `packs` in force for every request submitted from now on; requests already
     /// submitted finish with the packs they started with. Check them first
     /// ([`Packs::check_all`]), or use [`Screener::reload`].
     pub fn replace_packs(&self, packs: Packs) {
-        let mut current = self
+        *self
             .shared
-            .current
+            .packs
             .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        current.packs = Arc::new(packs);
-        current.generation += 1;
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(packs);
     }
 
     /// Load, check and compile `packs` on the calling thread, and put them in force only if
@@ -149,7 +127,8 @@ impl Screener {
         options: Arc<ScreenOptions>,
         reply: impl FnOnce(Outcome) + Send + 'static,
     ) -> Result<(), Busy> {
-        match self.shared.queue.try_send(self.job(item, options, reply)) {
+        let task = screening(self.packs(), item, options, reply);
+        match self.shared.queue.try_send(task) {
             Ok(()) => Ok(()),
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => Err(Busy),
         }
@@ -162,41 +141,33 @@ impl Screener {
         options: Arc<ScreenOptions>,
         reply: impl FnOnce(Outcome) + Send + 'static,
     ) -> Result<(), Stopped> {
-        self.submit_with(self.current(), item, options, Box::new(reply))
+        self.queue(screening(self.packs(), item, options, reply))
     }
 
-    /// Queue `item` with the given packs (a batch keeps the packs it started with).
-    pub(crate) fn submit_with(
+    /// Queue any work that screens: `task` runs on a screening thread, with its compiled packs
+    /// (replay, impact, pack tests). Waits for room in the queue.
+    pub fn submit_task(
         &self,
-        (packs, generation): (Arc<Packs>, u64),
-        item: Item,
-        options: Arc<ScreenOptions>,
-        reply: Box<dyn FnOnce(Outcome) + Send>,
+        task: impl FnOnce(&mut ThreadScreener) + Send + 'static,
     ) -> Result<(), Stopped> {
-        let job = Job {
-            packs,
-            generation,
-            item,
-            options,
-            reply,
-        };
-        self.shared.queue.send(job).map_err(|_| Stopped)
+        self.queue(Box::new(task))
     }
 
-    fn job(
+    fn queue(&self, task: Task) -> Result<(), Stopped> {
+        self.shared.queue.send(task).map_err(|_| Stopped)
+    }
+
+    /// Run `task` on a screening thread with the packs in force, and wait for its result.
+    pub fn run<R: Send + 'static>(
         &self,
-        item: Item,
-        options: Arc<ScreenOptions>,
-        reply: impl FnOnce(Outcome) + Send + 'static,
-    ) -> Job {
-        let (packs, generation) = self.current();
-        Job {
-            packs,
-            generation,
-            item,
-            options,
-            reply: Box::new(reply),
-        }
+        task: impl FnOnce(&mut ThreadScreener, &Packs) -> R + Send + 'static,
+    ) -> Result<R, Stopped> {
+        let packs = self.packs();
+        let (tx, rx) = channel();
+        self.submit_task(move |screener| {
+            let _ = tx.send(task(screener, &packs));
+        })?;
+        rx.recv().map_err(|_| Stopped)
     }
 
     /// Screen one request and wait for the outcome (waiting for room in the queue first).
@@ -223,27 +194,27 @@ impl Screener {
             options,
         )
     }
-
-    /// The packs a batch screens with: those in force when it starts.
-    pub(crate) fn snapshot(&self) -> (Arc<Packs>, u64) {
-        self.current()
-    }
 }
 
-/// A screening thread: take a job, screen it with this thread's compiled packs, reply.
-fn work(jobs: &Mutex<Receiver<Job>>) {
+/// The task of screening `item` with `packs`.
+fn screening(
+    packs: Arc<Packs>,
+    item: Item,
+    options: Arc<ScreenOptions>,
+    reply: impl FnOnce(Outcome) + Send + 'static,
+) -> Task {
+    Box::new(move |screener: &mut ThreadScreener| {
+        reply(screener.screen_item(&packs, item, &options));
+    })
+}
+
+/// A screening thread: take a task, run it with this thread's compiled packs.
+fn work(tasks: &Mutex<Receiver<Task>>) {
     let mut screener = ThreadScreener::new();
-    let mut generation = 0;
     loop {
-        let next = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
-        let Ok(job) = next else { break };
-        if job.generation != generation {
-            // The packs were replaced: the compiled ones will not be asked for again.
-            screener.clear();
-            generation = job.generation;
-        }
-        let outcome = screener.screen_item(&job.packs, job.item, &job.options);
-        (job.reply)(outcome);
+        let next = tasks.lock().unwrap_or_else(PoisonError::into_inner).recv();
+        let Ok(task) = next else { break };
+        task(&mut screener);
     }
     // Threads end when the process is about to: freeing the compiled packs (every AST node of
     // every rule) would only delay the exit, by about a tenth of a one-request run.

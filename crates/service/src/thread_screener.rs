@@ -4,7 +4,7 @@
 //! request could not be screened. Must run on a thread with a large stack
 //! (`EVAL_STACK_BYTES`); the [`crate::Screener`] pool's threads have one.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::fmt::Write as _;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -115,9 +115,22 @@ pub enum Outcome {
 
 type Compiled = Result<Rc<CompiledPack>, Vec<Diagnostic>>;
 
-/// Screens requests on this thread, compiling each pack once (by digest) and keeping it.
+/// Screens requests on this thread, compiling each pack once and keeping it: per [`Packs`]
+/// (whose folders rules are shown from) and digest, for the few [`Packs`] used last.
 pub struct ThreadScreener {
     limits: EngineLimits,
+    /// Packs ids, least recently first.
+    recent: VecDeque<u64>,
+    caches: HashMap<u64, Cache>,
+}
+
+/// How many [`Packs`] a thread keeps compiled packs for (the packs in force and the ones
+/// before a reload; both sides of an impact).
+const RECENT_PACKS: usize = 4;
+
+/// The compiled packs of one [`Packs`], by digest, and what was derived from them.
+#[derive(Default)]
+struct Cache {
     packs: HashMap<String, Compiled>,
     notes: HashMap<String, Arc<PackNote>>,
     reads: HashMap<(String, String), Vec<String>>,
@@ -135,17 +148,26 @@ impl ThreadScreener {
     pub fn new() -> Self {
         ThreadScreener {
             limits: crate::memory::engine_limits(),
-            packs: HashMap::new(),
-            notes: HashMap::new(),
-            reads: HashMap::new(),
+            recent: VecDeque::new(),
+            caches: HashMap::new(),
         }
     }
 
-    /// Forget every compiled pack (after a reload: the old ones will not be asked for again).
-    pub fn clear(&mut self) {
-        self.packs.clear();
-        self.notes.clear();
-        self.reads.clear();
+    /// The cache of `packs`, made the most recent; the least recent is dropped beyond
+    /// [`RECENT_PACKS`].
+    fn cache(&mut self, packs: &Packs) -> &mut Cache {
+        let id = packs.id();
+        if self.recent.back() != Some(&id) {
+            self.recent.retain(|&r| r != id);
+            self.recent.push_back(id);
+            if self.recent.len() > RECENT_PACKS
+                && let Some(old) = self.recent.pop_front()
+            {
+                // Freeing every AST node of a pack takes a while; it is the price of a reload.
+                self.caches.remove(&old);
+            }
+        }
+        self.caches.entry(id).or_default()
     }
 
     /// Validate, choose the pack and screen one request read from `item`.
@@ -235,8 +257,8 @@ impl ThreadScreener {
         .map_err(Problem::Stop)?;
         let entry = packs.catalog().entry(index);
         let details = Details {
-            trace: trace.then(|| self.explain(&pack, &screening, as_of)),
-            pack: self.note(&pack, entry),
+            trace: trace.then(|| self.explain(packs, &pack, &screening, as_of)),
+            pack: self.note(packs, &pack, entry),
             signer,
             warning: (!entry.manifest.covers(as_of)).then(|| not_valid_on(entry, as_of)),
             failed_rule_files: screening
@@ -294,7 +316,8 @@ impl ThreadScreener {
                 let compiled = compiled.map(|pack| {
                     Rc::new(pack.identify(source.identity.clone(), source.chain.clone()))
                 });
-                self.packs
+                self.cache(packs)
+                    .packs
                     .entry(source.identity.sha256.clone())
                     .or_insert(compiled);
                 source
@@ -319,6 +342,7 @@ impl ThreadScreener {
                 }
             };
         let pack = self
+            .cache(packs)
             .packs
             .entry(digest.clone())
             .or_insert_with(|| CompiledPack::compile(&source, &limits).map(Rc::new))
@@ -331,8 +355,14 @@ impl ThreadScreener {
         Ok((pack, signer))
     }
 
-    fn note(&mut self, pack: &CompiledPack, entry: &tcscreen_packs::PackEntry) -> Arc<PackNote> {
-        self.notes
+    fn note(
+        &mut self,
+        packs: &Packs,
+        pack: &CompiledPack,
+        entry: &tcscreen_packs::PackEntry,
+    ) -> Arc<PackNote> {
+        self.cache(packs)
+            .notes
             .entry(pack.identity().sha256.clone())
             .or_insert_with(|| {
                 Arc::new(PackNote {
@@ -349,7 +379,13 @@ impl ThreadScreener {
     }
 
     /// Every rule run, in order: what it read, what it recorded, what it printed.
-    fn explain(&mut self, pack: &CompiledPack, screening: &Screening, as_of: Date) -> String {
+    fn explain(
+        &mut self,
+        packs: &Packs,
+        pack: &CompiledPack,
+        screening: &Screening,
+        as_of: Date,
+    ) -> String {
         let mut out = String::new();
         for rule in pack.rules() {
             if !rule.in_force(as_of) {
@@ -365,6 +401,7 @@ impl ThreadScreener {
             }
             let key = (pack.identity().sha256.clone(), rule.id.clone());
             let reads = self
+                .cache(packs)
                 .reads
                 .entry(key)
                 .or_insert_with(|| tcscreen_core::lint::rule_facts(rule).0);

@@ -233,3 +233,38 @@ fn the_handle_can_be_shared_between_threads_and_tasks() {
     sent::<Outcome>();
     sent::<tcscreen_service::NotScreened>();
 }
+
+#[test]
+fn replay_impact_and_listings_run_on_the_pool() {
+    use tcscreen_service::{impact, listing, replay};
+    let screener = screener(2);
+    let decisions = root().join("fixtures/decisions").display().to_string();
+    let reports = replay::replay_all(&screener, &screener.packs(), &[decisions]);
+    assert_eq!(reports.len(), recorded().lines().count());
+    assert!(
+        reports.iter().all(|r| r.verdict == replay::Verdict::Match),
+        "{}",
+        replay::summary(&reports)
+    );
+
+    let rules = root().join("rules");
+    let side = || impact::Side::open(&rules, &rules).unwrap();
+    let inputs = Inputs::new(&[root().join("fixtures/requests").display().to_string()]);
+    let report = impact::impact(&screener, side(), side(), inputs);
+    assert!(!report.has_errors());
+    assert_eq!(report.compared.len(), recorded().lines().count());
+    assert!(
+        report.to_text().contains("unchanged"),
+        "{}",
+        report.to_text()
+    );
+
+    let rows = screener.run(|_, packs| listing::packs(packs)).unwrap();
+    assert!(rows.len() >= 6 && rows.iter().all(|r| r.usable), "{rows:?}");
+    let info = screener
+        .run(|_, packs| listing::rule(packs, "DL-03"))
+        .unwrap();
+    let text = info.text.expect("base defines DL-03");
+    assert_eq!(text.id, "base/DL-03");
+    assert!(info.uses.iter().any(|u| !u.fires_in.is_empty()));
+}

@@ -4,10 +4,11 @@ use crate::console::outln;
 use tcscreen_core::{CompiledPack, Severity, lint};
 
 use crate::Cli;
-use crate::commands::{catalog_and_chosen, resolution_date};
+use crate::commands::catalog_and_chosen;
 use crate::diagnostics;
 use crate::exit::ExitStatus;
 use tcscreen_service::escape::controls as esc;
+use tcscreen_service::packs::resolution_date;
 
 /// Arguments of `check`.
 #[derive(Debug, clap::Args)]

@@ -7,9 +7,10 @@ use ed25519_dalek::SigningKey;
 use tcscreen_packs::signature::{self, SIGNATURE_FILE};
 
 use crate::Cli;
-use crate::commands::{catalog_and_chosen, resolution_date};
+use crate::commands::catalog_and_chosen;
 use crate::exit::ExitStatus;
 use tcscreen_service::escape::controls as esc;
+use tcscreen_service::packs::resolution_date;
 
 /// Arguments of `keygen`.
 #[derive(Debug, clap::Args)]

@@ -4,13 +4,13 @@
 use crate::console::{errln, outln};
 use std::path::{Path, PathBuf};
 
-use tcscreen_core::{Date, Decision, DecisionRecord};
+use tcscreen_core::{Date, Decision};
 
 use crate::Cli;
 use crate::commands::replay::{self, ReplayFormat};
 use crate::exit::ExitStatus;
 use tcscreen_service::escape::controls as esc;
-use tcscreen_service::register::{self, Appender, Body, Entry, HumanDecision};
+use tcscreen_service::register::{self, Appender, Body, DecideError, DecisionInput};
 
 /// Arguments of `register`.
 #[derive(Debug, clap::Args)]
@@ -129,7 +129,7 @@ pub fn register(cli: &Cli, args: &RegisterArgs) -> ExitStatus {
                 );
                 return ExitStatus::Failure;
             }
-            match replay::replay_all(cli, &[file.to_string_lossy().to_string()], trust.as_ref()) {
+            match replay::replay_all(cli, &[file.to_string_lossy().to_string()], trust.as_deref()) {
                 Ok(reports) => replay::print(&reports, *format),
                 Err(status) => status,
             }
@@ -226,22 +226,6 @@ fn verify(file: &Path, head: Option<&str>) -> ExitStatus {
     }
 }
 
-/// Today's date in UTC, from the system clock (only for the `at` of human decisions).
-fn today() -> Option<Date> {
-    let seconds = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?
-        .as_secs();
-    Date::from_days_since_epoch(i64::try_from(seconds / 86_400).ok()?)
-}
-
-fn screening_record(entry: &Entry) -> Option<DecisionRecord> {
-    match &entry.body {
-        Body::Screening { record, .. } => DecisionRecord::from_json(record).ok(),
-        Body::Decision(_) => None,
-    }
-}
-
 #[allow(
     clippy::too_many_arguments,
     reason = "one argument per flag of the verb"
@@ -262,10 +246,45 @@ fn decide(
             return ExitStatus::Error;
         }
     };
-    // A person decides on a verified history: the whole chain is checked (under the lock).
-    let entries = match register::read(file, None) {
-        Ok(entries) => entries,
-        Err((_, broken)) => {
+    let input = DecisionInput {
+        decision: Decision::parse(decision).unwrap_or(Decision::Revise),
+        by: by.to_string(),
+        reason: reason.map(str::to_string),
+        waive: waive.to_vec(),
+        at,
+    };
+    match register::decide(&mut appender, file, request_id, &input) {
+        Ok(decided) => {
+            let overrides = if Some(input.decision) == decided.screened {
+                String::new()
+            } else {
+                format!(
+                    ", overriding the screening's {}",
+                    decided.screened.map_or("no decision", Decision::as_str)
+                )
+            };
+            outln!(
+                "entry {}: {} decided {} on {}{overrides}",
+                decided.seq,
+                esc(by),
+                input.decision,
+                esc(request_id)
+            );
+            ExitStatus::Success
+        }
+        Err(e) => not_decided(&e, request_id, file, &input),
+    }
+}
+
+/// Say why a decision was not recorded, in the terms of the command line's flags.
+fn not_decided(
+    e: &DecideError,
+    request_id: &str,
+    file: &Path,
+    input: &DecisionInput,
+) -> ExitStatus {
+    match e {
+        DecideError::Damaged(broken) => {
             errln!(
                 "error: the register {} is damaged at entry {} ({}): {}; run `tcscreen register verify` and repair it before deciding",
                 file.display(),
@@ -275,102 +294,63 @@ fn decide(
             );
             return ExitStatus::Error;
         }
-    };
-    let latest = entries
-        .iter()
-        .rev()
-        .find(|e| e.request_id == request_id && matches!(e.body, Body::Screening { .. }))
-        .and_then(|e| screening_record(e).map(|r| (e.seq, r)));
-    let Some((screening_seq, record)) = latest else {
-        errln!(
-            "error: no screening of request `{}` in {}",
-            esc(request_id),
-            file.display()
-        );
-        errln!(
-            "  help: screen it with `tcscreen screen … --register {}` first",
-            file.display()
-        );
-        return ExitStatus::Usage;
-    };
-    if let Some(at) = at
-        && at < record.as_of
-    {
-        errln!(
-            "error: --at {at} is before the screening it decides on (entry {screening_seq}, as of {})",
-            record.as_of
-        );
-        errln!(
-            "  help: give the date the decision was taken, on or after {}",
-            record.as_of
-        );
-        return ExitStatus::Usage;
-    }
-    let decision = Decision::parse(decision).unwrap_or(Decision::Revise);
-    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-    if (Some(decision) != record.decision || !waive.is_empty()) && reason.is_none() {
-        errln!(
-            "error: the screening (entry {screening_seq}) decided {}; departing from it{} needs --reason",
-            record.decision.map_or("nothing", Decision::as_str),
-            if waive.is_empty() {
-                ""
-            } else {
-                " or waiving rules"
-            }
-        );
-        return ExitStatus::Usage;
-    }
-    for rule in waive {
-        if !record.findings.iter().any(|f| &f.rule == rule) {
+        DecideError::Append(e) => {
+            errln!("error: cannot append to the register: {e}");
+            return ExitStatus::Error;
+        }
+        DecideError::NoScreening => {
+            errln!(
+                "error: no screening of request `{}` in {}",
+                esc(request_id),
+                file.display()
+            );
+            errln!(
+                "  help: screen it with `tcscreen screen … --register {}` first",
+                file.display()
+            );
+        }
+        DecideError::TooEarly {
+            screening_seq,
+            as_of,
+        } => {
+            let at = input.at.map_or_else(String::new, |d| d.to_string());
+            errln!(
+                "error: --at {at} is before the screening it decides on (entry {screening_seq}, as of {as_of})"
+            );
+            errln!("  help: give the date the decision was taken, on or after {as_of}");
+        }
+        DecideError::ReasonNeeded {
+            screening_seq,
+            screened,
+        } => {
+            errln!(
+                "error: the screening (entry {screening_seq}) decided {}; departing from it{} needs --reason",
+                screened.map_or("nothing", Decision::as_str),
+                if input.waive.is_empty() {
+                    ""
+                } else {
+                    " or waiving rules"
+                }
+            );
+        }
+        DecideError::NotWaivable {
+            screening_seq,
+            rule,
+        } => {
             errln!(
                 "error: --waive {}: that rule recorded no finding in the screening (entry {screening_seq})",
                 esc(rule)
             );
-            return ExitStatus::Usage;
         }
     }
-    let body = Body::Decision(HumanDecision {
-        screening_seq,
-        screened_decision: record.decision,
-        decision,
-        by: by.to_string(),
-        reason: reason.map(str::to_string),
-        waived: waive.to_vec(),
-        at: at
-            .or_else(today)
-            .map_or_else(|| "unknown".to_string(), |d| d.to_string()),
-    });
-    match appender
-        .append(request_id, body, None)
-        .and_then(|seq| appender.sync().map(|()| seq))
-    {
-        Ok(seq) => {
-            let overrides = if Some(decision) == record.decision {
-                String::new()
-            } else {
-                format!(
-                    ", overriding the screening's {}",
-                    record.decision.map_or("no decision", Decision::as_str)
-                )
-            };
-            outln!(
-                "entry {seq}: {} decided {decision} on {}{overrides}",
-                esc(by),
-                esc(request_id)
-            );
-            ExitStatus::Success
-        }
-        Err(e) => {
-            errln!("error: cannot append to the register: {e}");
-            ExitStatus::Error
-        }
-    }
+    ExitStatus::Usage
 }
 
 fn show(request_id: &str, file: &Path) -> ExitStatus {
-    let (entries, status) = match register::read(file, None) {
-        Ok(entries) => (entries, ExitStatus::Success),
-        Err((entries, broken)) => {
+    let (history, broken) = register::history(file, request_id);
+    let status = match broken {
+        None => ExitStatus::Success,
+        Some(broken) => {
             errln!(
                 "warning: {}: entry {} {}: {}; showing the entries before it",
                 file.display(),
@@ -378,13 +358,9 @@ fn show(request_id: &str, file: &Path) -> ExitStatus {
                 broken.damage.as_str(),
                 esc(&broken.message)
             );
-            (entries, ExitStatus::Failure)
+            ExitStatus::Failure
         }
     };
-    let history: Vec<&Entry> = entries
-        .iter()
-        .filter(|e| e.request_id == request_id)
-        .collect();
     if history.is_empty() {
         errln!(
             "no entries for request `{}` in {}",
@@ -399,10 +375,10 @@ fn show(request_id: &str, file: &Path) -> ExitStatus {
         history.len(),
         if history.len() == 1 { "y" } else { "ies" }
     );
-    for entry in history {
+    for entry in &history {
         match &entry.body {
-            Body::Screening { record, signer } => {
-                let r = DecisionRecord::from_json(record).ok();
+            Body::Screening { signer, .. } => {
+                let r = entry.screening_record();
                 let decision = r
                     .as_ref()
                     .and_then(|r| r.decision)

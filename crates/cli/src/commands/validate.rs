@@ -1,15 +1,15 @@
 //! `tcscreen validate`: check requests against the schema without screening them. The same
-//! inputs, error messages and exit codes as `screen`; an intake step for coordination units.
+//! inputs, error messages and exit codes as `screen` (the work is `tcscreen_service::validate`).
 
-use crate::console::{errln, outln};
 use clap::ValueEnum;
-use tcscreen_core::{Json, ValidRequest, canonical};
+use tcscreen_core::canonical;
+use tcscreen_service::Inputs;
+use tcscreen_service::validate::{self, validate as check};
 
 use crate::Cli;
+use crate::console::{errln, outln};
 use crate::diagnostics;
 use crate::exit::ExitStatus;
-use tcscreen_service::escape;
-use tcscreen_service::inputs::Inputs;
 
 /// Arguments of `validate`.
 #[derive(Debug, clap::Args)]
@@ -45,73 +45,30 @@ pub fn validate(_cli: &Cli, args: &ValidateArgs) -> ExitStatus {
         return ExitStatus::Usage;
     }
     let limits = crate::request_limits_with(args.max_request_bytes);
-    let mut status = ExitStatus::Success;
     let (mut valid, mut invalid) = (0usize, 0usize);
     for item in Inputs::new(&args.inputs).with_max_bytes(limits.max_bytes) {
-        let (result, text) = match item.text {
-            Ok(text) => (ValidRequest::from_text(&text, &limits), Some(text)),
-            Err(e) => (Err(vec![e]), None),
-        };
-        let line = match &result {
-            Ok(request) => {
-                valid += 1;
-                match args.format {
-                    ValidateFormat::Text => {
-                        format!(
-                            "ok  {}  {}",
-                            escape::controls(&item.source.display()),
-                            escape::controls(request.id())
-                        )
-                    }
-                    ValidateFormat::Jsonl => canonical::to_canonical_string(&Json::object([
-                        ("source", Json::string(item.source.display())),
-                        ("id", Json::string(request.id())),
-                        ("valid", Json::new(tcscreen_core::JsonValue::Bool(true))),
-                        ("errors", Json::array(vec![])),
-                    ])),
+        let validation = check(item, &limits);
+        if validation.is_valid() {
+            valid += 1;
+        } else {
+            invalid += 1;
+            diagnostics::emit_all(&validation.problems);
+        }
+        match args.format {
+            ValidateFormat::Text => {
+                if let Some(line) = validation.ok_line() {
+                    outln!("{line}");
                 }
             }
-            Err(errors) => {
-                invalid += 1;
-                status.raise(ExitStatus::Error);
-                for e in errors {
-                    diagnostics::emit(&tcscreen_service::problems::from_input(
-                        &item.source,
-                        e,
-                        text.as_deref(),
-                    ));
-                }
-                match args.format {
-                    ValidateFormat::Text => continue,
-                    ValidateFormat::Jsonl => canonical::to_canonical_string(&Json::object([
-                        ("source", Json::string(item.source.display())),
-                        ("id", Json::null()),
-                        ("valid", Json::new(tcscreen_core::JsonValue::Bool(false))),
-                        (
-                            "errors",
-                            Json::array(
-                                errors
-                                    .iter()
-                                    .map(|e| {
-                                        Json::object([
-                                            ("code", Json::string(e.code)),
-                                            ("path", Json::string(&e.path)),
-                                            ("message", Json::string(&e.message)),
-                                        ])
-                                    })
-                                    .collect(),
-                            ),
-                        ),
-                    ])),
-                }
+            ValidateFormat::Jsonl => {
+                outln!("{}", canonical::to_canonical_string(&validation.to_json()));
             }
-        };
-        outln!("{line}");
+        }
     }
-    diagnostics::say(&format!(
-        "{} request{}: {valid} valid, {invalid} invalid",
-        valid + invalid,
-        if valid + invalid == 1 { "" } else { "s" }
-    ));
-    status
+    diagnostics::say(&validate::summary(valid, invalid));
+    if invalid > 0 {
+        ExitStatus::Error
+    } else {
+        ExitStatus::Success
+    }
 }
