@@ -15,7 +15,7 @@ pub mod screen;
 pub mod test;
 pub mod validate;
 
-use tcscreen_core::Diagnostic;
+use tcscreen_core::{Code, Diagnostic};
 use tcscreen_packs::{Catalog, PackSpec};
 use tcscreen_service::{Packs, PoolSize, Screener};
 
@@ -89,7 +89,7 @@ pub(crate) fn chosen_packs(
                     .collect();
                 if versions.is_empty() {
                     errors.push(Diagnostic::error(
-                        "P021",
+                        Code::P021,
                         format!("no pack `{name}` under `{}`", catalog.root_display()),
                     ));
                 }

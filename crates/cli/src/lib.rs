@@ -3,7 +3,6 @@
 
 #![deny(missing_docs)]
 
-pub mod codes;
 pub mod commands;
 pub mod console;
 pub mod diagnostics;

@@ -12,6 +12,7 @@ use rhai::{AST, Dynamic, Engine, EvalAltResult, Module, ModuleResolver, Position
 
 use crate::api::RESERVED_NAMES;
 use crate::citation::{self, Citation, PolicyRefs, PolicySource};
+use crate::codes::Code;
 use crate::date::Date;
 use crate::diagnostic::{Diagnostic, attach_excerpts};
 use crate::finding::{Actor, Criterion, Outcome};
@@ -127,12 +128,15 @@ impl CompiledPack {
                 errors
             }),
             Err(()) => Err(vec![
-                Diagnostic::error("P099", "the rule engine panicked while compiling this pack")
-                    .at(
-                        layers.last().map_or(String::new(), |l| l.manifest.clone()),
-                        Pos::NONE,
-                    )
-                    .help("this is a bug in tcscreen or Rhai; please report it with the pack"),
+                Diagnostic::error(
+                    Code::P099,
+                    "the rule engine panicked while compiling this pack",
+                )
+                .at(
+                    layers.last().map_or(String::new(), |l| l.manifest.clone()),
+                    Pos::NONE,
+                )
+                .help("this is a bug in tcscreen or Rhai; please report it with the pack"),
             ]),
         }
     }
@@ -259,7 +263,7 @@ fn reserved_functions(ast: &AST, text: &str, file: &str, errors: &mut Vec<Diagno
     for function in ast.iter_functions() {
         if RESERVED_NAMES.contains(&function.name) {
             errors.push(
-                Diagnostic::error("R010", format!("defines a function named `{}`, which is part of the rule API", function.name))
+                Diagnostic::error(Code::R010, format!("defines a function named `{}`, which is part of the rule API", function.name))
                     .at(file, locate(text, &["fn", function.name, "("]))
                     .help("rename the function; packs may not replace reject, revise, note or the helpers"),
             );
@@ -278,7 +282,7 @@ fn globals_redefined(ast: &AST, file: &str, errors: &mut Vec<Diagnostic>) {
                 && GLOBALS.contains(&x.0.as_str())
             {
                 errors.push(
-                    Diagnostic::error("R020", format!("Variable already defined: {}", x.0.as_str()))
+                    Diagnostic::error(Code::R020, format!("Variable already defined: {}", x.0.as_str()))
                         .at(file, crate::rhai_error::pos(*pos))
                         .help("`request`, `params`, `data` and `as_of` are read-only; choose another name"),
                 );
@@ -326,7 +330,7 @@ fn compile(layers: &[PackLayer], limits: &EngineLimits) -> Result<CompiledPack, 
                 Err(e) => {
                     let x = explain_parse(&e);
                     errors.push(
-                        Diagnostic::error("R020", x.message)
+                        Diagnostic::error(Code::R020, x.message)
                             .at(&lib.display, x.pos)
                             .maybe_help(x.help),
                     );
@@ -352,7 +356,7 @@ fn compile(layers: &[PackLayer], limits: &EngineLimits) -> Result<CompiledPack, 
                     if let Err(why) = frontmatter::check_rule_id(&id) {
                         errors.push(
                             Diagnostic::error(
-                                "R005",
+                                Code::R005,
                                 format!("the file name makes the rule id `{id}`, which {why}"),
                             )
                             .at(&rule.display, Pos::new(1, 1))
@@ -365,7 +369,7 @@ fn compile(layers: &[PackLayer], limits: &EngineLimits) -> Result<CompiledPack, 
             };
             if let Some(other) = seen.get(&id) {
                 errors.push(
-                    Diagnostic::error("P010", format!("duplicate rule id `{}/{id}`", layer.id))
+                    Diagnostic::error(Code::P010, format!("duplicate rule id `{}/{id}`", layer.id))
                         .at(&rule.display, Pos::new(1, 1))
                         .note(format!("also used by {other}"))
                         .help("give each rule of a pack its own `//! id:`"),
@@ -401,7 +405,7 @@ fn compile(layers: &[PackLayer], limits: &EngineLimits) -> Result<CompiledPack, 
                     };
                     let x = explain_import(&e, &rule.display, limits, &module_file);
                     let (code, pos, mut notes) = match &*e {
-                        EvalAltResult::ErrorParsing(..) => ("R020", x.pos, x.notes),
+                        EvalAltResult::ErrorParsing(..) => (Code::R020, x.pos, x.notes),
                         // The place in the rule is its import statement; the notes say where
                         // in the module the error came from.
                         EvalAltResult::ErrorInModule(path, ..) => {
@@ -412,12 +416,12 @@ fn compile(layers: &[PackLayer], limits: &EngineLimits) -> Result<CompiledPack, 
                                 .filter(|n| !n.starts_with("while loading module"))
                                 .collect();
                             (
-                                "R021",
+                                Code::R021,
                                 if at.is_known() { at } else { Pos::new(1, 1) },
                                 notes,
                             )
                         }
-                        _ => ("R021", x.pos, x.notes),
+                        _ => (Code::R021, x.pos, x.notes),
                     };
                     let message = match stop {
                         Some(stop) => {
@@ -464,7 +468,7 @@ fn compile(layers: &[PackLayer], limits: &EngineLimits) -> Result<CompiledPack, 
                 };
                 errors.push(
                     Diagnostic::error(
-                        "P011",
+                        Code::P011,
                         format!("settings for rule `{}`, which does not exist", entry.rule),
                     )
                     .at(&layer.manifest, entry.pos)
@@ -627,7 +631,7 @@ fn oversized_values(layer: &PackLayer, limits: &EngineLimits, errors: &mut Vec<D
                 .unwrap_or(Pos::NONE);
             errors.push(
                 Diagnostic::error(
-                    "P004",
+                    Code::P004,
                     format!("param `{name}` holds {size} {what}, more than the {limit} one value may hold"),
                 )
                 .at(&layer.manifest, pos)
@@ -640,7 +644,7 @@ fn oversized_values(layer: &PackLayer, limits: &EngineLimits, errors: &mut Vec<D
             let file = layer.data_files.get(name).unwrap_or(&layer.manifest);
             errors.push(
                 Diagnostic::error(
-                    "P009",
+                    Code::P009,
                     format!("data table `{name}` holds {size} {what}, more than the {limit} one value may hold"),
                 )
                 .at(file, Pos::NONE)
@@ -709,7 +713,7 @@ fn resolve_policy(
         Ok(PolicyRefs::Sources(ids)) => ids,
         Err(why) => {
             return Err(Diagnostic::error(
-                "P018",
+                Code::P018,
                 format!("the policy line must name sources of the pack's sources table: {why}"),
             )
             .help(
@@ -725,7 +729,7 @@ fn resolve_policy(
                 None => "add a [sources.<id>] entry to pack.toml (title, issuer, date, clause, verified) and cite its id".into(),
             };
             return Err(Diagnostic::error(
-                "P018",
+                Code::P018,
                 format!("the policy line cites `{id}`, which is not in the sources table"),
             )
             .help(help));
@@ -738,7 +742,7 @@ fn resolve_policy(
                 |c| format!("a pack for {c}"),
             );
             return Err(Diagnostic::error(
-                "P019",
+                Code::P019,
                 format!("the policy line cites `{id}`, a policy of {theirs}, in {ours}"),
             )
             .help("cite an international source, or a source of this pack's own country; a country pack that tightens an inherited rule overrides its policy with its own source"));

@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use crate::codes::Code;
 use crate::json::Pos;
 
 /// How serious a problem is.
@@ -20,8 +21,8 @@ pub enum Severity {
 /// A problem in a pack, with where it is and how to fix it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Diagnostic {
-    /// A stable code (`P0xx` pack, `R0xx` rule), see `tcscreen explain`.
-    pub code: &'static str,
+    /// What kind of problem it is; its explanation is `tcscreen explain CODE`.
+    pub code: Code,
     /// Error or warning.
     pub severity: Severity,
     /// What is wrong, in a short phrase.
@@ -112,12 +113,22 @@ pub fn attach_excerpts<'a>(
 }
 
 impl Diagnostic {
-    /// An error.
-    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+    /// A problem that makes the pack or request unusable; `code` must be an error's.
+    pub fn error(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic::new(code, Severity::Error, message.into())
+    }
+
+    /// A problem worth fixing that does not stop the pack; `code` must be a warning's.
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic::new(code, Severity::Warning, message.into())
+    }
+
+    fn new(code: Code, severity: Severity, message: String) -> Self {
+        debug_assert_eq!(code.severity(), severity, "{code} is not an {severity:?}");
         Diagnostic {
             code,
-            severity: Severity::Error,
-            message: message.into(),
+            severity,
+            message,
             file: None,
             pos: Pos::NONE,
             help: None,

@@ -12,6 +12,7 @@
 //! the findings: `requester`, `provider`, `both` or `none`), and values continued on following
 //! lines indented by at least two spaces after `//!`.
 
+use crate::codes::Code;
 use crate::finding::{Actor, Criterion};
 use crate::json::Pos;
 use crate::suggest::did_you_mean;
@@ -42,7 +43,7 @@ pub struct FrontMatter {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FrontMatterError {
     /// A stable code.
-    pub code: &'static str,
+    pub code: Code,
     /// Where.
     pub pos: Pos,
     /// What is wrong.
@@ -78,7 +79,7 @@ pub fn parse(text: &str) -> Result<FrontMatter, Vec<FrontMatterError>> {
         }
         let Some((key, value)) = rest.split_once(':') else {
             errors.push(FrontMatterError {
-                code: "R002",
+                code: Code::R002,
                 pos: Pos::new(line_no, 4),
                 message: "front matter line is not `key: value`".into(),
                 help: Some(format!(
@@ -92,7 +93,7 @@ pub fn parse(text: &str) -> Result<FrontMatter, Vec<FrontMatterError>> {
         let column = 4 + (key.len() - key.trim_start().len()) as u32;
         let Some(&known) = KEYS.iter().find(|k| **k == key_text) else {
             errors.push(FrontMatterError {
-                code: "R003",
+                code: Code::R003,
                 pos: Pos::new(line_no, column),
                 message: format!("unknown front matter key `{key_text}`"),
                 help: Some(match did_you_mean(key_text, KEYS.iter().copied()) {
@@ -105,7 +106,7 @@ pub fn parse(text: &str) -> Result<FrontMatter, Vec<FrontMatterError>> {
         let value = value.trim();
         if value.is_empty() {
             errors.push(FrontMatterError {
-                code: "R002",
+                code: Code::R002,
                 pos: Pos::new(line_no, column),
                 message: format!("front matter key `{known}` has no value"),
                 help: None,
@@ -114,7 +115,7 @@ pub fn parse(text: &str) -> Result<FrontMatter, Vec<FrontMatterError>> {
         }
         if let Some((_, _, first)) = fields.iter().find(|(k, _, _)| *k == known) {
             errors.push(FrontMatterError {
-                code: "R002",
+                code: Code::R002,
                 pos: Pos::new(line_no, column),
                 message: format!(
                     "front matter key `{known}` given twice (first on line {})",
@@ -128,7 +129,7 @@ pub fn parse(text: &str) -> Result<FrontMatter, Vec<FrontMatterError>> {
     }
     if last_line == 0 {
         return Err(vec![FrontMatterError {
-            code: "R001",
+            code: Code::R001,
             pos: Pos::new(1, 1),
             message: "rule file has no front matter".into(),
             help: Some(EXAMPLE.into()),
@@ -144,7 +145,7 @@ pub fn parse(text: &str) -> Result<FrontMatter, Vec<FrontMatterError>> {
     let title = get("title");
     if title.is_none() {
         errors.push(FrontMatterError {
-            code: "R001",
+            code: Code::R001,
             pos: after,
             message: "front matter has no `title`".into(),
             help: Some("add `//! title: <what the rule checks, in one line>`".into()),
@@ -153,7 +154,7 @@ pub fn parse(text: &str) -> Result<FrontMatter, Vec<FrontMatterError>> {
     let criterion = match get("criterion") {
         None => {
             errors.push(FrontMatterError {
-                code: "R001",
+                code: Code::R001,
                 pos: after,
                 message: "front matter has no `criterion`".into(),
                 help: Some(criteria_help()),
@@ -165,7 +166,7 @@ pub fn parse(text: &str) -> Result<FrontMatter, Vec<FrontMatterError>> {
             None => {
                 let names = Criterion::ALL.map(Criterion::as_str);
                 errors.push(FrontMatterError {
-                    code: "R004",
+                    code: Code::R004,
                     pos,
                     message: format!("unknown criterion `{value}`"),
                     help: Some(match did_you_mean(&value, names) {
@@ -181,7 +182,7 @@ pub fn parse(text: &str) -> Result<FrontMatter, Vec<FrontMatterError>> {
         && let Err(why) = check_rule_id(&id)
     {
         errors.push(FrontMatterError {
-            code: "R005",
+            code: Code::R005,
             pos,
             message: format!("rule id `{id}` {why}"),
             help: None,
@@ -192,7 +193,7 @@ pub fn parse(text: &str) -> Result<FrontMatter, Vec<FrontMatterError>> {
         None => {
             let names = Actor::ALL.map(Actor::as_str);
             errors.push(FrontMatterError {
-                code: "R006",
+                code: Code::R006,
                 pos,
                 message: format!("unknown actor `{value}`"),
                 help: Some(match did_you_mean(&value, names) {
@@ -272,9 +273,13 @@ mod tests {
         assert_eq!(
             found,
             [
-                ("R003", Pos::new(1, 5), "unknown front matter key `titel`"),
-                ("R001", Pos::new(2, 1), "front matter has no `title`"),
-                ("R004", Pos::new(2, 5), "unknown criterion `demand-led`"),
+                (
+                    Code::R003,
+                    Pos::new(1, 5),
+                    "unknown front matter key `titel`"
+                ),
+                (Code::R001, Pos::new(2, 1), "front matter has no `title`"),
+                (Code::R004, Pos::new(2, 5), "unknown criterion `demand-led`"),
             ]
         );
         assert_eq!(errors[0].help.as_deref(), Some("did you mean `title`?"));

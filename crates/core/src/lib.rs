@@ -45,6 +45,7 @@ compile_error!("tcscreen-core contains panics inside rule evaluation and needs p
 mod api;
 pub mod canonical;
 pub mod citation;
+pub mod codes;
 mod compile;
 pub mod date;
 mod diagnostic;
@@ -71,6 +72,7 @@ pub mod text;
 mod value;
 
 pub use api::{RESERVED_NAMES, signatures as api_signatures};
+pub use codes::Code;
 pub use compile::{CompiledPack, CompiledRule, GLOBALS, UnidentifiedPack};
 pub use date::Date;
 pub use diagnostic::{Diagnostic, EXCERPT_CONTEXT_CHARS, Excerpt, Severity, attach_excerpts};

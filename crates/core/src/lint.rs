@@ -34,8 +34,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use rhai::{ASTFlags, ASTNode, Engine, Expr, Position, Stmt};
 
 use crate::api::RESERVED_NAMES;
+use crate::codes::Code;
 use crate::compile::{CompiledPack, CompiledRule};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::Diagnostic;
 use crate::finding::Outcome;
 use crate::rhai_error::pos;
 use crate::schema::{self, Shape};
@@ -112,13 +113,6 @@ enum Root {
     Data,
 }
 
-fn warning(code: &'static str, message: String) -> Diagnostic {
-    Diagnostic {
-        severity: Severity::Warning,
-        ..Diagnostic::error(code, message)
-    }
-}
-
 /// Lint a compiled pack. `source` gives the manifest paths and `lib/` texts.
 pub fn lint(pack: &CompiledPack, source: &PackSource) -> Vec<Diagnostic> {
     let mut known: BTreeSet<String> = pack
@@ -169,8 +163,8 @@ pub fn lint(pack: &CompiledPack, source: &PackSource) -> Vec<Diagnostic> {
                 .copied()
                 .unwrap_or(crate::json::Pos::new(1, 1));
             out.push(
-                warning(
-                    "L003",
+                Diagnostic::warning(
+                    Code::L003,
                     format!("param `{name}` is defined but no rule reads it"),
                 )
                 .at(&own.manifest, at)
@@ -180,8 +174,8 @@ pub fn lint(pack: &CompiledPack, source: &PackSource) -> Vec<Diagnostic> {
         for name in own.data.keys().filter(|d| !data_read.contains(*d)) {
             let file = own.data_files.get(name).unwrap_or(&own.manifest);
             out.push(
-                warning(
-                    "L003",
+                Diagnostic::warning(
+                    Code::L003,
                     format!("data table `{name}` is defined but no rule reads it"),
                 )
                 .at(file, crate::json::Pos::new(1, 1))
@@ -230,8 +224,8 @@ fn deciding_on_weak_ground(
     let policy_at = rule.front_matter.policy_pos.unwrap_or(at);
     for c in rule.citations.iter().filter(|c| !c.verified) {
         out.push(
-            warning(
-                "L008",
+            Diagnostic::warning(
+                Code::L008,
                 format!(
                     "rule `{}` can revise or reject, but cites `{}`, which is not verified against its text",
                     rule.id, c.id
@@ -243,8 +237,8 @@ fn deciding_on_weak_ground(
     }
     for table in tables.iter().filter(|t| placeholders.contains_key(*t)) {
         out.push(
-            warning(
-                "L009",
+            Diagnostic::warning(
+                Code::L009,
                 format!(
                     "rule `{}` can revise or reject, but reads `data.{table}`, a placeholder table",
                     rule.id
@@ -270,8 +264,8 @@ fn sources_of_the_pack(
     for (id, source) in &own.sources {
         if !cited.contains(id.as_str()) {
             out.push(
-                warning(
-                    "L011",
+                Diagnostic::warning(
+                    Code::L011,
                     format!("source `{id}` is in the sources table but no rule cites it"),
                 )
                 .at(&own.manifest, source.pos)
@@ -285,7 +279,7 @@ fn sources_of_the_pack(
         ] {
             if let Some(name) = text.and_then(|t| file_name_in(t)) {
                 out.push(
-                    warning("L013", format!("the {what} of source `{id}` names the file `{name}`"))
+                    Diagnostic::warning(Code::L013, format!("the {what} of source `{id}` names the file `{name}`"))
                         .at(&own.manifest, source.pos)
                         .help("cite the document people can obtain (its title, issuer, date and paragraph), not a file of the pack or of its research"),
                 );
@@ -298,8 +292,8 @@ fn sources_of_the_pack(
                 && first > to
             {
                 out.push(
-                    warning(
-                        "L012",
+                    Diagnostic::warning(
+                        Code::L012,
                         format!(
                             "rule `{}` never runs while the pack is valid: its first source is dated {first}, after the pack's valid_to ({to})",
                             rule.id
@@ -327,8 +321,8 @@ fn sources_of_the_pack(
             && first > from
         {
             out.push(
-                warning(
-                    "L012",
+                Diagnostic::warning(
+                    Code::L012,
                     format!(
                         "rule `{}` applies only from {first}, when its first source is dated, but the pack is valid from {from}",
                         rule.id
@@ -584,15 +578,15 @@ impl RuleLint<'_> {
         self.round(&functions);
         self.closures_next.clear();
         if !self.records && !self.calls_lib {
-            let d = warning(
-                "L006",
+            let d = Diagnostic::warning(
+                Code::L006,
                 format!("rule `{}` can never record a finding", self.rule.id),
             )
             .help("call reject(…), revise(…) or note(…) where the rule finds something");
             self.report(d, Position::new(1, 1));
         }
         if self.rule.policy.is_none() && !self.rule.cites_nothing {
-            let d = warning("L007", format!("rule `{}` cites no policy", self.rule.id))
+            let d = Diagnostic::warning(Code::L007, format!("rule `{}` cites no policy", self.rule.id))
                 .help("add `//! policy: <the clause this rule enforces>` so findings say which policy asks for the change");
             self.report(d, Position::new(1, 1));
         }
@@ -757,9 +751,11 @@ impl RuleLint<'_> {
                         None if is_params => "define it under [params] in pack.toml, or test it first: `\"NAME\" in params`".into(),
                         None => "add data/NAME.json to the pack, or test it first: `\"NAME\" in data`".into(),
                     };
-                    let d =
-                        Diagnostic::error("L002", format!("the pack defines no {what} `{name}`"))
-                            .help(help);
+                    let d = Diagnostic::error(
+                        Code::L002,
+                        format!("the pack defines no {what} `{name}`"),
+                    )
+                    .help(help);
                     self.report(d, p);
                 }
             }
@@ -822,30 +818,31 @@ impl RuleLint<'_> {
                     }
                 }
                 (Shape::FreeObject, _) | (_, Step::Method(..) | Step::Other) => return,
-                (Shape::Object(fields), Step::Field(name, p) | Step::Key(name, p)) => match fields
-                    .iter()
-                    .find(|f| f.name == name)
-                {
-                    Some(field) => {
-                        shape = field.shape;
-                        path = format!("{path}.{name}");
-                        typed.push(step.clone());
+                (Shape::Object(fields), Step::Field(name, p) | Step::Key(name, p)) => {
+                    match fields.iter().find(|f| f.name == name) {
+                        Some(field) => {
+                            shape = field.shape;
+                            path = format!("{path}.{name}");
+                            typed.push(step.clone());
+                        }
+                        None => {
+                            let help = match did_you_mean(name, fields.iter().map(|f| f.name)) {
+                                Some(s) => format!("did you mean `{s}`?"),
+                                None => format!(
+                                    "the fields of `{path}` are: {}",
+                                    fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
+                                ),
+                            };
+                            let d = Diagnostic::error(
+                                Code::L001,
+                                format!("`{path}` has no field `{name}`"),
+                            )
+                            .help(help);
+                            self.report(d, *p);
+                            return;
+                        }
                     }
-                    None => {
-                        let help = match did_you_mean(name, fields.iter().map(|f| f.name)) {
-                            Some(s) => format!("did you mean `{s}`?"),
-                            None => format!(
-                                "the fields of `{path}` are: {}",
-                                fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", ")
-                            ),
-                        };
-                        let d =
-                            Diagnostic::error("L001", format!("`{path}` has no field `{name}`"))
-                                .help(help);
-                        self.report(d, *p);
-                        return;
-                    }
-                },
+                }
                 (Shape::Object(_), Step::Item) => return,
                 (Shape::List(inner), Step::Item | Step::Key(..)) => {
                     shape = inner;
@@ -854,14 +851,14 @@ impl RuleLint<'_> {
                 }
                 (_, Step::Field(name, _)) if BUILT_IN_PROPERTIES.contains(&name.as_str()) => break,
                 (Shape::List(_), Step::Field(name, p)) => {
-                    let d = Diagnostic::error("L001", format!("`{path}` is a list: it has no field `{name}`"))
+                    let d = Diagnostic::error(Code::L001, format!("`{path}` is a list: it has no field `{name}`"))
                         .help(format!("loop over it (`for x in {path} {{ x.{name} }}`) or pick an item (`{path}[0].{name}`)"));
                     self.report(d, *p);
                     return;
                 }
                 (_, Step::Field(name, p)) => {
                     let d = Diagnostic::error(
-                        "L001",
+                        Code::L001,
                         format!("`{path}` is a single value: it has no field `{name}`"),
                     );
                     self.report(d, *p);
@@ -901,7 +898,7 @@ impl RuleLint<'_> {
                     ),
                 };
                 let d = Diagnostic::error(
-                    "L004",
+                    Code::L004,
                     format!("lib/{module}.rhai has no function `{name}`"),
                 )
                 .help(help);
@@ -936,7 +933,7 @@ impl RuleLint<'_> {
             None => "define the function in this rule or in a lib/ module, or check the authors' guide for the helpers".into(),
         };
         let d = Diagnostic::error(
-            "L004",
+            Code::L004,
             format!("no function `{name}` in the rule API, Rhai or this pack"),
         )
         .help(help);
@@ -961,12 +958,12 @@ impl RuleLint<'_> {
             _ => return,
         };
         if let Some(path) = field_path_in(&text) {
-            let d = warning("L010", format!("the message names the request field `{path}` by its path"))
+            let d = Diagnostic::warning(Code::L010, format!("the message names the request field `{path}` by its path"))
                 .help("name the field in words (\"the terms of reference\", \"counterpart 1's salary supplement\"); the finding's second argument records the path, and the decision note shows it in words");
             self.report(d, p);
         }
         if let Some(name) = file_name_in(&text) {
-            let d = warning("L013", format!("the message names the file `{name}`"))
+            let d = Diagnostic::warning(Code::L013, format!("the message names the file `{name}`"))
                 .help("requesters have none of the pack's files or research notes: say what to change in plain words");
             self.report(d, p);
         }
@@ -989,7 +986,7 @@ impl RuleLint<'_> {
             _ => return,
         };
         if schema::shape_at(&text).is_none() {
-            let d = warning("L005", format!("the finding's field `{text}` is not a path of the request"))
+            let d = Diagnostic::warning(Code::L005, format!("the finding's field `{text}` is not a path of the request"))
                 .help("field paths name request fields, like \"origin.tor.drafted_by\" or \"personnel[0].months\"");
             self.report(d, p);
         }
@@ -1098,7 +1095,7 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e:?}"));
         lint(&pack, &source)
             .into_iter()
-            .filter(|d| d.code == "L001")
+            .filter(|d| d.code == Code::L001)
             .map(|d| format!("{}:{} {}", d.pos.line, d.pos.column, d.message))
             .collect()
     }

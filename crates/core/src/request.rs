@@ -9,6 +9,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::canonical;
+use crate::codes::Code;
 use crate::date::Date;
 use crate::hash;
 use crate::json::{self, Json, JsonErrorKind, JsonLimits, JsonValue, Pos};
@@ -37,8 +38,8 @@ impl Default for RequestLimits {
 /// One problem with a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InputError {
-    /// A stable code (`I0xx`), see `tcscreen explain`.
-    pub code: &'static str,
+    /// What kind of problem (`I0xx`); `tcscreen explain CODE` explains it.
+    pub code: Code,
     /// The field path (`personnel[0].months`), empty for the request as a whole.
     pub path: String,
     /// Line and column in the text, when known.
@@ -50,7 +51,7 @@ pub struct InputError {
 }
 
 impl InputError {
-    fn new(code: &'static str, path: &str, pos: Pos, message: impl Into<String>) -> Self {
+    fn new(code: Code, path: &str, pos: Pos, message: impl Into<String>) -> Self {
         InputError {
             code,
             path: path.to_string(),
@@ -82,8 +83,10 @@ impl fmt::Display for InputError {
 /// UTF-8 (naming where), and drops a leading byte-order mark.
 pub fn decode_text(bytes: &[u8]) -> Result<&str, InputError> {
     if bytes.is_empty() {
-        return Err(InputError::new("I001", "", Pos::NONE, "the file is empty")
-            .help("a request is one JSON object; see `tcscreen schema --example`"));
+        return Err(
+            InputError::new(Code::I001, "", Pos::NONE, "the file is empty")
+                .help("a request is one JSON object; see `tcscreen schema --example`"),
+        );
     }
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,
@@ -95,13 +98,13 @@ pub fn decode_text(bytes: &[u8]) -> Result<&str, InputError> {
             } else {
                 "text that is not UTF-8"
             };
-            return Err(InputError::new("I001", "", end_pos(valid), what)
+            return Err(InputError::new(Code::I001, "", end_pos(valid), what)
                 .help("save the request as UTF-8 JSON text"));
         }
     };
     if let Some(at) = text.find('\0') {
         return Err(InputError::new(
-            "I001",
+            Code::I001,
             "",
             end_pos(&text[..at]),
             "binary data, not text (a NUL byte)",
@@ -135,7 +138,7 @@ impl ValidRequest {
     pub fn from_text(text: &str, limits: &RequestLimits) -> Result<ValidRequest, Vec<InputError>> {
         if text.len() > limits.max_bytes {
             return Err(vec![InputError::new(
-                "I005",
+                Code::I005,
                 "",
                 Pos::NONE,
                 format!("the request is {} bytes, more than the limit of {}", text.len(), limits.max_bytes),
@@ -149,10 +152,10 @@ impl ValidRequest {
                     let code = match e.kind {
                         JsonErrorKind::Syntax
                         | JsonErrorKind::TrailingContent
-                        | JsonErrorKind::Empty => "I002",
-                        JsonErrorKind::DuplicateKey => "I003",
-                        JsonErrorKind::NumberRange => "I004",
-                        JsonErrorKind::Limit => "I005",
+                        | JsonErrorKind::Empty => Code::I002,
+                        JsonErrorKind::DuplicateKey => Code::I003,
+                        JsonErrorKind::NumberRange => Code::I004,
+                        JsonErrorKind::Limit => Code::I005,
                     };
                     InputError {
                         code,
@@ -184,7 +187,7 @@ impl ValidRequest {
         let (id, country) = (field("id"), field("country"));
         let Some(received) = Date::parse(&field("received")) else {
             return Err(vec![InputError::new(
-                "I014",
+                Code::I014,
                 "received",
                 Pos::NONE,
                 "not a date",
@@ -254,7 +257,7 @@ fn join(path: &str, name: &str) -> String {
 fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputError>) {
     let mismatch = |expected: &str, here: &str| {
         InputError::new(
-            "I012",
+            Code::I012,
             here,
             value.pos,
             format!("expected {expected}, found {}", value.kind_name()),
@@ -286,7 +289,7 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
                             format!("`{here}`")
                         };
                         let error = InputError::new(
-                            "I011",
+                            Code::I011,
                             &join(here, &member.key),
                             member.key_pos,
                             format!("unknown field `{}` in {place}", member.key),
@@ -313,7 +316,7 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
                 if !present {
                     errors.push(
                         InputError::new(
-                            "I010",
+                            Code::I010,
                             &join(&path[..saved], field.name),
                             value.pos,
                             format!("missing required field `{}`", field.name),
@@ -341,14 +344,14 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
         (Shape::NonNegative | Shape::Percent, JsonValue::Number(n)) => {
             if n.is_sign_negative() {
                 errors.push(InputError::new(
-                    "I015",
+                    Code::I015,
                     path,
                     value.pos,
                     format!("must not be negative, found {n}"),
                 ));
             } else if matches!(shape, Shape::Percent) && *n > rust_decimal::Decimal::ONE_HUNDRED {
                 errors.push(InputError::new(
-                    "I015",
+                    Code::I015,
                     path,
                     value.pos,
                     format!("a percentage must be between 0 and 100, found {n}"),
@@ -362,7 +365,7 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
         (Shape::NonBlankText, JsonValue::String(s)) => {
             if s.trim().is_empty() {
                 errors.push(InputError::new(
-                    "I017",
+                    Code::I017,
                     path,
                     value.pos,
                     "must not be empty",
@@ -373,7 +376,7 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
         (Shape::Id { non_blank }, JsonValue::String(s)) => {
             if *non_blank && s.trim().is_empty() {
                 errors.push(InputError::new(
-                    "I017",
+                    Code::I017,
                     path,
                     value.pos,
                     "must not be empty",
@@ -385,7 +388,7 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
             {
                 errors.push(
                     InputError::new(
-                        "I018",
+                        Code::I018,
                         path,
                         value.pos,
                         format!(
@@ -403,7 +406,7 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
             if Date::parse(s).is_none() {
                 errors.push(
                     InputError::new(
-                        "I014",
+                        Code::I014,
                         path,
                         value.pos,
                         format!("`{s}` is not a calendar date"),
@@ -421,7 +424,7 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
                 };
                 errors.push(
                     InputError::new(
-                        "I013",
+                        Code::I013,
                         path,
                         value.pos,
                         format!("`{s}` is not an allowed value"),
@@ -450,7 +453,7 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
             };
             if !ok {
                 errors.push(InputError::new(
-                    "I016",
+                    Code::I016,
                     path,
                     value.pos,
                     format!("`{s}` is not {what}"),
@@ -461,7 +464,7 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
         (Shape::SchemaName, JsonValue::String(s)) if s == schema::REQUEST_SCHEMA => {}
         (Shape::SchemaName, _) => errors.push(
             InputError::new(
-                "I013",
+                Code::I013,
                 path,
                 value.pos,
                 format!("expected \"{}\"", schema::REQUEST_SCHEMA),
@@ -504,23 +507,23 @@ mod tests {
             "personnel": [{"months": -3, "origin": "international"}, {"months": "six"}],
             "alignment": {"sectors": [{"code": 15110, "share": 120}]},
             "finance": {"total": 10, "tied": true}}"#;
-        let found: Vec<(String, &str)> = errors(text)
+        let found: Vec<(String, Code)> = errors(text)
             .iter()
             .map(|e| (e.path.clone(), e.code))
             .collect();
         assert_eq!(
             found,
             [
-                ("country".to_string(), "I016"),
-                ("received".to_string(), "I014"),
-                ("origin.torr".to_string(), "I011"),
-                ("origin.initiated_by".to_string(), "I013"),
-                ("personnel[0].months".to_string(), "I015"),
-                ("personnel[1].months".to_string(), "I012"),
-                ("alignment.sectors[0].code".to_string(), "I012"),
-                ("alignment.sectors[0].share".to_string(), "I015"),
-                ("finance.tied".to_string(), "I012"),
-                ("title".to_string(), "I010"),
+                ("country".to_string(), Code::I016),
+                ("received".to_string(), Code::I014),
+                ("origin.torr".to_string(), Code::I011),
+                ("origin.initiated_by".to_string(), Code::I013),
+                ("personnel[0].months".to_string(), Code::I015),
+                ("personnel[1].months".to_string(), Code::I012),
+                ("alignment.sectors[0].code".to_string(), Code::I012),
+                ("alignment.sectors[0].share".to_string(), Code::I015),
+                ("finance.tied".to_string(), Code::I012),
+                ("title".to_string(), Code::I010),
             ]
         );
     }
@@ -545,7 +548,7 @@ mod tests {
             r#"{"id": null, "country": "KH", "title": "T", "received": "2025-03-04", "summary": null}"#,
         );
         assert_eq!(e.len(), 1);
-        assert_eq!(e[0].code, "I010");
+        assert_eq!(e[0].code, Code::I010);
         assert_eq!(e[0].path, "id");
     }
 

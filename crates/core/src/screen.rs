@@ -447,6 +447,7 @@ fn finding_of(rule: &CompiledRule, raw: RawFinding, as_of: Date) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codes::Code;
     use crate::limits::EngineLimits;
     use crate::request::RequestLimits;
     use crate::source::{PackIdentity, PackLayer, PackSource, SourceFile};
@@ -487,7 +488,7 @@ mod tests {
                 .err()
                 .unwrap_or_else(|| panic!("`let {global}` compiled"));
             assert_eq!(errors.len(), 1, "{errors:?}");
-            assert_eq!(errors[0].code, "R020");
+            assert_eq!(errors[0].code, Code::R020);
             assert!(errors[0].message.contains(global), "{errors:?}");
         }
         // With the run-time shadowing check off, a `let` in a loop body or a function still
@@ -750,24 +751,24 @@ mod tests {
         // An unknown id, or free text, is refused where it is written.
         assert_eq!(
             codes(cited_pack(&[("A", "//! policy: pariss")], None)),
-            [("P018".to_string(), "A.rhai".to_string())]
+            [(Code::P018.to_string(), "A.rhai".to_string())]
         );
         assert_eq!(
             codes(cited_pack(
                 &[("A", "//! policy: Paris Declaration (2005)")],
                 None
             )),
-            [("P018".to_string(), "A.rhai".to_string())]
+            [(Code::P018.to_string(), "A.rhai".to_string())]
         );
         // A Cambodian source may be cited by the Cambodia pack, not by another country's.
         assert!(cited_pack(&[("A", "//! policy: paris")], Some("kh-nog")).is_ok());
         assert_eq!(
             codes(cited_pack(&[("A", "//! policy: paris")], Some("np-dcp"))),
-            [("P019".to_string(), "kh/pack.toml".to_string())]
+            [(Code::P019.to_string(), "kh/pack.toml".to_string())]
         );
         assert_eq!(
             codes(cited_pack(&[("A", "//! policy: np-dcp")], None)),
-            [("P019".to_string(), "A.rhai".to_string())]
+            [(Code::P019.to_string(), "A.rhai".to_string())]
         );
     }
 

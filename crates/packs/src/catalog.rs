@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use tcscreen_core::{Date, Diagnostic, PackLayer, PackSource, Pos, suggest::did_you_mean};
+use tcscreen_core::{Code, Date, Diagnostic, PackLayer, PackSource, Pos, suggest::did_you_mean};
 use walkdir::WalkDir;
 
 use crate::files::{PackFiles, display_join};
@@ -109,7 +109,7 @@ impl Catalog {
     pub fn discover(root: &Path, root_display: &str) -> Result<Catalog, Diagnostic> {
         if !root.is_dir() {
             return Err(Diagnostic::error(
-                "P001",
+                Code::P001,
                 format!("rules folder `{root_display}` not found"),
             )
             .help("pass --rules DIR, set TCSCREEN_RULES, or run from a folder that has ./rules"));
@@ -125,7 +125,7 @@ impl Catalog {
                 Ok(entry) => entry,
                 Err(e) => {
                     broken.push(Diagnostic::error(
-                        "P001",
+                        Code::P001,
                         format!("cannot read the rules folder: {e}"),
                     ));
                     continue;
@@ -184,7 +184,7 @@ impl Catalog {
                 if ma.version == mb.version {
                     problems.push(
                         Diagnostic::error(
-                            "P008",
+                            Code::P008,
                             format!("two packs `{}` with version {}", ma.id, ma.version),
                         )
                         .at(b.manifest_display(), Pos::new(1, 1))
@@ -194,7 +194,7 @@ impl Catalog {
                 } else if overlap {
                     problems.push(
                         Diagnostic::error(
-                            "P008",
+                            Code::P008,
                             format!(
                                 "versions {} and {} of pack `{}` are both valid on some dates",
                                 ma.version, mb.version, ma.id
@@ -236,7 +236,7 @@ impl Catalog {
     pub fn add_path(&mut self, dir: &Path) -> Result<usize, Vec<Diagnostic>> {
         let wanted = std::fs::canonicalize(dir).map_err(|e| {
             vec![Diagnostic::error(
-                "P001",
+                Code::P001,
                 format!("pack folder `{}` not found: {e}", dir.display()),
             )]
         })?;
@@ -297,7 +297,7 @@ impl Catalog {
     pub fn select(&self, country: &str, as_of: Date) -> Result<usize, Diagnostic> {
         if !self.broken.is_empty() {
             return Err(Diagnostic::error(
-                "P020",
+                Code::P020,
                 format!(
                     "cannot choose a pack for country {country}: some packs under `{}` are broken",
                     self.root_display
@@ -317,7 +317,7 @@ impl Catalog {
         match valid.as_slice() {
             [one] => Ok(*one),
             [] if for_country.is_empty() => Err(Diagnostic::error(
-                "P021",
+                Code::P021,
                 format!(
                     "no pack for country {country} under `{}`",
                     self.root_display
@@ -326,13 +326,13 @@ impl Catalog {
             // `country` passed validation: two upper-case letters, safe to show.
             .help(format!("add a pack with `country = \"{country}\"` in its manifest (`tcscreen new DIR --country {country}` scaffolds one), or name one with --pack"))),
             [] => Err(Diagnostic::error(
-                "P021",
+                Code::P021,
                 format!("no pack for country {country} is valid on {as_of}"),
             )
             .note(format!("candidates: {}", self.describe(&for_country)))
             .help("screen with --as-of inside a pack's validity, or name a pack with --pack")),
             several => Err(Diagnostic::error(
-                "P022",
+                Code::P022,
                 format!("several packs for country {country} are valid on {as_of}"),
             )
             .note(format!("candidates: {}", self.describe(several)))
@@ -349,7 +349,7 @@ impl Catalog {
                 None => format!("the packs are: {}", self.ids().join(", ")),
             };
             return Err(Diagnostic::error(
-                "P021",
+                Code::P021,
                 format!("no pack `{id}` under `{}`", self.root_display),
             )
             .help(help));
@@ -360,7 +360,7 @@ impl Catalog {
                 .copied()
                 .find(|&i| self.entries[i].manifest.version == version)
                 .ok_or_else(|| {
-                    Diagnostic::error("P021", format!("pack `{id}` has no version {version}"))
+                    Diagnostic::error(Code::P021, format!("pack `{id}` has no version {version}"))
                         .note(format!("versions: {}", self.describe(&versions)))
                 });
         }
@@ -371,7 +371,7 @@ impl Catalog {
         match valid.as_slice() {
             [one] => Ok(*one),
             _ => Err(Diagnostic::error(
-                "P021",
+                Code::P021,
                 format!("no single version of pack `{id}` is valid on {as_of}"),
             )
             .note(format!("versions: {}", self.describe(&versions)))
@@ -450,7 +450,7 @@ fn load_entry(dir: &Path, display: &str, external: bool) -> Result<PackEntry, Ve
         .map_err(|e| vec![e.diagnostic(&manifest_display)])?;
     let text = std::str::from_utf8(&bytes).map_err(|_| {
         vec![
-            Diagnostic::error("P002", "manifest is not UTF-8 text")
+            Diagnostic::error(Code::P002, "manifest is not UTF-8 text")
                 .at(&manifest_display, Pos::NONE),
         ]
     })?;

@@ -11,7 +11,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use tcscreen_core::{Diagnostic, Pos, SourceFile};
+use tcscreen_core::{Code, Diagnostic, Pos, SourceFile};
 use walkdir::WalkDir;
 
 use crate::catalog::PackEntry;
@@ -81,7 +81,7 @@ pub(crate) fn read_pack_at(
                     .map(|p| p.display().to_string())
                     .unwrap_or_else(|| display_dir.to_string());
                 errors.push(
-                    Diagnostic::error("P001", format!("cannot read: {e}")).at(path, Pos::NONE),
+                    Diagnostic::error(Code::P001, format!("cannot read: {e}")).at(path, Pos::NONE),
                 );
                 continue;
             }
@@ -90,7 +90,7 @@ pub(crate) fn read_pack_at(
         if budget.entries > MAX_PACK_ENTRIES {
             errors.push(
                 Diagnostic::error(
-                    "P017",
+                    Code::P017,
                     format!("pack too large: more than {MAX_PACK_ENTRIES} files and folders"),
                 )
                 .at(display_dir, Pos::NONE)
@@ -103,7 +103,7 @@ pub(crate) fn read_pack_at(
         };
         let Some(inner) = relative.to_str().map(|s| s.replace('\\', "/")) else {
             errors.push(
-                Diagnostic::error("P007", "file name is not valid UTF-8")
+                Diagnostic::error(Code::P007, "file name is not valid UTF-8")
                     .at(entry.path().display().to_string(), Pos::NONE),
             );
             continue;
@@ -112,7 +112,7 @@ pub(crate) fn read_pack_at(
         let name = entry.file_name().to_string_lossy();
         if name.starts_with('.') {
             errors.push(
-                Diagnostic::error("P006", "hidden file in a pack")
+                Diagnostic::error(Code::P006, "hidden file in a pack")
                     .at(display, Pos::new(1, 1))
                     .help("packs may not hold hidden files; delete it or move it out of the pack"),
             );
@@ -138,7 +138,7 @@ pub(crate) fn read_pack_at(
                 }
             }
             "data" if is_dir && inner != "data" => errors.push(
-                Diagnostic::error("P007", "folder inside data/")
+                Diagnostic::error(Code::P007, "folder inside data/")
                     .at(display, Pos::new(1, 1))
                     .help("data tables are files directly in data/, like data/rates.json"),
             ),
@@ -147,7 +147,7 @@ pub(crate) fn read_pack_at(
                 let wanted = if top == "data" { ".json" } else { ".rhai" };
                 if !inner.ends_with(wanted) {
                     errors.push(
-                        Diagnostic::error("P007", format!("unexpected file in {top}/"))
+                        Diagnostic::error(Code::P007, format!("unexpected file in {top}/"))
                             .at(display, Pos::new(1, 1))
                             .help(format!(
                                 "{top}/ holds only {wanted} files; move this one out of the pack"
@@ -164,7 +164,7 @@ pub(crate) fn read_pack_at(
                 };
                 let Ok(text) = std::str::from_utf8(&bytes).map(str::to_string) else {
                     errors.push(
-                        Diagnostic::error("P007", "file is not UTF-8 text")
+                        Diagnostic::error(Code::P007, "file is not UTF-8 text")
                             .at(display, Pos::new(1, 1))
                             .help("save it as UTF-8"),
                     );
@@ -193,7 +193,7 @@ pub(crate) fn read_pack_at(
                             files.data.push((stem, source));
                         } else {
                             errors.push(
-                                Diagnostic::error("P007", format!("data table name `{stem}` cannot be read as `data.{stem}`"))
+                                Diagnostic::error(Code::P007, format!("data table name `{stem}` cannot be read as `data.{stem}`"))
                                     .at(source.display, Pos::new(1, 1))
                                     .help("name data files with letters, digits and `_`, like data/exchange_rates.json"),
                             );
@@ -228,7 +228,7 @@ impl PackBudget {
                 Ok(bytes.into())
             }
             Err(read::ReadError::TooLarge { .. }) if left < limit => Err(Diagnostic::error(
-                "P017",
+                Code::P017,
                 format!(
                     "pack too large: with this file, the pack's files hold more than the limit of {MAX_PACK_BYTES} bytes"
                 ),

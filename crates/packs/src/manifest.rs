@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use tcscreen_core::citation::{PolicySource, SourceDate, is_source_id};
 use tcscreen_core::{
-    Actor, Date, Diagnostic, Outcome, Pos, RuleSettings, Value, suggest::did_you_mean,
+    Actor, Code, Date, Diagnostic, Outcome, Pos, RuleSettings, Value, suggest::did_you_mean,
 };
 
 /// A parsed manifest.
@@ -135,7 +135,7 @@ fn parse_unexcerpted(text: &str, file: &str) -> Result<Manifest, Vec<Diagnostic>
     {
         errors.push(
             Diagnostic::error(
-                "P003",
+                Code::P003,
                 format!("pack id `{id}` may hold only letters, digits, `_` and `-`"),
             )
             .at(file, at(raw.pack.id.span())),
@@ -146,7 +146,7 @@ fn parse_unexcerpted(text: &str, file: &str) -> Result<Manifest, Vec<Diagnostic>
         if value.len() != 2 || !value.bytes().all(|b| b.is_ascii_uppercase()) {
             errors.push(
                 Diagnostic::error(
-                    "P003",
+                    Code::P003,
                     format!("`{value}` is not an ISO 3166-1 alpha-2 country code"),
                 )
                 .at(file, at(c.span()))
@@ -160,7 +160,7 @@ fn parse_unexcerpted(text: &str, file: &str) -> Result<Manifest, Vec<Diagnostic>
         other => {
             errors.push(
                 Diagnostic::error(
-                    "P003",
+                    Code::P003,
                     format!(
                         "`version` must be a non-empty string, found {}",
                         other.type_str()
@@ -182,7 +182,7 @@ fn parse_unexcerpted(text: &str, file: &str) -> Result<Manifest, Vec<Diagnostic>
         let parsed = Date::parse(&text);
         if parsed.is_none() {
             errors.push(
-                Diagnostic::error("P003", format!("`{field}` = `{text}` is not a date"))
+                Diagnostic::error(Code::P003, format!("`{field}` = `{text}` is not a date"))
                     .at(file, at(value.span()))
                     .help("write dates as \"YYYY-MM-DD\""),
             );
@@ -196,7 +196,7 @@ fn parse_unexcerpted(text: &str, file: &str) -> Result<Manifest, Vec<Diagnostic>
     {
         errors.push(
             Diagnostic::error(
-                "P003",
+                Code::P003,
                 format!("`valid_to` ({to}) is before `valid_from` ({from})"),
             )
             .at(file, Pos::new(1, 1)),
@@ -215,7 +215,7 @@ fn parse_unexcerpted(text: &str, file: &str) -> Result<Manifest, Vec<Diagnostic>
                 params.insert(key, v);
             }
             Err(why) => errors.push(
-                Diagnostic::error("P004", format!("param `{key}`: {why}"))
+                Diagnostic::error(Code::P004, format!("param `{key}`: {why}"))
                     .at(file, key_pos(text, &key)),
             ),
         }
@@ -232,7 +232,7 @@ fn parse_unexcerpted(text: &str, file: &str) -> Result<Manifest, Vec<Diagnostic>
                 None => {
                     errors.push(
                         Diagnostic::error(
-                            "P005",
+                            Code::P005,
                             format!(
                                 "outcome `{}` is not one of note, revise, reject",
                                 o.get_ref()
@@ -250,7 +250,7 @@ fn parse_unexcerpted(text: &str, file: &str) -> Result<Manifest, Vec<Diagnostic>
                 None => {
                     errors.push(
                         Diagnostic::error(
-                            "P005",
+                            Code::P005,
                             format!(
                                 "actor `{}` is not one of requester, provider, both, none",
                                 a.get_ref()
@@ -264,7 +264,7 @@ fn parse_unexcerpted(text: &str, file: &str) -> Result<Manifest, Vec<Diagnostic>
         if !rule.contains('/') {
             errors.push(
                 Diagnostic::error(
-                    "P005",
+                    Code::P005,
                     format!("`[rules.\"{rule}\"]` must name a rule as `<pack id>/<rule id>`"),
                 )
                 .at(file, pos)
@@ -291,7 +291,7 @@ fn parse_unexcerpted(text: &str, file: &str) -> Result<Manifest, Vec<Diagnostic>
         if !is_source_id(&id) {
             errors.push(
                 Diagnostic::error(
-                    "P003",
+                    Code::P003,
                     format!("source id `{id}` may hold only letters, digits, `-`, `_` and `.`"),
                 )
                 .at(file, pos),
@@ -307,7 +307,7 @@ fn parse_unexcerpted(text: &str, file: &str) -> Result<Manifest, Vec<Diagnostic>
         let Some(date) = SourceDate::parse(&date_text) else {
             errors.push(
                 Diagnostic::error(
-                    "P003",
+                    Code::P003,
                     format!("source `{id}`: date `{date_text}` is not a date"),
                 )
                 .at(file, at(raw_source.date.span()))
@@ -321,7 +321,7 @@ fn parse_unexcerpted(text: &str, file: &str) -> Result<Manifest, Vec<Diagnostic>
                 if value.len() != 2 || !value.bytes().all(|b| b.is_ascii_uppercase()) {
                     errors.push(
                         Diagnostic::error(
-                            "P003",
+                            Code::P003,
                             format!("source `{id}`: `{value}` is not an ISO 3166-1 alpha-2 country code"),
                         )
                         .at(file, at(c.span()))
@@ -422,7 +422,7 @@ fn toml_error(e: &toml::de::Error, text: &str, file: &str) -> Diagnostic {
     let pos = e.span().map_or(Pos::new(1, 1), |s| pos_of(text, s.start));
     let message = e.message().trim().to_string();
     let mut diagnostic =
-        Diagnostic::error("P002", format!("invalid manifest: {message}")).at(file, pos);
+        Diagnostic::error(Code::P002, format!("invalid manifest: {message}")).at(file, pos);
     // serde reports unknown keys as "unknown field `x`, expected one of `a`, `b`, …".
     if let Some(rest) = message.strip_prefix("unknown field `") {
         let key = rest.split('`').next().unwrap_or_default();

@@ -13,7 +13,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
 use std::path::Path;
 
-use tcscreen_core::{Diagnostic, Pos};
+use tcscreen_core::{Code, Diagnostic, Pos};
 
 /// The largest file of a pack the loader reads (`pack.toml`, a rule, a lib module, a data
 /// table, a test file): 8 MiB.
@@ -78,20 +78,20 @@ impl ReadError {
     /// The problem as a diagnostic located at `display` (how people see the file).
     pub fn diagnostic(&self, display: &str) -> Diagnostic {
         let d = match self {
-            ReadError::Link => Diagnostic::error("P006", "symbolic link in a pack")
+            ReadError::Link => Diagnostic::error(Code::P006, "symbolic link in a pack")
                 .help("packs may not hold links; copy the file into the pack instead"),
             ReadError::NotRegular(kind) => {
-                Diagnostic::error("P016", format!("not a regular file: it is {kind}"))
+                Diagnostic::error(Code::P016, format!("not a regular file: it is {kind}"))
                     .help("a pack holds only regular files; remove this one from the pack")
             }
             ReadError::TooLarge { .. } => Diagnostic::error(
-                "P017",
+                Code::P017,
                 format!("file too large: {self}"),
             )
             .help(
                 "split the table or module into smaller files, or move bulky text out of the pack",
             ),
-            ReadError::Io(e) => Diagnostic::error("P001", format!("cannot read: {e}")),
+            ReadError::Io(e) => Diagnostic::error(Code::P001, format!("cannot read: {e}")),
         };
         d.at(display, Pos::NONE)
     }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 use tcscreen_core::{
-    Date, Diagnostic, PackIdentity, PackLayer, PackSource, RuleSettingsEntry, Value, hash,
+    Code, Date, Diagnostic, PackIdentity, PackLayer, PackSource, RuleSettingsEntry, Value, hash,
     json::{self, JsonLimits},
     suggest::did_you_mean,
 };
@@ -176,7 +176,7 @@ fn layers(
                     data.insert(stem.clone(), Value::from_json(&value));
                 }
                 Err(problems) => errors.extend(problems.into_iter().map(|p| {
-                    Diagnostic::error("P009", format!("invalid data table: {}", p.message))
+                    Diagnostic::error(Code::P009, format!("invalid data table: {}", p.message))
                         .at(&file.display, p.pos)
                         .maybe_help(p.help)
                         .with_excerpt_from(&file.text)
@@ -280,7 +280,7 @@ fn linearize(
         let closing = catalog.entry(*stack.last().unwrap_or(&index));
         return Err(vec![
             Diagnostic::error(
-                "P012",
+                Code::P012,
                 format!("extends cycle: {}", names.join(" extends ")),
             )
             .at(closing.manifest_display(), closing.manifest.extends_pos)
@@ -327,7 +327,7 @@ fn linearize(
         let Some(head) = head else {
             return Err(vec![
                 Diagnostic::error(
-                    "P013",
+                    Code::P013,
                     format!(
                         "the ancestors of `{}` cannot be put in one consistent order",
                         entry.manifest.id
@@ -375,7 +375,7 @@ fn parent(
             };
             let (file, pos) = at();
             Err(Diagnostic::error(
-                "P014",
+                Code::P014,
                 format!(
                     "pack `{}` extends `{id}`, which is not under the rules root",
                     entry.manifest.id
@@ -400,7 +400,7 @@ fn parent(
                         |d| format!("none is valid on {d}"),
                     );
                     Err(Diagnostic::error(
-                        "P015",
+                        Code::P015,
                         format!("pack `{id}` has several versions and {when}"),
                     )
                     .at(file, pos)

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
-use tcscreen_core::{Diagnostic, Json, PackIdentity, Pos, canonical, hash, json};
+use tcscreen_core::{Code, Diagnostic, Json, PackIdentity, Pos, canonical, hash, json};
 
 use crate::catalog::PackEntry;
 use crate::files::{PackFiles, display_join};
@@ -125,7 +125,7 @@ impl TrustedKeys {
         let folder = dir.display().to_string();
         let entries = std::fs::read_dir(dir).map_err(|e| {
             Diagnostic::error(
-                "S001",
+                Code::S001,
                 format!("cannot read the trusted keys folder `{folder}`: {e}"),
             )
         })?;
@@ -136,12 +136,17 @@ impl TrustedKeys {
             .into_iter()
             .filter(|p| p.extension().is_some_and(|x| x == "pub"))
         {
-            let key = read_public_key(&path).map_err(|e| Diagnostic::error("S001", e))?;
+            let key = read_public_key(&path).map_err(|e| Diagnostic::error(Code::S001, e))?;
             keys.insert(key_id(&key), key);
         }
         if keys.is_empty() {
-            return Err(Diagnostic::error("S001", format!("no public keys (*.pub) in `{folder}`"))
-                .help("put the .pub files made by `tcscreen keygen` of the keys you trust in this folder"));
+            return Err(Diagnostic::error(
+                Code::S001,
+                format!("no public keys (*.pub) in `{folder}`"),
+            )
+            .help(
+                "put the .pub files made by `tcscreen keygen` of the keys you trust in this folder",
+            ));
         }
         Ok(TrustedKeys { keys, folder })
     }
@@ -157,7 +162,7 @@ impl TrustedKeys {
         let file = display_join(&entry.display, SIGNATURE_FILE);
         let refuse = |message: String| {
             Diagnostic::error(
-                "S002",
+                Code::S002,
                 format!("pack `{}` {} refused: {message}", pack.id, pack.version),
             )
             .at(&file, Pos::NONE)

@@ -15,8 +15,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use tcscreen_core::{
-    CompiledPack, Date, Decision, Diagnostic, EngineLimits, Finding, Json, JsonValue, Outcome, Pos,
-    RequestLimits, RuleError, ValidRequest, decode_text,
+    Code, CompiledPack, Date, Decision, Diagnostic, EngineLimits, Finding, Json, JsonValue,
+    Outcome, Pos, RequestLimits, RuleError, ValidRequest, decode_text,
     json::{self, JsonLimits},
 };
 
@@ -179,7 +179,7 @@ pub fn load_cases(catalog: &Catalog, index: usize) -> Result<Vec<TestCase>, Vec<
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map_err(|e| {
             vec![
-                Diagnostic::error("T001", format!("cannot read tests/: {e}"))
+                Diagnostic::error(Code::T001, format!("cannot read tests/: {e}"))
                     .at(display_join(&entry.display, "tests"), Pos::NONE),
             ]
         })?
@@ -214,7 +214,7 @@ pub fn load_cases(catalog: &Catalog, index: usize) -> Result<Vec<TestCase>, Vec<
 }
 
 fn read_case_file(path: &Path, display: &str) -> Result<Vec<TestCase>, Vec<Diagnostic>> {
-    let err = |pos: Pos, message: String| Diagnostic::error("T001", message).at(display, pos);
+    let err = |pos: Pos, message: String| Diagnostic::error(Code::T001, message).at(display, pos);
     // A test file is part of the pack: a regular file, not a link, of bounded size.
     let bytes = read_regular(path, MAX_FILE_BYTES, Links::Refuse)
         .map_err(|e| vec![err(Pos::NONE, format!("cannot read: {e}"))])?;

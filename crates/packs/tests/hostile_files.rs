@@ -274,7 +274,7 @@ fn named_pipes_are_refused_without_being_opened_for_reading() {
     let keys = root.join("keys");
     mkfifo(&keys.join("unit.pub"));
     let error = without_hanging(move || TrustedKeys::load(&keys).unwrap_err());
-    assert_eq!(error.code, "S001");
+    assert_eq!(error.code, tcscreen_core::Code::S001);
     assert!(error.message.contains("named pipe"), "{error}");
 }
 

@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::Path;
 
-use tcscreen_core::{CompiledPack, Date, EngineLimits, RequestLimits, ValidRequest, Value};
+use tcscreen_core::{Code, CompiledPack, Date, EngineLimits, RequestLimits, ValidRequest, Value};
 use tcscreen_packs::{Catalog, digest};
 
 fn write(root: &Path, path: &str, text: &str) {
@@ -103,7 +103,7 @@ fn overlapping_versions_are_a_problem_and_block_automatic_selection() {
             .contains("both valid on some dates")
     );
     let e = catalog.select("KH", date("2009-01-01")).unwrap_err();
-    assert_eq!(e.code, "P020");
+    assert_eq!(e.code, Code::P020);
 }
 
 #[test]
@@ -128,7 +128,7 @@ fn a_broken_manifest_blocks_automatic_selection_only() {
     );
     assert_eq!(
         catalog.select("KH", date("2020-01-01")).unwrap_err().code,
-        "P020"
+        Code::P020
     );
     assert!(catalog.find("kh", None, date("2020-01-01")).is_ok());
 }
@@ -199,7 +199,7 @@ fn cycles_and_unknown_parents_are_located() {
     assert_eq!((e.pos.line, e.pos.column), (5, 11));
     let c = catalog.find("c", None, date("2020-01-01")).unwrap();
     let e = &catalog.source(c, None).unwrap_err()[0];
-    assert_eq!(e.code, "P014");
+    assert_eq!(e.code, Code::P014);
     assert_eq!(e.help.as_deref(), Some("did you mean `base`?"));
 }
 

@@ -13,7 +13,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use tcscreen_core::{InputError, Pos, RequestLimits, decode_text, json};
+use tcscreen_core::{Code, InputError, Pos, RequestLimits, decode_text, json};
 
 /// Where a request came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,7 +66,7 @@ pub struct Item {
 
 fn read_error(message: String) -> InputError {
     InputError {
-        code: "I001",
+        code: Code::I001,
         path: String::new(),
         pos: Pos::NONE,
         message,
@@ -76,7 +76,7 @@ fn read_error(message: String) -> InputError {
 
 fn too_large(size: &str, max: usize) -> InputError {
     InputError {
-        code: "I005",
+        code: Code::I005,
         path: String::new(),
         pos: Pos::NONE,
         message: format!("the request is {size} bytes, more than the limit of {max}"),
@@ -456,7 +456,12 @@ mod tests {
         .collect();
         let shown: Vec<(String, Result<&str, &str>)> = items
             .iter()
-            .map(|i| (i.source.display(), i.text.as_deref().map_err(|e| e.code)))
+            .map(|i| {
+                (
+                    i.source.display(),
+                    i.text.as_deref().map_err(|e| e.code.as_str()),
+                )
+            })
             .collect();
         assert_eq!(
             shown,

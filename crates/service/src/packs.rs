@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use tcscreen_core::{CompiledPack, Date, Diagnostic, Severity, lint, on_eval_stack};
+use tcscreen_core::{Code, CompiledPack, Date, Diagnostic, Severity, lint, on_eval_stack};
 use tcscreen_packs::signature::TrustedKeys;
 use tcscreen_packs::{Catalog, PackSpec};
 
@@ -29,7 +29,7 @@ impl PackChoice {
         match PackSpec::parse(text) {
             PackSpec::Id { id, version } if !id.is_empty() => Ok(PackChoice::Id(id, version)),
             _ => Err(Diagnostic::error(
-                "P021",
+                Code::P021,
                 format!("`{text}` does not name a pack: give ID or ID@VERSION"),
             )
             .help("`GET /v1/packs` or `tcscreen packs` lists the packs and their versions")),

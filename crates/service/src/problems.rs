@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use tcscreen_core::{Diagnostic, Excerpt, InputError, Pos, RuleError};
+use tcscreen_core::{Code, Diagnostic, Excerpt, InputError, Pos, RuleError};
 use tcscreen_packs::Catalog;
 
 use crate::inputs::Source;
@@ -54,7 +54,7 @@ pub fn rule_failure(
     // message's line breaks become spaces.
     let message = error.message.replace(['\n', '\r'], " ");
     Diagnostic::error(
-        "E002",
+        Code::E002,
         format!(
             "rule `{}` failed on request {request_id:?} ({}): {message}",
             error.rule,
@@ -82,7 +82,7 @@ impl NotScreened {
             Problem::Input(errors) => errors.clone(),
             Problem::Select(d) => {
                 let mut out = Vec::new();
-                if d.code == "P020" && reported.insert("catalog problems".into()) {
+                if d.code == Code::P020 && reported.insert("catalog problems".into()) {
                     out.extend(catalog.problems().iter().cloned());
                 }
                 out.push(here(d.clone()));
@@ -99,7 +99,7 @@ impl NotScreened {
                 }
                 out.push(here(
                     Diagnostic::error(
-                        "P030",
+                        Code::P030,
                         format!("pack {label} cannot be used (see the problems above)"),
                     )
                     .help("fix the pack (`tcscreen check`), or name another with --pack"),
@@ -107,7 +107,7 @@ impl NotScreened {
                 out
             }
             Problem::Stop(stop) => vec![here(
-                Diagnostic::error("E001", stop.to_string())
+                Diagnostic::error(Code::E001, stop.to_string())
                     .help("screen the request again on a less loaded machine; if it stops again, the rule needs fewer or cheaper operations"),
             )],
         }

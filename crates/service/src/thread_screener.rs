@@ -10,8 +10,8 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use tcscreen_core::{
-    Actor, CompiledPack, Date, DecisionRecord, Diagnostic, EngineLimits, EngineStop, RequestLimits,
-    Screening, ValidRequest,
+    Actor, Code, CompiledPack, Date, DecisionRecord, Diagnostic, EngineLimits, EngineStop,
+    RequestLimits, Screening, ValidRequest,
 };
 
 use crate::escape::controls as esc;
@@ -476,8 +476,8 @@ fn explain_rule(out: &mut String, rule: &tcscreen_core::CompiledRule, screening:
 
 /// P031: a pack named with `--pack` screens a request outside its validity.
 fn not_valid_on(entry: &tcscreen_packs::PackEntry, as_of: Date) -> Diagnostic {
-    let mut d = Diagnostic::error(
-        "P031",
+    Diagnostic::warning(
+        Code::P031,
         format!(
             "pack `{}` {} is valid {}, but screens a request as of {as_of}",
             entry.manifest.id,
@@ -487,7 +487,5 @@ fn not_valid_on(entry: &tcscreen_packs::PackEntry, as_of: Date) -> Diagnostic {
     )
     .at(entry.manifest_display(), tcscreen_core::Pos::new(1, 1))
     .with_excerpt_from(&entry.manifest_text())
-    .help("that is what --pack asked for; leave --pack out to use the version valid on the date");
-    d.severity = tcscreen_core::Severity::Warning;
-    d
+    .help("that is what --pack asked for; leave --pack out to use the version valid on the date")
 }

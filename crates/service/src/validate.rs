@@ -58,7 +58,7 @@ impl Validation {
             .iter()
             .map(|e| {
                 Json::object([
-                    ("code", Json::string(e.code)),
+                    ("code", Json::string(e.code.as_str())),
                     ("path", Json::string(&e.path)),
                     ("message", Json::string(&e.message)),
                 ])

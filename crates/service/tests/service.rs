@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::channel;
 
+use tcscreen_core::Code;
 use tcscreen_service::{
     Busy, Inputs, Item, Outcome, Packs, PoolSize, RecordFormat, RecordWriter, ScreenOptions,
     Screener, Source, screen_batch,
@@ -124,7 +125,10 @@ fn an_invalid_body_comes_back_with_codes_and_positions() {
         panic!("screened")
     };
     let problems = not.diagnostics(screener.packs().catalog(), &mut Default::default());
-    let unknown = problems.iter().find(|d| d.code == "I011").expect("I011");
+    let unknown = problems
+        .iter()
+        .find(|d| d.code == Code::I011)
+        .expect("I011");
     assert_eq!(unknown.file.as_deref(), Some("request body"));
     assert_eq!((unknown.pos.line, unknown.pos.column), (2, 2));
     assert!(
@@ -134,7 +138,7 @@ fn an_invalid_body_comes_back_with_codes_and_positions() {
             .unwrap_or_default()
             .contains("title")
     );
-    assert!(problems.iter().any(|d| d.code == "I010"));
+    assert!(problems.iter().any(|d| d.code == Code::I010));
     assert_eq!(not.summary_line(), "  = request body was not screened");
 }
 
@@ -205,7 +209,7 @@ fn a_reload_swaps_packs_only_when_every_pack_passes() {
     let errors = screener
         .reload(Packs::discover(&rules).unwrap())
         .expect_err("a broken pack");
-    assert!(errors.iter().any(|d| d.code == "R020"), "{errors:?}");
+    assert!(errors.iter().any(|d| d.code == Code::R020), "{errors:?}");
     assert!(Arc::ptr_eq(&before, &screener.packs()));
 
     // Fixed: the new packs are in force.

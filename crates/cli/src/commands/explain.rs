@@ -1,6 +1,7 @@
-//! `tcscreen explain CODE`: the long description of a problem code.
+//! `tcscreen explain CODE`: the long description of a problem code (`tcscreen_core::Code`).
 
-use crate::codes::{self, CODES};
+use tcscreen_core::Code;
+
 use crate::console::{errln, outln};
 use crate::exit::ExitStatus;
 
@@ -15,21 +16,21 @@ pub struct ExplainArgs {
 /// Run `explain`.
 pub fn explain(args: &ExplainArgs) -> ExitStatus {
     let Some(code) = &args.code else {
-        for (code, title, _) in CODES {
-            outln!("{code}  {title}");
+        for code in Code::ALL {
+            outln!("{code}  {}", code.title());
         }
         return ExitStatus::Success;
     };
-    match codes::explain(code) {
-        Some((code, title, text)) => {
-            outln!("{code}: {title}\n");
-            outln!("{}", wrap(text, 90));
+    match Code::parse(code) {
+        Some(code) => {
+            outln!("{code}: {}\n", code.title());
+            outln!("{}", wrap(code.explanation(), 90));
             ExitStatus::Success
         }
         None => {
-            let known: Vec<&str> = CODES.iter().map(|(c, _, _)| *c).collect();
             errln!("error: no code `{code}`");
-            match tcscreen_core::suggest::did_you_mean(code, known.iter().copied()) {
+            let known = Code::ALL.iter().map(|c| c.as_str());
+            match tcscreen_core::suggest::did_you_mean(code, known) {
                 Some(s) => errln!("  help: did you mean {s}?"),
                 None => errln!("  help: `tcscreen explain` lists every code"),
             }

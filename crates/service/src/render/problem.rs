@@ -40,7 +40,7 @@ pub fn to_json(d: &Diagnostic) -> Json {
         }
     };
     Json::object([
-        ("code", Json::string(d.code)),
+        ("code", Json::string(d.code.as_str())),
         ("severity", Json::string(level)),
         ("message", Json::string(&d.message)),
         ("file", Json::opt_string(d.file.as_deref())),
@@ -147,12 +147,12 @@ fn snippet(excerpt: &Excerpt, line: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tcscreen_core::Pos;
+    use tcscreen_core::{Code, Pos};
 
     #[test]
     fn human_form_underlines_the_token() {
         let text = "//! title: x\nif request.origin.torr == () {}\n";
-        let d = Diagnostic::error("L001", "`request.origin` has no field `torr`")
+        let d = Diagnostic::error(Code::L001, "`request.origin` has no field `torr`")
             .at("r.rhai", Pos::new(2, 19))
             .help("did you mean `tor`?")
             .with_excerpt_from(text);
@@ -168,7 +168,7 @@ mod tests {
 
     #[test]
     fn columns_count_characters() {
-        let d = Diagnostic::error("L001", "x")
+        let d = Diagnostic::error(Code::L001, "x")
             .at("r.rhai", Pos::new(1, 18))
             .with_excerpt_from("let 名前 = request.orgin;\n");
         let text = render(&d, ProblemFormat::Human);
@@ -190,10 +190,10 @@ mod tests {
         std::fs::write(&file, "SECRET first line of another file\n").unwrap();
         let file = file.to_string_lossy().to_string();
         let refused =
-            Diagnostic::error("P006", "symbolic link in a pack").at(&file, Pos::new(1, 1));
+            Diagnostic::error(Code::P006, "symbolic link in a pack").at(&file, Pos::new(1, 1));
         let text = render(&refused, ProblemFormat::Human);
         assert!(!text.contains("SECRET"), "{text}");
-        let read = Diagnostic::error("R020", "x")
+        let read = Diagnostic::error(Code::R020, "x")
             .at(&file, Pos::new(1, 1))
             .with_excerpt_from("what was read\n");
         let text = render(&read, ProblemFormat::Human);
@@ -205,7 +205,7 @@ mod tests {
 
     #[test]
     fn control_characters_in_problems_are_shown_escaped() {
-        let d = Diagnostic::error("I013", "`\u{1b}[2Kaccept\r` is not an allowed value")
+        let d = Diagnostic::error(Code::I013, "`\u{1b}[2Kaccept\r` is not an allowed value")
             .at("req\nuest.json", Pos::new(1, 3))
             .note("n\u{7}")
             .with_excerpt_from("{\"\u{1b}[2K\": 1}");

@@ -1,390 +1,224 @@
-//! The stable codes of every problem tcscreen reports, and their long explanations
-//! (`tcscreen explain CODE`). Codes never change meaning; new problems get new codes.
+//! The stable code of every problem tcscreen reports, with its title, its severity and its
+//! long explanation (`tcscreen explain CODE`). Codes never change meaning; a new problem gets
+//! a new code, added here, and every problem is built from one of these, so a code cannot be
+//! emitted without an explanation.
+//!
+//! Letters: `E` screening stopped or failed, `I` input request, `P` pack, `R` rule source,
+//! `L` lint (`check`), `S` signatures (`--trust`), `T` pack tests.
 
-/// (code, title, explanation)
-pub const CODES: &[(&str, &str, &str)] = &[
-    (
-        "E001",
-        "a safety net stopped a rule",
+use std::fmt;
+
+use crate::diagnostic::Severity;
+
+macro_rules! codes {
+    ($($code:ident $severity:ident $title:literal $explanation:literal,)*) => {
+        /// A problem's code. Its [`Code::title`] is the variant's doc.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $(#[doc = $title] $code,)*
+        }
+
+        impl Code {
+            /// Every code, in the order `tcscreen explain` lists them.
+            pub const ALL: &'static [Code] = &[$(Code::$code,)*];
+
+            /// `P012`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$code => stringify!($code),)*
+                }
+            }
+
+            /// What the problem is, in a phrase.
+            pub fn title(self) -> &'static str {
+                match self {
+                    $(Code::$code => $title,)*
+                }
+            }
+
+            /// What the problem means and how to fix it, in a paragraph.
+            pub fn explanation(self) -> &'static str {
+                match self {
+                    $(Code::$code => $explanation,)*
+                }
+            }
+
+            /// Whether a pack or request with this problem can be used.
+            pub fn severity(self) -> Severity {
+                match self {
+                    $(Code::$code => Severity::$severity,)*
+                }
+            }
+        }
+    };
+}
+
+impl Code {
+    /// The code written `text` (any case, spaces around ignored).
+    pub fn parse(text: &str) -> Option<Code> {
+        let text = text.trim().to_uppercase();
+        Code::ALL.iter().copied().find(|c| c.as_str() == text)
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+codes! {
+    E001 Error "a safety net stopped a rule"
         "A rule ran past the wall-clock limit (10 s a rule, 20 s for all the rules of a request) or held more memory than the limit (1 GiB) before its operation budget ran out. These limits depend on the machine, so the result is never a decision and no record is written: the request is reported as not screened. A rule that trips them does something expensive in a single operation, such as sorting or copying a very large value in a loop.",
-    ),
-    (
-        "E002",
-        "a rule failed on a request",
+    E002 Error "a rule failed on a request"
         "The rule stopped with an error while screening this request (a field it used was not stated, a value of the wrong type, an index out of range, a limit reached, a `throw`), so the request has no decision: its record says `decision: null` and lists the error, and the requester's note says only that a check could not be completed. The line names the rule's file with the line and column, the request and its file. Fix the rule, often by testing a field before using it (`if request.x != () { … }`), and screen the request again; `tcscreen screen --trace` and `tcscreen test` show the rule at work.",
-    ),
-    (
-        "I001",
-        "the request file cannot be read as text",
+    I001 Error "the request file cannot be read as text"
         "The file is empty, is binary (it holds a NUL byte), or is not UTF-8. A request is one JSON object in a UTF-8 text file; a byte-order mark at the start is allowed. Save the file as UTF-8 JSON and screen it again.",
-    ),
-    (
-        "I002",
-        "the request is not valid JSON",
+    I002 Error "the request is not valid JSON"
         "The text breaks JSON syntax at the place shown: a missing comma or quote, a trailing comma, single quotes, a number with a leading zero, or text after the closing brace. In a .json file there is one request; put several requests in a .jsonl file, one per line.",
-    ),
-    (
-        "I003",
-        "a key appears twice in one object",
+    I003 Error "a key appears twice in one object"
         "JSON readers disagree on which of two equal keys wins, so tcscreen refuses the request. Keep one of the two; the message says where the first one is.",
-    ),
-    (
-        "I004",
-        "a number cannot be held exactly",
+    I004 Error "a number cannot be held exactly"
         "Every number is read as an exact decimal with at most 28 digits after the point and a size below 2^96. Rounding would change decisions silently, so such numbers are refused. Write the number with fewer digits, or as a string under `extensions` if it is only for reference.",
-    ),
-    (
-        "I005",
-        "the request is too large or too deeply nested",
+    I005 Error "the request is too large or too deeply nested"
         "A request may hold at most 4 MiB of text, 100,000 JSON values, and 32 levels of nesting. These limits make sure that any valid request can be screened within the rules' limits. Move bulky material (annexes, full texts) out of the request and cite it in `documents`.",
-    ),
-    (
-        "I010",
-        "a required field is missing",
+    I010 Error "a required field is missing"
         "Every request needs `id`, `country`, `title` and `received`. `null` counts as missing.",
-    ),
-    (
-        "I011",
-        "a field is not in the request schema",
+    I011 Error "a field is not in the request schema"
         "The request has a key that `tcscreen/request/v1` does not define. The help line suggests the field you probably meant. Country-specific data goes under `extensions`, which accepts anything.",
-    ),
-    (
-        "I012",
-        "a value has the wrong type",
+    I012 Error "a value has the wrong type"
         "For example a string where a number is expected (`\"months\": \"six\"`) or an object where a list is expected. The message says what was expected.",
-    ),
-    (
-        "I013",
-        "a value is not one of the allowed values",
+    I013 Error "a value is not one of the allowed values"
         "Enumerated fields (kinds, levels, outcomes…) take exactly the snake_case values listed in the schema. The help line suggests the closest allowed value.",
-    ),
-    (
-        "I014",
-        "a date is not a calendar date",
+    I014 Error "a date is not a calendar date"
         "Dates are strings in the form YYYY-MM-DD and must exist (2025-02-30 does not).",
-    ),
-    (
-        "I015",
-        "a number is out of range",
+    I015 Error "a number is out of range"
         "Money and durations must not be negative; a sector share is a percentage from 0 to 100.",
-    ),
-    (
-        "I016",
-        "a code is not in the expected format",
+    I016 Error "a code is not in the expected format"
         "Countries are ISO 3166-1 alpha-2 codes in upper case (KH), currencies ISO 4217 codes in upper case (USD), sectors five-digit OECD DAC purpose codes written as strings (\"15110\").",
-    ),
-    (
-        "I017",
-        "a required text is empty",
+    I017 Error "a required text is empty"
         "`id` and `title` must hold at least one character that is not a space.",
-    ),
-    (
-        "I018",
-        "an id holds a control character",
+    I018 Error "an id holds a control character"
         "Ids (`id`, `personnel[].id`, `counterparts[].id`, `capacity.indicators[].id`, and the references `personnel[].counterparts[]` and `exit.handover[].to`) are shown in decision notes, in the register and on terminals, and are matched against each other. They may not hold control characters (line breaks, tabs, escape, delete, C1 controls), the Unicode line and paragraph separators, or the characters that change the direction of text (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069): such an id could make a note or a screen say something other than the record. Other text fields may hold them; they are shown escaped.",
-    ),
-    (
-        "P001",
-        "a pack or rules folder cannot be read",
+    P001 Error "a pack or rules folder cannot be read"
         "The folder or one of its files does not exist or cannot be opened. The default rules folder is ./rules; use --rules DIR or TCSCREEN_RULES.",
-    ),
-    (
-        "P002",
-        "pack.toml is not a valid manifest",
+    P002 Error "pack.toml is not a valid manifest"
         "The manifest is not valid TOML, or has a key tcscreen does not know. The help line suggests the key you probably meant. Allowed keys: [pack] id, name, country, version, valid_from, valid_to, extends; [params] anything; [rules.\"<pack>/<rule>\"] disabled, outcome, policy, title.",
-    ),
-    (
-        "P003",
-        "a manifest value is not valid",
+    P003 Error "a manifest value is not valid"
         "The pack id may hold letters, digits, `_` and `-`. The country is an ISO code in upper case. The version is a string. Dates are YYYY-MM-DD, and valid_to is not before valid_from.",
-    ),
-    (
-        "P004",
-        "a param cannot be used",
+    P004 Error "a param cannot be used"
         "Params are TOML values: strings, integers, finite decimals, booleans, dates (read as YYYY-MM-DD strings), arrays and tables.",
-    ),
-    (
-        "P005",
-        "a rule setting is not valid",
+    P005 Error "a rule setting is not valid"
         "A `[rules.\"<pack id>/<rule id>\"]` table names a rule by its full id and sets `disabled`, `outcome` (note, revise or reject), `policy` or `title`.",
-    ),
-    (
-        "P006",
-        "a pack holds a hidden file or a link",
+    P006 Error "a pack holds a hidden file or a link"
         "Packs may not hold hidden files or symbolic links anywhere: what decides must be visible, and must be in the pack digest. Delete the file, or copy the linked file into the pack.",
-    ),
-    (
-        "P007",
-        "a pack holds a file it may not",
+    P007 Error "a pack holds a file it may not"
         "rules/ and lib/ hold only .rhai files; data/ holds only .json files, directly (no folders), with names usable as `data.<name>` (letters, digits, `_`). Move other files out of those folders.",
-    ),
-    (
-        "P008",
-        "two versions of a pack conflict",
+    P008 Error "two versions of a pack conflict"
         "Several folders may hold the same pack id with different versions whose validity ranges do not overlap. Two with the same version, or overlapping ranges, would make the choice of pack ambiguous.",
-    ),
-    (
-        "P009",
-        "a data table is not valid JSON",
+    P009 Error "a data table is not valid JSON"
         "data/*.json files are JSON, read with the same exact numbers as requests.",
-    ),
-    (
-        "P010",
-        "two rules of a pack share an id",
+    P010 Error "two rules of a pack share an id"
         "Rule ids must be unique within a pack: set `//! id:` in each rule, or rename a file (the default id is the path under rules/).",
-    ),
-    (
-        "P011",
-        "settings for a rule that does not exist",
+    P011 Error "settings for a rule that does not exist"
         "A manifest adjusts a rule (`[rules.\"base/EX-99\"]`) that is not in the pack or its ancestors. Check the pack id and rule id; the help line suggests the closest.",
-    ),
-    (
-        "P012",
-        "packs extend each other in a cycle",
+    P012 Error "packs extend each other in a cycle"
         "A pack cannot be its own ancestor. The message lists the cycle; remove one of the `extends`.",
-    ),
-    (
-        "P013",
-        "the ancestors cannot be ordered",
+    P013 Error "the ancestors cannot be ordered"
         "Two parents inherit from the same packs in opposite orders, so no consistent order exists (C3 linearisation). Reorder `extends`.",
-    ),
-    (
-        "P014",
-        "a pack extends a pack that does not exist",
+    P014 Error "a pack extends a pack that does not exist"
         "`extends` names packs by id, found under the rules folder. The help line suggests the closest id.",
-    ),
-    (
-        "P015",
-        "a parent pack has several versions and none is valid",
+    P015 Error "a parent pack has several versions and none is valid"
         "When a parent has several versions, the one valid at the screening date is used. Screen with an --as-of date inside one version's validity.",
-    ),
-    (
-        "P016",
-        "a pack file is not a regular file",
+    P016 Error "a pack file is not a regular file"
         "The loader opens only regular files. A named pipe (FIFO) would make every command that loads the pack wait for ever, and a device such as /dev/zero never ends, so they are refused before anything is read, with the file named. The same holds for pack.sig, test files and the keys of --trust. Remove the file from the pack.",
-    ),
-    (
-        "P017",
-        "a pack file, or a pack, is too large",
+    P017 Error "a pack file, or a pack, is too large"
         "The loader reads at most 8 MiB from one file (pack.toml, a rule, a lib/ module, a data table, a test file), 64 KiB from pack.sig and key files, and 32 MiB and 10,000 files and folders from one pack folder. The size is checked before the file is read. Split large data tables into smaller files or a pack of their own, and keep other material out of the pack folder. See docs/security.md.",
-    ),
-    (
-        "P018",
-        "a rule cites a source that is not in the sources table",
+    P018 Error "a rule cites a source that is not in the sources table"
         "Once a pack or one of its ancestors has a sources table ([sources.<id>] in pack.toml), every `policy` line, and every `policy` override in a manifest, is a comma-separated list of source ids, or `none` for a rule that checks only the request's own consistency. Free text and unknown ids are refused, so that every citation a requester reads comes from an entry with its title, issuer, date, paragraph and verification status. The help line suggests the closest id.",
-    ),
-    (
-        "P019",
-        "a rule cites another country's policy",
+    P019 Error "a rule cites another country's policy"
         "A source with a `country` is that country's policy. A pack without a country (such as base) may cite only international sources; a country pack may cite international sources and its own country's, never another country's, so that no note for one country quotes another's rules. A country pack that tightens an inherited rule overrides its `policy` with its own source.",
-    ),
-    (
-        "P020",
-        "no pack can be chosen while packs are broken",
+    P020 Error "no pack can be chosen while packs are broken"
         "Automatic selection by country refuses to guess while any manifest under the rules folder is broken or versions conflict: the broken pack might have been the right one. Fix them (`tcscreen check`) or name the pack with --pack.",
-    ),
-    (
-        "P021",
-        "no pack fits the request",
+    P021 Error "no pack fits the request"
         "No pack has the request's country and a validity covering the as-of date (or the pack named with --pack does not exist). The message lists the candidates.",
-    ),
-    (
-        "P022",
-        "several packs fit the request",
+    P022 Error "several packs fit the request"
         "More than one pack for the country is valid on the as-of date. Make the validity ranges not overlap, or name one with --pack ID@VERSION.",
-    ),
-    (
-        "P030",
-        "a request was not screened because its pack cannot be used",
+    P030 Error "a request was not screened because its pack cannot be used"
         "The pack chosen for the request does not load, does not compile, or is refused under --trust. The problems with the pack are printed once, before the first request that needed it.",
-    ),
-    (
-        "P031",
-        "a pack named with --pack is not valid on the screening date",
+    P031 Warning "a pack named with --pack is not valid on the screening date"
         "The pack was chosen by --pack, so it screens the request, but its valid_from / valid_to do not cover the as-of date. The record names the pack and version, so the decision is traceable; leave --pack out to use the version valid on the date.",
-    ),
-    (
-        "P099",
-        "the engine failed while compiling a pack",
+    P099 Error "the engine failed while compiling a pack"
         "An internal error in tcscreen or Rhai, not a problem of the pack. Please report it with the pack.",
-    ),
-    (
-        "R001",
-        "a rule has no front matter or misses a required key",
+    R001 Error "a rule has no front matter or misses a required key"
         "A rule file starts with `//!` lines: `title` and `criterion` are required; `id`, `policy`, `actor` and `description` are optional.",
-    ),
-    (
-        "R002",
-        "a front matter line is not valid",
+    R002 Error "a front matter line is not valid"
         "Front matter lines are `//! key: value`. A line starting with `//!` and at least two more spaces continues the previous value. A key may appear once.",
-    ),
-    (
-        "R003",
-        "a front matter key is not known",
+    R003 Error "a front matter key is not known"
         "The keys are id, title, criterion, policy, actor and description.",
-    ),
-    (
-        "R004",
-        "the criterion is not known",
+    R004 Error "the criterion is not known"
         "The criterion is one of policy_fit, demand_led, exit and data.",
-    ),
-    (
-        "R005",
-        "a rule id is not valid",
+    R005 Error "a rule id is not valid"
         "Rule ids are segments of letters, digits, `_`, `-` and `.` joined by `/`.",
-    ),
-    (
-        "R006",
-        "the actor is not known",
+    R006 Error "the actor is not known"
         "`actor` says who must act on the rule's findings, and groups them in the decision note: requester (the default), provider, both, or none (information about the request as a whole, shown as a paragraph).",
-    ),
-    (
-        "R010",
-        "a pack defines a function with an API name",
+    R010 Error "a pack defines a function with an API name"
         "Rules and lib/ modules may not define functions named reject, revise, note or after the helpers (is_blank, get, days_between, add_months, months_between, is_date, format_amount): a pack must not change what the API means.",
-    ),
-    (
-        "R020",
-        "a rule or module has a syntax error",
+    R020 Error "a rule or module has a syntax error"
         "Rhai could not parse the file at the place shown. `eval` is refused here too: rules must be plain code.",
-    ),
-    (
-        "R021",
-        "a rule cannot be compiled",
+    R021 Error "a rule cannot be compiled"
         "Most often an import: rules import modules of their own pack's lib/ folder by name (`import \"dates\" as d;` for lib/dates.rhai), never a path outside it; or a module fails while loading.",
-    ),
-    (
-        "L001",
-        "a rule reads a request field that does not exist",
+    L001 Error "a rule reads a request field that does not exist"
         "The rule reads a path that the request schema does not have. At run time this is a rule error, so the request would get no decision. The help line suggests the field you probably meant. Under `extensions` anything may be read.",
-    ),
-    (
-        "L002",
-        "a rule reads a param or data table the pack does not define",
+    L002 Error "a rule reads a param or data table the pack does not define"
         "Reading a missing key of params or data is a rule error. Define it in [params] or data/, or test it first (`\"name\" in params`) or read it with get(params, \"name\", default).",
-    ),
-    (
-        "L003",
-        "a param or data table is never read",
+    L003 Warning "a param or data table is never read"
         "The pack defines something no rule reads: a leftover, or a rule that misspells it.",
-    ),
-    (
-        "L004",
-        "a rule calls a function that does not exist",
+    L004 Error "a rule calls a function that does not exist"
         "Neither the rule API, Rhai's built-in functions, the rule itself nor the imported lib/ module defines the function. At run time this is a rule error. The help line suggests the closest name.",
-    ),
-    (
-        "L005",
-        "a finding names a field that is not in the request",
+    L005 Warning "a finding names a field that is not in the request"
         "The second argument of reject, revise and note is a dotted path of the request, like \"origin.tor.drafted_by\" or \"personnel[0].months\", so that people know what to change.",
-    ),
-    (
-        "L006",
-        "a rule never records a finding",
+    L006 Warning "a rule never records a finding"
         "The rule calls neither reject, revise nor note (nor a lib function that might), so it can never change anything.",
-    ),
-    (
-        "L007",
-        "a rule cites no policy",
+    L007 Warning "a rule cites no policy"
         "Every finding should say which policy clause asks for the change. Add `//! policy: …` to the rule's front matter.",
-    ),
-    (
-        "L008",
-        "a rule that can decide cites an unverified source",
+    L008 Warning "a rule that can decide cites an unverified source"
         "The rule can record revise or reject, and one of the sources it cites has `verified = false`: its wording was recalled or inferred, not checked against the document or a public source that quotes it. A rule that rests on an unverified source should only record notes until the source is checked: set `outcome = \"note\"` for the rule in pack.toml, or verify the source and set `verified = true`.",
-    ),
-    (
-        "L009",
-        "a rule that can decide reads a placeholder table",
+    L009 Warning "a rule that can decide reads a placeholder table"
         "A data table whose top level holds `_placeholder` says that its content is not real data (for example a list that could not be read). A rule that reads it should only record notes until the table holds real data.",
-    ),
-    (
-        "L010",
-        "a message names a request field by its path",
+    L010 Warning "a message names a request field by its path"
         "Requesters read messages in the decision note; they know \"the terms of reference\", not `origin.tor.drafted_by`. Name the field in words; the finding's second argument records the path, and the note shows it in words.",
-    ),
-    (
-        "L011",
-        "a source is never cited",
+    L011 Warning "a source is never cited"
         "The pack's sources table has an entry that no rule cites: a leftover, or a rule that misspells its id.",
-    ),
-    (
-        "L012",
-        "a rule applies only after the pack becomes valid",
+    L012 Warning "a rule applies only after the pack becomes valid"
         "A rule of the pack (or a policy override it makes) cites only sources dated after the pack's `valid_from`: the rule does not run until its first source exists, so the pack applies a policy before it was adopted; check the source's date and the pack's validity. Or a rule, inherited or not, cites only sources dated after the pack's `valid_to`, so it can never run in this version: disable it there, saying why.",
-    ),
-    (
-        "L013",
-        "a message or a source names a file",
+    L013 Warning "a message or a source names a file"
         "Requesters have neither the pack's files nor the notes it was researched from. A citation names a document people can obtain (its title, issuer, date and paragraph); a message says what to change in plain words.",
-    ),
-    (
-        "S001",
-        "the trusted keys cannot be read",
+    S001 Error "the trusted keys cannot be read"
         "--trust DIR names a folder of public keys (*.pub) made by `tcscreen keygen`. An empty folder is refused: it would trust nothing.",
-    ),
-    (
-        "S002",
-        "a pack is refused under --trust",
+    S002 Error "a pack is refused under --trust"
         "The pack is unsigned, signed by a key not in the trusted folder, signed for another pack or version, changed after signing (any file the loader reads, in the pack or an ancestor), or its signature does not verify. Review the change, then sign again with `tcscreen sign`.",
-    ),
-    (
-        "T001",
-        "a pack test file is not valid",
+    T001 Error "a pack test file is not valid"
         "tests/*.json hold one case or an array of cases: { \"name\", \"request\" (a path relative to the test file, or an inline request), \"as_of\"?, \"expect\": { \"decision\"?, \"fires\"?, \"silent\"? } }.",
-    ),
-];
-
-/// The explanation of a code, if it exists.
-pub fn explain(code: &str) -> Option<(&'static str, &'static str, &'static str)> {
-    let code = code.trim().to_uppercase();
-    CODES.iter().copied().find(|(c, _, _)| *c == code)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeSet;
 
-    /// Every code the source emits is explained, and every explained code is emitted.
     #[test]
-    fn codes_and_explanations_do_not_drift() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let mut used = BTreeSet::new();
-        for entry in walkdir::WalkDir::new(&root)
-            .into_iter()
-            .filter_map(Result::ok)
-        {
-            let path = entry.path();
-            if path.extension().is_none_or(|e| e != "rs")
-                || path.ends_with("codes.rs")
-                || path.components().any(|c| c.as_os_str() == "target")
-            {
-                continue;
-            }
-            let text = std::fs::read_to_string(path).unwrap();
-            for (i, _) in text.match_indices('"') {
-                let candidate = text.get(i + 1..i + 6).unwrap_or_default();
-                let closing = text.get(i + 5..i + 6) == Some("\"");
-                let first = candidate.chars().next().unwrap_or(' ');
-                if closing
-                    && "EIPRLST".contains(first)
-                    && candidate[1..4].chars().all(|c| c.is_ascii_digit())
-                {
-                    used.insert(candidate[..4].to_string());
-                }
+    fn codes_read_back_and_lints_alone_may_be_warnings() {
+        for &code in Code::ALL {
+            assert_eq!(Code::parse(&code.as_str().to_lowercase()), Some(code));
+            assert!(!code.title().is_empty() && code.explanation().len() > code.title().len());
+            if code.severity() == Severity::Warning {
+                assert!(
+                    code.as_str().starts_with('L') || code == Code::P031,
+                    "{code}"
+                );
             }
         }
-        let explained: BTreeSet<String> = CODES.iter().map(|(c, _, _)| c.to_string()).collect();
-        let unexplained: Vec<_> = used.difference(&explained).collect();
-        assert!(
-            unexplained.is_empty(),
-            "codes without an explanation: {unexplained:?}"
-        );
-        let unused: Vec<_> = explained.difference(&used).collect();
-        assert!(
-            unused.is_empty(),
-            "explained codes never emitted: {unused:?}"
-        );
+        assert_eq!(Code::parse(" p012 "), Some(Code::P012));
+        assert_eq!(Code::parse("P999"), None);
     }
 }
