@@ -83,6 +83,25 @@ pub fn object_with_verbatim(members: Vec<(&str, Json)>, verbatim: &[(&str, &str)
     out
 }
 
+/// Append a string in JCS form, or `null`.
+pub fn write_opt_string(s: Option<&str>, out: &mut String) {
+    match s {
+        Some(s) => write_string(s, out),
+        None => out.push_str("null"),
+    }
+}
+
+/// Append a whole number, or `null`.
+pub fn write_whole(n: Option<u64>, out: &mut String) {
+    use std::fmt::Write as _;
+    match n {
+        Some(n) => {
+            let _ = write!(out, "{n}");
+        }
+        None => out.push_str("null"),
+    }
+}
+
 /// Order of keys by UTF-16 code units (RFC 8785 §3.2.3). UTF-8 byte order agrees with it
 /// except between U+E000–U+FFFF and the supplementary planes, so bytes decide unless both
 /// keys have characters there.

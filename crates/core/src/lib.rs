@@ -51,6 +51,7 @@ pub mod date;
 mod diagnostic;
 mod expr_at;
 mod finding;
+mod form;
 pub mod frontmatter;
 pub mod hash;
 mod isolation;

@@ -4,14 +4,13 @@
 //! thread count: every field comes from those three inputs and the as-of date.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::sync::Arc;
 
-use crate::canonical;
 use crate::compile::CompiledPack;
 use crate::date::Date;
 use crate::finding::{Criterion, Decision, Finding, Outcome, RuleError};
-use crate::json::{Json, JsonValue};
+use crate::form::{self, Form, Key, Visitor, Word, key};
+use crate::json::Json;
 use crate::request::ValidRequest;
 use crate::screen::Screening;
 use crate::source::PackIdentity;
@@ -85,373 +84,249 @@ impl DecisionRecord {
 
     /// The record as a JSON value.
     pub fn to_json(&self) -> Json {
-        let mut members = self.members();
-        members.push(("input", (*self.input).clone()));
-        Json::object(members)
-    }
-
-    /// Every member but `input`.
-    fn members(&self) -> Vec<(&'static str, Json)> {
-        let identity = |p: &PackIdentity| {
-            Json::object([
-                ("id", Json::string(&p.id)),
-                ("version", Json::string(&p.version)),
-                ("sha256", Json::string(&p.sha256)),
-            ])
-        };
-        let mut pack = identity(&self.pack);
-        if let crate::json::JsonValue::Object(members) = &mut pack.value {
-            members.push(crate::json::Member {
-                key: "chain".into(),
-                key_pos: crate::json::Pos::NONE,
-                value: Json::array(self.chain.iter().map(identity).collect()),
-            });
-        }
-        let decision = |d: Option<Decision>| Json::opt_string(d.map(Decision::as_str));
-        let criteria = Json::object(Criterion::ALL.map(|c| {
-            (
-                c.as_str(),
-                decision(self.criteria.as_ref().and_then(|m| m.get(&c).copied())),
-            )
-        }));
-        let findings = self
-            .findings
-            .iter()
-            .map(|f| {
-                Json::object([
-                    ("rule", Json::string(&f.rule)),
-                    ("criterion", Json::string(f.criterion.as_str())),
-                    ("outcome", Json::string(f.outcome.as_str())),
-                    ("message", Json::string(&f.message)),
-                    ("field", Json::opt_string(f.field.as_deref())),
-                    ("policy", Json::opt_string(f.policy.as_deref())),
-                    (
-                        "overridden_from",
-                        Json::opt_string(f.overridden_from.map(|o| o.as_str())),
-                    ),
-                ])
-            })
-            .collect();
-        let errors = self
-            .errors
-            .iter()
-            .map(|e| {
-                Json::object([
-                    ("rule", Json::string(&e.rule)),
-                    ("file", Json::string(&e.file)),
-                    ("line", e.line.map_or_else(Json::null, Json::number)),
-                    ("column", e.column.map_or_else(Json::null, Json::number)),
-                    ("message", Json::string(&e.message)),
-                ])
-            })
-            .collect();
-        vec![
-            ("schema", Json::string(DECISION_SCHEMA)),
-            (
-                "request",
-                Json::object([
-                    ("id", Json::string(&self.request_id)),
-                    ("country", Json::string(&self.country)),
-                    ("sha256", Json::string(&self.request_sha256)),
-                ]),
-            ),
-            ("pack", pack),
-            (
-                "engine",
-                Json::object([
-                    ("name", Json::string(ENGINE_NAME)),
-                    ("version", Json::string(&self.engine_version)),
-                ]),
-            ),
-            ("as_of", Json::string(self.as_of.to_string())),
-            ("decision", decision(self.decision)),
-            ("criteria", criteria),
-            ("findings", Json::array(findings)),
-            ("errors", Json::array(errors)),
-            ("rules_run", Json::number(self.rules_run as u64)),
-        ]
+        form::to_json(self)
     }
 
     /// Read a record back from JSON (a file, a JSON Lines entry, a register entry's record).
     /// Every field of §5 must be present with the right type; the error names the field.
     pub fn from_json(json: &Json) -> Result<DecisionRecord, String> {
-        let field = |obj: &Json, path: &str, name: &str| -> Result<Json, String> {
-            obj.get(name)
-                .cloned()
-                .ok_or_else(|| format!("`{path}{name}` is missing"))
-        };
-        let string = |obj: &Json, path: &str, name: &str| -> Result<String, String> {
-            field(obj, path, name)?
-                .as_str()
-                .map(str::to_string)
-                .ok_or_else(|| format!("`{path}{name}` must be a string"))
-        };
-        let opt_string = |obj: &Json, path: &str, name: &str| -> Result<Option<String>, String> {
-            let value = field(obj, path, name)?;
-            if value.is_null() {
-                Ok(None)
-            } else {
-                value
-                    .as_str()
-                    .map(|s| Some(s.to_string()))
-                    .ok_or_else(|| format!("`{path}{name}` must be a string or null"))
+        // What is not a record at all is told so first, whatever else it lacks.
+        match json.get("schema").map(|s| s.as_str()) {
+            None => return Err("`schema` is missing".into()),
+            Some(None) => return Err("`schema` must be a string".into()),
+            Some(Some(schema)) if schema != DECISION_SCHEMA => {
+                return Err(format!(
+                    "`schema` is \"{schema}\", not \"{DECISION_SCHEMA}\""
+                ));
             }
-        };
-        let list = |obj: &Json, name: &str| -> Result<Vec<Json>, String> {
-            match field(obj, "", name)?.value {
-                JsonValue::Array(items) => Ok(items),
-                _ => Err(format!("`{name}` must be an array")),
-            }
-        };
-        let number = |obj: &Json, path: &str, name: &str| -> Result<Option<u64>, String> {
-            match field(obj, path, name)?.value {
-                JsonValue::Null => Ok(None),
-                JsonValue::Number(d) => u64::try_from(d)
-                    .map(Some)
-                    .map_err(|_| format!("`{path}{name}` must be a whole number")),
-                _ => Err(format!("`{path}{name}` must be a number")),
-            }
-        };
-        let schema = string(json, "", "schema")?;
-        if schema != DECISION_SCHEMA {
-            return Err(format!(
-                "`schema` is \"{schema}\", not \"{DECISION_SCHEMA}\""
-            ));
+            Some(Some(_)) => {}
         }
-        let request = field(json, "", "request")?;
-        let pack = field(json, "", "pack")?;
-        let identity = |p: &Json, path: &str| -> Result<PackIdentity, String> {
-            Ok(PackIdentity {
-                id: string(p, path, "id")?,
-                version: string(p, path, "version")?,
-                sha256: string(p, path, "sha256")?,
-            })
-        };
-        let chain = match field(&pack, "pack.", "chain")?.value {
-            JsonValue::Array(items) => items
-                .iter()
-                .enumerate()
-                .map(|(i, p)| identity(p, &format!("pack.chain[{i}].")))
-                .collect::<Result<Vec<_>, _>>()?,
-            _ => return Err("`pack.chain` must be an array".into()),
-        };
-        let as_of = string(json, "", "as_of")?;
-        let as_of =
-            Date::parse(&as_of).ok_or_else(|| format!("`as_of` \"{as_of}\" is not a date"))?;
-        let decision = opt_string(json, "", "decision")?
-            .map(|d| {
-                Decision::parse(&d)
-                    .ok_or_else(|| format!("`decision` \"{d}\" is not accept, revise or reject"))
-            })
-            .transpose()?;
-        let criteria_json = field(json, "", "criteria")?;
-        let mut criteria = BTreeMap::new();
-        for c in Criterion::ALL {
-            if let Some(d) = opt_string(&criteria_json, "criteria.", c.as_str())? {
-                let d = Decision::parse(&d)
-                    .ok_or_else(|| format!("`criteria.{c}` \"{d}\" is not a decision"))?;
-                criteria.insert(c, d);
-            }
-        }
-        let criteria = if criteria.is_empty() {
-            None
-        } else {
-            Some(criteria)
-        };
-        let findings = list(json, "findings")?
-            .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                let path = format!("findings[{i}].");
-                let outcome = |name: &str| -> Result<Option<Outcome>, String> {
-                    opt_string(f, &path, name)?
-                        .map(|o| {
-                            Outcome::parse(&o)
-                                .ok_or_else(|| format!("`{path}{name}` \"{o}\" is not an outcome"))
-                        })
-                        .transpose()
-                };
-                let criterion = string(f, &path, "criterion")?;
-                Ok(Finding {
-                    rule: string(f, &path, "rule")?,
-                    criterion: Criterion::parse(&criterion).ok_or_else(|| {
-                        format!("`{path}criterion` \"{criterion}\" is not a criterion")
-                    })?,
-                    outcome: outcome("outcome")?
-                        .ok_or_else(|| format!("`{path}outcome` must not be null"))?,
-                    message: string(f, &path, "message")?,
-                    field: opt_string(f, &path, "field")?,
-                    policy: opt_string(f, &path, "policy")?,
-                    overridden_from: outcome("overridden_from")?,
-                })
-            })
-            .collect::<Result<Vec<_>, String>>()?;
-        let errors = list(json, "errors")?
-            .iter()
-            .enumerate()
-            .map(|(i, e)| {
-                let path = format!("errors[{i}].");
-                Ok(RuleError {
-                    rule: string(e, &path, "rule")?,
-                    file: string(e, &path, "file")?,
-                    line: number(e, &path, "line")?.map(|n| n as u32),
-                    column: number(e, &path, "column")?.map(|n| n as u32),
-                    message: string(e, &path, "message")?,
-                })
-            })
-            .collect::<Result<Vec<_>, String>>()?;
-        let rules_run =
-            number(json, "", "rules_run")?.ok_or("`rules_run` must not be null")? as usize;
-        let input = field(json, "", "input")?;
-        let engine = field(json, "", "engine")?;
-        Ok(DecisionRecord {
-            request_id: string(&request, "request.", "id")?,
-            country: string(&request, "request.", "country")?,
-            request_sha256: string(&request, "request.", "sha256")?,
-            pack: identity(&pack, "pack.")?,
-            chain,
-            as_of,
-            decision,
-            criteria,
-            findings,
-            errors,
-            rules_run,
-            input: Arc::new(input),
-            input_canonical: None,
-            engine_version: string(&engine, "engine.", "version")?,
-        })
+        form::from_json(json, "")
     }
 
-    /// The record's canonical JSON text (one line, no trailing newline).
-    ///
-    /// Written directly, members in canonical (sorted) order, rather than built as a `Json`
-    /// tree and then canonicalised: a record is written for every request, and this is several
-    /// times faster. The tests check it against the canonical form of [`Self::to_json`].
+    /// The record's canonical JSON text (one line, no trailing newline), written from the
+    /// record's form without building a JSON value (the request's canonical text, known from
+    /// validation, is reused).
     pub fn to_canonical(&self) -> String {
-        let computed;
-        let input: &str = match &self.input_canonical {
-            Some(text) => text,
-            None => {
-                computed = canonical::to_canonical_string(&self.input);
-                &computed
-            }
-        };
-        let text_bytes: usize = self
+        let input = self
+            .input_canonical
+            .as_ref()
+            .map_or(4096, |text| text.len());
+        let texts: usize = self
             .findings
             .iter()
             .map(|f| f.message.len() + f.policy.as_ref().map_or(0, String::len) + 160)
             .chain(self.errors.iter().map(|e| e.message.len() + 160))
             .sum();
-        let mut out = String::with_capacity(input.len() + text_bytes + 512);
-        let string = |out: &mut String, s: &str| canonical::write_string(s, out);
-        let opt_string = |out: &mut String, s: Option<&str>| match s {
-            Some(s) => canonical::write_string(s, out),
-            None => out.push_str("null"),
-        };
-        let number = |out: &mut String, n: Option<u32>| match n {
-            Some(n) => {
-                let _ = write!(out, "{n}");
-            }
-            None => out.push_str("null"),
-        };
-        let identity = |out: &mut String, p: &PackIdentity| {
-            out.push_str(r#""id":"#);
-            string(out, &p.id);
-            out.push_str(r#","sha256":"#);
-            string(out, &p.sha256);
-            out.push_str(r#","version":"#);
-            string(out, &p.version);
-        };
+        form::to_canonical(self, input + texts + 512)
+    }
+}
 
-        let _ = write!(out, r#"{{"as_of":"{}","criteria":{{"#, self.as_of);
-        const SORTED: [Criterion; 4] = [
-            Criterion::Data,
-            Criterion::DemandLed,
-            Criterion::Exit,
-            Criterion::PolicyFit,
-        ];
-        for (i, c) in SORTED.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            string(&mut out, c.as_str());
-            out.push(':');
-            let d = self.criteria.as_ref().and_then(|m| m.get(c));
-            opt_string(&mut out, d.map(|d| d.as_str()));
+/// The members of `criteria`, in canonical order.
+const CRITERIA: [(Criterion, Key); 4] = [
+    (Criterion::Data, key!("data")),
+    (Criterion::DemandLed, key!("demand_led")),
+    (Criterion::Exit, key!("exit")),
+    (Criterion::PolicyFit, key!("policy_fit")),
+];
+
+impl Form for DecisionRecord {
+    fn blank() -> Self {
+        DecisionRecord {
+            request_id: String::new(),
+            country: String::new(),
+            request_sha256: String::new(),
+            pack: PackIdentity::blank(),
+            chain: Vec::new(),
+            as_of: Date::from_days_since_epoch(0).unwrap_or_else(|| unreachable!()),
+            decision: None,
+            criteria: None,
+            findings: Vec::new(),
+            errors: Vec::new(),
+            rules_run: 0,
+            input: Arc::new(Json::null()),
+            input_canonical: None,
+            engine_version: String::new(),
         }
-        out.push_str(r#"},"decision":"#);
-        opt_string(&mut out, self.decision.map(Decision::as_str));
-        out.push_str(r#","engine":{"name":"#);
-        string(&mut out, ENGINE_NAME);
-        out.push_str(r#","version":"#);
-        string(&mut out, &self.engine_version);
-        out.push_str(r#"},"errors":["#);
-        for (i, e) in self.errors.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
+    }
+
+    fn form<V: Visitor<Self>>(v: &mut V) {
+        v.date(key!("as_of"), |r| r.as_of, |r, x| r.as_of = x);
+        v.object(key!("criteria"), |v| {
+            for (c, key) in CRITERIA {
+                v.opt_word(
+                    key,
+                    "a decision",
+                    |r| r.criteria.as_ref().and_then(|m| m.get(&c).copied()),
+                    |r, d| {
+                        if let Some(d) = d {
+                            r.criteria.get_or_insert_with(BTreeMap::new).insert(c, d);
+                        }
+                    },
+                );
             }
-            out.push_str(r#"{"column":"#);
-            number(&mut out, e.column);
-            out.push_str(r#","file":"#);
-            string(&mut out, &e.file);
-            out.push_str(r#","line":"#);
-            number(&mut out, e.line);
-            out.push_str(r#","message":"#);
-            string(&mut out, &e.message);
-            out.push_str(r#","rule":"#);
-            string(&mut out, &e.rule);
-            out.push('}');
+        });
+        v.opt_word(
+            key!("decision"),
+            "accept, revise or reject",
+            |r| r.decision,
+            |r, x| r.decision = x,
+        );
+        v.object(key!("engine"), |v| {
+            v.constant(key!("name"), ENGINE_NAME, false);
+            v.text(
+                key!("version"),
+                |r| &r.engine_version,
+                |r, x| r.engine_version = x,
+            );
+        });
+        v.list(key!("errors"), |r| &r.errors, |r, x| r.errors = x);
+        v.list(key!("findings"), |r| &r.findings, |r, x| r.findings = x);
+        v.json(
+            key!("input"),
+            |r| (&*r.input, r.input_canonical.as_deref()),
+            |r, x| r.input = Arc::new(x),
+        );
+        v.object(key!("pack"), |v| {
+            v.list(key!("chain"), |r| &r.chain, |r, x| r.chain = x);
+            v.include(|r| &r.pack, |r, x| r.pack = x);
+        });
+        v.object(key!("request"), |v| {
+            v.text(key!("country"), |r| &r.country, |r, x| r.country = x);
+            v.text(key!("id"), |r| &r.request_id, |r, x| r.request_id = x);
+            v.text(
+                key!("sha256"),
+                |r| &r.request_sha256,
+                |r, x| r.request_sha256 = x,
+            );
+        });
+        v.number(
+            key!("rules_run"),
+            |r| r.rules_run as u64,
+            |r, x| r.rules_run = x as usize,
+        );
+        v.constant(key!("schema"), DECISION_SCHEMA, true);
+    }
+}
+
+impl Form for PackIdentity {
+    fn blank() -> Self {
+        PackIdentity {
+            id: String::new(),
+            version: String::new(),
+            sha256: String::new(),
         }
-        out.push_str(r#"],"findings":["#);
-        for (i, f) in self.findings.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(r#"{"criterion":"#);
-            string(&mut out, f.criterion.as_str());
-            out.push_str(r#","field":"#);
-            opt_string(&mut out, f.field.as_deref());
-            out.push_str(r#","message":"#);
-            string(&mut out, &f.message);
-            out.push_str(r#","outcome":"#);
-            string(&mut out, f.outcome.as_str());
-            out.push_str(r#","overridden_from":"#);
-            opt_string(&mut out, f.overridden_from.map(Outcome::as_str));
-            out.push_str(r#","policy":"#);
-            opt_string(&mut out, f.policy.as_deref());
-            out.push_str(r#","rule":"#);
-            string(&mut out, &f.rule);
-            out.push('}');
+    }
+
+    fn form<V: Visitor<Self>>(v: &mut V) {
+        v.text(key!("id"), |p| &p.id, |p, x| p.id = x);
+        v.text(key!("sha256"), |p| &p.sha256, |p, x| p.sha256 = x);
+        v.text(key!("version"), |p| &p.version, |p, x| p.version = x);
+    }
+}
+
+impl Form for Finding {
+    fn blank() -> Self {
+        Finding {
+            rule: String::new(),
+            criterion: Criterion::Data,
+            outcome: Outcome::Note,
+            message: String::new(),
+            field: None,
+            policy: None,
+            overridden_from: None,
         }
-        out.push_str(r#"],"input":"#);
-        out.push_str(input);
-        out.push_str(r#","pack":{"chain":["#);
-        for (i, p) in self.chain.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push('{');
-            identity(&mut out, p);
-            out.push('}');
+    }
+
+    fn form<V: Visitor<Self>>(v: &mut V) {
+        v.word(
+            key!("criterion"),
+            "a criterion",
+            |f| f.criterion,
+            |f, x| f.criterion = x,
+        );
+        v.opt_text(key!("field"), |f| f.field.as_deref(), |f, x| f.field = x);
+        v.text(key!("message"), |f| &f.message, |f, x| f.message = x);
+        v.present_word(
+            key!("outcome"),
+            "an outcome",
+            |f| f.outcome,
+            |f, x| f.outcome = x,
+        );
+        v.opt_word(
+            key!("overridden_from"),
+            "an outcome",
+            |f| f.overridden_from,
+            |f, x| f.overridden_from = x,
+        );
+        v.opt_text(key!("policy"), |f| f.policy.as_deref(), |f, x| f.policy = x);
+        v.text(key!("rule"), |f| &f.rule, |f, x| f.rule = x);
+    }
+}
+
+impl Form for RuleError {
+    fn blank() -> Self {
+        RuleError {
+            rule: String::new(),
+            file: String::new(),
+            line: None,
+            column: None,
+            message: String::new(),
         }
-        out.push_str("],");
-        identity(&mut out, &self.pack);
-        out.push_str(r#"},"request":{"country":"#);
-        string(&mut out, &self.country);
-        out.push_str(r#","id":"#);
-        string(&mut out, &self.request_id);
-        out.push_str(r#","sha256":"#);
-        string(&mut out, &self.request_sha256);
-        let _ = write!(out, r#"}},"rules_run":{},"schema":"#, self.rules_run);
-        string(&mut out, DECISION_SCHEMA);
-        out.push('}');
-        out
+    }
+
+    fn form<V: Visitor<Self>>(v: &mut V) {
+        let line = |n: Option<u64>| n.map(|n| n as u32);
+        v.opt_number(
+            key!("column"),
+            |e| e.column.map(u64::from),
+            |e, x| e.column = line(x),
+        );
+        v.text(key!("file"), |e| &e.file, |e, x| e.file = x);
+        v.opt_number(
+            key!("line"),
+            |e| e.line.map(u64::from),
+            |e, x| e.line = line(x),
+        );
+        v.text(key!("message"), |e| &e.message, |e, x| e.message = x);
+        v.text(key!("rule"), |e| &e.rule, |e, x| e.rule = x);
+    }
+}
+
+impl Word for Decision {
+    fn as_str(self) -> &'static str {
+        Decision::as_str(self)
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        Decision::parse(text)
+    }
+}
+
+impl Word for Outcome {
+    fn as_str(self) -> &'static str {
+        Outcome::as_str(self)
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        Outcome::parse(text)
+    }
+}
+
+impl Word for Criterion {
+    fn as_str(self) -> &'static str {
+        Criterion::as_str(self)
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        Criterion::parse(text)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::canonical;
     use crate::request::RequestLimits;
 
     #[test]
@@ -531,6 +406,116 @@ mod tests {
         assert!(
             slow.contains(r#""input":{"country":"ZZ","extensions":{"a":[null],"z":1.5},"#),
             "{slow}"
+        );
+    }
+
+    /// The form reads back what it writes, and names the first member that is wrong as the
+    /// hand-written reader did (the same messages, checked against the previous binary).
+    #[test]
+    fn a_wrong_member_is_named_with_its_path() {
+        let request = ValidRequest::from_text(
+            r#"{"id": "R", "country": "ZZ", "title": "T", "received": "2025-03-04"}"#,
+            &RequestLimits::default(),
+        )
+        .unwrap();
+        let identity = PackIdentity {
+            id: "p".into(),
+            version: "1".into(),
+            sha256: "ab".into(),
+        };
+        let record = DecisionRecord {
+            request_id: "R".into(),
+            country: "ZZ".into(),
+            request_sha256: request.sha256().into(),
+            pack: identity.clone(),
+            chain: vec![identity],
+            as_of: Date::parse("2025-03-04").unwrap(),
+            decision: Some(Decision::Revise),
+            criteria: Some(Criterion::ALL.map(|c| (c, Decision::Revise)).into()),
+            findings: vec![Finding {
+                rule: "p/A".into(),
+                criterion: Criterion::Exit,
+                outcome: Outcome::Revise,
+                message: "m".into(),
+                field: None,
+                policy: None,
+                overridden_from: None,
+            }],
+            errors: Vec::new(),
+            rules_run: 1,
+            input: request.shared_json(),
+            input_canonical: None,
+            engine_version: ENGINE_VERSION.to_string(),
+        };
+        let text = record.to_canonical();
+        let read = |text: &str| {
+            DecisionRecord::from_json(&crate::json::parse(text, Default::default()).unwrap())
+        };
+        assert_eq!(read(&text).unwrap().to_canonical(), text);
+        for (from, to, message) in [
+            (
+                r#""schema":"tcscreen/decision/v1""#,
+                r#""schema":"x""#,
+                r#"`schema` is "x", not "tcscreen/decision/v1""#,
+            ),
+            (
+                r#""chain":[{"#,
+                r#""chain":[{"x":1},{"#,
+                "`pack.chain[0].id` is missing",
+            ),
+            (
+                r#""as_of":"2025-03-04""#,
+                r#""as_of":"2025-02-30""#,
+                r#"`as_of` "2025-02-30" is not a date"#,
+            ),
+            (
+                r#""decision":"revise""#,
+                r#""decision":"maybe""#,
+                r#"`decision` "maybe" is not accept, revise or reject"#,
+            ),
+            (
+                r#""exit":"revise""#,
+                r#""exit":"x""#,
+                r#"`criteria.exit` "x" is not a decision"#,
+            ),
+            (
+                r#""criterion":"exit""#,
+                r#""criterion":null"#,
+                "`findings[0].criterion` must be a string",
+            ),
+            (
+                r#""outcome":"revise""#,
+                r#""outcome":null"#,
+                "`findings[0].outcome` must not be null",
+            ),
+            (
+                r#""field":null"#,
+                r#""field":3"#,
+                "`findings[0].field` must be a string or null",
+            ),
+            (
+                r#""errors":[]"#,
+                r#""errors":[{"column":null,"file":"f","line":"3","message":"m","rule":"r"}]"#,
+                "`errors[0].line` must be a number",
+            ),
+            (
+                r#""rules_run":1"#,
+                r#""rules_run":-1"#,
+                "`rules_run` must be a whole number",
+            ),
+        ] {
+            assert!(text.contains(from), "{from}");
+            let changed = text.replacen(from, to, 1);
+            assert_eq!(read(&changed).err().as_deref(), Some(message), "{to}");
+        }
+        for (c, key) in CRITERIA {
+            assert_eq!(key.name, c.as_str());
+        }
+        let engine = format!(r#""engine":{{"name":"tcscreen","version":"{ENGINE_VERSION}"}}"#);
+        let changed = text.replacen(&engine, r#""engine":{"name":"tcscreen","version":1}"#, 1);
+        assert_eq!(
+            read(&changed).err().as_deref(),
+            Some("`engine.version` must be a string")
         );
     }
 }
