@@ -20,8 +20,9 @@ use crate::frontmatter::{self, FrontMatter};
 use crate::json::Pos;
 use crate::limits::EngineLimits;
 use crate::rhai_error::{explain_import, explain_parse, is_terminated};
+use crate::rule_settings::{MergedSettings, RuleSettings};
 use crate::sandbox;
-use crate::source::{PackIdentity, PackLayer, PackSource, RuleSettings, SourceFile};
+use crate::source::{PackIdentity, PackLayer, PackSource, SourceFile};
 use crate::suggest::did_you_mean;
 use crate::value::Value;
 
@@ -292,160 +293,30 @@ fn globals_redefined(ast: &AST, file: &str, errors: &mut Vec<Diagnostic>) {
     }
 }
 
+/// A rule compiled, before the pack's settings and sources apply to it.
+struct Pending {
+    full_id: String,
+    pack: String,
+    file: String,
+    display: String,
+    front_matter: FrontMatter,
+    ast: AST,
+}
+
 fn compile(layers: &[PackLayer], limits: &EngineLimits) -> Result<CompiledPack, Vec<Diagnostic>> {
     let mut engine = sandbox::engine(limits);
     let mut errors = Vec::new();
-    let mut compile_scope = Scope::new();
-    // Non-constant placeholders: strict mode knows the names, and the optimiser cannot fold
-    // their values into the AST.
-    for name in GLOBALS {
-        compile_scope.push_dynamic(*name, Dynamic::UNIT);
-    }
-
-    struct Pending {
-        full_id: String,
-        pack: String,
-        file: String,
-        display: String,
-        front_matter: FrontMatter,
-        ast: AST,
-    }
     let mut pending: Vec<Pending> = Vec::new();
-
     for layer in layers {
-        let mut libs = BTreeMap::new();
-        let mut lib_files: BTreeMap<String, String> = BTreeMap::new();
-        for lib in &layer.libs {
-            let stable = format!("{}/{}", layer.id, lib.path);
-            let Some(name) = lib.module_name() else {
-                continue;
-            };
-            lib_files.insert(name.to_string(), lib.display.clone());
-            match engine.compile(&lib.text) {
-                Ok(mut ast) => {
-                    ast.set_source(stable.as_str());
-                    reserved_functions(&ast, &lib.text, &lib.display, &mut errors);
-                    libs.insert(name.to_string(), (ast, lib.display.clone()));
-                }
-                Err(e) => {
-                    let x = explain_parse(&e);
-                    errors.push(
-                        Diagnostic::error(Code::R020, x.message)
-                            .at(&lib.display, x.pos)
-                            .maybe_help(x.help),
-                    );
-                }
-            }
-        }
-        engine.set_module_resolver(LibResolver {
-            pack: layer.id.clone(),
-            libs,
-            loaded: RefCell::default(),
-            loading: RefCell::default(),
-        });
-
-        let mut seen: BTreeMap<String, String> = BTreeMap::new();
-        for rule in &layer.rules {
-            let Some(front_matter) = front_matter(rule, &mut errors) else {
-                continue;
-            };
-            let id = match &front_matter.id {
-                Some(id) => id.clone(),
-                None => {
-                    let id = default_id(&rule.path);
-                    if let Err(why) = frontmatter::check_rule_id(&id) {
-                        errors.push(
-                            Diagnostic::error(
-                                Code::R005,
-                                format!("the file name makes the rule id `{id}`, which {why}"),
-                            )
-                            .at(&rule.display, Pos::new(1, 1))
-                            .help("rename the file, or give the rule an id with `//! id: …`"),
-                        );
-                        continue;
-                    }
-                    id
-                }
-            };
-            if let Some(other) = seen.get(&id) {
-                errors.push(
-                    Diagnostic::error(Code::P010, format!("duplicate rule id `{}/{id}`", layer.id))
-                        .at(&rule.display, Pos::new(1, 1))
-                        .note(format!("also used by {other}"))
-                        .help("give each rule of a pack its own `//! id:`"),
-                );
-                continue;
-            }
-            seen.insert(id.clone(), rule.display.clone());
-            let stable = format!("{}/{}", layer.id, rule.path);
-            match engine.compile_into_self_contained(&compile_scope, &rule.text) {
-                Ok(mut ast) => {
-                    ast.set_source(stable.as_str());
-                    reserved_functions(&ast, &rule.text, &rule.display, &mut errors);
-                    globals_redefined(&ast, &rule.display, &mut errors);
-                    pending.push(Pending {
-                        full_id: format!("{}/{id}", layer.id),
-                        pack: layer.id.clone(),
-                        file: stable,
-                        display: rule.display.clone(),
-                        front_matter,
-                        ast,
-                    });
-                }
-                Err(e) => {
-                    // Imports are resolved now, running each module's own code (outside its
-                    // functions): a safety net can stop that, and an error there is in the
-                    // module's file, not the rule's.
-                    let stop = sandbox::take_safety_stop().filter(|_| is_terminated(&e));
-                    let module_file = |path: &str| {
-                        lib_files
-                            .get(path)
-                            .cloned()
-                            .unwrap_or_else(|| format!("lib/{path}.rhai"))
-                    };
-                    let x = explain_import(&e, &rule.display, limits, &module_file);
-                    let (code, pos, mut notes) = match &*e {
-                        EvalAltResult::ErrorParsing(..) => (Code::R020, x.pos, x.notes),
-                        // The place in the rule is its import statement; the notes say where
-                        // in the module the error came from.
-                        EvalAltResult::ErrorInModule(path, ..) => {
-                            let at = locate(&rule.text, &["import", &format!("\"{path}\"")]);
-                            let notes = x
-                                .notes
-                                .into_iter()
-                                .filter(|n| !n.starts_with("while loading module"))
-                                .collect();
-                            (
-                                Code::R021,
-                                if at.is_known() { at } else { Pos::new(1, 1) },
-                                notes,
-                            )
-                        }
-                        _ => (Code::R021, x.pos, x.notes),
-                    };
-                    let message = match stop {
-                        Some(stop) => {
-                            for note in &mut notes {
-                                if let Some(place) = note.strip_prefix("the error is at ") {
-                                    *note = format!("the stop came at {place}");
-                                }
-                            }
-                            let what = stop.what_happened();
-                            format!(
-                                "loading {} {what}: a lib/ module's own code (outside its functions) runs when the pack is loaded, so keep it to definitions; this is an engine stop, not a decision",
-                                x.file
-                            )
-                        }
-                        None => x.message,
-                    };
-                    let mut d = Diagnostic::error(code, message)
-                        .at(&rule.display, pos)
-                        .maybe_help(x.help);
-                    d.notes = notes;
-                    errors.push(d);
-                }
-            }
-        }
+        let lib_files = serve_libs(&mut engine, layer, &mut errors);
+        compile_rules(
+            &engine,
+            layer,
+            &lib_files,
+            limits,
+            &mut pending,
+            &mut errors,
+        );
     }
     engine.set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
     // Rhai checks shadowing twice: when parsing (against the variables in view) and again at
@@ -454,93 +325,18 @@ fn compile(layers: &[PackLayer], limits: &EngineLimits) -> Result<CompiledPack, 
     // pushed by the screener, and `globals_redefined` has refused those already.
     engine.set_allow_shadowing(true);
 
-    // Settings: per rule, per key; later layers win.
     let known: BTreeSet<&str> = pending.iter().map(|p| p.full_id.as_str()).collect();
-    let mut settings: BTreeMap<String, RuleSettings> = BTreeMap::new();
-    for layer in layers {
-        for entry in &layer.settings {
-            if !known.contains(entry.rule.as_str()) {
-                let help = match did_you_mean(&entry.rule, known.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => {
-                        "name a rule of this pack or an ancestor as `<pack id>/<rule id>`".into()
-                    }
-                };
-                errors.push(
-                    Diagnostic::error(
-                        Code::P011,
-                        format!("settings for rule `{}`, which does not exist", entry.rule),
-                    )
-                    .at(&layer.manifest, entry.pos)
-                    .help(help),
-                );
-                continue;
-            }
-            let merged = settings.entry(entry.rule.clone()).or_default();
-            let s = &entry.settings;
-            if s.disabled.is_some() {
-                merged.disabled = s.disabled;
-            }
-            if s.outcome.is_some() {
-                merged.outcome = s.outcome;
-            }
-            if s.policy.is_some() {
-                merged.policy.clone_from(&s.policy);
-            }
-            if s.title.is_some() {
-                merged.title.clone_from(&s.title);
-            }
-            if s.actor.is_some() {
-                merged.actor = s.actor;
-            }
-        }
-    }
-
-    // Sources: per id, later layers win. Where each rule's citation comes from decides where
-    // an error about it is reported: the rule's front matter, or the manifest that overrides it.
+    let mut settings = MergedSettings::merge(layers, &known, &mut errors);
+    // Sources: per id, later layers win.
     let mut sources = BTreeMap::<String, PolicySource>::new();
     for layer in layers {
         sources.extend(layer.sources.iter().map(|(k, v)| (k.clone(), v.clone())));
     }
-    let country = layers.last().and_then(|l| l.country.clone());
-    let mut policy_origin: BTreeMap<&str, (&str, Pos)> = BTreeMap::new();
-    for layer in layers {
-        for entry in &layer.settings {
-            if entry.settings.policy.is_some() {
-                policy_origin.insert(entry.rule.as_str(), (layer.manifest.as_str(), entry.pos));
-            }
-        }
-    }
-    let mut cited: BTreeMap<String, Resolved> = BTreeMap::new();
-    for p in &pending {
-        if settings.get(&p.full_id).and_then(|s| s.disabled) == Some(true) {
-            continue;
-        }
-        let (text, file, pos) = match settings.get(&p.full_id).and_then(|s| s.policy.as_ref()) {
-            Some(text) => {
-                let (file, pos) = policy_origin
-                    .get(p.full_id.as_str())
-                    .copied()
-                    .unwrap_or(("", Pos::NONE));
-                (Some(text.as_str()), file.to_string(), pos)
-            }
-            None => (
-                p.front_matter.policy.as_deref(),
-                p.display.clone(),
-                p.front_matter.policy_pos.unwrap_or(Pos::new(1, 1)),
-            ),
-        };
-        match resolve_policy(text, &sources, country.as_deref()) {
-            Ok(resolved) => {
-                cited.insert(p.full_id.clone(), resolved);
-            }
-            Err(problem) => errors.push(problem.at(file, pos)),
-        }
-    }
+    let country = layers.last().and_then(|l| l.country.as_deref());
+    let mut cited = citations(&pending, &settings, &sources, country, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
-
     for layer in layers {
         oversized_values(layer, limits, &mut errors);
     }
@@ -548,48 +344,19 @@ fn compile(layers: &[PackLayer], limits: &EngineLimits) -> Result<CompiledPack, 
         return Err(errors);
     }
 
-    let mut params = BTreeMap::<String, Value>::new();
-    let mut data = BTreeMap::<String, Value>::new();
-    for layer in layers {
-        params.extend(layer.params.iter().map(|(k, v)| (k.clone(), v.clone())));
-        data.extend(layer.data.iter().map(|(k, v)| (k.clone(), v.clone())));
-    }
-
     pending.sort_by(|a, b| a.full_id.cmp(&b.full_id));
     let mut rules = Vec::new();
     let mut disabled = Vec::new();
     for p in pending {
-        let s = settings.remove(&p.full_id).unwrap_or_default();
-        if s.disabled == Some(true) {
+        let s = settings.take(&p.full_id);
+        if s.is_disabled() {
             disabled.push(p.full_id);
             continue;
         }
         let resolved = cited.remove(&p.full_id).unwrap_or_default();
-        rules.push(CompiledRule {
-            id: p.full_id,
-            pack: p.pack,
-            title: s.title.unwrap_or_else(|| p.front_matter.title.clone()),
-            criterion: p.front_matter.criterion,
-            policy: if resolved.as_written {
-                s.policy.clone().or_else(|| p.front_matter.policy.clone())
-            } else {
-                resolved.policy
-            },
-            citations: resolved.citations,
-            cites_nothing: resolved.nothing,
-            policy_override: s.policy.clone(),
-            actor: s.actor.or(p.front_matter.actor).unwrap_or_default(),
-            outcome_override: s.outcome,
-            file: p.file,
-            display: p.display,
-            front_matter: p.front_matter,
-            may_change_globals: crate::isolation::may_change_globals(&p.ast),
-            ast: p.ast,
-        });
+        rules.push(compiled_rule(p, s, resolved));
     }
-
-    let params = Value::Map(params).to_dynamic();
-    let data = Value::Map(data).to_dynamic();
+    let (params, data) = merged_values(layers);
     let globals = RefCell::new(CompiledPack::globals_scope(&params, &data));
     Ok(CompiledPack {
         engine,
@@ -607,6 +374,254 @@ fn compile(layers: &[PackLayer], limits: &EngineLimits) -> Result<CompiledPack, 
         data,
         globals,
     })
+}
+
+/// Compile the layer's `lib/` modules and serve them to its rules' imports; returns each
+/// module's file as people see it, by module name.
+fn serve_libs(
+    engine: &mut Engine,
+    layer: &PackLayer,
+    errors: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, String> {
+    let mut libs = BTreeMap::new();
+    let mut lib_files: BTreeMap<String, String> = BTreeMap::new();
+    for lib in &layer.libs {
+        let stable = format!("{}/{}", layer.id, lib.path);
+        let Some(name) = lib.module_name() else {
+            continue;
+        };
+        lib_files.insert(name.to_string(), lib.display.clone());
+        match engine.compile(&lib.text) {
+            Ok(mut ast) => {
+                ast.set_source(stable.as_str());
+                reserved_functions(&ast, &lib.text, &lib.display, errors);
+                libs.insert(name.to_string(), (ast, lib.display.clone()));
+            }
+            Err(e) => {
+                let x = explain_parse(&e);
+                errors.push(
+                    Diagnostic::error(Code::R020, x.message)
+                        .at(&lib.display, x.pos)
+                        .maybe_help(x.help),
+                );
+            }
+        }
+    }
+    engine.set_module_resolver(LibResolver {
+        pack: layer.id.clone(),
+        libs,
+        loaded: RefCell::default(),
+        loading: RefCell::default(),
+    });
+    lib_files
+}
+
+/// Compile the rules of one layer (its imports resolved and embedded now).
+fn compile_rules(
+    engine: &Engine,
+    layer: &PackLayer,
+    lib_files: &BTreeMap<String, String>,
+    limits: &EngineLimits,
+    pending: &mut Vec<Pending>,
+    errors: &mut Vec<Diagnostic>,
+) {
+    let mut compile_scope = Scope::new();
+    // Non-constant placeholders: strict mode knows the names, and the optimiser cannot fold
+    // their values into the AST.
+    for name in GLOBALS {
+        compile_scope.push_dynamic(*name, Dynamic::UNIT);
+    }
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for rule in &layer.rules {
+        let Some(front_matter) = front_matter(rule, errors) else {
+            continue;
+        };
+        let Some(id) = rule_id(rule, &front_matter, errors) else {
+            continue;
+        };
+        if let Some(other) = seen.get(&id) {
+            errors.push(
+                Diagnostic::error(Code::P010, format!("duplicate rule id `{}/{id}`", layer.id))
+                    .at(&rule.display, Pos::new(1, 1))
+                    .note(format!("also used by {other}"))
+                    .help("give each rule of a pack its own `//! id:`"),
+            );
+            continue;
+        }
+        seen.insert(id.clone(), rule.display.clone());
+        let stable = format!("{}/{}", layer.id, rule.path);
+        match engine.compile_into_self_contained(&compile_scope, &rule.text) {
+            Ok(mut ast) => {
+                ast.set_source(stable.as_str());
+                reserved_functions(&ast, &rule.text, &rule.display, errors);
+                globals_redefined(&ast, &rule.display, errors);
+                pending.push(Pending {
+                    full_id: format!("{}/{id}", layer.id),
+                    pack: layer.id.clone(),
+                    file: stable,
+                    display: rule.display.clone(),
+                    front_matter,
+                    ast,
+                });
+            }
+            Err(e) => errors.push(not_compiled(&e, rule, lib_files, limits)),
+        }
+    }
+}
+
+/// The rule's id: its front matter's `id`, else its path under `rules/`.
+fn rule_id(
+    rule: &SourceFile,
+    front_matter: &FrontMatter,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    if let Some(id) = &front_matter.id {
+        return Some(id.clone());
+    }
+    let id = default_id(&rule.path);
+    if let Err(why) = frontmatter::check_rule_id(&id) {
+        errors.push(
+            Diagnostic::error(
+                Code::R005,
+                format!("the file name makes the rule id `{id}`, which {why}"),
+            )
+            .at(&rule.display, Pos::new(1, 1))
+            .help("rename the file, or give the rule an id with `//! id: …`"),
+        );
+        return None;
+    }
+    Some(id)
+}
+
+/// Why a rule does not compile: its syntax (R020), or an import (R021). Imports are resolved
+/// at compile time, running each module's own code (outside its functions): a safety net can
+/// stop that, and an error there is in the module's file, not the rule's.
+fn not_compiled(
+    e: &EvalAltResult,
+    rule: &SourceFile,
+    lib_files: &BTreeMap<String, String>,
+    limits: &EngineLimits,
+) -> Diagnostic {
+    let stop = sandbox::take_safety_stop().filter(|_| is_terminated(e));
+    let module_file = |path: &str| {
+        lib_files
+            .get(path)
+            .cloned()
+            .unwrap_or_else(|| format!("lib/{path}.rhai"))
+    };
+    let x = explain_import(e, &rule.display, limits, &module_file);
+    let (code, pos, mut notes) = match e {
+        EvalAltResult::ErrorParsing(..) => (Code::R020, x.pos, x.notes),
+        // The place in the rule is its import statement; the notes say where in the module
+        // the error came from.
+        EvalAltResult::ErrorInModule(path, ..) => {
+            let at = locate(&rule.text, &["import", &format!("\"{path}\"")]);
+            let notes = x
+                .notes
+                .into_iter()
+                .filter(|n| !n.starts_with("while loading module"))
+                .collect();
+            (
+                Code::R021,
+                if at.is_known() { at } else { Pos::new(1, 1) },
+                notes,
+            )
+        }
+        _ => (Code::R021, x.pos, x.notes),
+    };
+    let message = match stop {
+        Some(stop) => {
+            for note in &mut notes {
+                if let Some(place) = note.strip_prefix("the error is at ") {
+                    *note = format!("the stop came at {place}");
+                }
+            }
+            let what = stop.what_happened();
+            format!(
+                "loading {} {what}: a lib/ module's own code (outside its functions) runs when the pack is loaded, so keep it to definitions; this is an engine stop, not a decision",
+                x.file
+            )
+        }
+        None => x.message,
+    };
+    let mut d = Diagnostic::error(code, message)
+        .at(&rule.display, pos)
+        .maybe_help(x.help);
+    d.notes = notes;
+    d
+}
+
+/// Each rule's citation, resolved against the sources. Where a citation comes from decides
+/// where an error about it is reported: the rule's front matter, or the manifest that
+/// overrides it.
+fn citations(
+    pending: &[Pending],
+    settings: &MergedSettings<'_>,
+    sources: &BTreeMap<String, PolicySource>,
+    country: Option<&str>,
+    errors: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, Resolved> {
+    let mut cited = BTreeMap::new();
+    for p in pending {
+        if settings.is_disabled(&p.full_id) {
+            continue;
+        }
+        let (text, file, pos) = match settings.policy(&p.full_id) {
+            Some((text, file, pos)) => (Some(text), file.to_string(), pos),
+            None => (
+                p.front_matter.policy.as_deref(),
+                p.display.clone(),
+                p.front_matter.policy_pos.unwrap_or(Pos::new(1, 1)),
+            ),
+        };
+        match resolve_policy(text, sources, country) {
+            Ok(resolved) => {
+                cited.insert(p.full_id.clone(), resolved);
+            }
+            Err(problem) => errors.push(problem.at(file, pos)),
+        }
+    }
+    cited
+}
+
+/// A rule with its pack's settings and its citation applied.
+fn compiled_rule(p: Pending, s: RuleSettings, resolved: Resolved) -> CompiledRule {
+    CompiledRule {
+        id: p.full_id,
+        pack: p.pack,
+        title: s.title.unwrap_or_else(|| p.front_matter.title.clone()),
+        criterion: p.front_matter.criterion,
+        policy: if resolved.as_written {
+            s.policy.clone().or_else(|| p.front_matter.policy.clone())
+        } else {
+            resolved.policy
+        },
+        citations: resolved.citations,
+        cites_nothing: resolved.nothing,
+        policy_override: s.policy,
+        actor: s.actor.or(p.front_matter.actor).unwrap_or_default(),
+        outcome_override: s.outcome,
+        file: p.file,
+        display: p.display,
+        front_matter: p.front_matter,
+        may_change_globals: crate::isolation::may_change_globals(&p.ast),
+        ast: p.ast,
+    }
+}
+
+/// `params` (per key) and `data` (per table) over the chain, later layers winning, as the
+/// values rules see.
+fn merged_values(layers: &[PackLayer]) -> (Dynamic, Dynamic) {
+    let mut params = BTreeMap::<String, Value>::new();
+    let mut data = BTreeMap::<String, Value>::new();
+    for layer in layers {
+        params.extend(layer.params.iter().map(|(k, v)| (k.clone(), v.clone())));
+        data.extend(layer.data.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    (
+        Value::Map(params).to_dynamic(),
+        Value::Map(data).to_dynamic(),
+    )
 }
 
 /// Params and data tables must fit in one value of a rule: a rule could not hold a larger

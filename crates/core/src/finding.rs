@@ -1,6 +1,6 @@
-//! Findings, outcomes, criteria and how findings combine into a decision (spec §5).
+//! Findings, their outcomes and criteria, who acts on them, and rule errors (spec §5). How
+//! findings combine into a decision is `decision.rs`.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// What a finding asks for. Ordered by severity: `Note < Revise < Reject`.
@@ -36,58 +36,6 @@ impl Outcome {
 }
 
 impl fmt::Display for Outcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The screening decision. Ordered by severity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Decision {
-    /// Nothing to change.
-    Accept,
-    /// Something to change.
-    Revise,
-    /// Not acceptable.
-    Reject,
-}
-
-impl Decision {
-    /// The name used in records.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Decision::Accept => "accept",
-            Decision::Revise => "revise",
-            Decision::Reject => "reject",
-        }
-    }
-
-    /// Parse `accept`, `revise` or `reject`.
-    pub fn parse(s: &str) -> Option<Decision> {
-        match s {
-            "accept" => Some(Decision::Accept),
-            "revise" => Some(Decision::Revise),
-            "reject" => Some(Decision::Reject),
-            _ => None,
-        }
-    }
-
-    /// The decision a set of outcomes leads to: reject if any is reject, else revise if any is
-    /// revise, else accept. Notes never change it.
-    pub fn from_outcomes(outcomes: impl IntoIterator<Item = Outcome>) -> Decision {
-        outcomes
-            .into_iter()
-            .fold(Decision::Accept, |decision, outcome| {
-                decision.max(match outcome {
-                    Outcome::Note => Decision::Accept,
-                    Outcome::Revise => Decision::Revise,
-                    Outcome::Reject => Decision::Reject,
-                })
-            })
-    }
-}
-
-impl fmt::Display for Decision {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -211,44 +159,4 @@ pub struct RuleError {
     pub column: Option<u32>,
     /// What went wrong.
     pub message: String,
-}
-
-/// The decision per criterion, for the findings of a screening without errors.
-pub(crate) fn criteria(findings: &[Finding]) -> BTreeMap<Criterion, Decision> {
-    Criterion::ALL
-        .into_iter()
-        .map(|c| {
-            (
-                c,
-                Decision::from_outcomes(
-                    findings
-                        .iter()
-                        .filter(|f| f.criterion == c)
-                        .map(|f| f.outcome),
-                ),
-            )
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn notes_never_change_the_decision() {
-        assert_eq!(Decision::from_outcomes([]), Decision::Accept);
-        assert_eq!(
-            Decision::from_outcomes([Outcome::Note, Outcome::Note]),
-            Decision::Accept
-        );
-        assert_eq!(
-            Decision::from_outcomes([Outcome::Note, Outcome::Revise]),
-            Decision::Revise
-        );
-        assert_eq!(
-            Decision::from_outcomes([Outcome::Reject, Outcome::Revise]),
-            Decision::Reject
-        );
-    }
 }

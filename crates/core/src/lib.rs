@@ -48,6 +48,7 @@ pub mod citation;
 pub mod codes;
 mod compile;
 pub mod date;
+pub mod decision;
 mod diagnostic;
 mod expr_at;
 mod finding;
@@ -64,6 +65,7 @@ mod record;
 pub mod replay;
 mod request;
 mod rhai_error;
+pub mod rule_settings;
 mod sandbox;
 pub mod schema;
 mod screen;
@@ -76,17 +78,17 @@ pub use api::{RESERVED_NAMES, signatures as api_signatures};
 pub use codes::Code;
 pub use compile::{CompiledPack, CompiledRule, GLOBALS, UnidentifiedPack};
 pub use date::Date;
+pub use decision::Decision;
 pub use diagnostic::{Diagnostic, EXCERPT_CONTEXT_CHARS, Excerpt, Severity, attach_excerpts};
-pub use finding::{Actor, Criterion, Decision, Finding, Outcome, RuleError};
+pub use finding::{Actor, Criterion, Finding, Outcome, RuleError};
 pub use json::{Json, JsonValue, Pos};
 pub use limits::{EVAL_STACK_BYTES, EngineLimits, MemoryGauge};
 pub use record::{DECISION_SCHEMA, DecisionRecord, ENGINE_NAME, ENGINE_VERSION};
 pub use request::{InputError, RequestLimits, ValidRequest, decode_text};
+pub use rule_settings::{RuleSettings, RuleSettingsEntry};
 pub use sandbox::{SafetyStop, panic_is_contained};
 pub use screen::{EngineStop, PANIC_MESSAGE, RuleOutput, Screening};
-pub use source::{
-    PackIdentity, PackLayer, PackSource, RuleSettings, RuleSettingsEntry, SourceFile,
-};
+pub use source::{PackIdentity, PackLayer, PackSource, SourceFile};
 pub use value::Value;
 
 /// Run `f` on a new thread with a stack of [`EVAL_STACK_BYTES`], for embedders whose threads

@@ -39,6 +39,7 @@ use crate::compile::{CompiledPack, CompiledRule};
 use crate::diagnostic::Diagnostic;
 use crate::finding::Outcome;
 use crate::rhai_error::pos;
+use crate::rule_settings;
 use crate::schema::{self, Shape};
 use crate::source::PackSource;
 use crate::suggest::did_you_mean;
@@ -308,12 +309,7 @@ fn sources_of_the_pack(
     let Some(from) = own.valid_from else {
         return;
     };
-    let overridden: BTreeSet<&str> = own
-        .settings
-        .iter()
-        .filter(|e| e.settings.policy.is_some())
-        .map(|e| e.rule.as_str())
-        .collect();
+    let overridden = rule_settings::policy_overridden_by(own);
     for rule in &pack.rules {
         let its_own = rule.pack == own.id || overridden.contains(rule.id.as_str());
         if let Some(first) = rule.in_force_from()
@@ -369,10 +365,7 @@ pub fn rule_facts(rule: &CompiledRule) -> (Vec<String>, BTreeSet<Outcome>) {
     let outcomes = linter
         .outcomes
         .iter()
-        .map(|o| match rule.outcome_override {
-            Some(target) if *o != Outcome::Note => target,
-            _ => *o,
-        })
+        .map(|o| rule_settings::outcome_under(rule.outcome_override, *o))
         .collect();
     // Keep the most specific paths: `origin.tor` is implied by `origin.tor.drafted_by`.
     let reads: Vec<String> = linter
@@ -506,7 +499,7 @@ impl RuleLint<'_> {
     fn decides(&self) -> bool {
         let recorded =
             self.outcomes.iter().any(|o| *o != Outcome::Note) || (self.calls_lib && !self.records);
-        recorded && self.rule.outcome_override != Some(Outcome::Note)
+        recorded && rule_settings::can_decide(self.rule.outcome_override)
     }
 
     fn at(&self, d: Diagnostic, p: Position) -> Diagnostic {

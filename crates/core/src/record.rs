@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use crate::compile::CompiledPack;
 use crate::date::Date;
-use crate::finding::{Criterion, Decision, Finding, Outcome, RuleError};
+use crate::decision::Decision;
+use crate::finding::{Criterion, Finding, Outcome, RuleError};
 use crate::form::{self, Form, Key, Visitor, Word, key};
 use crate::json::Json;
 use crate::request::ValidRequest;

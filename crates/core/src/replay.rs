@@ -5,7 +5,8 @@
 //! by rule and field), rule errors, the number of rules run. A different engine version on its
 //! own is reported as a note, not a divergence.
 
-use crate::finding::{Decision, Finding, RuleError};
+use crate::decision::Decision;
+use crate::finding::{Finding, RuleError};
 use crate::record::DecisionRecord;
 
 /// How a finding differs between the recorded and the new screening.

@@ -10,7 +10,8 @@ use crate::api::{self, RawFinding};
 use crate::citation;
 use crate::compile::{CompiledPack, CompiledRule};
 use crate::date::Date;
-use crate::finding::{self, Decision, Finding, Outcome, RuleError};
+use crate::decision::{self, Decision};
+use crate::finding::{Finding, RuleError};
 use crate::normalize;
 use crate::request::ValidRequest;
 use crate::rhai_error::{Script, explain_in, is_terminated};
@@ -52,20 +53,12 @@ pub struct RuleOutput {
 impl Screening {
     /// The decision, or `None` if any rule failed.
     pub fn decision(&self) -> Option<Decision> {
-        if self.errors.is_empty() {
-            Some(Decision::from_outcomes(
-                self.findings.iter().map(|f| f.outcome),
-            ))
-        } else {
-            None
-        }
+        decision::of(&self.findings, &self.errors)
     }
 
     /// The decision per criterion, or `None` if any rule failed.
-    pub fn criteria(&self) -> Option<BTreeMap<finding::Criterion, Decision>> {
-        self.errors
-            .is_empty()
-            .then(|| finding::criteria(&self.findings))
+    pub fn criteria(&self) -> Option<BTreeMap<crate::finding::Criterion, Decision>> {
+        decision::by_criterion(&self.findings, &self.errors)
     }
 
     /// Whether the rule recorded any finding.
@@ -427,12 +420,8 @@ impl CompiledRule {
 }
 
 fn finding_of(rule: &CompiledRule, raw: RawFinding, as_of: Date) -> Finding {
-    let (outcome, overridden_from) = match rule.outcome_override {
-        Some(target) if raw.outcome != Outcome::Note && raw.outcome != target => {
-            (target, Some(raw.outcome))
-        }
-        _ => (raw.outcome, None),
-    };
+    let (outcome, overridden_from) =
+        crate::rule_settings::recorded_outcome(rule.outcome_override, raw.outcome);
     Finding {
         rule: rule.id.clone(),
         criterion: rule.criterion,
@@ -662,10 +651,10 @@ mod tests {
             manifest: "kh/pack.toml".into(),
             country: Some("KH".into()),
             settings: kh_policy
-                .map(|p| crate::source::RuleSettingsEntry {
+                .map(|p| crate::rule_settings::RuleSettingsEntry {
                     rule: "base/A".into(),
                     pos: crate::json::Pos::new(7, 1),
-                    settings: crate::source::RuleSettings {
+                    settings: crate::rule_settings::RuleSettings {
                         policy: Some(p.into()),
                         ..Default::default()
                     },

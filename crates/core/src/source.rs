@@ -8,8 +8,8 @@
 use std::collections::BTreeMap;
 
 use crate::citation::PolicySource;
-use crate::finding::{Actor, Outcome};
 use crate::json::Pos;
+use crate::rule_settings::RuleSettingsEntry;
 use crate::value::Value;
 
 /// Which pack, which version, which bytes.
@@ -42,32 +42,6 @@ impl SourceFile {
             .strip_prefix("lib/")
             .and_then(|p| p.strip_suffix(".rhai"))
     }
-}
-
-/// Settings a pack's manifest gives one rule (`[rules."base/EX-12"]`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RuleSettings {
-    /// `disabled = true` removes the rule.
-    pub disabled: Option<bool>,
-    /// Every revise or reject finding of the rule becomes this outcome.
-    pub outcome: Option<Outcome>,
-    /// Cite this clause instead of the rule's own `policy`.
-    pub policy: Option<String>,
-    /// Use this title instead of the rule's own.
-    pub title: Option<String>,
-    /// Who must act on the rule's findings, instead of the rule's own `actor`.
-    pub actor: Option<Actor>,
-}
-
-/// Settings for one rule, with where the manifest gives them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RuleSettingsEntry {
-    /// Full rule id, `<pack id>/<rule id>`.
-    pub rule: String,
-    /// Where the table starts in the manifest.
-    pub pos: Pos,
-    /// The settings.
-    pub settings: RuleSettings,
 }
 
 /// One pack of the chain.

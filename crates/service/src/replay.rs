@@ -122,13 +122,7 @@ pub fn replay_one(screener: &mut ThreadScreener, packs: &Packs, recorded: &Recor
 /// input that does not hash to the recorded hash.
 fn altered(record: &tcscreen_core::DecisionRecord) -> Vec<String> {
     let mut causes = Vec::new();
-    let implied = if record.errors.is_empty() {
-        Some(Decision::from_outcomes(
-            record.findings.iter().map(|f| f.outcome),
-        ))
-    } else {
-        None
-    };
+    let implied = tcscreen_core::decision::of(&record.findings, &record.errors);
     if implied != record.decision {
         causes.push(format!(
             "record altered: its decision ({}) does not follow from its own findings and errors ({})",
