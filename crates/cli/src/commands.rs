@@ -15,8 +15,7 @@ pub mod screen;
 pub mod test;
 pub mod validate;
 
-use tcscreen_core::{Code, Diagnostic};
-use tcscreen_packs::{Catalog, PackSpec};
+use tcscreen_packs::Catalog;
 use tcscreen_service::{Packs, PoolSize, Screener};
 
 use crate::Cli;
@@ -50,7 +49,7 @@ pub(crate) fn catalog_and_chosen(
         crate::diagnostics::emit(problem);
         status.raise(ExitStatus::Error);
     }
-    match chosen_packs(&mut catalog, names) {
+    match catalog.chosen(names) {
         Ok(chosen) => Some((catalog, chosen, status)),
         Err(errors) => {
             for e in errors {
@@ -58,51 +57,6 @@ pub(crate) fn catalog_and_chosen(
             }
             None
         }
-    }
-}
-
-/// The packs named on the command line (ids select every version; paths one folder), or all.
-pub(crate) fn chosen_packs(
-    catalog: &mut Catalog,
-    names: &[String],
-) -> Result<Vec<usize>, Vec<Diagnostic>> {
-    if names.is_empty() {
-        return Ok((0..catalog.entries().len()).collect());
-    }
-    let mut chosen = Vec::new();
-    let mut errors = Vec::new();
-    for name in names {
-        match PackSpec::parse(name) {
-            PackSpec::Path(path) => match catalog.add_path(&path) {
-                Ok(i) => chosen.push(i),
-                Err(mut e) => errors.append(&mut e),
-            },
-            PackSpec::Id { id, version } => {
-                let versions: Vec<usize> = catalog
-                    .versions(&id)
-                    .into_iter()
-                    .filter(|&i| {
-                        version
-                            .as_ref()
-                            .is_none_or(|v| &catalog.entry(i).manifest.version == v)
-                    })
-                    .collect();
-                if versions.is_empty() {
-                    errors.push(Diagnostic::error(
-                        Code::P021,
-                        format!("no pack `{name}` under `{}`", catalog.root_display()),
-                    ));
-                }
-                chosen.extend(versions);
-            }
-        }
-    }
-    chosen.sort_unstable();
-    chosen.dedup();
-    if errors.is_empty() {
-        Ok(chosen)
-    } else {
-        Err(errors)
     }
 }
 

@@ -10,6 +10,9 @@ use rhai::{Dynamic, Engine, EvalAltResult, FuncRegistration, INT, ImmutableStrin
 use crate::date::Date;
 use crate::finding::Outcome;
 
+/// The names rules see as read-only globals.
+pub const GLOBALS: &[&str] = &["request", "params", "data", "as_of"];
+
 /// Function names that belong to the API; packs may not define functions with these names.
 pub const RESERVED_NAMES: &[&str] = &[
     "reject",

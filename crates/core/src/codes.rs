@@ -8,7 +8,14 @@
 
 use std::fmt;
 
-use crate::diagnostic::Severity;
+/// How serious a problem is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Worth fixing; the pack still works.
+    Warning,
+    /// The pack cannot be used.
+    Error,
+}
 
 macro_rules! codes {
     ($($code:ident $severity:ident $title:literal $explanation:literal,)*) => {

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rhai::{AST, Dynamic, Engine, EvalAltResult, Module, ModuleResolver, Position, Scope, Shared};
 
-use crate::api::RESERVED_NAMES;
+use crate::api::{GLOBALS, RESERVED_NAMES};
 use crate::citation::{self, Citation, PolicyRefs, PolicySource};
 use crate::codes::Code;
 use crate::date::Date;
@@ -25,9 +25,6 @@ use crate::sandbox;
 use crate::source::{PackIdentity, PackLayer, PackSource, SourceFile};
 use crate::suggest::did_you_mean;
 use crate::value::Value;
-
-/// The names rules see as read-only globals.
-pub const GLOBALS: &[&str] = &["request", "params", "data", "as_of"];
 
 /// A compiled rule.
 pub struct CompiledRule {
@@ -326,7 +323,10 @@ fn compile(layers: &[PackLayer], limits: &EngineLimits) -> Result<CompiledPack, 
     engine.set_allow_shadowing(true);
 
     let known: BTreeSet<&str> = pending.iter().map(|p| p.full_id.as_str()).collect();
-    let mut settings = MergedSettings::merge(layers, &known, &mut errors);
+    let manifests = layers
+        .iter()
+        .map(|l| (l.manifest.as_str(), &l.settings[..]));
+    let mut settings = MergedSettings::merge(manifests, &known, &mut errors);
     // Sources: per id, later layers win.
     let mut sources = BTreeMap::<String, PolicySource>::new();
     for layer in layers {

@@ -6,17 +6,8 @@
 
 use std::fmt;
 
-use crate::codes::Code;
+use crate::codes::{Code, Severity};
 use crate::json::Pos;
-
-/// How serious a problem is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    /// Worth fixing; the pack still works.
-    Warning,
-    /// The pack cannot be used.
-    Error,
-}
 
 /// A problem in a pack, with where it is and how to fix it.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -74,12 +74,12 @@ pub mod suggest;
 pub mod text;
 mod value;
 
-pub use api::{RESERVED_NAMES, signatures as api_signatures};
-pub use codes::Code;
-pub use compile::{CompiledPack, CompiledRule, GLOBALS, UnidentifiedPack};
+pub use api::{GLOBALS, RESERVED_NAMES, signatures as api_signatures};
+pub use codes::{Code, Severity};
+pub use compile::{CompiledPack, CompiledRule, UnidentifiedPack};
 pub use date::Date;
 pub use decision::Decision;
-pub use diagnostic::{Diagnostic, EXCERPT_CONTEXT_CHARS, Excerpt, Severity, attach_excerpts};
+pub use diagnostic::{Diagnostic, EXCERPT_CONTEXT_CHARS, Excerpt, attach_excerpts};
 pub use finding::{Actor, Criterion, Finding, Outcome, RuleError};
 pub use json::{Json, JsonValue, Pos};
 pub use limits::{EVAL_STACK_BYTES, EngineLimits, MemoryGauge};

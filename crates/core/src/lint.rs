@@ -309,7 +309,7 @@ fn sources_of_the_pack(
     let Some(from) = own.valid_from else {
         return;
     };
-    let overridden = rule_settings::policy_overridden_by(own);
+    let overridden = rule_settings::policy_overridden_by(&own.settings);
     for rule in &pack.rules {
         let its_own = rule.pack == own.id || overridden.contains(rule.id.as_str());
         if let Some(first) = rule.in_force_from()

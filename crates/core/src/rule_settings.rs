@@ -11,7 +11,6 @@ use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
 use crate::finding::{Actor, Outcome};
 use crate::json::Pos;
-use crate::source::PackLayer;
 use crate::suggest::did_you_mean;
 
 /// Settings a pack's manifest gives one rule (`[rules."base/EX-12"]`).
@@ -75,18 +74,18 @@ pub(crate) struct MergedSettings<'a> {
 }
 
 impl<'a> MergedSettings<'a> {
-    /// Merge the settings of `layers` (farthest ancestor first) for the rules `known`; a table
+    /// Merge the settings of each manifest of a chain (farthest ancestor first) for the rules `known`; a table
     /// for any other rule is a problem (P011).
     pub(crate) fn merge(
-        layers: &'a [PackLayer],
+        layers: impl IntoIterator<Item = (&'a str, &'a [RuleSettingsEntry])>,
         known: &BTreeSet<&str>,
         errors: &mut Vec<Diagnostic>,
     ) -> Self {
         let mut merged = MergedSettings::default();
-        for layer in layers {
-            for entry in &layer.settings {
+        for (manifest, entries) in layers {
+            for entry in entries {
                 if !known.contains(entry.rule.as_str()) {
-                    errors.push(unknown_rule(layer, entry, known));
+                    errors.push(unknown_rule(manifest, entry, known));
                     continue;
                 }
                 merged
@@ -95,14 +94,10 @@ impl<'a> MergedSettings<'a> {
                     .or_default()
                     .overlay(&entry.settings);
             }
-            for entry in layer
-                .settings
-                .iter()
-                .filter(|e| e.settings.policy.is_some())
-            {
+            for entry in entries.iter().filter(|e| e.settings.policy.is_some()) {
                 merged
                     .policy_origin
-                    .insert(entry.rule.as_str(), (layer.manifest.as_str(), entry.pos));
+                    .insert(entry.rule.as_str(), (manifest, entry.pos));
             }
         }
         merged
@@ -130,11 +125,7 @@ impl<'a> MergedSettings<'a> {
     }
 }
 
-fn unknown_rule(
-    layer: &PackLayer,
-    entry: &RuleSettingsEntry,
-    known: &BTreeSet<&str>,
-) -> Diagnostic {
+fn unknown_rule(manifest: &str, entry: &RuleSettingsEntry, known: &BTreeSet<&str>) -> Diagnostic {
     let help = match did_you_mean(&entry.rule, known.iter().copied()) {
         Some(s) => format!("did you mean `{s}`?"),
         None => "name a rule of this pack or an ancestor as `<pack id>/<rule id>`".into(),
@@ -143,7 +134,7 @@ fn unknown_rule(
         Code::P011,
         format!("settings for rule `{}`, which does not exist", entry.rule),
     )
-    .at(&layer.manifest, entry.pos)
+    .at(manifest, entry.pos)
     .help(help)
 }
 
@@ -169,10 +160,9 @@ pub fn can_decide(overridden: Option<Outcome>) -> bool {
     overridden != Some(Outcome::Note)
 }
 
-/// The rules whose `policy` the layer's own manifest overrides.
-pub fn policy_overridden_by(layer: &PackLayer) -> BTreeSet<&str> {
-    layer
-        .settings
+/// The rules whose `policy` these settings (one manifest's) override.
+pub fn policy_overridden_by(settings: &[RuleSettingsEntry]) -> BTreeSet<&str> {
+    settings
         .iter()
         .filter(|e| e.settings.policy.is_some())
         .map(|e| e.rule.as_str())
@@ -199,12 +189,8 @@ mod tests {
 
     #[test]
     fn later_layers_win_per_key_and_unknown_rules_are_refused() {
-        let layer = |id: &str, entries: Vec<RuleSettingsEntry>| PackLayer {
-            id: id.into(),
-            manifest: format!("{id}/pack.toml"),
-            settings: entries,
-            ..PackLayer::default()
-        };
+        let layer =
+            |id: &str, entries: Vec<RuleSettingsEntry>| (format!("{id}/pack.toml"), entries);
         let entry = |rule: &str, settings: RuleSettings| RuleSettingsEntry {
             rule: rule.into(),
             pos: Pos::new(3, 1),
@@ -245,7 +231,8 @@ mod tests {
         ];
         let known = BTreeSet::from(["base/A", "base/B"]);
         let mut errors = Vec::new();
-        let mut merged = MergedSettings::merge(&layers, &known, &mut errors);
+        let layers = layers.iter().map(|(m, e)| (m.as_str(), &e[..]));
+        let mut merged = MergedSettings::merge(layers, &known, &mut errors);
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].code, Code::P011);
         assert!(merged.is_disabled("base/B") && !merged.is_disabled("base/A"));

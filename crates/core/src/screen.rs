@@ -472,7 +472,7 @@ mod tests {
 
     #[test]
     fn a_rule_cannot_redefine_a_global_but_may_reuse_names_in_loops_and_functions() {
-        for global in crate::compile::GLOBALS {
+        for global in crate::api::GLOBALS {
             let errors = try_pack(&[("A", &format!("if true {{ let {global} = 1; }}"))])
                 .err()
                 .unwrap_or_else(|| panic!("`let {global}` compiled"));

@@ -1,98 +1,19 @@
-//! The packs under a rules root: discovery, lookup by id and version, and selection (spec §3).
+//! The packs under a rules root: discovery, and the versions of an id (spec §3). Choosing
+//! the pack for a request is `selection.rs`; resolving a pack with its ancestors is
+//! `resolve.rs`.
 //!
-//! Discovery reads only manifests, each once (its bytes are kept: they are the manifest the
-//! digest covers, see [`crate::files`]). A folder holding `pack.toml` is a pack and is not
-//! searched further; hidden folders are skipped and links are not followed. Versions of one id must
-//! not overlap in validity. While any manifest is broken, automatic selection refuses to
-//! guess: the broken pack might have been the right one.
+//! Discovery reads only manifests, each once (their bytes are kept: they are the manifests
+//! the digest covers). A folder holding `pack.toml` is a pack and is not searched further;
+//! hidden folders are skipped and links are not followed. Versions of one id must not overlap
+//! in validity.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::path::Path;
 
-use tcscreen_core::{Code, Date, Diagnostic, PackLayer, PackSource, Pos, suggest::did_you_mean};
+use tcscreen_core::{Code, Date, Diagnostic, Pos};
 use walkdir::WalkDir;
 
-use crate::files::{PackFiles, display_join};
-use crate::manifest::{self, Manifest};
-use crate::read::{self, Links, MAX_FILE_BYTES};
-
-/// A pack found under the rules root (or named by path).
-#[derive(Clone, Debug)]
-pub struct PackEntry {
-    /// The pack folder.
-    pub dir: PathBuf,
-    /// The folder as people see it.
-    pub display: String,
-    /// Its manifest.
-    pub manifest: Manifest,
-    /// Named by `--pack PATH` from outside the rules root: never a parent or auto-selected.
-    pub external: bool,
-    /// The bytes of `pack.toml` that `manifest` was parsed from, read once at discovery: the
-    /// digest covers exactly these.
-    pub manifest_bytes: Arc<[u8]>,
-}
-
-impl PackEntry {
-    /// `id version` for messages.
-    pub fn label(&self) -> String {
-        format!("`{}` {}", self.manifest.id, self.manifest.version)
-    }
-
-    /// The manifest's display path.
-    pub fn manifest_display(&self) -> String {
-        display_join(&self.display, "pack.toml")
-    }
-
-    /// The manifest's text, as read at discovery.
-    pub fn manifest_text(&self) -> std::borrow::Cow<'_, str> {
-        String::from_utf8_lossy(&self.manifest_bytes)
-    }
-}
-
-/// How a user names a pack with `--pack`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PackSpec {
-    /// `ID` or `ID@VERSION`.
-    Id {
-        /// The pack id.
-        id: String,
-        /// A version, if pinned.
-        version: Option<String>,
-    },
-    /// A pack folder.
-    Path(PathBuf),
-}
-
-impl PackSpec {
-    /// Read `--pack`: a path if it contains a slash or names an existing folder, else `ID[@VERSION]`.
-    pub fn parse(text: &str) -> PackSpec {
-        if text.contains('/')
-            || text.contains('\\')
-            || text.starts_with('.')
-            || Path::new(text).is_dir()
-        {
-            return PackSpec::Path(PathBuf::from(text));
-        }
-        match text.split_once('@') {
-            Some((id, version)) => PackSpec::Id {
-                id: id.to_string(),
-                version: Some(version.to_string()),
-            },
-            None => PackSpec::Id {
-                id: text.to_string(),
-                version: None,
-            },
-        }
-    }
-}
-
-/// A pack's files, or why they could not be read (cached either way).
-pub(crate) type FilesResult = Result<Arc<PackFiles>, Vec<Diagnostic>>;
-
-/// The snapshot of each pack's files, taken at most once per catalog whatever the number of
-/// threads asking for it.
-pub(crate) type FilesCache = Mutex<HashMap<usize, Arc<OnceLock<FilesResult>>>>;
+use crate::cache::Snapshots;
+use crate::entry::{PackEntry, display_join, load_entry};
 
 /// Every pack under a rules root.
 #[derive(Debug)]
@@ -100,8 +21,7 @@ pub struct Catalog {
     pub(crate) root_display: String,
     pub(crate) entries: Vec<PackEntry>,
     pub(crate) broken: Vec<Diagnostic>,
-    pub(crate) files: FilesCache,
-    pub(crate) sources: Mutex<HashMap<Vec<usize>, Arc<PackSource>>>,
+    cache: Snapshots,
 }
 
 impl Catalog {
@@ -164,8 +84,7 @@ impl Catalog {
             root_display: root_display.to_string(),
             entries,
             broken,
-            files: Mutex::default(),
-            sources: Mutex::default(),
+            cache: Snapshots::default(),
         }
     }
 
@@ -280,7 +199,8 @@ impl Catalog {
             .collect()
     }
 
-    fn ids(&self) -> Vec<&str> {
+    /// The ids of the packs under the rules root.
+    pub(crate) fn ids(&self) -> Vec<&str> {
         let mut ids: Vec<&str> = self
             .entries
             .iter()
@@ -291,149 +211,9 @@ impl Catalog {
         ids
     }
 
-    /// The pack for a request from `country` screened as of `as_of`: the one whose country
-    /// matches and whose validity covers the date. None or several is an error naming the
-    /// candidates.
-    pub fn select(&self, country: &str, as_of: Date) -> Result<usize, Diagnostic> {
-        if !self.broken.is_empty() {
-            return Err(Diagnostic::error(
-                Code::P020,
-                format!(
-                    "cannot choose a pack for country {country}: some packs under `{}` are broken",
-                    self.root_display
-                ),
-            )
-            .help(
-                "fix the problems reported above (`tcscreen check`), or name the pack with --pack",
-            ));
-        }
-        let for_country: Vec<usize> = (0..self.entries.len())
-            .filter(|&i| {
-                !self.entries[i].external
-                    && self.entries[i].manifest.country.as_deref() == Some(country)
-            })
-            .collect();
-        let valid = self.valid_on(&for_country, as_of);
-        match valid.as_slice() {
-            [one] => Ok(*one),
-            [] if for_country.is_empty() => Err(Diagnostic::error(
-                Code::P021,
-                format!(
-                    "no pack for country {country} under `{}`",
-                    self.root_display
-                ),
-            )
-            // `country` passed validation: two upper-case letters, safe to show.
-            .help(format!("add a pack with `country = \"{country}\"` in its manifest (`tcscreen new DIR --country {country}` scaffolds one), or name one with --pack"))),
-            [] => Err(Diagnostic::error(
-                Code::P021,
-                format!("no pack for country {country} is valid on {as_of}"),
-            )
-            .note(format!("candidates: {}", self.describe(&for_country)))
-            .help("screen with --as-of inside a pack's validity, or name a pack with --pack")),
-            several => Err(Diagnostic::error(
-                Code::P022,
-                format!("several packs for country {country} are valid on {as_of}"),
-            )
-            .note(format!("candidates: {}", self.describe(several)))
-            .help("make their validity ranges not overlap, or name one with --pack ID@VERSION")),
-        }
-    }
-
-    /// The pack named by `--pack ID[@VERSION]` for a request screened as of `as_of`.
-    pub fn find(&self, id: &str, version: Option<&str>, as_of: Date) -> Result<usize, Diagnostic> {
-        let versions = self.versions(id);
-        if versions.is_empty() {
-            let help = match did_you_mean(id, self.ids()) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => format!("the packs are: {}", self.ids().join(", ")),
-            };
-            return Err(Diagnostic::error(
-                Code::P021,
-                format!("no pack `{id}` under `{}`", self.root_display),
-            )
-            .help(help));
-        }
-        if let Some(version) = version {
-            return versions
-                .iter()
-                .copied()
-                .find(|&i| self.entries[i].manifest.version == version)
-                .ok_or_else(|| {
-                    Diagnostic::error(Code::P021, format!("pack `{id}` has no version {version}"))
-                        .note(format!("versions: {}", self.describe(&versions)))
-                });
-        }
-        if let [one] = versions.as_slice() {
-            return Ok(*one);
-        }
-        let valid = self.valid_on(&versions, as_of);
-        match valid.as_slice() {
-            [one] => Ok(*one),
-            _ => Err(Diagnostic::error(
-                Code::P021,
-                format!("no single version of pack `{id}` is valid on {as_of}"),
-            )
-            .note(format!("versions: {}", self.describe(&versions)))
-            .help(format!("name one with --pack {id}@VERSION"))),
-        }
-    }
-
-    fn valid_on(&self, indices: &[usize], date: Date) -> Vec<usize> {
-        indices
-            .iter()
-            .copied()
-            .filter(|&i| self.entries[i].manifest.covers(date))
-            .collect()
-    }
-
-    fn describe(&self, indices: &[usize]) -> String {
-        indices
-            .iter()
-            .map(|&i| {
-                let e = &self.entries[i];
-                format!(
-                    "{} {} (valid {}, {})",
-                    e.manifest.id,
-                    e.manifest.version,
-                    e.manifest.validity(),
-                    e.display
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    /// The snapshot of the files of the pack at `index` (not its ancestors): read the first
-    /// time it is asked for, and never again. Its signature (`pack.sig`) is checked from here.
-    pub fn files(&self, index: usize) -> Result<Arc<PackFiles>, Vec<Diagnostic>> {
-        crate::resolve::read_files(self, index)
-    }
-
-    /// Resolve the pack at `index`: linearise its ancestors, read its files, compute digests.
-    /// Parents with several versions resolve at `as_of`.
-    pub fn source(
-        &self,
-        index: usize,
-        as_of: Option<Date>,
-    ) -> Result<Arc<PackSource>, Vec<Diagnostic>> {
-        crate::resolve::source(self, index, as_of)
-    }
-
-    /// The source of the pack at `index`, if [`Catalog::source`] resolved it already.
-    pub fn cached_source(&self, index: usize, as_of: Option<Date>) -> Option<Arc<PackSource>> {
-        crate::resolve::cached_source(self, index, as_of)
-    }
-
-    /// [`Catalog::source`], doing `work` on the pack's layers (compiling them, say) while the
-    /// digests are computed on another thread. The layers are those of the returned source.
-    pub fn source_while<R>(
-        &self,
-        index: usize,
-        as_of: Option<Date>,
-        work: impl FnOnce(&[PackLayer]) -> R,
-    ) -> Result<(Arc<PackSource>, R), Vec<Diagnostic>> {
-        crate::resolve::source_while(self, index, as_of, work)
+    /// What this catalog has read and resolved.
+    pub(crate) fn cache(&self) -> &Snapshots {
+        &self.cache
     }
 }
 
@@ -442,24 +222,4 @@ fn lower_le_upper(from: Option<Date>, to: Option<Date>) -> bool {
         (Some(from), Some(to)) => from <= to,
         _ => true,
     }
-}
-
-fn load_entry(dir: &Path, display: &str, external: bool) -> Result<PackEntry, Vec<Diagnostic>> {
-    let manifest_display = display_join(display, "pack.toml");
-    let bytes = read::read_regular(&dir.join("pack.toml"), MAX_FILE_BYTES, Links::Refuse)
-        .map_err(|e| vec![e.diagnostic(&manifest_display)])?;
-    let text = std::str::from_utf8(&bytes).map_err(|_| {
-        vec![
-            Diagnostic::error(Code::P002, "manifest is not UTF-8 text")
-                .at(&manifest_display, Pos::NONE),
-        ]
-    })?;
-    let manifest = manifest::parse(text, &manifest_display)?;
-    Ok(PackEntry {
-        dir: dir.to_path_buf(),
-        display: display.to_string(),
-        manifest,
-        external,
-        manifest_bytes: bytes.into(),
-    })
 }

@@ -14,11 +14,13 @@ use std::sync::Arc;
 use tcscreen_core::{Code, Diagnostic, Pos, SourceFile};
 use walkdir::WalkDir;
 
-use crate::catalog::PackEntry;
+use crate::entry::{PackEntry, display_join};
 use crate::read::{
     self, Links, MAX_FILE_BYTES, MAX_KEY_FILE_BYTES, MAX_PACK_BYTES, MAX_PACK_ENTRIES,
 };
-use crate::signature::SIGNATURE_FILE;
+
+/// The file a pack's signature lives in (not part of the digest).
+pub const SIGNATURE_FILE: &str = "pack.sig";
 
 /// The files of a pack that the loader reads, with their bytes: a snapshot taken once.
 #[derive(Clone, Debug, Default)]
@@ -35,15 +37,6 @@ pub struct PackFiles {
     pub signature: Option<Vec<u8>>,
     /// Every file of the digest, as (path inside the pack, bytes).
     pub digest_entries: Vec<(String, Arc<[u8]>)>,
-}
-
-/// Join a display folder and a path inside the pack.
-pub fn display_join(dir: &str, inner: &str) -> String {
-    if dir.is_empty() || dir == "." {
-        inner.to_string()
-    } else {
-        format!("{}/{inner}", dir.trim_end_matches('/'))
-    }
 }
 
 /// Read the files of the pack `entry` (all but its manifest, which discovery read).

@@ -8,15 +8,21 @@
 
 #![deny(missing_docs)]
 
+mod cache;
 mod catalog;
+mod digest;
+mod entry;
 mod files;
 pub mod manifest;
 pub mod read;
 mod resolve;
+pub mod selection;
 pub mod signature;
 pub mod testing;
 
-pub use catalog::{Catalog, PackEntry, PackSpec};
-pub use files::{PackFiles, display_join, read_pack};
+pub use catalog::Catalog;
+pub use digest::digest;
+pub use entry::{PackEntry, display_join};
+pub use files::{PackFiles, read_pack};
 pub use manifest::Manifest;
-pub use resolve::digest;
+pub use selection::{PackChoice, PackSpec};

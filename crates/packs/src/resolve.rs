@@ -1,19 +1,15 @@
-//! Inheritance: linearising `extends`, reading the chain's files, and the pack digest.
+//! Inheritance: linearising `extends`, reading the chain's files once, and the layers the
+//! engine compiles, with the chain's identities (`digest.rs`).
 //!
 //! The order is C3 linearisation with the precedence the spec gives: the pack over its
 //! parents, a later parent over an earlier one, each parent over its own ancestors. Layers are
 //! applied lowest precedence first, so later layers win per key.
-//!
-//! The digest (spec §3) is SHA-256 over the files the loader reads (`pack.toml`, `rules/`,
-//! `lib/`, `data/`) of the pack and every ancestor, in byte order of `<pack id>/<path>`, each
-//! contributing that name, NUL, its length in decimal, NUL, and its bytes.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use sha2::{Digest, Sha256};
 use tcscreen_core::{
-    Code, Date, Diagnostic, PackIdentity, PackLayer, PackSource, RuleSettingsEntry, Value, hash,
+    Code, Date, Diagnostic, PackIdentity, PackLayer, PackSource, RuleSettingsEntry, Value,
     json::{self, JsonLimits},
     suggest::did_you_mean,
 };
@@ -21,20 +17,54 @@ use tcscreen_core::{
 use crate::catalog::Catalog;
 use crate::files::{self, PackFiles};
 
+impl Catalog {
+    /// The snapshot of the files of the pack at `index` (not its ancestors): read the first
+    /// time it is asked for, and never again. Its signature (`pack.sig`) is checked from here.
+    pub fn files(&self, index: usize) -> Result<Arc<PackFiles>, Vec<Diagnostic>> {
+        read_files(self, index)
+    }
+
+    /// Resolve the pack at `index`: linearise its ancestors, read its files, compute digests.
+    /// Parents with several versions resolve at `as_of`.
+    pub fn source(
+        &self,
+        index: usize,
+        as_of: Option<Date>,
+    ) -> Result<Arc<PackSource>, Vec<Diagnostic>> {
+        source(self, index, as_of)
+    }
+
+    /// The source of the pack at `index`, if [`Catalog::source`] resolved it already.
+    pub fn cached_source(&self, index: usize, as_of: Option<Date>) -> Option<Arc<PackSource>> {
+        cached_source(self, index, as_of)
+    }
+
+    /// [`Catalog::source`], doing `work` on the pack's layers (compiling them, say) while the
+    /// digests are computed on another thread. The layers are those of the returned source.
+    pub fn source_while<R>(
+        &self,
+        index: usize,
+        as_of: Option<Date>,
+        work: impl FnOnce(&[PackLayer]) -> R,
+    ) -> Result<(Arc<PackSource>, R), Vec<Diagnostic>> {
+        source_while(self, index, as_of, work)
+    }
+}
+
 /// Limits on a data table: deeper and larger than a request may be.
 const DATA_LIMITS: JsonLimits = JsonLimits {
     max_depth: 32,
     max_values: 1_000_000,
 };
 
-pub(crate) fn source(
+fn source(
     catalog: &Catalog,
     index: usize,
     as_of: Option<Date>,
 ) -> Result<Arc<PackSource>, Vec<Diagnostic>> {
     let order = order(catalog, index, as_of)?;
-    if let Some(cached) = lock(&catalog.sources).get(&order) {
-        return Ok(cached.clone());
+    if let Some(cached) = catalog.cache().source(&order) {
+        return Ok(cached);
     }
     let files = read_chain(catalog, &order)?;
     let layers = layers(catalog, &order, &files)?;
@@ -43,24 +73,20 @@ pub(crate) fn source(
 }
 
 /// The source of the pack at `index` if it was resolved already.
-pub(crate) fn cached_source(
-    catalog: &Catalog,
-    index: usize,
-    as_of: Option<Date>,
-) -> Option<Arc<PackSource>> {
+fn cached_source(catalog: &Catalog, index: usize, as_of: Option<Date>) -> Option<Arc<PackSource>> {
     let order = linearize(catalog, index, as_of, &mut Vec::new()).ok()?;
-    lock(&catalog.sources).get(&order).cloned()
+    catalog.cache().source(&order)
 }
 
 /// [`source`], with `work` done on the layers while the digests are computed on another thread.
-pub(crate) fn source_while<R>(
+fn source_while<R>(
     catalog: &Catalog,
     index: usize,
     as_of: Option<Date>,
     work: impl FnOnce(&[PackLayer]) -> R,
 ) -> Result<(Arc<PackSource>, R), Vec<Diagnostic>> {
     let order = order(catalog, index, as_of)?;
-    let cached = lock(&catalog.sources).get(&order).cloned();
+    let cached = catalog.cache().source(&order);
     if let Some(cached) = cached {
         let result = work(&cached.layers);
         return Ok((cached, result));
@@ -86,13 +112,12 @@ fn remember(
     chain: Vec<PackIdentity>,
     layers: Vec<PackLayer>,
 ) -> Arc<PackSource> {
-    let source = Arc::new(PackSource {
+    let source = PackSource {
         identity,
         chain,
         layers,
-    });
-    lock(&catalog.sources).insert(order, source.clone());
-    source
+    };
+    catalog.cache().remember(order, source)
 }
 
 type ChainFiles = BTreeMap<usize, Arc<PackFiles>>;
@@ -135,20 +160,8 @@ fn identities(
                 Ok((catalog.entry(j).manifest.id.clone(), pack_files))
             })
             .collect::<Result<Vec<_>, Vec<Diagnostic>>>()?;
-        let mut entries: Vec<(String, &[u8])> = own_files
-            .iter()
-            .flat_map(|(id, f)| {
-                f.digest_entries
-                    .iter()
-                    .map(move |(path, bytes)| (format!("{id}/{path}"), &bytes[..]))
-            })
-            .collect();
         let m = &catalog.entry(i).manifest;
-        Ok(PackIdentity {
-            id: m.id.clone(),
-            version: m.version.clone(),
-            sha256: digest(&mut entries),
-        })
+        Ok(crate::digest::identity(&m.id, &m.version, &own_files))
     };
     let pack = identity(order[0])?;
     let chain = order[1..]
@@ -220,35 +233,10 @@ fn layers(
     }
 }
 
-fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// The snapshot of the files of the pack at `index`: read on first use, by one thread, and
-/// never again.
-pub(crate) fn read_files(
-    catalog: &Catalog,
-    index: usize,
-) -> Result<Arc<PackFiles>, Vec<Diagnostic>> {
-    let once = lock(&catalog.files).entry(index).or_default().clone();
-    once.get_or_init(|| files::read_pack(catalog.entry(index)).map(Arc::new))
-        .clone()
-}
-
-/// The digest of a list of (name, bytes); sorts the list by name bytes.
-pub fn digest(entries: &mut [(String, &[u8])]) -> String {
-    entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let mut hasher = Sha256::new();
-    for (name, bytes) in entries.iter() {
-        hasher.update(name.as_bytes());
-        hasher.update([0]);
-        hasher.update(bytes.len().to_string().as_bytes());
-        hasher.update([0]);
-        hasher.update(bytes);
-    }
-    hash::hex(&hasher.finalize())
+fn read_files(catalog: &Catalog, index: usize) -> Result<Arc<PackFiles>, Vec<Diagnostic>> {
+    catalog.cache().files(index, || {
+        files::read_pack(catalog.entry(index)).map(Arc::new)
+    })
 }
 
 /// [`linearize`], with the problems' manifest lines.
@@ -408,18 +396,5 @@ fn parent(
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::digest;
-
-    #[test]
-    fn digest_format_is_name_nul_length_nul_bytes() {
-        let mut entries: Vec<(String, &[u8])> =
-            vec![("b/x".into(), b"12"), ("a/pack.toml".into(), b"")];
-        let expected = tcscreen_core::hash::sha256_hex(b"a/pack.toml\x000\x00b/x\x002\x0012");
-        assert_eq!(digest(&mut entries), expected);
     }
 }

@@ -16,14 +16,13 @@ use std::path::Path;
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use tcscreen_core::{Code, Diagnostic, Json, PackIdentity, Pos, canonical, hash, json};
 
-use crate::catalog::PackEntry;
-use crate::files::{PackFiles, display_join};
+use crate::entry::{PackEntry, display_join};
+use crate::files::PackFiles;
 use crate::read::{Links, MAX_KEY_FILE_BYTES, read_regular};
 
 /// The schema name of a signature file.
 pub const SIGNATURE_SCHEMA: &str = "tcscreen/pack-signature/v1";
-/// The file a pack's signature lives in.
-pub const SIGNATURE_FILE: &str = "pack.sig";
+pub use crate::files::SIGNATURE_FILE;
 const PUBLIC_PREFIX: &str = "tcscreen-ed25519-public ";
 const SECRET_PREFIX: &str = "tcscreen-ed25519-secret ";
 

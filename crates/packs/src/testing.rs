@@ -21,7 +21,7 @@ use tcscreen_core::{
 };
 
 use crate::catalog::Catalog;
-use crate::files::display_join;
+use crate::entry::display_join;
 use crate::read::{Links, MAX_FILE_BYTES, read_regular};
 
 /// The decision a case expects.

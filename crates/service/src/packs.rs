@@ -6,36 +6,10 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use tcscreen_core::{Code, CompiledPack, Date, Diagnostic, Severity, lint, on_eval_stack};
+use tcscreen_core::{CompiledPack, Date, Diagnostic, Severity, lint, on_eval_stack};
+use tcscreen_packs::Catalog;
+pub use tcscreen_packs::PackChoice;
 use tcscreen_packs::signature::TrustedKeys;
-use tcscreen_packs::{Catalog, PackSpec};
-
-/// How the pack that screens a request is chosen.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PackChoice {
-    /// By the request's country and the as-of date.
-    Automatic,
-    /// A pack folder named by path, by its index in the catalog of the [`Packs`] it was
-    /// chosen in (the command line only; a reload invalidates it).
-    Index(usize),
-    /// `ID` or `ID@VERSION`: the version valid on the as-of date, or the one named.
-    Id(String, Option<String>),
-}
-
-impl PackChoice {
-    /// `ID` or `ID@VERSION`, as a web form or a query string gives it; a path is refused
-    /// (P021), since a remote caller must not name folders on this machine.
-    pub fn by_name(text: &str) -> Result<PackChoice, Diagnostic> {
-        match PackSpec::parse(text) {
-            PackSpec::Id { id, version } if !id.is_empty() => Ok(PackChoice::Id(id, version)),
-            _ => Err(Diagnostic::error(
-                Code::P021,
-                format!("`{text}` does not name a pack: give ID or ID@VERSION"),
-            )
-            .help("`GET /v1/packs` or `tcscreen packs` lists the packs and their versions")),
-        }
-    }
-}
 
 /// The catalog of packs under a rules folder, and the trusted keys if signatures are required.
 #[derive(Debug)]
@@ -89,11 +63,7 @@ impl Packs {
     /// The choice `--pack` makes (`None`: automatic). A folder is added to the catalog, which
     /// is why this needs the packs before they are shared.
     pub fn choose(&mut self, pack: Option<&str>) -> Result<PackChoice, Vec<Diagnostic>> {
-        match pack.map(PackSpec::parse) {
-            None => Ok(PackChoice::Automatic),
-            Some(PackSpec::Id { id, version }) => Ok(PackChoice::Id(id, version)),
-            Some(PackSpec::Path(path)) => self.catalog.add_path(&path).map(PackChoice::Index),
-        }
+        self.catalog.choice(pack)
     }
 
     /// Load, compile and lint every pack, as `tcscreen check` does, and refuse the lot if the

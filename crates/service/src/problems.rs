@@ -5,11 +5,41 @@
 
 use std::collections::BTreeSet;
 
-use tcscreen_core::{Code, Diagnostic, Excerpt, InputError, Pos, RuleError};
+use tcscreen_core::{Code, Diagnostic, EngineStop, Excerpt, InputError, Pos, RuleError};
 use tcscreen_packs::Catalog;
 
 use crate::inputs::Source;
-use crate::thread_screener::{NotScreened, Problem};
+
+/// Why a request was not screened.
+#[derive(Debug)]
+pub enum Problem {
+    /// The request is invalid: the problems, located in its source, with their lines.
+    Input(Vec<Diagnostic>),
+    /// No pack could be chosen.
+    Select(Diagnostic),
+    /// The chosen pack cannot be loaded, compiled or trusted.
+    Pack {
+        /// Identifies the problem, so that a batch reports it once.
+        key: String,
+        /// `` `id` version (folder) ``, for people.
+        label: String,
+        /// What is wrong with the pack.
+        diagnostics: Vec<Diagnostic>,
+    },
+    /// A safety stop: the request is not screened, and that is never a decision.
+    Stop(EngineStop),
+}
+
+/// A request that was not screened, and why.
+#[derive(Debug)]
+pub struct NotScreened {
+    /// Where the request came from.
+    pub source: Source,
+    /// Its id, when it was valid enough to have one.
+    pub request_id: Option<String>,
+    /// Why.
+    pub problem: Problem,
+}
 
 /// A problem with an input request, as a diagnostic located in its file (and line, inside a
 /// JSON Lines file). `text` is the request's text as read, for the source line; `None` when

@@ -10,13 +10,14 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use tcscreen_core::{
-    Actor, Code, CompiledPack, Date, DecisionRecord, Diagnostic, EngineLimits, EngineStop,
-    RequestLimits, Screening, ValidRequest,
+    Actor, Code, CompiledPack, Date, DecisionRecord, Diagnostic, EngineLimits, RequestLimits,
+    Screening, ValidRequest,
 };
 
 use crate::escape::controls as esc;
 use crate::inputs::{Item, Source};
 use crate::packs::{PackChoice, Packs};
+pub use crate::problems::{NotScreened, Problem};
 
 /// What a screening is asked to do besides screening.
 #[derive(Clone, Debug)]
@@ -40,26 +41,6 @@ impl Default for ScreenOptions {
             request_limits: RequestLimits::default(),
         }
     }
-}
-
-/// Why a request was not screened.
-#[derive(Debug)]
-pub enum Problem {
-    /// The request is invalid: the problems, located in its source, with their lines.
-    Input(Vec<Diagnostic>),
-    /// No pack could be chosen.
-    Select(Diagnostic),
-    /// The chosen pack cannot be loaded, compiled or trusted.
-    Pack {
-        /// Identifies the problem, so that a batch reports it once.
-        key: String,
-        /// `` `id` version (folder) ``, for people.
-        label: String,
-        /// What is wrong with the pack.
-        diagnostics: Vec<Diagnostic>,
-    },
-    /// A safety stop: the request is not screened, and that is never a decision.
-    Stop(EngineStop),
 }
 
 /// What the decision note needs to know about the pack that decided, beyond the record.
@@ -92,17 +73,6 @@ pub struct Screened {
     pub warning: Option<Diagnostic>,
     /// The file, as people see it, of each rule that failed (by full rule id).
     pub failed_rule_files: BTreeMap<String, String>,
-}
-
-/// A request that was not screened, and why.
-#[derive(Debug)]
-pub struct NotScreened {
-    /// Where the request came from.
-    pub source: Source,
-    /// Its id, when it was valid enough to have one.
-    pub request_id: Option<String>,
-    /// Why.
-    pub problem: Problem,
 }
 
 /// What happened to one request.
@@ -228,13 +198,10 @@ impl ThreadScreener {
         request: &ValidRequest,
         as_of: Date,
     ) -> Result<usize, Problem> {
-        let catalog = packs.catalog();
-        match choice {
-            PackChoice::Automatic => catalog.select(request.country(), as_of),
-            PackChoice::Index(i) => Ok(*i),
-            PackChoice::Id(id, version) => catalog.find(id, version.as_deref(), as_of),
-        }
-        .map_err(Problem::Select)
+        packs
+            .catalog()
+            .choose(choice, request.country(), as_of)
+            .map_err(Problem::Select)
     }
 
     /// Screen `request` as of `as_of` with the pack at `index`: the record, and what else
