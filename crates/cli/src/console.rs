@@ -13,7 +13,7 @@
 use std::fmt;
 use std::io::{self, Write};
 
-use crate::exit::ExitStatus;
+use crate::exit_codes::ExitStatus;
 
 /// Write to stdout; see the module documentation for what a failed write does.
 pub fn write_stdout(args: fmt::Arguments<'_>, newline: bool) {

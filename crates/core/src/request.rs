@@ -35,6 +35,19 @@ impl Default for RequestLimits {
     }
 }
 
+impl RequestLimits {
+    /// The default limits with a size limit of `max_bytes` (`--max-request-bytes`), which may
+    /// lower the default but not raise it: the engine's limits are sized so that the largest
+    /// valid request can be screened.
+    pub fn with_max_bytes(max_bytes: Option<usize>) -> RequestLimits {
+        let mut limits = RequestLimits::default();
+        if let Some(max) = max_bytes {
+            limits.max_bytes = max.min(limits.max_bytes);
+        }
+        limits
+    }
+}
+
 /// One problem with a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InputError {

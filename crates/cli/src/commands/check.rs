@@ -3,10 +3,10 @@
 use crate::console::outln;
 use tcscreen_core::{CompiledPack, Severity, lint};
 
-use crate::Cli;
-use crate::commands::catalog_and_chosen;
 use crate::diagnostics;
-use crate::exit::ExitStatus;
+use crate::exit_codes::ExitStatus;
+use crate::global_args::GlobalArgs;
+use crate::rules_folder::catalog_and_chosen;
 use tcscreen_service::escape::controls as esc;
 use tcscreen_service::packs::resolution_date;
 
@@ -23,11 +23,11 @@ pub struct CheckArgs {
 }
 
 /// Run `check`.
-pub fn check(cli: &Cli, args: &CheckArgs) -> ExitStatus {
+pub fn check(cli: &GlobalArgs, args: &CheckArgs) -> ExitStatus {
     let Some((catalog, chosen, mut status)) = catalog_and_chosen(cli, &args.packs) else {
         return ExitStatus::Error;
     };
-    let limits = crate::engine_limits();
+    let limits = tcscreen_service::memory::engine_limits();
     let (mut failed, mut warned) = (0, 0);
     for &index in &chosen {
         let entry = catalog.entry(index);

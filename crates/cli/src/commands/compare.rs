@@ -8,11 +8,11 @@ use tcscreen_service::compare;
 use tcscreen_service::escape::controls as esc;
 use tcscreen_service::{Packs, Source, ThreadScreener, records};
 
-use crate::Cli;
-use crate::commands::catalog;
 use crate::console::{errln, out, outln};
 use crate::diagnostics;
-use crate::exit::ExitStatus;
+use crate::exit_codes::ExitStatus;
+use crate::global_args::GlobalArgs;
+use crate::rules_folder::catalog;
 
 /// Arguments of `compare`.
 #[derive(Debug, clap::Args)]
@@ -45,7 +45,7 @@ pub enum CompareFormat {
 }
 
 /// Run `compare`.
-pub fn compare(cli: &Cli, args: &CompareArgs) -> ExitStatus {
+pub fn compare(cli: &GlobalArgs, args: &CompareArgs) -> ExitStatus {
     let previous = match records::read(std::slice::from_ref(&args.previous))
         .into_iter()
         .next()
@@ -112,7 +112,7 @@ pub fn compare(cli: &Cli, args: &CompareArgs) -> ExitStatus {
 fn read_request(path: &std::path::Path) -> Result<ValidRequest, String> {
     let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
     let text = decode_text(&bytes).map_err(|e| e.to_string())?;
-    ValidRequest::from_text(text, &crate::request_limits()).map_err(|e| {
+    ValidRequest::from_text(text, &tcscreen_core::RequestLimits::default()).map_err(|e| {
         e.iter()
             .map(ToString::to_string)
             .collect::<Vec<_>>()

@@ -3,7 +3,7 @@
 use tcscreen_core::Code;
 
 use crate::console::{errln, outln};
-use crate::exit::ExitStatus;
+use crate::exit_codes::ExitStatus;
 
 /// Arguments of `explain`.
 #[derive(Debug, clap::Args)]

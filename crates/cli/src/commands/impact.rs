@@ -7,9 +7,9 @@ use tcscreen_service::escape::controls as esc;
 use tcscreen_service::impact::{self, Side};
 use tcscreen_service::{Inputs, PoolSize, Screener};
 
-use crate::Cli;
 use crate::console::{errln, out, outln};
-use crate::exit::ExitStatus;
+use crate::exit_codes::ExitStatus;
+use crate::global_args::GlobalArgs;
 
 /// Arguments of `impact`.
 #[derive(Debug, clap::Args)]
@@ -43,7 +43,7 @@ pub enum ImpactFormat {
 }
 
 /// Run `impact`.
-pub fn impact(cli: &Cli, args: &ImpactArgs) -> ExitStatus {
+pub fn impact(cli: &GlobalArgs, args: &ImpactArgs) -> ExitStatus {
     let (from, to) = match (
         Side::open(&cli.rules, &args.from),
         Side::open(&cli.rules, &args.to),

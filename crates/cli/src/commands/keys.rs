@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 use ed25519_dalek::SigningKey;
 use tcscreen_packs::signature::{self, SIGNATURE_FILE};
 
-use crate::Cli;
-use crate::commands::catalog_and_chosen;
-use crate::exit::ExitStatus;
+use crate::exit_codes::ExitStatus;
+use crate::global_args::GlobalArgs;
+use crate::rules_folder::catalog_and_chosen;
 use tcscreen_service::escape::controls as esc;
 use tcscreen_service::packs::resolution_date;
 
@@ -86,7 +86,7 @@ pub fn keygen(args: &KeygenArgs) -> ExitStatus {
 }
 
 /// Run `sign`.
-pub fn sign(cli: &Cli, args: &SignArgs) -> ExitStatus {
+pub fn sign(cli: &GlobalArgs, args: &SignArgs) -> ExitStatus {
     let key = match signature::read_secret_key(&args.key) {
         Ok(key) => key,
         Err(e) => {

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use tcscreen_core::{Json, JsonValue, canonical, json};
 
-use crate::Cli;
-use crate::exit::ExitStatus;
+use crate::exit_codes::ExitStatus;
+use crate::global_args::GlobalArgs;
 
 /// Arguments of `new`.
 #[derive(Debug, clap::Args)]
@@ -365,7 +365,7 @@ fn write(root: &Path, files: &[(String, String)]) -> std::io::Result<()> {
 }
 
 /// Run `new`.
-pub fn new(_cli: &Cli, args: &NewArgs) -> ExitStatus {
+pub fn new(_cli: &GlobalArgs, args: &NewArgs) -> ExitStatus {
     let country = args.country.trim().to_string();
     if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
         errln!(

@@ -5,10 +5,10 @@ use tcscreen_core::{Json, canonical};
 use tcscreen_service::Packs;
 use tcscreen_service::listing::{self, PackRow};
 
-use crate::Cli;
-use crate::commands::catalog;
 use crate::console::outln;
-use crate::exit::ExitStatus;
+use crate::exit_codes::ExitStatus;
+use crate::global_args::GlobalArgs;
+use crate::rules_folder::catalog;
 use tcscreen_service::escape::controls as esc;
 
 /// Arguments of `packs`.
@@ -41,7 +41,7 @@ struct Row {
 }
 
 /// Run `packs`.
-pub fn packs(cli: &Cli, args: &PacksArgs) -> ExitStatus {
+pub fn packs(cli: &GlobalArgs, args: &PacksArgs) -> ExitStatus {
     let Some(catalog) = catalog(cli) else {
         return ExitStatus::Error;
     };

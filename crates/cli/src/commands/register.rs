@@ -6,9 +6,9 @@ use std::path::{Path, PathBuf};
 
 use tcscreen_core::{Date, Decision};
 
-use crate::Cli;
 use crate::commands::replay::{self, ReplayFormat};
-use crate::exit::ExitStatus;
+use crate::exit_codes::ExitStatus;
+use crate::global_args::GlobalArgs;
 use tcscreen_service::escape::controls as esc;
 use tcscreen_service::register::{self, Appender, Body, DecideError, DecisionInput};
 
@@ -68,7 +68,7 @@ pub enum RegisterAction {
         #[arg(long = "waive", value_name = "RULE_ID")]
         waive: Vec<String>,
         /// The date of the decision (default: today, UTC).
-        #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::parse_date)]
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::global_args::parse_date)]
         at: Option<Date>,
     },
     /// Repair a register a crash left with an incomplete last line: show that line, then
@@ -92,7 +92,7 @@ pub enum RegisterAction {
 }
 
 /// Run `register`.
-pub fn register(cli: &Cli, args: &RegisterArgs) -> ExitStatus {
+pub fn register(cli: &GlobalArgs, args: &RegisterArgs) -> ExitStatus {
     match &args.action {
         RegisterAction::Verify { file, head } => verify(file, head.as_deref()),
         RegisterAction::Head { file } => match register::read(file, None) {

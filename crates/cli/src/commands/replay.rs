@@ -7,9 +7,9 @@ use clap::ValueEnum;
 use tcscreen_core::{Json, canonical};
 use tcscreen_service::replay::{self, Report, Verdict};
 
-use crate::Cli;
 use crate::console::{errln, out, outln};
-use crate::exit::ExitStatus;
+use crate::exit_codes::ExitStatus;
+use crate::global_args::GlobalArgs;
 
 /// Arguments of `replay`.
 #[derive(Debug, clap::Args)]
@@ -37,7 +37,7 @@ pub enum ReplayFormat {
 }
 
 /// Run `replay`.
-pub fn replay(cli: &Cli, args: &ReplayArgs) -> ExitStatus {
+pub fn replay(cli: &GlobalArgs, args: &ReplayArgs) -> ExitStatus {
     match replay_all(cli, &args.records, args.trust.as_deref()) {
         Ok(reports) => print(&reports, args.format),
         Err(status) => status,
@@ -46,11 +46,11 @@ pub fn replay(cli: &Cli, args: &ReplayArgs) -> ExitStatus {
 
 /// Replay every record named by `inputs` with the packs under `--rules`.
 pub fn replay_all(
-    cli: &Cli,
+    cli: &GlobalArgs,
     inputs: &[String],
     trust: Option<&Path>,
 ) -> Result<Vec<Report>, ExitStatus> {
-    let screener = crate::commands::screener(cli, trust).ok_or(ExitStatus::Error)?;
+    let screener = crate::rules_folder::screener(cli, trust).ok_or(ExitStatus::Error)?;
     Ok(replay::replay_all(&screener, &screener.packs(), inputs))
 }
 

@@ -6,10 +6,10 @@ use tcscreen_service::Packs;
 use tcscreen_service::escape::controls as esc;
 use tcscreen_service::listing::{self, RuleText, RuleUse};
 
-use crate::Cli;
-use crate::commands::catalog;
 use crate::console::{errln, outln};
-use crate::exit::ExitStatus;
+use crate::exit_codes::ExitStatus;
+use crate::global_args::GlobalArgs;
+use crate::rules_folder::catalog;
 
 /// Arguments of `rule`.
 #[derive(Debug, clap::Args)]
@@ -20,7 +20,7 @@ pub struct RuleArgs {
 }
 
 /// Run `rule`.
-pub fn rule(cli: &Cli, args: &RuleArgs) -> ExitStatus {
+pub fn rule(cli: &GlobalArgs, args: &RuleArgs) -> ExitStatus {
     let Some(catalog) = catalog(cli) else {
         return ExitStatus::Error;
     };

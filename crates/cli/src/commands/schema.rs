@@ -5,7 +5,7 @@
 use tcscreen_core::{canonical, schema};
 
 use crate::console::{errln, out, outln};
-use crate::exit::ExitStatus;
+use crate::exit_codes::ExitStatus;
 
 /// A complete request: every field of the schema, with plausible values to replace.
 pub const EXAMPLE: &str = include_str!("../scaffold/example-request.json");

@@ -16,9 +16,11 @@ use tcscreen_service::{
 };
 
 use crate::console::errln;
-use crate::exit::ExitStatus;
+use crate::exit_codes::ExitStatus;
+use crate::global_args::GlobalArgs;
+use crate::global_args::parse_date;
 use crate::progress::Progress;
-use crate::{Cli, diagnostics, interrupt, parse_date};
+use crate::{diagnostics, interrupt};
 
 /// Arguments of `screen`.
 #[derive(Debug, clap::Args)]
@@ -124,7 +126,7 @@ impl FailOn {
 }
 
 /// Run `screen`.
-pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
+pub fn screen(cli: &GlobalArgs, args: &ScreenArgs) -> ExitStatus {
     if args.inputs.is_empty() && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         errln!(
             "error: no requests to screen: name files or folders, or pipe requests in and give `-`"
@@ -175,7 +177,7 @@ pub fn screen(cli: &Cli, args: &ScreenArgs) -> ExitStatus {
 }
 
 /// The packs (with `--pack` and `--trust` applied) and a pool of `--jobs` screening threads.
-fn start(cli: &Cli, args: &ScreenArgs) -> Option<(Screener, ScreenOptions)> {
+fn start(cli: &GlobalArgs, args: &ScreenArgs) -> Option<(Screener, ScreenOptions)> {
     let mut packs = Packs::discover(&cli.rules)
         .map_err(|d| diagnostics::emit(&d))
         .ok()?;
@@ -200,7 +202,7 @@ fn start(cli: &Cli, args: &ScreenArgs) -> Option<(Screener, ScreenOptions)> {
         pack,
         as_of: args.as_of,
         trace: args.trace,
-        request_limits: crate::request_limits_with(args.max_request_bytes),
+        request_limits: tcscreen_core::RequestLimits::with_max_bytes(args.max_request_bytes),
     };
     Some((screener, options))
 }

@@ -6,10 +6,10 @@
 use crate::console::{errln, outln};
 use tcscreen_packs::testing::{CaseResult, PackTestReport, run_pack_tests};
 
-use crate::Cli;
-use crate::commands::catalog_and_chosen;
 use crate::diagnostics;
-use crate::exit::ExitStatus;
+use crate::exit_codes::ExitStatus;
+use crate::global_args::GlobalArgs;
+use crate::rules_folder::catalog_and_chosen;
 use tcscreen_service::escape::controls as esc;
 
 /// Arguments of `test`.
@@ -107,11 +107,12 @@ fn print_coverage(report: &PackTestReport, inherited: bool, all_rules: usize) {
 }
 
 /// Run `test`.
-pub fn test(cli: &Cli, args: &TestArgs) -> ExitStatus {
+pub fn test(cli: &GlobalArgs, args: &TestArgs) -> ExitStatus {
     let Some((catalog, chosen, mut status)) = catalog_and_chosen(cli, &args.packs) else {
         return ExitStatus::Error;
     };
-    let (limits, request_limits) = (crate::engine_limits(), crate::request_limits());
+    let limits = tcscreen_service::memory::engine_limits();
+    let request_limits = tcscreen_core::RequestLimits::default();
     let (mut passed, mut failed) = (0, 0);
     let mut below = Vec::new();
     for index in chosen {

@@ -6,10 +6,10 @@ use tcscreen_core::canonical;
 use tcscreen_service::Inputs;
 use tcscreen_service::validate::{self, validate as check};
 
-use crate::Cli;
 use crate::console::{errln, outln};
 use crate::diagnostics;
-use crate::exit::ExitStatus;
+use crate::exit_codes::ExitStatus;
+use crate::global_args::GlobalArgs;
 
 /// Arguments of `validate`.
 #[derive(Debug, clap::Args)]
@@ -37,14 +37,14 @@ pub enum ValidateFormat {
 }
 
 /// Run `validate`.
-pub fn validate(_cli: &Cli, args: &ValidateArgs) -> ExitStatus {
+pub fn validate(_cli: &GlobalArgs, args: &ValidateArgs) -> ExitStatus {
     if args.inputs.is_empty() && std::io::IsTerminal::is_terminal(&std::io::stdin()) {
         errln!(
             "error: no requests to validate: name files or folders, or pipe requests in and give `-`"
         );
         return ExitStatus::Usage;
     }
-    let limits = crate::request_limits_with(args.max_request_bytes);
+    let limits = tcscreen_core::RequestLimits::with_max_bytes(args.max_request_bytes);
     let (mut valid, mut invalid) = (0usize, 0usize);
     for item in Inputs::new(&args.inputs).with_max_bytes(limits.max_bytes) {
         let validation = check(item, &limits);

@@ -4,6 +4,15 @@
 
 use std::process::ExitCode;
 
+/// The exit codes, as `--help` ends.
+pub(crate) const AFTER_HELP: &str = "\
+Exit codes:
+  0  done (whatever the decisions)
+  1  a negative result you asked to fail on (--fail-on reached, a test failed)
+  2  usage error
+  3  some input or pack could not be read, parsed or screened, or a rule failed
+When several apply, 2 wins over 3, and 3 over 1.";
+
 /// The outcome of a command, as an exit code.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ExitStatus {
