@@ -457,8 +457,13 @@ fn summary(since: SystemTime, per_batch: &[(&str, usize)]) {
         cold.map(|v| v < 10.0),
     );
 
+    print_table(&rows);
+}
+
+/// The summary as a Markdown table, on stdout and in `target/criterion/summary.md`.
+fn print_table(rows: &[Row]) {
     let mut table = String::from("| measure | this run | target | |\n|---|---|---|---|\n");
-    for r in &rows {
+    for r in rows {
         table.push_str(&format!(
             "| {} | {} | {} | {} |\n",
             r.what, r.value, r.target, r.verdict

@@ -450,21 +450,8 @@ impl<'r> Generator<'r> {
         Value::Object(r)
     }
 
-    /// A request a coordination unit would accept: complete, consistent, partner-led.
-    fn compliant_request(&mut self) -> Value {
-        let received = self.received;
-        let org = (*self.rng.pick(self.profile.orgs)).to_string();
-        let id = format!(
-            "{}-{}-{}-{:05}",
-            self.country,
-            org,
-            received.year(),
-            self.index % 100_000
-        );
-        let letter = Self::days(received, -self.rng.range(20, 90));
-        let approval = Self::days(letter, self.rng.range(5, 30));
-        let start = Self::months(received, self.rng.range(1, 4));
-        let end = Self::days(Self::months(start, 24), -1);
+    /// One to three positions, each with its counterpart, and what they cost in all.
+    fn positions(&mut self, start: tcscreen_core::Date) -> (Vec<Value>, Vec<Value>, u64) {
         let people = 1 + self.rng.below(3);
         let mut personnel = Vec::new();
         let mut counterparts = Vec::new();
@@ -492,6 +479,25 @@ impl<'r> Generator<'r> {
                 "salary_supplement": false,
             }));
         }
+        (personnel, counterparts, personnel_line)
+    }
+
+    /// A request a coordination unit would accept: complete, consistent, partner-led.
+    fn compliant_request(&mut self) -> Value {
+        let received = self.received;
+        let org = (*self.rng.pick(self.profile.orgs)).to_string();
+        let id = format!(
+            "{}-{}-{}-{:05}",
+            self.country,
+            org,
+            received.year(),
+            self.index % 100_000
+        );
+        let letter = Self::days(received, -self.rng.range(20, 90));
+        let approval = Self::days(letter, self.rng.range(5, 30));
+        let start = Self::months(received, self.rng.range(1, 4));
+        let end = Self::days(Self::months(start, 24), -1);
+        let (personnel, counterparts, personnel_line) = self.positions(start);
         let training = 10_000 * (1 + self.rng.below(5));
         let travel = 5_000 * (1 + self.rng.below(4));
         let fee = (personnel_line + training + travel) / 20;

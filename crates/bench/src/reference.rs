@@ -578,6 +578,13 @@ fn dl_09(req: &Request, params: &Params, out: &mut Out<'_>) {
 }
 
 fn dq_02(req: &Request, params: &Params, out: &mut Out<'_>) {
+    dq_02_amounts(req, params, out);
+    dq_02_ids(req, out);
+    dq_02_dates(req, out);
+}
+
+/// DQ-02, amounts: the budget lines, the positions' costs and the sector shares.
+fn dq_02_amounts(req: &Request, params: &Params, out: &mut Out<'_>) {
     let f = &req.finance;
     let currency = f.currency.as_deref();
 
@@ -653,7 +660,10 @@ fn dq_02(req: &Request, params: &Params, out: &mut Out<'_>) {
             );
         }
     }
+}
 
+/// DQ-02, identifiers: unique, and every reference to a counterpart names one.
+fn dq_02_ids(req: &Request, out: &mut Out<'_>) {
     // Ids.
     let mut counterpart_ids: HashSet<&str> = HashSet::new();
     for (i, c) in req.counterparts.iter().enumerate() {
@@ -712,7 +722,10 @@ fn dq_02(req: &Request, params: &Params, out: &mut Out<'_>) {
             );
         }
     }
+}
 
+/// DQ-02, dates: the TC's end, handover milestones and previous phases against its start.
+fn dq_02_dates(req: &Request, out: &mut Out<'_>) {
     // Dates.
     let start = req.schedule.start;
     let end = req.schedule.end;

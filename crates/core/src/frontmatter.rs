@@ -55,9 +55,16 @@ pub struct FrontMatterError {
 const EXAMPLE: &str =
     "start the file with lines like `//! title: …` and `//! criterion: demand_led`";
 
-/// Parse the front matter at the top of a rule file, reporting every problem.
-pub fn parse(text: &str) -> Result<FrontMatter, Vec<FrontMatterError>> {
-    let mut errors = Vec::new();
+/// The `//! key: value` lines at the top of `text` (continuation lines joined), with where
+/// each value is, and the number of the last front matter line (0: none).
+#[allow(
+    clippy::type_complexity,
+    reason = "a private list of (key, value, place)"
+)]
+fn read_fields(
+    text: &str,
+    errors: &mut Vec<FrontMatterError>,
+) -> (Vec<(&'static str, String, Pos)>, u32) {
     let mut fields: Vec<(&'static str, String, Pos)> = Vec::new();
     let mut last_line = 0u32;
     for (index, line) in text.lines().enumerate() {
@@ -127,6 +134,13 @@ pub fn parse(text: &str) -> Result<FrontMatter, Vec<FrontMatterError>> {
         }
         fields.push((known, value.to_string(), Pos::new(line_no, column)));
     }
+    (fields, last_line)
+}
+
+/// Parse the front matter at the top of a rule file, reporting every problem.
+pub fn parse(text: &str) -> Result<FrontMatter, Vec<FrontMatterError>> {
+    let mut errors = Vec::new();
+    let (fields, last_line) = read_fields(text, &mut errors);
     if last_line == 0 {
         return Err(vec![FrontMatterError {
             code: Code::R001,

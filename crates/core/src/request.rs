@@ -278,66 +278,7 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
     };
     match (shape, &value.value) {
         (Shape::Object(fields), JsonValue::Object(members)) => {
-            // The path buffer grows and shrinks in place; strings are built only for errors.
-            let saved = path.len();
-            for member in members {
-                match fields.iter().find(|f| f.name == member.key) {
-                    Some(field) => {
-                        if member.value.is_null() {
-                            continue;
-                        }
-                        if saved > 0 {
-                            path.push('.');
-                        }
-                        path.push_str(field.name);
-                        check(&member.value, field.shape, path, errors);
-                        path.truncate(saved);
-                    }
-                    None => {
-                        let here = &path[..saved];
-                        let names = fields.iter().map(|f| f.name);
-                        let place = if here.is_empty() {
-                            "the request".to_string()
-                        } else {
-                            format!("`{here}`")
-                        };
-                        let error = InputError::new(
-                            Code::I011,
-                            &join(here, &member.key),
-                            member.key_pos,
-                            format!("unknown field `{}` in {place}", member.key),
-                        );
-                        let help = match did_you_mean(&member.key, names.clone()) {
-                            Some(s) => format!("did you mean `{s}`?"),
-                            None if here.is_empty() => format!(
-                                "the fields of a request are: {}; put country-specific data under `extensions`",
-                                names.collect::<Vec<_>>().join(", ")
-                            ),
-                            None => format!(
-                                "the fields here are: {}",
-                                names.collect::<Vec<_>>().join(", ")
-                            ),
-                        };
-                        errors.push(error.help(help));
-                    }
-                }
-            }
-            for field in fields.iter().filter(|f| f.required) {
-                let present = members
-                    .iter()
-                    .any(|m| m.key == field.name && !m.value.is_null());
-                if !present {
-                    errors.push(
-                        InputError::new(
-                            Code::I010,
-                            &join(&path[..saved], field.name),
-                            value.pos,
-                            format!("missing required field `{}`", field.name),
-                        )
-                        .help("every request needs `id`, `country`, `title` and `received`"),
-                    );
-                }
-            }
+            check_object(value, fields, members, path, errors);
         }
         (Shape::Object(_), _) => errors.push(mismatch("an object", path)),
         (Shape::FreeObject, JsonValue::Object(_)) => {}
@@ -375,26 +316,112 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
         (Shape::Percent, _) => errors.push(mismatch("a number from 0 to 100", path)),
         (Shape::Text, JsonValue::String(_)) => {}
         (Shape::Text, _) => errors.push(mismatch("a string", path)),
-        (Shape::NonBlankText, JsonValue::String(s)) => {
-            if s.trim().is_empty() {
-                errors.push(InputError::new(
-                    Code::I017,
-                    path,
-                    value.pos,
-                    "must not be empty",
-                ));
-            }
+        (Shape::SchemaName, JsonValue::String(s)) if s == schema::REQUEST_SCHEMA => {}
+        (Shape::SchemaName, _) => errors.push(
+            InputError::new(
+                Code::I013,
+                path,
+                value.pos,
+                format!("expected \"{}\"", schema::REQUEST_SCHEMA),
+            )
+            .help("leave `schema` out, or set it to the version this request was written for"),
+        ),
+        (Shape::Enum(allowed), v) if !matches!(v, JsonValue::String(_)) => errors.push(
+            mismatch("a string", path).help(format!("expected one of: {}", allowed.join(", "))),
+        ),
+        (Shape::Date, v) if !matches!(v, JsonValue::String(_)) => {
+            errors.push(mismatch("a date string (YYYY-MM-DD)", path));
         }
-        (Shape::NonBlankText, _) => errors.push(mismatch("a string", path)),
-        (Shape::Id { non_blank }, JsonValue::String(s)) => {
-            if *non_blank && s.trim().is_empty() {
-                errors.push(InputError::new(
-                    Code::I017,
-                    path,
+        (_, JsonValue::String(s)) => check_text(shape, s, value.pos, path, errors),
+        (_, _) => errors.push(mismatch("a string", path)),
+    }
+}
+
+/// An object: each member against its field (unknown ones refused), then the required fields.
+fn check_object(
+    value: &Json,
+    fields: &[crate::schema::Field],
+    members: &[crate::json::Member],
+    path: &mut String,
+    errors: &mut Vec<InputError>,
+) {
+    // The path buffer grows and shrinks in place; strings are built only for errors.
+    let saved = path.len();
+    for member in members {
+        match fields.iter().find(|f| f.name == member.key) {
+            Some(field) => {
+                if member.value.is_null() {
+                    continue;
+                }
+                if saved > 0 {
+                    path.push('.');
+                }
+                path.push_str(field.name);
+                check(&member.value, field.shape, path, errors);
+                path.truncate(saved);
+            }
+            None => errors.push(unknown_field(fields, member, &path[..saved])),
+        }
+    }
+    for field in fields.iter().filter(|f| f.required) {
+        let present = members
+            .iter()
+            .any(|m| m.key == field.name && !m.value.is_null());
+        if !present {
+            errors.push(
+                InputError::new(
+                    Code::I010,
+                    &join(&path[..saved], field.name),
                     value.pos,
-                    "must not be empty",
-                ));
-            } else if let Some((at, c)) = s
+                    format!("missing required field `{}`", field.name),
+                )
+                .help("every request needs `id`, `country`, `title` and `received`"),
+            );
+        }
+    }
+}
+
+/// I011: a member that is not a field of the object at `here`, with the field meant.
+fn unknown_field(
+    fields: &[crate::schema::Field],
+    member: &crate::json::Member,
+    here: &str,
+) -> InputError {
+    let names = fields.iter().map(|f| f.name);
+    let place = if here.is_empty() {
+        "the request".to_string()
+    } else {
+        format!("`{here}`")
+    };
+    let error = InputError::new(
+        Code::I011,
+        &join(here, &member.key),
+        member.key_pos,
+        format!("unknown field `{}` in {place}", member.key),
+    );
+    let help = match did_you_mean(&member.key, names.clone()) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None if here.is_empty() => format!(
+            "the fields of a request are: {}; put country-specific data under `extensions`",
+            names.collect::<Vec<_>>().join(", ")
+        ),
+        None => format!(
+            "the fields here are: {}",
+            names.collect::<Vec<_>>().join(", ")
+        ),
+    };
+    error.help(help)
+}
+
+/// A string against the shapes that hold strings: non-blank text, ids, dates, allowed values
+/// and codes.
+fn check_text(shape: &Shape, s: &str, pos: Pos, path: &str, errors: &mut Vec<InputError>) {
+    match shape {
+        Shape::NonBlankText | Shape::Id { non_blank: true } if s.trim().is_empty() => {
+            errors.push(InputError::new(Code::I017, path, pos, "must not be empty"));
+        }
+        Shape::Id { .. } => {
+            if let Some((at, c)) = s
                 .chars()
                 .enumerate()
                 .find(|(_, c)| crate::text::is_unsafe(*c))
@@ -403,7 +430,7 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
                     InputError::new(
                         Code::I018,
                         path,
-                        value.pos,
+                        pos,
                         format!(
                             "an id may not hold control characters: U+{:04X} is character {} of it",
                             u32::from(c),
@@ -414,42 +441,31 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
                 );
             }
         }
-        (Shape::Id { .. }, _) => errors.push(mismatch("a string", path)),
-        (Shape::Date, JsonValue::String(s)) => {
-            if Date::parse(s).is_none() {
-                errors.push(
-                    InputError::new(
-                        Code::I014,
-                        path,
-                        value.pos,
-                        format!("`{s}` is not a calendar date"),
-                    )
-                    .help("write dates as YYYY-MM-DD, for example 2025-03-04"),
-                );
-            }
-        }
-        (Shape::Date, _) => errors.push(mismatch("a date string (YYYY-MM-DD)", path)),
-        (Shape::Enum(allowed), JsonValue::String(s)) => {
-            if !allowed.contains(&s.as_str()) {
-                let help = match did_you_mean(s, allowed.iter().copied()) {
-                    Some(close) => format!("did you mean `{close}`?"),
-                    None => format!("expected one of: {}", allowed.join(", ")),
-                };
-                errors.push(
-                    InputError::new(
-                        Code::I013,
-                        path,
-                        value.pos,
-                        format!("`{s}` is not an allowed value"),
-                    )
-                    .help(help),
-                );
-            }
-        }
-        (Shape::Enum(allowed), _) => errors.push(
-            mismatch("a string", path).help(format!("expected one of: {}", allowed.join(", "))),
+        Shape::Date if Date::parse(s).is_none() => errors.push(
+            InputError::new(
+                Code::I014,
+                path,
+                pos,
+                format!("`{s}` is not a calendar date"),
+            )
+            .help("write dates as YYYY-MM-DD, for example 2025-03-04"),
         ),
-        (Shape::Code(kind), JsonValue::String(s)) => {
+        Shape::Enum(allowed) if !allowed.contains(&s) => {
+            let help = match did_you_mean(s, allowed.iter().copied()) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!("expected one of: {}", allowed.join(", ")),
+            };
+            errors.push(
+                InputError::new(
+                    Code::I013,
+                    path,
+                    pos,
+                    format!("`{s}` is not an allowed value"),
+                )
+                .help(help),
+            );
+        }
+        Shape::Code(kind) => {
             let (ok, what) = match kind {
                 CodeKind::Country => (
                     is_upper_code(s, 2),
@@ -468,22 +484,12 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
                 errors.push(InputError::new(
                     Code::I016,
                     path,
-                    value.pos,
+                    pos,
                     format!("`{s}` is not {what}"),
                 ));
             }
         }
-        (Shape::Code(_), _) => errors.push(mismatch("a string", path)),
-        (Shape::SchemaName, JsonValue::String(s)) if s == schema::REQUEST_SCHEMA => {}
-        (Shape::SchemaName, _) => errors.push(
-            InputError::new(
-                Code::I013,
-                path,
-                value.pos,
-                format!("expected \"{}\"", schema::REQUEST_SCHEMA),
-            )
-            .help("leave `schema` out, or set it to the version this request was written for"),
-        ),
+        _ => {}
     }
 }
 

@@ -295,85 +295,7 @@ fn in_authors_terms(
 ) -> Option<String> {
     use EvalAltResult as E;
     match err {
-        E::ErrorFunctionNotFound(signature, _) => {
-            let (_, types) = parse_signature(signature);
-            match at(Want::Call)? {
-                Found::Method {
-                    receiver,
-                    name,
-                    args,
-                } => {
-                    let values: Vec<&String> = std::iter::once(&receiver).chain(&args).collect();
-                    match types.iter().position(|t| t == "()") {
-                        Some(0) => Some(format!(
-                            "{}, so `{name}` cannot be used on it; {}",
-                            not_stated(&receiver),
-                            test_first(&receiver)
-                        )),
-                        Some(i) => {
-                            let value = values.get(i)?;
-                            Some(format!(
-                                "{}, so `{receiver}.{name}(…)` cannot use it; {}",
-                                not_stated(value),
-                                test_first(value)
-                            ))
-                        }
-                        None => {
-                            let kind = kind(types.first()?);
-                            let mut message = format!(
-                                "`{name}` cannot be used on {kind}: `{receiver}` is {kind}"
-                            );
-                            for (value, t) in args.iter().zip(types.iter().skip(1)) {
-                                message.push_str(&format!(", `{value}` is {}", self::kind(t)));
-                            }
-                            Some(message)
-                        }
-                    }
-                }
-                Found::Call { name, args } if is_operator(&name) => {
-                    let expression = match args.as_slice() {
-                        [one] => format!("{name}{one}"),
-                        [a, b] => format!("{a} {name} {b}"),
-                        _ => return None,
-                    };
-                    if let Some(i) = types.iter().position(|t| t == "()") {
-                        let value = args.get(i)?;
-                        return Some(format!(
-                            "{}, so `{expression}` cannot be computed; {}",
-                            not_stated(value),
-                            test_first(value)
-                        ));
-                    }
-                    match (args.as_slice(), types.as_slice()) {
-                        ([a, b], [ta, tb]) => Some(format!(
-                            "`{name}` cannot combine {} and {}: `{a}` is {}, `{b}` is {}",
-                            kind(ta),
-                            kind(tb),
-                            kind(ta),
-                            kind(tb)
-                        )),
-                        ([a], [ta]) => Some(format!(
-                            "`{name}` cannot be applied to {}: `{a}` is {}",
-                            kind(ta),
-                            kind(ta)
-                        )),
-                        _ => None,
-                    }
-                }
-                // A native function given `()`; a script function takes any value, so a call
-                // to one that is not found does not exist (or not with this many arguments).
-                Found::Call { name, args } if native(&name) => {
-                    let i = types.iter().position(|t| t == "()")?;
-                    let value = args.get(i)?;
-                    Some(format!(
-                        "{}, so `{name}` cannot use it; {}",
-                        not_stated(value),
-                        test_first(value)
-                    ))
-                }
-                _ => None,
-            }
-        }
+        E::ErrorFunctionNotFound(signature, _) => function_not_found(signature, at, native),
         E::ErrorArrayBounds(len, index, _) | E::ErrorStringBounds(len, index, _) => {
             let Found::Index { receiver, .. } = at(Want::Index)? else {
                 return None;
@@ -466,6 +388,101 @@ fn in_authors_terms(
                 "division by zero: `{b}` is zero in `{a} {name} {b}`"
             ))
         }
+        _ => None,
+    }
+}
+
+/// A function or operator not found for the types it was given: usually a value that was not
+/// stated, or values of the wrong kinds.
+fn function_not_found(
+    signature: &str,
+    at: &dyn Fn(Want) -> Option<Found>,
+    native: &dyn Fn(&str) -> bool,
+) -> Option<String> {
+    let (_, types) = parse_signature(signature);
+    match at(Want::Call)? {
+        Found::Method {
+            receiver,
+            name,
+            args,
+        } => method_not_found(&receiver, &name, &args, &types),
+        Found::Call { name, args } if is_operator(&name) => {
+            operator_not_found(&name, &args, &types)
+        }
+        // A native function given `()`; a script function takes any value, so a call to one
+        // that is not found does not exist (or not with this many arguments).
+        Found::Call { name, args } if native(&name) => {
+            let i = types.iter().position(|t| t == "()")?;
+            let value = args.get(i)?;
+            Some(format!(
+                "{}, so `{name}` cannot use it; {}",
+                not_stated(value),
+                test_first(value)
+            ))
+        }
+        _ => None,
+    }
+}
+
+fn method_not_found(
+    receiver: &String,
+    name: &str,
+    args: &[String],
+    types: &[String],
+) -> Option<String> {
+    let values: Vec<&String> = std::iter::once(receiver).chain(args).collect();
+    match types.iter().position(|t| t == "()") {
+        Some(0) => Some(format!(
+            "{}, so `{name}` cannot be used on it; {}",
+            not_stated(receiver),
+            test_first(receiver)
+        )),
+        Some(i) => {
+            let value = values.get(i)?;
+            Some(format!(
+                "{}, so `{receiver}.{name}(…)` cannot use it; {}",
+                not_stated(value),
+                test_first(value)
+            ))
+        }
+        None => {
+            let kind = kind(types.first()?);
+            let mut message = format!("`{name}` cannot be used on {kind}: `{receiver}` is {kind}");
+            for (value, t) in args.iter().zip(types.iter().skip(1)) {
+                message.push_str(&format!(", `{value}` is {}", self::kind(t)));
+            }
+            Some(message)
+        }
+    }
+}
+
+fn operator_not_found(name: &str, args: &[String], types: &[String]) -> Option<String> {
+    let expression = match args {
+        [one] => format!("{name}{one}"),
+        [a, b] => format!("{a} {name} {b}"),
+        _ => return None,
+    };
+    if let Some(i) = types.iter().position(|t| t == "()") {
+        let value = args.get(i)?;
+        return Some(format!(
+            "{}, so `{expression}` cannot be computed; {}",
+            not_stated(value),
+            test_first(value)
+        ));
+    }
+    match (args, types) {
+        ([a, b], [ta, tb]) => Some(format!(
+            "`{name}` cannot combine {} and {}: `{a}` is {}, `{b}` is {}",
+            kind(ta),
+            kind(tb),
+            kind(ta),
+            kind(tb)
+        )),
+        ([a], [ta]) => Some(format!(
+            "`{name}` cannot be applied to {}: `{a}` is {}",
+            kind(ta),
+            kind(ta)
+        )),
         _ => None,
     }
 }

@@ -3,6 +3,7 @@
 //! One description serves validation, normalisation (what rules see), "did you mean"
 //! suggestions and, later, the JSON Schema and lint of field reads. Everything but the four
 //! required top-level fields is optional: screening, not validation, judges what is missing.
+use crate::json::Json;
 
 /// The value of the `schema` field, when present.
 pub const REQUEST_SCHEMA: &str = "tcscreen/request/v1";
@@ -957,121 +958,7 @@ pub fn shape_at(path: &str) -> Option<&'static Shape> {
 /// The request schema as JSON Schema (draft 2020-12). `null` is accepted wherever a field is
 /// optional, because it means "absent". What JSON Schema cannot say is in the description:
 /// exact numbers, and the limits on size and nesting (see `docs/record.md`).
-pub fn json_schema() -> crate::json::Json {
-    use crate::json::Json;
-    fn nullable(types: &[&str], nullable: bool) -> Json {
-        let mut all: Vec<Json> = types.iter().map(|t| Json::string(*t)).collect();
-        if nullable {
-            all.push(Json::string("null"));
-        }
-        if all.len() == 1 {
-            all.remove(0)
-        } else {
-            Json::array(all)
-        }
-    }
-    fn shape(s: &Shape, optional: bool) -> Json {
-        match s {
-            Shape::Text => Json::object([("type", nullable(&["string"], optional))]),
-            Shape::NonBlankText => Json::object([
-                ("type", nullable(&["string"], optional)),
-                ("pattern", Json::string("\\S")),
-            ]),
-            Shape::Id { non_blank } => {
-                let no_controls = Json::object([(
-                    "pattern",
-                    Json::string(format!("^[^{}]*$", crate::text::UNSAFE_CLASS)),
-                )]);
-                let mut checks = vec![no_controls];
-                if *non_blank {
-                    checks.push(Json::object([("pattern", Json::string("\\S"))]));
-                }
-                Json::object([
-                    ("type", nullable(&["string"], optional)),
-                    ("allOf", Json::array(checks)),
-                ])
-            }
-            Shape::Bool => Json::object([("type", nullable(&["boolean"], optional))]),
-            Shape::Date => Json::object([
-                ("type", nullable(&["string"], optional)),
-                ("format", Json::string("date")),
-                ("pattern", Json::string("^[0-9]{4}-[0-9]{2}-[0-9]{2}$")),
-            ]),
-            Shape::NonNegative => Json::object([
-                ("type", nullable(&["number"], optional)),
-                ("minimum", Json::number(0)),
-            ]),
-            Shape::Percent => Json::object([
-                ("type", nullable(&["number"], optional)),
-                ("minimum", Json::number(0)),
-                ("maximum", Json::number(100)),
-            ]),
-            Shape::Enum(values) => {
-                let mut all: Vec<Json> = values.iter().map(|v| Json::string(*v)).collect();
-                if optional {
-                    all.push(Json::null());
-                }
-                Json::object([("enum", Json::array(all))])
-            }
-            Shape::Code(kind) => {
-                let pattern = match kind {
-                    CodeKind::Country => "^[A-Z]{2}$",
-                    CodeKind::Currency => "^[A-Z]{3}$",
-                    CodeKind::DacSector => "^[0-9]{5}$",
-                };
-                Json::object([
-                    ("type", nullable(&["string"], optional)),
-                    ("pattern", Json::string(pattern)),
-                ])
-            }
-            Shape::SchemaName => {
-                let mut all = vec![Json::string(REQUEST_SCHEMA)];
-                if optional {
-                    all.push(Json::null());
-                }
-                Json::object([("enum", Json::array(all))])
-            }
-            Shape::List(item) => Json::object([
-                ("type", nullable(&["array"], optional)),
-                ("items", shape(item, false)),
-            ]),
-            Shape::FreeObject => Json::object([("type", nullable(&["object"], optional))]),
-            Shape::Object(fields) => Json::object([
-                ("type", nullable(&["object"], optional)),
-                (
-                    "properties",
-                    Json::object(fields.iter().map(|f| {
-                        let mut property = shape(f.shape, !f.required);
-                        if let crate::json::JsonValue::Object(members) = &mut property.value {
-                            members.insert(
-                                0,
-                                crate::json::Member {
-                                    key: "description".into(),
-                                    key_pos: crate::json::Pos::NONE,
-                                    value: Json::string(f.description),
-                                },
-                            );
-                        }
-                        (f.name, property)
-                    })),
-                ),
-                (
-                    "required",
-                    Json::array(
-                        fields
-                            .iter()
-                            .filter(|f| f.required)
-                            .map(|f| Json::string(f.name))
-                            .collect(),
-                    ),
-                ),
-                (
-                    "additionalProperties",
-                    Json::new(crate::json::JsonValue::Bool(false)),
-                ),
-            ]),
-        }
-    }
+pub fn json_schema() -> Json {
     let mut schema = shape(&REQUEST, false);
     if let crate::json::JsonValue::Object(members) = &mut schema.value {
         let head = [
@@ -1103,6 +990,128 @@ pub fn json_schema() -> crate::json::Json {
         }
     }
     schema
+}
+
+/// `"type"`: one type, or several.
+fn nullable(types: &[&str], nullable: bool) -> Json {
+    let mut all: Vec<Json> = types.iter().map(|t| Json::string(*t)).collect();
+    if nullable {
+        all.push(Json::string("null"));
+    }
+    if all.len() == 1 {
+        all.remove(0)
+    } else {
+        Json::array(all)
+    }
+}
+
+/// The JSON Schema of a value of shape `s` (`null` allowed when `optional`).
+fn shape(s: &Shape, optional: bool) -> Json {
+    match s {
+        Shape::Text => Json::object([("type", nullable(&["string"], optional))]),
+        Shape::NonBlankText => Json::object([
+            ("type", nullable(&["string"], optional)),
+            ("pattern", Json::string("\\S")),
+        ]),
+        Shape::Id { non_blank } => {
+            let no_controls = Json::object([(
+                "pattern",
+                Json::string(format!("^[^{}]*$", crate::text::UNSAFE_CLASS)),
+            )]);
+            let mut checks = vec![no_controls];
+            if *non_blank {
+                checks.push(Json::object([("pattern", Json::string("\\S"))]));
+            }
+            Json::object([
+                ("type", nullable(&["string"], optional)),
+                ("allOf", Json::array(checks)),
+            ])
+        }
+        Shape::Bool => Json::object([("type", nullable(&["boolean"], optional))]),
+        Shape::Date => Json::object([
+            ("type", nullable(&["string"], optional)),
+            ("format", Json::string("date")),
+            ("pattern", Json::string("^[0-9]{4}-[0-9]{2}-[0-9]{2}$")),
+        ]),
+        Shape::NonNegative => Json::object([
+            ("type", nullable(&["number"], optional)),
+            ("minimum", Json::number(0)),
+        ]),
+        Shape::Percent => Json::object([
+            ("type", nullable(&["number"], optional)),
+            ("minimum", Json::number(0)),
+            ("maximum", Json::number(100)),
+        ]),
+        Shape::Enum(values) => {
+            let mut all: Vec<Json> = values.iter().map(|v| Json::string(*v)).collect();
+            if optional {
+                all.push(Json::null());
+            }
+            Json::object([("enum", Json::array(all))])
+        }
+        Shape::Code(kind) => {
+            let pattern = match kind {
+                CodeKind::Country => "^[A-Z]{2}$",
+                CodeKind::Currency => "^[A-Z]{3}$",
+                CodeKind::DacSector => "^[0-9]{5}$",
+            };
+            Json::object([
+                ("type", nullable(&["string"], optional)),
+                ("pattern", Json::string(pattern)),
+            ])
+        }
+        Shape::SchemaName => {
+            let mut all = vec![Json::string(REQUEST_SCHEMA)];
+            if optional {
+                all.push(Json::null());
+            }
+            Json::object([("enum", Json::array(all))])
+        }
+        Shape::List(item) => Json::object([
+            ("type", nullable(&["array"], optional)),
+            ("items", shape(item, false)),
+        ]),
+        Shape::FreeObject => Json::object([("type", nullable(&["object"], optional))]),
+        Shape::Object(fields) => object_schema(fields, optional),
+    }
+}
+
+/// The JSON Schema of an object with `fields`.
+fn object_schema(fields: &[Field], optional: bool) -> Json {
+    Json::object([
+        ("type", nullable(&["object"], optional)),
+        (
+            "properties",
+            Json::object(fields.iter().map(|f| {
+                let mut property = shape(f.shape, !f.required);
+                if let crate::json::JsonValue::Object(members) = &mut property.value {
+                    members.insert(
+                        0,
+                        crate::json::Member {
+                            key: "description".into(),
+                            key_pos: crate::json::Pos::NONE,
+                            value: Json::string(f.description),
+                        },
+                    );
+                }
+                (f.name, property)
+            })),
+        ),
+        (
+            "required",
+            Json::array(
+                fields
+                    .iter()
+                    .filter(|f| f.required)
+                    .map(|f| Json::string(f.name))
+                    .collect(),
+            ),
+        ),
+        (
+            "additionalProperties",
+            Json::new(crate::json::JsonValue::Bool(false)),
+        ),
+    ])
 }
 
 #[cfg(test)]

@@ -102,21 +102,8 @@ pub(crate) fn read_pack_at(
             continue;
         };
         let display = display_join(display_dir, &inner);
-        let name = entry.file_name().to_string_lossy();
-        if name.starts_with('.') {
-            errors.push(
-                Diagnostic::error(Code::P006, "hidden file in a pack")
-                    .at(display, Pos::new(1, 1))
-                    .help("packs may not hold hidden files; delete it or move it out of the pack"),
-            );
-            continue;
-        }
-        if entry.path_is_symlink() {
-            // The place is the link itself; its target is never opened (not even for a
-            // snippet: diagnostics show only text the loader read).
-            let mut d = read::ReadError::Link.diagnostic(&display);
-            d.pos = Pos::new(1, 1);
-            errors.push(d);
+        if let Some(refused) = refused(&entry, &display) {
+            errors.push(refused);
             continue;
         }
         let top = inner.split('/').next().unwrap_or_default();
@@ -155,43 +142,8 @@ pub(crate) fn read_pack_at(
                         continue;
                     }
                 };
-                let Ok(text) = std::str::from_utf8(&bytes).map(str::to_string) else {
-                    errors.push(
-                        Diagnostic::error(Code::P007, "file is not UTF-8 text")
-                            .at(display, Pos::new(1, 1))
-                            .help("save it as UTF-8"),
-                    );
-                    continue;
-                };
-                files.digest_entries.push((inner.clone(), bytes));
-                let source = SourceFile {
-                    path: inner.clone(),
-                    display,
-                    text,
-                };
-                match top {
-                    "rules" => files.rules.push(source),
-                    "lib" => files.libs.push(source),
-                    _ => {
-                        let stem = inner
-                            .trim_start_matches("data/")
-                            .trim_end_matches(".json")
-                            .to_string();
-                        let ok = stem
-                            .chars()
-                            .next()
-                            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                            && stem.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-                        if ok {
-                            files.data.push((stem, source));
-                        } else {
-                            errors.push(
-                                Diagnostic::error(Code::P007, format!("data table name `{stem}` cannot be read as `data.{stem}`"))
-                                    .at(source.display, Pos::new(1, 1))
-                                    .help("name data files with letters, digits and `_`, like data/exchange_rates.json"),
-                            );
-                        }
-                    }
+                if let Err(e) = files.add(top, &inner, display, bytes) {
+                    errors.push(e);
                 }
             }
             _ => {}
@@ -201,6 +153,70 @@ pub(crate) fn read_pack_at(
         Ok(files)
     } else {
         Err(errors)
+    }
+}
+
+/// A hidden file or a link in a pack, refused without being opened.
+fn refused(entry: &walkdir::DirEntry, display: &str) -> Option<Diagnostic> {
+    if entry.file_name().to_string_lossy().starts_with('.') {
+        return Some(
+            Diagnostic::error(Code::P006, "hidden file in a pack")
+                .at(display, Pos::new(1, 1))
+                .help("packs may not hold hidden files; delete it or move it out of the pack"),
+        );
+    }
+    if entry.path_is_symlink() {
+        // The place is the link itself; its target is never opened (not even for a snippet:
+        // diagnostics show only text the loader read).
+        let mut d = read::ReadError::Link.diagnostic(display);
+        d.pos = Pos::new(1, 1);
+        return Some(d);
+    }
+    None
+}
+
+impl PackFiles {
+    /// Keep the file `inner` (under `top`: rules, lib or data) read as `bytes`.
+    fn add(
+        &mut self,
+        top: &str,
+        inner: &str,
+        display: String,
+        bytes: Arc<[u8]>,
+    ) -> Result<(), Diagnostic> {
+        let Ok(text) = std::str::from_utf8(&bytes).map(str::to_string) else {
+            return Err(Diagnostic::error(Code::P007, "file is not UTF-8 text")
+                .at(display, Pos::new(1, 1))
+                .help("save it as UTF-8"));
+        };
+        self.digest_entries.push((inner.to_string(), bytes));
+        let source = SourceFile {
+            path: inner.to_string(),
+            display,
+            text,
+        };
+        match top {
+            "rules" => self.rules.push(source),
+            "lib" => self.libs.push(source),
+            _ => {
+                let stem = inner
+                    .trim_start_matches("data/")
+                    .trim_end_matches(".json")
+                    .to_string();
+                let ok = stem
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                    && stem.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+                if !ok {
+                    return Err(Diagnostic::error(Code::P007, format!("data table name `{stem}` cannot be read as `data.{stem}`"))
+                        .at(source.display, Pos::new(1, 1))
+                        .help("name data files with letters, digits and `_`, like data/exchange_rates.json"));
+                }
+                self.data.push((stem, source));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -124,77 +124,27 @@ pub fn parse(text: &str, file: &str) -> Result<Manifest, Vec<Diagnostic>> {
 
 fn parse_unexcerpted(text: &str, file: &str) -> Result<Manifest, Vec<Diagnostic>> {
     let raw: RawManifest = toml::from_str(text).map_err(|e| vec![toml_error(&e, text, file)])?;
-    let mut errors = Vec::new();
-    let at = |span: std::ops::Range<usize>| pos_of(text, span.start);
-
-    let id = raw.pack.id.get_ref().clone();
-    if id.is_empty()
-        || !id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    {
-        errors.push(
-            Diagnostic::error(
-                Code::P003,
-                format!("pack id `{id}` may hold only letters, digits, `_` and `-`"),
-            )
-            .at(file, at(raw.pack.id.span())),
-        );
-    }
-    let country = raw.pack.country.map(|c| {
-        let value = c.get_ref().clone();
-        if value.len() != 2 || !value.bytes().all(|b| b.is_ascii_uppercase()) {
-            errors.push(
-                Diagnostic::error(
-                    Code::P003,
-                    format!("`{value}` is not an ISO 3166-1 alpha-2 country code"),
-                )
-                .at(file, at(c.span()))
-                .help("write it in upper case, like `KH`; leave `country` out for a base pack"),
-            );
-        }
-        value
+    let mut problems = Problems {
+        text,
+        file,
+        errors: Vec::new(),
+    };
+    let pack = raw.pack;
+    let id = problems.pack_id(&pack.id);
+    let country = pack.country.map(|c| {
+        problems.country(
+            c,
+            "",
+            "write it in upper case, like `KH`; leave `country` out for a base pack",
+        )
     });
-    let version = match raw.pack.version.get_ref() {
-        toml::Value::String(s) if !s.trim().is_empty() => s.clone(),
-        other => {
-            errors.push(
-                Diagnostic::error(
-                    Code::P003,
-                    format!(
-                        "`version` must be a non-empty string, found {}",
-                        other.type_str()
-                    ),
-                )
-                .at(file, at(raw.pack.version.span()))
-                .help(format!("write it in quotes: version = \"{other}\"")),
-            );
-            String::new()
-        }
-    };
-    let mut date = |field: &str, value: Option<toml::Spanned<toml::Value>>| -> Option<Date> {
-        let value = value?;
-        let text = match value.get_ref() {
-            toml::Value::String(s) => s.clone(),
-            toml::Value::Datetime(d) => d.to_string(),
-            other => other.to_string(),
-        };
-        let parsed = Date::parse(&text);
-        if parsed.is_none() {
-            errors.push(
-                Diagnostic::error(Code::P003, format!("`{field}` = `{text}` is not a date"))
-                    .at(file, at(value.span()))
-                    .help("write dates as \"YYYY-MM-DD\""),
-            );
-        }
-        parsed
-    };
-    let valid_from = date("valid_from", raw.pack.valid_from);
-    let valid_to = date("valid_to", raw.pack.valid_to);
+    let version = problems.version(&pack.version);
+    let valid_from = problems.date("valid_from", pack.valid_from);
+    let valid_to = problems.date("valid_to", pack.valid_to);
     if let (Some(from), Some(to)) = (valid_from, valid_to)
         && to < from
     {
-        errors.push(
+        problems.errors.push(
             Diagnostic::error(
                 Code::P003,
                 format!("`valid_to` ({to}) is before `valid_from` ({from})"),
@@ -202,164 +152,31 @@ fn parse_unexcerpted(text: &str, file: &str) -> Result<Manifest, Vec<Diagnostic>
             .at(file, Pos::new(1, 1)),
         );
     }
-
-    let mut params = BTreeMap::new();
-    let param_positions: BTreeMap<String, Pos> = raw
-        .params
-        .keys()
-        .map(|k| (k.clone(), key_pos(text, k)))
+    let (params, param_positions) = problems.params(raw.params);
+    let rules = raw
+        .rules
+        .into_iter()
+        .map(|(rule, spanned)| problems.rule_settings(rule, spanned))
         .collect();
-    for (key, value) in raw.params {
-        match param_value(&value) {
-            Ok(v) => {
-                params.insert(key, v);
-            }
-            Err(why) => errors.push(
-                Diagnostic::error(Code::P004, format!("param `{key}`: {why}"))
-                    .at(file, key_pos(text, &key)),
-            ),
-        }
-    }
-
-    let mut rules = Vec::new();
-    for (rule, spanned) in raw.rules {
-        let pos = at(spanned.span());
-        let raw_settings = spanned.into_inner();
-        let outcome = raw_settings
-            .outcome
-            .and_then(|o| match Outcome::parse(o.get_ref()) {
-                Some(outcome) => Some(outcome),
-                None => {
-                    errors.push(
-                        Diagnostic::error(
-                            Code::P005,
-                            format!(
-                                "outcome `{}` is not one of note, revise, reject",
-                                o.get_ref()
-                            ),
-                        )
-                        .at(file, at(o.span())),
-                    );
-                    None
-                }
-            });
-        let actor = raw_settings
-            .actor
-            .and_then(|a| match Actor::parse(a.get_ref()) {
-                Some(actor) => Some(actor),
-                None => {
-                    errors.push(
-                        Diagnostic::error(
-                            Code::P005,
-                            format!(
-                                "actor `{}` is not one of requester, provider, both, none",
-                                a.get_ref()
-                            ),
-                        )
-                        .at(file, at(a.span())),
-                    );
-                    None
-                }
-            });
-        if !rule.contains('/') {
-            errors.push(
-                Diagnostic::error(
-                    Code::P005,
-                    format!("`[rules.\"{rule}\"]` must name a rule as `<pack id>/<rule id>`"),
-                )
-                .at(file, pos)
-                .help(format!("for example [rules.\"base/{rule}\"]")),
-            );
-        }
-        rules.push((
-            rule,
-            pos,
-            RuleSettings {
-                disabled: raw_settings.disabled,
-                outcome,
-                policy: raw_settings.policy,
-                title: raw_settings.title,
-                actor,
-            },
-        ));
-    }
-
     let mut sources = BTreeMap::new();
     for (id, spanned) in raw.sources {
-        let pos = at(spanned.span());
-        let raw_source = spanned.into_inner();
-        if !is_source_id(&id) {
-            errors.push(
-                Diagnostic::error(
-                    Code::P003,
-                    format!("source id `{id}` may hold only letters, digits, `-`, `_` and `.`"),
-                )
-                .at(file, pos),
-            );
-            continue;
+        if let Some(source) = problems.source(&id, spanned) {
+            sources.insert(id, source);
         }
-        let date_text = match raw_source.date.get_ref() {
-            toml::Value::String(s) => s.clone(),
-            toml::Value::Datetime(d) => d.to_string(),
-            toml::Value::Integer(i) => i.to_string(),
-            other => other.to_string(),
-        };
-        let Some(date) = SourceDate::parse(&date_text) else {
-            errors.push(
-                Diagnostic::error(
-                    Code::P003,
-                    format!("source `{id}`: date `{date_text}` is not a date"),
-                )
-                .at(file, at(raw_source.date.span()))
-                .help("write \"YYYY-MM-DD\", or \"YYYY-MM\" or \"YYYY\" when only the month or the year is known"),
-            );
-            continue;
-        };
-        let country = match raw_source.country {
-            Some(c) => {
-                let value = c.get_ref().clone();
-                if value.len() != 2 || !value.bytes().all(|b| b.is_ascii_uppercase()) {
-                    errors.push(
-                        Diagnostic::error(
-                            Code::P003,
-                            format!("source `{id}`: `{value}` is not an ISO 3166-1 alpha-2 country code"),
-                        )
-                        .at(file, at(c.span()))
-                        .help("write it in upper case, like `KH`; leave `country` out for an international text"),
-                    );
-                }
-                Some(value)
-            }
-            None => None,
-        };
-        let _ = (raw_source.url, raw_source.note);
-        sources.insert(
-            id,
-            PolicySource {
-                title: raw_source.title,
-                issuer: raw_source.issuer,
-                date,
-                clause: raw_source.clause,
-                verified: raw_source.verified,
-                country,
-                pos,
-            },
-        );
     }
-
-    let (extends, extends_pos) = match raw.pack.extends {
+    let (extends, extends_pos) = match pack.extends {
         Some(e) => {
-            let pos = at(e.span());
+            let pos = problems.at(e.span());
             (e.into_inner(), pos)
         }
         None => (Vec::new(), Pos::new(1, 1)),
     };
     let manifest = Manifest {
         id,
-        name: raw.pack.name,
+        name: pack.name,
         country,
         version,
-        illustrative: raw.pack.illustrative,
+        illustrative: pack.illustrative,
         valid_from,
         valid_to,
         extends,
@@ -369,10 +186,224 @@ fn parse_unexcerpted(text: &str, file: &str) -> Result<Manifest, Vec<Diagnostic>
         rules,
         sources,
     };
-    if errors.is_empty() {
+    if problems.errors.is_empty() {
         Ok(manifest)
     } else {
-        Err(errors)
+        Err(problems.errors)
+    }
+}
+
+/// The problems of one manifest, each placed in its text, collected as its parts are read.
+struct Problems<'a> {
+    text: &'a str,
+    file: &'a str,
+    errors: Vec<Diagnostic>,
+}
+
+impl Problems<'_> {
+    fn at(&self, span: std::ops::Range<usize>) -> Pos {
+        pos_of(self.text, span.start)
+    }
+
+    fn push(&mut self, d: Diagnostic, span: std::ops::Range<usize>) {
+        let pos = self.at(span);
+        self.errors.push(d.at(self.file, pos));
+    }
+
+    fn pack_id(&mut self, id: &toml::Spanned<String>) -> String {
+        let value = id.get_ref().clone();
+        if value.is_empty()
+            || !value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            self.push(
+                Diagnostic::error(
+                    Code::P003,
+                    format!("pack id `{value}` may hold only letters, digits, `_` and `-`"),
+                ),
+                id.span(),
+            );
+        }
+        value
+    }
+
+    /// A country code; `whose` prefixes the message (`source `x`: `).
+    fn country(&mut self, code: toml::Spanned<String>, whose: &str, help: &str) -> String {
+        let value = code.get_ref().clone();
+        if value.len() != 2 || !value.bytes().all(|b| b.is_ascii_uppercase()) {
+            self.push(
+                Diagnostic::error(
+                    Code::P003,
+                    format!("{whose}`{value}` is not an ISO 3166-1 alpha-2 country code"),
+                )
+                .help(help),
+                code.span(),
+            );
+        }
+        value
+    }
+
+    fn version(&mut self, version: &toml::Spanned<toml::Value>) -> String {
+        match version.get_ref() {
+            toml::Value::String(s) if !s.trim().is_empty() => s.clone(),
+            other => {
+                self.push(
+                    Diagnostic::error(
+                        Code::P003,
+                        format!(
+                            "`version` must be a non-empty string, found {}",
+                            other.type_str()
+                        ),
+                    )
+                    .help(format!("write it in quotes: version = \"{other}\"")),
+                    version.span(),
+                );
+                String::new()
+            }
+        }
+    }
+
+    fn date(&mut self, field: &str, value: Option<toml::Spanned<toml::Value>>) -> Option<Date> {
+        let value = value?;
+        let text = match value.get_ref() {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Datetime(d) => d.to_string(),
+            other => other.to_string(),
+        };
+        let parsed = Date::parse(&text);
+        if parsed.is_none() {
+            self.push(
+                Diagnostic::error(Code::P003, format!("`{field}` = `{text}` is not a date"))
+                    .help("write dates as \"YYYY-MM-DD\""),
+                value.span(),
+            );
+        }
+        parsed
+    }
+
+    /// `[params]` as values, and where each is set.
+    fn params(
+        &mut self,
+        raw: BTreeMap<String, toml::Value>,
+    ) -> (BTreeMap<String, Value>, BTreeMap<String, Pos>) {
+        let positions: BTreeMap<String, Pos> = raw
+            .keys()
+            .map(|k| (k.clone(), key_pos(self.text, k)))
+            .collect();
+        let mut params = BTreeMap::new();
+        for (key, value) in raw {
+            match param_value(&value) {
+                Ok(v) => {
+                    params.insert(key, v);
+                }
+                Err(why) => self.errors.push(
+                    Diagnostic::error(Code::P004, format!("param `{key}`: {why}"))
+                        .at(self.file, key_pos(self.text, &key)),
+                ),
+            }
+        }
+        (params, positions)
+    }
+
+    /// A `[rules."<pack>/<rule>"]` table.
+    fn rule_settings(
+        &mut self,
+        rule: String,
+        spanned: toml::Spanned<RawRuleSettings>,
+    ) -> (String, Pos, RuleSettings) {
+        let pos = self.at(spanned.span());
+        let raw = spanned.into_inner();
+        let outcome = raw.outcome.and_then(|o| {
+            let parsed = Outcome::parse(o.get_ref());
+            if parsed.is_none() {
+                let message = format!(
+                    "outcome `{}` is not one of note, revise, reject",
+                    o.get_ref()
+                );
+                self.push(Diagnostic::error(Code::P005, message), o.span());
+            }
+            parsed
+        });
+        let actor = raw.actor.and_then(|a| {
+            let parsed = Actor::parse(a.get_ref());
+            if parsed.is_none() {
+                let message = format!(
+                    "actor `{}` is not one of requester, provider, both, none",
+                    a.get_ref()
+                );
+                self.push(Diagnostic::error(Code::P005, message), a.span());
+            }
+            parsed
+        });
+        if !rule.contains('/') {
+            self.errors.push(
+                Diagnostic::error(
+                    Code::P005,
+                    format!("`[rules.\"{rule}\"]` must name a rule as `<pack id>/<rule id>`"),
+                )
+                .at(self.file, pos)
+                .help(format!("for example [rules.\"base/{rule}\"]")),
+            );
+        }
+        let settings = RuleSettings {
+            disabled: raw.disabled,
+            outcome,
+            policy: raw.policy,
+            title: raw.title,
+            actor,
+        };
+        (rule, pos, settings)
+    }
+
+    /// A `[sources.<id>]` entry, unless its id or date is wrong.
+    fn source(&mut self, id: &str, spanned: toml::Spanned<RawSource>) -> Option<PolicySource> {
+        let pos = self.at(spanned.span());
+        let raw = spanned.into_inner();
+        if !is_source_id(id) {
+            self.errors.push(
+                Diagnostic::error(
+                    Code::P003,
+                    format!("source id `{id}` may hold only letters, digits, `-`, `_` and `.`"),
+                )
+                .at(self.file, pos),
+            );
+            return None;
+        }
+        let date_text = match raw.date.get_ref() {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Datetime(d) => d.to_string(),
+            toml::Value::Integer(i) => i.to_string(),
+            other => other.to_string(),
+        };
+        let Some(date) = SourceDate::parse(&date_text) else {
+            self.push(
+                Diagnostic::error(
+                    Code::P003,
+                    format!("source `{id}`: date `{date_text}` is not a date"),
+                )
+                .help("write \"YYYY-MM-DD\", or \"YYYY-MM\" or \"YYYY\" when only the month or the year is known"),
+                raw.date.span(),
+            );
+            return None;
+        };
+        let country = raw.country.map(|c| {
+            self.country(
+                c,
+                &format!("source `{id}`: "),
+                "write it in upper case, like `KH`; leave `country` out for an international text",
+            )
+        });
+        let _ = (raw.url, raw.note);
+        Some(PolicySource {
+            title: raw.title,
+            issuer: raw.issuer,
+            date,
+            clause: raw.clause,
+            verified: raw.verified,
+            country,
+            pos,
+        })
     }
 }
 

@@ -458,67 +458,72 @@ pub fn run_pack_tests(
                 report.possible.insert(rule.id.clone(), outcomes);
             }
         }
-        let known: BTreeSet<&str> = pack.rules().iter().map(|r| r.id.as_str()).collect();
         match pack.screen(&request, as_of) {
             Err(stop) => result.problems.push(stop.to_string()),
-            Ok(screening) => {
-                result.decision = screening.decision();
-                let actual = match screening.decision() {
-                    Some(d) => Expected::Decision(d),
-                    None => Expected::Error,
-                };
-                if let Some(expected) = result.case.decision
-                    && expected != actual
-                {
-                    result.problems.push(format!(
-                        "expected {}, got {}",
-                        show(expected),
-                        show(actual)
-                    ));
-                }
-                for rule in &result.case.fires {
-                    if !known.contains(rule.as_str()) {
-                        result.problems.push(format!("`fires` names `{rule}`, which is not a rule of this pack (or is disabled)"));
-                    } else if !screening.fired(rule) {
-                        result
-                            .problems
-                            .push(format!("expected `{rule}` to fire, but it stayed silent"));
-                    }
-                }
-                for rule in &result.case.silent {
-                    if !known.contains(rule.as_str()) {
-                        result.problems.push(format!("`silent` names `{rule}`, which is not a rule of this pack (or is disabled)"));
-                    } else if let Some(f) = screening.findings.iter().find(|f| &f.rule == rule) {
-                        result.problems.push(format!(
-                            "expected `{rule}` to stay silent, but it fired: {} \"{}\"",
-                            f.outcome, f.message
-                        ));
-                    }
-                }
-                if expected_no_error(&result.case) {
-                    for error in &screening.errors {
-                        let file = pack
-                            .rules()
-                            .iter()
-                            .find(|r| r.id == error.rule)
-                            .map_or(error.file.as_str(), |r| r.display.as_str());
-                        let place = match (error.line, error.column) {
-                            (Some(line), Some(column)) => format!("{file}:{line}:{column}"),
-                            _ => file.to_string(),
-                        };
-                        result.problems.push(format!(
-                            "rule `{}` failed at {place}: {}",
-                            error.rule, error.message
-                        ));
-                    }
-                }
-                result.findings = screening.findings;
-                result.errors = screening.errors;
-            }
+            Ok(screening) => judge(&mut result, pack, screening),
         }
         report.cases.push(result);
     }
     report
+}
+
+/// Compare what a case expects with what the screening gave.
+fn judge(result: &mut CaseResult, pack: &CompiledPack, screening: tcscreen_core::Screening) {
+    let known: BTreeSet<&str> = pack.rules().iter().map(|r| r.id.as_str()).collect();
+    result.decision = screening.decision();
+    let actual = match screening.decision() {
+        Some(d) => Expected::Decision(d),
+        None => Expected::Error,
+    };
+    if let Some(expected) = result.case.decision
+        && expected != actual
+    {
+        result
+            .problems
+            .push(format!("expected {}, got {}", show(expected), show(actual)));
+    }
+    for rule in &result.case.fires {
+        if !known.contains(rule.as_str()) {
+            result.problems.push(format!(
+                "`fires` names `{rule}`, which is not a rule of this pack (or is disabled)"
+            ));
+        } else if !screening.fired(rule) {
+            result
+                .problems
+                .push(format!("expected `{rule}` to fire, but it stayed silent"));
+        }
+    }
+    for rule in &result.case.silent {
+        if !known.contains(rule.as_str()) {
+            result.problems.push(format!(
+                "`silent` names `{rule}`, which is not a rule of this pack (or is disabled)"
+            ));
+        } else if let Some(f) = screening.findings.iter().find(|f| &f.rule == rule) {
+            result.problems.push(format!(
+                "expected `{rule}` to stay silent, but it fired: {} \"{}\"",
+                f.outcome, f.message
+            ));
+        }
+    }
+    if expected_no_error(&result.case) {
+        for error in &screening.errors {
+            let file = pack
+                .rules()
+                .iter()
+                .find(|r| r.id == error.rule)
+                .map_or(error.file.as_str(), |r| r.display.as_str());
+            let place = match (error.line, error.column) {
+                (Some(line), Some(column)) => format!("{file}:{line}:{column}"),
+                _ => file.to_string(),
+            };
+            result.problems.push(format!(
+                "rule `{}` failed at {place}: {}",
+                error.rule, error.message
+            ));
+        }
+    }
+    result.findings = screening.findings;
+    result.errors = screening.errors;
 }
 
 fn expected_no_error(case: &TestCase) -> bool {

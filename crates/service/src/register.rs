@@ -194,172 +194,154 @@ pub fn read(path: &Path, head: Option<&str>) -> Result<Vec<Entry>, (Vec<Entry>, 
         lines.pop();
     }
     let mut entries: Vec<Entry> = Vec::new();
-    let mut prev = GENESIS.to_string();
     for (index, raw) in lines.iter().enumerate() {
-        let expected = index as u64 + 1;
-        let last = index + 1 == lines.len();
-        let broken = |damage, message: String| Broken {
-            seq: expected,
-            damage,
-            message,
-        };
-        // The exact bytes: a byte that is not UTF-8 is a change, not something to decode.
-        let line = match std::str::from_utf8(raw) {
-            Ok(line) => line,
-            Err(_) if last && !ends_cleanly => {
-                return Err((
-                    entries,
-                    broken(
-                        Damage::Truncated,
-                        format!("entry {expected} is incomplete: the file ends inside it"),
-                    ),
-                ));
-            }
-            Err(e) => {
-                return Err((
-                    entries,
-                    broken(
-                        Damage::Modified,
-                        format!(
-                            "entry {expected} is not UTF-8 text (an invalid byte at byte {} of its line): it was changed after it was written",
-                            e.valid_up_to() + 1
-                        ),
-                    ),
-                ));
-            }
-        };
-        let parsed = match json::parse(line, LIMITS) {
-            Ok(parsed) => parsed,
-            Err(_) if last && !ends_cleanly => {
-                return Err((
-                    entries,
-                    broken(
-                        Damage::Truncated,
-                        format!("entry {expected} is incomplete: the file ends inside it"),
-                    ),
-                ));
-            }
-            Err(e) => {
-                return Err((
-                    entries,
-                    broken(
-                        Damage::Modified,
-                        format!("entry {expected} is not valid JSON: {}", e[0].message),
-                    ),
-                ));
-            }
-        };
-        let seq = parsed.get("seq").and_then(|s| match &s.value {
-            JsonValue::Number(n) => u64::try_from(*n).ok(),
-            _ => None,
-        });
-        let Some(seq) = seq else {
-            return Err((
-                entries,
-                broken(
-                    Damage::Modified,
-                    format!("entry {expected} has no sequence number"),
-                ),
-            ));
-        };
-        if seq != expected {
-            let later = lines[index + 1..].iter().any(|l| {
-                let l = String::from_utf8_lossy(l);
-                l.contains(&format!("\"seq\":{expected},"))
-                    || l.ends_with(&format!("\"seq\":{expected}}}"))
-            });
-            let (damage, message) = if seq > expected && later {
-                (
-                    Damage::Reordered,
-                    format!("entry {seq} stands where entry {expected} should be"),
-                )
-            } else if seq > expected {
-                (
-                    Damage::Deleted,
-                    format!("entry {expected} is missing: the next entry is {seq}"),
-                )
-            } else {
-                (
-                    Damage::Inserted,
-                    format!(
-                        "an extra entry numbered {seq} stands where entry {expected} should be"
-                    ),
-                )
-            };
-            return Err((entries, broken(damage, message)));
+        let torn = index + 1 == lines.len() && !ends_cleanly;
+        match next_entry(raw, torn, &lines[index + 1..], &entries) {
+            Ok(entry) => entries.push(entry),
+            Err(broken) => return Err((entries, broken)),
         }
-        let entry = match parse_entry(&parsed) {
-            Ok(entry) => entry,
-            Err(why) => {
-                return Err((
-                    entries,
-                    broken(Damage::Modified, format!("entry {expected}: {why}")),
-                ));
-            }
-        };
-        let (resealed, hash) = seal(entry.seq, &entry.prev, &entry.request_id, &entry.body, None);
-        if hash != entry.hash || resealed != *line {
-            return Err((
-                entries,
-                broken(
-                    Damage::Modified,
-                    format!(
-                        "entry {expected} was changed after it was written: its content does not match its hash"
-                    ),
-                ),
-            ));
-        }
-        if entry.prev != prev {
-            return Err((
-                entries,
-                broken(
-                    Damage::Inserted,
-                    format!(
-                        "entry {expected} does not follow entry {}: the link between them is broken",
-                        expected - 1
-                    ),
-                ),
-            ));
-        }
-        if let Body::Decision(d) = &entry.body {
-            let target = entries.iter().find(|e| e.seq == d.screening_seq);
-            let ok = matches!(target, Some(Entry { body: Body::Screening { .. }, request_id, .. }) if *request_id == entry.request_id);
-            if !ok {
-                return Err((
-                    entries,
-                    broken(
-                        Damage::Modified,
-                        format!(
-                            "entry {expected} decides on entry {}, which is not a screening of {}",
-                            d.screening_seq, entry.request_id
-                        ),
-                    ),
-                ));
-            }
-        }
-        prev.clone_from(&entry.hash);
-        entries.push(entry);
     }
-    if let Some(head) = head {
-        let (want_seq, want_hash) = head.split_once(':').unwrap_or(("", head));
-        let found = entries.iter().find(|e| {
-            e.hash == want_hash && (want_seq.is_empty() || e.seq.to_string() == want_seq)
-        });
-        if found.is_none() {
-            let next = entries.len() as u64 + 1;
-            return Err((
-                entries,
-                Broken {
-                    seq: want_seq.parse().unwrap_or(next),
-                    damage: Damage::Truncated,
-                    message: format!(
-                        "the anchored head {head} is not in the register: entries were removed from its end, or it was rewritten"
-                    ),
-                },
-            ));
-        }
+    if let Some(head) = head
+        && let Err(broken) = anchored(&entries, head)
+    {
+        return Err((entries, broken));
     }
     Ok(entries)
+}
+
+/// The entry on the line `raw`, checked against the entries before it: its number, its hash
+/// and its link to the previous one. `torn`: the file ends inside this line; `later`: the
+/// lines after it.
+fn next_entry(raw: &[u8], torn: bool, later: &[&[u8]], before: &[Entry]) -> Result<Entry, Broken> {
+    let expected = before.len() as u64 + 1;
+    let broken = |damage, message: String| Broken {
+        seq: expected,
+        damage,
+        message,
+    };
+    let incomplete = || {
+        broken(
+            Damage::Truncated,
+            format!("entry {expected} is incomplete: the file ends inside it"),
+        )
+    };
+    // The exact bytes: a byte that is not UTF-8 is a change, not something to decode.
+    let line = match std::str::from_utf8(raw) {
+        Ok(line) => line,
+        Err(_) if torn => return Err(incomplete()),
+        Err(e) => {
+            return Err(broken(
+                Damage::Modified,
+                format!(
+                    "entry {expected} is not UTF-8 text (an invalid byte at byte {} of its line): it was changed after it was written",
+                    e.valid_up_to() + 1
+                ),
+            ));
+        }
+    };
+    let parsed = match json::parse(line, LIMITS) {
+        Ok(parsed) => parsed,
+        Err(_) if torn => return Err(incomplete()),
+        Err(e) => {
+            return Err(broken(
+                Damage::Modified,
+                format!("entry {expected} is not valid JSON: {}", e[0].message),
+            ));
+        }
+    };
+    let seq = parsed.get("seq").and_then(|s| match &s.value {
+        JsonValue::Number(n) => u64::try_from(*n).ok(),
+        _ => None,
+    });
+    let Some(seq) = seq else {
+        return Err(broken(
+            Damage::Modified,
+            format!("entry {expected} has no sequence number"),
+        ));
+    };
+    if seq != expected {
+        let (damage, message) = misplaced(seq, expected, later);
+        return Err(broken(damage, message));
+    }
+    let entry = parse_entry(&parsed)
+        .map_err(|why| broken(Damage::Modified, format!("entry {expected}: {why}")))?;
+    let (resealed, hash) = seal(entry.seq, &entry.prev, &entry.request_id, &entry.body, None);
+    if hash != entry.hash || resealed != *line {
+        return Err(broken(
+            Damage::Modified,
+            format!(
+                "entry {expected} was changed after it was written: its content does not match its hash"
+            ),
+        ));
+    }
+    let prev = before.last().map_or(GENESIS, |e| e.hash.as_str());
+    if entry.prev != prev {
+        return Err(broken(
+            Damage::Inserted,
+            format!(
+                "entry {expected} does not follow entry {}: the link between them is broken",
+                expected - 1
+            ),
+        ));
+    }
+    if let Body::Decision(d) = &entry.body {
+        let target = before.iter().find(|e| e.seq == d.screening_seq);
+        let ok = matches!(target, Some(Entry { body: Body::Screening { .. }, request_id, .. }) if *request_id == entry.request_id);
+        if !ok {
+            return Err(broken(
+                Damage::Modified,
+                format!(
+                    "entry {expected} decides on entry {}, which is not a screening of {}",
+                    d.screening_seq, entry.request_id
+                ),
+            ));
+        }
+    }
+    Ok(entry)
+}
+
+/// What an entry numbered `seq` where `expected` should be means: entries reordered (the
+/// expected one comes later), deleted, or inserted.
+fn misplaced(seq: u64, expected: u64, later: &[&[u8]]) -> (Damage, String) {
+    let comes_later = later.iter().any(|l| {
+        let l = String::from_utf8_lossy(l);
+        l.contains(&format!("\"seq\":{expected},")) || l.ends_with(&format!("\"seq\":{expected}}}"))
+    });
+    if seq > expected && comes_later {
+        (
+            Damage::Reordered,
+            format!("entry {seq} stands where entry {expected} should be"),
+        )
+    } else if seq > expected {
+        (
+            Damage::Deleted,
+            format!("entry {expected} is missing: the next entry is {seq}"),
+        )
+    } else {
+        (
+            Damage::Inserted,
+            format!("an extra entry numbered {seq} stands where entry {expected} should be"),
+        )
+    }
+}
+
+/// Whether the register still holds the head anchored elsewhere (`SEQ:HASH`, or `HASH`).
+fn anchored(entries: &[Entry], head: &str) -> Result<(), Broken> {
+    let (want_seq, want_hash) = head.split_once(':').unwrap_or(("", head));
+    let found = entries
+        .iter()
+        .any(|e| e.hash == want_hash && (want_seq.is_empty() || e.seq.to_string() == want_seq));
+    if found {
+        return Ok(());
+    }
+    let next = entries.len() as u64 + 1;
+    Err(Broken {
+        seq: want_seq.parse().unwrap_or(next),
+        damage: Damage::Truncated,
+        message: format!(
+            "the anchored head {head} is not in the register: entries were removed from its end, or it was rewritten"
+        ),
+    })
 }
 
 fn parse_entry(json: &Json) -> Result<Entry, String> {

@@ -53,90 +53,7 @@ fn main() -> ExitCode {
     let limits = RequestLimits::default();
     let done = on_eval_stack(move || -> Result<(usize, f64), String> {
         let started = std::time::Instant::now();
-        let mut n = 0usize;
-        match what.as_str() {
-            "typed" => {
-                for l in &lines {
-                    black_box(typed::Request::from_text(l).map_err(|e| e.to_string())?);
-                    n += 1;
-                }
-            }
-            "validate" => {
-                for l in &lines {
-                    let r = ValidRequest::from_text(l, &limits).map_err(|e| format!("{e:?}"))?;
-                    let _ = black_box(normalize::normalize(&r));
-                    n += 1;
-                }
-            }
-            "kh" => {
-                let as_of = Date::parse("2025-01-01").expect("a date");
-                let pack = packs::compile(&packs::shipped("kh", None, as_of));
-                for l in &lines {
-                    let r = ValidRequest::from_text(l, &limits).map_err(|e| format!("{e:?}"))?;
-                    let s = pack.screen(&r, r.received()).map_err(|e| e.to_string())?;
-                    n += DecisionRecord::new(&r, &pack, r.received(), &s)
-                        .to_canonical()
-                        .len()
-                        .min(1);
-                }
-            }
-            "rhai29" => {
-                let (source, _) = packs::base_subset(&reference::RULES);
-                let pack = packs::compile(&source);
-                for l in &lines {
-                    let r = ValidRequest::from_text(l, &limits).map_err(|e| format!("{e:?}"))?;
-                    n += pack
-                        .screen(&r, r.received())
-                        .map_err(|e| e.to_string())?
-                        .findings
-                        .len();
-                }
-            }
-            "rust29" => {
-                let (_, params) = packs::base_subset(&reference::RULES);
-                let mut out = Vec::new();
-                for l in &lines {
-                    let r = typed::Request::from_text(l).map_err(|e| e.to_string())?;
-                    out.clear();
-                    reference::screen(&r, &params, r.received.0, &mut out);
-                    n += out.len();
-                }
-            }
-            only if only.starts_with("kh-only:") => {
-                let keep = &only["kh-only:".len()..];
-                let as_of = Date::parse("2025-01-01").expect("a date");
-                let mut source = (*packs::shipped("kh", None, as_of)).clone();
-                let ids: Vec<String> = packs::compile(&source)
-                    .rules()
-                    .iter()
-                    .map(|r| r.id.clone())
-                    .collect();
-                let layer = source.layers.last_mut().expect("a layer");
-                for id in ids.iter().filter(|id| id.as_str() != keep) {
-                    layer.settings.push(tcscreen_core::RuleSettingsEntry {
-                        rule: id.clone(),
-                        pos: tcscreen_core::Pos::NONE,
-                        settings: tcscreen_core::RuleSettings {
-                            disabled: Some(true),
-                            ..Default::default()
-                        },
-                    });
-                }
-                let pack = packs::compile(&source);
-                let valid: Vec<ValidRequest> = lines
-                    .iter()
-                    .map(|l| ValidRequest::from_text(l, &limits).map_err(|e| format!("{e:?}")))
-                    .collect::<Result<_, _>>()?;
-                for r in &valid {
-                    n += pack
-                        .screen(r, r.received())
-                        .map_err(|e| e.to_string())?
-                        .findings
-                        .len();
-                }
-            }
-            _ => return Err(USAGE.to_string()),
-        }
+        let n = work(&what, &lines, &limits)?;
         // Setup (compiling a pack) is included; it is about a millisecond.
         let us = started.elapsed().as_secs_f64() * 1e6 / lines.len().max(1) as f64;
         Ok((n, us))
@@ -151,4 +68,93 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Do the work `what` on every request of `lines`; a checksum of what it produced.
+fn work(what: &str, lines: &[String], limits: &RequestLimits) -> Result<usize, String> {
+    let mut n = 0usize;
+    match what {
+        "typed" => {
+            for l in lines {
+                black_box(typed::Request::from_text(l).map_err(|e| e.to_string())?);
+                n += 1;
+            }
+        }
+        "validate" => {
+            for l in lines {
+                let r = ValidRequest::from_text(l, limits).map_err(|e| format!("{e:?}"))?;
+                let _ = black_box(normalize::normalize(&r));
+                n += 1;
+            }
+        }
+        "kh" => {
+            let as_of = Date::parse("2025-01-01").expect("a date");
+            let pack = packs::compile(&packs::shipped("kh", None, as_of));
+            for l in lines {
+                let r = ValidRequest::from_text(l, limits).map_err(|e| format!("{e:?}"))?;
+                let s = pack.screen(&r, r.received()).map_err(|e| e.to_string())?;
+                n += DecisionRecord::new(&r, &pack, r.received(), &s)
+                    .to_canonical()
+                    .len()
+                    .min(1);
+            }
+        }
+        "rhai29" => {
+            let (source, _) = packs::base_subset(&reference::RULES);
+            let pack = packs::compile(&source);
+            for l in lines {
+                let r = ValidRequest::from_text(l, limits).map_err(|e| format!("{e:?}"))?;
+                n += pack
+                    .screen(&r, r.received())
+                    .map_err(|e| e.to_string())?
+                    .findings
+                    .len();
+            }
+        }
+        "rust29" => {
+            let (_, params) = packs::base_subset(&reference::RULES);
+            let mut out = Vec::new();
+            for l in lines {
+                let r = typed::Request::from_text(l).map_err(|e| e.to_string())?;
+                out.clear();
+                reference::screen(&r, &params, r.received.0, &mut out);
+                n += out.len();
+            }
+        }
+        only if only.starts_with("kh-only:") => {
+            let keep = &only["kh-only:".len()..];
+            let as_of = Date::parse("2025-01-01").expect("a date");
+            let mut source = (*packs::shipped("kh", None, as_of)).clone();
+            let ids: Vec<String> = packs::compile(&source)
+                .rules()
+                .iter()
+                .map(|r| r.id.clone())
+                .collect();
+            let layer = source.layers.last_mut().expect("a layer");
+            for id in ids.iter().filter(|id| id.as_str() != keep) {
+                layer.settings.push(tcscreen_core::RuleSettingsEntry {
+                    rule: id.clone(),
+                    pos: tcscreen_core::Pos::NONE,
+                    settings: tcscreen_core::RuleSettings {
+                        disabled: Some(true),
+                        ..Default::default()
+                    },
+                });
+            }
+            let pack = packs::compile(&source);
+            let valid: Vec<ValidRequest> = lines
+                .iter()
+                .map(|l| ValidRequest::from_text(l, limits).map_err(|e| format!("{e:?}")))
+                .collect::<Result<_, _>>()?;
+            for r in &valid {
+                n += pack
+                    .screen(r, r.received())
+                    .map_err(|e| e.to_string())?
+                    .findings
+                    .len();
+            }
+        }
+        _ => return Err(USAGE.to_string()),
+    }
+    Ok(n)
 }
