@@ -26,7 +26,7 @@ use crate::source::{PackIdentity, PackLayer, PackSource, SourceFile};
 use crate::suggest::did_you_mean;
 use crate::value::Value;
 
-/// A compiled rule.
+/// A rule ready to run, with its pack's settings applied (title, policy, actor, outcome).
 pub struct CompiledRule {
     /// Full id, `<pack id>/<rule id>`.
     pub id: String,
@@ -34,7 +34,7 @@ pub struct CompiledRule {
     pub pack: String,
     /// Title (after any override).
     pub title: String,
-    /// Criterion.
+    /// The criterion its findings count towards.
     pub criterion: Criterion,
     /// The clause cited (after any override): in a pack with sources, every cited source
     /// rendered; otherwise the `policy` text as written.
@@ -79,7 +79,7 @@ pub struct CompiledPack {
 }
 
 impl CompiledPack {
-    /// The pack.
+    /// The id, version and digest that records name.
     pub fn identity(&self) -> &PackIdentity {
         &self.identity
     }

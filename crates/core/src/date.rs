@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-/// A calendar date.
+/// A proleptic Gregorian calendar date from year 1 to 9999, ordered; no time, no zone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date {
     year: i32,

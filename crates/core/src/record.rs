@@ -23,13 +23,14 @@ pub const ENGINE_NAME: &str = "tcscreen";
 /// The engine's version in records.
 pub const ENGINE_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// A decision record.
+/// What one screening decided and why, with everything needed to replay it (spec §5):
+/// written once per screened request, as canonical JSON, and never changed.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct DecisionRecord {
-    /// Request id.
+    /// The request's `id`, as it gave it.
     pub request_id: String,
-    /// Request country.
+    /// The request's `country` (which chose the pack, unless `--pack` did).
     pub country: String,
     /// SHA-256 of the canonical input.
     pub request_sha256: String,
@@ -37,17 +38,17 @@ pub struct DecisionRecord {
     pub pack: PackIdentity,
     /// Its ancestors, nearest first.
     pub chain: Vec<PackIdentity>,
-    /// The screening date.
+    /// The date rules saw as `as_of`: the request's `received` date unless `--as-of` set it.
     pub as_of: Date,
     /// The decision, `None` if a rule failed.
     pub decision: Option<Decision>,
     /// The decision per criterion, `None` if a rule failed.
     pub criteria: Option<BTreeMap<Criterion, Decision>>,
-    /// Findings.
+    /// Every finding of every rule that ran, in rule-id order (empty when a rule failed).
     pub findings: Vec<Finding>,
-    /// Rule errors.
+    /// The rules that failed; any makes the decision `None`.
     pub errors: Vec<RuleError>,
-    /// Rules attempted.
+    /// How many rules ran (disabled rules and rules not yet in force are not counted).
     pub rules_run: usize,
     /// The request as received.
     pub input: Arc<Json>,

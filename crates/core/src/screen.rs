@@ -46,7 +46,7 @@ pub struct Screening {
 pub struct RuleOutput {
     /// Full rule id.
     pub rule: String,
-    /// The text.
+    /// What the rule printed, as it printed it (shown escaped in traces).
     pub text: String,
 }
 
@@ -73,7 +73,7 @@ impl Screening {
 pub struct EngineStop {
     /// Full id of the rule that was running.
     pub rule: String,
-    /// Which net.
+    /// The limit the rule ran into: wall-clock time or memory.
     pub reason: SafetyStop,
 }
 

@@ -100,7 +100,7 @@ pub(crate) fn text_in<'a>(layers: &'a [PackLayer], display: &str) -> Option<&'a 
 /// A pack ready to compile: identity, ancestors and layers.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PackSource {
-    /// The selected pack.
+    /// The pack that was asked for (its digest covers its ancestors' files too).
     pub identity: PackIdentity,
     /// Its ancestors, nearest first.
     pub chain: Vec<PackIdentity>,

@@ -12,11 +12,11 @@ use crate::read::{self, Links, MAX_FILE_BYTES};
 /// A pack found under the rules root (or named by path).
 #[derive(Clone, Debug)]
 pub struct PackEntry {
-    /// The pack folder.
+    /// The pack folder on this machine (only ever read through the loader).
     pub dir: PathBuf,
     /// The folder as people see it.
     pub display: String,
-    /// Its manifest.
+    /// Its manifest, parsed from `manifest_bytes`.
     pub manifest: Manifest,
     /// Named by `--pack PATH` from outside the rules root: never a parent or auto-selected.
     pub external: bool,

@@ -9,7 +9,7 @@ use tcscreen_core::{
     Actor, Code, Date, Diagnostic, Outcome, Pos, RuleSettings, Value, suggest::did_you_mean,
 };
 
-/// A parsed manifest.
+/// A `pack.toml`, checked: every key known, every value of its type, dates real.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Manifest {
     /// Unique under the rules root (versions share it).

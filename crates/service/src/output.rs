@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
 
-/// An output destination.
+/// Where results go; written all at once at the end when it is a file.
 pub enum Output {
     /// Standard output.
     Stdout(BufWriter<io::Stdout>),

@@ -37,7 +37,7 @@ pub struct NotScreened {
     pub source: Source,
     /// Its id, when it was valid enough to have one.
     pub request_id: Option<String>,
-    /// Why.
+    /// What stopped it, with the problems to show.
     pub problem: Problem,
 }
 

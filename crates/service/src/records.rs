@@ -19,7 +19,7 @@ pub struct Recorded {
     pub source: Source,
     /// The record as read (its canonical form is what it must replay to).
     pub json: Json,
-    /// The record parsed.
+    /// The record read back (replay compares its canonical text with `json`'s).
     pub record: DecisionRecord,
     /// The signer's key id, from a register entry.
     pub signer: Option<String>,

@@ -55,7 +55,7 @@ pub struct HumanDecision {
     pub screened_decision: Option<Decision>,
     /// What the person decided.
     pub decision: Decision,
-    /// Who.
+    /// The person who decided, as they gave their name.
     pub by: String,
     /// Why (required to depart from the screening or to waive rules).
     pub reason: Option<String>,
@@ -113,7 +113,7 @@ impl Damage {
 pub struct Broken {
     /// The first sequence number that is not as it should be.
     pub seq: u64,
-    /// What happened.
+    /// The kind of damage, as `verify` tells them apart.
     pub damage: Damage,
     /// Details for people.
     pub message: String,

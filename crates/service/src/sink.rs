@@ -36,11 +36,11 @@ pub trait Notices {
 /// Counts of decisions for the batch summary.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Tally {
-    /// Accepted.
+    /// Records deciding accept.
     pub accept: usize,
-    /// To revise.
+    /// Records deciding revise.
     pub revise: usize,
-    /// Rejected.
+    /// Records deciding reject.
     pub reject: usize,
     /// Screened, but a rule failed: no decision.
     pub rule_errors: usize,
@@ -84,7 +84,7 @@ impl Tally {
 /// The register entries a batch appended: how many, the first and the last.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Appended {
-    /// Entries appended.
+    /// How many entries the batch appended.
     pub count: usize,
     /// The first one's sequence number.
     pub first: u64,

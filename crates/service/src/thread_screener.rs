@@ -58,7 +58,7 @@ pub struct PackNote {
 pub struct Screened {
     /// Where the request came from.
     pub source: Source,
-    /// The decision record.
+    /// The record (its canonical text is `canonical`).
     pub record: DecisionRecord,
     /// The record's canonical JSON text (one line, no newline): the bytes of `--format jsonl`.
     pub canonical: String,
