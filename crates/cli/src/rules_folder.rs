@@ -44,7 +44,7 @@ pub(crate) fn catalog_and_chosen(
     }
 }
 
-/// A pool of screening threads (one a core) over the packs under `--rules`, trusting only the
+/// A screening thread over the packs under `--rules`, trusting only the
 /// keys in `trust` if given; the problems are printed.
 pub(crate) fn screener(cli: &GlobalArgs, trust: Option<&std::path::Path>) -> Option<Screener> {
     let mut packs = Packs::from_catalog(catalog(cli)?);
@@ -54,7 +54,10 @@ pub(crate) fn screener(cli: &GlobalArgs, trust: Option<&std::path::Path>) -> Opt
         crate::diagnostics::emit(&d);
         return None;
     }
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    // One thread: each thread compiles every pack it meets, and records to replay or compare
+    // usually span many pack versions, so a second thread costs more work than it saves
+    // (measured on the fixture decisions: 40% more instructions for 30% less wall time).
+    let threads = 1;
     match Screener::start(packs, PoolSize::threads(threads)) {
         Ok(screener) => Some(screener),
         Err(e) => {

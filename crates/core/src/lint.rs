@@ -1059,7 +1059,7 @@ fn index_step(expr: &Expr, out: &mut Vec<Step>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::limits::EngineLimits;
+    use crate::sandbox_limits::EngineLimits;
     use crate::source::{PackIdentity, PackLayer, SourceFile};
 
     /// Lint a pack `t` with one rule `A` whose body is `body`; the messages of the L001s.

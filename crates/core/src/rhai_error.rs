@@ -17,7 +17,7 @@ use crate::expr_at::{self, Found, Want};
 
 use crate::api::RESERVED_NAMES;
 use crate::json::Pos;
-use crate::limits::EngineLimits;
+use crate::sandbox_limits::EngineLimits;
 use crate::suggest::did_you_mean;
 
 /// An error with its place in the file being run, and the deeper place it came from.

@@ -19,7 +19,7 @@ use rhai::packages::{
 use rhai::{Dynamic, Engine, OptimizationLevel, Shared};
 
 use crate::api;
-use crate::limits::EngineLimits;
+use crate::sandbox_limits::EngineLimits;
 
 thread_local! {
     /// Packages are built once per thread and shared by every engine on it.

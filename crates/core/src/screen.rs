@@ -437,8 +437,8 @@ fn finding_of(rule: &CompiledRule, raw: RawFinding, as_of: Date) -> Finding {
 mod tests {
     use super::*;
     use crate::codes::Code;
-    use crate::limits::EngineLimits;
     use crate::request::RequestLimits;
+    use crate::sandbox_limits::EngineLimits;
     use crate::source::{PackIdentity, PackLayer, PackSource, SourceFile};
 
     fn pack(rules: &[(&str, &str)]) -> CompiledPack {
