@@ -178,13 +178,13 @@ pub fn is_source_id(id: &str) -> bool {
 /// A source a compiled rule cites, ready to render.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Citation {
-    /// The source id.
+    /// The key of its `[sources.<id>]` table, as rules name it.
     pub id: String,
     /// The first screening date it may be cited on.
     pub from: Date,
-    /// The rendered citation.
+    /// What the requester reads: title, issuer, date and clause, in one line.
     pub text: String,
-    /// Whether it was verified.
+    /// Whether the pack checked the citation against the text (`verified = true`).
     pub verified: bool,
     /// The country whose policy it is, if any.
     pub country: Option<String>,

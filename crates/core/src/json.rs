@@ -43,7 +43,7 @@ impl std::fmt::Display for Pos {
 /// A JSON value with the position where it starts.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Json {
-    /// The value.
+    /// What it holds.
     pub value: JsonValue,
     /// Where the value starts in the text it was read from.
     pub pos: Pos,
@@ -59,9 +59,9 @@ pub enum JsonValue {
     Bool(bool),
     /// A number, exact and normalised (no trailing fractional zeros, no negative zero).
     Number(Decimal),
-    /// A string.
+    /// A string, unescaped.
     String(String),
-    /// An array.
+    /// An array, in input order.
     Array(Vec<Json>),
     /// An object; keys are unique.
     Object(Vec<Member>),
@@ -70,11 +70,11 @@ pub enum JsonValue {
 /// One member of a JSON object.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Member {
-    /// The key.
+    /// The key, unescaped.
     pub key: String,
     /// Where the key starts.
     pub key_pos: Pos,
-    /// The value.
+    /// The member's value, with its own position.
     pub value: Json,
 }
 

@@ -15,9 +15,9 @@ use crate::value::Value;
 /// Which pack, which version, which bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PackIdentity {
-    /// The pack id.
+    /// `[pack] id` of the manifest (the prefix of its rules' full ids).
     pub id: String,
-    /// The pack version.
+    /// `[pack] version`, as written: versions are names, never compared as numbers.
     pub version: String,
     /// The pack digest (spec §3): lowercase hex SHA-256.
     pub sha256: String,

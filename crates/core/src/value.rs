@@ -15,7 +15,7 @@ use crate::json::{Json, JsonValue};
 pub enum Value {
     /// Absent (`()` in Rhai).
     Unit,
-    /// A boolean.
+    /// `true` or `false` (TOML and JSON booleans alike).
     Bool(bool),
     /// An integer (TOML integers).
     Int(i64),
@@ -23,9 +23,9 @@ pub enum Value {
     Decimal(Decimal),
     /// A string (TOML dates become `YYYY-MM-DD` strings).
     Str(String),
-    /// An array.
+    /// A list, in the order given.
     Array(Vec<Value>),
-    /// A table.
+    /// A TOML table or JSON object, its keys in byte order.
     Map(BTreeMap<String, Value>),
 }
 

@@ -45,11 +45,11 @@ pub enum CaseRequest {
 /// One test case.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TestCase {
-    /// Its name.
+    /// `name`, as listed by `tcscreen test`.
     pub name: String,
     /// The test file, as people see it.
     pub file: String,
-    /// The request.
+    /// The request: a file beside the test, or written inline.
     pub request: CaseRequest,
     /// The screening date, if not the request's `received`.
     pub as_of: Option<Date>,
@@ -64,7 +64,7 @@ pub struct TestCase {
 /// How one case went.
 #[derive(Clone, Debug)]
 pub struct CaseResult {
-    /// The case.
+    /// The case as its test file gives it.
     pub case: TestCase,
     /// What did not match; empty when the case passed.
     pub problems: Vec<String>,
@@ -93,7 +93,7 @@ impl CaseResult {
 pub struct PackTestReport {
     /// Problems reading the tests or loading the pack: the run failed.
     pub errors: Vec<Diagnostic>,
-    /// Each case.
+    /// Each case, in file order, then case order.
     pub cases: Vec<CaseResult>,
     /// Every rule that runs in the pack (across the versions the cases used).
     pub rules: BTreeSet<String>,
