@@ -93,7 +93,7 @@ impl CaseResult {
 pub struct PackTestReport {
     /// Problems reading the tests or loading the pack: the run failed.
     pub errors: Vec<Diagnostic>,
-    /// Each case, in file order, then case order.
+    /// Each case: test files in name order, the cases of a file as it lists them.
     pub cases: Vec<CaseResult>,
     /// Every rule that runs in the pack (across the versions the cases used).
     pub rules: BTreeSet<String>,
