@@ -29,6 +29,7 @@
 
 #![deny(missing_docs)]
 
+pub mod decisions;
 pub mod escape;
 pub mod inputs;
 pub mod memory;

@@ -5,12 +5,13 @@ use crate::console::{errln, outln};
 use std::path::{Path, PathBuf};
 
 use tcscreen_core::{Date, Decision, DecisionRecord};
+use tcscreen_service::decisions::{self, DecisionInput, Refused};
 
 use crate::Cli;
 use crate::commands::replay::{self, ReplayFormat};
 use crate::exit::ExitStatus;
 use tcscreen_service::escape::controls as esc;
-use tcscreen_service::register::{self, Appender, Body, Entry, HumanDecision};
+use tcscreen_service::register::{self, Appender, Body, Entry};
 
 /// Arguments of `register`.
 #[derive(Debug, clap::Args)]
@@ -226,22 +227,6 @@ fn verify(file: &Path, head: Option<&str>) -> ExitStatus {
     }
 }
 
-/// Today's date in UTC, from the system clock (only for the `at` of human decisions).
-fn today() -> Option<Date> {
-    let seconds = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?
-        .as_secs();
-    Date::from_days_since_epoch(i64::try_from(seconds / 86_400).ok()?)
-}
-
-fn screening_record(entry: &Entry) -> Option<DecisionRecord> {
-    match &entry.body {
-        Body::Screening { record, .. } => DecisionRecord::from_json(record).ok(),
-        Body::Decision(_) => None,
-    }
-}
-
 #[allow(
     clippy::too_many_arguments,
     reason = "one argument per flag of the verb"
@@ -276,81 +261,74 @@ fn decide(
             return ExitStatus::Error;
         }
     };
-    let latest = entries
-        .iter()
-        .rev()
-        .find(|e| e.request_id == request_id && matches!(e.body, Body::Screening { .. }))
-        .and_then(|e| screening_record(e).map(|r| (e.seq, r)));
-    let Some((screening_seq, record)) = latest else {
-        errln!(
-            "error: no screening of request `{}` in {}",
-            esc(request_id),
-            file.display()
-        );
-        errln!(
-            "  help: screen it with `tcscreen screen … --register {}` first",
-            file.display()
-        );
-        return ExitStatus::Usage;
-    };
-    if let Some(at) = at
-        && at < record.as_of
-    {
-        errln!(
-            "error: --at {at} is before the screening it decides on (entry {screening_seq}, as of {})",
-            record.as_of
-        );
-        errln!(
-            "  help: give the date the decision was taken, on or after {}",
-            record.as_of
-        );
-        return ExitStatus::Usage;
-    }
-    let decision = Decision::parse(decision).unwrap_or(Decision::Revise);
-    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-    if (Some(decision) != record.decision || !waive.is_empty()) && reason.is_none() {
-        errln!(
-            "error: the screening (entry {screening_seq}) decided {}; departing from it{} needs --reason",
-            record.decision.map_or("nothing", Decision::as_str),
-            if waive.is_empty() {
-                ""
-            } else {
-                " or waiving rules"
-            }
-        );
-        return ExitStatus::Usage;
-    }
-    for rule in waive {
-        if !record.findings.iter().any(|f| &f.rule == rule) {
-            errln!(
-                "error: --waive {}: that rule recorded no finding in the screening (entry {screening_seq})",
-                esc(rule)
-            );
-            return ExitStatus::Usage;
-        }
-    }
-    let body = Body::Decision(HumanDecision {
-        screening_seq,
-        screened_decision: record.decision,
-        decision,
+    let input = DecisionInput {
+        decision: Decision::parse(decision).unwrap_or(Decision::Revise),
         by: by.to_string(),
         reason: reason.map(str::to_string),
         waived: waive.to_vec(),
-        at: at
-            .or_else(today)
-            .map_or_else(|| "unknown".to_string(), |d| d.to_string()),
-    });
+        at,
+    };
+    let decided = match decisions::check(&entries, request_id, input) {
+        Ok(decided) => decided,
+        Err(refused) => {
+            // The command line names its flags; the service's words name the fields.
+            match &refused {
+                Refused::NoScreening { .. } => {
+                    errln!(
+                        "error: no screening of request `{}` in {}",
+                        esc(request_id),
+                        file.display()
+                    );
+                    errln!(
+                        "  help: screen it with `tcscreen screen … --register {}` first",
+                        file.display()
+                    );
+                }
+                Refused::BeforeScreening {
+                    at,
+                    screening_seq,
+                    as_of,
+                } => {
+                    errln!(
+                        "error: --at {at} is before the screening it decides on (entry {screening_seq}, as of {as_of})"
+                    );
+                    errln!("  help: give the date the decision was taken, on or after {as_of}");
+                }
+                Refused::ReasonRequired {
+                    screening_seq,
+                    screened,
+                    waives,
+                } => errln!(
+                    "error: the screening (entry {screening_seq}) decided {}; departing from it{} needs --reason",
+                    screened.map_or("nothing", Decision::as_str),
+                    if *waives { " or waiving rules" } else { "" }
+                ),
+                Refused::NotAFinding {
+                    rule,
+                    screening_seq,
+                } => errln!(
+                    "error: --waive {}: that rule recorded no finding in the screening (entry {screening_seq})",
+                    esc(rule)
+                ),
+                Refused::NoOneDecides => {
+                    errln!("error: --by is blank: {}", refused.help());
+                }
+            }
+            return ExitStatus::Usage;
+        }
+    };
+    let (decision, screened) = (decided.decision, decided.screened_decision);
     match appender
-        .append(request_id, body, None)
+        .append(request_id, Body::Decision(decided), None)
         .and_then(|seq| appender.sync().map(|()| seq))
     {
         Ok(seq) => {
-            let overrides = if Some(decision) == record.decision {
+            let overrides = if Some(decision) == screened {
                 String::new()
             } else {
                 format!(
                     ", overriding the screening's {}",
-                    record.decision.map_or("no decision", Decision::as_str)
+                    screened.map_or("no decision", Decision::as_str)
                 )
             };
             outln!(
