@@ -39,6 +39,7 @@ pub mod pipeline;
 pub mod problems;
 pub mod records;
 pub mod register;
+pub mod replay;
 pub mod render;
 pub mod screener;
 pub mod sink;
