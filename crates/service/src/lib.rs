@@ -32,6 +32,7 @@
 pub mod decisions;
 pub mod escape;
 pub mod inputs;
+pub mod listing;
 pub mod memory;
 pub mod output;
 pub mod packs;

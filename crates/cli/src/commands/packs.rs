@@ -2,10 +2,12 @@
 
 use crate::console::outln;
 use clap::ValueEnum;
-use tcscreen_core::{CompiledPack, Json};
+use tcscreen_core::Json;
+use tcscreen_service::Packs;
+use tcscreen_service::listing::{self, PackRow};
 
 use crate::Cli;
-use crate::commands::{catalog, resolution_date};
+use crate::commands::catalog;
 use crate::exit::ExitStatus;
 use tcscreen_service::escape::controls as esc;
 
@@ -43,78 +45,18 @@ pub fn packs(cli: &Cli, args: &PacksArgs) -> ExitStatus {
         return ExitStatus::Error;
     };
     let mut status = ExitStatus::Success;
-    let limits = crate::engine_limits();
-    let mut rows = Vec::new();
-    for (index, entry) in catalog.entries().iter().enumerate() {
-        let m = &entry.manifest;
-        let (rules, digest) = match catalog.source(index, resolution_date(&catalog, index)) {
-            Ok(source) => {
-                let rules = match CompiledPack::compile(&source, &limits) {
-                    Ok(pack) => pack.rules().len().to_string(),
-                    Err(_) => {
-                        status.raise(ExitStatus::Error);
-                        "does not compile".into()
-                    }
-                };
-                (rules, source.identity.sha256.clone())
-            }
-            Err(_) => {
-                status.raise(ExitStatus::Error);
-                ("unreadable".into(), String::new())
-            }
-        };
-        rows.push(Row {
-            id: m.id.clone(),
-            country: m.country.clone().unwrap_or_else(|| "-".into()),
-            version: m.version.clone(),
-            validity: m.validity(),
-            extends: if m.extends.is_empty() {
-                "-".into()
-            } else {
-                m.extends.join(", ")
-            },
-            rules,
-            digest,
-            folder: entry.display.clone(),
-        });
+    let packs = Packs::from_catalog(catalog);
+    let listed = listing::pack_rows(&packs);
+    if listed.iter().any(|r| r.rules.is_err()) {
+        status.raise(ExitStatus::Error);
     }
-    for problem in catalog.problems() {
+    for problem in packs.catalog().problems() {
         crate::diagnostics::emit(problem);
         status.raise(ExitStatus::Error);
     }
     match args.format {
         ListFormat::Json => {
-            let items = rows
-                .iter()
-                .map(|r| {
-                    Json::object([
-                        ("id", Json::string(&r.id)),
-                        (
-                            "country",
-                            if r.country == "-" {
-                                Json::null()
-                            } else {
-                                Json::string(&r.country)
-                            },
-                        ),
-                        ("version", Json::string(&r.version)),
-                        ("validity", Json::string(&r.validity)),
-                        (
-                            "extends",
-                            Json::array(
-                                r.extends
-                                    .split(", ")
-                                    .filter(|s| *s != "-")
-                                    .map(Json::string)
-                                    .collect(),
-                            ),
-                        ),
-                        ("rules", Json::string(&r.rules)),
-                        ("sha256", Json::string(&r.digest)),
-                        ("folder", Json::string(&r.folder)),
-                    ])
-                })
-                .collect();
+            let items = listed.iter().map(PackRow::to_json).collect();
             outln!(
                 "{}",
                 tcscreen_core::canonical::to_canonical_string(&Json::array(items))
@@ -131,9 +73,25 @@ pub fn packs(cli: &Cli, args: &PacksArgs) -> ExitStatus {
                 digest: "DIGEST".into(),
                 folder: "FOLDER".into(),
             };
+            let rows = listed.iter().map(|r| Row {
+                id: r.id.clone(),
+                country: r.country.clone().unwrap_or_else(|| "-".into()),
+                version: r.version.clone(),
+                validity: r.validity.clone(),
+                extends: if r.extends.is_empty() {
+                    "-".into()
+                } else {
+                    r.extends.join(", ")
+                },
+                rules: match r.rules {
+                    Ok(n) => n.to_string(),
+                    Err(why) => why.to_string(),
+                },
+                digest: r.sha256.clone(),
+                folder: r.folder.clone(),
+            });
             // Names, versions and folders come from the packs: shown escaped.
             let shown: Vec<Row> = rows
-                .iter()
                 .map(|r| Row {
                     id: esc(&r.id).into_owned(),
                     country: esc(&r.country).into_owned(),

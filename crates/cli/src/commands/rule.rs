@@ -1,14 +1,13 @@
 //! `tcscreen rule ID`: a rule's front matter, how packs adjust it, its source, and the tests
-//! that cover it.
+//! that cover it (gathered by `tcscreen_service::listing::rule`).
 
 use crate::console::{errln, outln};
-use std::collections::BTreeSet;
 
-use tcscreen_core::{CompiledPack, suggest::did_you_mean};
-use tcscreen_packs::testing::run_pack_tests;
+use tcscreen_service::Packs;
+use tcscreen_service::listing::{self, RuleUse};
 
 use crate::Cli;
-use crate::commands::{catalog, resolution_date};
+use crate::commands::catalog;
 use crate::exit::ExitStatus;
 use tcscreen_service::escape::controls as esc;
 
@@ -25,125 +24,60 @@ pub fn rule(cli: &Cli, args: &RuleArgs) -> ExitStatus {
     let Some(catalog) = catalog(cli) else {
         return ExitStatus::Error;
     };
-    let limits = crate::engine_limits();
-    let request_limits = crate::request_limits();
-    let wanted =
-        |full: &str| full == args.id || full.split_once('/').is_some_and(|(_, id)| id == args.id);
-    let mut all_ids = BTreeSet::new();
-    let mut shown_source = false;
-    let mut users = Vec::new();
-    for index in 0..catalog.entries().len() {
-        let Ok(source) = catalog.source(index, resolution_date(&catalog, index)) else {
-            continue;
-        };
-        let Ok(pack) = CompiledPack::compile(&source, &limits) else {
-            continue;
-        };
-        let entry = catalog.entry(index);
-        all_ids.extend(pack.rules().iter().map(|r| r.id.clone()));
-        all_ids.extend(pack.disabled().iter().cloned());
-        if let Some(full) = pack.disabled().iter().find(|r| wanted(r)) {
-            users.push(format!(
-                "{} {}: disabled ({full})",
-                entry.manifest.id, entry.manifest.version
-            ));
-        }
-        let Some(rule) = pack.rules().iter().find(|r| wanted(&r.id)) else {
-            continue;
-        };
-        if !shown_source && rule.pack == entry.manifest.id {
-            shown_source = true;
-            let fm = &rule.front_matter;
-            outln!("{}  {}", esc(&rule.id), esc(&fm.title));
-            outln!("  criterion: {}", fm.criterion);
-            outln!(
-                "  policy:    {}",
-                esc(fm.policy.as_deref().unwrap_or("(none)"))
-            );
-            for c in &rule.citations {
-                let checked = if c.verified { "" } else { " [not verified]" };
-                outln!("    from {}: {}{checked}", c.from, esc(&c.text));
+    let root = catalog.root_display().to_string();
+    let packs = Packs::from_catalog(catalog);
+    let info = match listing::rule(&packs, &args.id) {
+        Ok(info) => info,
+        Err(missing) => {
+            errln!("error: no rule `{}` under `{root}`", esc(&args.id));
+            if let Some(close) = missing.did_you_mean {
+                errln!("  help: did you mean `{close}`?");
             }
-            outln!("  actor:     {}", rule.actor);
-            if let Some(description) = &fm.description {
-                outln!("  about:     {}", esc(description));
-            }
-            outln!("  file:      {}", esc(&rule.display));
-            let text = source
-                .layers
-                .iter()
-                .flat_map(|l| l.rules.iter())
-                .find(|f| f.display == rule.display)
-                .map(|f| f.text.clone())
-                .unwrap_or_default();
-            outln!();
-            for line in text.trim_end().lines() {
-                outln!("{}", esc(line));
-            }
+            return ExitStatus::Usage;
         }
-        let adjusted = match (
-            rule.outcome_override,
-            rule.policy_override.is_some(),
-            rule.title != rule.front_matter.title,
-        ) {
-            (None, false, false) => "as written".to_string(),
-            (outcome, policy, title) => {
-                let mut parts = Vec::new();
-                if let Some(o) = outcome {
-                    parts.push(format!("outcome {o}"));
-                }
-                if policy {
-                    parts.push(format!(
-                        "policy \"{}\"",
-                        rule.policy_override.as_deref().unwrap_or_default()
-                    ));
-                }
-                if title {
-                    parts.push(format!("title \"{}\"", rule.title));
-                }
-                parts.join(", ")
-            }
-        };
-        let report = run_pack_tests(&catalog, index, &limits, &request_limits);
-        let covering: Vec<String> = report
-            .cases
-            .iter()
-            .filter(|c| c.passed() && c.fired().contains(rule.id.as_str()))
-            .map(|c| c.case.name.clone())
-            .collect();
-        let silent: Vec<String> = report
-            .cases
-            .iter()
-            .filter(|c| c.passed() && c.case.silent.contains(&rule.id))
-            .map(|c| c.case.name.clone())
-            .collect();
-        users.push(format!(
-            "{} {}: {}",
-            esc(&entry.manifest.id),
-            esc(&entry.manifest.version),
-            esc(&adjusted)
-        ));
-        for name in covering {
-            users.push(format!("    fires in test: {}", esc(&name)));
+    };
+    if let Some(d) = &info.definition {
+        outln!("{}  {}", esc(&d.id), esc(&d.title));
+        outln!("  criterion: {}", d.criterion);
+        outln!("  policy:    {}", esc(d.policy.as_deref().unwrap_or("(none)")));
+        for c in &d.citations {
+            let checked = if c.verified { "" } else { " [not verified]" };
+            outln!("    from {}: {}{checked}", c.from, esc(&c.text));
         }
-        for name in silent {
-            users.push(format!("    silent in test: {}", esc(&name)));
+        outln!("  actor:     {}", d.actor);
+        if let Some(description) = &d.description {
+            outln!("  about:     {}", esc(description));
         }
-    }
-    if users.is_empty() {
-        errln!(
-            "error: no rule `{}` under `{}`",
-            esc(&args.id),
-            catalog.root_display()
-        );
-        if let Some(close) = did_you_mean(&args.id, all_ids.iter().map(String::as_str)) {
-            errln!("  help: did you mean `{close}`?");
+        outln!("  file:      {}", esc(&d.file));
+        outln!();
+        for line in d.text.trim_end().lines() {
+            outln!("{}", esc(line));
         }
-        return ExitStatus::Usage;
     }
     outln!("\nin packs:");
-    for line in users {
-        outln!("  {line}");
+    for usage in &info.uses {
+        match usage {
+            RuleUse::Disabled {
+                pack,
+                version,
+                rule,
+            } => outln!("  {pack} {version}: disabled ({rule})"),
+            RuleUse::Runs {
+                pack,
+                version,
+                adjusted,
+                fires_in,
+                silent_in,
+            } => {
+                outln!("  {} {}: {}", esc(pack), esc(version), esc(adjusted));
+                for name in fires_in {
+                    outln!("      fires in test: {}", esc(name));
+                }
+                for name in silent_in {
+                    outln!("      silent in test: {}", esc(name));
+                }
+            }
+        }
     }
     ExitStatus::Success
 }
