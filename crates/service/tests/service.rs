@@ -226,6 +226,28 @@ fn a_reload_swaps_packs_only_when_every_pack_passes() {
 }
 
 #[test]
+fn a_reload_under_trust_refuses_packs_that_screening_would_refuse() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    std::fs::create_dir(&keys).unwrap();
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    std::fs::write(
+        keys.join("unit.pub"),
+        tcscreen_packs::signature::public_key_text(&key.verifying_key()),
+    )
+    .unwrap();
+    let mut packs = Packs::discover(&root().join("rules")).unwrap();
+    packs.trust_keys_in(&keys).unwrap();
+    // The shipped packs are not signed: under --trust every one is refused (S002).
+    let errors = packs.check_all().expect_err("unsigned packs");
+    assert!(errors.iter().any(|d| d.code == "S002"), "{errors:?}");
+    let screener = screener(1);
+    let before = screener.packs();
+    screener.reload(packs).expect_err("unsigned packs");
+    assert!(Arc::ptr_eq(&before, &screener.packs()));
+}
+
+#[test]
 fn the_handle_can_be_shared_between_threads_and_tasks() {
     fn shared<T: Send + Sync + Clone + 'static>() {}
     shared::<Screener>();
