@@ -66,7 +66,10 @@ impl Refused {
     pub fn message(&self) -> String {
         match self {
             Refused::NoScreening { request_id } => {
-                format!("no screening of request `{}` in the register", esc(request_id))
+                format!(
+                    "no screening of request `{}` in the register",
+                    esc(request_id)
+                )
             }
             Refused::BeforeScreening {
                 at,

@@ -79,28 +79,22 @@ pub fn pack_rows(packs: &Packs) -> Vec<PackRow> {
         let limits = crate::memory::engine_limits();
         (0..catalog.entries().len())
             .map(|index| {
-                let (rules, sha256) =
-                    match catalog.source(index, resolution_date(catalog, index)) {
-                        Ok(source) => (
-                            CompiledPack::compile(&source, &limits)
-                                .map(|pack| pack.rules().len())
-                                .map_err(|_| "does not compile"),
-                            source.identity.sha256.clone(),
-                        ),
-                        Err(_) => (Err("unreadable"), String::new()),
-                    };
+                let (rules, sha256) = match catalog.source(index, resolution_date(catalog, index)) {
+                    Ok(source) => (
+                        CompiledPack::compile(&source, &limits)
+                            .map(|pack| pack.rules().len())
+                            .map_err(|_| "does not compile"),
+                        source.identity.sha256.clone(),
+                    ),
+                    Err(_) => (Err("unreadable"), String::new()),
+                };
                 row(packs, index, rules, sha256)
             })
             .collect()
     })
 }
 
-fn row(
-    packs: &Packs,
-    index: usize,
-    rules: Result<usize, &'static str>,
-    sha256: String,
-) -> PackRow {
+fn row(packs: &Packs, index: usize, rules: Result<usize, &'static str>, sha256: String) -> PackRow {
     let entry = packs.catalog().entry(index);
     let m = &entry.manifest;
     PackRow {
@@ -375,7 +369,10 @@ pub fn citation_json(c: &Citation) -> Json {
         ("source", Json::string(&c.id)),
         ("from", Json::string(c.from.to_string())),
         ("text", Json::string(&c.text)),
-        ("verified", Json::new(tcscreen_core::JsonValue::Bool(c.verified))),
+        (
+            "verified",
+            Json::new(tcscreen_core::JsonValue::Bool(c.verified)),
+        ),
     ])
 }
 

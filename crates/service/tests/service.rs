@@ -255,3 +255,92 @@ fn the_handle_can_be_shared_between_threads_and_tasks() {
     sent::<Outcome>();
     sent::<tcscreen_service::NotScreened>();
 }
+
+#[test]
+fn concurrent_decisions_through_the_register_writer_are_all_recorded_in_a_verifiable_chain() {
+    use tcscreen_core::Decision;
+    use tcscreen_service::decisions::DecisionInput;
+    use tcscreen_service::register::{self, Body};
+    use tcscreen_service::register_writer::{RegisterWriter, ScreeningEntry};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("register.jsonl");
+    let writer = Arc::new(RegisterWriter::start(&path).unwrap());
+    let screener = screener(2);
+    let mut ids = Vec::new();
+    for file in fixture_files().iter().take(3) {
+        let body = std::fs::read_to_string(file).unwrap();
+        let options = Arc::new(ScreenOptions::default());
+        let Outcome::Screened(s) = screener
+            .screen_text(body, Source::file("b"), options)
+            .unwrap()
+        else {
+            panic!("a fixture is screened")
+        };
+        let (tx, rx) = channel();
+        writer.append_screening(
+            ScreeningEntry {
+                request_id: s.record.request_id.clone(),
+                record: s.record.to_json(),
+                canonical: s.canonical.clone(),
+                signer: None,
+            },
+            move |r| tx.send(r).unwrap(),
+        );
+        rx.recv().unwrap().unwrap();
+        ids.push((s.record.request_id.clone(), s.record.decision.unwrap()));
+    }
+    let threads: Vec<_> = (0..24)
+        .map(|n| {
+            let (writer, (id, decision)) = (writer.clone(), ids[n % ids.len()].clone());
+            std::thread::spawn(move || {
+                let (tx, rx) = channel();
+                let input = DecisionInput {
+                    decision,
+                    by: format!("officer {n}"),
+                    reason: None,
+                    waived: vec![],
+                    at: None,
+                };
+                writer.decide(&id, input, move |r| tx.send(r).unwrap());
+                rx.recv().unwrap().map(|(seq, _)| seq)
+            })
+        })
+        .collect();
+    let mut seqs: Vec<u64> = threads
+        .into_iter()
+        .map(|t| t.join().unwrap().expect("recorded"))
+        .collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs, (4..=27).collect::<Vec<u64>>());
+    // A departure without a reason is refused and appends nothing.
+    let (tx, rx) = channel();
+    let other = if ids[0].1 == Decision::Accept {
+        Decision::Reject
+    } else {
+        Decision::Accept
+    };
+    writer.decide(
+        &ids[0].0,
+        DecisionInput {
+            decision: other,
+            by: "x".into(),
+            reason: Some("  ".into()),
+            waived: vec![],
+            at: None,
+        },
+        move |r| tx.send(r).unwrap(),
+    );
+    assert!(rx.recv().unwrap().is_err());
+    Arc::into_inner(writer).unwrap().close();
+    let entries = register::read(&path, None).expect("the chain verifies");
+    assert_eq!(entries.len(), 27);
+    let deciders: std::collections::BTreeSet<String> = entries
+        .iter()
+        .filter_map(|e| match &e.body {
+            Body::Decision(d) => Some(d.by.clone()),
+            Body::Screening { .. } => None,
+        })
+        .collect();
+    assert_eq!(deciders.len(), 24);
+}

@@ -11,8 +11,8 @@ use tcscreen_core::{Finding, Json, canonical};
 use crate::Cli;
 use crate::commands::catalog;
 use crate::exit::ExitStatus;
-use tcscreen_service::escape::controls as esc;
 use tcscreen_service::Packs;
+use tcscreen_service::escape::controls as esc;
 use tcscreen_service::records;
 use tcscreen_service::replay::{self, Report, Verdict, report_json};
 

@@ -39,7 +39,10 @@ pub fn rule(cli: &Cli, args: &RuleArgs) -> ExitStatus {
     if let Some(d) = &info.definition {
         outln!("{}  {}", esc(&d.id), esc(&d.title));
         outln!("  criterion: {}", d.criterion);
-        outln!("  policy:    {}", esc(d.policy.as_deref().unwrap_or("(none)")));
+        outln!(
+            "  policy:    {}",
+            esc(d.policy.as_deref().unwrap_or("(none)"))
+        );
         for c in &d.citations {
             let checked = if c.verified { "" } else { " [not verified]" };
             outln!("    from {}: {}{checked}", c.from, esc(&c.text));
