@@ -85,6 +85,8 @@ pub enum Command {
     Validate(commands::validate::ValidateArgs),
     /// Print the JSON Schema of a request, or a complete example request.
     Schema(commands::schema::SchemaArgs),
+    /// Serve the HTTP API and the web page (default http://127.0.0.1:8080/).
+    Serve(commands::serve::ServeArgs),
 }
 
 /// Parse an as-of date argument.
@@ -160,6 +162,7 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::New(args) => commands::new::new(&cli, args),
         Command::Validate(args) => commands::validate::validate(&cli, args),
         Command::Schema(args) => commands::schema::schema(args),
+        Command::Serve(args) => commands::serve::serve(&cli, args),
     }
 }
 
