@@ -130,12 +130,18 @@ fn loopback_host(host: &str) -> bool {
 pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let security = state.security();
     let headers = request.headers();
+    // No Host header (an HTTP/1.0 client): not a browser, so not a rebinding attack.
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    let refused = if security.loopback && !security.needs_token() && !loopback_host(&host) {
+        .map(str::to_string);
+    let host_known = host.is_some();
+    let host = host.unwrap_or_default();
+    let refused = if security.loopback
+        && !security.needs_token()
+        && host_known
+        && !loopback_host(&host)
+    {
         Some(forbidden(
             format!(
                 "this server answers only to loopback addresses (localhost, 127.0.0.1), not to the host name `{host}`"

@@ -558,7 +558,7 @@ fn report(state: &AppState, p: &Portfolio, id: &str) -> Markup {
                     tbody {
                         @for (rule, c, n) in &rules {
                             tr {
-                                th scope="row" { a href=(format!("/v1/rules/{rule}")) { code { (rule) } } }
+                                th scope="row" { code { (rule) } }
                                 td { (criterion_name(*c)) } td { (n[0]) } td { (n[1]) } td { (n[2]) }
                             }
                         }
