@@ -150,6 +150,9 @@ pub fn run(
             .await
             .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        // Signals are caught before the address is announced: whoever reads it may signal.
+        let stop = stop_signals();
+        spawn_reload_on_hangup(state.clone(), say.clone());
         let packs = state.screener().packs().catalog().entries().len();
         listening(&format!(
             "tcscreen serving {packs} packs from {} at http://{addr}/ ({}{}); Ctrl-C stops it",
@@ -164,37 +167,48 @@ pub fn run(
                 ""
             },
         ));
-        spawn_reload_on_hangup(state.clone(), say.clone());
-        let stop = async {
-            wait_for_stop().await;
-        };
         let result = serve(listener, state, stop).await;
         say("stopped: requests in flight have finished and the register is synced");
         result.map_err(|e| StartError::from(format!("the server failed: {e}")))
     })
 }
 
+/// A future that completes on Ctrl-C or SIGTERM; the handlers are installed when this is
+/// called, not when the future is first polled.
 #[cfg(unix)]
-async fn wait_for_stop() {
+fn stop_signals() -> impl Future<Output = ()> + Send + 'static {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate()).ok();
-    let terminated = async {
-        match term.as_mut() {
-            Some(term) => {
-                term.recv().await;
+    let mut interrupt = signal(SignalKind::interrupt()).ok();
+    async move {
+        let terminated = async {
+            match term.as_mut() {
+                Some(term) => {
+                    term.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            None => std::future::pending::<()>().await,
+        };
+        let interrupted = async {
+            match interrupt.as_mut() {
+                Some(interrupt) => {
+                    interrupt.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            () = interrupted => {}
+            () = terminated => {}
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        () = terminated => {}
     }
 }
 
 #[cfg(not(unix))]
-async fn wait_for_stop() {
-    let _ = tokio::signal::ctrl_c().await;
+fn stop_signals() -> impl Future<Output = ()> + Send + 'static {
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 #[cfg(unix)]
