@@ -260,20 +260,24 @@ impl Server {
         Server::start_with(config.addr, state)
     }
 
-    /// Start a server over `state`.
+    /// Start a server over `state`. May be called from inside another runtime (a test's).
     pub fn start_with(addr: SocketAddr, state: AppState) -> Result<Server, StartError> {
-        let runtime = runtime()?;
-        let listener = runtime
-            .block_on(TcpListener::bind(addr))
+        let listener = std::net::TcpListener::bind(addr)
+            .and_then(|l| l.set_nonblocking(true).map(|()| l))
             .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("server".into())
             .spawn(move || {
-                runtime.block_on(serve(listener, state, async move {
-                    let _ = stopped.await;
-                }))
+                let runtime = runtime().map_err(std::io::Error::other)?;
+                runtime.block_on(async move {
+                    let listener = TcpListener::from_std(listener)?;
+                    serve(listener, state, async move {
+                        let _ = stopped.await;
+                    })
+                    .await
+                })
             })
             .map_err(|e| format!("cannot start the server's thread: {e}"))?;
         Ok(Server {

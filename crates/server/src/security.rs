@@ -10,8 +10,8 @@
 //!   carrying an `Origin` that is not the server's own is refused; browsers send `Origin` with
 //!   every cross-site POST. Forms of the pages also carry a CSRF token ([`Security::csrf`]).
 //! - **Headers.** A strict Content-Security-Policy (scripts and styles only from the server,
-//!   no inline script, no frames), `X-Content-Type-Options: nosniff`, no referrer, and no
-//!   caching of answers.
+//!   no inline script, no frames), `X-Content-Type-Options: nosniff`, no referrer sent to other
+//!   sites, and no caching of answers.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -162,7 +162,8 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         None
     };
     let mut response = match refused {
-        Some(e) => e.into_response(),
+        Some(e) if is_api(request.uri().path()) => e.into_response(),
+        Some(e) => crate::web::error_page(&state, &e),
         None if security.authorised(headers) || public(request.uri().path()) => {
             next.run(request).await
         }
@@ -190,9 +191,10 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+    // Not `no-referrer`: with it a browser sends `Origin: null` with the pages' own forms.
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers

@@ -269,8 +269,8 @@ fn csv_cell(text: &str) -> String {
 
 /// A horizontal bar chart: one bar per (label, count, class), with the counts written out.
 fn bar_chart(id: &str, title: &str, bars: &[(String, usize, &str)]) -> Markup {
-    const LABEL: usize = 230;
-    const WIDTH: usize = 640;
+    const LABEL: usize = 290;
+    const WIDTH: usize = 720;
     const BAR: usize = 22;
     const GAP: usize = 8;
     let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
@@ -292,8 +292,8 @@ fn bar_chart(id: &str, title: &str, bars: &[(String, usize, &str)]) -> Markup {
 
 /// Stacked bars per provider: accept, revise, reject.
 fn provider_chart(providers: &[(String, [usize; 6])]) -> Markup {
-    const LABEL: usize = 230;
-    const WIDTH: usize = 640;
+    const LABEL: usize = 290;
+    const WIDTH: usize = 720;
     const BAR: usize = 22;
     const GAP: usize = 8;
     let shown: Vec<_> = providers.iter().take(12).collect();

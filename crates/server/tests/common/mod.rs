@@ -13,7 +13,10 @@ use tcscreen_server::{AppState, Config};
 use tower::ServiceExt;
 
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 /// Every shipped fixture request, in path order.
