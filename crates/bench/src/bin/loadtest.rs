@@ -143,7 +143,7 @@ fn main() -> ExitCode {
         }
     };
     match run(&args) {
-        Ok(errors) if errors == 0 => ExitCode::SUCCESS,
+        Ok(0) => ExitCode::SUCCESS,
         Ok(_) => ExitCode::from(1),
         Err(e) => {
             eprintln!("loadtest: {e}");
