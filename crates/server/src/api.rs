@@ -701,6 +701,24 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     )
 }
 
+/// A route that does not take the method: 405 (JSON for the API, a page otherwise).
+pub async fn method_not_allowed(
+    State(state): State<AppState>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> Response {
+    let mut error = ApiError::bad_request(
+        format!("{} does not take {method}", uri.path()),
+        "GET /v1/openapi.json lists each endpoint with its method",
+    );
+    error.status = StatusCode::METHOD_NOT_ALLOWED;
+    if crate::security::is_api(uri.path()) {
+        error.into_response()
+    } else {
+        web::error_page(&state, &error)
+    }
+}
+
 /// No route: 404 (JSON for the API, a page otherwise).
 pub async fn not_found(State(state): State<AppState>, uri: axum::http::Uri) -> Response {
     if crate::security::is_api(uri.path()) {

@@ -203,6 +203,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(api::readyz));
     api.merge(web::routes())
         .fallback(api::not_found)
+        .method_not_allowed_fallback(api::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::guard,

@@ -585,6 +585,10 @@ async fn the_openapi_description_covers_every_endpoint_and_health_checks_answer(
     assert_eq!(ready.status, StatusCode::OK);
     assert_eq!(ready.json()["packs"], 6);
 
+    let wrong_method = get(&app, "/v1/screen").await;
+    assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(wrong_method.codes(), ["H004"]);
+
     let nothing = get(&app, "/v1/nothing").await;
     assert_eq!(nothing.status, StatusCode::NOT_FOUND);
     assert_eq!(nothing.codes(), ["H005"]);
