@@ -155,10 +155,17 @@ fn main() -> ExitCode {
 fn run(args: &Args) -> Result<usize, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let corpus = dir.path().join("corpus.jsonl");
-    let lines: Vec<String> = (0..args.requests as u64)
-        .map(|i| request_line(args.seed, i, &Options::default()))
-        .collect();
-    std::fs::write(&corpus, lines.join("\n") + "\n").map_err(|e| e.to_string())?;
+    // Written as generated and read back after the CLI has run: the CLI is started while this
+    // process is small, since a child's peak memory counts what it shared before `exec`.
+    {
+        let mut file =
+            std::io::BufWriter::new(std::fs::File::create(&corpus).map_err(|e| e.to_string())?);
+        for i in 0..args.requests as u64 {
+            writeln!(file, "{}", request_line(args.seed, i, &Options::default()))
+                .map_err(|e| e.to_string())?;
+        }
+        file.flush().map_err(|e| e.to_string())?;
+    }
 
     // The command line on the corpus.
     let records = dir.path().join("cli.jsonl");
@@ -181,6 +188,11 @@ fn run(args: &Args) -> Result<usize, String> {
         .map_err(|e| format!("the CLI wrote no records ({cli}): {e}"))?
         .lines()
         .map(|l| (request_id(l), format!("{l}\n")))
+        .collect();
+    let lines: Vec<String> = std::fs::read_to_string(&corpus)
+        .map_err(|e| e.to_string())?
+        .lines()
+        .map(str::to_string)
         .collect();
     let ids: Vec<String> = lines.iter().map(|l| request_id(l)).collect();
     let not_screened = ids.iter().filter(|id| !expected.contains_key(*id)).count();
