@@ -674,6 +674,9 @@ async fn cross_site_requests_and_foreign_host_names_are_refused() {
         .await;
         assert_eq!(local.status, StatusCode::OK, "{host}");
     }
+    // A page's form is bounded in size.
+    let huge = post_form(&app, "/form", &[("title", &"x".repeat(17 * 1024 * 1024))]).await;
+    assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
     // A page's form without its CSRF token changes nothing.
     let forged = post_form(
         &app,

@@ -34,6 +34,9 @@ pub const STYLE: &str = include_str!("../../assets/style.css");
 /// The script.
 pub const SCRIPT: &str = include_str!("../../assets/app.js");
 
+/// The largest body of a page's form (the portfolio upload has its own limit).
+pub const FORM_LIMIT: usize = 16 * 1024 * 1024;
+
 /// The pages' routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -43,7 +46,13 @@ pub fn routes() -> Router<AppState> {
         .route("/form", get(form::page).post(form::submit))
         .route("/history", get(history::page))
         .route("/history/decision", post(history::decide))
-        .route("/portfolio", get(portfolio::page).post(portfolio::submit))
+        .route(
+            "/portfolio",
+            get(portfolio::page).post(portfolio::submit).layer(
+                // The handler holds an upload to the portfolio limit as it reads it.
+                DefaultBodyLimit::disable(),
+            ),
+        )
         .route("/portfolio/{id}/csv", get(portfolio::csv))
         .route("/packs", get(packs::list))
         .route("/packs/{id}/{version}", get(packs::detail))
@@ -51,9 +60,10 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/assets/style.css", get(style))
         .route("/assets/app.js", get(script))
-        // Uploads are bounded by the handlers (a request by --max-request-bytes, a portfolio
-        // by its own limit); this only keeps axum's default from refusing them earlier.
-        .layer(DefaultBodyLimit::max(usize::MAX))
+        // A form carries at most one request (4 MiB at most), percent-encoded (up to three
+        // bytes a byte), twice on the result page's download forms at worst; the handlers hold
+        // each request to --max-request-bytes.
+        .layer(DefaultBodyLimit::max(FORM_LIMIT))
 }
 
 async fn style() -> Response {
