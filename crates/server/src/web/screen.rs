@@ -29,13 +29,8 @@ pub struct Submitted {
 }
 
 /// `GET /`: the screen form.
-pub async fn page_handler(state: &AppState) -> Response {
-    html_page(screen_page(state, &Submitted::default(), None).await)
-}
-
-/// `GET /`.
 pub async fn page(State(state): State<AppState>) -> Response {
-    page_handler(&state).await
+    html_page(screen_page(&state, &Submitted::default(), None).await)
 }
 
 /// The pack choices: automatic, or a pack of the catalog by id and version.
