@@ -90,3 +90,10 @@ instructions N="100":
         printf "validate + normalise   %5.1fx the typed parse\n", v / t
         printf "full kh screening      %5.1fx the typed parse (target 9x)\n", k / t
         printf "29 rules, Rhai / Rust  %5.1fx end to end (target 8x)\n", h / r }'
+
+# Load test of `tcscreen serve` on loopback: REQUESTS generated requests from CLIENTS concurrent
+# clients, against `tcscreen screen` on the same corpus in the same run; throughput, p50/p99
+# latency, errors (must be 0) and peak RSS. See docs/performance.md.
+load REQUESTS="20000" CLIENTS="8":
+    cargo build --release --locked -p tcscreen-cli -p tcscreen-bench --bin tcscreen --bin loadtest
+    target/release/loadtest --requests {{REQUESTS}} --clients {{CLIENTS}}

@@ -6,6 +6,7 @@
 //! - `hardening`: the second hostile catalogue: links, named pipes, oversized files, spoofing,
 //!   flooding and operator mistakes.
 //! - `screen`: output formats, ordering, determinism across `--jobs`, `--out`, `--fail-on`.
+//! - `serve`: the server process: the CLI's bytes, SIGTERM with a request in flight, SIGHUP.
 //! - `fixtures`: snapshots of the records of every shipped fixture and a few text outputs.
 //! - `invalid_packs`: a catalogue of broken packs, one mistake each, and their diagnostics.
 //! - `validate`: validate and schema, and their agreement.
@@ -28,5 +29,6 @@ mod pipes;
 mod rough_edges;
 mod rule_errors;
 mod screen;
+mod serve;
 mod validate;
 mod workbench;

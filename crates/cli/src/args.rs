@@ -54,4 +54,6 @@ pub enum Command {
     Validate(commands::validate::ValidateArgs),
     /// Print the JSON Schema of a request, or a complete example request.
     Schema(commands::schema::SchemaArgs),
+    /// Serve the HTTP API and the web page (default http://127.0.0.1:8080/).
+    Serve(commands::serve::ServeArgs),
 }

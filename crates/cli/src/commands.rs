@@ -12,5 +12,6 @@ pub mod replay;
 pub mod rule;
 pub mod schema;
 pub mod screen;
+pub mod serve;
 pub mod test;
 pub mod validate;

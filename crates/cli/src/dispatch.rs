@@ -25,5 +25,6 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::New(args) => commands::new::new(global, args),
         Command::Validate(args) => commands::validate::validate(global, args),
         Command::Schema(args) => commands::schema::schema(args),
+        Command::Serve(args) => commands::serve::serve(global, args),
     }
 }

@@ -3,8 +3,9 @@
 //! a new code, added here, and every problem is built from one of these, so a code cannot be
 //! emitted without an explanation.
 //!
-//! Letters: `E` screening stopped or failed, `I` input request, `P` pack, `R` rule source,
-//! `L` lint (`check`), `S` signatures (`--trust`), `T` pack tests.
+//! Letters: `E` screening stopped or failed, `H` the HTTP server (`tcscreen serve`), `I` input
+//! request, `P` pack, `R` rule source, `L` lint (`check`), `S` signatures (`--trust`), `T` pack
+//! tests.
 
 use std::fmt;
 
@@ -79,6 +80,24 @@ codes! {
         "A rule ran past the wall-clock limit (10 s a rule, 20 s for all the rules of a request) or held more memory than the limit (1 GiB) before its operation budget ran out. These limits depend on the machine, so the result is never a decision and no record is written: the request is reported as not screened. A rule that trips them does something expensive in a single operation, such as sorting or copying a very large value in a loop.",
     E002 Error "a rule failed on a request"
         "The rule stopped with an error while screening this request (a field it used was not stated, a value of the wrong type, an index out of range, a limit reached, a `throw`), so the request has no decision: its record says `decision: null` and lists the error, and the requester's note says only that a check could not be completed. The line names the rule's file with the line and column, the request and its file. Fix the rule, often by testing a field before using it (`if request.x != () { … }`), and screen the request again; `tcscreen screen --trace` and `tcscreen test` show the rule at work.",
+    H001 Error "the server is busy"
+        "Every screening thread of `tcscreen serve` is working and the queue of requests waiting for one is full (`--jobs`, `--queue`). The answer is HTTP 503 with a `Retry-After` header: send the request again after that many seconds. To screen many requests, send them together to `POST /v1/screen/batch`, which waits for room instead of refusing. The same code says the screening threads have stopped, when the server is shutting down.",
+    H002 Error "the server needs its access token"
+        "The server was started with `--token-file`, so every request must carry the token in that file: `Authorization: Bearer TOKEN` for API clients (HTTP 401 otherwise); browsers log in once with the token on the login page, which keeps a session cookie. Ask whoever runs the server for the token.",
+    H003 Error "the server refused a request from another site or host name"
+        "A request that changes something came from a page of another site (its `Origin` is not the server's), or a page's form was not made by this server (its CSRF token is missing or old), or a server listening on loopback without a token was reached through a host name that is not a loopback name (`localhost`, `127.0.0.1`, `[::1]`), which is how DNS rebinding attacks look. HTTP 403. Use the server's own pages at the address it printed, or an API client that does not send `Origin`; reload a page whose form is out of date.",
+    H004 Error "the HTTP request is not what the endpoint takes"
+        "A query parameter (`as_of` not a date, an unknown `format`), a form field, the method, or the body's form is wrong. HTTP 400 or 405. `GET /v1/openapi.json` and docs/api.md describe every endpoint.",
+    H005 Error "nothing was found at that address"
+        "No endpoint or page at that path, no rule with that id in the packs in force, or no entry about that request in the register (screen it first: the server appends every screening to its register). HTTP 404.",
+    H006 Error "the server keeps no register"
+        "History and human decisions need a register: start `tcscreen serve` with `--register FILE`. Every screening made through the server is then appended to it, and decisions are recorded on them. HTTP 404.",
+    H007 Error "a human decision was refused"
+        "A person's decision is recorded on the latest screening of the request. It needs a name; departing from the screening's decision, or waiving rules, needs a reason; only rules that recorded a finding in that screening can be waived; and it cannot be dated before the screening. Nothing was appended. HTTP 422.",
+    H008 Error "the register or the server failed"
+        "The register could not be written, synced or read (a full disk, a damaged file), or the server's work stopped before it finished. HTTP 500. Nothing is appended after a failed write, so that the file is not built on a torn line: check it with `tcscreen register verify FILE` and see \"Repairing a damaged register\" in docs/audit.md, then restart the server.",
+    H009 Error "the upload is too large"
+        "A portfolio upload (several requests in one form) is larger than the server's upload limit (64 MiB). HTTP 413. Upload the portfolio in parts, or send the requests as JSON Lines to `POST /v1/screen/batch`, which streams them and has no total limit; each request is still held to the request limit (I005).",
     I001 Error "the request file cannot be read as text"
         "The file is empty, is binary (it holds a NUL byte), or is not UTF-8. A request is one JSON object in a UTF-8 text file; a byte-order mark at the start is allowed. Save the file as UTF-8 JSON and screen it again.",
     I002 Error "the request is not valid JSON"

@@ -74,7 +74,8 @@ fn read_error(message: String) -> InputError {
     }
 }
 
-fn too_large(size: &str, max: usize) -> InputError {
+/// I005: a request of `size` bytes (in words: "5000", "more than 4096") over the limit `max`.
+pub fn too_large(size: &str, max: usize) -> InputError {
     InputError {
         code: Code::I005,
         path: String::new(),

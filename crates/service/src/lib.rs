@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 
 pub mod compare;
+pub mod decisions;
 pub mod escape;
 pub mod impact;
 pub mod inputs;
@@ -41,6 +42,7 @@ pub mod pipeline;
 pub mod problems;
 pub mod records;
 pub mod register;
+pub mod register_writer;
 pub mod render;
 pub mod replay;
 pub mod screener;

@@ -1,25 +1,40 @@
 //! What the packs hold, for people and tools: a row per pack (`tcscreen packs`,
-//! `GET /v1/packs`) and a rule with its front matter, source, adjustments by each pack and the
-//! tests that cover it (`tcscreen rule ID`, `GET /v1/rules/{id}`). Both compile packs, so they
-//! run on a thread with a large stack (a [`crate::Screener`] thread, or the command line's).
+//! `GET /v1/packs`), one pack's rules with their citations and the tests that exercise them
+//! (the server's Packs page), and a rule with its front matter, source, adjustments by each
+//! pack and the tests that cover it (`tcscreen rule ID`, `GET /v1/rules/{id}`). All compile
+//! packs, so they run on a thread with a large stack (a [`crate::Screener`] thread, the
+//! command line's, or `tcscreen_core::on_eval_stack`).
 
 use std::collections::BTreeSet;
 
 use tcscreen_core::citation::Citation;
-use tcscreen_core::{Actor, CompiledPack, CompiledRule, Criterion, Json, Outcome};
-use tcscreen_packs::testing::run_pack_tests;
+use tcscreen_core::{
+    Actor, CompiledPack, CompiledRule, Criterion, Date, Diagnostic, Json, JsonValue, Outcome,
+    RequestLimits,
+};
+use tcscreen_packs::testing::{PackTestReport, run_pack_tests};
 
 use crate::packs::{Packs, resolution_date};
 
 /// A pack, as `tcscreen packs` lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PackRow {
+    /// Its index in the catalog of the [`Packs`] it was listed from.
+    pub index: usize,
     /// The pack id.
     pub id: String,
+    /// Its name for people.
+    pub name: String,
     /// Its country, if it is a country's pack.
     pub country: Option<String>,
     /// Its version.
     pub version: String,
+    /// First day of validity.
+    pub valid_from: Option<Date>,
+    /// Last day of validity.
+    pub valid_to: Option<Date>,
+    /// Whether it says it is illustrative rather than official policy.
+    pub illustrative: bool,
     /// `from – to`, open ends shown as `open`.
     pub validity: String,
     /// The ids it extends.
@@ -58,37 +73,136 @@ impl PackRow {
 pub fn packs(packs: &Packs) -> Vec<PackRow> {
     let catalog = packs.catalog();
     let limits = crate::memory::engine_limits();
-    let mut rows = Vec::new();
-    for (index, entry) in catalog.entries().iter().enumerate() {
-        let m = &entry.manifest;
-        let (rules, digest, usable) = match catalog.source(index, resolution_date(catalog, index)) {
-            Ok(source) => match CompiledPack::compile(&source, &limits) {
-                Ok(pack) => (
-                    pack.rules().len().to_string(),
-                    source.identity.sha256.clone(),
-                    true,
-                ),
-                Err(_) => (
-                    "does not compile".into(),
-                    source.identity.sha256.clone(),
-                    false,
-                ),
+    (0..catalog.entries().len())
+        .map(
+            |index| match catalog.source(index, resolution_date(catalog, index)) {
+                Ok(source) => {
+                    let digest = source.identity.sha256.clone();
+                    match CompiledPack::compile(&source, &limits) {
+                        Ok(pack) => row(packs, index, pack.rules().len().to_string(), digest, true),
+                        Err(_) => row(packs, index, "does not compile".into(), digest, false),
+                    }
+                }
+                Err(_) => row(packs, index, "unreadable".into(), String::new(), false),
             },
-            Err(_) => ("unreadable".into(), String::new(), false),
-        };
-        rows.push(PackRow {
-            id: m.id.clone(),
-            country: m.country.clone(),
-            version: m.version.clone(),
-            validity: m.validity(),
-            extends: m.extends.clone(),
-            rules,
-            digest,
-            folder: entry.display.clone(),
-            usable,
-        });
+        )
+        .collect()
+}
+
+fn row(packs: &Packs, index: usize, rules: String, digest: String, usable: bool) -> PackRow {
+    let entry = packs.catalog().entry(index);
+    let m = &entry.manifest;
+    PackRow {
+        index,
+        id: m.id.clone(),
+        name: m.name.clone(),
+        country: m.country.clone(),
+        version: m.version.clone(),
+        valid_from: m.valid_from,
+        valid_to: m.valid_to,
+        illustrative: m.illustrative,
+        validity: m.validity(),
+        extends: m.extends.clone(),
+        rules,
+        digest,
+        folder: entry.display.clone(),
+        usable,
     }
-    rows
+}
+
+/// A rule as one pack runs it, with the tests of that pack that exercise it.
+#[derive(Clone, Debug)]
+pub struct RuleRow {
+    /// Full id (`base/DL-03`).
+    pub id: String,
+    /// Title, as the pack shows it.
+    pub title: String,
+    /// The criterion it judges.
+    pub criterion: Criterion,
+    /// Who must act on its findings.
+    pub actor: Actor,
+    /// The sources it cites, with their clauses.
+    pub citations: Vec<Citation>,
+    /// What the rule checks, from its front matter.
+    pub description: Option<String>,
+    /// How the pack adjusts it: `as written`, or `outcome reject, policy "…"`.
+    pub adjusted: String,
+    /// The outcome a pack override gives its findings.
+    pub outcome_override: Option<Outcome>,
+    /// Its file, as people see it.
+    pub file: String,
+    /// Passing tests of the pack in which it records a finding.
+    pub fires_in: Vec<String>,
+    /// Passing tests of the pack that require it to stay silent.
+    pub silent_in: Vec<String>,
+}
+
+/// One pack: its row, its rules in the order they run, and its tests.
+#[derive(Clone, Debug)]
+pub struct PackDetail {
+    /// The pack.
+    pub row: PackRow,
+    /// Every rule that runs.
+    pub rules: Vec<RuleRow>,
+    /// Rules a pack of the chain disables (full ids).
+    pub disabled: Vec<String>,
+    /// Test cases of the pack, and how many passed.
+    pub tests: (usize, usize),
+    /// Problems loading the pack's tests.
+    pub test_errors: Vec<Diagnostic>,
+}
+
+/// The pack at `index` with its rules, citations and tests, or why it cannot be loaded.
+pub fn pack_detail(packs: &Packs, index: usize) -> Result<PackDetail, Vec<Diagnostic>> {
+    let catalog = packs.catalog();
+    let limits = crate::memory::engine_limits();
+    let source = catalog.source(index, resolution_date(catalog, index))?;
+    let pack = CompiledPack::compile(&source, &limits)?;
+    let report = run_pack_tests(catalog, index, &limits, &RequestLimits::default());
+    let rules = pack
+        .rules()
+        .iter()
+        .map(|rule| {
+            let (fires_in, silent_in) = tests_of(&report, &rule.id);
+            RuleRow {
+                id: rule.id.clone(),
+                title: rule.title.clone(),
+                criterion: rule.criterion,
+                actor: rule.actor,
+                citations: rule.citations.clone(),
+                description: rule.front_matter.description.clone(),
+                adjusted: adjusted(rule),
+                outcome_override: rule.outcome_override,
+                file: rule.display.clone(),
+                fires_in,
+                silent_in,
+            }
+        })
+        .collect();
+    let passed = report.cases.iter().filter(|c| c.passed()).count();
+    let digest = source.identity.sha256.clone();
+    Ok(PackDetail {
+        row: row(packs, index, pack.rules().len().to_string(), digest, true),
+        rules,
+        disabled: pack.disabled().to_vec(),
+        tests: (report.cases.len(), passed),
+        test_errors: report.errors,
+    })
+}
+
+/// The names of the passing cases in which `rule` fires, and of those that keep it silent.
+fn tests_of(report: &PackTestReport, rule: &str) -> (Vec<String>, Vec<String>) {
+    let passing = || report.cases.iter().filter(|c| c.passed());
+    (
+        passing()
+            .filter(|c| c.fired().contains(rule))
+            .map(|c| c.case.name.clone())
+            .collect(),
+        passing()
+            .filter(|c| c.case.silent.iter().any(|s| s == rule))
+            .map(|c| c.case.name.clone())
+            .collect(),
+    )
 }
 
 /// A rule as its own pack writes it.
@@ -142,12 +256,65 @@ pub struct RuleInfo {
     pub all_ids: BTreeSet<String>,
 }
 
+impl RuleInfo {
+    /// Whether no pack defines, runs or disables the rule.
+    pub fn is_unknown(&self) -> bool {
+        self.text.is_none() && self.uses.is_empty()
+    }
+
+    /// The rule as JSON (`GET /v1/rules/{id}`): `{"rule": {…} | null, "packs": [{…}]}`.
+    pub fn to_json(&self) -> Json {
+        let strings = |items: &[String]| Json::array(items.iter().map(Json::string).collect());
+        let rule = self.text.as_ref().map_or_else(Json::null, |r| {
+            Json::object([
+                ("id", Json::string(&r.id)),
+                (
+                    "pack",
+                    Json::string(r.id.split_once('/').map_or("", |(pack, _)| pack)),
+                ),
+                ("title", Json::string(&r.title)),
+                ("criterion", Json::string(r.criterion.as_str())),
+                ("policy", Json::opt_string(r.policy.as_deref())),
+                (
+                    "citations",
+                    Json::array(r.citations.iter().map(citation_json).collect()),
+                ),
+                ("actor", Json::string(r.actor.to_string())),
+                ("description", Json::opt_string(r.description.as_deref())),
+                ("file", Json::string(&r.file)),
+                ("source", Json::string(&r.text)),
+            ])
+        });
+        let uses = self.uses.iter().map(|u| {
+            Json::object([
+                ("pack", Json::string(&u.pack)),
+                ("version", Json::string(&u.version)),
+                ("disabled", Json::new(JsonValue::Bool(u.disabled))),
+                ("adjusted", Json::string(&u.adjusted)),
+                ("fires_in_tests", strings(&u.fires_in)),
+                ("silent_in_tests", strings(&u.silent_in)),
+            ])
+        });
+        Json::object([("rule", rule), ("packs", Json::array(uses.collect()))])
+    }
+}
+
+/// A citation as JSON: the source id, the date it applies from, its clause, whether verified.
+pub fn citation_json(c: &Citation) -> Json {
+    Json::object([
+        ("source", Json::string(&c.id)),
+        ("from", Json::string(c.from.to_string())),
+        ("text", Json::string(&c.text)),
+        ("verified", Json::new(JsonValue::Bool(c.verified))),
+    ])
+}
+
 /// The rule `id`: a full id (`base/DL-03`), or the id alone if only one pack has it. Runs each
 /// pack's tests to find those that cover it.
 pub fn rule(packs: &Packs, id: &str) -> RuleInfo {
     let catalog = packs.catalog();
     let limits = crate::memory::engine_limits();
-    let request_limits = tcscreen_core::RequestLimits::default();
+    let request_limits = RequestLimits::default();
     let wanted = |full: &str| full == id || full.split_once('/').is_some_and(|(_, i)| i == id);
     let mut info = RuleInfo::default();
     for index in 0..catalog.entries().len() {
@@ -179,20 +346,14 @@ pub fn rule(packs: &Packs, id: &str) -> RuleInfo {
             info.text = Some(rule_text(rule, &source));
         }
         let report = run_pack_tests(catalog, index, &limits, &request_limits);
-        let passing = || report.cases.iter().filter(|c| c.passed());
+        let (fires_in, silent_in) = tests_of(&report, &rule.id);
         info.uses.push(RuleUse {
             pack: pack_id.clone(),
             version: version.clone(),
             disabled: false,
             adjusted: adjusted(rule),
-            fires_in: passing()
-                .filter(|c| c.fired().contains(rule.id.as_str()))
-                .map(|c| c.case.name.clone())
-                .collect(),
-            silent_in: passing()
-                .filter(|c| c.case.silent.contains(&rule.id))
-                .map(|c| c.case.name.clone())
-                .collect(),
+            fires_in,
+            silent_in,
         });
     }
     info

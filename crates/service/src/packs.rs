@@ -66,8 +66,9 @@ impl Packs {
         self.catalog.choice(pack)
     }
 
-    /// Load, compile and lint every pack, as `tcscreen check` does, and refuse the lot if the
-    /// catalog or any pack has an error: what a reload runs before it swaps packs in. Returns
+    /// Load, compile and lint every pack, as `tcscreen check` does, and under `--trust` check
+    /// its signature; refuse the lot if the catalog or any pack has an error: what a reload
+    /// runs before it swaps packs in. Returns
     /// the warnings. Runs the compiler on a thread of its own, with the stack rules need.
     pub fn check_all(&self) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
         on_eval_stack(|| {
@@ -83,7 +84,23 @@ impl Packs {
                         CompiledPack::compile(&source, &limits).map(|pack| (source, pack))
                     });
                 let found = match compiled {
-                    Ok((source, pack)) => lint::lint(&pack, &source),
+                    Ok((source, pack)) => {
+                        let mut found = lint::lint(&pack, &source);
+                        // Under --trust a pack that would be refused at screening time is an
+                        // error now, so a reload never puts unsigned packs in force.
+                        if let Some(trust) = &self.trust {
+                            let entry = self.catalog.entry(index);
+                            let signed = self.catalog.files(index).and_then(|files| {
+                                trust
+                                    .verify(entry, &files, &source.identity)
+                                    .map_err(|d| vec![d])
+                            });
+                            if let Err(refused) = signed {
+                                found.extend(refused);
+                            }
+                        }
+                        found
+                    }
                     Err(problems) => problems,
                 };
                 for d in found {

@@ -45,23 +45,26 @@ pub fn from_items(items: impl Iterator<Item = Item>) -> Vec<Result<Recorded, (So
                 continue;
             }
         };
-        let json = match json::parse(&text, LIMITS) {
-            Ok(json) => json,
-            Err(errors) => {
-                let e = &errors[0];
-                out.push(Err((source, format!("{}: {}", e.pos, e.message))));
-                continue;
-            }
-        };
-        let items: Vec<Json> = match json.value {
-            JsonValue::Array(items) => items,
-            _ => vec![json],
-        };
-        for item in items {
-            out.push(one(&source, item));
-        }
+        out.extend(from_text(&source, &text));
     }
     out
+}
+
+/// The records in one text: a record, an array of records, or a register entry (a line of a
+/// JSON Lines file or register is one text); an HTTP request body, say.
+pub fn from_text(source: &Source, text: &str) -> Vec<Result<Recorded, (Source, String)>> {
+    let json = match json::parse(text, LIMITS) {
+        Ok(json) => json,
+        Err(errors) => {
+            let e = &errors[0];
+            return vec![Err((source.clone(), format!("{}: {}", e.pos, e.message)))];
+        }
+    };
+    let items: Vec<Json> = match json.value {
+        JsonValue::Array(items) => items,
+        _ => vec![json],
+    };
+    items.into_iter().map(|item| one(source, item)).collect()
 }
 
 fn one(source: &Source, json: Json) -> Result<Recorded, (Source, String)> {

@@ -18,7 +18,9 @@ use std::io::Write;
 use std::path::Path;
 
 use tcscreen_core::json::{self, JsonLimits, JsonValue};
-use tcscreen_core::{Date, Decision, DecisionRecord, Json, canonical, hash};
+use tcscreen_core::{Decision, DecisionRecord, Json, canonical, hash};
+
+use crate::decisions::{self, DecideError, DecisionInput};
 
 /// The schema name of register entries.
 pub const REGISTER_SCHEMA: &str = "tcscreen/register/v1";
@@ -532,136 +534,28 @@ impl Entry {
     }
 }
 
-/// What a person decides on the latest screening of a request.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DecisionInput {
-    /// The decision taken.
-    pub decision: Decision,
-    /// Who takes it.
-    pub by: String,
-    /// Why; required when it departs from the screening or waives rules.
-    pub reason: Option<String>,
-    /// Rules whose findings are set aside (full ids).
-    pub waive: Vec<String>,
-    /// When; `None`: today (UTC).
-    pub at: Option<Date>,
-}
-
-/// Why a decision was not recorded.
-#[derive(Debug)]
-pub enum DecideError {
-    /// The register is damaged: verify and repair it first.
-    Damaged(Broken),
-    /// The request has no screening in the register.
-    NoScreening,
-    /// The decision's date is before the screening's as-of date.
-    TooEarly {
-        /// The screening decided on.
-        screening_seq: u64,
-        /// Its as-of date.
-        as_of: Date,
-    },
-    /// Departing from the screening, or waiving rules, needs a reason.
-    ReasonNeeded {
-        /// The screening decided on.
-        screening_seq: u64,
-        /// What it decided.
-        screened: Option<Decision>,
-    },
-    /// A waived rule recorded no finding in the screening.
-    NotWaivable {
-        /// The screening decided on.
-        screening_seq: u64,
-        /// The rule.
-        rule: String,
-    },
-    /// The entry could not be written.
-    Append(std::io::Error),
-}
-
-/// A decision recorded.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Decided {
-    /// Its entry's sequence number.
-    pub seq: u64,
-    /// What the screening decided.
-    pub screened: Option<Decision>,
-}
-
 /// Record `input` as the decision on the latest screening of `request_id` in the register at
 /// `path`, which `appender` holds open (and locked): the whole chain is verified first, under
-/// the lock, so a person decides on a verified history. The entry is synced to disk.
+/// the lock, so a person decides on a verified history ([`decisions::check`]). Returns the
+/// entry's sequence number and the entry; the caller syncs ([`Appender::sync`]) before saying
+/// it is recorded.
 pub fn decide(
     appender: &mut Appender,
     path: &Path,
     request_id: &str,
-    input: &DecisionInput,
-) -> Result<Decided, DecideError> {
+    input: DecisionInput,
+) -> Result<(u64, HumanDecision), DecideError> {
     let entries = read(path, None).map_err(|(_, broken)| DecideError::Damaged(broken))?;
-    let (screening_seq, record) = entries
-        .iter()
-        .rev()
-        .find(|e| e.request_id == request_id && matches!(e.body, Body::Screening { .. }))
-        .and_then(|e| e.screening_record().map(|r| (e.seq, r)))
-        .ok_or(DecideError::NoScreening)?;
-    if let Some(at) = input.at
-        && at < record.as_of
-    {
-        return Err(DecideError::TooEarly {
-            screening_seq,
-            as_of: record.as_of,
-        });
-    }
-    let reason = input
-        .reason
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty());
-    if (Some(input.decision) != record.decision || !input.waive.is_empty()) && reason.is_none() {
-        return Err(DecideError::ReasonNeeded {
-            screening_seq,
-            screened: record.decision,
-        });
-    }
-    if let Some(rule) = input
-        .waive
-        .iter()
-        .find(|rule| !record.findings.iter().any(|f| &f.rule == *rule))
-    {
-        return Err(DecideError::NotWaivable {
-            screening_seq,
-            rule: rule.clone(),
-        });
-    }
-    let body = Body::Decision(HumanDecision {
-        screening_seq,
-        screened_decision: record.decision,
-        decision: input.decision,
-        by: input.by.clone(),
-        reason: reason.map(str::to_string),
-        waived: input.waive.clone(),
-        at: input
-            .at
-            .or_else(today)
-            .map_or_else(|| "unknown".to_string(), |d| d.to_string()),
-    });
+    let decision = decisions::check(&entries, request_id, input).map_err(DecideError::Refused)?;
     let seq = appender
-        .append(request_id, body, None)
-        .and_then(|seq| appender.sync().map(|()| seq))
-        .map_err(DecideError::Append)?;
-    Ok(Decided {
-        seq,
-        screened: record.decision,
-    })
-}
-
-/// Today's date in UTC, from the system clock (only for the `at` of human decisions).
-fn today() -> Option<Date> {
-    let seconds = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?
-        .as_secs();
-    Date::from_days_since_epoch(i64::try_from(seconds / 86_400).ok()?)
+        .append(request_id, Body::Decision(decision.clone()), None)
+        .map_err(|e| {
+            DecideError::Io(format!(
+                "cannot append to the register {}: {e}",
+                path.display()
+            ))
+        })?;
+    Ok((seq, decision))
 }
 
 /// What `register repair --truncate-torn-tail` did.
@@ -788,6 +682,8 @@ impl Drop for Appender {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::decisions::Refused;
+    use tcscreen_core::Date;
 
     fn decision(seq: u64) -> Body {
         Body::Decision(HumanDecision {
@@ -846,55 +742,51 @@ mod tests {
             decision,
             by: "A. Officer".into(),
             reason: reason.map(str::to_string),
-            waive: waive.iter().map(|w| w.to_string()).collect(),
+            waived: waive.iter().map(|w| w.to_string()).collect(),
             at,
         };
         let mut appender = Appender::open(&path).unwrap();
         let mut decide =
-            |request: &str, input: &DecisionInput| decide(&mut appender, &path, request, input);
+            |request: &str, input: DecisionInput| decide(&mut appender, &path, request, input);
         let same = record.decision.unwrap_or(Decision::Revise);
         assert!(matches!(
-            decide("nobody", &input(same, None, &[], None)),
-            Err(DecideError::NoScreening)
+            decide("nobody", input(same, None, &[], None)),
+            Err(DecideError::Refused(Refused::NoScreening { .. }))
         ));
         assert!(matches!(
-            decide(id, &input(other, Some("  "), &[], None)),
-            Err(DecideError::ReasonNeeded {
+            decide(id, input(other, Some("  "), &[], None)),
+            Err(DecideError::Refused(Refused::ReasonRequired {
                 screening_seq: 1,
                 ..
-            })
+            }))
         ));
         let rule = record.findings.first().map(|f| f.rule.clone());
         if let Some(rule) = &rule {
             assert!(matches!(
-                decide(id, &input(same, None, &[rule.as_str()], None)),
-                Err(DecideError::ReasonNeeded { .. })
+                decide(id, input(same, None, &[rule.as_str()], None)),
+                Err(DecideError::Refused(Refused::ReasonRequired { .. }))
             ));
         }
         assert!(matches!(
-            decide(id, &input(same, Some("why"), &["base/NO-SUCH"], None)),
-            Err(DecideError::NotWaivable { rule, .. }) if rule == "base/NO-SUCH"
+            decide(id, input(same, Some("why"), &["base/NO-SUCH"], None)),
+            Err(DecideError::Refused(Refused::NotAFinding { rule, .. })) if rule == "base/NO-SUCH"
         ));
         let before = Date::from_days_since_epoch(0);
         assert!(matches!(
-            decide(id, &input(same, None, &[], before)),
-            Err(DecideError::TooEarly {
+            decide(id, input(same, None, &[], before)),
+            Err(DecideError::Refused(Refused::BeforeScreening {
                 screening_seq: 1,
                 ..
-            })
+            }))
         ));
-        let decided = decide(
+        let (seq, decided) = decide(
             id,
-            &input(other, Some("agreed with the ministry"), &[], None),
+            input(other, Some("agreed with the ministry"), &[], None),
         )
         .unwrap();
-        assert_eq!(
-            decided,
-            Decided {
-                seq: 2,
-                screened: record.decision
-            }
-        );
+        assert_eq!(seq, 2);
+        assert_eq!(decided.screened_decision, record.decision);
+        assert_eq!(decided.decision, other);
         drop(appender);
         let (history, broken) = history(&path, id);
         assert!(broken.is_none());
@@ -910,7 +802,7 @@ mod tests {
         std::fs::write(&path, &tampered).unwrap();
         let mut appender = Appender::open(&path).unwrap_or_else(|e| panic!("{e}"));
         assert!(matches!(
-            super::decide(&mut appender, &path, id, &input(same, Some("x"), &[], None)),
+            super::decide(&mut appender, &path, id, input(same, Some("x"), &[], None)),
             Err(DecideError::Damaged(Broken {
                 seq: 1,
                 damage: Damage::Modified,

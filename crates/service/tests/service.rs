@@ -230,6 +230,31 @@ fn a_reload_swaps_packs_only_when_every_pack_passes() {
 }
 
 #[test]
+fn a_reload_under_trust_refuses_packs_that_screening_would_refuse() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    std::fs::create_dir(&keys).unwrap();
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
+    std::fs::write(
+        keys.join("unit.pub"),
+        tcscreen_packs::signature::public_key_text(&key.verifying_key()),
+    )
+    .unwrap();
+    let mut packs = Packs::discover(&root().join("rules")).unwrap();
+    packs.trust_keys_in(&keys).unwrap();
+    // The shipped packs are not signed: under --trust every one is refused (S002).
+    let errors = packs.check_all().expect_err("unsigned packs");
+    assert!(
+        errors.iter().any(|d| d.code == tcscreen_core::Code::S002),
+        "{errors:?}"
+    );
+    let screener = screener(1);
+    let before = screener.packs();
+    screener.reload(packs).expect_err("unsigned packs");
+    assert!(Arc::ptr_eq(&before, &screener.packs()));
+}
+
+#[test]
 fn the_handle_can_be_shared_between_threads_and_tasks() {
     fn shared<T: Send + Sync + Clone + 'static>() {}
     shared::<Screener>();
@@ -271,4 +296,93 @@ fn replay_impact_and_listings_run_on_the_pool() {
     let text = info.text.expect("base defines DL-03");
     assert_eq!(text.id, "base/DL-03");
     assert!(info.uses.iter().any(|u| !u.fires_in.is_empty()));
+}
+
+#[test]
+fn concurrent_decisions_through_the_register_writer_are_all_recorded_in_a_verifiable_chain() {
+    use tcscreen_core::Decision;
+    use tcscreen_service::decisions::DecisionInput;
+    use tcscreen_service::register::{self, Body};
+    use tcscreen_service::register_writer::{RegisterWriter, ScreeningEntry};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("register.jsonl");
+    let writer = Arc::new(RegisterWriter::start(&path).unwrap());
+    let screener = screener(2);
+    let mut ids = Vec::new();
+    for file in fixture_files().iter().take(3) {
+        let body = std::fs::read_to_string(file).unwrap();
+        let options = Arc::new(ScreenOptions::default());
+        let Outcome::Screened(s) = screener
+            .screen_text(body, Source::file("b"), options)
+            .unwrap()
+        else {
+            panic!("a fixture is screened")
+        };
+        let (tx, rx) = channel();
+        writer.append_screening(
+            ScreeningEntry {
+                request_id: s.record.request_id.clone(),
+                record: s.record.to_json(),
+                canonical: s.canonical.clone(),
+                signer: None,
+            },
+            move |r| tx.send(r).unwrap(),
+        );
+        rx.recv().unwrap().unwrap();
+        ids.push((s.record.request_id.clone(), s.record.decision.unwrap()));
+    }
+    let threads: Vec<_> = (0..24)
+        .map(|n| {
+            let (writer, (id, decision)) = (writer.clone(), ids[n % ids.len()].clone());
+            std::thread::spawn(move || {
+                let (tx, rx) = channel();
+                let input = DecisionInput {
+                    decision,
+                    by: format!("officer {n}"),
+                    reason: None,
+                    waived: vec![],
+                    at: None,
+                };
+                writer.decide(&id, input, move |r| tx.send(r).unwrap());
+                rx.recv().unwrap().map(|(seq, _)| seq)
+            })
+        })
+        .collect();
+    let mut seqs: Vec<u64> = threads
+        .into_iter()
+        .map(|t| t.join().unwrap().expect("recorded"))
+        .collect();
+    seqs.sort_unstable();
+    assert_eq!(seqs, (4..=27).collect::<Vec<u64>>());
+    // A departure without a reason is refused and appends nothing.
+    let (tx, rx) = channel();
+    let other = if ids[0].1 == Decision::Accept {
+        Decision::Reject
+    } else {
+        Decision::Accept
+    };
+    writer.decide(
+        &ids[0].0,
+        DecisionInput {
+            decision: other,
+            by: "x".into(),
+            reason: Some("  ".into()),
+            waived: vec![],
+            at: None,
+        },
+        move |r| tx.send(r).unwrap(),
+    );
+    assert!(rx.recv().unwrap().is_err());
+    Arc::into_inner(writer).unwrap().close();
+    let entries = register::read(&path, None).expect("the chain verifies");
+    assert_eq!(entries.len(), 27);
+    let deciders: std::collections::BTreeSet<String> = entries
+        .iter()
+        .filter_map(|e| match &e.body {
+            Body::Decision(d) => Some(d.by.clone()),
+            Body::Screening { .. } => None,
+        })
+        .collect();
+    assert_eq!(deciders.len(), 24);
 }

@@ -9,8 +9,9 @@ use tcscreen_core::{Date, Decision};
 use crate::commands::replay::{self, ReplayFormat};
 use crate::exit_codes::ExitStatus;
 use crate::global_args::GlobalArgs;
+use tcscreen_service::decisions::{DecideError, DecisionInput, Refused};
 use tcscreen_service::escape::controls as esc;
-use tcscreen_service::register::{self, Appender, Body, DecideError, DecisionInput};
+use tcscreen_service::register::{self, Appender, Body};
 
 /// Arguments of `register`.
 #[derive(Debug, clap::Args)]
@@ -250,40 +251,47 @@ fn decide(
         decision: Decision::parse(decision).unwrap_or(Decision::Revise),
         by: by.to_string(),
         reason: reason.map(str::to_string),
-        waive: waive.to_vec(),
+        waived: waive.to_vec(),
         at,
     };
-    match register::decide(&mut appender, file, request_id, &input) {
-        Ok(decided) => {
-            let overrides = if Some(input.decision) == decided.screened {
+    let decided =
+        register::decide(&mut appender, file, request_id, input).and_then(|decided| match appender
+            .sync()
+        {
+            Ok(()) => Ok(decided),
+            Err(e) => Err(DecideError::Io(format!(
+                "cannot sync the register {}: {e}",
+                file.display()
+            ))),
+        });
+    match decided {
+        Ok((seq, decided)) => {
+            let overrides = if Some(decided.decision) == decided.screened_decision {
                 String::new()
             } else {
                 format!(
                     ", overriding the screening's {}",
-                    decided.screened.map_or("no decision", Decision::as_str)
+                    decided
+                        .screened_decision
+                        .map_or("no decision", Decision::as_str)
                 )
             };
             outln!(
-                "entry {}: {} decided {} on {}{overrides}",
-                decided.seq,
-                esc(by),
-                input.decision,
+                "entry {seq}: {} decided {} on {}{overrides}",
+                esc(&decided.by),
+                decided.decision,
                 esc(request_id)
             );
             ExitStatus::Success
         }
-        Err(e) => not_decided(&e, request_id, file, &input),
+        Err(e) => not_decided(&e, request_id, file),
     }
 }
 
-/// Say why a decision was not recorded, in the terms of the command line's flags.
-fn not_decided(
-    e: &DecideError,
-    request_id: &str,
-    file: &Path,
-    input: &DecisionInput,
-) -> ExitStatus {
-    match e {
+/// Say why a decision was not recorded, in the terms of the command line's flags (the
+/// service's words name the fields).
+fn not_decided(e: &DecideError, request_id: &str, file: &Path) -> ExitStatus {
+    let refused = match e {
         DecideError::Damaged(broken) => {
             errln!(
                 "error: the register {} is damaged at entry {} ({}): {}; run `tcscreen register verify` and repair it before deciding",
@@ -294,11 +302,14 @@ fn not_decided(
             );
             return ExitStatus::Error;
         }
-        DecideError::Append(e) => {
-            errln!("error: cannot append to the register: {e}");
+        DecideError::Io(why) => {
+            errln!("error: {why}");
             return ExitStatus::Error;
         }
-        DecideError::NoScreening => {
+        DecideError::Refused(refused) => refused,
+    };
+    match refused {
+        Refused::NoScreening { .. } => {
             errln!(
                 "error: no screening of request `{}` in {}",
                 esc(request_id),
@@ -309,39 +320,33 @@ fn not_decided(
                 file.display()
             );
         }
-        DecideError::TooEarly {
+        Refused::BeforeScreening {
+            at,
             screening_seq,
             as_of,
         } => {
-            let at = input.at.map_or_else(String::new, |d| d.to_string());
             errln!(
                 "error: --at {at} is before the screening it decides on (entry {screening_seq}, as of {as_of})"
             );
             errln!("  help: give the date the decision was taken, on or after {as_of}");
         }
-        DecideError::ReasonNeeded {
+        Refused::ReasonRequired {
             screening_seq,
             screened,
-        } => {
-            errln!(
-                "error: the screening (entry {screening_seq}) decided {}; departing from it{} needs --reason",
-                screened.map_or("nothing", Decision::as_str),
-                if input.waive.is_empty() {
-                    ""
-                } else {
-                    " or waiving rules"
-                }
-            );
-        }
-        DecideError::NotWaivable {
-            screening_seq,
+            waives,
+        } => errln!(
+            "error: the screening (entry {screening_seq}) decided {}; departing from it{} needs --reason",
+            screened.map_or("nothing", Decision::as_str),
+            if *waives { " or waiving rules" } else { "" }
+        ),
+        Refused::NotAFinding {
             rule,
-        } => {
-            errln!(
-                "error: --waive {}: that rule recorded no finding in the screening (entry {screening_seq})",
-                esc(rule)
-            );
-        }
+            screening_seq,
+        } => errln!(
+            "error: --waive {}: that rule recorded no finding in the screening (entry {screening_seq})",
+            esc(rule)
+        ),
+        Refused::NoOneDecides => errln!("error: --by is blank: {}", refused.help()),
     }
     ExitStatus::Usage
 }

@@ -19,7 +19,7 @@ use crate::thread_screener::PackNote;
 const MAX_POINTS: usize = 12;
 
 /// How a criterion is named for people.
-fn criterion_name(c: Criterion) -> &'static str {
+pub fn criterion_name(c: Criterion) -> &'static str {
     match c {
         Criterion::PolicyFit => "Fit with national policy",
         Criterion::DemandLed => "Demand-led origin",

@@ -1,0 +1,76 @@
+//! `tcscreen serve`: the HTTP API and the web page (crate `tcscreen-server`), on the same
+//! service layer as the other verbs, so that both give byte-identical records.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use crate::console::{errln, outln};
+use crate::exit_codes::ExitStatus;
+use crate::global_args::GlobalArgs;
+
+/// Arguments of `serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Where to listen. A non-loopback address needs --token-file.
+    #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+
+    /// Append every screening and human decision to this register (created if missing). The
+    /// server is its only writer while it runs.
+    #[arg(long, env = "TCSCREEN_REGISTER", value_name = "FILE")]
+    pub register: Option<PathBuf>,
+
+    /// Accept only packs signed by a key in DIR (its *.pub files).
+    #[arg(long, value_name = "DIR")]
+    pub trust: Option<PathBuf>,
+
+    /// Require the token in FILE on every request (`Authorization: Bearer TOKEN`; browsers log
+    /// in with it once). Required to listen on a non-loopback address.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+
+    /// Refuse request bodies larger than this many bytes (at most the default, 4 MiB).
+    #[arg(long, value_name = "BYTES")]
+    pub max_request_bytes: Option<usize>,
+
+    /// Screening threads, 1 to 256. Default: the number of available cores.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: Option<u16>,
+
+    /// Screenings that may wait for a thread; beyond that the server answers 503 with
+    /// Retry-After. Default: 4 per thread.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub queue: Option<u32>,
+}
+
+/// Run `serve`.
+pub fn serve(global: &GlobalArgs, args: &ServeArgs) -> ExitStatus {
+    let mut config = tcscreen_server::Config::new(global.rules.clone());
+    config.addr = args.addr;
+    config.register.clone_from(&args.register);
+    config.trust.clone_from(&args.trust);
+    config.token_file.clone_from(&args.token_file);
+    config.max_request_bytes =
+        tcscreen_core::RequestLimits::with_max_bytes(args.max_request_bytes).max_bytes;
+    if let Some(jobs) = args.jobs {
+        config.jobs = usize::from(jobs);
+        config.queue = config.jobs * 4;
+    }
+    if let Some(queue) = args.queue {
+        config.queue = queue as usize;
+    }
+    let result =
+        tcscreen_server::run::run(config, |line| outln!("{line}"), |line| errln!("{line}"));
+    match result {
+        Ok(()) => ExitStatus::Success,
+        Err(e) => {
+            crate::diagnostics::emit_all(&e.problems);
+            errln!("error: {}", e.message);
+            if e.usage {
+                ExitStatus::Usage
+            } else {
+                ExitStatus::Error
+            }
+        }
+    }
+}

@@ -1,0 +1,741 @@
+//! The JSON API (`/v1/…`, `/healthz`, `/readyz`): what each endpoint takes and answers is in
+//! `docs/api.md` and `GET /v1/openapi.json`. Records are the bytes the command line writes;
+//! errors are `{"errors": [...]}` with the command line's problems (see [`crate::problem`]).
+
+use std::io::BufReader;
+use std::ops::ControlFlow;
+
+use axum::body::{Body, Bytes};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use tcscreen_core::json::{self, JsonLimits, JsonValue};
+use tcscreen_core::suggest::did_you_mean;
+use tcscreen_core::{Code, Decision, Diagnostic, Json, ValidRequest, canonical, schema};
+use tcscreen_service::decisions::DecideError;
+use tcscreen_service::decisions::{DecisionInput, Refused};
+use tcscreen_service::register::{Body as EntryBody, Entry};
+use tcscreen_service::{
+    Inputs, Outcome, RecordFormat, RecordWriter, Source, listing, records, render, replay,
+};
+
+use crate::app::AppState;
+use crate::body::{BODY, read_limited, request_text};
+use crate::problem::{ApiError, json_response, problem_json};
+use crate::screening::{self, Register, ScreenQuery};
+use crate::web;
+
+/// A complete example request, every field filled in (`tcscreen schema --example`).
+pub const EXAMPLE: &str = include_str!("../../cli/src/scaffold/example-request.json");
+
+/// The OpenAPI description of this API.
+pub const OPENAPI: &str = include_str!("../assets/openapi.json");
+
+/// `?format=` of `POST /v1/screen`, besides the screening's own query.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct FormatQuery {
+    /// `json` (the default), `markdown` (the decision note) or `text`.
+    pub format: Option<String>,
+}
+
+fn query<T: Default>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    q.map(|Query(q)| q).map_err(|e| {
+        ApiError::bad_request(
+            format!("the query string cannot be read: {}", e.body_text()),
+            "see docs/api.md for the parameters of each endpoint",
+        )
+    })
+}
+
+/// `POST /v1/screen`: one request as the body; the record, byte for byte what
+/// `tcscreen screen FILE --format json` prints.
+pub async fn screen(
+    State(state): State<AppState>,
+    screen_query: Result<Query<ScreenQuery>, QueryRejection>,
+    format_query: Result<Query<FormatQuery>, QueryRejection>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let options = query(screen_query)?.options(&state)?;
+    let format = match query(format_query)?.format.as_deref() {
+        None | Some("json") => RecordFormat::Json,
+        Some("markdown") => RecordFormat::Markdown,
+        Some("text") => RecordFormat::Text,
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                format!("format `{other}` is not one of json, markdown, text"),
+                "leave format out for the record (JSON)",
+            ));
+        }
+    };
+    let bytes = read_limited(&headers, body, state.max_request_bytes()).await?;
+    let screened = screening::screen(
+        &state,
+        Source::file(BODY),
+        request_text(&bytes),
+        options,
+        Register::Append,
+    )
+    .await?;
+    let mut out = Vec::new();
+    let mut writer = RecordWriter::new(format);
+    writer
+        .record(
+            &mut out,
+            &screened.record,
+            &screened.canonical,
+            &screened.pack,
+        )
+        .and_then(|()| writer.finish(&mut out))
+        .map_err(|e| ApiError::register(format!("cannot write the record: {e}")))?;
+    let content_type = match format {
+        RecordFormat::Markdown => "text/markdown; charset=utf-8",
+        RecordFormat::Text => "text/plain; charset=utf-8",
+        RecordFormat::Json | RecordFormat::Jsonl => "application/json",
+    };
+    Ok(([(header::CONTENT_TYPE, content_type)], out).into_response())
+}
+
+/// `POST /v1/screen/batch`: JSON Lines in, JSON Lines out, streamed in input order: the
+/// record of each request screened (what `--format jsonl` writes), or a line saying why a
+/// request was not screened (`{"line": N, "request_id": …, "errors": [...]}`).
+pub async fn screen_batch(
+    State(state): State<AppState>,
+    screen_query: Result<Query<ScreenQuery>, QueryRejection>,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let options = query(screen_query)?.options(&state)?;
+    let Some(slot) = state.batch_slot() else {
+        return Err(ApiError::busy());
+    };
+    let stream = body
+        .into_data_stream()
+        .map(|chunk| chunk.map_err(std::io::Error::other));
+    let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(stream));
+    let (lines, received) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(64);
+    let batch_state = state.clone();
+    tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        let max = options.request_limits.max_bytes;
+        let inputs = Inputs::json_lines(BODY, Box::new(BufReader::new(reader))).with_max_bytes(max);
+        let screener = batch_state.screener().clone();
+        let catalog_packs = screener.packs();
+        let gone = || lines.is_closed();
+        let mut register_failure: Option<String> = None;
+        let (appended, last_append) = std::sync::mpsc::channel::<Result<u64, String>>();
+        let mut pending = 0usize;
+        tcscreen_service::screen_batch(&screener, inputs, &options, &gone, |outcome| {
+            let line = match outcome {
+                Outcome::Screened(s) => {
+                    if let Some(writer) = batch_state.register() {
+                        let appended = appended.clone();
+                        pending += 1;
+                        writer.append_screening(screening::entry(&s), move |r| {
+                            let _ = appended.send(r);
+                        });
+                    }
+                    format!("{}\n", s.canonical)
+                }
+                Outcome::NotScreened(not) => {
+                    let error = ApiError::not_screened(&not, catalog_packs.catalog());
+                    let json = Json::object([
+                        ("line", Json::number(not.source.line.unwrap_or(0) as u64)),
+                        ("request_id", Json::opt_string(not.request_id.as_deref())),
+                        (
+                            "errors",
+                            Json::array(
+                                error
+                                    .problems
+                                    .iter()
+                                    .map(|d| problem_json(d, None))
+                                    .collect(),
+                            ),
+                        ),
+                    ]);
+                    format!("{}\n", canonical::to_canonical_string(&json))
+                }
+            };
+            match lines.blocking_send(Ok(Bytes::from(line))) {
+                Ok(()) => ControlFlow::Continue(()),
+                Err(_) => ControlFlow::Break(()),
+            }
+        });
+        // Every record of the batch is in the register before the answer ends.
+        for _ in 0..pending {
+            match last_append.recv() {
+                Ok(Err(why)) => {
+                    register_failure.get_or_insert(why);
+                }
+                Ok(Ok(_)) => {}
+                Err(_) => break,
+            }
+        }
+        if let Some(why) = register_failure {
+            let error = ApiError::register(why);
+            let json = Json::object([
+                ("line", Json::null()),
+                ("request_id", Json::null()),
+                (
+                    "errors",
+                    Json::array(
+                        error
+                            .problems
+                            .iter()
+                            .map(|d| problem_json(d, None))
+                            .collect(),
+                    ),
+                ),
+            ]);
+            let _ = lines.blocking_send(Ok(Bytes::from(format!(
+                "{}\n",
+                canonical::to_canonical_string(&json)
+            ))));
+        }
+    });
+    let body = Body::from_stream(futures_util::stream::unfold(
+        received,
+        |mut received| async move { received.recv().await.map(|line| (line, received)) },
+    ));
+    Ok(([(header::CONTENT_TYPE, "application/x-ndjson")], body).into_response())
+}
+
+/// `POST /v1/validate`: check one request against the schema without screening it. The body
+/// is the request (JSON), or the fields of the page's request form
+/// (`application/x-www-form-urlencoded`). 200 `{"valid": true, "id": …, "errors": []}`, or 422
+/// with `"valid": false` and the problems, each with the field `path` when it has one.
+pub async fn validate(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let limit = state.max_request_bytes();
+    let bytes = read_limited(&headers, body, limit).await?;
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let checked = tokio::task::spawn_blocking(move || {
+        if is_form {
+            let fields = web::form::Fields::parse(&bytes);
+            let built = web::form::build_request(&fields);
+            web::form::validate(&built, limit)
+        } else {
+            let source = Source::file(BODY);
+            match request_text(&bytes) {
+                Ok(text) => match ValidRequest::from_text(&text, &tcscreen_limits(limit)) {
+                    Ok(request) => Ok(request.id().to_string()),
+                    Err(errors) => Err(errors
+                        .iter()
+                        .map(|e| {
+                            let d = tcscreen_service::problems::from_input(&source, e, Some(&text));
+                            (d, (!e.path.is_empty()).then(|| e.path.clone()))
+                        })
+                        .collect()),
+                },
+                Err(e) => Err(vec![(
+                    tcscreen_service::problems::from_input(&source, &e, None),
+                    None,
+                )]),
+            }
+        }
+    })
+    .await
+    .map_err(|_| ApiError::register("the validation stopped"))?;
+    let valid = |v: bool| Json::new(JsonValue::Bool(v));
+    Ok(match checked {
+        Ok(id) => json_response(
+            StatusCode::OK,
+            &Json::object([
+                ("valid", valid(true)),
+                ("id", Json::string(id)),
+                ("errors", Json::array(vec![])),
+            ]),
+        ),
+        Err(problems) => json_response(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &Json::object([
+                ("valid", valid(false)),
+                ("id", Json::null()),
+                (
+                    "errors",
+                    Json::array(
+                        problems
+                            .iter()
+                            .map(|(d, path)| problem_json(d, path.as_deref()))
+                            .collect(),
+                    ),
+                ),
+            ]),
+        ),
+    })
+}
+
+/// The request limits with `max` bytes.
+pub fn tcscreen_limits(max: usize) -> tcscreen_core::RequestLimits {
+    let mut limits = tcscreen_core::RequestLimits::default();
+    limits.max_bytes = max.min(limits.max_bytes);
+    limits
+}
+
+/// `GET /v1/schema`: the JSON Schema of a request (`tcscreen schema`).
+pub async fn schema() -> Response {
+    json_response(StatusCode::OK, &schema::json_schema())
+}
+
+/// `GET /v1/schema/example`: a complete example request (`tcscreen schema --example`).
+pub async fn example() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], EXAMPLE).into_response()
+}
+
+/// `GET /v1/packs`: the packs in force, as `tcscreen packs --format json` lists them.
+pub async fn packs(State(state): State<AppState>) -> Response {
+    let rows = state.pack_rows().await;
+    json_response(
+        StatusCode::OK,
+        &Json::array(rows.iter().map(listing::PackRow::to_json).collect()),
+    )
+}
+
+/// `GET /v1/rules/{id}`: a rule as written, and how each pack uses it, with the tests that
+/// exercise it (`tcscreen rule ID`).
+pub async fn rule(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let packs = state.screener().packs();
+    let wanted = id.clone();
+    let info = tokio::task::spawn_blocking(move || {
+        tcscreen_core::on_eval_stack(|| listing::rule(&packs, &wanted))
+    })
+    .await
+    .map_err(|_| ApiError::register("the rule listing stopped"))?;
+    if info.is_unknown() {
+        let close = did_you_mean(&id, info.all_ids.iter().map(String::as_str));
+        Err(ApiError::not_found(
+            format!("no rule `{id}` in the packs in force"),
+            close.map_or_else(
+                || {
+                    "GET /v1/packs lists the packs; a rule's id is `PACK/ID`, such as base/DL-03"
+                        .to_string()
+                },
+                |close| format!("did you mean `{close}`?"),
+            ),
+        ))
+    } else {
+        Ok(json_response(StatusCode::OK, &info.to_json()))
+    }
+}
+
+/// `POST /v1/replay`: replay recorded decisions (a record, an array of records, or JSON Lines
+/// of records or register entries) with the packs in force; the reports of
+/// `tcscreen replay --format json`.
+pub async fn replay(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let bytes = read_limited(&headers, body, state.max_upload_bytes()).await?;
+    let text = request_text(&bytes).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            tcscreen_service::problems::from_input(&Source::file(BODY), &e, None),
+        )
+    })?;
+    let screener = state.screener().clone();
+    let reports = tokio::task::spawn_blocking(move || {
+        let items = if let Some(lines) = json_lines(&text) {
+            lines
+                .into_iter()
+                .flat_map(|(n, line)| records::from_text(&Source::line(BODY, n), line))
+                .collect()
+        } else {
+            records::from_text(&Source::file(BODY), &text)
+        };
+        replay::replay_records(&screener, &screener.packs(), items)
+    })
+    .await
+    .map_err(|_| ApiError::register("the replay stopped"))?;
+    Ok(json_response(
+        StatusCode::OK,
+        &Json::array(reports.iter().map(replay::Report::to_json).collect()),
+    ))
+}
+
+/// The lines of `text` (numbered from 1, blank ones left out) if it is JSON Lines: more than
+/// one line, the first a whole JSON value.
+fn json_lines(text: &str) -> Option<Vec<(usize, &str)>> {
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l))
+        .filter(|(_, l)| !l.trim().is_empty())
+        .collect();
+    let first = lines.first()?.1;
+    let whole = json::parse(first, JsonLimits::default()).is_ok();
+    (lines.len() > 1 && whole).then_some(lines)
+}
+
+/// An entry of the register as JSON (what its line holds, without the chain's hashes).
+pub fn entry_json(e: &Entry) -> Json {
+    let mut members = vec![
+        ("seq", Json::number(e.seq)),
+        ("request_id", Json::string(&e.request_id)),
+        ("hash", Json::string(&e.hash)),
+    ];
+    match &e.body {
+        EntryBody::Screening { record, signer } => members.extend([
+            ("kind", Json::string("screening")),
+            ("record", record.clone()),
+            ("signer", Json::opt_string(signer.as_deref())),
+        ]),
+        EntryBody::Decision(d) => members.extend([
+            ("kind", Json::string("decision")),
+            ("screening_seq", Json::number(d.screening_seq)),
+            (
+                "screened_decision",
+                Json::opt_string(d.screened_decision.map(Decision::as_str)),
+            ),
+            ("decision", Json::string(d.decision.as_str())),
+            ("by", Json::string(&d.by)),
+            ("reason", Json::opt_string(d.reason.as_deref())),
+            (
+                "waived",
+                Json::array(d.waived.iter().map(Json::string).collect()),
+            ),
+            ("at", Json::string(&d.at)),
+        ]),
+    }
+    Json::object(members)
+}
+
+/// The verified entries about a request (`tcscreen register show`).
+pub async fn request_history(state: &AppState, request_id: &str) -> Result<Vec<Entry>, ApiError> {
+    let writer = state.register().ok_or_else(ApiError::no_register)?;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    writer.history(request_id, move |r| {
+        let _ = tx.send(r);
+    });
+    match rx.await {
+        Ok(Ok(entries)) => Ok(entries),
+        Ok(Err(broken)) => Err(ApiError::register(format!(
+            "the register is damaged at entry {} ({}): {}",
+            broken.seq,
+            broken.damage.as_str(),
+            broken.message
+        ))),
+        Err(_) => Err(ApiError::register("the register's writer has stopped")),
+    }
+}
+
+/// `GET /v1/register/{request_id}`: the request's screenings and human decisions, in order.
+pub async fn history(
+    State(state): State<AppState>,
+    Path(request_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let entries = request_history(&state, &request_id).await?;
+    if entries.is_empty() {
+        return Err(ApiError::not_found(
+            format!("no entries for request `{request_id}` in the register"),
+            "screen the request first (POST /v1/screen): the server appends every screening to its register",
+        ));
+    }
+    Ok(json_response(
+        StatusCode::OK,
+        &Json::object([
+            ("request_id", Json::string(&request_id)),
+            (
+                "entries",
+                Json::array(entries.iter().map(entry_json).collect()),
+            ),
+        ]),
+    ))
+}
+
+/// A decision refused: 404 when there is no screening to decide on, 422 otherwise.
+pub fn refused(refused: &Refused) -> ApiError {
+    let status = match refused {
+        Refused::NoScreening { .. } => StatusCode::NOT_FOUND,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let code = match refused {
+        Refused::NoScreening { .. } => Code::H005,
+        _ => Code::H007,
+    };
+    ApiError::new(
+        status,
+        Diagnostic::error(code, refused.message()).help(refused.help()),
+    )
+}
+
+/// Record a decision through the register's writer.
+pub async fn record_decision(
+    state: &AppState,
+    request_id: &str,
+    input: DecisionInput,
+) -> Result<(u64, tcscreen_service::register::HumanDecision), ApiError> {
+    let writer = state.register().ok_or_else(ApiError::no_register)?;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    writer.decide(request_id, input, move |r| {
+        let _ = tx.send(r);
+    });
+    match rx.await {
+        Ok(Ok(done)) => Ok(done),
+        Ok(Err(DecideError::Refused(why))) => Err(refused(&why)),
+        Ok(Err(DecideError::Damaged(broken))) => Err(ApiError::register(format!(
+            "the register is damaged at entry {} ({}): {}; nothing was recorded",
+            broken.seq,
+            broken.damage.as_str(),
+            broken.message
+        ))),
+        Ok(Err(DecideError::Io(why))) => Err(ApiError::register(why)),
+        Err(_) => Err(ApiError::register("the register's writer has stopped")),
+    }
+}
+
+/// `POST /v1/register/{request_id}/decision`: record a person's decision on the latest
+/// screening of the request. Body: `{"decision", "by", "reason"?, "waived"?, "at"?}`. 201 with
+/// the entry; 422 when the decision departs from the screening without a reason, waives a
+/// rule that recorded nothing, or is dated before the screening; 404 when the request was
+/// never screened.
+pub async fn decide(
+    State(state): State<AppState>,
+    Path(request_id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    if state.register().is_none() {
+        return Err(ApiError::no_register());
+    }
+    let bytes = read_limited(&headers, body, 64 * 1024).await?;
+    let input = decision_input(&bytes)?;
+    let (seq, decision) = record_decision(&state, &request_id, input).await?;
+    let entry = Entry {
+        seq,
+        prev: String::new(),
+        hash: String::new(),
+        request_id: request_id.clone(),
+        body: EntryBody::Decision(decision),
+    };
+    let mut json = entry_json(&entry);
+    if let JsonValue::Object(members) = json.value {
+        json = Json::object(
+            members
+                .into_iter()
+                .filter(|m| m.key != "hash")
+                .map(|m| (m.key, m.value)),
+        );
+    }
+    Ok(json_response(StatusCode::CREATED, &json))
+}
+
+/// The body of a decision, read exactly (duplicate keys and unknown fields refused).
+fn decision_input(bytes: &[u8]) -> Result<DecisionInput, ApiError> {
+    let invalid = |path: &str, message: String, help: &str| {
+        let mut e = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Diagnostic::error(Code::H007, message).help(help),
+        );
+        e.paths = vec![Some(path.to_string())];
+        e
+    };
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| ApiError::bad_request("the body is not UTF-8 text", "send a JSON object"))?;
+    let json = json::parse(text, JsonLimits::default()).map_err(|errors| {
+        let e = &errors[0];
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            Diagnostic::error(Code::I002, e.message.clone())
+                .at(BODY, e.pos)
+                .help("send a JSON object: {\"decision\": \"accept\", \"by\": \"NAME\", \"reason\": \"…\", \"waived\": [], \"at\": \"YYYY-MM-DD\"}"),
+        )
+    })?;
+    let JsonValue::Object(members) = &json.value else {
+        return Err(invalid(
+            "",
+            "the body must be a JSON object".into(),
+            "see docs/api.md",
+        ));
+    };
+    const KNOWN: [&str; 5] = ["decision", "by", "reason", "waived", "at"];
+    if let Some(m) = members.iter().find(|m| !KNOWN.contains(&m.key.as_str())) {
+        return Err(invalid(
+            &m.key,
+            format!("`{}` is not a field of a decision", m.key),
+            "a decision has decision, by, reason, waived and at",
+        ));
+    }
+    let text_of = |name: &str| -> Result<Option<String>, ApiError> {
+        match json.get(name) {
+            None => Ok(None),
+            Some(j) if j.is_null() => Ok(None),
+            Some(j) => j.as_str().map(|s| Some(s.to_string())).ok_or_else(|| {
+                invalid(
+                    name,
+                    format!("`{name}` must be a string"),
+                    "give it as text",
+                )
+            }),
+        }
+    };
+    let decision = text_of("decision")?
+        .as_deref()
+        .and_then(Decision::parse)
+        .ok_or_else(|| {
+            invalid(
+                "decision",
+                "`decision` must be accept, revise or reject".into(),
+                "give the decision taken",
+            )
+        })?;
+    let by = text_of("by")?.unwrap_or_default();
+    let at = match text_of("at")? {
+        None => None,
+        Some(at) => Some(tcscreen_core::Date::parse(&at).ok_or_else(|| {
+            invalid(
+                "at",
+                format!("`at` `{at}` is not a date"),
+                "write it as YYYY-MM-DD",
+            )
+        })?),
+    };
+    let waived = match json.get("waived").map(|j| &j.value) {
+        None | Some(JsonValue::Null) => Vec::new(),
+        Some(JsonValue::Array(items)) => items
+            .iter()
+            .map(|i| {
+                i.as_str().map(str::to_string).ok_or_else(|| {
+                    invalid(
+                        "waived",
+                        "`waived` must list rule ids".into(),
+                        "such as [\"base/DL-03\"]",
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => {
+            return Err(invalid(
+                "waived",
+                "`waived` must be a list of rule ids".into(),
+                "such as [\"base/DL-03\"]",
+            ));
+        }
+    };
+    Ok(DecisionInput {
+        decision,
+        by,
+        reason: text_of("reason")?,
+        waived,
+        at,
+    })
+}
+
+/// Reload the packs: load, check and compile them, and put them in force only if they pass.
+/// Returns the warnings of the packs now in force, or the problems that kept the old ones.
+pub async fn reload_packs(state: &AppState) -> Result<(usize, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let _one_at_a_time = state.reload_guard().await;
+    let reloading = state.clone();
+    tokio::task::spawn_blocking(move || {
+        let packs = reloading.discover_packs().map_err(|d| vec![d])?;
+        let count = packs.catalog().entries().len();
+        reloading
+            .screener()
+            .reload(packs)
+            .map(|warnings| (count, warnings))
+    })
+    .await
+    .unwrap_or_else(|_| {
+        Err(vec![Diagnostic::error(
+            Code::H008,
+            "the reload stopped before it finished; the packs in force are unchanged",
+        )])
+    })
+}
+
+/// `POST /v1/reload`: reload the packs from the rules folder. 200 with the number of packs
+/// and the warnings; 422 with the problems when they do not pass (the old packs keep serving).
+pub async fn reload(State(state): State<AppState>) -> Response {
+    match reload_packs(&state).await {
+        Ok((count, warnings)) => json_response(
+            StatusCode::OK,
+            &Json::object([
+                ("reloaded", Json::new(JsonValue::Bool(true))),
+                ("packs", Json::number(count as u64)),
+                (
+                    "warnings",
+                    Json::array(warnings.iter().map(render::problem::to_json).collect()),
+                ),
+            ]),
+        ),
+        Err(errors) => ApiError::many(StatusCode::UNPROCESSABLE_ENTITY, errors).into_response(),
+    }
+}
+
+/// `GET /v1/openapi.json`.
+pub async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+/// `GET /healthz`: the process answers.
+pub async fn healthz() -> Response {
+    json_response(
+        StatusCode::OK,
+        &Json::object([("status", Json::string("ok"))]),
+    )
+}
+
+/// `GET /readyz`: the packs in force can be chosen from (200), or why not (503).
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    let packs = state.screener().packs();
+    let catalog = packs.catalog();
+    if catalog.entries().is_empty() || !catalog.problems().is_empty() {
+        let mut problems = catalog.problems().to_vec();
+        if problems.is_empty() {
+            problems.push(Diagnostic::error(
+                Code::P020,
+                "no packs under the rules folder",
+            ));
+        }
+        return ApiError::many(StatusCode::SERVICE_UNAVAILABLE, problems).into_response();
+    }
+    json_response(
+        StatusCode::OK,
+        &Json::object([
+            ("status", Json::string("ready")),
+            ("packs", Json::number(catalog.entries().len() as u64)),
+            ("threads", Json::number(state.screener().threads() as u64)),
+        ]),
+    )
+}
+
+/// A route that does not take the method: 405 (JSON for the API, a page otherwise).
+pub async fn method_not_allowed(
+    State(state): State<AppState>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> Response {
+    let mut error = ApiError::bad_request(
+        format!("{} does not take {method}", uri.path()),
+        "GET /v1/openapi.json lists each endpoint with its method",
+    );
+    error.status = StatusCode::METHOD_NOT_ALLOWED;
+    if crate::security::is_api(uri.path()) {
+        error.into_response()
+    } else {
+        web::error_page(&state, &error)
+    }
+}
+
+/// No route: 404 (JSON for the API, a page otherwise).
+pub async fn not_found(State(state): State<AppState>, uri: axum::http::Uri) -> Response {
+    if crate::security::is_api(uri.path()) {
+        ApiError::not_found(
+            format!("nothing at {}", uri.path()),
+            "GET /v1/openapi.json lists the endpoints",
+        )
+        .into_response()
+    } else {
+        web::not_found(&state, uri.path())
+    }
+}

@@ -1,0 +1,212 @@
+//! The shared state of the server and its router: which address serves what.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::Router;
+use axum::routing::{get, post};
+use tcscreen_service::listing::PackRow;
+use tcscreen_service::register_writer::RegisterWriter;
+use tcscreen_service::{Packs, Screener};
+use tokio::sync::Semaphore;
+
+use crate::security::Security;
+use crate::web::portfolio::Portfolio;
+use crate::{api, security, web};
+
+/// Portfolios kept for their CSV export, most recent first.
+const PORTFOLIOS_KEPT: usize = 16;
+
+/// What every handler shares. Cloning is an `Arc` clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    screener: Screener,
+    rules: PathBuf,
+    trust: Option<PathBuf>,
+    register: Option<RegisterWriter>,
+    max_request_bytes: usize,
+    max_upload_bytes: usize,
+    security: Security,
+    /// Batches and portfolio uploads each hold a blocking thread while they run: at most this
+    /// many at once, beyond that 503.
+    batches: Arc<Semaphore>,
+    /// One reload at a time.
+    reloading: tokio::sync::Mutex<()>,
+    /// The pack list of the packs in force, computed once per reload.
+    listing: Mutex<Option<(usize, Arc<Vec<PackRow>>)>>,
+    portfolios: Mutex<VecDeque<(String, Arc<Portfolio>)>>,
+}
+
+/// What the state is made of.
+pub struct Parts {
+    /// The screening service.
+    pub screener: Screener,
+    /// The rules folder (reloads read it again).
+    pub rules: PathBuf,
+    /// The trusted keys folder.
+    pub trust: Option<PathBuf>,
+    /// The register's writer.
+    pub register: Option<RegisterWriter>,
+    /// The largest request body.
+    pub max_request_bytes: usize,
+    /// The largest portfolio upload.
+    pub max_upload_bytes: usize,
+    /// The token, if every request must carry one.
+    pub token: Option<String>,
+    /// Whether the server listens on loopback only (then only loopback host names are
+    /// served, against DNS rebinding).
+    pub loopback: bool,
+    /// Batches and uploads at once.
+    pub batches: usize,
+}
+
+impl AppState {
+    /// The state for these parts.
+    pub fn new(parts: Parts) -> AppState {
+        AppState {
+            inner: Arc::new(Inner {
+                screener: parts.screener,
+                rules: parts.rules,
+                trust: parts.trust,
+                register: parts.register,
+                max_request_bytes: parts.max_request_bytes,
+                max_upload_bytes: parts.max_upload_bytes,
+                security: Security::new(parts.token, parts.loopback),
+                batches: Arc::new(Semaphore::new(parts.batches.max(1))),
+                reloading: tokio::sync::Mutex::new(()),
+                listing: Mutex::new(None),
+                portfolios: Mutex::new(VecDeque::new()),
+            }),
+        }
+    }
+
+    /// The screening service.
+    pub fn screener(&self) -> &Screener {
+        &self.inner.screener
+    }
+
+    /// The register's writer, when the server keeps a register.
+    pub fn register(&self) -> Option<&RegisterWriter> {
+        self.inner.register.as_ref()
+    }
+
+    /// The largest request body, in bytes.
+    pub fn max_request_bytes(&self) -> usize {
+        self.inner.max_request_bytes
+    }
+
+    /// The largest portfolio upload, in bytes.
+    pub fn max_upload_bytes(&self) -> usize {
+        self.inner.max_upload_bytes
+    }
+
+    /// Tokens, CSRF and origin checks.
+    pub fn security(&self) -> &Security {
+        &self.inner.security
+    }
+
+    /// A place for one more batch or upload, if there is one.
+    pub fn batch_slot(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.inner.batches.clone().try_acquire_owned().ok()
+    }
+
+    /// The packs of the rules folder as a reload finds them (with the trusted keys).
+    pub fn discover_packs(&self) -> Result<Packs, tcscreen_core::Diagnostic> {
+        let mut packs = Packs::discover(&self.inner.rules)?;
+        if let Some(dir) = &self.inner.trust {
+            packs.trust_keys_in(dir)?;
+        }
+        Ok(packs)
+    }
+
+    /// Hold this while reloading: one reload at a time.
+    pub async fn reload_guard(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.inner.reloading.lock().await
+    }
+
+    /// The rows of the packs in force (compiled once per set of packs, on a blocking thread).
+    pub async fn pack_rows(&self) -> Arc<Vec<PackRow>> {
+        let packs = self.screener().packs();
+        let key = Arc::as_ptr(&packs) as usize;
+        if let Some((cached, rows)) = self
+            .inner
+            .listing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            && *cached == key
+        {
+            return rows.clone();
+        }
+        let listed = packs.clone();
+        let rows = Arc::new(
+            tokio::task::spawn_blocking(move || tcscreen_service::listing::packs(&listed))
+                .await
+                .unwrap_or_default(),
+        );
+        // Keep `packs` alive until the key is stored, so that the address is not reused.
+        *self
+            .inner
+            .listing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some((key, rows.clone()));
+        drop(packs);
+        rows
+    }
+
+    /// Keep a portfolio for its CSV export; returns its id.
+    pub fn keep_portfolio(&self, portfolio: Arc<Portfolio>) -> String {
+        let id = security::random_hex(16);
+        let mut kept = self
+            .inner
+            .portfolios
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        kept.push_front((id.clone(), portfolio));
+        kept.truncate(PORTFOLIOS_KEPT);
+        id
+    }
+
+    /// A portfolio kept earlier.
+    pub fn portfolio(&self, id: &str) -> Option<Arc<Portfolio>> {
+        self.inner
+            .portfolios
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .find(|(kept, _)| kept == id)
+            .map(|(_, p)| p.clone())
+    }
+}
+
+/// The routes: the JSON API under `/v1`, health checks, the pages and their assets.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/v1/screen", post(api::screen))
+        .route("/v1/screen/batch", post(api::screen_batch))
+        .route("/v1/validate", post(api::validate))
+        .route("/v1/schema", get(api::schema))
+        .route("/v1/schema/example", get(api::example))
+        .route("/v1/packs", get(api::packs))
+        .route("/v1/rules/{*id}", get(api::rule))
+        .route("/v1/replay", post(api::replay))
+        .route("/v1/register/{request_id}", get(api::history))
+        .route("/v1/register/{request_id}/decision", post(api::decide))
+        .route("/v1/reload", post(api::reload))
+        .route("/v1/openapi.json", get(api::openapi))
+        .route("/healthz", get(api::healthz))
+        .route("/readyz", get(api::readyz));
+    api.merge(web::routes())
+        .fallback(api::not_found)
+        .method_not_allowed_fallback(api::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::guard,
+        ))
+        .with_state(state)
+}

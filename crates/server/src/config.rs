@@ -1,0 +1,79 @@
+//! What `tcscreen serve` is given, and the checks made before anything is bound: a
+//! non-loopback address needs a token file, and the token must be long enough to guess at no
+//! better than chance.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// The shortest token accepted, in characters.
+pub const MIN_TOKEN_CHARS: usize = 16;
+
+/// The server's settings.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Where to listen (default `127.0.0.1:8080`; port 0 picks a free one).
+    pub addr: SocketAddr,
+    /// The rules folder.
+    pub rules: PathBuf,
+    /// The register every screening and human decision is appended to.
+    pub register: Option<PathBuf>,
+    /// Accept only packs signed by a key in this folder.
+    pub trust: Option<PathBuf>,
+    /// A file holding the bearer token every request must carry.
+    pub token_file: Option<PathBuf>,
+    /// The largest request body, in bytes (`--max-request-bytes`, at most 4 MiB).
+    pub max_request_bytes: usize,
+    /// Screening threads.
+    pub jobs: usize,
+    /// Screenings that may wait for a thread beyond those being screened; beyond that, 503.
+    pub queue: usize,
+    /// The largest upload of a portfolio (several requests), in bytes.
+    pub max_upload_bytes: usize,
+}
+
+impl Config {
+    /// The defaults for `rules`: loopback, port 8080, one thread per core, 4 MiB requests.
+    pub fn new(rules: PathBuf) -> Config {
+        let jobs = std::thread::available_parallelism().map_or(1, usize::from);
+        Config {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            rules,
+            register: None,
+            trust: None,
+            token_file: None,
+            max_request_bytes: tcscreen_core::RequestLimits::default().max_bytes,
+            jobs,
+            queue: jobs * 4,
+            max_upload_bytes: 64 * 1024 * 1024,
+        }
+    }
+
+    /// Read the token file, if any, and refuse a non-loopback address without one.
+    pub fn token(&self) -> Result<Option<String>, String> {
+        let token = match &self.token_file {
+            None => None,
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("cannot read the token file {}: {e}", path.display()))?;
+                let token = text.trim().to_string();
+                if token.chars().count() < MIN_TOKEN_CHARS
+                    || token.chars().any(|c| c.is_whitespace() || c.is_control())
+                {
+                    return Err(format!(
+                        "the token in {} must be one word of at least {MIN_TOKEN_CHARS} characters (no spaces): make one with `head -c 24 /dev/urandom | base64 > {}`",
+                        path.display(),
+                        path.display()
+                    ));
+                }
+                Some(token)
+            }
+        };
+        if token.is_none() && !self.addr.ip().is_loopback() {
+            return Err(format!(
+                "--addr {} is not a loopback address: anyone who can reach it could screen, decide and reload; give --token-file FILE so that every request needs that token (and put a TLS proxy in front), or bind to 127.0.0.1",
+                self.addr
+            ));
+        }
+        Ok(token)
+    }
+}

@@ -1,0 +1,175 @@
+//! Errors of the API: `{"errors": [PROBLEM, …]}` with the problems the command line prints
+//! (the same codes, messages, files, lines, columns and help, as `--error-format json` writes
+//! them), and the HTTP status a client expects. Problems that only a server has (busy, not
+//! authorised, no register, …) have codes of their own, `H001`…, explained by
+//! `tcscreen explain`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tcscreen_core::Code;
+use tcscreen_core::{Diagnostic, Json, canonical};
+use tcscreen_packs::Catalog;
+use tcscreen_service::render::problem::to_json;
+use tcscreen_service::{NotScreened, Problem};
+
+/// Seconds a client is asked to wait when the server is busy.
+pub const RETRY_AFTER_SECONDS: u32 = 1;
+
+/// An error answer: a status and the problems that explain it.
+#[derive(Debug)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// Why, as the command line would say it.
+    pub problems: Vec<Diagnostic>,
+    /// Seconds to wait before trying again (503 when busy).
+    pub retry_after: Option<u32>,
+    /// Extra members of each error object, by problem (the field path of an input problem).
+    pub paths: Vec<Option<String>>,
+}
+
+impl ApiError {
+    /// An error with one problem.
+    pub fn new(status: StatusCode, problem: Diagnostic) -> ApiError {
+        ApiError::many(status, vec![problem])
+    }
+
+    /// An error with several problems.
+    pub fn many(status: StatusCode, problems: Vec<Diagnostic>) -> ApiError {
+        ApiError {
+            status,
+            paths: vec![None; problems.len()],
+            problems,
+            retry_after: None,
+        }
+    }
+
+    /// 503 with `Retry-After`: every screening thread is busy and the queue is full.
+    pub fn busy() -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Diagnostic::error(
+                Code::H001,
+                "the server is busy: every screening thread is working and the queue is full",
+            )
+            .help(format!(
+                "send the request again in {RETRY_AFTER_SECONDS} second(s); for many requests use POST /v1/screen/batch, which waits for room instead"
+            )),
+        );
+        e.retry_after = Some(RETRY_AFTER_SECONDS);
+        e
+    }
+
+    /// 400: a query parameter, form field or header is not what the endpoint takes.
+    pub fn bad_request(message: impl Into<String>, help: impl Into<String>) -> ApiError {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            Diagnostic::error(Code::H004, message).help(help),
+        )
+    }
+
+    /// 404: nothing at this address.
+    pub fn not_found(message: impl Into<String>, help: impl Into<String>) -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            Diagnostic::error(Code::H005, message).help(help),
+        )
+    }
+
+    /// 404: the server keeps no register.
+    pub fn no_register() -> ApiError {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            Diagnostic::error(Code::H006, "this server keeps no register").help(
+                "start the server with --register FILE to record screenings and human decisions",
+            ),
+        )
+    }
+
+    /// 500: the register could not be written or read.
+    pub fn register(message: impl Into<String>) -> ApiError {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Diagnostic::error(Code::H008, message).help(
+                "`tcscreen register verify FILE` checks the register; see \"Repairing a damaged register\" in docs/audit.md",
+            ),
+        )
+    }
+
+    /// The status and problems of a request that was not screened: 400 when the body is not
+    /// text or not JSON, 422 when it is JSON but not a valid request, 404 when no pack
+    /// matches, 503 when the server's packs cannot be used or a safety stop ended the
+    /// screening.
+    pub fn not_screened(not: &NotScreened, catalog: &Catalog) -> ApiError {
+        let problems = not.diagnostics(catalog, &mut Default::default());
+        let status = match &not.problem {
+            Problem::Input(errors)
+                if errors
+                    .iter()
+                    .all(|d| d.code == Code::I001 || d.code == Code::I002) =>
+            {
+                StatusCode::BAD_REQUEST
+            }
+            Problem::Input(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Problem::Select(d) if d.code == Code::P021 => StatusCode::NOT_FOUND,
+            Problem::Select(d) if d.code == Code::P022 => StatusCode::UNPROCESSABLE_ENTITY,
+            Problem::Select(_) | Problem::Pack { .. } | Problem::Stop(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+        };
+        ApiError::many(status, problems)
+    }
+
+    /// The body: `{"errors": [...]}`.
+    pub fn to_json(&self) -> Json {
+        Json::object([(
+            "errors",
+            Json::array(
+                self.problems
+                    .iter()
+                    .zip(&self.paths)
+                    .map(|(d, path)| problem_json(d, path.as_deref()))
+                    .collect(),
+            ),
+        )])
+    }
+}
+
+/// A problem as JSON, with the field path of an input problem when it is known.
+pub fn problem_json(d: &Diagnostic, path: Option<&str>) -> Json {
+    let json = to_json(d);
+    match (path, json.value) {
+        (Some(path), tcscreen_core::JsonValue::Object(members)) => Json::object(
+            members
+                .into_iter()
+                .map(|m| (m.key, m.value))
+                .chain([("path".to_string(), Json::string(path))]),
+        ),
+        (_, value) => Json::new(value),
+    }
+}
+
+/// A JSON response: the value's canonical text and a newline.
+pub fn json_response(status: StatusCode, json: &Json) -> Response {
+    let mut body = canonical::to_canonical_string(json);
+    body.push('\n');
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = json_response(self.status, &self.to_json());
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"tcscreen\""),
+            );
+        }
+        response
+    }
+}

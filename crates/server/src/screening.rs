@@ -1,0 +1,129 @@
+//! Screening one request for the API and the pages alike: parse the query (`as_of`, `pack`),
+//! queue the request on the screening threads without waiting for room (a full queue is 503),
+//! await the outcome, and append the record to the register when the server keeps one.
+
+use std::sync::Arc;
+use tcscreen_core::Code;
+
+use axum::http::StatusCode;
+use tcscreen_core::{Date, InputError};
+use tcscreen_service::register_writer::ScreeningEntry;
+use tcscreen_service::{Item, Outcome, PackChoice, ScreenOptions, Screened, Source};
+
+use crate::app::AppState;
+use crate::problem::ApiError;
+
+/// `?as_of=` and `?pack=`, as the command line's `--as-of` and `--pack` (a pack by id only:
+/// never a folder on the server).
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct ScreenQuery {
+    /// The screening date, YYYY-MM-DD.
+    pub as_of: Option<String>,
+    /// `ID` or `ID@VERSION`.
+    pub pack: Option<String>,
+}
+
+impl ScreenQuery {
+    /// The options these give, within the server's request limits.
+    pub fn options(&self, state: &AppState) -> Result<ScreenOptions, ApiError> {
+        let mut options = ScreenOptions::default();
+        options.request_limits.max_bytes = state.max_request_bytes();
+        if let Some(pack) = self
+            .pack
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            options.pack =
+                PackChoice::by_name(pack).map_err(|d| ApiError::new(StatusCode::BAD_REQUEST, d))?;
+        }
+        if let Some(as_of) = self
+            .as_of
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+        {
+            options.as_of = Some(Date::parse(as_of).ok_or_else(|| {
+                ApiError::bad_request(
+                    format!("as_of `{as_of}` is not a date"),
+                    "write the screening date as YYYY-MM-DD, or leave as_of out to screen as of the request's `received` date",
+                )
+            })?);
+        }
+        Ok(options)
+    }
+}
+
+/// Whether a screening is appended to the register (downloads screen again without it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Register {
+    /// Append it, when the server keeps a register.
+    Append,
+    /// Do not.
+    Skip,
+}
+
+/// Screen `text` (or report why it could not be read) with `options`: the screening, or the
+/// error to answer with.
+pub async fn screen(
+    state: &AppState,
+    source: Source,
+    text: Result<String, InputError>,
+    options: ScreenOptions,
+    register: Register,
+) -> Result<Box<Screened>, ApiError> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let item = Item { source, text };
+    state
+        .screener()
+        .submit(item, Arc::new(options), move |outcome| {
+            let _ = tx.send(outcome);
+        })
+        .map_err(|_busy| ApiError::busy())?;
+    let outcome = rx
+        .await
+        .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, stopped()))?;
+    match outcome {
+        Outcome::Screened(screened) => {
+            if register == Register::Append {
+                append(state, &screened).await?;
+            }
+            Ok(screened)
+        }
+        Outcome::NotScreened(not) => Err(ApiError::not_screened(
+            &not,
+            state.screener().packs().catalog(),
+        )),
+    }
+}
+
+/// Append a screening to the register, if the server keeps one, and wait until it is on disk.
+pub async fn append(state: &AppState, screened: &Screened) -> Result<Option<u64>, ApiError> {
+    let Some(writer) = state.register() else {
+        return Ok(None);
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    writer.append_screening(entry(screened), move |r| {
+        let _ = tx.send(r);
+    });
+    match rx.await {
+        Ok(Ok(seq)) => Ok(Some(seq)),
+        Ok(Err(why)) => Err(ApiError::register(why)),
+        Err(_) => Err(ApiError::register("the register's writer has stopped")),
+    }
+}
+
+/// The register entry of a screening.
+pub fn entry(screened: &Screened) -> ScreeningEntry {
+    ScreeningEntry {
+        request_id: screened.record.request_id.clone(),
+        record: screened.record.to_json(),
+        canonical: screened.canonical.clone(),
+        signer: screened.signer.clone(),
+    }
+}
+
+fn stopped() -> tcscreen_core::Diagnostic {
+    tcscreen_core::Diagnostic::error(Code::H001, "the screening threads have stopped")
+        .help("the server is shutting down; send the request again when it is back")
+}

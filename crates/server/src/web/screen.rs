@@ -1,0 +1,460 @@
+//! Screen: paste or upload one request, and see the decision, the note (the same Markdown as
+//! `screen --format markdown`, rendered), the findings grouped by criterion and the pack that
+//! decided; download the record, the request and the note. Without script the whole flow is
+//! forms: paste, submit, read.
+
+use axum::extract::{Multipart, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use maud::{Markup, PreEscaped, html};
+use tcscreen_core::{Criterion, Decision, DecisionRecord};
+use tcscreen_service::render::markdown::{criterion_name, decision_note, field_in_words};
+use tcscreen_service::{RecordFormat, RecordWriter, Screened, Source};
+
+use crate::app::AppState;
+use crate::body::{request_text, too_large_error};
+use crate::problem::ApiError;
+use crate::screening::{self, Register, ScreenQuery};
+use crate::web::{Section, check_csrf, csrf_field, error_page, html_page, layout, note, problems};
+
+/// What the screen form was given, to show it again.
+#[derive(Clone, Debug, Default)]
+pub struct Submitted {
+    /// The pasted request.
+    pub request: String,
+    /// `ID` or `ID@VERSION`, empty for automatic.
+    pub pack: String,
+    /// The screening date, empty for the request's own.
+    pub as_of: String,
+}
+
+/// `GET /`: the screen form.
+pub async fn page(State(state): State<AppState>) -> Response {
+    html_page(screen_page(&state, &Submitted::default(), None).await)
+}
+
+/// The pack choices: automatic, or a pack of the catalog by id and version.
+pub async fn pack_options(state: &AppState, chosen: &str) -> Markup {
+    let rows = state.pack_rows().await;
+    html! {
+        option value="" selected[chosen.is_empty()] { "Chosen by the request's country and date" }
+        @for row in rows.iter() {
+            @let value = format!("{}@{}", row.id, row.version);
+            option value=(value) selected[chosen == value] {
+                (row.name) " — " (row.id) " " (row.version) " (" (row.validity) ")"
+            }
+        }
+    }
+}
+
+/// The options shared by the screen form and the request form.
+pub async fn options_fields(state: &AppState, submitted: &Submitted) -> Markup {
+    html! {
+        fieldset.options {
+            legend { "Options" }
+            div.field {
+                label for="pack" { "Pack" }
+                select #pack name="pack" aria-describedby="pack-hint" {
+                    (pack_options(state, &submitted.pack).await)
+                }
+                p.hint #pack-hint { "Leave it to choose the pack of the request's country valid on the screening date." }
+            }
+            div.field {
+                label for="as_of" { "Screening date" }
+                input #as_of type="date" name="as_of" value=(submitted.as_of) aria-describedby="as_of-hint";
+                p.hint #as_of-hint { "Leave it empty to screen as of the date the request was received." }
+            }
+        }
+    }
+}
+
+async fn screen_page(state: &AppState, submitted: &Submitted, error: Option<&ApiError>) -> Markup {
+    let body = html! {
+        p.lead {
+            "Paste a request, or choose its file, and screen it with the packs in force. "
+            "Requests follow the request format (" a href="/v1/schema" { "JSON Schema" } ", "
+            a href="/v1/schema/example" { "a complete example" } "); "
+            a href="/form" { "the request form" } " builds one field by field."
+        }
+        @if let Some(error) = error {
+            section.error role="alert" aria-labelledby="problems-title" tabindex="-1" #problems {
+                h2 #problems-title { "The request was not screened" }
+                (problems(&error.problems))
+            }
+        }
+        form method="post" action="/screen" enctype="multipart/form-data" {
+            (csrf_field(state))
+            div.field {
+                label for="request" { "Request (JSON)" }
+                textarea #request name="request" rows="16" spellcheck="false" aria-describedby="request-hint" { (submitted.request) }
+                p.hint #request-hint { "One request, as JSON. Problems are reported with their line and column." }
+            }
+            div.field {
+                label for="file" { "Or choose a request file" }
+                input #file type="file" name="file" accept=".json,application/json" aria-describedby="file-hint";
+                p.hint #file-hint { "A file chosen here is screened instead of the text above." }
+            }
+            (options_fields(state, submitted).await)
+            button type="submit" { "Screen" }
+        }
+    };
+    layout(state, Section::Screen, "Screen a request", body)
+}
+
+/// `POST /screen`: screen what was pasted or uploaded.
+pub async fn submit(State(state): State<AppState>, mut multipart: Multipart) -> Response {
+    let max = state.max_request_bytes();
+    let mut submitted = Submitted::default();
+    let mut csrf = None;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) => {
+                return error_page(
+                    &state,
+                    &ApiError::bad_request(
+                        format!("the form could not be read: {e}"),
+                        "send the form again",
+                    ),
+                );
+            }
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let file_name = field.file_name().map(str::to_string);
+        let bytes = match read_field(field, max).await {
+            Ok(bytes) => bytes,
+            Err(e) => return error_page(&state, &e),
+        };
+        match name.as_str() {
+            "_csrf" => csrf = Some(String::from_utf8_lossy(&bytes).into_owned()),
+            "request" => submitted.request = String::from_utf8_lossy(&bytes).into_owned(),
+            "pack" => submitted.pack = String::from_utf8_lossy(&bytes).trim().to_string(),
+            "as_of" => submitted.as_of = String::from_utf8_lossy(&bytes).trim().to_string(),
+            "file" if !bytes.is_empty() => {
+                file = Some((
+                    file_name.unwrap_or_else(|| "uploaded file".into()),
+                    bytes.to_vec(),
+                ));
+            }
+            _ => {}
+        }
+    }
+    if let Err(refused) = check_csrf(&state, csrf.as_deref()) {
+        return refused;
+    }
+    let (source, text) = match file {
+        Some((name, bytes)) => {
+            let text = request_text(&bytes);
+            if let Ok(text) = &text {
+                submitted.request.clone_from(text);
+            }
+            (Source::file(name), text)
+        }
+        None if submitted.request.trim().is_empty() => {
+            let error = ApiError::bad_request(
+                "there is no request to screen",
+                "paste a request in the box, or choose its file",
+            );
+            return (
+                StatusCode::BAD_REQUEST,
+                html_page(screen_page(&state, &submitted, Some(&error)).await),
+            )
+                .into_response();
+        }
+        None => (
+            Source::file("pasted request"),
+            Ok(submitted.request.clone()),
+        ),
+    };
+    screen_and_show(&state, Section::Screen, source, text, &submitted).await
+}
+
+/// Read one multipart field, at most `max` bytes.
+pub async fn read_field(
+    mut field: axum::extract::multipart::Field<'_>,
+    max: usize,
+) -> Result<Vec<u8>, ApiError> {
+    let mut bytes = Vec::new();
+    loop {
+        match field.chunk().await {
+            Ok(Some(chunk)) => {
+                if bytes.len() + chunk.len() > max {
+                    return Err(too_large_error(&format!("more than {max}"), max));
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok(bytes),
+            Err(e) => {
+                return Err(ApiError::bad_request(
+                    format!("the upload could not be read: {e}"),
+                    "send the form again",
+                ));
+            }
+        }
+    }
+}
+
+/// Screen a request from a page, and show the result (or the screen form with the problems).
+pub async fn screen_and_show(
+    state: &AppState,
+    section: Section,
+    source: Source,
+    text: Result<String, tcscreen_core::InputError>,
+    submitted: &Submitted,
+) -> Response {
+    let query = ScreenQuery {
+        as_of: Some(submitted.as_of.clone()),
+        pack: Some(submitted.pack.clone()),
+    };
+    let outcome = match query.options(state) {
+        Ok(options) => screening::screen(state, source, text, options, Register::Append).await,
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(screened) => {
+            let registered = state.register().is_some();
+            html_page(result_page(
+                state, section, &screened, submitted, registered,
+            ))
+        }
+        Err(error) if error.status == StatusCode::SERVICE_UNAVAILABLE => error_page(state, &error),
+        Err(error) => (
+            error.status,
+            html_page(screen_page(state, submitted, Some(&error)).await),
+        )
+            .into_response(),
+    }
+}
+
+fn decision_word(d: Option<Decision>) -> &'static str {
+    match d {
+        Some(Decision::Accept) => "Accept",
+        Some(Decision::Revise) => "Revise",
+        Some(Decision::Reject) => "Reject",
+        None => "No decision",
+    }
+}
+
+fn decision_class(d: Option<Decision>) -> &'static str {
+    match d {
+        Some(Decision::Accept) => "accept",
+        Some(Decision::Revise) => "revise",
+        Some(Decision::Reject) => "reject",
+        None => "none",
+    }
+}
+
+/// The decision, the note, the findings and the downloads.
+pub fn result_page(
+    state: &AppState,
+    section: Section,
+    screened: &Screened,
+    submitted: &Submitted,
+    registered: bool,
+) -> Markup {
+    let record = &screened.record;
+    let markdown = decision_note(record, &screened.pack);
+    let title = format!("Screening of {}", record.request_id);
+    let body = html! {
+        section.decision.(decision_class(record.decision)) aria-labelledby="decision-title" {
+            h2 #decision-title { "Decision: " (decision_word(record.decision)) }
+            @if record.decision.is_none() {
+                p { "A rule could not be completed on this request, so there is no decision. The people who maintain the pack have been told which rule failed (it is named below)." }
+                ul {
+                    @for e in &record.errors { li { code { (e.rule) } ": " (e.message) } }
+                }
+            }
+            dl.facts {
+                dt { "Request" } dd { (record.request_id) }
+                dt { "Pack" } dd { (screened.pack.name) " — " code { (record.pack.id) } " version " (record.pack.version) }
+                dt { "Screened as of" } dd { (record.as_of.to_string()) }
+                dt { "Rules run" } dd { (record.rules_run) }
+            }
+            @if screened.pack.illustrative {
+                p.notice { "This pack is illustrative: it shows how a country could write its policy, and is not any country's official policy." }
+            }
+            @if let Some(criteria) = &record.criteria {
+                table.criteria {
+                    caption { "Result by criterion" }
+                    thead { tr { th scope="col" { "Criterion" } th scope="col" { "Result" } } }
+                    tbody {
+                        @for (criterion, decision) in criteria {
+                            tr {
+                                th scope="row" { (criterion_name(*criterion)) }
+                                td.(decision_class(Some(*decision))) { (decision_word(Some(*decision))) }
+                            }
+                        }
+                    }
+                }
+            }
+            @if registered {
+                p { "Recorded in the register. " a href=(format!("/history?request_id={}", crate::security::percent_encode(&record.request_id))) { "See this request's history and record the human decision" } "." }
+            }
+        }
+        section.downloads aria-labelledby="downloads-title" {
+            h2 #downloads-title { "Download" }
+            div.buttons {
+                @for (what, label) in [("record", "The record (JSON)"), ("request", "The request (JSON)"), ("note", "The note (Markdown)")] {
+                    form method="post" action="/screen/download" {
+                        (csrf_field(state))
+                        input type="hidden" name="request" value=(submitted.request);
+                        input type="hidden" name="pack" value=(submitted.pack);
+                        input type="hidden" name="as_of" value=(submitted.as_of);
+                        input type="hidden" name="what" value=(what);
+                        button type="submit" { (label) }
+                    }
+                }
+            }
+        }
+        section.note aria-labelledby="note-title" {
+            h2 #note-title { "The decision note" }
+            p.hint.noprint { "The note as it is sent to the requester; print this page to keep it or save it as PDF." }
+            div.note-body { (PreEscaped(note::to_html(&markdown))) }
+        }
+        section.findings aria-labelledby="findings-title" {
+            h2 #findings-title { "Findings by criterion" }
+            (findings_by_criterion(record))
+        }
+    };
+    layout(state, section, &title, body)
+}
+
+/// The findings in tables, one per criterion.
+pub fn findings_by_criterion(record: &DecisionRecord) -> Markup {
+    html! {
+        @if record.findings.is_empty() {
+            p { "No rule recorded a finding." }
+        }
+        @for criterion in Criterion::ALL {
+            @let found: Vec<_> = record.findings.iter().filter(|f| f.criterion == criterion).collect();
+            @if !found.is_empty() {
+                table.findings {
+                    caption { (criterion_name(criterion)) " (" (found.len()) ")" }
+                    thead {
+                        tr {
+                            th scope="col" { "Outcome" }
+                            th scope="col" { "What to change" }
+                            th scope="col" { "About" }
+                            th scope="col" { "Policy" }
+                            th scope="col" { "Rule" }
+                        }
+                    }
+                    tbody {
+                        @for f in found {
+                            tr {
+                                td.(f.outcome.as_str()) { (f.outcome.as_str()) }
+                                td { (f.message) }
+                                td { (f.field.as_deref().map(field_in_words).unwrap_or_default()) }
+                                td { (f.policy.as_deref().unwrap_or("")) }
+                                td { code { (f.rule) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct DownloadForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+    request: String,
+    #[serde(default)]
+    pack: String,
+    #[serde(default)]
+    as_of: String,
+    what: String,
+}
+
+/// `POST /screen/download`: screen the request again (without appending it to the register)
+/// and send the record, the request or the note as a file.
+pub(crate) async fn download(
+    State(state): State<AppState>,
+    form: axum::Form<DownloadForm>,
+) -> Response {
+    if let Err(refused) = check_csrf(&state, form.csrf.as_deref()) {
+        return refused;
+    }
+    let query = ScreenQuery {
+        as_of: Some(form.as_of.clone()),
+        pack: Some(form.pack.clone()),
+    };
+    if form.request.len() > state.max_request_bytes() {
+        let max = state.max_request_bytes();
+        return error_page(
+            &state,
+            &too_large_error(&form.request.len().to_string(), max),
+        );
+    }
+    let screened = match query.options(&state) {
+        Ok(options) => {
+            screening::screen(
+                &state,
+                Source::file("pasted request"),
+                Ok(form.request.clone()),
+                options,
+                Register::Skip,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    let screened = match screened {
+        Ok(s) => s,
+        Err(e) => return error_page(&state, &e),
+    };
+    let stem: String = screened
+        .record
+        .request_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let (bytes, content_type, name) = match form.what.as_str() {
+        "request" => (
+            form.request.clone().into_bytes(),
+            "application/json",
+            format!("{stem}.request.json"),
+        ),
+        "note" => (
+            decision_note(&screened.record, &screened.pack).into_bytes(),
+            "text/markdown; charset=utf-8",
+            format!("{stem}.note.md"),
+        ),
+        _ => {
+            let mut out = Vec::new();
+            let mut writer = RecordWriter::new(RecordFormat::Json);
+            let written = writer
+                .record(
+                    &mut out,
+                    &screened.record,
+                    &screened.canonical,
+                    &screened.pack,
+                )
+                .and_then(|()| writer.finish(&mut out));
+            if let Err(e) = written {
+                return error_page(
+                    &state,
+                    &ApiError::register(format!("cannot write the record: {e}")),
+                );
+            }
+            (out, "application/json", format!("{stem}.record.json"))
+        }
+    };
+    let mut response = ([(header::CONTENT_TYPE, content_type)], bytes).into_response();
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}

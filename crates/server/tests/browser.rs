@@ -1,0 +1,426 @@
+//! The web page in a real browser: headless Chromium driven through WebDriver (chromedriver),
+//! against a server on loopback. Paste a fixture and read the decision; upload a broken file
+//! and see the error with its line and column; record a human decision and see it in the
+//! history; open the portfolio of the shipped fixtures; the form checked as you type.
+//! Screenshots go to `target/browser-screenshots/` for review.
+//!
+//! The tests skip, saying so, only when Chromium or chromedriver is not installed (Debian's
+//! `chromium` and `chromium-driver`; `.ci/run` installs them and sets
+//! `TCSCREEN_REQUIRE_BROWSER=1`, under which a missing browser fails instead). They wait for
+//! elements with a timeout; nothing is timed.
+
+mod common;
+
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use fantoccini::{Client, ClientBuilder, Locator};
+use tcscreen_server::run::Server;
+
+/// One browser at a time: the machine may have two cores.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn find_program(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    names.iter().find_map(|name| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+/// Chromium and chromedriver, or `None` (after saying why) when they are not installed.
+fn browser(test: &str) -> Option<(PathBuf, PathBuf)> {
+    let chromium = find_program(&["chromium", "chromium-browser", "google-chrome"]);
+    let driver = find_program(&["chromedriver"]);
+    match (chromium, driver) {
+        (Some(chromium), Some(driver)) => Some((chromium, driver)),
+        _ => {
+            let why = "Chromium and chromedriver are not installed (Debian: apt-get install chromium chromium-driver)";
+            assert!(
+                std::env::var_os("TCSCREEN_REQUIRE_BROWSER").is_none(),
+                "browser test {test}: {why}, and TCSCREEN_REQUIRE_BROWSER is set"
+            );
+            eprintln!("SKIPPED browser test {test}: {why}");
+            None
+        }
+    }
+}
+
+/// chromedriver on a free loopback port, ended when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+    _profile: tempfile::TempDir,
+    chromium: PathBuf,
+}
+
+impl Driver {
+    fn start(driver: &Path, chromium: PathBuf) -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let start = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(start.elapsed() < WAIT, "chromedriver did not listen");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Driver {
+            child,
+            port,
+            _profile: tempfile::tempdir().unwrap(),
+            chromium,
+        }
+    }
+
+    async fn session(&self) -> Client {
+        let args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1280,1100",
+        ]
+        .iter()
+        .map(ToString::to_string)
+        .chain([format!(
+            "--user-data-dir={}",
+            self._profile.path().display()
+        )])
+        .collect::<Vec<_>>();
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({ "binary": self.chromium, "args": args }),
+        );
+        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("a WebDriver session")
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn screenshots() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let dir = target.join("browser-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn screenshot(client: &Client, name: &str) {
+    let png = client.screenshot().await.unwrap();
+    std::fs::write(screenshots().join(format!("{name}.png")), png).unwrap();
+}
+
+async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
+    match client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(css))
+        .await
+    {
+        Ok(element) => element,
+        Err(e) => {
+            // What the browser shows, for whoever reads the failure.
+            let name: String = css.chars().filter(char::is_ascii_alphanumeric).collect();
+            screenshot(client, &format!("FAILED-{name}")).await;
+            let source = client.source().await.unwrap_or_default();
+            panic!("no element {css} ({e}); the page:\n{source}")
+        }
+    }
+}
+
+/// Wait until the text of `css` contains `text`.
+async fn wait_for_text(client: &Client, css: &str, text: &str) -> String {
+    let start = Instant::now();
+    loop {
+        let found = wait_for(client, css).await.text().await.unwrap_or_default();
+        if found.contains(text) {
+            return found;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "{css} never said {text:?}; it says {found:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A server over the shipped packs with a register, and a browser session.
+async fn setup(
+    test: &str,
+) -> Option<(
+    Server,
+    Driver,
+    Client,
+    tempfile::TempDir,
+    tokio::sync::MutexGuard<'static, ()>,
+)> {
+    let (chromium, driver) = browser(test)?;
+    let guard = ONE_BROWSER.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config();
+    config.register = Some(dir.path().join("register.jsonl"));
+    let server = Server::start(config).map_err(|e| e.message).unwrap();
+    let driver = Driver::start(&driver, chromium);
+    let client = driver.session().await;
+    Some((server, driver, client, dir, guard))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    root().join("fixtures/requests").join(name)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paste_a_fixture_and_read_the_decision() {
+    let Some((server, _driver, client, _dir, _guard)) = setup("paste").await else {
+        return;
+    };
+    client.goto(&server.url()).await.unwrap();
+    let text = std::fs::read_to_string(fixture("kh/kh-mrd-2025-031-rural-roads-piu.json")).unwrap();
+    let request = wait_for(&client, "textarea#request").await;
+    request.send_keys(&text).await.unwrap();
+    // The script checks the request as it is typed, through the validate endpoint.
+    wait_for_text(
+        &client,
+        "#request-check",
+        "The request is valid (KH-MRD-2025-031)",
+    )
+    .await;
+    screenshot(&client, "screen-pasted").await;
+    client
+        .find(Locator::Css("form[action='/screen'] button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let decision = wait_for_text(&client, "#decision-title", "Decision:").await;
+    assert_eq!(decision, "Decision: Reject");
+    let note = wait_for(&client, ".note-body h2")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        note.starts_with("Screening of request KH-MRD-2025-031"),
+        "{note}"
+    );
+    let findings = wait_for(&client, "section.findings")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(findings.contains("Fit with national policy"), "{findings}");
+    screenshot(&client, "screen-decision").await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_a_broken_file_and_see_the_error_with_its_line_and_column() {
+    let Some((server, _driver, client, dir, _guard)) = setup("upload").await else {
+        return;
+    };
+    let broken = dir.path().join("broken-request.json");
+    std::fs::write(&broken, "{\n  \"id\": \"R1\",\n  \"country\" \"KH\"\n}\n").unwrap();
+    client.goto(&server.url()).await.unwrap();
+    let file = wait_for(&client, "input#file").await;
+    file.send_keys(&broken.to_string_lossy()).await.unwrap();
+    client
+        .find(Locator::Css("form[action='/screen'] button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let place = wait_for_text(&client, ".problems .place", "line").await;
+    assert_eq!(place, "broken-request.json, line 3, column 13");
+    let problem = wait_for(&client, ".problems li")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(problem.contains("I002"), "{problem}");
+    screenshot(&client, "screen-broken-upload").await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_a_human_decision_and_see_it_in_the_history() {
+    let Some((server, _driver, client, _dir, _guard)) = setup("history").await else {
+        return;
+    };
+    // Screened through the page: the screening is in the register.
+    client.goto(&server.url()).await.unwrap();
+    let text = std::fs::read_to_string(fixture("kh/kh-mrd-2025-031-rural-roads-piu.json")).unwrap();
+    wait_for(&client, "textarea#request")
+        .await
+        .send_keys(&text)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form[action='/screen'] button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "#decision-title", "Decision: Reject").await;
+    client
+        .find(Locator::LinkText(
+            "See this request's history and record the human decision",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&client, "#decide-title").await;
+    wait_for(&client, "#decision-revise")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&client, "#by")
+        .await
+        .send_keys("A. Officer")
+        .await
+        .unwrap();
+    wait_for(&client, "#reason")
+        .await
+        .send_keys("The ministry will fold the unit into its department")
+        .await
+        .unwrap();
+    wait_for(&client, "#waive-base-MG-01")
+        .await
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css(
+            "form[action='/history/decision'] button[type='submit']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, ".success", "recorded as entry 2").await;
+    let history = wait_for(&client, "table.history")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(history.contains("Human decision"), "{history}");
+    assert!(
+        history.contains("by A. Officer, overrides entry 1 (reject)"),
+        "{history}"
+    );
+    assert!(history.contains("Waived: base/MG-01"), "{history}");
+    screenshot(&client, "history-decision").await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_the_portfolio_of_the_shipped_fixtures() {
+    let Some((server, _driver, client, _dir, _guard)) = setup("portfolio").await else {
+        return;
+    };
+    client
+        .goto(&format!("{}/portfolio", server.url()))
+        .await
+        .unwrap();
+    let files = fixture_files();
+    let paths: Vec<String> = files
+        .iter()
+        .map(|f| f.to_string_lossy().to_string())
+        .collect();
+    wait_for(&client, "input#files")
+        .await
+        .send_keys(&paths.join("\n"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css(
+            "form[action='/portfolio'] button[type='submit']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let n = files.len();
+    wait_for_text(&client, "p.lead", &format!("{n} requests, {n} screened")).await;
+    let chart = wait_for(&client, "section[aria-labelledby='by-decision'] svg title").await;
+    assert_eq!(chart.html(true).await.unwrap(), "Requests by decision");
+    let providers = wait_for(&client, "section[aria-labelledby='by-provider'] table")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(providers.contains("Not demand-led"), "{providers}");
+    screenshot(&client, "portfolio-fixtures").await;
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_request_form_is_checked_as_you_type() {
+    let Some((server, _driver, client, _dir, _guard)) = setup("form").await else {
+        return;
+    };
+    client
+        .goto(&format!("{}/form", server.url()))
+        .await
+        .unwrap();
+    wait_for(&client, "#f-id")
+        .await
+        .send_keys("KH-TEST-1")
+        .await
+        .unwrap();
+    wait_for(&client, "#f-country")
+        .await
+        .send_keys("kh")
+        .await
+        .unwrap();
+    let error = wait_for_text(&client, "#f-country-error", "country").await;
+    assert!(
+        error.contains("upper case") || error.contains("country"),
+        "{error}"
+    );
+    let invalid = wait_for(&client, "#f-country")
+        .await
+        .attr("aria-invalid")
+        .await
+        .unwrap();
+    assert_eq!(invalid.as_deref(), Some("true"));
+    screenshot(&client, "form-checked").await;
+    client.close().await.unwrap();
+}

@@ -1,0 +1,215 @@
+//! A person's decision on a screened request, checked against the register before it is
+//! appended: what `tcscreen register decide` and the server's decision endpoint share. The
+//! decision is taken on the latest screening of the request; departing from it, or setting
+//! aside a rule's findings, needs a reason; only rules that recorded a finding can be waived;
+//! and the decision cannot be dated before the screening.
+
+use tcscreen_core::{Date, Decision, DecisionRecord};
+
+use crate::escape::controls as esc;
+use crate::register::{Body, Broken, Entry, HumanDecision};
+
+/// What a person decides, before it is checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecisionInput {
+    /// The decision taken.
+    pub decision: Decision,
+    /// Who takes it.
+    pub by: String,
+    /// Why (required to depart from the screening or to waive rules); blank means none.
+    pub reason: Option<String>,
+    /// Rules whose findings are set aside (full ids, `base/DL-03`).
+    pub waived: Vec<String>,
+    /// The date of the decision; `None`: today (UTC).
+    pub at: Option<Date>,
+}
+
+/// Why a decision was not recorded.
+#[derive(Debug)]
+pub enum DecideError {
+    /// The decision breaks a rule of the register (no screening, no reason, …).
+    Refused(Refused),
+    /// The register is damaged: nothing can be decided on it.
+    Damaged(Broken),
+    /// Writing failed (the message says why).
+    Io(String),
+}
+
+/// Why a decision was refused. [`Refused::message`] and [`Refused::help`] say it for people.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refused {
+    /// The register holds no screening of the request.
+    NoScreening {
+        /// The request.
+        request_id: String,
+    },
+    /// The decision is dated before the screening it decides on.
+    BeforeScreening {
+        /// The date given.
+        at: Date,
+        /// The screening's entry.
+        screening_seq: u64,
+        /// The screening's as-of date.
+        as_of: Date,
+    },
+    /// Departing from the screening, or waiving rules, without a reason.
+    ReasonRequired {
+        /// The screening's entry.
+        screening_seq: u64,
+        /// What the screening decided.
+        screened: Option<Decision>,
+        /// Whether rules are waived.
+        waives: bool,
+    },
+    /// A waived rule recorded no finding in the screening.
+    NotAFinding {
+        /// The rule named.
+        rule: String,
+        /// The screening's entry.
+        screening_seq: u64,
+    },
+    /// `by` is blank.
+    NoOneDecides,
+}
+
+impl Refused {
+    /// What is wrong, in one sentence (request strings escaped for a terminal).
+    pub fn message(&self) -> String {
+        match self {
+            Refused::NoScreening { request_id } => {
+                format!(
+                    "no screening of request `{}` in the register",
+                    esc(request_id)
+                )
+            }
+            Refused::BeforeScreening {
+                at,
+                screening_seq,
+                as_of,
+            } => format!(
+                "the decision's date {at} is before the screening it decides on (entry {screening_seq}, as of {as_of})"
+            ),
+            Refused::ReasonRequired {
+                screening_seq,
+                screened,
+                waives,
+            } => format!(
+                "the screening (entry {screening_seq}) decided {}; departing from it{} needs a reason",
+                screened.map_or("nothing", Decision::as_str),
+                if *waives { " or waiving rules" } else { "" }
+            ),
+            Refused::NotAFinding {
+                rule,
+                screening_seq,
+            } => format!(
+                "waived rule {}: that rule recorded no finding in the screening (entry {screening_seq})",
+                esc(rule)
+            ),
+            Refused::NoOneDecides => "the decision must name who takes it".to_string(),
+        }
+    }
+
+    /// How to put it right.
+    pub fn help(&self) -> String {
+        match self {
+            Refused::NoScreening { .. } => {
+                "screen the request with the register first (`tcscreen screen … --register FILE`, or through a server started with --register)".to_string()
+            }
+            Refused::BeforeScreening { as_of, .. } => {
+                format!("give the date the decision was taken, on or after {as_of}")
+            }
+            Refused::ReasonRequired { .. } => {
+                "say why the decision differs from the screening, or why the rules are set aside"
+                    .to_string()
+            }
+            Refused::NotAFinding { .. } => {
+                "waive only rules listed among the screening's findings (full ids, e.g. base/DL-03)"
+                    .to_string()
+            }
+            Refused::NoOneDecides => "give the name of the person taking the decision".to_string(),
+        }
+    }
+}
+
+/// The latest screening of `request_id` in `entries`: its sequence number and record.
+pub fn latest_screening(entries: &[Entry], request_id: &str) -> Option<(u64, DecisionRecord)> {
+    entries
+        .iter()
+        .rev()
+        .filter(|e| e.request_id == request_id)
+        .find_map(|e| match &e.body {
+            Body::Screening { record, .. } => {
+                DecisionRecord::from_json(record).ok().map(|r| (e.seq, r))
+            }
+            Body::Decision(_) => None,
+        })
+}
+
+/// Check `input` against the verified `entries` of a register, and make the entry to append
+/// for `request_id`.
+pub fn check(
+    entries: &[Entry],
+    request_id: &str,
+    input: DecisionInput,
+) -> Result<HumanDecision, Refused> {
+    let Some((screening_seq, record)) = latest_screening(entries, request_id) else {
+        return Err(Refused::NoScreening {
+            request_id: request_id.to_string(),
+        });
+    };
+    if let Some(at) = input.at
+        && at < record.as_of
+    {
+        return Err(Refused::BeforeScreening {
+            at,
+            screening_seq,
+            as_of: record.as_of,
+        });
+    }
+    let by = input.by.trim();
+    if by.is_empty() {
+        return Err(Refused::NoOneDecides);
+    }
+    let reason = input
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    let departs = Some(input.decision) != record.decision || !input.waived.is_empty();
+    if departs && reason.is_none() {
+        return Err(Refused::ReasonRequired {
+            screening_seq,
+            screened: record.decision,
+            waives: !input.waived.is_empty(),
+        });
+    }
+    for rule in &input.waived {
+        if !record.findings.iter().any(|f| &f.rule == rule) {
+            return Err(Refused::NotAFinding {
+                rule: rule.clone(),
+                screening_seq,
+            });
+        }
+    }
+    Ok(HumanDecision {
+        screening_seq,
+        screened_decision: record.decision,
+        decision: input.decision,
+        by: by.to_string(),
+        reason: reason.map(str::to_string),
+        waived: input.waived,
+        at: input
+            .at
+            .or_else(today)
+            .map_or_else(|| "unknown".to_string(), |d| d.to_string()),
+    })
+}
+
+/// Today's date in UTC, from the system clock (only for the date of human decisions).
+pub fn today() -> Option<Date> {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    Date::from_days_since_epoch(i64::try_from(seconds / 86_400).ok()?)
+}
