@@ -337,6 +337,20 @@ fn the_register_replays_and_keeps_human_decisions() {
     decide(&["--decision", "accept"])
         .expect_code(2)
         .stderr_has("needs --reason");
+    scratch
+        .run(&[
+            "register",
+            "decide",
+            &request_id,
+            "--register",
+            &register,
+            "--by",
+            "  ",
+            "--decision",
+            "revise",
+        ])
+        .expect_code(2)
+        .stderr_has("--by is blank");
     decide(&["--decision", "accept", "--reason", "r", "--waive", "nope/X"])
         .expect_code(2)
         .stderr_has("recorded no finding");

@@ -1,5 +1,5 @@
-//! A person's decision on a screened request, checked against the register before it is
-//! appended: what `tcscreen register decide` and the server's decision endpoint share. The
+//! A person's decision on a screened request, checked against the register and appended
+//! ([`decide`]): what `tcscreen register decide` and the server's decision endpoint share. The
 //! decision is taken on the latest screening of the request; departing from it, or setting
 //! aside a rule's findings, needs a reason; only rules that recorded a finding can be waived;
 //! and the decision cannot be dated before the screening.
@@ -7,7 +7,9 @@
 use tcscreen_core::{Date, Decision, DecisionRecord};
 
 use crate::escape::controls as esc;
-use crate::register::{Body, Broken, Entry, HumanDecision};
+use std::path::Path;
+
+use crate::register::{self, Appender, Body, Broken, Entry, HumanDecision};
 
 /// What a person decides, before it is checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -212,4 +214,139 @@ pub fn today() -> Option<Date> {
         .ok()?
         .as_secs();
     Date::from_days_since_epoch(i64::try_from(seconds / 86_400).ok()?)
+}
+
+/// Record `input` as the decision on the latest screening of `request_id` in the register at
+/// `path`, which `appender` holds open (and locked): the whole chain is verified first, under
+/// the lock, so a person decides on a verified history ([`check`]). Returns the
+/// entry's sequence number and the entry; the caller syncs ([`Appender::sync`]) before saying
+/// it is recorded.
+pub fn decide(
+    appender: &mut Appender,
+    path: &Path,
+    request_id: &str,
+    input: DecisionInput,
+) -> Result<(u64, HumanDecision), DecideError> {
+    let entries = register::read(path, None).map_err(|(_, broken)| DecideError::Damaged(broken))?;
+    let decision = check(&entries, request_id, input).map_err(DecideError::Refused)?;
+    let seq = appender
+        .append(request_id, Body::Decision(decision.clone()), None)
+        .map_err(|e| {
+            DecideError::Io(format!(
+                "cannot append to the register {}: {e}",
+                path.display()
+            ))
+        })?;
+    Ok((seq, decision))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::register::Damage;
+    use tcscreen_core::json::{self, JsonLimits};
+
+    const LIMITS: JsonLimits = JsonLimits {
+        max_depth: 48,
+        max_values: 2_000_000,
+    };
+
+    /// A register holding one screening: the first recorded fixture decision.
+    fn screened_register(dir: &Path) -> (std::path::PathBuf, DecisionRecord) {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let text = std::fs::read_to_string(root.join("fixtures/decisions/fixtures.jsonl")).unwrap();
+        let record = json::parse(text.lines().next().unwrap(), LIMITS).unwrap();
+        let parsed = DecisionRecord::from_json(&record).unwrap();
+        let path = dir.join("register.jsonl");
+        let mut appender = Appender::open(&path).unwrap();
+        let body = Body::Screening {
+            record,
+            signer: None,
+        };
+        appender.append(&parsed.request_id, body, None).unwrap();
+        (path, parsed)
+    }
+
+    #[test]
+    fn a_decision_is_refused_until_it_is_complete_and_then_recorded() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, record) = screened_register(dir.path());
+        let id = record.request_id.as_str();
+        let other = match record.decision {
+            Some(Decision::Accept) => Decision::Reject,
+            _ => Decision::Accept,
+        };
+        let input = |decision, reason: Option<&str>, waive: &[&str], at| DecisionInput {
+            decision,
+            by: "A. Officer".into(),
+            reason: reason.map(str::to_string),
+            waived: waive.iter().map(|w| w.to_string()).collect(),
+            at,
+        };
+        let mut appender = Appender::open(&path).unwrap();
+        let mut decide =
+            |request: &str, input: DecisionInput| decide(&mut appender, &path, request, input);
+        let same = record.decision.unwrap_or(Decision::Revise);
+        assert!(matches!(
+            decide("nobody", input(same, None, &[], None)),
+            Err(DecideError::Refused(Refused::NoScreening { .. }))
+        ));
+        assert!(matches!(
+            decide(id, input(other, Some("  "), &[], None)),
+            Err(DecideError::Refused(Refused::ReasonRequired {
+                screening_seq: 1,
+                ..
+            }))
+        ));
+        let rule = record.findings.first().map(|f| f.rule.clone());
+        if let Some(rule) = &rule {
+            assert!(matches!(
+                decide(id, input(same, None, &[rule.as_str()], None)),
+                Err(DecideError::Refused(Refused::ReasonRequired { .. }))
+            ));
+        }
+        assert!(matches!(
+            decide(id, input(same, Some("why"), &["base/NO-SUCH"], None)),
+            Err(DecideError::Refused(Refused::NotAFinding { rule, .. })) if rule == "base/NO-SUCH"
+        ));
+        let before = Date::from_days_since_epoch(0);
+        assert!(matches!(
+            decide(id, input(same, None, &[], before)),
+            Err(DecideError::Refused(Refused::BeforeScreening {
+                screening_seq: 1,
+                ..
+            }))
+        ));
+        let (seq, decided) = decide(
+            id,
+            input(other, Some("agreed with the ministry"), &[], None),
+        )
+        .unwrap();
+        assert_eq!(seq, 2);
+        assert_eq!(decided.screened_decision, record.decision);
+        assert_eq!(decided.decision, other);
+        drop(appender);
+        let (history, broken) = register::history(&path, id);
+        assert!(broken.is_none());
+        assert_eq!(history.len(), 2);
+        assert!(
+            matches!(&history[1].body, Body::Decision(d) if d.decision == other && d.screening_seq == 1)
+        );
+
+        // A register damaged before its last entry is refused before anything is appended.
+        let text = std::fs::read_to_string(&path).unwrap();
+        let tampered = text.replacen("\"signer\":null", "\"signer\":\"k\"", 1);
+        assert_ne!(tampered, text);
+        std::fs::write(&path, &tampered).unwrap();
+        let mut appender = Appender::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        assert!(matches!(
+            super::decide(&mut appender, &path, id, input(same, Some("x"), &[], None)),
+            Err(DecideError::Damaged(Broken {
+                seq: 1,
+                damage: Damage::Modified,
+                ..
+            }))
+        ));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), tampered);
+    }
 }

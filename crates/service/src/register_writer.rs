@@ -17,7 +17,7 @@ use std::thread::JoinHandle;
 
 use tcscreen_core::Json;
 
-use crate::decisions::{DecideError, DecisionInput};
+use crate::decisions::{self, DecideError, DecisionInput};
 use crate::register::{self, Appender, Body, Broken, Entry, HumanDecision};
 
 /// Appends waiting when the writer wakes are written together, up to this many, then synced.
@@ -250,5 +250,5 @@ fn decide(
     if let Some(why) = failed {
         return Err(DecideError::Io(why.clone()));
     }
-    register::decide(appender, path, request_id, input)
+    decisions::decide(appender, path, request_id, input)
 }

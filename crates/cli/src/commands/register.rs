@@ -9,7 +9,7 @@ use tcscreen_core::{Date, Decision};
 use crate::commands::replay::{self, ReplayFormat};
 use crate::exit_codes::ExitStatus;
 use crate::global_args::GlobalArgs;
-use tcscreen_service::decisions::{DecideError, DecisionInput, Refused};
+use tcscreen_service::decisions::{self, DecideError, DecisionInput, Refused};
 use tcscreen_service::escape::controls as esc;
 use tcscreen_service::register::{self, Appender, Body};
 
@@ -255,15 +255,15 @@ fn decide(
         at,
     };
     let decided =
-        register::decide(&mut appender, file, request_id, input).and_then(|decided| match appender
-            .sync()
-        {
-            Ok(()) => Ok(decided),
-            Err(e) => Err(DecideError::Io(format!(
-                "cannot sync the register {}: {e}",
-                file.display()
-            ))),
-        });
+        decisions::decide(&mut appender, file, request_id, input).and_then(
+            |decided| match appender.sync() {
+                Ok(()) => Ok(decided),
+                Err(e) => Err(DecideError::Io(format!(
+                    "cannot sync the register {}: {e}",
+                    file.display()
+                ))),
+            },
+        );
     match decided {
         Ok((seq, decided)) => {
             let overrides = if Some(decided.decision) == decided.screened_decision {
