@@ -14,21 +14,18 @@ use futures_util::StreamExt;
 use tcscreen_core::json::{self, JsonLimits, JsonValue};
 use tcscreen_core::suggest::did_you_mean;
 use tcscreen_core::{Code, Decision, Diagnostic, Json, ValidRequest, canonical, schema};
-use tcscreen_service::decisions::DecideError;
-use tcscreen_service::decisions::{DecisionInput, Refused};
+use tcscreen_service::decisions::DecisionInput;
 use tcscreen_service::register::{Body as EntryBody, Entry};
 use tcscreen_service::{
     Inputs, Outcome, RecordFormat, RecordWriter, Source, listing, records, render, replay,
 };
 
-use crate::app::AppState;
-use crate::body::{BODY, read_limited, request_text};
+use crate::body::{BODY, read_limited, request_limits, request_text};
 use crate::problem::{ApiError, json_response, problem_json};
+use crate::register::{record_decision, request_history};
+use crate::request_form::{self, EXAMPLE};
 use crate::screening::{self, Register, ScreenQuery};
-use crate::web;
-
-/// A complete example request, every field filled in (`tcscreen schema --example`).
-pub const EXAMPLE: &str = include_str!("../../cli/src/scaffold/example-request.json");
+use crate::state::AppState;
 
 /// The OpenAPI description of this API.
 pub const OPENAPI: &str = include_str!("../assets/openapi.json");
@@ -218,13 +215,13 @@ pub async fn validate(
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     let checked = tokio::task::spawn_blocking(move || {
         if is_form {
-            let fields = web::form::Fields::parse(&bytes);
-            let built = web::form::build_request(&fields);
-            web::form::validate(&built, limit)
+            let fields = request_form::Fields::parse(&bytes);
+            let built = request_form::build_request(&fields);
+            request_form::validate(&built, limit)
         } else {
             let source = Source::file(BODY);
             match request_text(&bytes) {
-                Ok(text) => match ValidRequest::from_text(&text, &tcscreen_limits(limit)) {
+                Ok(text) => match ValidRequest::from_text(&text, &request_limits(limit)) {
                     Ok(request) => Ok(request.id().to_string()),
                     Err(errors) => Err(errors
                         .iter()
@@ -270,13 +267,6 @@ pub async fn validate(
             ]),
         ),
     })
-}
-
-/// The request limits with `max` bytes.
-pub fn tcscreen_limits(max: usize) -> tcscreen_core::RequestLimits {
-    let mut limits = tcscreen_core::RequestLimits::default();
-    limits.max_bytes = max.min(limits.max_bytes);
-    limits
 }
 
 /// `GET /v1/schema`: the JSON Schema of a request (`tcscreen schema`).
@@ -410,25 +400,6 @@ pub fn entry_json(e: &Entry) -> Json {
     Json::object(members)
 }
 
-/// The verified entries about a request (`tcscreen register show`).
-pub async fn request_history(state: &AppState, request_id: &str) -> Result<Vec<Entry>, ApiError> {
-    let writer = state.register().ok_or_else(ApiError::no_register)?;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    writer.history(request_id, move |r| {
-        let _ = tx.send(r);
-    });
-    match rx.await {
-        Ok(Ok(entries)) => Ok(entries),
-        Ok(Err(broken)) => Err(ApiError::register(format!(
-            "the register is damaged at entry {} ({}): {}",
-            broken.seq,
-            broken.damage.as_str(),
-            broken.message
-        ))),
-        Err(_) => Err(ApiError::register("the register's writer has stopped")),
-    }
-}
-
 /// `GET /v1/register/{request_id}`: the request's screenings and human decisions, in order.
 pub async fn history(
     State(state): State<AppState>,
@@ -451,47 +422,6 @@ pub async fn history(
             ),
         ]),
     ))
-}
-
-/// A decision refused: 404 when there is no screening to decide on, 422 otherwise.
-pub fn refused(refused: &Refused) -> ApiError {
-    let status = match refused {
-        Refused::NoScreening { .. } => StatusCode::NOT_FOUND,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
-    };
-    let code = match refused {
-        Refused::NoScreening { .. } => Code::H005,
-        _ => Code::H007,
-    };
-    ApiError::new(
-        status,
-        Diagnostic::error(code, refused.message()).help(refused.help()),
-    )
-}
-
-/// Record a decision through the register's writer.
-pub async fn record_decision(
-    state: &AppState,
-    request_id: &str,
-    input: DecisionInput,
-) -> Result<(u64, tcscreen_service::register::HumanDecision), ApiError> {
-    let writer = state.register().ok_or_else(ApiError::no_register)?;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    writer.decide(request_id, input, move |r| {
-        let _ = tx.send(r);
-    });
-    match rx.await {
-        Ok(Ok(done)) => Ok(done),
-        Ok(Err(DecideError::Refused(why))) => Err(refused(&why)),
-        Ok(Err(DecideError::Damaged(broken))) => Err(ApiError::register(format!(
-            "the register is damaged at entry {} ({}): {}; nothing was recorded",
-            broken.seq,
-            broken.damage.as_str(),
-            broken.message
-        ))),
-        Ok(Err(DecideError::Io(why))) => Err(ApiError::register(why)),
-        Err(_) => Err(ApiError::register("the register's writer has stopped")),
-    }
 }
 
 /// `POST /v1/register/{request_id}/decision`: record a person's decision on the latest
@@ -707,35 +637,4 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
             ("threads", Json::number(state.screener().threads() as u64)),
         ]),
     )
-}
-
-/// A route that does not take the method: 405 (JSON for the API, a page otherwise).
-pub async fn method_not_allowed(
-    State(state): State<AppState>,
-    method: axum::http::Method,
-    uri: axum::http::Uri,
-) -> Response {
-    let mut error = ApiError::bad_request(
-        format!("{} does not take {method}", uri.path()),
-        "GET /v1/openapi.json lists each endpoint with its method",
-    );
-    error.status = StatusCode::METHOD_NOT_ALLOWED;
-    if crate::security::is_api(uri.path()) {
-        error.into_response()
-    } else {
-        web::error_page(&state, &error)
-    }
-}
-
-/// No route: 404 (JSON for the API, a page otherwise).
-pub async fn not_found(State(state): State<AppState>, uri: axum::http::Uri) -> Response {
-    if crate::security::is_api(uri.path()) {
-        ApiError::not_found(
-            format!("nothing at {}", uri.path()),
-            "GET /v1/openapi.json lists the endpoints",
-        )
-        .into_response()
-    } else {
-        web::not_found(&state, uri.path())
-    }
 }

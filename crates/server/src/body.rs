@@ -1,6 +1,7 @@
 //! Reading a request body within a limit: a body announced or found larger than the limit is
 //! refused with 413 and the problem the command line reports for a file too large (I005),
-//! without reading more than the limit.
+//! without reading more than the limit; and the limits a request read from a body is checked
+//! with.
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -54,4 +55,11 @@ pub async fn read_limited(headers: &HeaderMap, body: Body, max: usize) -> Result
 /// The body as the text of a request: UTF-8, not empty, not binary (I001 otherwise).
 pub fn request_text(bytes: &[u8]) -> Result<String, InputError> {
     tcscreen_core::decode_text(bytes).map(str::to_string)
+}
+
+/// The request limits for a request of at most `max` bytes.
+pub fn request_limits(max: usize) -> tcscreen_core::RequestLimits {
+    let mut limits = tcscreen_core::RequestLimits::default();
+    limits.max_bytes = max.min(limits.max_bytes);
+    limits
 }

@@ -13,23 +13,34 @@
 //! (`POST /v1/reload`, SIGHUP) checks the new packs before it swaps them in. Ctrl-C or SIGTERM
 //! stops accepting connections and lets requests in flight finish.
 //!
-//! Modules: [`config`] (what `serve` is given), [`app`] (the router and shared state),
-//! [`problem`] (errors as JSON with the CLI's problem codes), [`api`] (the JSON endpoints),
-//! [`security`] (loopback, token, origin checks and headers), [`web`] (the pages), [`run`]
-//! (the runtime, signals and shutdown).
+//! Modules, each using only those listed before it: [`config`] (what `serve` is given),
+//! [`problem`] (errors as JSON with the CLI's problem codes), [`body`] (reading a body within
+//! its limit), [`security`] (the token, session and CSRF secrets and the security policy),
+//! [`portfolio`] (a screened portfolio, its counts and CSV), [`state`] (what every handler
+//! shares), [`screening`] (screening one request and appending it to the register),
+//! [`register`] (a request's history and recording a person's decision), [`request_form`] (the
+//! request form's fields and the request they describe), [`api`] (the JSON endpoints), [`web`]
+//! (the pages), [`guard`] (the checks and headers of every request), [`routes`] (the router),
+//! [`run`] (the runtime, signals and shutdown).
 
 #![deny(missing_docs)]
 
 pub mod api;
-pub mod app;
 pub mod body;
 pub mod config;
+pub mod guard;
+pub mod portfolio;
 pub mod problem;
+pub mod register;
+pub mod request_form;
+pub mod routes;
 pub mod run;
 pub mod screening;
 pub mod security;
+pub mod state;
 pub mod web;
 
-pub use app::{AppState, router};
 pub use config::Config;
+pub use routes::router;
 pub use run::{Server, serve};
+pub use state::AppState;

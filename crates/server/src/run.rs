@@ -13,8 +13,9 @@ use tcscreen_service::register_writer::RegisterWriter;
 use tcscreen_service::{Packs, PoolSize, Screener};
 use tokio::net::TcpListener;
 
-use crate::app::{AppState, Parts, router};
 use crate::config::Config;
+use crate::routes::router;
+use crate::state::{AppState, Parts};
 
 /// How long requests in flight may take to finish after a stop is asked for.
 pub const GRACE: Duration = Duration::from_secs(30);

@@ -10,8 +10,8 @@ use tcscreen_core::{Date, InputError};
 use tcscreen_service::register_writer::ScreeningEntry;
 use tcscreen_service::{Item, Outcome, PackChoice, ScreenOptions, Screened, Source};
 
-use crate::app::AppState;
 use crate::problem::ApiError;
+use crate::state::AppState;
 
 /// `?as_of=` and `?pack=`, as the command line's `--as-of` and `--pack` (a pack by id only:
 /// never a folder on the server).

@@ -1,4 +1,5 @@
-//! What every request goes through before its handler, and every response after it.
+//! The server's security policy, its secrets (token, session, CSRF token) and the checks
+//! [`crate::guard`] applies to every request and response:
 //!
 //! - **Who may ask.** With `--token-file`, every request carries the token: API clients as
 //!   `Authorization: Bearer TOKEN`, browsers as a session cookie set by the login form
@@ -13,16 +14,8 @@
 //!   no inline script, no frames), `X-Content-Type-Options: nosniff`, no referrer sent to other
 //!   sites, and no caching of answers.
 
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{HeaderMap, header};
 use sha2::{Digest, Sha256};
-use tcscreen_core::Code;
-use tcscreen_core::Diagnostic;
-
-use crate::app::AppState;
-use crate::problem::ApiError;
 
 /// The cookie a browser keeps after logging in.
 pub const SESSION_COOKIE: &str = "tcscreen_session";
@@ -81,7 +74,14 @@ impl Security {
         self.session.as_deref()
     }
 
-    fn authorised(&self, headers: &HeaderMap) -> bool {
+    /// Whether the server listens on loopback only (then only loopback host names are served).
+    pub fn loopback_only(&self) -> bool {
+        self.loopback
+    }
+
+    /// Whether a request with these headers carries the token (as a bearer token or the
+    /// session cookie), or needs none.
+    pub fn authorised(&self, headers: &HeaderMap) -> bool {
         if self.token.is_none() {
             return true;
         }
@@ -109,13 +109,8 @@ fn cookies(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
         .filter_map(|pair| pair.trim().split_once('='))
 }
 
-/// Paths served without the token: what it takes to log in.
-fn public(path: &str) -> bool {
-    path == "/login" || path.starts_with("/assets/")
-}
-
 /// Whether the host name of a `Host` header is a loopback name.
-fn loopback_host(host: &str) -> bool {
+pub fn loopback_host(host: &str) -> bool {
     let name = if let Some(rest) = host.strip_prefix('[') {
         rest.split(']').next().unwrap_or_default()
     } else {
@@ -125,90 +120,6 @@ fn loopback_host(host: &str) -> bool {
         || name
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
-}
-
-/// The checks of every request, and the headers of every response.
-pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let security = state.security();
-    let headers = request.headers();
-    // No Host header (an HTTP/1.0 client): not a browser, so not a rebinding attack.
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let host_known = host.is_some();
-    let host = host.unwrap_or_default();
-    let refused = if security.loopback
-        && !security.needs_token()
-        && host_known
-        && !loopback_host(&host)
-    {
-        Some(forbidden(
-            format!(
-                "this server answers only to loopback addresses (localhost, 127.0.0.1), not to the host name `{host}`"
-            ),
-            "open the address the server printed when it started",
-        ))
-    } else if request.method() != Method::GET
-        && request.method() != Method::HEAD
-        && let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
-        && origin != format!("http://{host}")
-        && origin != format!("https://{host}")
-    {
-        Some(forbidden(
-            format!("a request from another site (`{origin}`) cannot change anything here"),
-            "use the server's own pages, or a client that does not send an Origin header",
-        ))
-    } else {
-        None
-    };
-    let mut response = match refused {
-        Some(e) if is_api(request.uri().path()) => e.into_response(),
-        Some(e) => crate::web::error_page(&state, &e),
-        None if security.authorised(headers) || public(request.uri().path()) => {
-            next.run(request).await
-        }
-        None if is_api(request.uri().path()) => ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            Diagnostic::error(Code::H002, "this server needs its access token")
-                .help("send the header `Authorization: Bearer TOKEN`, with the token in the file given to `tcscreen serve --token-file`"),
-        )
-        .into_response(),
-        None => {
-            let next = request
-                .uri()
-                .path_and_query()
-                .map_or("/", |p| p.as_str())
-                .to_string();
-            Redirect::to(&format!("/login?next={}", percent_encode(&next))).into_response()
-        }
-    };
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    // Not `no-referrer`: with it a browser sends `Origin: null` with the pages' own forms.
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers
-        .entry(header::CACHE_CONTROL)
-        .or_insert(HeaderValue::from_static("no-store"));
-    response
-}
-
-fn forbidden(message: String, help: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::FORBIDDEN,
-        Diagnostic::error(Code::H003, message).help(help),
-    )
 }
 
 /// Whether a path is the API's (answered in JSON) rather than a page's.

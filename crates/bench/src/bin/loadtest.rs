@@ -16,9 +16,10 @@
 //! Everything runs on this machine: the clients share its cores with the server. The request
 //! count bounds the run; nothing here is a pass/fail timing.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{Child, Command, ExitCode, ExitStatus, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -26,6 +27,7 @@ use std::time::{Duration, Instant};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use tcscreen_bench::corpus::{Options, request_line};
 
@@ -152,43 +154,29 @@ fn main() -> ExitCode {
     }
 }
 
+/// What the command line's run of the corpus gave.
+struct CliRun {
+    time: Duration,
+    peak_rss: u64,
+}
+
+/// What the clients of the server measured.
+struct ServerRun {
+    elapsed: Duration,
+    /// Sorted.
+    latencies: Vec<Duration>,
+    errors: usize,
+    peak_rss: u64,
+    exit: ExitStatus,
+}
+
 fn run(args: &Args) -> Result<usize, String> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let corpus = dir.path().join("corpus.jsonl");
     // Written as generated and read back after the CLI has run: the CLI is started while this
     // process is small, since a child's peak memory counts what it shared before `exec`.
-    {
-        let mut file =
-            std::io::BufWriter::new(std::fs::File::create(&corpus).map_err(|e| e.to_string())?);
-        for i in 0..args.requests as u64 {
-            writeln!(file, "{}", request_line(args.seed, i, &Options::default()))
-                .map_err(|e| e.to_string())?;
-        }
-        file.flush().map_err(|e| e.to_string())?;
-    }
-
-    // The command line on the corpus.
-    let records = dir.path().join("cli.jsonl");
-    let started = Instant::now();
-    let cli = Command::new(&args.tcscreen)
-        .args(["screen", "--format", "jsonl", "--quiet", "--jobs"])
-        .arg(args.jobs.to_string())
-        .arg("--out")
-        .arg(&records)
-        .arg(&corpus)
-        .current_dir(root())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map_err(|e| format!("cannot run {}: {e}", args.tcscreen.display()))?;
-    let cli_time = started.elapsed();
-    let cli_rss = children_peak_rss();
-    // The CLI's record of each request, by request id (one line each, as the server answers).
-    let expected: std::collections::HashMap<String, String> = std::fs::read_to_string(&records)
-        .map_err(|e| format!("the CLI wrote no records ({cli}): {e}"))?
-        .lines()
-        .map(|l| (request_id(l), format!("{l}\n")))
-        .collect();
+    write_corpus(args, &corpus)?;
+    let (cli, expected) = run_cli(args, &corpus, &dir.path().join("cli.jsonl"))?;
     let lines: Vec<String> = std::fs::read_to_string(&corpus)
         .map_err(|e| e.to_string())?
         .lines()
@@ -196,8 +184,89 @@ fn run(args: &Args) -> Result<usize, String> {
         .collect();
     let ids: Vec<String> = lines.iter().map(|l| request_id(l)).collect();
     let not_screened = ids.iter().filter(|id| !expected.contains_key(*id)).count();
+    let server = run_server(
+        args,
+        Work {
+            lines,
+            expected,
+            ids,
+            next: AtomicUsize::new(0),
+        },
+    )?;
+    report(args, &cli, &server, not_screened);
+    Ok(server.errors)
+}
 
-    // The server on loopback.
+/// Write the generated requests as JSON Lines.
+fn write_corpus(args: &Args, corpus: &Path) -> Result<(), String> {
+    let mut file =
+        std::io::BufWriter::new(std::fs::File::create(corpus).map_err(|e| e.to_string())?);
+    for i in 0..args.requests as u64 {
+        writeln!(file, "{}", request_line(args.seed, i, &Options::default()))
+            .map_err(|e| e.to_string())?;
+    }
+    file.flush().map_err(|e| e.to_string())
+}
+
+/// Screen the corpus with the command line, writing its records to `records`: how it ran, and
+/// the CLI's record of each request, by request id (one line each, as the server answers).
+fn run_cli(
+    args: &Args,
+    corpus: &Path,
+    records: &Path,
+) -> Result<(CliRun, HashMap<String, String>), String> {
+    let started = Instant::now();
+    let cli = Command::new(&args.tcscreen)
+        .args(["screen", "--format", "jsonl", "--quiet", "--jobs"])
+        .arg(args.jobs.to_string())
+        .arg("--out")
+        .arg(records)
+        .arg(corpus)
+        .current_dir(root())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run {}: {e}", args.tcscreen.display()))?;
+    let time = started.elapsed();
+    let peak_rss = children_peak_rss();
+    let records = std::fs::read_to_string(records)
+        .map_err(|e| format!("the CLI wrote no records ({cli}): {e}"))?
+        .lines()
+        .map(|l| (request_id(l), format!("{l}\n")))
+        .collect();
+    Ok((CliRun { time, peak_rss }, records))
+}
+
+/// Start the server on loopback, send it every request from the clients, and stop it.
+fn run_server(args: &Args, work: Work) -> Result<ServerRun, String> {
+    let (mut server, addr) = start_server(args)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let uri: hyper::Uri = format!("http://{addr}/v1/screen").parse().expect("a URI");
+    let (elapsed, mut latencies, errors) =
+        runtime.block_on(send_all(args.clients, uri, Arc::new(work)));
+    let peak_rss = process_peak_rss(server.id());
+    // SAFETY: sends SIGTERM to the server this program started, by its id.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::kill(server.id() as libc::pid_t, libc::SIGTERM);
+    }
+    let exit = server.wait().map_err(|e| e.to_string())?;
+    latencies.sort_unstable();
+    Ok(ServerRun {
+        elapsed,
+        latencies,
+        errors,
+        peak_rss,
+        exit,
+    })
+}
+
+/// Start `tcscreen serve` on a free loopback port: the process and the address it announced.
+fn start_server(args: &Args) -> Result<(Child, String), String> {
     let mut server = Command::new(&args.tcscreen)
         .args(["serve", "--addr", "127.0.0.1:0", "--jobs"])
         .arg(args.jobs.to_string())
@@ -219,88 +288,88 @@ fn run(args: &Args) -> Result<usize, String> {
         .and_then(|rest| rest.split('/').next())
         .ok_or_else(|| format!("the server did not say where it listens: {announced:?}"))?
         .to_string();
+    Ok((server, addr))
+}
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    let lines = Arc::new(lines);
-    let expected = Arc::new(expected);
-    let ids = Arc::new(ids);
-    let (elapsed, mut latencies, errors) = runtime.block_on(async {
-        let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-        let next = Arc::new(AtomicUsize::new(0));
-        let uri: hyper::Uri = format!("http://{addr}/v1/screen").parse().expect("a URI");
-        let started = Instant::now();
-        let tasks: Vec<_> = (0..args.clients)
-            .map(|_| {
-                let (client, next, lines, expected, ids, uri) = (
-                    client.clone(),
-                    next.clone(),
-                    lines.clone(),
-                    expected.clone(),
-                    ids.clone(),
-                    uri.clone(),
-                );
-                tokio::spawn(async move {
-                    let mut latencies = Vec::new();
-                    let mut errors = 0usize;
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= lines.len() {
-                            break;
-                        }
-                        let request = hyper::Request::post(uri.clone())
-                            .header("content-type", "application/json")
-                            .body(Full::new(Bytes::from(lines[i].clone())))
-                            .expect("a request");
-                        let sent = Instant::now();
-                        let ok = match client.request(request).await {
-                            Ok(response) => {
-                                let status = response.status();
-                                match (response.into_body().collect().await, expected.get(&ids[i]))
-                                {
-                                    (Ok(body), Some(record)) => {
-                                        status == hyper::StatusCode::OK
-                                            && body.to_bytes() == record.as_bytes()
-                                    }
-                                    (Ok(_), None) => status.is_client_error(),
-                                    (Err(_), _) => false,
-                                }
-                            }
-                            Err(_) => false,
-                        };
-                        latencies.push(sent.elapsed());
-                        if !ok {
-                            errors += 1;
-                        }
-                    }
-                    (latencies, errors)
-                })
-            })
-            .collect();
-        let mut all = Vec::new();
-        let mut errors = 0;
-        for task in tasks {
-            let (latencies, e) = task.await.unwrap_or_default();
-            all.extend(latencies);
-            errors += e;
-        }
-        (started.elapsed(), all, errors)
-    });
-    let server_rss = process_peak_rss(server.id());
-    // SAFETY: sends SIGTERM to the server this program started, by its id.
-    #[allow(unsafe_code)]
-    unsafe {
-        libc::kill(server.id() as libc::pid_t, libc::SIGTERM);
+/// The requests the clients share, each sent once, and the answers they expect.
+struct Work {
+    lines: Vec<String>,
+    expected: HashMap<String, String>,
+    ids: Vec<String>,
+    /// The next line to send.
+    next: AtomicUsize,
+}
+
+/// Send every line from `clients` concurrent keep-alive clients: the wall time, every latency
+/// and the number of answers that were not the command line's.
+async fn send_all(
+    clients: usize,
+    uri: hyper::Uri,
+    work: Arc<Work>,
+) -> (Duration, Vec<Duration>, usize) {
+    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..clients)
+        .map(|_| tokio::spawn(one_client(client.clone(), uri.clone(), work.clone())))
+        .collect();
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for task in tasks {
+        let (latencies, e) = task.await.unwrap_or_default();
+        all.extend(latencies);
+        errors += e;
     }
-    let stopped = server.wait().map_err(|e| e.to_string())?;
+    (started.elapsed(), all, errors)
+}
 
-    latencies.sort_unstable();
+/// One client: send lines until none is left; its latencies and errors.
+async fn one_client(
+    client: Client<HttpConnector, Full<Bytes>>,
+    uri: hyper::Uri,
+    work: Arc<Work>,
+) -> (Vec<Duration>, usize) {
+    let mut latencies = Vec::new();
+    let mut errors = 0usize;
+    loop {
+        let i = work.next.fetch_add(1, Ordering::Relaxed);
+        if i >= work.lines.len() {
+            break;
+        }
+        let request = hyper::Request::post(uri.clone())
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(work.lines[i].clone())))
+            .expect("a request");
+        let sent = Instant::now();
+        let ok = match client.request(request).await {
+            Ok(response) => {
+                let status = response.status();
+                match (
+                    response.into_body().collect().await,
+                    work.expected.get(&work.ids[i]),
+                ) {
+                    (Ok(body), Some(record)) => {
+                        status == hyper::StatusCode::OK && body.to_bytes() == record.as_bytes()
+                    }
+                    (Ok(_), None) => status.is_client_error(),
+                    (Err(_), _) => false,
+                }
+            }
+            Err(_) => false,
+        };
+        latencies.push(sent.elapsed());
+        if !ok {
+            errors += 1;
+        }
+    }
+    (latencies, errors)
+}
+
+/// Print the comparison table and the server's latencies.
+fn report(args: &Args, cli: &CliRun, server: &ServerRun, not_screened: usize) {
+    let latencies = &server.latencies;
     let n = args.requests as f64;
-    let server_rate = n / elapsed.as_secs_f64();
-    let cli_rate = n / cli_time.as_secs_f64();
+    let server_rate = n / server.elapsed.as_secs_f64();
+    let cli_rate = n / cli.time.as_secs_f64();
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,
@@ -318,28 +387,29 @@ fn run(args: &Args) -> Result<usize, String> {
         "| `tcscreen screen --jobs {}` (one process, the file) | {:.0} | {:.2} s | {} |",
         args.jobs,
         cli_rate,
-        cli_time.as_secs_f64(),
-        mb(cli_rss)
+        cli.time.as_secs_f64(),
+        mb(cli.peak_rss)
     );
     let _ = writeln!(
         out,
         "| `POST /v1/screen`, {} clients on loopback | {:.0} | {:.2} s | {} (server) |",
         args.clients,
         server_rate,
-        elapsed.as_secs_f64(),
-        mb(server_rss)
+        server.elapsed.as_secs_f64(),
+        mb(server.peak_rss)
     );
     let _ = writeln!(
         out,
-        "server / CLI throughput: {:.2}; latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; errors {errors} of {} ({not_screened} not screened by either, no pack valid on their date); server exit {}",
+        "server / CLI throughput: {:.2}; latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; errors {} of {} ({not_screened} not screened by either, no pack valid on their date); server exit {}",
         server_rate / cli_rate,
-        percentile(&latencies, 50.0).as_secs_f64() * 1000.0,
-        percentile(&latencies, 99.0).as_secs_f64() * 1000.0,
+        percentile(latencies, 50.0).as_secs_f64() * 1000.0,
+        percentile(latencies, 99.0).as_secs_f64() * 1000.0,
         latencies.last().copied().unwrap_or_default().as_secs_f64() * 1000.0,
+        server.errors,
         args.requests,
-        stopped
+        server
+            .exit
             .code()
             .map_or_else(|| "by signal".into(), |c| c.to_string()),
     );
-    Ok(errors)
 }

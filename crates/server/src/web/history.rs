@@ -12,11 +12,11 @@ use tcscreen_core::{Decision, DecisionRecord};
 use tcscreen_service::decisions::DecisionInput;
 use tcscreen_service::register::{Body, Entry};
 
-use crate::api::{record_decision, request_history};
-use crate::app::AppState;
 use crate::problem::ApiError;
+use crate::register::{record_decision, request_history};
+use crate::request_form::Fields;
 use crate::security::percent_encode;
-use crate::web::form::Fields;
+use crate::state::AppState;
 use crate::web::{Section, check_csrf, csrf_field, html_page, layout, problems};
 
 #[derive(serde::Deserialize, Default)]

@@ -26,9 +26,9 @@ use tcscreen_core::Code;
 use tcscreen_core::Diagnostic;
 use tcscreen_service::render::problem::{ProblemFormat, render};
 
-use crate::app::AppState;
 use crate::problem::ApiError;
 use crate::security;
+use crate::state::AppState;
 
 /// The stylesheet.
 pub const STYLE: &str = include_str!("../../assets/style.css");

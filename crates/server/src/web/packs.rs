@@ -8,9 +8,9 @@ use maud::html;
 use tcscreen_service::listing::{self, PackRow};
 use tcscreen_service::render::markdown::criterion_name;
 
-use crate::app::AppState;
 use crate::problem::ApiError;
 use crate::security::percent_encode;
+use crate::state::AppState;
 use crate::web::{Section, error_page, html_page, layout, problems};
 
 fn detail_href(row: &PackRow) -> String {

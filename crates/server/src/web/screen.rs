@@ -11,10 +11,10 @@ use tcscreen_core::{Criterion, Decision, DecisionRecord};
 use tcscreen_service::render::markdown::{criterion_name, decision_note, field_in_words};
 use tcscreen_service::{RecordFormat, RecordWriter, Screened, Source};
 
-use crate::app::AppState;
 use crate::body::{request_text, too_large_error};
 use crate::problem::ApiError;
 use crate::screening::{self, Register, ScreenQuery};
+use crate::state::AppState;
 use crate::web::{Section, check_csrf, csrf_field, error_page, html_page, layout, note, problems};
 
 /// What the screen form was given, to show it again.

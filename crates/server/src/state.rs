@@ -1,19 +1,18 @@
-//! The shared state of the server and its router: which address serves what.
+//! The state every handler shares: the screening service, the register's writer, the limits,
+//! the security secrets, the pack listing of the packs in force and the portfolios kept for
+//! their CSV export.
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use axum::Router;
-use axum::routing::{get, post};
 use tcscreen_service::listing::PackRow;
 use tcscreen_service::register_writer::RegisterWriter;
 use tcscreen_service::{Packs, Screener};
 use tokio::sync::Semaphore;
 
-use crate::security::Security;
-use crate::web::portfolio::Portfolio;
-use crate::{api, security, web};
+use crate::portfolio::Portfolio;
+use crate::security::{self, Security};
 
 /// Portfolios kept for their CSV export, most recent first.
 const PORTFOLIOS_KEPT: usize = 16;
@@ -182,31 +181,4 @@ impl AppState {
             .find(|(kept, _)| kept == id)
             .map(|(_, p)| p.clone())
     }
-}
-
-/// The routes: the JSON API under `/v1`, health checks, the pages and their assets.
-pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/v1/screen", post(api::screen))
-        .route("/v1/screen/batch", post(api::screen_batch))
-        .route("/v1/validate", post(api::validate))
-        .route("/v1/schema", get(api::schema))
-        .route("/v1/schema/example", get(api::example))
-        .route("/v1/packs", get(api::packs))
-        .route("/v1/rules/{*id}", get(api::rule))
-        .route("/v1/replay", post(api::replay))
-        .route("/v1/register/{request_id}", get(api::history))
-        .route("/v1/register/{request_id}/decision", post(api::decide))
-        .route("/v1/reload", post(api::reload))
-        .route("/v1/openapi.json", get(api::openapi))
-        .route("/healthz", get(api::healthz))
-        .route("/readyz", get(api::readyz));
-    api.merge(web::routes())
-        .fallback(api::not_found)
-        .method_not_allowed_fallback(api::method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            security::guard,
-        ))
-        .with_state(state)
 }
