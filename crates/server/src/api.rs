@@ -137,21 +137,9 @@ pub async fn screen_batch(
                 }
                 Outcome::NotScreened(not) => {
                     let error = ApiError::not_screened(&not, catalog_packs.catalog());
-                    let json = Json::object([
-                        ("line", Json::number(not.source.line.unwrap_or(0) as u64)),
-                        ("request_id", Json::opt_string(not.request_id.as_deref())),
-                        (
-                            "errors",
-                            Json::array(
-                                error
-                                    .problems
-                                    .iter()
-                                    .map(|d| problem_json(d, None))
-                                    .collect(),
-                            ),
-                        ),
-                    ]);
-                    format!("{}\n", canonical::to_canonical_string(&json))
+                    let line = Json::number(not.source.line.unwrap_or(0) as u64);
+                    let request_id = Json::opt_string(not.request_id.as_deref());
+                    batch_error_line(line, request_id, &error)
                 }
             };
             match lines.blocking_send(Ok(Bytes::from(line))) {
@@ -171,24 +159,8 @@ pub async fn screen_batch(
         }
         if let Some(why) = register_failure {
             let error = ApiError::register(why);
-            let json = Json::object([
-                ("line", Json::null()),
-                ("request_id", Json::null()),
-                (
-                    "errors",
-                    Json::array(
-                        error
-                            .problems
-                            .iter()
-                            .map(|d| problem_json(d, None))
-                            .collect(),
-                    ),
-                ),
-            ]);
-            let _ = lines.blocking_send(Ok(Bytes::from(format!(
-                "{}\n",
-                canonical::to_canonical_string(&json)
-            ))));
+            let line = batch_error_line(Json::null(), Json::null(), &error);
+            let _ = lines.blocking_send(Ok(Bytes::from(line)));
         }
     });
     let body = Body::from_stream(futures_util::stream::unfold(
@@ -353,6 +325,18 @@ pub async fn replay(
     ))
 }
 
+/// A line of a batch answer that stands for a request not screened (or for the register
+/// failing under the batch): `{"line", "request_id", "errors"}`.
+fn batch_error_line(line: Json, request_id: Json, error: &ApiError) -> String {
+    let errors = error.problems.iter().map(|d| problem_json(d, None));
+    let json = Json::object([
+        ("line", line),
+        ("request_id", request_id),
+        ("errors", Json::array(errors.collect())),
+    ]);
+    format!("{}\n", canonical::to_canonical_string(&json))
+}
+
 /// The lines of `text` (numbered from 1, blank ones left out) if it is JSON Lines: more than
 /// one line, the first a whole JSON value.
 fn json_lines(text: &str) -> Option<Vec<(usize, &str)>> {
@@ -365,39 +349,6 @@ fn json_lines(text: &str) -> Option<Vec<(usize, &str)>> {
     let first = lines.first()?.1;
     let whole = json::parse(first, JsonLimits::default()).is_ok();
     (lines.len() > 1 && whole).then_some(lines)
-}
-
-/// An entry of the register as JSON (what its line holds, without the chain's hashes).
-pub fn entry_json(e: &Entry) -> Json {
-    let mut members = vec![
-        ("seq", Json::number(e.seq)),
-        ("request_id", Json::string(&e.request_id)),
-        ("hash", Json::string(&e.hash)),
-    ];
-    match &e.body {
-        EntryBody::Screening { record, signer } => members.extend([
-            ("kind", Json::string("screening")),
-            ("record", record.clone()),
-            ("signer", Json::opt_string(signer.as_deref())),
-        ]),
-        EntryBody::Decision(d) => members.extend([
-            ("kind", Json::string("decision")),
-            ("screening_seq", Json::number(d.screening_seq)),
-            (
-                "screened_decision",
-                Json::opt_string(d.screened_decision.map(Decision::as_str)),
-            ),
-            ("decision", Json::string(d.decision.as_str())),
-            ("by", Json::string(&d.by)),
-            ("reason", Json::opt_string(d.reason.as_deref())),
-            (
-                "waived",
-                Json::array(d.waived.iter().map(Json::string).collect()),
-            ),
-            ("at", Json::string(&d.at)),
-        ]),
-    }
-    Json::object(members)
 }
 
 /// `GET /v1/register/{request_id}`: the request's screenings and human decisions, in order.
@@ -418,7 +369,7 @@ pub async fn history(
             ("request_id", Json::string(&request_id)),
             (
                 "entries",
-                Json::array(entries.iter().map(entry_json).collect()),
+                Json::array(entries.iter().map(Entry::to_json).collect()),
             ),
         ]),
     ))
@@ -448,7 +399,7 @@ pub async fn decide(
         request_id: request_id.clone(),
         body: EntryBody::Decision(decision),
     };
-    let mut json = entry_json(&entry);
+    let mut json = entry.to_json();
     if let JsonValue::Object(members) = json.value {
         json = Json::object(
             members

@@ -523,6 +523,19 @@ pub fn history(path: &Path, request_id: &str) -> (Vec<Entry>, Option<Broken>) {
 }
 
 impl Entry {
+    /// The entry as JSON for people and API clients: the members its line holds (`seq`,
+    /// `request_id`, `hash`, `kind`, and the screening's record or the decision), without the
+    /// chain's `prev`.
+    pub fn to_json(&self) -> Json {
+        let (mut members, _) = body_members(&self.request_id, &self.body);
+        members.push(("seq", Json::number(self.seq)));
+        members.push(("hash", Json::string(&self.hash)));
+        if let Body::Screening { record, .. } = &self.body {
+            members.push(("record", record.clone()));
+        }
+        Json::object(members)
+    }
+
     /// The decision record of a screening entry.
     pub fn screening_record(&self) -> Option<DecisionRecord> {
         match &self.body {
