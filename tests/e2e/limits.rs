@@ -85,3 +85,43 @@ fn text_beyond_four_mebibytes_is_refused() {
         .stderr_has("error[I005]")
         .stderr_has("more than the limit of 4194304");
 }
+
+/// Issue 18, item 13: base/DQ-02 overflowed on amounts the schema accepted (7.9e28). Amounts
+/// are bounded; at the bound every shipped pack screens without a rule failing, and one more
+/// is refused naming the field and the bound.
+#[test]
+fn amounts_at_the_schemas_bound_screen_with_every_shipped_pack() {
+    const MAX: &str = "1000000000000000";
+    let finance = format!(
+        r#""finance": {{"currency": "USD", "total": {MAX}, "personnel": {MAX}, "training": {MAX}, "travel": {MAX}, "equipment": {MAX}, "management_fee": {MAX}, "allowances": {MAX}, "other": {MAX}, "recurrent_after_exit": {{"annual": {MAX}}}}}"#
+    );
+    let personnel: Vec<String> = (0..200)
+        .map(|i| format!(r#"{{"id": "p{i}", "months": {MAX}, "cost": {MAX}}}"#))
+        .collect();
+    let lines: Vec<String> = [("KH", "2025-03-04"), ("NP", "2020-03-04"), ("AF", "2016-03-04")]
+        .iter()
+        .map(|(country, received)| {
+            format!(
+                r#"{{"id": "MAX-{country}", "country": "{country}", "title": "At the bound", "received": "{received}", {finance}, "schedule": {{"months_same_function": {MAX}}}, "personnel": [{}]}}"#,
+                personnel.join(",")
+            )
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("max.jsonl");
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let run = tcscreen(&["screen", "--format", "jsonl", file.to_str().unwrap()]);
+    run.expect_code(0);
+    assert_eq!(run.stdout.lines().count(), 3, "{}", run.stderr);
+    for record in run.stdout.lines() {
+        assert!(record.contains(r#""errors":[]"#), "no rule may fail: {record:.300}");
+        assert!(!record.contains(r#""decision":null"#));
+    }
+
+    let over = lines[0].replacen(r#""total": 1000000000000000"#, r#""total": 1000000000000001"#, 1);
+    std::fs::write(&file, over).unwrap();
+    tcscreen(&["screen", file.to_str().unwrap()])
+        .expect_code(3)
+        .stderr_has("error[I015]")
+        .stderr_has("`finance.total`: must be at most 1000000000000000 (10^15)");
+}

@@ -1,7 +1,7 @@
 //! A seeded, deterministic generator of realistic requests of every shape the schema allows
 //! (spec §2): every optional field present, absent or `null`; empty, short and long lists;
 //! every enum value; dates around the shipped packs' validity boundaries; money in several
-//! currencies; and edge cases (blank strings, zero amounts, 100% shares, many personnel,
+//! currencies; and edge cases (blank strings, zero amounts and amounts at the schema's bound, 100% shares, many personnel,
 //! references that do not resolve, dates out of order). Every request it writes passes
 //! validation (`tcscreen_core::ValidRequest::from_text`).
 //!
@@ -377,6 +377,10 @@ impl<'r> Generator<'r> {
     fn amount(&mut self, lo: u64, hi: u64) -> Value {
         if self.edgy && self.rng.chance(15) {
             return json!(0);
+        }
+        if self.edgy && self.rng.chance(3) {
+            // The schema's bound: the sums of base/DQ-02 must stay exact at it.
+            return json!(tcscreen_core::schema::MAX_AMOUNT);
         }
         let units = lo + self.rng.below(hi - lo + 1);
         if self.rng.chance(70) {

@@ -299,8 +299,13 @@ fn format_share(share: Decimal) -> String {
 struct Sum(Option<Decimal>);
 
 impl Sum {
+    /// Add `d`. The schema bounds every amount (`schema::MAX_AMOUNT`) so that no request can
+    /// make the sum leave the range of decimals: an overflow here is a bug, not a finding.
     fn add(&mut self, d: Decimal) {
-        self.0 = Some(self.0.map_or(d, |s| s + d));
+        self.0 = Some(self.0.map_or(d, |s| {
+            s.checked_add(d)
+                .expect("amounts are bounded by the schema, so their sums fit")
+        }));
     }
     fn value(self) -> Decimal {
         self.0.unwrap_or(Decimal::ZERO)

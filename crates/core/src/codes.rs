@@ -119,7 +119,7 @@ codes! {
     I014 Error "a date is not a calendar date"
         "Dates are strings in the form YYYY-MM-DD and must exist (2025-02-30 does not).",
     I015 Error "a number is out of range"
-        "Money and durations must not be negative; a sector share is a percentage from 0 to 100.",
+        "Money and durations must not be negative and are at most 10^15 (1000000000000000: more than any budget in any currency, and small enough that rules can add every amount of a request exactly); a sector share is a percentage from 0 to 100.",
     I016 Error "a code is not in the expected format"
         "Countries are ISO 3166-1 alpha-2 codes in upper case (KH), currencies ISO 4217 codes in upper case (USD), sectors five-digit OECD DAC purpose codes written as strings (\"15110\").",
     I017 Error "a required text is empty"

@@ -303,6 +303,18 @@ fn check(value: &Json, shape: &Shape, path: &mut String, errors: &mut Vec<InputE
                     value.pos,
                     format!("must not be negative, found {n}"),
                 ));
+            } else if matches!(shape, Shape::NonNegative)
+                && *n > rust_decimal::Decimal::from(schema::MAX_AMOUNT)
+            {
+                errors.push(
+                    InputError::new(
+                        Code::I015,
+                        path,
+                        value.pos,
+                        format!("must be at most 1000000000000000 (10^15), found {n}"),
+                    )
+                    .help("amounts and durations are at most 10^15; check the figure (a misplaced decimal point, or cents written as units?)"),
+                );
             } else if matches!(shape, Shape::Percent) && *n > rust_decimal::Decimal::ONE_HUNDRED {
                 errors.push(InputError::new(
                     Code::I015,
@@ -545,6 +557,23 @@ mod tests {
                 ("title".to_string(), Code::I010),
             ]
         );
+    }
+
+    #[test]
+    fn amounts_and_durations_are_bounded() {
+        // 7.9e28 fits a decimal but overflowed base/DQ-02's sums: refused, naming the bound.
+        let text = r#"{"id": "R1", "country": "KH", "title": "T", "received": "2025-03-04",
+            "finance": {"total": 79000000000000000000000000000, "personnel": 1000000000000000},
+            "personnel": [{"months": 1000000000000000.5}]}"#;
+        let found = errors(text);
+        let paths: Vec<&str> = found.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(paths, ["finance.total", "personnel[0].months"]);
+        for e in &found {
+            assert_eq!(e.code, Code::I015);
+            assert!(e.message.contains("at most 1000000000000000"), "{}", e.message);
+        }
+        let schema = crate::canonical::to_canonical_string(&schema::json_schema());
+        assert!(schema.contains(r#""maximum":1000000000000000"#));
     }
 
     #[test]

@@ -8,6 +8,11 @@ use crate::json::Json;
 /// The value of the `schema` field, when present.
 pub const REQUEST_SCHEMA: &str = "tcscreen/request/v1";
 
+/// The largest amount or duration a request may state (10^15): more than any TC budget in any
+/// currency (USD 40 billion in Vietnamese dong), and small enough that rules can add up every
+/// amount of the largest request without leaving the range of exact decimals (about 7.9 × 10^28).
+pub const MAX_AMOUNT: u64 = 1_000_000_000_000_000;
+
 /// What a value must look like.
 #[derive(Debug)]
 pub enum Shape {
@@ -25,7 +30,7 @@ pub enum Shape {
     Bool,
     /// A `YYYY-MM-DD` calendar date.
     Date,
-    /// A number that is zero or more (money, months).
+    /// A number from zero to [`MAX_AMOUNT`] (money, months).
     NonNegative,
     /// A percentage, 0 to 100.
     Percent,
@@ -898,7 +903,7 @@ pub fn describe_shape(shape: &Shape) -> String {
         Shape::Id { non_blank: true } => "text, not blank, without control characters".into(),
         Shape::Bool => "true or false".into(),
         Shape::Date => "a date, YYYY-MM-DD".into(),
-        Shape::NonNegative => "a number, zero or more".into(),
+        Shape::NonNegative => "a number from 0 to 10^15".into(),
         Shape::Percent => "a percentage, 0 to 100".into(),
         Shape::Enum(values) => format!("one of: {}", values.join(", ")),
         Shape::Code(CodeKind::Country) => "a country code: ISO 3166-1 alpha-2, upper case".into(),
@@ -1036,6 +1041,7 @@ fn shape(s: &Shape, optional: bool) -> Json {
         Shape::NonNegative => Json::object([
             ("type", nullable(&["number"], optional)),
             ("minimum", Json::number(0)),
+            ("maximum", Json::number(MAX_AMOUNT)),
         ]),
         Shape::Percent => Json::object([
             ("type", nullable(&["number"], optional)),
