@@ -235,7 +235,7 @@ fn schema_explain_says_what_a_field_means() {
         tcscreen(&["schema", "--explain", path])
             .expect_code(0)
             .stdout_has("personnel[].cost\n")
-            .stdout_has("  type:      a number, zero or more")
+            .stdout_has("  type:      a number from 0 to 10^15")
             .stdout_has("total cost over the whole TC")
             .stdout_has("in `finance.currency`")
             .stdout_has("  in rules:  request.personnel[i].cost, `()` when not stated");
