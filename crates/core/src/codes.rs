@@ -220,6 +220,10 @@ codes! {
         "A rule of the pack (or a policy override it makes) cites only sources dated after the pack's `valid_from`: the rule does not run until its first source exists, so the pack applies a policy before it was adopted; check the source's date and the pack's validity. Or a rule, inherited or not, cites only sources dated after the pack's `valid_to`, so it can never run in this version: disable it there, saying why.",
     L013 Warning "a message or a source names a file"
         "Requesters have neither the pack's files nor the notes it was researched from. A citation names a document people can obtain (its title, issuer, date and paragraph); a message says what to change in plain words.",
+    L020 Error "a rule compares a number with text"
+        "One side of the comparison is a number (a number field of the request, a number literal, a param written as a number) and the other is text (a text field, a date, a quoted literal, a param written in quotes). A number is never equal to text, and ordering them (`>`, `<`, …) is a rule error when it runs, so such a rule never fires as meant. Write the number without quotes, in the rule or under [params] in pack.toml, or compare values of the same kind.",
+    L021 Warning "a rule uses an optional field without testing it"
+        "Only `id`, `country`, `title` and `received` are always stated; every other value of a request may be left out, and rules then see `()`. Calling a method on it (`.len()`, `.to_upper()`), computing with it or passing it to a date helper fails the rule, and the request gets no decision. Test the field first (`if x != () { … }`, `is_blank(x)`), or give a default (`x ?? …`). Lists are never `()` (an absent list is `[]`), so `.len()` on a list needs no test.",
     S001 Error "the trusted keys cannot be read"
         "--trust DIR names a folder of public keys (*.pub) made by `tcscreen keygen`. An empty folder is refused: it would trust nothing.",
     S002 Error "a pack is refused under --trust"

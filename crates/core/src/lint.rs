@@ -186,6 +186,7 @@ pub fn lint(pack: &CompiledPack, source: &PackSource) -> Vec<Diagnostic> {
             );
         }
     }
+    crate::lint_values::lint(pack, source, &mut out);
     crate::diagnostic::attach_excerpts(&mut out, |file| {
         crate::source::text_in(&source.layers, file)
     });

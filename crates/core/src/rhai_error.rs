@@ -471,6 +471,20 @@ fn operator_not_found(name: &str, args: &[String], types: &[String]) -> Option<S
         ));
     }
     match (args, types) {
+        ([a, b], [ta, tb]) if crate::comparison::ORDERING.contains(&name) => {
+            let text = if kind(ta) == "text" { a } else { b };
+            let fix = match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+                Some(literal) => format!("write the number without quotes: `{literal}`"),
+                None => format!("turn the text into a number first: `parse_decimal({text})`"),
+            };
+            Some(format!(
+                "`{name}` cannot compare {} with {}: `{a}` is {}, `{b}` is {}, so the comparison would never be true; {fix}",
+                kind(ta),
+                kind(tb),
+                kind(ta),
+                kind(tb),
+            ))
+        }
         ([a, b], [ta, tb]) => Some(format!(
             "`{name}` cannot combine {} and {}: `{a}` is {}, `{b}` is {}",
             kind(ta),

@@ -915,4 +915,21 @@ mod tests {
         assert!(message.contains("in a closure"), "{message}");
         assert!(!message.contains("anon$"), "{message}");
     }
+
+    /// Issue 23, item 1: a number ordered against text was silently false.
+    #[test]
+    fn ordering_a_number_against_text_is_a_rule_error_naming_both_sides() {
+        says(
+            "if request.finance.total > \"24\" { note(\"x\"); }",
+            (3, 26),
+            "`>` cannot compare a number with text: `request.finance.total` is a number, `\"24\"` is text, so the comparison would never be true; write the number without quotes: `24`",
+        );
+        says(
+            "let short = request.title <= 3;",
+            (3, 27),
+            "`<=` cannot compare text with a whole number: `request.title` is text, `3` is a whole number, so the comparison would never be true; turn the text into a number first: `parse_decimal(request.title)`",
+        );
+        // Equality keeps its meaning, and numbers and text still order among themselves.
+        assert!(rule_errors("if request.finance.total == \"100\" || request.title != 3 || request.finance.total > 3 || request.title < \"U\" { note(\"x\"); }").is_empty());
+    }
 }
