@@ -1,6 +1,8 @@
 //! End-to-end tests of the `tcscreen` binary, run from the workspace root.
 //!
 //! - `audit`: replay, the register and its tampering, signed packs, impact, compare.
+//! - `auditors`: issue 23's rough edges for auditors: `register verify` in JSON and its next
+//!   steps, `impact` marking the words a message changed.
 //! - `bad_input`: every kind of bad request, each contained, the rest of the batch screened.
 //! - `hostile`: packs that loop, recurse, grow, escape, sleep, throw or tamper.
 //! - `hardening`: the second hostile catalogue: links, named pipes, oversized files, spoofing,
@@ -12,11 +14,14 @@
 //! - `validate`: validate and schema, and their agreement.
 //! - `limits`: the largest valid request screens.
 //! - `pipes`: a closed stdout ends every command quietly.
+//! - `pack_authors`: issue 23's rough edges for pack authors: number-vs-text, optional fields,
+//!   failing tests that fold the rest, check's summary, a scaffold that does not repeat base.
 //! - `rough_edges`: text order, register messages and repair, coverage, field meanings, install.
 //! - `rule_errors`: a failing rule, said in authors' terms with its place, named on stderr.
 //! - `conformance`: the independent suite written from spec.md (fixtures/conformance).
 
 mod audit;
+mod auditors;
 mod bad_input;
 mod conformance;
 mod fixtures;

@@ -1,6 +1,7 @@
 //! `tcscreen check`: load and compile packs, reporting every problem with its place.
 
 use crate::console::outln;
+use std::collections::BTreeSet;
 use tcscreen_core::{CompiledPack, Severity, lint};
 
 use crate::diagnostics;
@@ -20,6 +21,11 @@ pub struct CheckArgs {
     /// Fail (exit 1) on warnings too, not only on errors.
     #[arg(long)]
     pub deny_warnings: bool,
+
+    /// Name in each summary the unverified sources cited by every rule that runs, the
+    /// parents' included (by default: those the pack's own rules cite).
+    #[arg(long)]
+    pub inherited: bool,
 }
 
 /// Run `check`.
@@ -63,23 +69,7 @@ pub fn check(cli: &GlobalArgs, args: &CheckArgs) -> ExitStatus {
                     (0, 0) => String::new(),
                     (e, w) => format!(", {e} error{}, {w} warning{}", plural(e), plural(w)),
                 };
-                // Unverified sources are allowed where the rules citing them only note (L008
-                // warns otherwise); say how many there are, so none goes unnoticed.
-                let unverified: std::collections::BTreeSet<&str> = pack
-                    .rules()
-                    .iter()
-                    .flat_map(|r| r.citations.iter())
-                    .filter(|c| !c.verified)
-                    .map(|c| c.id.as_str())
-                    .collect();
-                let unverified = match unverified.len() {
-                    0 => String::new(),
-                    n => format!(
-                        ", {n} unverified source{} cited ({})",
-                        plural(n),
-                        unverified.into_iter().collect::<Vec<_>>().join(", ")
-                    ),
-                };
+                let unverified = unverified_sources(&pack, &source, args.inherited);
                 outln!(
                     "{verdict}  {label:<24} {} rules{disabled}{counts}{unverified}  ({})",
                     pack.rules().len(),
@@ -116,6 +106,54 @@ pub fn check(cli: &GlobalArgs, args: &CheckArgs) -> ExitStatus {
         ));
     }
     status
+}
+
+/// Unverified sources are allowed where the rules citing them only note (L008 warns
+/// otherwise); the summary says which the pack's own rules (those it defines or adjusts) cite,
+/// so none goes unnoticed, and how many more its parents' rules cite (all of them with
+/// `inherited`).
+fn unverified_sources(
+    pack: &CompiledPack,
+    source: &tcscreen_core::PackSource,
+    inherited: bool,
+) -> String {
+    let adjusted: BTreeSet<&str> = source
+        .layers
+        .last()
+        .map(|own| own.settings.iter().map(|s| s.rule.as_str()).collect())
+        .unwrap_or_default();
+    let cited = |own_only: bool| -> BTreeSet<&str> {
+        pack.rules()
+            .iter()
+            .filter(|r| {
+                !own_only || r.pack == pack.identity().id || adjusted.contains(r.id.as_str())
+            })
+            .flat_map(|r| r.citations.iter())
+            .filter(|c| !c.verified)
+            .map(|c| c.id.as_str())
+            .collect()
+    };
+    let all = cited(false);
+    let shown = if inherited { all.clone() } else { cited(true) };
+    let more = all.len() - shown.len();
+    let listed = match shown.len() {
+        0 => String::new(),
+        n => format!(
+            ", {n} unverified source{} cited{} ({})",
+            plural(n),
+            if inherited { "" } else { " by its own rules" },
+            shown.into_iter().collect::<Vec<_>>().join(", ")
+        ),
+    };
+    let others = match (more, listed.is_empty()) {
+        (0, _) => String::new(),
+        (n, true) => format!(
+            ", {n} unverified source{} cited by its parents' rules (--inherited names them)",
+            plural(n)
+        ),
+        (n, false) => format!(", {n} more by its parents' rules (--inherited names them)"),
+    };
+    format!("{listed}{others}")
 }
 
 fn plural(n: usize) -> &'static str {

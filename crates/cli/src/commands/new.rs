@@ -44,8 +44,8 @@ version = "0.1"
 # valid_from = "2026-01-01"   # the first screening date the pack applies to
 {extends}
 [params]
-# Advisers engaged for this many months or more need named counterparts ({country}-03).
-min_months_with_counterparts = 6
+# A TC of this many months or more says what support continues after it ends ({country}-03).
+min_months_for_exit_support = 12
 
 # Adjust an inherited rule: every revise or reject finding becomes this outcome, citing your text.
 # [rules."base/EX-12"]
@@ -107,14 +107,23 @@ for (sector, i) in request.alignment.sectors {{
             format!("rules/{country}-02.rhai"),
             format!(
                 r#"//! id: {country}-02
-//! title: The partner asked for the TC
+//! title: The aid coordination unit endorsed the request
 //! criterion: demand_led
 //! policy: aaa-2008-14b
 //! actor: requester
+//! description: The country's own procedure: a request reaches screening through the aid
+//!   coordination unit, which endorses it; without that it cannot be considered. (The base
+//!   pack asks for a request letter or an endorsement by anyone; this asks for the
+//!   coordination unit's.)
 
-let origin = request.origin;
-if origin.initiated_by == "provider" && origin.request_letter.date == () {{
-    reject("The TC was offered by the provider and the requesting institution has not asked for it: attach its request letter, or withdraw the offer.", "origin.request_letter");
+let endorsed = false;
+for e in request.requester.endorsements {{
+    if e.body == "aid_coordination_unit" {{
+        endorsed = true;
+    }}
+}}
+if !endorsed {{
+    reject("The request has not come through the aid coordination unit: have the unit endorse it, then resubmit it with the date and reference of the endorsement.", "requester.endorsements");
 }}
 "#
             ),
@@ -123,14 +132,18 @@ if origin.initiated_by == "provider" && origin.request_letter.date == () {{
             format!("rules/{country}-03.rhai"),
             format!(
                 r#"//! id: {country}-03
-//! title: Long-term advisers work with named counterparts
+//! title: A long TC says what support continues after it ends
 //! criterion: exit
 //! policy: eu-backbone-gp1
 //! actor: requester
+//! description: Optional fields are `()` when a request leaves them out: test them before
+//!   using them (`!= ()`), as here before `months_between`.
 
-for (person, i) in request.personnel {{
-    if person.months != () && person.months >= params.min_months_with_counterparts && person.counterparts.len() == 0 {{
-        revise(`Name the counterparts of ${{person.id ?? "the adviser"}} (${{person.months}} months): advisers engaged for ${{params.min_months_with_counterparts}} months or more work with named counterparts.`, `personnel[${{i}}].counterparts`);
+let schedule = request.schedule;
+if schedule.start != () && schedule.end != () && request.exit.post_exit_support == () {{
+    let months = months_between(schedule.start, schedule.end);
+    if months >= params.min_months_for_exit_support {{
+        revise(`A TC of ${{months}} months should say what support continues after it ends (none, backstopping, a peer network or a follow-on phase), so that the capacity it builds is sustained.`, "exit.post_exit_support");
     }}
 }}
 "#
@@ -140,15 +153,19 @@ for (person, i) in request.personnel {{
             format!("rules/{country}-04.rhai"),
             format!(
                 r#"//! id: {country}-04
-//! title: The schedule ends after it starts
+//! title: Each position states its cost when the personnel budget is stated
 //! criterion: data
 //! policy: none
 //! actor: requester
-//! description: A check of the request's own consistency, resting on no policy text.
+//! description: A check of the request's own completeness, resting on no policy text. (The
+//!   base pack checks that the costs stated add up; this asks for the ones left out.)
 
-let schedule = request.schedule;
-if schedule.start != () && schedule.end != () && schedule.end <= schedule.start {{
-    revise("The TC ends on or before it starts: correct the start or end date.", "schedule.end");
+if request.finance.personnel != () {{
+    for (person, i) in request.personnel {{
+        if person.cost == () {{
+            revise(`Give the cost of position ${{i + 1}} over the whole TC: the personnel budget is stated, so each position's share of it should be.`, `personnel[${{i}}].cost`);
+        }}
+    }}
 }}
 "#
             ),
@@ -199,90 +216,105 @@ fn tests(country: &str) -> Result<String, String> {
     let request = json::parse(&text, json::JsonLimits::default())
         .map_err(|e| format!("scaffold request: {}", e[0].message))?;
     let full = |n: u32| Json::string(format!("{{PACK}}/{country}-0{n}"));
-    let case = |name: &str, request: Json, decision: &str, fires: Vec<u32>, silent: Vec<u32>| {
+    let case = |name: &str,
+                request: Json,
+                decision: Option<&str>,
+                fires: Vec<u32>,
+                silent: Vec<u32>| {
+        let mut expect = Vec::new();
+        if let Some(decision) = decision {
+            expect.push(("decision", Json::string(decision)));
+        }
+        expect.push(("fires", Json::array(fires.into_iter().map(full).collect())));
+        expect.push((
+            "silent",
+            Json::array(silent.into_iter().map(full).collect()),
+        ));
         Json::object([
             ("name", Json::string(name)),
-            (
-                "expect",
-                Json::object([
-                    ("decision", Json::string(decision)),
-                    ("fires", Json::array(fires.into_iter().map(full).collect())),
-                    (
-                        "silent",
-                        Json::array(silent.into_iter().map(full).collect()),
-                    ),
-                ]),
-            ),
+            ("expect", Json::object(expect)),
             ("request", request),
         ])
     };
-    let no_counterparts = with(&request, |m| {
+    let parse = |text: &str| {
+        json::parse(text, json::JsonLimits::default()).unwrap_or_else(|_| Json::array(vec![]))
+    };
+    let not_endorsed = with(&request, |m| {
+        set(
+            m,
+            &["requester", "endorsements"],
+            parse(r#"[{"body": "sector_working_group", "date": "2025-02-20", "ref": "PFM TWG meeting 2025-02, minutes item 4"}]"#),
+        );
+    });
+    let no_exit_support = with(&request, |m| {
+        set(m, &["exit", "post_exit_support"], Json::null());
+    });
+    let uncosted = with(&request, |m| {
         if let Some(personnel) = m.iter_mut().find(|x| x.key == "personnel")
             && let JsonValue::Array(items) = &mut personnel.value.value
-            && let Some(JsonValue::Object(first)) = items.first_mut().map(|i| &mut i.value)
+            && let Some(JsonValue::Object(second)) = items.get_mut(1).map(|i| &mut i.value)
         {
-            set(first, &["counterparts"], Json::array(vec![]));
+            set(second, &["cost"], Json::null());
         }
-    });
-    let offered = with(&request, |m| {
-        set(m, &["origin", "initiated_by"], Json::string("provider"));
-        set(m, &["origin", "request_letter"], Json::null());
     });
     let other_sector = with(&request, |m| {
         if let Some(alignment) = m.iter_mut().find(|x| x.key == "alignment")
             && let JsonValue::Object(inner) = &mut alignment.value.value
         {
-            set(
-                inner,
-                &["sectors"],
-                json::parse(
-                    r#"[{"code": "31120", "share": 100}]"#,
-                    json::JsonLimits::default(),
-                )
-                .unwrap_or_else(|_| Json::array(vec![])),
-            );
+            set(inner, &["sectors"], parse(r#"[{"code": "31120", "share": 100}]"#));
         }
     });
-    let backwards = with(&request, |m| {
-        set(m, &["schedule", "end"], Json::string("2025-01-31"))
-    });
-    let cases = Json::array(vec![
+    // Only the four fields every request has: what a rule meets when a request leaves the
+    // rest out. No rule may fail on it.
+    let required_only = parse(&format!(
+        r#"{{"id": "{country}-MINIMAL-001", "country": "{country}", "title": "A request with only the required fields", "received": "2025-03-04"}}"#
+    ));
+    let mut cases = vec![
         case(
             "a complete, demand-led request is accepted",
             request.clone(),
-            "accept",
+            Some("accept"),
             vec![],
             vec![1, 2, 3, 4],
         ),
         case(
-            "an adviser without counterparts must be revised",
-            no_counterparts,
-            "revise",
-            vec![3],
-            vec![1, 2, 4],
-        ),
-        case(
-            "a provider's offer nobody asked for is rejected",
-            offered,
-            "reject",
+            "a request the aid coordination unit has not endorsed is rejected",
+            not_endorsed,
+            Some("reject"),
             vec![2],
             vec![1, 3, 4],
         ),
         case(
+            "a long TC that says nothing of support after it ends must be revised",
+            no_exit_support,
+            Some("revise"),
+            vec![3],
+            vec![1, 2, 4],
+        ),
+        case(
             "a sector outside the plan is noted, not refused",
             other_sector,
-            "accept",
+            Some("accept"),
             vec![1],
             vec![2, 3, 4],
         ),
         case(
-            "a schedule that ends before it starts must be revised",
-            backwards,
-            "revise",
+            "a position without its cost must be revised",
+            uncosted,
+            Some("revise"),
             vec![4],
             vec![1, 2, 3],
         ),
-    ]);
+    ];
+    // No decision is expected (the parent's rules decide it too), only that no rule fails.
+    cases.push(case(
+        "a request with only the required fields is screened without a rule failing",
+        required_only,
+        None,
+        vec![2],
+        vec![1, 3, 4],
+    ));
+    let cases = Json::array(cases);
     let mut text = String::new();
     write_pretty(&cases, 0, &mut text);
     Ok(text)

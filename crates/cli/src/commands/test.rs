@@ -1,6 +1,7 @@
 //! `tcscreen test`: run each pack's tests. A failing case says what was expected and what
-//! happened, which rules fired that should not have and the other way round, with their
-//! messages. `--coverage` summarises the rule × test matrix, for the pack's own rules (those
+//! differs (the decision, rules that should have fired or stayed silent, rules that failed),
+//! then the findings that made an unexpected decision; the other findings are folded into a
+//! count (`--all-findings` lists them). `--coverage` summarises the rule × test matrix, for the pack's own rules (those
 //! it defines or adjusts) unless `--inherited` asks for every rule that runs.
 
 use crate::console::{errln, outln};
@@ -36,6 +37,11 @@ pub struct TestArgs {
     /// Run only the cases that touch this rule (full id): those that fire it or name it.
     #[arg(long, value_name = "RULE_ID")]
     pub rule: Option<String>,
+
+    /// List every finding of a failing case, not only those that differ from what it
+    /// expected and those that made the decision.
+    #[arg(long)]
+    pub all_findings: bool,
 }
 
 fn touches(case: &CaseResult, rule: &str) -> bool {
@@ -44,7 +50,16 @@ fn touches(case: &CaseResult, rule: &str) -> bool {
         || case.case.silent.iter().any(|r| r == rule)
 }
 
-fn print_case(case: &CaseResult) {
+/// Longest message shown for a finding of a failing case (the rest is cut with `…`).
+const SHOWN_MESSAGE_CHARS: usize = 120;
+
+/// Findings that made a decision the case did not expect, shown at most.
+const SHOWN_DECIDING: usize = 5;
+
+/// A case: `ok`, or what it expected and what differs (the decision, rules that should have
+/// fired or stayed silent, rules that failed), the findings that made an unexpected decision,
+/// and the rest folded into a count unless `all_findings`.
+fn print_case(case: &CaseResult, all_findings: bool) {
     if case.passed() {
         outln!("  ok    {}", esc(&case.case.name));
         return;
@@ -59,15 +74,47 @@ fn print_case(case: &CaseResult) {
     }
     if case.findings.is_empty() && case.errors.is_empty() {
         outln!("          (no rule fired)");
+        return;
     }
-    for f in &case.findings {
+    let named = |rule: &String| case.case.silent.contains(rule);
+    // When the decision is not the expected one, the findings that made it.
+    let decided = case.decision.filter(|_| {
+        case.problems
+            .iter()
+            .any(|p| p.starts_with("expected ") && p.contains(", got "))
+    });
+    let deciding: Vec<&tcscreen_core::Finding> = case
+        .findings
+        .iter()
+        .filter(|f| decided.is_some_and(|d| f.outcome.as_str() == d.as_str()) && !named(&f.rule))
+        .collect();
+    for f in deciding.iter().take(SHOWN_DECIDING) {
+        outln!("          decided by: {}", finding_line(f));
+    }
+    let shown = deciding.len().min(SHOWN_DECIDING)
+        + case.findings.iter().filter(|f| named(&f.rule)).count();
+    if all_findings {
+        for f in &case.findings {
+            outln!("          fired: {}", finding_line(f));
+        }
+    } else if case.findings.len() > shown {
+        let rest = case.findings.len() - shown;
         outln!(
-            "          fired: {} {}: {}",
-            f.outcome,
-            esc(&f.rule),
-            esc(&f.message)
+            "          … {rest} other finding{} not shown (--all-findings lists every one)",
+            if rest == 1 { "" } else { "s" }
         );
     }
+}
+
+/// `revise base/DL-03: Say who drafted…`, the message cut to one short line.
+fn finding_line(f: &tcscreen_core::Finding) -> String {
+    let message: String = f.message.chars().take(SHOWN_MESSAGE_CHARS).collect();
+    let cut = if f.message.chars().count() > SHOWN_MESSAGE_CHARS {
+        "…"
+    } else {
+        ""
+    };
+    format!("{} {}: {}{cut}", f.outcome, esc(&f.rule), esc(&message))
 }
 
 fn print_coverage(report: &PackTestReport, inherited: bool, all_rules: usize) {
@@ -140,7 +187,7 @@ pub fn test(cli: &GlobalArgs, args: &TestArgs) -> ExitStatus {
             );
         }
         for case in &report.cases {
-            print_case(case);
+            print_case(case, args.all_findings);
             if case.passed() {
                 passed += 1;
             } else {
