@@ -15,3 +15,4 @@ pub mod screen;
 pub mod serve;
 pub mod test;
 pub mod validate;
+pub mod verify_report;

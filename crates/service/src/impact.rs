@@ -20,6 +20,7 @@ use crate::packs::{PackChoice, Packs};
 use crate::pipeline::run_batch;
 use crate::render::markdown;
 use crate::screener::Screener;
+use crate::word_diff;
 use crate::thread_screener::{Problem, ThreadScreener};
 
 /// One side of the comparison: packs, and how a request's pack is chosen among them.
@@ -331,14 +332,21 @@ impl Impact {
                         show(&f.rule),
                         show(&f.message)
                     ),
-                    FindingChange::Changed { before, after } => writeln!(
-                        out,
-                        "{indent}~ {}: {} → {}: {}",
-                        show(&after.rule),
-                        before.outcome,
-                        after.outcome,
-                        show(&after.message)
-                    ),
+                    FindingChange::Changed { before, after } => {
+                        // What changed inside the message, marked in place.
+                        let message = if md {
+                            word_diff::marked_markdown(&before.message, &after.message, &show)
+                        } else {
+                            word_diff::marked(&before.message, &after.message, &show)
+                        };
+                        writeln!(
+                            out,
+                            "{indent}~ {}: {} → {}: {message}",
+                            show(&after.rule),
+                            before.outcome,
+                            after.outcome,
+                        )
+                    }
                 };
             }
         }

@@ -49,6 +49,7 @@ pub mod screener;
 pub mod sink;
 pub mod thread_screener;
 pub mod validate;
+pub mod word_diff;
 pub mod writer;
 
 pub use inputs::{Inputs, Item, Source};

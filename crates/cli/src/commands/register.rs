@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use tcscreen_core::{Date, Decision};
 
 use crate::commands::replay::{self, ReplayFormat};
+use crate::commands::verify_report;
 use crate::exit_codes::ExitStatus;
 use crate::global_args::GlobalArgs;
 use tcscreen_service::decisions::{self, DecideError, DecisionInput, Refused};
@@ -202,26 +203,11 @@ fn repair(file: &Path) -> ExitStatus {
 fn verify(file: &Path, head: Option<&str>) -> ExitStatus {
     match register::read(file, head) {
         Ok(entries) => {
-            let last = entries.last().map_or_else(
-                || "empty".to_string(),
-                |e| format!("head {}:{}", e.seq, e.hash),
-            );
-            outln!(
-                "ok  {}: {} entries, chain intact ({last})",
-                file.display(),
-                entries.len()
-            );
+            verify_report::intact(file, &entries);
             ExitStatus::Success
         }
         Err((good, broken)) => {
-            outln!(
-                "BROKEN  {}: first bad entry {} ({}): {}",
-                esc(&file.display().to_string()),
-                broken.seq,
-                broken.damage.as_str(),
-                esc(&broken.message)
-            );
-            outln!("        the {} entries before it are intact", good.len());
+            verify_report::broken(file, &good, &broken);
             ExitStatus::Failure
         }
     }
