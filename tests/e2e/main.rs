@@ -30,6 +30,7 @@ mod harness;
 mod hostile;
 mod invalid_packs;
 mod limits;
+mod pack_authors;
 mod pipes;
 mod rough_edges;
 mod rule_errors;
