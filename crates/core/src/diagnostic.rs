@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use crate::advice::{Advice, Surface};
 use crate::codes::{Code, Severity};
 use crate::json::Pos;
 
@@ -28,6 +29,9 @@ pub struct Diagnostic {
     pub notes: Vec<String>,
     /// The source line at `pos`, from the text already read; `None` when there is none to show.
     pub excerpt: Option<Box<Excerpt>>,
+    /// Help that is worded differently on the command line and over HTTP; `help` holds the
+    /// command line's words ([`Diagnostic::worded_for`] gives another surface's).
+    pub advice: Option<Box<Advice>>,
 }
 
 /// At most this many characters are kept on each side of a problem's column.
@@ -125,7 +129,31 @@ impl Diagnostic {
             help: None,
             notes: Vec::new(),
             excerpt: None,
+            advice: None,
         }
+    }
+
+    /// Set the help from `advice`, in the command line's words (see
+    /// [`Diagnostic::worded_for`]).
+    pub fn advise(mut self, advice: Advice) -> Self {
+        self.help = Some(advice.words(Surface::CommandLine));
+        self.advice = Some(Box::new(advice));
+        self
+    }
+
+    /// The problem as `surface` says it: the advice's help in its words, and, over HTTP, the
+    /// message without the server's rules folder.
+    pub fn worded_for(mut self, surface: Surface) -> Self {
+        if let Some(advice) = self.advice.take() {
+            self.help = Some(advice.words(surface));
+            if surface == Surface::Http
+                && let Some(folder) = advice.folder()
+            {
+                self.message = self.message.replace(&format!(" under `{folder}`"), "");
+            }
+            self.advice = Some(advice);
+        }
+        self
     }
 
     /// Set the file and position.

@@ -231,8 +231,8 @@ pub fn parse(text: &str, limits: JsonLimits) -> Result<Json, Vec<JsonError>> {
                     pos,
                     message: "unexpected text after the JSON value".into(),
                     help: Some(
-                        "a .json file holds one request; put one request a line in a .jsonl file"
-                            .into(),
+                        crate::advice::Advice::OneRequestPerLine
+                            .words(crate::advice::Surface::CommandLine),
                     ),
                     kind: JsonErrorKind::TrailingContent,
                 });

@@ -42,6 +42,7 @@
 #[cfg(panic = "abort")]
 compile_error!("tcscreen-core contains panics inside rule evaluation and needs panic = \"unwind\"");
 
+pub mod advice;
 mod api;
 pub mod canonical;
 pub mod citation;

@@ -61,6 +61,8 @@ pub struct InputError {
     pub message: String,
     /// How to fix it.
     pub help: Option<String>,
+    /// Help worded for the command line or the API (it then replaces `help`).
+    pub advice: Option<crate::advice::Advice>,
 }
 
 impl InputError {
@@ -71,6 +73,7 @@ impl InputError {
             pos,
             message: message.into(),
             help: None,
+            advice: None,
         }
     }
 
@@ -170,12 +173,15 @@ impl ValidRequest {
                         JsonErrorKind::NumberRange => Code::I004,
                         JsonErrorKind::Limit => Code::I005,
                     };
+                    let advice = (e.kind == JsonErrorKind::TrailingContent)
+                        .then_some(crate::advice::Advice::OneRequestPerLine);
                     InputError {
                         code,
                         path: String::new(),
                         pos: e.pos,
                         message: e.message,
                         help: e.help,
+                        advice,
                     }
                 })
                 .collect::<Vec<_>>()

@@ -993,8 +993,50 @@ pub fn json_schema() -> Json {
                 },
             );
         }
+        members.push(crate::json::Member {
+            key: "$defs".into(),
+            key_pos: crate::json::Pos::NONE,
+            value: Json::object([(EXTENSION_VALUE, extension_value())]),
+        });
     }
     schema
+}
+
+/// The name, under `$defs`, of the schema of a value in `extensions`.
+pub const EXTENSION_VALUE: &str = "extension_value";
+
+/// The smallest step of a number a request may hold: 28 digits after the point.
+fn number_step() -> Json {
+    Json::number(rust_decimal::Decimal::new(1, 28))
+}
+
+/// Any JSON value whose numbers a 96-bit decimal holds exactly, at any depth: what
+/// `extensions` may hold.
+fn extension_value() -> Json {
+    let largest = rust_decimal::Decimal::MAX;
+    let itself = || {
+        Json::object([(
+            "$ref",
+            Json::string(format!("#/$defs/{EXTENSION_VALUE}")),
+        )])
+    };
+    Json::object([(
+        "anyOf",
+        Json::array(vec![
+            Json::object([("type", Json::array(vec![Json::string("null"), Json::string("boolean"), Json::string("string")]))]),
+            Json::object([
+                ("type", Json::string("number")),
+                ("minimum", Json::number(-largest)),
+                ("maximum", Json::number(largest)),
+                ("multipleOf", number_step()),
+            ]),
+            Json::object([("type", Json::string("array")), ("items", itself())]),
+            Json::object([
+                ("type", Json::string("object")),
+                ("additionalProperties", itself()),
+            ]),
+        ]),
+    )])
 }
 
 /// `"type"`: one type, or several.
@@ -1042,11 +1084,13 @@ fn shape(s: &Shape, optional: bool) -> Json {
             ("type", nullable(&["number"], optional)),
             ("minimum", Json::number(0)),
             ("maximum", Json::number(MAX_AMOUNT)),
+            ("multipleOf", number_step()),
         ]),
         Shape::Percent => Json::object([
             ("type", nullable(&["number"], optional)),
             ("minimum", Json::number(0)),
             ("maximum", Json::number(100)),
+            ("multipleOf", number_step()),
         ]),
         Shape::Enum(values) => {
             let mut all: Vec<Json> = values.iter().map(|v| Json::string(*v)).collect();
@@ -1077,7 +1121,16 @@ fn shape(s: &Shape, optional: bool) -> Json {
             ("type", nullable(&["array"], optional)),
             ("items", shape(item, false)),
         ]),
-        Shape::FreeObject => Json::object([("type", nullable(&["object"], optional))]),
+        Shape::FreeObject => Json::object([
+            ("type", nullable(&["object"], optional)),
+            (
+                "additionalProperties",
+                Json::object([(
+                    "$ref",
+                    Json::string(format!("#/$defs/{EXTENSION_VALUE}")),
+                )]),
+            ),
+        ]),
         Shape::Object(fields) => object_schema(fields, optional),
     }
 }

@@ -392,7 +392,7 @@ fn parent(
                         format!("pack `{id}` has several versions and {when}"),
                     )
                     .at(file, pos)
-                    .help("screen with an --as-of date inside one version's validity"))
+                    .advise(tcscreen_core::advice::Advice::ParentVersionForDate))
                 }
             }
         }

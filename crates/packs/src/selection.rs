@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use tcscreen_core::advice::Advice;
 use tcscreen_core::{Code, Date, Diagnostic, suggest::did_you_mean};
 
 use crate::catalog::Catalog;
@@ -63,13 +64,25 @@ impl PackChoice {
     /// `ID` or `ID@VERSION`, as a web form or a query string gives it; a path is refused
     /// (P021), since a remote caller must not name folders on this machine.
     pub fn by_name(text: &str) -> Result<PackChoice, Diagnostic> {
+        // Only the text decides: whatever folders the server's working directory holds.
+        let looks_like_a_path =
+            text.contains('/') || text.contains('\\') || text.starts_with('.');
         match PackSpec::parse(text) {
-            PackSpec::Id { id, version } if !id.is_empty() => Ok(PackChoice::Id(id, version)),
+            PackSpec::Id { id, version } if !id.is_empty() && !looks_like_a_path => {
+                Ok(PackChoice::Id(id, version))
+            }
+            PackSpec::Path(_) if !looks_like_a_path && !text.starts_with('@') => {
+                let (id, version) = match text.split_once('@') {
+                    Some((id, version)) => (id.to_string(), Some(version.to_string())),
+                    None => (text.to_string(), None),
+                };
+                Ok(PackChoice::Id(id, version))
+            }
             _ => Err(Diagnostic::error(
                 Code::P021,
                 format!("`{text}` does not name a pack: give ID or ID@VERSION"),
             )
-            .help("`GET /v1/packs` or `tcscreen packs` lists the packs and their versions")),
+            .advise(Advice::ListPacks)),
         }
     }
 }
@@ -153,9 +166,9 @@ impl Catalog {
                     self.root_display
                 ),
             )
-            .help(
-                "fix the problems reported above (`tcscreen check`), or name the pack with --pack",
-            ));
+            .advise(Advice::FixPacksOrNameOne {
+                root: self.root_display.clone(),
+            }));
         }
         let for_country: Vec<usize> = (0..self.entries().len())
             .filter(|&i| {
@@ -174,19 +187,22 @@ impl Catalog {
                 ),
             )
             // `country` passed validation: two upper-case letters, safe to show.
-            .help(format!("add a pack with `country = \"{country}\"` in its manifest (`tcscreen new DIR --country {country}` scaffolds one), or name one with --pack"))),
+            .advise(Advice::AddOrNamePack {
+                country: country.to_string(),
+                root: self.root_display.clone(),
+            })),
             [] => Err(Diagnostic::error(
                 Code::P021,
                 format!("no pack for country {country} is valid on {as_of}"),
             )
             .note(format!("candidates: {}", self.describe(&for_country)))
-            .help("screen with --as-of inside a pack's validity, or name a pack with --pack")),
+            .advise(Advice::ScreenInsideValidity)),
             several => Err(Diagnostic::error(
                 Code::P022,
                 format!("several packs for country {country} are valid on {as_of}"),
             )
             .note(format!("candidates: {}", self.describe(several)))
-            .help("make their validity ranges not overlap, or name one with --pack ID@VERSION")),
+            .advise(Advice::NameOneVersion { id: None })),
         }
     }
 
@@ -194,15 +210,15 @@ impl Catalog {
     pub fn find(&self, id: &str, version: Option<&str>, as_of: Date) -> Result<usize, Diagnostic> {
         let versions = self.versions(id);
         if versions.is_empty() {
-            let help = match did_you_mean(id, self.ids()) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => format!("the packs are: {}", self.ids().join(", ")),
-            };
             return Err(Diagnostic::error(
                 Code::P021,
                 format!("no pack `{id}` under `{}`", self.root_display()),
             )
-            .help(help));
+            .advise(Advice::UnknownPack {
+                close: did_you_mean(id, self.ids()).map(str::to_string),
+                known: self.ids().iter().map(|s| s.to_string()).collect(),
+                root: self.root_display().to_string(),
+            }));
         }
         if let Some(version) = version {
             return versions
@@ -225,7 +241,9 @@ impl Catalog {
                 format!("no single version of pack `{id}` is valid on {as_of}"),
             )
             .note(format!("versions: {}", self.describe(&versions)))
-            .help(format!("name one with --pack {id}@VERSION"))),
+            .advise(Advice::NameOneVersion {
+                id: Some(id.to_string()),
+            })),
         }
     }
 
@@ -242,12 +260,13 @@ impl Catalog {
             .iter()
             .map(|&i| {
                 let e = &self.entries()[i];
+                // No folder: the API shows this note too, and its clients know packs by id
+                // and version (`tcscreen packs` gives the folders).
                 format!(
-                    "{} {} (valid {}, {})",
+                    "{} {} (valid {})",
                     e.manifest.id,
                     e.manifest.version,
                     e.manifest.validity(),
-                    e.display
                 )
             })
             .collect::<Vec<_>>()

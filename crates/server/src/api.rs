@@ -12,7 +12,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use tcscreen_core::json::{self, JsonLimits, JsonValue};
-use tcscreen_core::suggest::did_you_mean;
 use tcscreen_core::{Code, Decision, Diagnostic, Json, ValidRequest, canonical, schema};
 use tcscreen_service::decisions::DecisionInput;
 use tcscreen_service::register::{Body as EntryBody, Entry};
@@ -27,14 +26,39 @@ use crate::request_form::{self, EXAMPLE};
 use crate::screening::{self, Register, ScreenQuery};
 use crate::state::AppState;
 
-/// The OpenAPI description of this API.
-pub const OPENAPI: &str = include_str!("../assets/openapi.json");
 
 /// `?format=` of `POST /v1/screen`, besides the screening's own query.
 #[derive(Clone, Debug, Default, serde::Deserialize)]
 pub struct FormatQuery {
     /// `json` (the default), `markdown` (the decision note) or `text`.
     pub format: Option<String>,
+}
+
+/// `?as_of=` and `?pack=` of the screening endpoints: given but empty is a mistake of the
+/// client (400), not a request for the default, which is to leave the parameter out.
+fn screen_options(
+    q: Result<Query<ScreenQuery>, QueryRejection>,
+    state: &AppState,
+) -> Result<tcscreen_service::ScreenOptions, ApiError> {
+    let q = query(q)?;
+    for (name, value, what) in [
+        ("as_of", &q.as_of, "the screening date as ?as_of=YYYY-MM-DD"),
+        ("pack", &q.pack, "a pack in force as ?pack=ID or ?pack=ID@VERSION"),
+    ] {
+        if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            return Err(ApiError::bad_request(
+                format!("`{name}` is given but empty"),
+                format!("give {what}, or leave `{name}` out for the default"),
+            ));
+        }
+        if value.as_deref().is_some_and(|v| v.trim() != v) {
+            return Err(ApiError::bad_request(
+                format!("`{name}` has spaces around it"),
+                format!("give {what}, without spaces"),
+            ));
+        }
+    }
+    q.options(state)
 }
 
 fn query<T: Default>(q: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
@@ -55,7 +79,7 @@ pub async fn screen(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let options = query(screen_query)?.options(&state)?;
+    let options = screen_options(screen_query, &state)?;
     let format = match query(format_query)?.format.as_deref() {
         None | Some("json") => RecordFormat::Json,
         Some("markdown") => RecordFormat::Markdown,
@@ -103,7 +127,13 @@ pub async fn screen_batch(
     screen_query: Result<Query<ScreenQuery>, QueryRejection>,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let options = query(screen_query)?.options(&state)?;
+    let options = screen_options(screen_query, &state)?;
+    if axum::body::HttpBody::size_hint(&body).exact() == Some(0) {
+        return Err(ApiError::bad_request(
+            "the body is empty",
+            "send the requests as JSON Lines: one request (a JSON object) a line",
+        ));
+    }
     let Some(slot) = state.batch_slot() else {
         return Err(ApiError::busy());
     };
@@ -189,24 +219,32 @@ pub async fn validate(
         if is_form {
             let fields = request_form::Fields::parse(&bytes);
             let built = request_form::build_request(&fields);
-            request_form::validate(&built, limit)
+            request_form::validate(&built, limit).map_err(|problems| {
+                let id = valid_id(&built.text, &problems);
+                (problems, id)
+            })
         } else {
             let source = Source::file(BODY);
             match request_text(&bytes) {
                 Ok(text) => match ValidRequest::from_text(&text, &request_limits(limit)) {
                     Ok(request) => Ok(request.id().to_string()),
-                    Err(errors) => Err(errors
-                        .iter()
-                        .map(|e| {
-                            let d = tcscreen_service::problems::from_input(&source, e, Some(&text));
-                            (d, (!e.path.is_empty()).then(|| e.path.clone()))
-                        })
-                        .collect()),
+                    Err(errors) => {
+                        let problems: Vec<_> = errors
+                            .iter()
+                            .map(|e| {
+                                let d =
+                                    tcscreen_service::problems::from_input(&source, e, Some(&text));
+                                (d, (!e.path.is_empty()).then(|| e.path.clone()))
+                            })
+                            .collect();
+                        let id = valid_id(&text, &problems);
+                        Err((problems, id))
+                    }
                 },
-                Err(e) => Err(vec![(
-                    tcscreen_service::problems::from_input(&source, &e, None),
+                Err(e) => Err((
+                    vec![(tcscreen_service::problems::from_input(&source, &e, None), None)],
                     None,
-                )]),
+                )),
             }
         }
     })
@@ -222,11 +260,11 @@ pub async fn validate(
                 ("errors", Json::array(vec![])),
             ]),
         ),
-        Err(problems) => json_response(
+        Err((problems, id)) => json_response(
             StatusCode::UNPROCESSABLE_ENTITY,
             &Json::object([
                 ("valid", valid(false)),
-                ("id", Json::null()),
+                ("id", Json::opt_string(id.as_deref())),
                 (
                     "errors",
                     Json::array(
@@ -239,6 +277,16 @@ pub async fn validate(
             ]),
         ),
     })
+}
+
+/// The request's `id` when it is there and valid although other fields are not (no problem is
+/// about `id`): a client can tell which request the problems are about.
+fn valid_id(text: &str, problems: &[(Diagnostic, Option<String>)]) -> Option<String> {
+    if problems.iter().any(|(_, path)| path.as_deref() == Some("id")) {
+        return None;
+    }
+    let json = json::parse(text, JsonLimits::default()).ok()?;
+    json.get("id").and_then(Json::as_str).map(str::to_string)
 }
 
 /// `GET /v1/schema`: the JSON Schema of a request (`tcscreen schema`).
@@ -274,16 +322,21 @@ pub async fn rule(
     .await
     .map_err(|_| ApiError::register("the rule listing stopped"))?;
     if info.is_unknown() {
-        let close = did_you_mean(&id, info.all_ids.iter().map(String::as_str));
         Err(ApiError::not_found(
             format!("no rule `{id}` in the packs in force"),
-            close.map_or_else(
+            info.suggestion(&id).map_or_else(
                 || {
                     "GET /v1/packs lists the packs; a rule's id is `PACK/ID`, such as base/DL-03"
                         .to_string()
                 },
                 |close| format!("did you mean `{close}`?"),
             ),
+        ))
+    } else if !info.ambiguous(&id).is_empty() {
+        let all = info.ambiguous(&id);
+        Err(ApiError::not_found(
+            format!("several packs have a rule `{id}`: {}", all.join(", ")),
+            format!("give the full id, such as GET /v1/rules/{}", all[0]),
         ))
     } else {
         Ok(json_response(StatusCode::OK, &info.to_json()))
@@ -555,7 +608,11 @@ pub async fn reload(State(state): State<AppState>) -> Response {
 
 /// `GET /v1/openapi.json`.
 pub async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        crate::openapi::description(),
+    )
+        .into_response()
 }
 
 /// `GET /healthz`: the process answers.

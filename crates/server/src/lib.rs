@@ -19,7 +19,8 @@
 //! [`portfolio`] (a screened portfolio, its counts and CSV), [`state`] (what every handler
 //! shares), [`screening`] (screening one request and appending it to the register),
 //! [`register`] (a request's history and recording a person's decision), [`request_form`] (the
-//! request form's fields and the request they describe), [`api`] (the JSON endpoints), [`web`]
+//! request form's fields and the request they describe), [`openapi`] (the description served,
+//! with the request schema as a component), [`api`] (the JSON endpoints), [`web`]
 //! (the pages), [`guard`] (the checks and headers of every request), [`routes`] (the router),
 //! [`run`] (the runtime, signals and shutdown).
 
@@ -29,6 +30,7 @@ pub mod api;
 pub mod body;
 pub mod config;
 pub mod guard;
+pub mod openapi;
 pub mod portfolio;
 pub mod problem;
 pub mod register;

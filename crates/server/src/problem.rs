@@ -7,6 +7,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tcscreen_core::Code;
+use tcscreen_core::advice::Surface;
 use tcscreen_core::{Diagnostic, Json, canonical};
 use tcscreen_packs::Catalog;
 use tcscreen_service::render::problem::to_json;
@@ -81,7 +82,7 @@ impl ApiError {
         ApiError::new(
             StatusCode::NOT_FOUND,
             Diagnostic::error(Code::H006, "this server keeps no register").help(
-                "start the server with --register FILE to record screenings and human decisions",
+                "history and human decisions need a register: ask the server's operator to start it with one",
             ),
         )
     }
@@ -91,7 +92,7 @@ impl ApiError {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             Diagnostic::error(Code::H008, message).help(
-                "`tcscreen register verify FILE` checks the register; see \"Repairing a damaged register\" in docs/audit.md",
+                "the request was not completed; try again later, and tell the server's operator (the register may need checking)",
             ),
         )
     }
@@ -135,9 +136,10 @@ impl ApiError {
     }
 }
 
-/// A problem as JSON, with the field path of an input problem when it is known.
+/// A problem as JSON, with the field path of an input problem when it is known; help that
+/// names an option is worded for the API (`?as_of=`, not `--as-of`).
 pub fn problem_json(d: &Diagnostic, path: Option<&str>) -> Json {
-    let json = to_json(d);
+    let json = to_json(&d.clone().worded_for(Surface::Http));
     match (path, json.value) {
         (Some(path), tcscreen_core::JsonValue::Object(members)) => Json::object(
             members

@@ -71,6 +71,7 @@ fn read_error(message: String) -> InputError {
         pos: Pos::NONE,
         message,
         help: None,
+        advice: None,
     }
 }
 
@@ -82,6 +83,7 @@ pub fn too_large(size: &str, max: usize) -> InputError {
         pos: Pos::NONE,
         message: format!("the request is {size} bytes, more than the limit of {max}"),
         help: Some("move bulky material (annexes, full texts) out of the request and cite it in `documents`".into()),
+        advice: None,
     }
 }
 

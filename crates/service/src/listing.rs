@@ -256,10 +256,51 @@ pub struct RuleInfo {
     pub all_ids: BTreeSet<String>,
 }
 
+/// A rule's id without its pack: `DL-03` of `base/DL-03`.
+fn short(full: &str) -> &str {
+    full.split_once('/').map_or(full, |(_, s)| s)
+}
+
 impl RuleInfo {
     /// Whether no pack defines, runs or disables the rule.
     pub fn is_unknown(&self) -> bool {
         self.text.is_none() && self.uses.is_empty()
+    }
+
+    /// The rule `id` most likely meant, for a "did you mean": a close full id (`base/DL-3` →
+    /// `base/DL-03`), or a rule whose id without its pack is close (`DL-3` → `base/DL-03`;
+    /// the id alone when several packs have it).
+    pub fn suggestion(&self, id: &str) -> Option<String> {
+        let all = || self.all_ids.iter().map(String::as_str);
+        if let Some(close) = tcscreen_core::suggest::did_you_mean(id, all()) {
+            return Some(close.to_string());
+        }
+        let (pack, rule) = match id.split_once('/') {
+            Some((pack, rule)) => (Some(pack), rule),
+            None => (None, id),
+        };
+        let in_pack = |full: &&str| pack.is_none_or(|p| full.split_once('/').is_some_and(|(q, _)| q == p));
+        let close = tcscreen_core::suggest::did_you_mean(rule, all().filter(in_pack).map(short))?;
+        let full: Vec<&str> = all().filter(in_pack).filter(|f| short(f) == close).collect();
+        Some(match full.as_slice() {
+            [one] => (*one).to_string(),
+            _ => close.to_string(),
+        })
+    }
+
+    /// The packs' full ids of the rules an id without its pack names, when more than one pack
+    /// has a rule of that id (then the id alone is ambiguous).
+    pub fn ambiguous(&self, id: &str) -> Vec<&str> {
+        if id.contains('/') {
+            return Vec::new();
+        }
+        let matching: Vec<&str> = self
+            .all_ids
+            .iter()
+            .map(String::as_str)
+            .filter(|f| f.split_once('/').is_some_and(|(_, s)| s == id))
+            .collect();
+        if matching.len() > 1 { matching } else { Vec::new() }
     }
 
     /// The rule as JSON (`GET /v1/rules/{id}`): `{"rule": {…} | null, "packs": [{…}]}`.

@@ -60,6 +60,9 @@ pub fn from_input(source: &Source, e: &InputError, text: Option<&str>) -> Diagno
     let mut d = Diagnostic::error(e.code, message)
         .at(&source.file, pos)
         .maybe_help(e.help.clone());
+    if let Some(advice) = &e.advice {
+        d = d.advise(advice.clone());
+    }
     d.excerpt = text.and_then(|t| Excerpt::of(t, e.pos));
     d
 }
@@ -132,7 +135,7 @@ impl NotScreened {
                         Code::P030,
                         format!("pack {label} cannot be used (see the problems above)"),
                     )
-                    .help("fix the pack (`tcscreen check`), or name another with --pack"),
+                    .advise(tcscreen_core::advice::Advice::FixPackOrNameAnother),
                 ));
                 out
             }

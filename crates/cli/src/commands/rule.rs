@@ -1,7 +1,6 @@
 //! `tcscreen rule ID`: a rule's front matter, how packs adjust it, its source, and the tests
 //! that cover it (gathered by `tcscreen_service::listing::rule`).
 
-use tcscreen_core::suggest::did_you_mean;
 use tcscreen_service::Packs;
 use tcscreen_service::escape::controls as esc;
 use tcscreen_service::listing::{self, RuleText, RuleUse};
@@ -32,9 +31,22 @@ pub fn rule(cli: &GlobalArgs, args: &RuleArgs) -> ExitStatus {
             esc(&args.id),
             packs.catalog().root_display()
         );
-        if let Some(close) = did_you_mean(&args.id, info.all_ids.iter().map(String::as_str)) {
-            errln!("  help: did you mean `{close}`?");
+        match info.suggestion(&args.id) {
+            Some(close) => errln!("  help: did you mean `{}`?", esc(&close)),
+            None => errln!(
+                "  help: a rule's id is `PACK/ID`, such as base/DL-03; `tcscreen packs` lists the packs"
+            ),
         }
+        return ExitStatus::Usage;
+    }
+    let ambiguous = info.ambiguous(&args.id);
+    if !ambiguous.is_empty() {
+        errln!(
+            "error: several packs have a rule `{}`: {}",
+            esc(&args.id),
+            esc(&ambiguous.join(", "))
+        );
+        errln!("  help: give the full id, such as `{}`", esc(ambiguous[0]));
         return ExitStatus::Usage;
     }
     if let Some(text) = &info.text {
