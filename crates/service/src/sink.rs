@@ -179,6 +179,7 @@ impl<W: Write> RecordSink<W> {
             source,
             record,
             canonical,
+            rendered,
             pack,
             signer,
             trace,
@@ -228,10 +229,11 @@ impl<W: Write> RecordSink<W> {
                 }
             }
         }
-        if let Err(e) = self
-            .writer
-            .record(&mut self.out, &record, &canonical, &pack)
-        {
+        let written = match rendered {
+            Some(rendered) => self.writer.write(&mut self.out, Some(&rendered), &canonical),
+            None => self.writer.record(&mut self.out, &record, &canonical, &pack),
+        };
+        if let Err(e) = written {
             let gone = is_closed_pipe(&e);
             self.write_error = Some(e);
             if gone {

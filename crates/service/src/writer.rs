@@ -22,6 +22,16 @@ pub enum RecordFormat {
     Markdown,
 }
 
+/// The text (`text`) or decision note (`markdown`) of one record in `format`; `None` for the
+/// JSON formats, whose bytes are the record's canonical text.
+pub fn render_for(format: RecordFormat, record: &DecisionRecord, pack: &PackNote) -> Option<String> {
+    match format {
+        RecordFormat::Text => Some(render::text::record_text(record)),
+        RecordFormat::Markdown => Some(render::markdown::decision_note(record, pack)),
+        RecordFormat::Json | RecordFormat::Jsonl => None,
+    }
+}
+
 /// Writes records in a format. For `json`, the first record is held until the writer knows
 /// whether the batch is one request (the record alone) or more (an array).
 #[derive(Debug)]
@@ -64,20 +74,38 @@ impl RecordWriter {
         canonical: &str,
         pack: &PackNote,
     ) -> io::Result<()> {
+        let rendered = render_for(self.format, record, pack);
+        self.write(out, rendered.as_deref(), canonical)
+    }
+
+    /// Write one record whose text or note was already made by [`render_for`] (on a
+    /// screening thread: only the writing stays on the thread that keeps the order); `None`
+    /// for the JSON formats, which write `canonical`.
+    pub fn write(
+        &mut self,
+        out: &mut impl Write,
+        rendered: Option<&str>,
+        canonical: &str,
+    ) -> io::Result<()> {
         self.items += 1;
         match self.format {
-            RecordFormat::Jsonl => out.write_all(format!("{canonical}\n").as_bytes()),
+            RecordFormat::Jsonl => {
+                out.write_all(canonical.as_bytes())?;
+                out.write_all(b"\n")
+            }
             RecordFormat::Markdown => {
-                let separator = if self.written > 0 { "\n---\n\n" } else { "" };
+                if self.written > 0 {
+                    out.write_all(b"\n---\n\n")?;
+                }
                 self.written += 1;
-                let note = render::markdown::decision_note(record, pack);
-                out.write_all(format!("{separator}{note}").as_bytes())
+                out.write_all(rendered.unwrap_or_default().as_bytes())
             }
             RecordFormat::Text => {
-                let separator = if self.written > 0 { "\n" } else { "" };
+                if self.written > 0 {
+                    out.write_all(b"\n")?;
+                }
                 self.written += 1;
-                let text = render::text::record_text(record);
-                out.write_all(format!("{separator}{text}").as_bytes())
+                out.write_all(rendered.unwrap_or_default().as_bytes())
             }
             RecordFormat::Json if self.items == 1 => {
                 self.held = Some(canonical.to_string());

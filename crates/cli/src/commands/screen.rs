@@ -198,11 +198,15 @@ fn start(cli: &GlobalArgs, args: &ScreenArgs) -> Option<(Screener, ScreenOptions
     let screener = Screener::start(packs, PoolSize::threads(jobs.clamp(1, MAX_JOBS)))
         .map_err(|e| errln!("error: cannot start a screening thread: {e}"))
         .ok()?;
+    // The screening threads make each record's output and drop what the sink does not read,
+    // so that only reading lines and writing records in order stay on one thread.
     let options = ScreenOptions {
         pack,
         as_of: args.as_of,
         trace: args.trace,
         request_limits: tcscreen_core::RequestLimits::with_max_bytes(args.max_request_bytes),
+        render: Some(args.format.into()),
+        lean_records: args.register.is_none(),
     };
     Some((screener, options))
 }
