@@ -97,3 +97,15 @@ instructions N="100":
 load REQUESTS="20000" CLIENTS="8":
     cargo build --release --locked -p tcscreen-cli -p tcscreen-bench --bin tcscreen --bin loadtest
     target/release/loadtest --requests {{REQUESTS}} --clients {{CLIENTS}}
+
+# How much faster `screen --jobs 2` is than `--jobs 1` on REQUESTS generated requests, RUNS runs
+# of each alternating, at the command line (wall time with its spread, CPU time, cores busy).
+# See docs/performance.md.
+speedup REQUESTS="100000" RUNS="3" FORMAT="jsonl":
+    cargo build --release --locked -p tcscreen-cli -p tcscreen-bench --bin tcscreen --bin speedup
+    target/release/speedup --requests {{REQUESTS}} --runs {{RUNS}} --format {{FORMAT}}
+
+# Release profiles side by side: CPU time of a first release build and instructions a request
+# for each `lto`/`codegen-units` choice (slow: every choice rebuilds every dependency).
+release-profiles *CHOICES:
+    crates/bench/scripts/release-profiles.sh 100 {{CHOICES}}
