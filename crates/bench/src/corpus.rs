@@ -103,7 +103,50 @@ pub fn request(seed: u64, index: u64, options: &Options) -> Value {
     let mut rng = SplitMix64::new(seed ^ index.wrapping_mul(0xD1B5_4A32_D192_ED03));
     // Burn a few values so that neighbouring indices diverge at once.
     rng.next_u64();
-    Generator::new(&mut rng, index, options).request()
+    let mut request = Generator::new(&mut rng, index, options).request();
+    keep_own_dates_by_received(&mut request);
+    request
+}
+
+/// A request cannot be received before its own dates (I025): the letter, approvals, needs
+/// assessment, sector forum review, endorsements, documents and the starts of previous
+/// phases are moved back to `received` where the generator drew them later.
+fn keep_own_dates_by_received(request: &mut Value) {
+    let Some(received) = request
+        .get("received")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    else {
+        return;
+    };
+    let clamp = |v: Option<&mut Value>| {
+        if let Some(v) = v
+            && v.as_str()
+                .is_some_and(|d| d.len() == 10 && d > received.as_str())
+        {
+            *v = Value::String(received.clone());
+        }
+    };
+    for path in [
+        "/origin/request_letter/date",
+        "/origin/provider_approval_date",
+        "/origin/tor/approval_date",
+        "/origin/needs_assessment/date",
+        "/alignment/sector_forum/date",
+    ] {
+        clamp(request.pointer_mut(path));
+    }
+    for (list, key) in [
+        ("/requester/endorsements", "date"),
+        ("/documents", "date"),
+        ("/schedule/previous_phases", "start"),
+    ] {
+        if let Some(Value::Array(items)) = request.pointer_mut(list) {
+            for item in items {
+                clamp(item.get_mut(key));
+            }
+        }
+    }
 }
 
 /// Request `index` as one line of JSON (no newline).

@@ -369,6 +369,24 @@ fn read_case(item: &Json, base: &Path, display: &str) -> Result<TestCase, (Pos, 
             )),
         }
     };
+    let (reason, patch) = extensions(item, name)?;
+    Ok(TestCase {
+        name: name.to_string(),
+        file: display.to_string(),
+        request,
+        as_of,
+        decision,
+        fires: list("fires")?,
+        silent: list("silent")?,
+        changes: list("changes")?,
+        no_change: list("no_change")?,
+        reason,
+        patch,
+    })
+}
+
+/// A case's `reason` and `patch` (extensions of the pack-test format).
+fn extensions(item: &Json, name: &str) -> Result<(Option<String>, Option<Json>), (Pos, String)> {
     let reason = match item.get("reason") {
         None => None,
         Some(j) => Some(
@@ -392,19 +410,7 @@ fn read_case(item: &Json, base: &Path, display: &str) -> Result<TestCase, (Pos, 
             ));
         }
     };
-    Ok(TestCase {
-        name: name.to_string(),
-        file: display.to_string(),
-        request,
-        as_of,
-        decision,
-        fires: list("fires")?,
-        silent: list("silent")?,
-        changes: list("changes")?,
-        no_change: list("no_change")?,
-        reason,
-        patch,
-    })
+    Ok((reason, patch))
 }
 
 /// Compiled packs by digest, so cases that resolve to the same pack share one compilation.

@@ -114,8 +114,10 @@ fn run_case(
     };
     let as_of: Date = result.case.as_of.unwrap_or(request.received());
     let screened = screener
-        .choose(packs, &PackChoice::Automatic, &request, as_of)
-        .and_then(|index| screener.screen(packs, index, &request, as_of, false));
+        .choose_during(packs, &PackChoice::Automatic, &request, as_of)
+        .and_then(|(index, during)| {
+            screener.screen_during(packs, index, &during, &request, as_of, false)
+        });
     match screened {
         Err(problem) => result.problems.push(describe(problem)),
         Ok((record, _)) => {
