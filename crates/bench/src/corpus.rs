@@ -654,6 +654,7 @@ impl<'r> Generator<'r> {
                             Self::date_str(Self::days(received, -back))
                         });
                         g.opt(&mut e, "ref", |g| g.reference());
+                        g.opt(&mut e, "declined", |g| json!(g.rng.chance(15)));
                         Value::Object(e)
                     })
                     .collect(),
@@ -687,6 +688,8 @@ impl<'r> Generator<'r> {
         self.opt(&mut m, "country", |g| {
             g.pick_str(&["DE", "JP", "GB", "US", "SE", "CN", "IN", "TH", "BR", "ZA"])
         });
+        self.opt(&mut m, "adapts_procedures", |g| json!(g.rng.chance(70)));
+        self.opt(&mut m, "decides_in_country", |g| json!(g.rng.chance(60)));
         Value::Object(m)
     }
 
@@ -911,6 +914,8 @@ impl<'r> Generator<'r> {
                     self.opt(&mut p, "origin", |g| g.pick_str(&origins));
                     self.opt(&mut p, "function", |g| g.pick_str(&functions));
                     self.opt(&mut p, "reports_to", |g| g.pick_str(&reports));
+                    let employers = enum_values(typed::Employer::ALL, typed::Employer::as_str);
+                    self.opt(&mut p, "employer", |g| g.pick_str(&employers));
                     self.opt(&mut p, "months", Self::months_value);
                     self.opt(&mut p, "cost", |g| g.amount(0, 400_000));
                     self.opt(&mut p, "counterparts", |g| {
@@ -1022,11 +1027,13 @@ impl<'r> Generator<'r> {
         let tied = enum_values(typed::Tied::ALL, typed::Tied::as_str);
         self.opt(&mut m, "tied", |g| g.pick_str(&tied));
         self.opt(&mut m, "in_kind", |g| json!(g.rng.chance(20)));
+        self.opt(&mut m, "partner_contribution", |g| g.amount(0, 200_000));
         self.opt(&mut m, "recurrent_after_exit", |g| {
             let mut r = Map::new();
             let financed = enum_values(typed::FinancedBy::ALL, typed::FinancedBy::as_str);
             g.opt(&mut r, "annual", |g| g.amount(0, 500_000));
             g.opt(&mut r, "financed_by", |g| g.pick_str(&financed));
+            g.opt(&mut r, "budget_line", |g| g.text(2, 6));
             Value::Object(r)
         });
         Value::Object(m)
@@ -1064,6 +1071,9 @@ impl<'r> Generator<'r> {
                 g.opt(&mut p, "start", |_| Self::date_str(phase_start));
                 g.opt(&mut p, "end", |_| Self::date_str(phase_end));
                 g.opt(&mut p, "evaluation", |g| g.text(2, 8));
+                g.opt(&mut p, "same_function", |g| json!(g.rng.chance(60)));
+                g.opt(&mut p, "evaluation_joint", |g| json!(g.rng.chance(60)));
+                g.opt(&mut p, "lessons_applied", |g| g.text(3, 12));
                 phases.push(Value::Object(p));
                 phase_end = Self::days(phase_start, -1);
             }
@@ -1093,6 +1103,7 @@ impl<'r> Generator<'r> {
                         g.opt(&mut ind, "id", |_| json!(format!("I{}", i + 1)));
                         g.opt(&mut ind, "level", |g| g.pick_str(&levels));
                         g.opt(&mut ind, "description", |g| g.text(4, 14));
+                        g.opt(&mut ind, "service", |g| json!(g.rng.chance(40)));
                         g.opt(&mut ind, "baseline", |g| g.text(1, 5));
                         g.opt(&mut ind, "targets", |g| {
                             let k = g.list_len(2);

@@ -74,6 +74,7 @@ mod screen;
 mod source;
 pub mod suggest;
 pub mod text;
+mod threshold_lint;
 mod value;
 
 pub use api::{GLOBALS, RESERVED_NAMES, signatures as api_signatures};
