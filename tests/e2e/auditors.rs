@@ -55,7 +55,14 @@ fn a_broken_register_says_what_to_do_next_and_the_commands_work() {
     // and so does the backup.
     let intact = dir.path().join("intact.jsonl");
     fs::write(&intact, lines[..2].join("\n") + "\n").unwrap();
-    tcscreen(&["register", "verify", intact.to_str().unwrap(), "--head", &head]).expect_code(0);
+    tcscreen(&[
+        "register",
+        "verify",
+        intact.to_str().unwrap(),
+        "--head",
+        &head,
+    ])
+    .expect_code(0);
     tcscreen(&["register", "verify", &backup, "--head", &head]).expect_code(0);
 
     // --error-format json: one JSON object, the same facts.
@@ -102,7 +109,9 @@ fn impact_marks_the_words_a_changed_message_removed_and_added() {
     tcscreen(&["impact", "--from", from, "--to", to, request])
         .expect_code(0)
         .stdout_has("~ zz/ZZ-01: revise → revise: State who drafted {+and who approved+} the terms of reference.");
-    tcscreen(&["impact", "--from", from, "--to", to, "--format", "markdown", request])
-        .expect_code(0)
-        .stdout_has("State who drafted **and who approved** the terms of reference.");
+    tcscreen(&[
+        "impact", "--from", from, "--to", to, "--format", "markdown", request,
+    ])
+    .expect_code(0)
+    .stdout_has("State who drafted **and who approved** the terms of reference.");
 }

@@ -114,11 +114,18 @@ fn amounts_at_the_schemas_bound_screen_with_every_shipped_pack() {
     run.expect_code(0);
     assert_eq!(run.stdout.lines().count(), 3, "{}", run.stderr);
     for record in run.stdout.lines() {
-        assert!(record.contains(r#""errors":[]"#), "no rule may fail: {record:.300}");
+        assert!(
+            record.contains(r#""errors":[]"#),
+            "no rule may fail: {record:.300}"
+        );
         assert!(!record.contains(r#""decision":null"#));
     }
 
-    let over = lines[0].replacen(r#""total": 1000000000000000"#, r#""total": 1000000000000001"#, 1);
+    let over = lines[0].replacen(
+        r#""total": 1000000000000000"#,
+        r#""total": 1000000000000001"#,
+        1,
+    );
     std::fs::write(&file, over).unwrap();
     tcscreen(&["screen", file.to_str().unwrap()])
         .expect_code(3)

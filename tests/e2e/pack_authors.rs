@@ -1,5 +1,5 @@
-//! Issue 23, the pack authors' rough edges: a number compared with text (L020, and a rule
-//! error at run time), an optional field used without a test (L021, and the scaffold's case
+//! Issue 23, the pack authors' rough edges: a number compared with text (L030, and a rule
+//! error at run time), an optional field used without a test (L031, and the scaffold's case
 //! with only the required fields), failing tests that show what differs and fold the rest,
 //! `check`'s summary of the pack's own unverified sources, and scaffold rules that do not
 //! repeat base.
@@ -54,7 +54,7 @@ fn a_number_compared_with_text_is_an_error_in_check_and_at_run_time() {
     );
     in_rules(&rules, &["check", "yy"])
         .expect_code(1)
-        .stderr_has("error[L020]: `p.months > \"24\"` compares a number with text")
+        .stderr_has("error[L030]: `p.months > \"24\"` compares a number with text")
         .stderr_has("help: write the number without quotes: `24`");
     // A param written in quotes in the manifest.
     add_rule(
@@ -71,7 +71,7 @@ fn a_number_compared_with_text_is_an_error_in_check_and_at_run_time() {
     .unwrap();
     in_rules(&rules, &["check", "yy"])
         .expect_code(1)
-        .stderr_has("error[L020]: `p.months > params.long_months` compares a number with text")
+        .stderr_has("error[L030]: `p.months > params.long_months` compares a number with text")
         .stderr_has("`long_months` is text in the manifest");
     // Where check cannot tell (a value from a data table), the rule fails when it runs, in
     // the author's terms, instead of never firing.
@@ -95,9 +95,9 @@ fn an_optional_field_used_without_a_test_is_a_warning_and_the_scaffold_tests_it(
     // The scaffold's own case with only the required fields.
     let cases = fs::read_to_string(pack.join("tests/cases.json")).unwrap();
     assert!(cases.contains("a request with only the required fields"));
-    in_rules(&rules, &["test", "yy"])
-        .expect_code(0)
-        .stdout_has("ok    a request with only the required fields is screened without a rule failing");
+    in_rules(&rules, &["test", "yy"]).expect_code(0).stdout_has(
+        "ok    a request with only the required fields is screened without a rule failing",
+    );
     add_rule(
         &pack,
         "YY-05",
@@ -105,7 +105,7 @@ fn an_optional_field_used_without_a_test_is_a_warning_and_the_scaffold_tests_it(
     );
     in_rules(&rules, &["check", "yy"])
         .expect_code(0)
-        .stderr_has("warning[L021]: `request.requester.name` may be left out of a request");
+        .stderr_has("warning[L031]: `request.requester.name` may be left out of a request");
     in_rules(&rules, &["check", "yy", "--deny-warnings"]).expect_code(1);
     // The case with only the required fields catches it.
     in_rules(&rules, &["test", "yy"])
@@ -169,8 +169,7 @@ fn the_scaffolds_rules_do_not_repeat_base() {
     // field a base rule also found something about: the old data rule (end before start)
     // fired with base/DQ-02 on `schedule.end`.
     let cases: serde_json::Value =
-        serde_json::from_str(&fs::read_to_string(pack.join("tests/cases.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&fs::read_to_string(pack.join("tests/cases.json")).unwrap()).unwrap();
     let requests = dir.path().join("requests.jsonl");
     let lines: Vec<String> = cases
         .as_array()
@@ -181,7 +180,14 @@ fn the_scaffolds_rules_do_not_repeat_base() {
     fs::write(&requests, lines.join("\n")).unwrap();
     let run = in_rules(
         &rules,
-        &["screen", "--pack", "yy", "--format", "jsonl", requests.to_str().unwrap()],
+        &[
+            "screen",
+            "--pack",
+            "yy",
+            "--format",
+            "jsonl",
+            requests.to_str().unwrap(),
+        ],
     );
     assert_eq!(run.stdout.lines().count(), lines.len(), "{}", run.stderr);
     let mut own_findings = 0;

@@ -145,7 +145,9 @@ mod tests {
                 root: "rules".into(),
             },
             Advice::ScreenInsideValidity,
-            Advice::NameOneVersion { id: Some("kh".into()) },
+            Advice::NameOneVersion {
+                id: Some("kh".into()),
+            },
             Advice::NameOneVersion { id: None },
             Advice::FixPacksOrNameOne {
                 root: "rules".into(),
@@ -171,7 +173,15 @@ mod tests {
             let cli = advice.words(Surface::CommandLine);
             assert!(!cli.contains("?as_of") && !cli.contains("?pack"), "{cli}");
         }
-        assert!(Advice::ScreenInsideValidity.words(Surface::Http).contains("?as_of="));
-        assert!(Advice::OneRequestPerLine.words(Surface::Http).contains("POST /v1/screen/batch"));
+        assert!(
+            Advice::ScreenInsideValidity
+                .words(Surface::Http)
+                .contains("?as_of=")
+        );
+        assert!(
+            Advice::OneRequestPerLine
+                .words(Surface::Http)
+                .contains("POST /v1/screen/batch")
+        );
     }
 }

@@ -8,7 +8,7 @@
 //! [`crate::rhai_error`] words in the author's terms with the expressions at the operator's
 //! place (`` `>` cannot compare a number with text: `request.personnel[0].months` is a
 //! number, `"24"` is text ``). Equality (`==`, `!=`) keeps Rhai's meaning: a value of another
-//! kind is simply not equal; `check` reports it where both sides are known (L020).
+//! kind is simply not equal; `check` reports it where both sides are known (L030).
 
 use rhai::{Dynamic, Engine, EvalAltResult, INT, ImmutableString, NativeCallContext};
 use rust_decimal::Decimal;
@@ -21,12 +21,18 @@ pub(crate) const ORDERING: [&str; 4] = [">", ">=", "<", "<="];
 pub(crate) fn register(engine: &mut Engine) {
     engine.set_fast_operators(false);
     for op in ORDERING {
-        engine.register_fn(op, |c: NativeCallContext, a: Decimal, b: ImmutableString| {
-            mismatch(&c, &Dynamic::from_decimal(a), &b.into())
-        });
-        engine.register_fn(op, |c: NativeCallContext, a: ImmutableString, b: Decimal| {
-            mismatch(&c, &a.into(), &Dynamic::from_decimal(b))
-        });
+        engine.register_fn(
+            op,
+            |c: NativeCallContext, a: Decimal, b: ImmutableString| {
+                mismatch(&c, &Dynamic::from_decimal(a), &b.into())
+            },
+        );
+        engine.register_fn(
+            op,
+            |c: NativeCallContext, a: ImmutableString, b: Decimal| {
+                mismatch(&c, &a.into(), &Dynamic::from_decimal(b))
+            },
+        );
         engine.register_fn(op, |c: NativeCallContext, a: INT, b: ImmutableString| {
             mismatch(&c, &Dynamic::from_int(a), &b.into())
         });

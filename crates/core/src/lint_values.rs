@@ -3,8 +3,8 @@
 //!
 //! | code | severity | finds |
 //! |---|---|---|
-//! | L020 | error | a comparison of a number with text where both sides are known (`request.personnel[0].months > "24"`, a param written `"24"` compared with a number field) |
-//! | L021 | warning | a method, arithmetic or a date helper used on an optional field that the rule never tests (`request.requester.name.len()`) |
+//! | L030 | error | a comparison of a number with text where both sides are known (`request.personnel[0].months > "24"`, a param written `"24"` compared with a number field) |
+//! | L031 | warning | a method, arithmetic or a date helper used on an optional field that the rule never tests (`request.requester.name.len()`) |
 //!
 //! Kinds are known for literals, `as_of`, request fields (through `let` aliases and `for`
 //! loops over request lists, as in [`crate::lint`]) and `params`. A field counts as tested
@@ -70,7 +70,7 @@ enum Origin {
     Other,
 }
 
-/// Lint every rule of `pack` for L020 and L021, adding to `out`.
+/// Lint every rule of `pack` for L030 and L031, adding to `out`.
 pub(crate) fn lint(pack: &CompiledPack, source: &PackSource, out: &mut Vec<Diagnostic>) {
     let mut params: BTreeMap<String, Kind> = BTreeMap::new();
     for layer in &source.layers {
@@ -107,7 +107,7 @@ struct RuleValues<'a> {
     aliases: BTreeMap<String, Known>,
     /// Request paths that appear in a condition somewhere in the rule.
     tested: BTreeSet<String>,
-    /// Uses of optional fields (L021), kept until every condition is known.
+    /// Uses of optional fields (L031), kept until every condition is known.
     uses: Vec<(String, Diagnostic)>,
     found: Vec<Diagnostic>,
 }
@@ -164,7 +164,8 @@ impl RuleValues<'_> {
                         self.collect_tested(first);
                     }
                 }
-                Some(ASTNode::Expr(Expr::FnCall(f, p))) | Some(ASTNode::Stmt(Stmt::FnCall(f, p))) => {
+                Some(ASTNode::Expr(Expr::FnCall(f, p)))
+                | Some(ASTNode::Stmt(Stmt::FnCall(f, p))) => {
                     if TESTS.contains(&f.name.as_str()) && f.namespace.is_empty() {
                         for arg in f.args.iter() {
                             self.collect_tested(arg);
@@ -308,7 +309,7 @@ impl RuleValues<'_> {
         }
     }
 
-    /// L020: `a OP b` with one side a number and the other text.
+    /// L030: `a OP b` with one side a number and the other text.
     fn comparison(&mut self, op: &str, a: &Expr, b: &Expr, p: Position) {
         let (Some((ka, oa)), Some((kb, ob))) = (self.kind(a), self.kind(b)) else {
             return;
@@ -317,7 +318,11 @@ impl RuleValues<'_> {
             return;
         }
         let (ta, tb) = (crate::expr_at::text(a), crate::expr_at::text(b));
-        let (text, text_origin) = if ka == Kind::Text { (&ta, &oa) } else { (&tb, &ob) };
+        let (text, text_origin) = if ka == Kind::Text {
+            (&ta, &oa)
+        } else {
+            (&tb, &ob)
+        };
         let help = match text_origin {
             Origin::Literal => format!(
                 "write the number without quotes: `{}`",
@@ -336,7 +341,7 @@ impl RuleValues<'_> {
             "never true"
         };
         let d = Diagnostic::error(
-            Code::L020,
+            Code::L030,
             format!(
                 "`{ta} {op} {tb}` compares {} with {}: `{ta}` is {}, `{tb}` is {}, so it is {never}",
                 ka.words(),
@@ -349,7 +354,7 @@ impl RuleValues<'_> {
         self.report(d, p);
     }
 
-    /// L021 for every method called on an optional field in the chain `e`.
+    /// L031 for every method called on an optional field in the chain `e`.
     fn methods_in_chain(&mut self, e: &Expr) {
         let Expr::Dot(b, _, _) = e else {
             return;
@@ -388,7 +393,7 @@ impl RuleValues<'_> {
     fn unguarded(&mut self, value: &Expr, path: &str, what: &str, p: Position) {
         let text = crate::expr_at::text(value);
         let d = Diagnostic::warning(
-            Code::L021,
+            Code::L031,
             format!(
                 "`{text}` may be left out of a request (`{path}` is optional), and {what} cannot use a value that is not stated; the rule then fails and the request gets no decision"
             ),
@@ -486,7 +491,7 @@ mod tests {
     use crate::sandbox_limits::EngineLimits;
     use crate::source::{PackIdentity, PackLayer, SourceFile};
 
-    /// The L020 and L021 problems of a pack with one rule whose body is `body` and the params
+    /// The L030 and L031 problems of a pack with one rule whose body is `body` and the params
     /// `params`, as `LINE:COLUMN CODE message`.
     fn found(body: &str, params: &[(&str, Value)]) -> Vec<String> {
         let source = PackSource {
@@ -532,7 +537,9 @@ mod tests {
         );
         assert_eq!(f.len(), 1, "{f:?}");
         assert!(
-            f[0].starts_with("4:32 L020 `request.personnel[0].months > \"24\"` compares a number with text"),
+            f[0].starts_with(
+                "4:32 L030 `request.personnel[0].months > \"24\"` compares a number with text"
+            ),
             "{f:?}"
         );
         let f = found(
@@ -540,13 +547,16 @@ mod tests {
             &[("max_months", text("24"))],
         );
         assert_eq!(f.len(), 1, "{f:?}");
-        assert!(f[0].contains("L020 `p.months >= params.max_months`"), "{f:?}");
-        // Through an alias, either way round, and with `==`.
-        let f = found(
-            "let t = request.title;\nif 3 == t { note(\"x\"); }",
-            &[],
+        assert!(
+            f[0].contains("L030 `p.months >= params.max_months`"),
+            "{f:?}"
         );
-        assert!(f[0].contains("`3 == t` compares a number with text"), "{f:?}");
+        // Through an alias, either way round, and with `==`.
+        let f = found("let t = request.title;\nif 3 == t { note(\"x\"); }", &[]);
+        assert!(
+            f[0].contains("`3 == t` compares a number with text"),
+            "{f:?}"
+        );
         // Same kinds, unknown kinds: nothing.
         assert!(
             found(
@@ -562,7 +572,7 @@ mod tests {
         let f = found("let n = request.requester.name.len();", &[]);
         assert_eq!(f.len(), 1, "{f:?}");
         assert!(
-            f[0].starts_with("4:32 L021 `request.requester.name` may be left out of a request"),
+            f[0].starts_with("4:32 L031 `request.requester.name` may be left out of a request"),
             "{f:?}"
         );
         let f = found(
@@ -571,7 +581,10 @@ mod tests {
         );
         assert_eq!(f.len(), 2, "{f:?}");
         assert!(f[0].contains("`p.cost` may be left out"), "{f:?}");
-        assert!(f[1].contains("`request.schedule.start` may be left out"), "{f:?}");
+        assert!(
+            f[1].contains("`request.schedule.start` may be left out"),
+            "{f:?}"
+        );
         // Tested somewhere, given a default, a list, a required field: nothing.
         for body in [
             "if request.requester.name != () { let n = request.requester.name.len(); }",
@@ -580,7 +593,11 @@ mod tests {
             "let k = request.personnel.len() + request.title.len();",
             "for p in request.personnel { if p.cost == () { continue; } let x = p.cost / 12; }",
         ] {
-            assert!(found(body, &[]).is_empty(), "{body}: {:?}", found(body, &[]));
+            assert!(
+                found(body, &[]).is_empty(),
+                "{body}: {:?}",
+                found(body, &[])
+            );
         }
     }
 }

@@ -26,7 +26,6 @@ use crate::request_form::{self, EXAMPLE};
 use crate::screening::{self, Register, ScreenQuery};
 use crate::state::AppState;
 
-
 /// `?format=` of `POST /v1/screen`, besides the screening's own query.
 #[derive(Clone, Debug, Default, serde::Deserialize)]
 pub struct FormatQuery {
@@ -43,7 +42,11 @@ fn screen_options(
     let q = query(q)?;
     for (name, value, what) in [
         ("as_of", &q.as_of, "the screening date as ?as_of=YYYY-MM-DD"),
-        ("pack", &q.pack, "a pack in force as ?pack=ID or ?pack=ID@VERSION"),
+        (
+            "pack",
+            &q.pack,
+            "a pack in force as ?pack=ID or ?pack=ID@VERSION",
+        ),
     ] {
         if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
             return Err(ApiError::bad_request(
@@ -242,7 +245,10 @@ pub async fn validate(
                     }
                 },
                 Err(e) => Err((
-                    vec![(tcscreen_service::problems::from_input(&source, &e, None), None)],
+                    vec![(
+                        tcscreen_service::problems::from_input(&source, &e, None),
+                        None,
+                    )],
                     None,
                 )),
             }
@@ -282,7 +288,10 @@ pub async fn validate(
 /// The request's `id` when it is there and valid although other fields are not (no problem is
 /// about `id`): a client can tell which request the problems are about.
 fn valid_id(text: &str, problems: &[(Diagnostic, Option<String>)]) -> Option<String> {
-    if problems.iter().any(|(_, path)| path.as_deref() == Some("id")) {
+    if problems
+        .iter()
+        .any(|(_, path)| path.as_deref() == Some("id"))
+    {
         return None;
     }
     let json = json::parse(text, JsonLimits::default()).ok()?;

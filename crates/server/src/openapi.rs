@@ -170,7 +170,13 @@ fn form_component() -> Json {
                 let blank = (!field.required).then_some("");
                 Json::object([(
                     "enum",
-                    Json::array(blank.iter().chain(values.iter()).map(|v| Json::string(*v)).collect()),
+                    Json::array(
+                        blank
+                            .iter()
+                            .chain(values.iter())
+                            .map(|v| Json::string(*v))
+                            .collect(),
+                    ),
                 )])
             }
             Shape::Bool => Json::object([(
@@ -195,10 +201,7 @@ fn form_component() -> Json {
             });
         }
         if path.contains("[]") {
-            let pattern = format!(
-                "^{}$",
-                regex_escape(&path).replace(r"\[\]", r"\[[0-9]+\]")
-            );
+            let pattern = format!("^{}$", regex_escape(&path).replace(r"\[\]", r"\[[0-9]+\]"));
             patterns.push((pattern, value));
         } else {
             properties.push((path, value));

@@ -19,7 +19,14 @@ use tcscreen_server::{Server, router};
 #[track_caller]
 fn in_api_words(answer: &Answer) {
     let text = answer.text();
-    for cli in ["--as-of", "--pack", ".jsonl", "--rules", "tcscreen check", "tcscreen new"] {
+    for cli in [
+        "--as-of",
+        "--pack",
+        ".jsonl",
+        "--rules",
+        "tcscreen check",
+        "tcscreen new",
+    ] {
         assert!(!text.contains(cli), "`{cli}` in {text}");
     }
     let rules = root().join("rules");
@@ -48,15 +55,17 @@ async fn api_errors_speak_of_the_apis_parameters_and_endpoints() {
     in_api_words(&answer);
     assert!(help(&answer).contains("?pack="), "{}", answer.text());
     // No pack valid on the date.
-    let np = std::fs::read(root().join("fixtures/requests/np/np-lmc-2018-007-municipal-revenue.json"))
-        .unwrap();
+    let np =
+        std::fs::read(root().join("fixtures/requests/np/np-lmc-2018-007-municipal-revenue.json"))
+            .unwrap();
     let answer = post(&app, "/v1/screen?as_of=2000-01-01", np).await;
     assert_eq!(answer.status, StatusCode::NOT_FOUND, "{}", answer.text());
     in_api_words(&answer);
     assert!(help(&answer).contains("?as_of="), "{}", answer.text());
     // An unknown pack by name.
-    let kh = std::fs::read(root().join("fixtures/requests/kh/kh-mrd-2025-031-rural-roads-piu.json"))
-        .unwrap();
+    let kh =
+        std::fs::read(root().join("fixtures/requests/kh/kh-mrd-2025-031-rural-roads-piu.json"))
+            .unwrap();
     let answer = post(&app, "/v1/screen?pack=khh", kh.clone()).await;
     in_api_words(&answer);
     // Two requests in one body.
@@ -66,7 +75,11 @@ async fn api_errors_speak_of_the_apis_parameters_and_endpoints() {
     let answer = post(&app, "/v1/screen", two).await;
     assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.text());
     in_api_words(&answer);
-    assert!(help(&answer).contains("POST /v1/screen/batch"), "{}", answer.text());
+    assert!(
+        help(&answer).contains("POST /v1/screen/batch"),
+        "{}",
+        answer.text()
+    );
     // No register.
     let answer = get(&app, "/v1/register/KH-1").await;
     in_api_words(&answer);
@@ -106,18 +119,29 @@ async fn validate_names_the_id_of_an_invalid_request_whose_id_is_valid() {
     let answer = post_form(
         &app,
         "/v1/validate",
-        &[("id", "KH-8"), ("country", "KH"), ("title", "T"), ("received", "x")],
+        &[
+            ("id", "KH-8"),
+            ("country", "KH"),
+            ("title", "T"),
+            ("received", "x"),
+        ],
     )
     .await;
-    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.text());
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        answer.text()
+    );
     assert_eq!(answer.json()["id"], "KH-8");
 }
 
 #[tokio::test]
 async fn an_empty_as_of_or_pack_or_one_with_spaces_is_refused() {
     let app = router(state(&config()));
-    let kh = std::fs::read(root().join("fixtures/requests/kh/kh-mrd-2025-031-rural-roads-piu.json"))
-        .unwrap();
+    let kh =
+        std::fs::read(root().join("fixtures/requests/kh/kh-mrd-2025-031-rural-roads-piu.json"))
+            .unwrap();
     for uri in [
         "/v1/screen?as_of=",
         "/v1/screen/batch?as_of=",
@@ -127,7 +151,12 @@ async fn an_empty_as_of_or_pack_or_one_with_spaces_is_refused() {
         "/v1/screen?pack=kh%20",
     ] {
         let answer = post(&app, uri, kh.clone()).await;
-        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{uri}: {}", answer.text());
+        assert_eq!(
+            answer.status,
+            StatusCode::BAD_REQUEST,
+            "{uri}: {}",
+            answer.text()
+        );
         assert_eq!(answer.json()["errors"][0]["code"], "H004", "{uri}");
     }
 }
@@ -152,11 +181,15 @@ async fn the_description_declares_the_servers_bounds() {
         )
     };
     assert_eq!(
-        post(&app, "/v1/validate", at("1000000000000000")).await.status,
+        post(&app, "/v1/validate", at("1000000000000000"))
+            .await
+            .status,
         StatusCode::OK
     );
     assert_eq!(
-        post(&app, "/v1/validate", at("1000000000000000.01")).await.status,
+        post(&app, "/v1/validate", at("1000000000000000.01"))
+            .await
+            .status,
         StatusCode::UNPROCESSABLE_ENTITY
     );
 }

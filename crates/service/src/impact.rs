@@ -20,8 +20,8 @@ use crate::packs::{PackChoice, Packs};
 use crate::pipeline::run_batch;
 use crate::render::markdown;
 use crate::screener::Screener;
-use crate::word_diff;
 use crate::thread_screener::{Problem, ThreadScreener};
+use crate::word_diff;
 
 /// One side of the comparison: packs, and how a request's pack is chosen among them.
 pub struct Side {
@@ -67,11 +67,11 @@ impl Side {
         request: &ValidRequest,
         as_of: Date,
     ) -> Result<DecisionRecord, String> {
-        let index = screener
-            .choose(&self.packs, &self.choice, request, as_of)
+        let (index, during) = screener
+            .choose_during(&self.packs, &self.choice, request, as_of)
             .map_err(describe)?;
         screener
-            .screen(&self.packs, index, request, as_of, false)
+            .screen_during(&self.packs, index, &during, request, as_of, false)
             .map(|(record, _)| record)
             .map_err(describe)
     }

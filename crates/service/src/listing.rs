@@ -279,9 +279,13 @@ impl RuleInfo {
             Some((pack, rule)) => (Some(pack), rule),
             None => (None, id),
         };
-        let in_pack = |full: &&str| pack.is_none_or(|p| full.split_once('/').is_some_and(|(q, _)| q == p));
+        let in_pack =
+            |full: &&str| pack.is_none_or(|p| full.split_once('/').is_some_and(|(q, _)| q == p));
         let close = tcscreen_core::suggest::did_you_mean(rule, all().filter(in_pack).map(short))?;
-        let full: Vec<&str> = all().filter(in_pack).filter(|f| short(f) == close).collect();
+        let full: Vec<&str> = all()
+            .filter(in_pack)
+            .filter(|f| short(f) == close)
+            .collect();
         Some(match full.as_slice() {
             [one] => (*one).to_string(),
             _ => close.to_string(),
@@ -300,7 +304,11 @@ impl RuleInfo {
             .map(String::as_str)
             .filter(|f| f.split_once('/').is_some_and(|(_, s)| s == id))
             .collect();
-        if matching.len() > 1 { matching } else { Vec::new() }
+        if matching.len() > 1 {
+            matching
+        } else {
+            Vec::new()
+        }
     }
 
     /// The rule as JSON (`GET /v1/rules/{id}`): `{"rule": {…} | null, "packs": [{…}]}`.

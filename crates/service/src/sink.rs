@@ -230,8 +230,12 @@ impl<W: Write> RecordSink<W> {
             }
         }
         let written = match rendered {
-            Some(rendered) => self.writer.write(&mut self.out, Some(&rendered), &canonical),
-            None => self.writer.record(&mut self.out, &record, &canonical, &pack),
+            Some(rendered) => self
+                .writer
+                .write(&mut self.out, Some(&rendered), &canonical),
+            None => self
+                .writer
+                .record(&mut self.out, &record, &canonical, &pack),
         };
         if let Err(e) = written {
             let gone = is_closed_pipe(&e);

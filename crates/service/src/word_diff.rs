@@ -38,13 +38,11 @@ pub fn diff<'a>(before: &'a str, after: &'a str) -> Vec<Part<'a>> {
         }
     }
     let mut parts: Vec<Part<'a>> = Vec::new();
-    let push = |parts: &mut Vec<Part<'a>>, part: Part<'a>| {
-        match (parts.last_mut(), part) {
-            (Some(Part::Same(x)), Part::Same(y))
-            | (Some(Part::Removed(x)), Part::Removed(y))
-            | (Some(Part::Added(x)), Part::Added(y)) => x.extend(y),
-            (_, part) => parts.push(part),
-        }
+    let push = |parts: &mut Vec<Part<'a>>, part: Part<'a>| match (parts.last_mut(), part) {
+        (Some(Part::Same(x)), Part::Same(y))
+        | (Some(Part::Removed(x)), Part::Removed(y))
+        | (Some(Part::Added(x)), Part::Added(y)) => x.extend(y),
+        (_, part) => parts.push(part),
     };
     let (mut i, mut j) = (0, 0);
     while i < a.len() || j < b.len() {

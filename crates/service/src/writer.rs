@@ -24,7 +24,11 @@ pub enum RecordFormat {
 
 /// The text (`text`) or decision note (`markdown`) of one record in `format`; `None` for the
 /// JSON formats, whose bytes are the record's canonical text.
-pub fn render_for(format: RecordFormat, record: &DecisionRecord, pack: &PackNote) -> Option<String> {
+pub fn render_for(
+    format: RecordFormat,
+    record: &DecisionRecord,
+    pack: &PackNote,
+) -> Option<String> {
     match format {
         RecordFormat::Text => Some(render::text::record_text(record)),
         RecordFormat::Markdown => Some(render::markdown::decision_note(record, pack)),

@@ -83,7 +83,12 @@ fn children_cpu() -> Duration {
 }
 
 /// One run: (wall, CPU).
-fn run_once(args: &Args, corpus: &Path, out: &Path, jobs: usize) -> Result<(Duration, Duration), String> {
+fn run_once(
+    args: &Args,
+    corpus: &Path,
+    out: &Path,
+    jobs: usize,
+) -> Result<(Duration, Duration), String> {
     let _ = std::fs::remove_file(out);
     let cpu_before = children_cpu();
     let start = Instant::now();
@@ -127,9 +132,8 @@ fn run(args: &Args) -> Result<(), String> {
     let corpus = dir.path().join("requests.jsonl");
     {
         use std::io::Write;
-        let mut file = std::io::BufWriter::new(
-            std::fs::File::create(&corpus).map_err(|e| e.to_string())?,
-        );
+        let mut file =
+            std::io::BufWriter::new(std::fs::File::create(&corpus).map_err(|e| e.to_string())?);
         for i in 0..args.requests as u64 {
             writeln!(file, "{}", request_line(args.seed, i, &Options::default()))
                 .map_err(|e| e.to_string())?;

@@ -41,10 +41,13 @@ name = "{country} (draft)"
 country = "{country}"
 version = "0.1"
 # illustrative = true         # say so while the pack is not the government's adopted policy
-# valid_from = "2026-01-01"   # the first screening date the pack applies to
+valid_from = "2020-12-31"     # the first screening date the pack applies to: the date of the policy it rests on
 {extends}
 [params]
-# A TC of this many months or more says what support continues after it ends ({country}-03).
+# A TC of this many months or more must say what support continues after it ends; a shorter
+# one only gets a note ({country}-03). No source gives the figure, so it may only make a finding
+# milder; a figure a text gives is named in [param_sources]
+# (`min_months_for_exit_support = "<source id>"`).
 min_months_for_exit_support = 12
 
 # Adjust an inherited rule: every revise or reject finding becomes this outcome, citing your text.
@@ -142,8 +145,11 @@ if !endorsed {{
 let schedule = request.schedule;
 if schedule.start != () && schedule.end != () && request.exit.post_exit_support == () {{
     let months = months_between(schedule.start, schedule.end);
-    if months >= params.min_months_for_exit_support {{
-        revise(`A TC of ${{months}} months should say what support continues after it ends (none, backstopping, a peer network or a follow-on phase), so that the capacity it builds is sustained.`, "exit.post_exit_support");
+    let message = `A TC of ${{months}} months should say what support continues after it ends (none, backstopping, a peer network or a follow-on phase), so that the capacity it builds is sustained.`;
+    if months < params.min_months_for_exit_support {{
+        note(message, "exit.post_exit_support");
+    }} else {{
+        revise(message, "exit.post_exit_support");
     }}
 }}
 "#
@@ -216,26 +222,23 @@ fn tests(country: &str) -> Result<String, String> {
     let request = json::parse(&text, json::JsonLimits::default())
         .map_err(|e| format!("scaffold request: {}", e[0].message))?;
     let full = |n: u32| Json::string(format!("{{PACK}}/{country}-0{n}"));
-    let case = |name: &str,
-                request: Json,
-                decision: Option<&str>,
-                fires: Vec<u32>,
-                silent: Vec<u32>| {
-        let mut expect = Vec::new();
-        if let Some(decision) = decision {
-            expect.push(("decision", Json::string(decision)));
-        }
-        expect.push(("fires", Json::array(fires.into_iter().map(full).collect())));
-        expect.push((
-            "silent",
-            Json::array(silent.into_iter().map(full).collect()),
-        ));
-        Json::object([
-            ("name", Json::string(name)),
-            ("expect", Json::object(expect)),
-            ("request", request),
-        ])
-    };
+    let case =
+        |name: &str, request: Json, decision: Option<&str>, fires: Vec<u32>, silent: Vec<u32>| {
+            let mut expect = Vec::new();
+            if let Some(decision) = decision {
+                expect.push(("decision", Json::string(decision)));
+            }
+            expect.push(("fires", Json::array(fires.into_iter().map(full).collect())));
+            expect.push((
+                "silent",
+                Json::array(silent.into_iter().map(full).collect()),
+            ));
+            Json::object([
+                ("name", Json::string(name)),
+                ("expect", Json::object(expect)),
+                ("request", request),
+            ])
+        };
     let parse = |text: &str| {
         json::parse(text, json::JsonLimits::default()).unwrap_or_else(|_| Json::array(vec![]))
     };
@@ -243,7 +246,9 @@ fn tests(country: &str) -> Result<String, String> {
         set(
             m,
             &["requester", "endorsements"],
-            parse(r#"[{"body": "sector_working_group", "date": "2025-02-20", "ref": "PFM TWG meeting 2025-02, minutes item 4"}]"#),
+            parse(
+                r#"[{"body": "sector_working_group", "date": "2025-02-20", "ref": "PFM TWG meeting 2025-02, minutes item 4"}]"#,
+            ),
         );
     });
     let no_exit_support = with(&request, |m| {
@@ -261,7 +266,11 @@ fn tests(country: &str) -> Result<String, String> {
         if let Some(alignment) = m.iter_mut().find(|x| x.key == "alignment")
             && let JsonValue::Object(inner) = &mut alignment.value.value
         {
-            set(inner, &["sectors"], parse(r#"[{"code": "31120", "share": 100}]"#));
+            set(
+                inner,
+                &["sectors"],
+                parse(r#"[{"code": "31120", "share": 100}]"#),
+            );
         }
     });
     // Only the four fields every request has: what a rule meets when a request leaves the

@@ -44,10 +44,7 @@ pub fn broken(file: &Path, good: &[Entry], broken: &Broken) {
             ("message", Json::string(&broken.message)),
             ("intact_entries", Json::number(good.len() as u64)),
             ("intact_head", Json::opt_string(head.as_deref())),
-            (
-                "next",
-                Json::array(next.iter().map(Json::string).collect()),
-            ),
+            ("next", Json::array(next.iter().map(Json::string).collect())),
         ]));
         return;
     }
