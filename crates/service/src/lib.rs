@@ -55,7 +55,7 @@ pub mod writer;
 
 pub use inputs::{Inputs, Item, Source};
 pub use packs::{PackChoice, Packs};
-pub use pipeline::{BatchEnd, run_batch, screen_batch};
+pub use pipeline::{BatchEnd, Prepare, run_batch, screen_batch, screen_batch_prepared};
 pub use screener::{Busy, PoolSize, Screener, Stopped};
 pub use thread_screener::{
     NotScreened, Outcome, PackNote, Problem, ScreenOptions, Screened, ThreadScreener,

@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use crate::inputs::Item;
 use crate::screener::Screener;
-use crate::thread_screener::{Outcome, ScreenOptions, ThreadScreener};
+use crate::thread_screener::{Outcome, ScreenOptions, Screened, ThreadScreener};
+use crate::writer::{RecordFormat, render_for};
 
 /// Requests in flight (read, not yet handed over in order) per screening thread.
 const WINDOW_PER_THREAD: usize = 16;
@@ -42,10 +43,60 @@ pub fn screen_batch<I>(
 where
     I: Iterator<Item = Item> + Send,
 {
+    screen_batch_prepared(screener, items, options, Prepare::default(), stop, deliver)
+}
+
+/// What the screening threads do to each outcome of a batch besides screening, so that only
+/// reading lines and writing bytes in order stay on one thread.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Prepare {
+    /// Make each record's text or decision note for this format ([`Screened::rendered`]).
+    pub render: Option<RecordFormat>,
+    /// Keep only what a batch's sink reads of each record (its id, pack, date, decision and
+    /// errors): its findings and the request it embeds are dropped on the screening thread.
+    /// For a batch written from `canonical` and `rendered`, without a register.
+    pub lean_records: bool,
+}
+
+impl Prepare {
+    fn apply(self, mut outcome: Outcome) -> Outcome {
+        if let Outcome::Screened(screened) = &mut outcome {
+            let screened: &mut Screened = screened;
+            if let Some(format) = self.render {
+                screened.rendered = render_for(format, &screened.record, &screened.pack);
+            }
+            if self.lean_records {
+                // Freed here, in parallel, not on the thread that keeps the order.
+                screened.record.findings = Vec::new();
+                screened.record.input = EMPTY_INPUT.with(Arc::clone);
+            }
+        }
+        outcome
+    }
+}
+
+thread_local! {
+    /// The request a lean record embeds: none, one shared value, so dropping it is free.
+    static EMPTY_INPUT: Arc<tcscreen_core::Json> = Arc::new(tcscreen_core::Json::null());
+}
+
+/// [`screen_batch`], each outcome prepared on its screening thread as `prepare` says.
+pub fn screen_batch_prepared<I>(
+    screener: &Screener,
+    items: I,
+    options: &ScreenOptions,
+    prepare: Prepare,
+    stop: &(dyn Fn() -> bool + Sync),
+    deliver: impl FnMut(Outcome) -> ControlFlow<()>,
+) -> BatchEnd
+where
+    I: Iterator<Item = Item> + Send,
+{
     let packs = screener.packs();
     let options = options.clone();
-    let task =
-        move |local: &mut ThreadScreener, item: Item| local.screen_item(&packs, item, &options);
+    let task = move |local: &mut ThreadScreener, item: Item| {
+        prepare.apply(local.screen_item(&packs, item, &options))
+    };
     run_batch(screener, items, task, stop, deliver)
 }
 

@@ -30,13 +30,6 @@ pub struct ScreenOptions {
     pub trace: bool,
     /// The size and shape limits a request must respect.
     pub request_limits: RequestLimits,
-    /// Make each record's text or decision note for this format on the screening thread
-    /// ([`Screened::rendered`]), so that the thread that keeps the order only writes bytes.
-    pub render: Option<crate::writer::RecordFormat>,
-    /// Keep only what a batch's sink reads of each record (its id, pack, date, decision and
-    /// errors): its findings and the request it embeds are dropped on the screening thread.
-    /// For a batch written from `canonical` and `rendered` without a register.
-    pub lean_records: bool,
 }
 
 impl Default for ScreenOptions {
@@ -46,8 +39,6 @@ impl Default for ScreenOptions {
             as_of: None,
             trace: false,
             request_limits: RequestLimits::default(),
-            render: None,
-            lean_records: false,
         }
     }
 }
@@ -71,7 +62,8 @@ pub struct Screened {
     pub record: DecisionRecord,
     /// The record's canonical JSON text (one line, no newline): the bytes of `--format jsonl`.
     pub canonical: String,
-    /// Its text or decision note, when [`ScreenOptions::render`] asked for one.
+    /// Its text or decision note, when the batch asked for it to be made on the screening
+    /// thread ([`crate::pipeline::Prepare`]).
     pub rendered: Option<String>,
     /// The deciding pack, for the decision note.
     pub pack: Arc<PackNote>,
@@ -189,20 +181,11 @@ impl ThreadScreener {
                 self.screen_during(packs, index, &during, &request, as_of, options.trace)
             });
         match screened {
-            Ok((mut record, details)) => Outcome::Screened(Box::new(Screened {
+            Ok((record, details)) => Outcome::Screened(Box::new(Screened {
                 source: item.source,
                 canonical: record.to_canonical(),
-                rendered: options
-                    .render
-                    .and_then(|format| crate::writer::render_for(format, &record, &details.pack)),
-                record: {
-                    if options.lean_records {
-                        // Dropped here, in parallel, not on the thread that keeps the order.
-                        record.findings = Vec::new();
-                        record.input = empty_input();
-                    }
-                    record
-                },
+                rendered: None,
+                record,
                 pack: details.pack,
                 signer: details.signer,
                 trace: details.trace,
@@ -527,12 +510,4 @@ fn not_valid_on(entry: &tcscreen_packs::PackEntry, as_of: Date) -> Diagnostic {
     .at(entry.manifest_display(), tcscreen_core::Pos::new(1, 1))
     .with_excerpt_from(&entry.manifest_text())
     .help("that is what --pack asked for; leave --pack out to use the version valid on the date")
-}
-
-/// The request a lean record embeds: none (one shared value, so that dropping it is free).
-fn empty_input() -> Arc<tcscreen_core::Json> {
-    thread_local! {
-        static EMPTY: Arc<tcscreen_core::Json> = Arc::new(tcscreen_core::Json::null());
-    }
-    EMPTY.with(Arc::clone)
 }

@@ -98,7 +98,8 @@ fn render(
             ),
         };
         // A replacement reads as one unit: `[-3-]{+6+}`.
-        if !out.is_empty() && !(glue_replacements && after_removed && text.starts_with(added.0)) {
+        let replacement = glue_replacements && after_removed && text.starts_with(added.0);
+        if !out.is_empty() && !replacement {
             out.push(' ');
         }
         out.push_str(&text);

@@ -11,8 +11,8 @@ use tcscreen_service::output::{self, Output};
 use tcscreen_service::register::Appender;
 use tcscreen_service::sink::{Notices, RecordSink, is_closed_pipe};
 use tcscreen_service::{
-    BatchEnd, Inputs, Packs, PoolSize, RecordFormat, RecordWriter, ScreenOptions, Screener,
-    screen_batch,
+    BatchEnd, Inputs, Packs, PoolSize, Prepare, RecordFormat, RecordWriter, ScreenOptions,
+    Screener, screen_batch_prepared,
 };
 
 use crate::console::errln;
@@ -161,10 +161,17 @@ pub fn screen(cli: &GlobalArgs, args: &ScreenArgs) -> ExitStatus {
     interrupt::install();
     let progress = Progress::new(args.quiet);
     let inputs = Inputs::new(&args.inputs).with_max_bytes(options.request_limits.max_bytes);
-    let end = screen_batch(
+    // The screening threads make each record's output and drop what the sink does not read,
+    // so that only reading lines and writing records in order stay on one thread.
+    let prepare = Prepare {
+        render: Some(args.format.into()),
+        lean_records: args.register.is_none(),
+    };
+    let end = screen_batch_prepared(
         &screener,
         inputs,
         &options,
+        prepare,
         &interrupt::requested,
         |outcome| {
             let flow = sink.take(outcome, &mut Stderr(&progress));
@@ -198,15 +205,11 @@ fn start(cli: &GlobalArgs, args: &ScreenArgs) -> Option<(Screener, ScreenOptions
     let screener = Screener::start(packs, PoolSize::threads(jobs.clamp(1, MAX_JOBS)))
         .map_err(|e| errln!("error: cannot start a screening thread: {e}"))
         .ok()?;
-    // The screening threads make each record's output and drop what the sink does not read,
-    // so that only reading lines and writing records in order stay on one thread.
     let options = ScreenOptions {
         pack,
         as_of: args.as_of,
         trace: args.trace,
         request_limits: tcscreen_core::RequestLimits::with_max_bytes(args.max_request_bytes),
-        render: Some(args.format.into()),
-        lean_records: args.register.is_none(),
     };
     Some((screener, options))
 }
