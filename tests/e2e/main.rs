@@ -7,6 +7,8 @@
 //!   flooding and operator mistakes.
 //! - `screen`: output formats, ordering, determinism across `--jobs`, `--out`, `--fail-on`.
 //! - `serve`: the server process: the CLI's bytes, SIGTERM with a request in flight, SIGHUP.
+//! - `users`: the accounts of the server: add, list, passwd, roles, token, remove; weak
+//!   passwords refused; the file never holds a password or a token.
 //! - `fixtures`: snapshots of the records of every shipped fixture and a few text outputs.
 //! - `invalid_packs`: a catalogue of broken packs, one mistake each, and their diagnostics.
 //! - `validate`: validate and schema, and their agreement.
@@ -30,5 +32,6 @@ mod rough_edges;
 mod rule_errors;
 mod screen;
 mod serve;
+mod users;
 mod validate;
 mod workbench;

@@ -21,6 +21,7 @@ use tcscreen_service::{
 };
 
 use crate::body::{BODY, read_limited, request_limits, request_text};
+use crate::identity::Actor;
 use crate::problem::{ApiError, json_response, problem_json};
 use crate::register::{record_decision, request_history};
 use crate::request_form::{self, EXAMPLE};
@@ -382,6 +383,7 @@ pub async fn history(
 /// never screened.
 pub async fn decide(
     State(state): State<AppState>,
+    actor: Actor,
     Path(request_id): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -390,7 +392,8 @@ pub async fn decide(
         return Err(ApiError::no_register());
     }
     let bytes = read_limited(&headers, body, 64 * 1024).await?;
-    let input = decision_input(&bytes)?;
+    let mut input = decision_input(&bytes)?;
+    input.by = actor.decided_by(Some(&input.by))?;
     let (seq, decision) = record_decision(&state, &request_id, input).await?;
     let entry = Entry {
         seq,

@@ -15,9 +15,12 @@
 //!
 //! Modules, each using only those listed before it: [`config`] (what `serve` is given),
 //! [`problem`] (errors as JSON with the CLI's problem codes), [`body`] (reading a body within
-//! its limit), [`security`] (the token, session and CSRF secrets and the security policy),
-//! [`portfolio`] (a screened portfolio, its counts and CSV), [`state`] (what every handler
-//! shares), [`screening`] (screening one request and appending it to the register),
+//! its limit), [`security`] (the security policy: host names, origins, headers),
+//! [`throttle`] (failed sign-ins and tokens counted per account and address), [`sessions`]
+//! (the sessions of people signed in), [`identity`] (who acts on a request, and the
+//! permission each route needs), [`access`] (the access mode, accounts, tokens, form tokens
+//! and the sign-in log), [`portfolio`] (a screened portfolio, its counts and CSV), [`state`]
+//! (what every handler shares), [`screening`] (screening one request and appending it to the register),
 //! [`register`] (a request's history and recording a person's decision), [`request_form`] (the
 //! request form's fields and the request they describe), [`api`] (the JSON endpoints), [`web`]
 //! (the pages), [`guard`] (the checks and headers of every request), [`routes`] (the router),
@@ -25,10 +28,12 @@
 
 #![deny(missing_docs)]
 
+pub mod access;
 pub mod api;
 pub mod body;
 pub mod config;
 pub mod guard;
+pub mod identity;
 pub mod portfolio;
 pub mod problem;
 pub mod register;
@@ -37,7 +42,9 @@ pub mod routes;
 pub mod run;
 pub mod screening;
 pub mod security;
+pub mod sessions;
 pub mod state;
+pub mod throttle;
 pub mod web;
 
 pub use config::Config;

@@ -12,6 +12,7 @@ use tcscreen_core::{Decision, DecisionRecord};
 use tcscreen_service::decisions::DecisionInput;
 use tcscreen_service::register::{Body, Entry};
 
+use crate::identity::{self, Actor};
 use crate::problem::ApiError;
 use crate::register::{record_decision, request_history};
 use crate::request_form::Fields;
@@ -201,9 +202,13 @@ fn decision_form(
                         }
                     }
                 }
-                div.field {
-                    label for="by" { "Decided by" }
-                    input #by type="text" name="by" value=(form.by) required autocomplete="name";
+                @if let Some(account) = &identity::current().account {
+                    p.decided-by #decided-by { "Decided by " strong { (account) } " (you: the register records the account that decides)." }
+                } @else {
+                    div.field {
+                        label for="by" { "Decided by" }
+                        input #by type="text" name="by" value=(form.by) required autocomplete="name";
+                    }
                 }
                 div.field {
                     label for="reason" { "Reason" }
@@ -234,7 +239,7 @@ fn decision_form(
 }
 
 /// `POST /history/decision`: record the decision, then show the history (or why not).
-pub async fn decide(State(state): State<AppState>, body: Bytes) -> Response {
+pub async fn decide(State(state): State<AppState>, actor: Actor, body: Bytes) -> Response {
     let fields = Fields::parse(&body);
     if let Err(refused) = check_csrf(&state, fields.get("_csrf")) {
         return refused;
@@ -247,7 +252,7 @@ pub async fn decide(State(state): State<AppState>, body: Bytes) -> Response {
         waived: fields.all("waived").map(str::to_string).collect(),
         at: fields.get("at").unwrap_or_default().trim().to_string(),
     };
-    let input = match decision_input(&form) {
+    let input = match decision_input(&form, &actor) {
         Ok(input) => input,
         Err(e) => return refused_page(&state, &request_id, &form, &e).await,
     };
@@ -271,7 +276,7 @@ async fn refused_page(
     (status, html_page(markup)).into_response()
 }
 
-fn decision_input(form: &DecisionForm) -> Result<DecisionInput, ApiError> {
+fn decision_input(form: &DecisionForm, actor: &Actor) -> Result<DecisionInput, ApiError> {
     let invalid = |message: &str, help: &str| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -291,7 +296,11 @@ fn decision_input(form: &DecisionForm) -> Result<DecisionInput, ApiError> {
     };
     Ok(DecisionInput {
         decision,
-        by: form.by.clone(),
+        by: actor.decided_by(
+            Some(&form.by)
+                .filter(|_| actor.account.is_none())
+                .map(String::as_str),
+        )?,
         reason: Some(form.reason.clone()),
         waived: form.waived.clone(),
         at,

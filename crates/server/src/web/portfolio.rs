@@ -15,11 +15,13 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use tcscreen_core::Diagnostic;
 use tcscreen_service::render::markdown::criterion_name;
-use tcscreen_service::{Inputs, Item, ScreenOptions, Source, screen_batch};
+use tcscreen_service::{Inputs, Item, Source, screen_batch};
 
 use crate::body::too_large_error;
+use crate::identity::{self, Permission};
 use crate::portfolio::Portfolio;
 use crate::problem::ApiError;
+use crate::screening::ScreenQuery;
 use crate::state::AppState;
 use crate::web::screen::read_field;
 use crate::web::{Section, check_csrf, csrf_field, error_page, html_page, layout, problems};
@@ -108,6 +110,13 @@ fn upload_form(state: &AppState) -> Markup {
                 input #folder type="file" name="files" webkitdirectory multiple aria-describedby="folder-hint";
                 p.hint #folder-hint { "Every .json and .jsonl file in the folder and the folders inside it." }
             }
+            @if identity::current().may(Permission::ChooseDateOrPack) {
+                div.field {
+                    label for="as_of" { "Screening date" }
+                    input #as_of type="date" name="as_of" aria-describedby="as_of-hint";
+                    p.hint #as_of-hint { "Leave it empty to screen every request as of today." }
+                }
+            }
             button type="submit" { "Screen the portfolio" }
         }
     }
@@ -134,6 +143,7 @@ pub async fn submit(State(state): State<AppState>, mut multipart: Multipart) -> 
     let max_total = state.max_upload_bytes();
     let max_request = state.max_request_bytes();
     let mut csrf = None;
+    let mut as_of = None;
     let mut items: Vec<Item> = Vec::new();
     let mut total = 0usize;
     loop {
@@ -170,6 +180,7 @@ pub async fn submit(State(state): State<AppState>, mut multipart: Multipart) -> 
         total += bytes.len();
         match name.as_str() {
             "_csrf" => csrf = Some(String::from_utf8_lossy(&bytes).into_owned()),
+            "as_of" => as_of = Some(String::from_utf8_lossy(&bytes).trim().to_string()),
             "files" if !bytes.is_empty() => {
                 if file_name.ends_with(".jsonl") {
                     items.extend(
@@ -210,8 +221,11 @@ pub async fn submit(State(state): State<AppState>, mut multipart: Multipart) -> 
         return error_page(&state, &ApiError::busy());
     };
     let screener = state.screener().clone();
-    let mut options = ScreenOptions::default();
-    options.request_limits.max_bytes = max_request;
+    let query = ScreenQuery { as_of, pack: None };
+    let options = match query.options(&state) {
+        Ok(options) => options,
+        Err(e) => return error_page(&state, &e),
+    };
     let portfolio = tokio::task::spawn_blocking(move || {
         let _slot = slot;
         let packs = screener.packs();

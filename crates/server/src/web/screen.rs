@@ -12,6 +12,7 @@ use tcscreen_service::render::markdown::{criterion_name, decision_note, field_in
 use tcscreen_service::{RecordFormat, RecordWriter, Screened, Source};
 
 use crate::body::{request_text, too_large_error};
+use crate::identity::{self, Permission};
 use crate::problem::ApiError;
 use crate::screening::{self, Register, ScreenQuery};
 use crate::state::AppState;
@@ -47,8 +48,15 @@ pub async fn pack_options(state: &AppState, chosen: &str) -> Markup {
     }
 }
 
-/// The options shared by the screen form and the request form.
+/// The options shared by the screen form and the request form: the pack and the screening
+/// date, for those allowed to choose them (a decider; everyone in single-person mode). Others
+/// screen as of today with the pack of the request's country.
 pub async fn options_fields(state: &AppState, submitted: &Submitted) -> Markup {
+    if !identity::current().may(Permission::ChooseDateOrPack) {
+        return html! {
+            p.hint #options-hint { "Screened as of today, with the pack of the request's country in force today." }
+        };
+    }
     html! {
         fieldset.options {
             legend { "Options" }
@@ -62,7 +70,7 @@ pub async fn options_fields(state: &AppState, submitted: &Submitted) -> Markup {
             div.field {
                 label for="as_of" { "Screening date" }
                 input #as_of type="date" name="as_of" value=(submitted.as_of) aria-describedby="as_of-hint";
-                p.hint #as_of-hint { "Leave it empty to screen as of the date the request was received." }
+                p.hint #as_of-hint { "Leave it empty to screen as of today. Another date screens with the rules in force on that date." }
             }
         }
     }
