@@ -12,7 +12,7 @@ use tcscreen_core::{Decision, DecisionRecord};
 use tcscreen_service::decisions::DecisionInput;
 use tcscreen_service::register::{Body, Entry};
 
-use crate::identity::{self, Actor};
+use crate::identity::{self, Actor, Permission};
 use crate::problem::ApiError;
 use crate::register::{record_decision, request_history};
 use crate::request_form::Fields;
@@ -175,6 +175,18 @@ fn decision_form(
     let Some((seq, record)) = latest else {
         return html! {};
     };
+    let actor = identity::current();
+    if !actor.may(Permission::Decide) {
+        return html! {
+            section.decide aria-labelledby="decide-title" {
+                h2 #decide-title { "Record the human decision" }
+                p #may-not-decide {
+                    "Your account may not record decisions: that needs the role decider. "
+                    "Ask an administrator of this server if you should have it."
+                }
+            }
+        };
+    }
     let mut rules: Vec<&str> = record.findings.iter().map(|f| f.rule.as_str()).collect();
     rules.dedup();
     let screened = record.decision.map_or("no decision", Decision::as_str);
@@ -202,7 +214,7 @@ fn decision_form(
                         }
                     }
                 }
-                @if let Some(account) = &identity::current().account {
+                @if let Some(account) = &actor.account {
                     p.decided-by #decided-by { "Decided by " strong { (account) } " (you: the register records the account that decides)." }
                 } @else {
                     div.field {
