@@ -233,13 +233,29 @@ pub async fn validate(
                     Json::array(
                         problems
                             .iter()
-                            .map(|(d, path)| problem_json(d, path.as_deref()))
+                            .map(|(d, path)| {
+                                with_words(problem_json(d, path.as_deref()), d, path.as_deref())
+                            })
                             .collect(),
                     ),
                 ),
             ]),
         ),
     })
+}
+
+/// A problem of `POST /v1/validate` with `text`: the problem in an officer's words, naming the
+/// field by the form's labels, for the page that checks the form as it is typed.
+fn with_words(json: Json, d: &Diagnostic, path: Option<&str>) -> Json {
+    match json.value {
+        JsonValue::Object(members) => {
+            Json::object(members.into_iter().map(|m| (m.key, m.value)).chain([(
+                "text".to_string(),
+                Json::string(crate::words::problem_in_words(d, path)),
+            )]))
+        }
+        value => Json::new(value),
+    }
 }
 
 /// `GET /v1/schema`: the JSON Schema of a request (`tcscreen schema`).

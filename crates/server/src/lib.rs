@@ -22,7 +22,8 @@
 //! and the sign-in log), [`portfolio`] (a screened portfolio, its counts and CSV), [`state`]
 //! (what every handler shares), [`screening`] (screening one request and appending it to the register),
 //! [`register`] (a request's history and recording a person's decision), [`request_form`] (the
-//! request form's fields and the request they describe), [`api`] (the JSON endpoints), [`web`]
+//! request form's fields and the request they describe), [`words`] (an officer's words for
+//! fields, values and problems), [`api`] (the JSON endpoints), [`web`]
 //! (the pages), [`guard`] (the checks and headers of every request), [`routes`] (the router),
 //! [`run`] (the runtime, signals and shutdown).
 
@@ -46,6 +47,7 @@ pub mod sessions;
 pub mod state;
 pub mod throttle;
 pub mod web;
+pub mod words;
 
 pub use config::Config;
 pub use routes::router;

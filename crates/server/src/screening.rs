@@ -35,6 +35,7 @@ impl ScreenQuery {
         let actor = identity::current();
         let mut options = ScreenOptions::default();
         options.request_limits.max_bytes = state.max_request_bytes();
+        options.pack_of_the_request_country = true;
         if let Some(pack) = self
             .pack
             .as_deref()

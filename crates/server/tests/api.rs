@@ -293,6 +293,27 @@ async fn schema_example_packs_and_rules() {
     assert_eq!(example.status, StatusCode::OK);
     let valid = post(&app, "/v1/validate", example.body.clone()).await;
     assert_eq!(valid.json()["valid"], true, "{}", valid.text());
+    // The example is a request the shipped packs screen as it is (issue 20 §4), with a
+    // decision: not a country without a pack.
+    let screened = post(&app, "/v1/screen", example.body.clone()).await;
+    assert_eq!(screened.status, StatusCode::OK, "{}", screened.text());
+    assert!(
+        screened.json()["decision"].is_string(),
+        "{}",
+        screened.text()
+    );
+    assert_eq!(screened.json()["pack"]["id"], "kh");
+    // Enumerations carry their labels for people (JSON Schema `oneOf` with `const` and
+    // `title`), which the request form shows.
+    let kind = &schema.json()["properties"]["provider"]["properties"]["kind"]["oneOf"];
+    assert!(
+        kind.as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["const"] == "south_south"
+                && v["title"] == "South-South (another developing country)"),
+        "{kind}"
+    );
 
     let packs = get(&app, "/v1/packs").await;
     assert_eq!(packs.status, StatusCode::OK);
@@ -899,7 +920,9 @@ async fn a_broken_upload_is_shown_with_its_line_and_column() {
     .await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     let html = page.text();
-    assert!(html.contains("I002"), "{html}");
+    // In words, without the engine's code (the API keeps it).
+    assert!(html.contains("expected “:” after the key"), "{html}");
+    assert!(!html.contains("I002"), "{html}");
     assert!(html.contains("broken.json, line 3, column 13"), "{html}");
 }
 
@@ -914,7 +937,7 @@ async fn the_request_form_builds_a_request_adds_rows_and_puts_problems_on_their_
     );
     assert!(form.contains("name=\"personnel[0].months\""));
     let example = get(&app, "/form?example=1").await.text();
-    assert!(example.contains("value=\"XX-EXAMPLE-001\""));
+    assert!(example.contains("value=\"KH-EXAMPLE-001\""));
 
     let more = post_form(
         &app,

@@ -71,7 +71,7 @@ async fn history_page(
     }
     let body = html! {
         @if state.register().is_none() {
-            p.notice { "This server keeps no register, so there is no history to show. Start it with " code { "--register FILE" } " to record every screening and human decision." }
+            p.notice { "This server keeps no register, so there is no history to show. Ask the person who runs it to start it with a register, so that every screening and human decision is recorded." }
         }
         form.lookup method="get" action="/history" role="search" {
             div.field {

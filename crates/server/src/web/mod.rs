@@ -27,11 +27,10 @@ use axum::routing::{get, post};
 use maud::{DOCTYPE, Markup, html};
 use tcscreen_core::Code;
 use tcscreen_core::Diagnostic;
-use tcscreen_service::render::problem::{ProblemFormat, render};
 
 use crate::problem::ApiError;
 use crate::state::AppState;
-use crate::{access, identity};
+use crate::{access, identity, words};
 
 /// The stylesheet.
 pub const STYLE: &str = include_str!("../../assets/style.css");
@@ -155,8 +154,8 @@ pub fn layout(state: &AppState, section: Section, title: &str, body: Markup) -> 
                 footer {
                     p {
                         "tcscreen " (tcscreen_core::ENGINE_VERSION)
-                        " · packs from the server's rules folder · the API is described at "
-                        a href="/v1/openapi.json" { "/v1/openapi.json" }
+                        " · packs from the server's rules folder · "
+                        a href="/v1/openapi.json" { "description for other systems (API)" }
                     }
                 }
             }
@@ -199,6 +198,23 @@ fn who_is_here(state: &AppState) -> Markup {
     }
 }
 
+/// The countries that have a pack in force: (code, name such as "Cambodia (KH)"), by name.
+/// The name is the first pack's, without "(illustrative)".
+pub async fn countries_with_packs(state: &AppState) -> Vec<(String, String)> {
+    let rows = state.pack_rows().await;
+    let mut countries: Vec<(String, String)> = Vec::new();
+    for row in rows.iter() {
+        if let Some(code) = &row.country
+            && !countries.iter().any(|(c, _)| c == code)
+        {
+            let name = row.name.replace("(illustrative)", "");
+            countries.push((code.clone(), format!("{} ({code})", name.trim())));
+        }
+    }
+    countries.sort_by(|a, b| a.1.cmp(&b.1));
+    countries
+}
+
 /// The hidden form-token field of a form that changes something: the token of the session of
 /// the request being answered.
 pub fn csrf_field(state: &AppState) -> Markup {
@@ -226,17 +242,15 @@ pub fn check_csrf(state: &AppState, given: Option<&str>) -> Result<(), Response>
     }
 }
 
-/// A list of problems as the command line shows them: code, message, place, the source line
-/// with the place marked, and the help.
+/// A list of problems in an officer's words: what is wrong (fields by their labels, no codes),
+/// where in the pasted or uploaded text (line, column, and the line with the place marked),
+/// and how to fix it when that is said for people.
 pub fn problems(list: &[Diagnostic]) -> Markup {
     html! {
         ul.problems {
             @for d in list {
                 li {
-                    p {
-                        strong { (d.code) } " "
-                        (d.message)
-                    }
+                    p.what { (words::problem_in_words(d, None)) }
                     @if let Some(file) = &d.file {
                         p.place {
                             (file)
@@ -244,11 +258,22 @@ pub fn problems(list: &[Diagnostic]) -> Markup {
                             @if d.pos.column > 0 { ", column " (d.pos.column) }
                         }
                     }
-                    @if d.excerpt.is_some() {
-                        pre.excerpt { (render(d, ProblemFormat::Human)) }
+                    @if let Some(excerpt) = &d.excerpt {
+                        pre.excerpt {
+                            @if excerpt.cut_before { "…" }
+                            (excerpt.text)
+                            @if excerpt.cut_after { "…" }
+                            @if excerpt.column > 0 {
+                                "\n"
+                                (" ".repeat(excerpt.column - 1 + usize::from(excerpt.cut_before)))
+                                ("^".repeat(excerpt.width.max(1)))
+                            }
+                        }
                     }
-                    @if let Some(help) = &d.help { p.help { "How to fix it: " (help) } }
-                    @for note in &d.notes { p.note { (note) } }
+                    @if let Some(help) = d.help.as_deref().and_then(words::help_in_words) {
+                        p.help { "How to fix it: " (help) }
+                    }
+                    @for note in d.notes.iter().filter_map(|n| words::help_in_words(n)) { p.note { (note) } }
                 }
             }
         }

@@ -80,9 +80,8 @@ async fn screen_page(state: &AppState, submitted: &Submitted, error: Option<&Api
     let body = html! {
         p.lead {
             "Paste a request, or choose its file, and screen it with the packs in force. "
-            "Requests follow the request format (" a href="/v1/schema" { "JSON Schema" } ", "
-            a href="/v1/schema/example" { "a complete example" } "); "
-            a href="/form" { "the request form" } " builds one field by field."
+            "A request is a file in the request format (" a href="/v1/schema/example" { "a complete example" } "); "
+            a href="/form" { "the request form" } " builds one field by field, with each field explained."
         }
         @if let Some(error) = error {
             section.error role="alert" aria-labelledby="problems-title" tabindex="-1" #problems {
@@ -298,7 +297,7 @@ pub fn result_page(
                 }
             }
             @if registered {
-                p { "Recorded in the register. " a href=(format!("/history?request_id={}", crate::security::percent_encode(&record.request_id))) { "See this request's history and record the human decision" } "." }
+                p.noprint { "Recorded in the register. " a href=(format!("/history?request_id={}", crate::security::percent_encode(&record.request_id))) { "See this request's history and record the human decision" } "." }
             }
         }
         section.downloads aria-labelledby="downloads-title" {
