@@ -284,7 +284,18 @@ impl Access {
         password: &str,
         addr: Option<SocketAddr>,
     ) -> Result<String, SignInRefusal> {
-        let shown = shown_name(account);
+        // A name that is no account's is not written to the log: people type their password
+        // in the wrong box. A short digest still lets the operator see repeated attempts.
+        let known = self.users().is_some_and(|u| u.get(account).is_some());
+        let shown = if known {
+            shown_name(account)
+        } else {
+            let digest = Sha256::digest(format!("tcscreen unknown account\n{account}").as_bytes());
+            format!(
+                "(no such account; digest {})",
+                tcscreen_core::hash::hex(&digest[..4])
+            )
+        };
         let from = address_of(addr);
         let keys = [
             Key::Account(account.to_string()),

@@ -358,6 +358,12 @@ async fn a_wrong_password_or_a_sign_in_form_from_elsewhere_is_refused() {
         "{log}"
     );
     assert!(!log.contains("not the password"), "{log}");
+    // A name that is no account's is not logged (a password typed in the wrong box would be).
+    assert!(!log.contains("nobody"), "{log}");
+    assert!(
+        log.contains("sign-in refused: account (no such account; digest "),
+        "{log}"
+    );
 }
 
 #[tokio::test]
