@@ -57,6 +57,10 @@ const FIELD_LABELS: &[(&str, &str)] = &[
 /// Descriptions that speak to developers in the schema, in an officer's words for the form.
 const FIELD_DESCRIPTIONS: &[(&str, &str)] = &[
     (
+        "country",
+        "The partner country that receives the TC: the choices are the countries that have a pack on this server.",
+    ),
+    (
         "received",
         "The date the coordination unit received the request.",
     ),

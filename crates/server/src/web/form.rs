@@ -175,7 +175,7 @@ impl Render<'_> {
                 }
                 p.hint #(hint) {
                     (words::field_description(path, f.description))
-                    @let shape = words::shape_hint(f.shape);
+                    @let shape = if path == "country" { "" } else { words::shape_hint(f.shape) };
                     @if !shape.is_empty() { " " span.shape { (shape) } }
                 }
                 p.field-error #(error_id) {
