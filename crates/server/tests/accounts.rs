@@ -72,6 +72,15 @@ struct Setup {
     _dir: tempfile::TempDir,
 }
 
+/// The register verifies after every test.
+impl Drop for Setup {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            self.verify_register();
+        }
+    }
+}
+
 impl Setup {
     fn new(shared_token: bool) -> Setup {
         let dir = tempfile::tempdir().unwrap();
@@ -662,7 +671,6 @@ async fn a_new_password_or_a_removed_account_ends_its_sessions() {
         .await;
     assert_eq!(again.status, StatusCode::SEE_OTHER);
     assert!(s.log().contains("read again (3 accounts)"), "{}", s.log());
-    drop(s.state);
 }
 
 #[tokio::test]
