@@ -16,7 +16,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{StatusCode, header};
 use common::*;
-use tcscreen_server::{AppState, Config, router};
+use tcscreen_server::{Config, router};
 use tcscreen_service::users::{self, Role, User};
 
 const KH: &str = "fixtures/requests/kh/kh-mrd-2025-031-rural-roads-piu.json";
@@ -64,7 +64,6 @@ fn users_file(dir: &Path) -> (PathBuf, Vec<(String, String)>) {
 
 struct Setup {
     app: Router,
-    state: AppState,
     log: Arc<Mutex<Vec<String>>>,
     tokens: Vec<(String, String)>,
     users: PathBuf,
@@ -104,8 +103,7 @@ impl Setup {
         .unwrap()
         .0;
         Setup {
-            app: router(state.clone()),
-            state,
+            app: router(state),
             log,
             tokens,
             users,
