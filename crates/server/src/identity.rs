@@ -93,7 +93,10 @@ impl Permission {
             Permission::View
         } else if path == "/v1/reload" || path == "/reload" {
             Permission::Reload
-        } else if path.ends_with("/decision") {
+        } else if path
+            .split('/')
+            .any(|segment| matches!(segment, "decision" | "decisions" | "decide"))
+        {
             Permission::Decide
         } else {
             Permission::Screen

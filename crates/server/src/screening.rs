@@ -103,6 +103,8 @@ pub async fn screen(
     options: ScreenOptions,
     register: Register,
 ) -> Result<Box<Screened>, ApiError> {
+    // Whatever the route checked: only those allowed to screen do.
+    identity::current().require(Permission::Screen)?;
     let (tx, rx) = tokio::sync::oneshot::channel();
     let item = Item { source, text };
     state

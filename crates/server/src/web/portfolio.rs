@@ -286,31 +286,7 @@ pub async fn submit(State(state): State<AppState>, mut multipart: Multipart) -> 
     };
     let portfolio = tokio::task::spawn_blocking(move || {
         let _slot = slot;
-        let packs = screener.packs();
-        let mut portfolio = Portfolio::default();
-        screen_batch(
-            &screener,
-            items.into_iter(),
-            &options,
-            &|| false,
-            |outcome| {
-                portfolio.add(outcome, packs.catalog());
-                ControlFlow::Continue(())
-            },
-        );
-        let used: std::collections::BTreeSet<usize> = packs
-            .catalog()
-            .entries()
-            .iter()
-            .enumerate()
-            .filter(|(_, e)| {
-                let name = format!("{} {}", e.manifest.id, e.manifest.version);
-                portfolio.rows.iter().any(|r| r.pack == name)
-            })
-            .map(|(i, _)| i)
-            .collect();
-        portfolio.rule_titles = tcscreen_service::listing::rule_titles(&packs, used);
-        portfolio
+        screen_portfolio(&screener, items, &options)
     })
     .await;
     let Ok(portfolio) = portfolio else {
@@ -323,6 +299,60 @@ pub async fn submit(State(state): State<AppState>, mut multipart: Multipart) -> 
     let id = state.keep_portfolio(portfolio.clone());
     let markup = report(&state, &portfolio, &id).await;
     html_page(page_markup(&state, markup))
+}
+
+/// Screen `items` (on the calling thread, which waits for the pool), count them, and find the
+/// titles of the rules of the packs that screened them.
+fn screen_portfolio(
+    screener: &tcscreen_service::Screener,
+    items: Vec<Item>,
+    options: &tcscreen_service::ScreenOptions,
+) -> Portfolio {
+    let packs = screener.packs();
+    let mut portfolio = Portfolio::default();
+    screen_batch(screener, items.into_iter(), options, &|| false, |outcome| {
+        portfolio.add(outcome, packs.catalog());
+        ControlFlow::Continue(())
+    });
+    let used: std::collections::BTreeSet<usize> = packs
+        .catalog()
+        .entries()
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            let name = format!("{} {}", e.manifest.id, e.manifest.version);
+            portfolio.rows.iter().any(|r| r.pack == name)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    portfolio.rule_titles = tcscreen_service::listing::rule_titles(&packs, used);
+    portfolio
+}
+
+/// The decisions by the requests' country, named as the countries with packs are.
+fn by_country(p: &Portfolio, names: &std::collections::BTreeMap<String, String>) -> Markup {
+    html! {
+        section aria-labelledby="by-country" {
+            h2 #by-country { "By country" }
+            table {
+                caption { "Decisions by the requests' country" }
+                thead {
+                    tr {
+                        th scope="col" { "Country" } th scope="col" { "Requests" } th scope="col" { "Accept" }
+                        th scope="col" { "Revise" } th scope="col" { "Reject" } th scope="col" { "No decision" }
+                    }
+                }
+                tbody {
+                    @for (country, c) in p.by_country() {
+                        tr {
+                            th scope="row" { (names.get(&country).cloned().unwrap_or(country)) }
+                            td { (c[0]) } td { (c[1]) } td { (c[2]) } td { (c[3]) } td { (c[4]) }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 async fn report(state: &AppState, p: &Portfolio, id: &str) -> Markup {
@@ -374,26 +404,7 @@ async fn report(state: &AppState, p: &Portfolio, id: &str) -> Markup {
                 }
             }
         }
-        section aria-labelledby="by-country" {
-            h2 #by-country { "By country" }
-            table {
-                caption { "Decisions by the requests' country" }
-                thead {
-                    tr {
-                        th scope="col" { "Country" } th scope="col" { "Requests" } th scope="col" { "Accept" }
-                        th scope="col" { "Revise" } th scope="col" { "Reject" } th scope="col" { "No decision" }
-                    }
-                }
-                tbody {
-                    @for (country, c) in p.by_country() {
-                        tr {
-                            th scope="row" { (names.get(&country).cloned().unwrap_or(country)) }
-                            td { (c[0]) } td { (c[1]) } td { (c[2]) } td { (c[3]) } td { (c[4]) }
-                        }
-                    }
-                }
-            }
-        }
+        (by_country(p, &names))
         section aria-labelledby="by-criterion" {
             h2 #by-criterion { "By criterion" }
             table {
