@@ -185,7 +185,7 @@ fn forbidden(message: String, help: &str) -> ApiError {
     )
 }
 
-/// Paths served without the token: what it takes to log in.
+/// Paths served to anyone: what it takes to sign in (the sign-in page, the stylesheet, the script).
 fn public(path: &str) -> bool {
     path == "/login" || path.starts_with("/assets/")
 }
