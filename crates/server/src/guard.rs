@@ -114,7 +114,8 @@ async fn admit(state: &AppState, mut request: Request, next: Next) -> Response {
         return if is_api(&path) {
             e.into_response()
         } else {
-            web::error_page(state, &e)
+            // Shown as the person signed in (their name, the navigation).
+            identity::scope(actor, async { web::error_page(state, &e) }).await
         };
     }
     request.extensions_mut().insert(actor.clone());

@@ -132,14 +132,17 @@ pub fn layout(state: &AppState, section: Section, title: &str, body: Markup) -> 
                 a.skip href="#main" { "Skip to the content" }
                 header.banner {
                     p.brand { a href="/" { "tcscreen" } span.tagline { " · screening of technical co-operation requests" } }
-                    nav aria-label="Main" {
-                        ul {
-                            @for (s, href, label) in nav {
-                                li {
-                                    @if s == section {
-                                        a href=(href) aria-current="page" { (label) }
-                                    } @else {
-                                        a href=(href) { (label) }
+                    // Nobody signed in yet (the sign-in page): no links that lead back to it.
+                    @if identity::current().via != identity::Via::Anonymous {
+                        nav aria-label="Main" {
+                            ul {
+                                @for (s, href, label) in nav {
+                                    li {
+                                        @if s == section {
+                                            a href=(href) aria-current="page" { (label) }
+                                        } @else {
+                                            a href=(href) { (label) }
+                                        }
                                     }
                                 }
                             }
