@@ -15,10 +15,13 @@ const FIELD_LABELS: &[(&str, &str)] = &[
     ("approval_date", "Date of the partner's approval"),
     ("approval_ref", "Reference of the partner's approval"),
     ("assigned_from", "Assigned from"),
+    ("budget_line", "Budget line"),
     ("capacity_plans", "Capacity-development plans"),
     ("cd_plan", "Capacity-development plan"),
     ("covers_sustainability", "Covers sustainability"),
+    ("decides_in_country", "Decides in the country"),
     ("end_point", "End point"),
+    ("evaluation_joint", "Evaluated jointly"),
     ("extensions", "Extensions (for the country's pack)"),
     ("free_standing", "Free-standing"),
     ("iati_aid_type", "IATI aid type"),
@@ -29,10 +32,6 @@ const FIELD_LABELS: &[(&str, &str)] = &[
     ("management_fee", "Management fee"),
     ("meets_every_months", "Meets every (months)"),
     ("months_same_function", "Months in the same function"),
-    (
-        "national_market_tested",
-        "National experts looked for first",
-    ),
     ("needs_assessment", "Needs assessment"),
     ("on_budget", "On the national budget"),
     ("on_establishment", "Post on the establishment"),
@@ -42,10 +41,6 @@ const FIELD_LABELS: &[(&str, &str)] = &[
     ("previous_phases", "Previous phases"),
     ("programme_based", "Programme-based"),
     ("provider_approval_date", "Date of the provider's approval"),
-    (
-        "provider_approval_ref",
-        "Reference of the provider's approval",
-    ),
     ("recurrent_after_exit", "Recurrent costs after the end"),
     ("ref", "Reference"),
     ("request_letter", "Request letter"),
@@ -108,7 +103,12 @@ pub fn field_description(path: &str, description: &str) -> String {
     {
         return (*text).to_string();
     }
-    plain(description)
+    // "Extension (evidence of demand): …" says where the field comes from, for developers.
+    let description = match description.strip_prefix("Extension") {
+        Some(rest) => rest.split_once(": ").map_or(description, |(_, text)| text),
+        None => description,
+    };
+    capitalised(&plain(description))
 }
 
 /// A field path in the form's words: `personnel[0].months` is "Personnel, row 1: months",
@@ -304,6 +304,13 @@ mod tests {
             "in finance: currency: not a monthly rate (South-South (another developing country): another country)"
         );
         assert_eq!(plain("such as `P1`"), "such as “P1”");
+        assert_eq!(
+            field_description(
+                "origin.tor.ref",
+                "Extension (evidence of demand): the reference."
+            ),
+            "The reference."
+        );
         assert!(help_in_words("run `tcscreen explain I002`").is_none());
         assert!(help_in_words("send --as-of").is_none());
         assert_eq!(
