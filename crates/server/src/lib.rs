@@ -17,8 +17,9 @@
 //! [`problem`] (errors as JSON with the CLI's problem codes), [`body`] (reading a body within
 //! its limit), [`security`] (the token, session and CSRF secrets and the security policy),
 //! [`portfolio`] (a screened portfolio, its counts and CSV), [`state`] (what every handler
-//! shares), [`screening`] (screening one request and appending it to the register),
-//! [`register`] (a request's history and recording a person's decision), [`request_form`] (the
+//! shares), [`upload`] (a portfolio upload read as it arrives), [`screening`] (screening one request and appending it to the register),
+//! [`register`] (a request's history and recording a person's decision), [`replay`] (replay
+//! of a body of records, bounded and streamed), [`request_form`] (the
 //! request form's fields and the request they describe), [`api`] (the JSON endpoints), [`web`]
 //! (the pages), [`guard`] (the checks and headers of every request), [`routes`] (the router),
 //! [`run`] (the runtime, signals and shutdown).
@@ -32,12 +33,14 @@ pub mod guard;
 pub mod portfolio;
 pub mod problem;
 pub mod register;
+pub mod replay;
 pub mod request_form;
 pub mod routes;
 pub mod run;
 pub mod screening;
 pub mod security;
 pub mod state;
+pub mod upload;
 pub mod web;
 
 pub use config::Config;

@@ -1,0 +1,203 @@
+//! Issue 18's server cases, through the router (no socket): replay and the portfolio take a
+//! place before they read a body, read it as it arrives, and check the form token first.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::body::{Body, Bytes};
+use axum::http::{StatusCode, header};
+use common::*;
+use tcscreen_server::router;
+
+/// A body whose first `ready` chunks are there at once, and whose next read raises `touched`
+/// (then ends): shows whether a handler read past them.
+fn watched_body(ready: Vec<Vec<u8>>, touched: Arc<AtomicBool>) -> Body {
+    let mut ready = ready.into_iter();
+    let stream = futures_util::stream::poll_fn(move |_| {
+        std::task::Poll::Ready(match ready.next() {
+            Some(chunk) => Some(Ok::<_, std::io::Error>(Bytes::from(chunk))),
+            None => {
+                touched.store(true, Ordering::SeqCst);
+                None
+            }
+        })
+    });
+    Body::from_stream(stream)
+}
+
+#[tokio::test]
+async fn replay_waits_for_a_place_before_it_reads_the_body() {
+    let state = state(&config());
+    let app = router(state.clone());
+    let held: Vec<_> = std::iter::from_fn(|| state.batch_slot()).collect();
+    assert!(!held.is_empty());
+    let touched = Arc::new(AtomicBool::new(false));
+    let answer = call(
+        &app,
+        request("POST", "/v1/replay")
+            .body(watched_body(vec![b"{".to_vec()], touched.clone()))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        answer.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        answer.text()
+    );
+    assert_eq!(answer.codes(), ["H001"]);
+    assert!(answer.header(header::RETRY_AFTER).is_some());
+    assert!(!touched.load(Ordering::SeqCst), "the body was read");
+    drop(held);
+    let records =
+        std::fs::read_to_string(root().join("fixtures/decisions/fixtures.jsonl")).unwrap();
+    let first = records.lines().next().unwrap().to_string();
+    let answer = post(&app, "/v1/replay", first).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    assert_eq!(answer.json()[0]["verdict"], "match");
+}
+
+#[tokio::test]
+async fn replay_holds_one_record_at_a_time_to_its_limit_and_streams_the_rest() {
+    let app = router(state(&config()));
+    let records =
+        std::fs::read_to_string(root().join("fixtures/decisions/fixtures.jsonl")).unwrap();
+    let first = records.lines().next().unwrap();
+    // A line longer than a record may be is reported and skipped, never held; the lines
+    // around it are replayed.
+    let huge = format!(
+        "{{\"pad\": \"{}\"}}",
+        "x".repeat(tcscreen_server::replay::RECORD_LIMIT)
+    );
+    let body = format!("{first}\n{huge}\n{first}\n");
+    let answer = post(&app, "/v1/replay", body).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", &answer.text()[..200]);
+    let reports = answer.json();
+    let verdicts: Vec<&str> = reports
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["verdict"].as_str().unwrap())
+        .collect();
+    assert_eq!(verdicts, ["match", "error", "match"]);
+    assert_eq!(reports[1]["source"], "request body:2");
+    assert!(
+        reports[1]["causes"][0]
+            .as_str()
+            .unwrap()
+            .contains("more than the limit"),
+        "{}",
+        reports[1]
+    );
+
+    // One document (a record over several lines, an array) is read whole only up to the
+    // limit: beyond it, 413 with the way out.
+    let document = format!(
+        "[\n{first},\n{{\"pad\": \"{}\"}}\n]",
+        "x".repeat(tcscreen_server::replay::RECORD_LIMIT)
+    );
+    let answer = post(&app, "/v1/replay", document).await;
+    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(answer.codes(), ["I005"]);
+    assert!(answer.text().contains("JSON Lines"), "{}", answer.text());
+}
+
+#[tokio::test]
+async fn the_portfolio_checks_its_form_token_and_takes_a_place_before_it_reads_the_upload() {
+    let state = state(&config());
+    let app = router(state.clone());
+    let fixture =
+        std::fs::read(root().join("fixtures/requests/kh/kh-mrd-2025-031-rural-roads-piu.json"))
+            .unwrap();
+    // A wrong form token: refused on the bytes of its field, before the files are read.
+    let (content_type, body) = multipart(&[
+        ("_csrf", None, b"not-the-token"),
+        ("files", Some("kh.json"), &fixture),
+    ]);
+    let split = find(&body, b"Content-Disposition: form-data; name=\"files\"");
+    let answer = call_stalled(
+        &app,
+        request("POST", "/portfolio")
+            .header(header::CONTENT_TYPE, &content_type)
+            .body(stalled_body(body[..split].to_vec()))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN, "{}", answer.text());
+    assert!(answer.text().contains("out of date"));
+
+    // The form token after the files: refused too (the pages' form sends it first).
+    let token = csrf(&app).await;
+    let late = post_multipart(
+        &app,
+        "/portfolio",
+        &[
+            ("files", Some("kh.json"), &fixture),
+            ("_csrf", None, token.as_bytes()),
+        ],
+    )
+    .await;
+    assert_eq!(late.status, StatusCode::FORBIDDEN);
+
+    // Every place taken: 503 before the upload is read.
+    let held: Vec<_> = std::iter::from_fn(|| state.batch_slot()).collect();
+    let (content_type, body) = multipart(&[
+        ("_csrf", None, token.as_bytes()),
+        ("files", Some("kh.json"), &fixture),
+    ]);
+    let answer = call_stalled(
+        &app,
+        request("POST", "/portfolio")
+            .header(header::CONTENT_TYPE, &content_type)
+            .body(stalled_body(body[..10].to_vec()))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE);
+    drop(held);
+
+    // With the token first and a place free, the files are screened as they arrive.
+    let answer = post_multipart(
+        &app,
+        "/portfolio",
+        &[
+            ("_csrf", None, token.as_bytes()),
+            ("files", Some("kh.json"), &fixture),
+        ],
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert!(
+        answer.text().contains("1 requests, 1 screened"),
+        "{}",
+        answer.text()
+    );
+}
+
+/// A body whose first chunks are there at once and whose rest never comes (as from a client
+/// that sends a form's first field and stalls).
+fn stalled_body(ready: Vec<u8>) -> Body {
+    let mut ready = Some(ready);
+    let stream = futures_util::stream::poll_fn(move |_| match ready.take() {
+        Some(chunk) => std::task::Poll::Ready(Some(Ok::<_, std::io::Error>(Bytes::from(chunk)))),
+        None => std::task::Poll::Pending,
+    });
+    Body::from_stream(stream)
+}
+
+/// Call, and fail (rather than hang) if the handler waits for a body that never comes. Not a
+/// measure of speed: the answer needs no more than the bytes already sent.
+async fn call_stalled(app: &axum::Router, request: axum::http::Request<Body>) -> Answer {
+    tokio::time::timeout(std::time::Duration::from_secs(60), call(app, request))
+        .await
+        .expect("the server waited for the rest of the upload before answering")
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> usize {
+    haystack
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .unwrap()
+}
