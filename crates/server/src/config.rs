@@ -8,6 +8,9 @@ use std::path::PathBuf;
 /// The shortest token accepted, in characters.
 pub const MIN_TOKEN_CHARS: usize = 16;
 
+/// Connections served at once, unless told otherwise.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+
 /// The server's settings.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -29,6 +32,9 @@ pub struct Config {
     pub queue: usize,
     /// The largest upload of a portfolio (several requests), in bytes.
     pub max_upload_bytes: usize,
+    /// Connections at once (below the descriptor limit), the health checks' reserve, and how
+    /// long a client may take to send a request.
+    pub connections: crate::connections::Limits,
 }
 
 impl Config {
@@ -45,6 +51,7 @@ impl Config {
             jobs,
             queue: jobs * 4,
             max_upload_bytes: 64 * 1024 * 1024,
+            connections: crate::connections::Limits::for_connections(DEFAULT_MAX_CONNECTIONS),
         }
     }
 
