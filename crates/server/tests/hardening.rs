@@ -201,3 +201,145 @@ fn find(haystack: &[u8], needle: &[u8]) -> usize {
         .position(|w| w == needle)
         .unwrap()
 }
+
+fn is_page(answer: &Answer) -> bool {
+    answer.header(header::CONTENT_TYPE) == Some("text/html; charset=utf-8")
+        && answer.text().starts_with("<!DOCTYPE html>")
+}
+
+async fn post_raw(app: &axum::Router, uri: &str, content_type: &str, body: Vec<u8>) -> Answer {
+    call(
+        app,
+        request("POST", uri)
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn sign_in_and_sign_out_read_a_few_kilobytes_at_most() {
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, "0123456789abcdef0123456789").unwrap();
+    let mut config = config();
+    config.token_file = Some(token_file);
+    let app = router(state(&config));
+    let form = "application/x-www-form-urlencoded";
+    let padded = format!("token=wrong&pad={}", "x".repeat(64 * 1024)).into_bytes();
+    for path in ["/login", "/logout"] {
+        let answer = call(
+            &app,
+            request("POST", path)
+                .header(header::CONTENT_TYPE, form)
+                .header(header::AUTHORIZATION, "Bearer 0123456789abcdef0123456789")
+                .body(Body::from(padded.clone()))
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+        assert!(is_page(&answer), "{path}: {}", answer.text());
+    }
+    // Announced too large: refused without waiting for the body.
+    let answer = call_stalled(
+        &app,
+        request("POST", "/login")
+            .header(header::CONTENT_TYPE, form)
+            .header(header::CONTENT_LENGTH, "100000000")
+            .body(stalled_body(b"token=".to_vec()))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
+    // A form that is not one is a page too, and signs no one in.
+    let answer = post_raw(&app, "/login", form, b"%%%&&&=".to_vec()).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert!(is_page(&answer));
+}
+
+#[tokio::test]
+async fn page_forms_are_held_to_a_limit_derived_from_the_request_limit() {
+    let mut small = config();
+    small.max_request_bytes = 2000;
+    let app = router(state(&small));
+    let token = csrf(&app).await;
+    let limit = tcscreen_server::web::form_body::request_form_limit(2000);
+    let big = format!("_csrf={token}&id={}", "x".repeat(limit)).into_bytes();
+    let form = "application/x-www-form-urlencoded";
+    for path in ["/form", "/screen/download", "/history/decision"] {
+        let answer = post_raw(&app, path, form, big.clone()).await;
+        assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE, "{path}");
+        assert!(is_page(&answer), "{path}");
+    }
+    let (content_type, body) = multipart(&[
+        ("_csrf", None, token.as_bytes()),
+        ("request", None, &[b' '; 1500]),
+        ("pad", None, &vec![b'x'; limit]),
+    ]);
+    let answer = post_raw(&app, "/screen", &content_type, body).await;
+    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(is_page(&answer));
+    // Within the limit, the form is read (and its request held to the request limit).
+    let fits = format!("_csrf={token}&request={}&what=request", "x".repeat(2500)).into_bytes();
+    let answer = post_raw(&app, "/screen/download", form, fits).await;
+    assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(answer.text().contains("2500"), "{}", answer.text());
+}
+
+#[tokio::test]
+async fn a_form_that_cannot_be_read_is_answered_with_a_page_not_plain_text() {
+    let app = router(state(&config()));
+    let answer = post_raw(
+        &app,
+        "/screen",
+        "application/x-www-form-urlencoded",
+        b"a=b".to_vec(),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert!(is_page(&answer), "{}", answer.text());
+    let answer = post_raw(&app, "/portfolio", "text/plain", b"a=b".to_vec()).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST);
+    assert!(is_page(&answer), "{}", answer.text());
+}
+
+#[tokio::test]
+async fn after_sign_in_the_browser_is_sent_only_to_a_path_on_this_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, "0123456789abcdef0123456789").unwrap();
+    let mut config = config();
+    config.token_file = Some(token_file);
+    let app = router(state(&config));
+    let sign_in = |next: &str| {
+        form_urlencoded::Serializer::new(String::new())
+            .append_pair("token", "0123456789abcdef0123456789")
+            .append_pair("next", next)
+            .finish()
+            .into_bytes()
+    };
+    let form = "application/x-www-form-urlencoded";
+    for next in [
+        "/\t/evil.com",
+        "//evil.com",
+        "/\\evil.com",
+        "/\n/evil.com",
+        "/\r\nX: y",
+        "https://evil.com",
+    ] {
+        let answer = post_raw(&app, "/login", form, sign_in(next)).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::SEE_OTHER,
+            "{next:?}: {}",
+            answer.text()
+        );
+        assert_eq!(answer.header(header::LOCATION), Some("/"), "{next:?}");
+    }
+    let answer = post_raw(&app, "/login", form, sign_in("/history?request_id=KH-1")).await;
+    assert_eq!(
+        answer.header(header::LOCATION),
+        Some("/history?request_id=KH-1")
+    );
+}

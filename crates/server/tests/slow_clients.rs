@@ -93,7 +93,10 @@ fn an_idle_kept_alive_connection_is_closed() {
     // The answer, then the end of the connection once it has been idle too long.
     let ended = stream.read_to_end(&mut answer);
     assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200"));
-    assert!(ended.is_ok(), "the idle connection was kept open: {ended:?}");
+    assert!(
+        ended.is_ok(),
+        "the idle connection was kept open: {ended:?}"
+    );
 }
 
 #[test]

@@ -8,6 +8,7 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 use tcscreen_core::Code;
 
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -21,7 +22,9 @@ use crate::problem::ApiError;
 use crate::state::AppState;
 use crate::upload;
 use crate::web::screen::read_field;
-use crate::web::{Section, check_csrf, csrf_field, error_page, html_page, layout, problems};
+use crate::web::{
+    Section, check_csrf, csrf_field, error_page, form_body, html_page, layout, problems,
+};
 
 /// A horizontal bar chart: one bar per (label, count, class), with the counts written out.
 fn bar_chart(id: &str, title: &str, bars: &[(String, usize, &str)]) -> Markup {
@@ -131,7 +134,14 @@ fn page_markup(state: &AppState, body: Markup) -> Markup {
 /// `POST /portfolio`: screen what was uploaded and show the counts. A place among the
 /// batches is taken and the form's CSRF token (its first field) checked before a byte of the
 /// files is read; the files are then screened as they arrive ([`crate::upload`]).
-pub async fn submit(State(state): State<AppState>, mut multipart: Multipart) -> Response {
+pub async fn submit(
+    State(state): State<AppState>,
+    form: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let mut multipart = match form_body::multipart(&state, form) {
+        Ok(multipart) => multipart,
+        Err(refused) => return refused,
+    };
     let Some(slot) = state.batch_slot() else {
         return error_page(&state, &ApiError::busy());
     };
