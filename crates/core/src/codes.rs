@@ -170,6 +170,8 @@ codes! {
         "No pack has the request's country and a validity covering the as-of date (or the pack named with --pack does not exist). The message lists the candidates.",
     P022 Error "several packs fit the request"
         "More than one pack for the country is valid on the as-of date. Make the validity ranges not overlap, or name one with --pack ID@VERSION.",
+    P023 Error "a pack's inheritance reaches too far"
+        "A rules folder holds at most 1,000 packs; a pack has at most 32 packs (by id) among its ancestors and at most 16 generations of `extends` above it (a pack that extends `base` has one). These are checked from the manifests when the packs are discovered, before anything is read, signed or compiled, so a folder of packs cannot make listing, checking, `--trust` or a reload take minutes or exhaust the stack. Extend the packs you need directly (`extends = [\"base\", \"regional\"]`) rather than through a chain, and keep only the packs in use in the rules folder.",
     P030 Error "a request was not screened because its pack cannot be used"
         "The pack chosen for the request does not load, does not compile, or is refused under --trust. The problems with the pack are printed once, before the first request that needed it.",
     P031 Warning "a pack named with --pack is not valid on the screening date"
