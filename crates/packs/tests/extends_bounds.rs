@@ -51,7 +51,9 @@ fn a_chain_deeper_than_the_bound_is_refused_from_the_manifests() {
     assert_eq!(refused.len(), 2, "{:?}", catalog.problems());
     assert!(refused.iter().all(|f| f.ends_with("pack.toml")));
     let deepest = catalog.source(index(&catalog, &format!("p{}", MAX_DEPTH + 2)), None);
-    let problems = deepest.err().expect("refused");
+    let Err(problems) = deepest else {
+        panic!("a pack beyond the bound was resolved")
+    };
     assert_eq!(problems[0].code, Code::P023);
     assert!(
         problems[0].message.contains("generations"),
