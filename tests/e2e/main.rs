@@ -11,6 +11,8 @@
 //! - `invalid_packs`: a catalogue of broken packs, one mistake each, and their diagnostics.
 //! - `validate`: validate and schema, and their agreement.
 //! - `limits`: the largest valid request screens.
+//! - `operator_files`: `--out` never replaces a register; registers are regular files; a
+//!   second writer says who holds the register.
 //! - `pipes`: a closed stdout ends every command quietly.
 //! - `rough_edges`: text order, register messages and repair, coverage, field meanings, install.
 //! - `rule_errors`: a failing rule, said in authors' terms with its place, named on stderr.
@@ -25,6 +27,7 @@ mod harness;
 mod hostile;
 mod invalid_packs;
 mod limits;
+mod operator_files;
 mod pipes;
 mod rough_edges;
 mod rule_errors;

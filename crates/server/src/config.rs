@@ -5,6 +5,11 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use tcscreen_packs::read::{Links, read_regular};
+
+/// The largest token file read, in bytes.
+pub const MAX_TOKEN_FILE_BYTES: u64 = 4096;
+
 /// The shortest token accepted, in characters.
 pub const MIN_TOKEN_CHARS: usize = 16;
 
@@ -60,8 +65,12 @@ impl Config {
         let token = match &self.token_file {
             None => None,
             Some(path) => {
-                let text = std::fs::read_to_string(path)
+                // A regular file of a few bytes (a link to one, as mounted secrets are): never a
+                // device or a pipe, which could be read for ever or never end.
+                let bytes = read_regular(path, MAX_TOKEN_FILE_BYTES, Links::Follow)
                     .map_err(|e| format!("cannot read the token file {}: {e}", path.display()))?;
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| format!("the token file {} is not UTF-8 text", path.display()))?;
                 let token = text.trim().to_string();
                 if token.chars().count() < MIN_TOKEN_CHARS
                     || token.chars().any(|c| c.is_whitespace() || c.is_control())

@@ -343,3 +343,36 @@ async fn after_sign_in_the_browser_is_sent_only_to_a_path_on_this_server() {
         Some("/history?request_id=KH-1")
     );
 }
+
+#[test]
+fn the_token_file_and_the_register_must_be_regular_files_of_bounded_size() {
+    let mut zero = config();
+    zero.token_file = Some("/dev/zero".into());
+    let refused = tcscreen_server::run::prepare(&zero).err().unwrap();
+    assert!(
+        refused.message.contains("not a regular file"),
+        "{}",
+        refused.message
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let huge = dir.path().join("token");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    zero.token_file = Some(huge);
+    let refused = tcscreen_server::run::prepare(&zero).err().unwrap();
+    assert!(
+        refused.message.contains("more than the limit"),
+        "{}",
+        refused.message
+    );
+    let mut zero = config();
+    zero.register = Some("/dev/zero".into());
+    let refused = tcscreen_server::run::prepare(&zero).err().unwrap();
+    assert!(
+        refused.message.contains("not a regular file"),
+        "{}",
+        refused.message
+    );
+}

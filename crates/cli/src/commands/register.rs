@@ -200,6 +200,13 @@ fn repair(file: &Path) -> ExitStatus {
 }
 
 fn verify(file: &Path, head: Option<&str>) -> ExitStatus {
+    // A name that is not a regular file (a pipe, a device) is refused before anything is read.
+    let readable =
+        tcscreen_service::register_file::open_regular(file, std::fs::OpenOptions::new().read(true));
+    if let Err(why) = readable {
+        errln!("error: {}", esc(&why));
+        return ExitStatus::Error;
+    }
     match register::read(file, head) {
         Ok(entries) => {
             let last = entries.last().map_or_else(
@@ -240,7 +247,7 @@ fn decide(
     waive: &[String],
     at: Option<Date>,
 ) -> ExitStatus {
-    let mut appender = match Appender::open(file) {
+    let mut appender = match Appender::open_waiting(file, &mut |why| errln!("note: {why}")) {
         Ok(a) => a,
         Err(e) => {
             errln!("error: {e}");
