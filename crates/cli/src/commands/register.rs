@@ -353,6 +353,16 @@ fn not_decided(e: &DecideError, request_id: &str, file: &Path) -> ExitStatus {
             "error: --waive {}: that rule recorded no finding in the screening (entry {screening_seq})",
             esc(rule)
         ),
+        Refused::InTheFuture { at, today } => {
+            errln!("error: --at {at} is in the future (today is {today})");
+            errln!(
+                "  help: give the date the decision was taken: today or earlier (leave --at out for today)"
+            );
+        }
+        Refused::WaivedTwice { rule } => {
+            errln!("error: --waive {} is given twice", esc(rule));
+            errln!("  help: {}", refused.help());
+        }
         Refused::NoOneDecides => errln!("error: --by is blank: {}", refused.help()),
     }
     ExitStatus::Usage
