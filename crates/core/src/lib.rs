@@ -54,6 +54,7 @@ mod expr_at;
 mod finding;
 mod form;
 pub mod frontmatter;
+mod growth;
 pub mod hash;
 mod isolation;
 pub mod json;
