@@ -7,6 +7,8 @@
 //!   flooding and operator mistakes.
 //! - `screen`: output formats, ordering, determinism across `--jobs`, `--out`, `--fail-on`.
 //! - `serve`: the server process: the CLI's bytes, SIGTERM with a request in flight, SIGHUP.
+//! - `serve_under_load`: `/healthz` answered through slow clients, a flood, replays and a long
+//!   chain (issue 18's done-criterion).
 //! - `fixtures`: snapshots of the records of every shipped fixture and a few text outputs.
 //! - `invalid_packs`: a catalogue of broken packs, one mistake each, and their diagnostics.
 //! - `validate`: validate and schema, and their agreement.
@@ -33,5 +35,6 @@ mod rough_edges;
 mod rule_errors;
 mod screen;
 mod serve;
+mod serve_under_load;
 mod validate;
 mod workbench;
