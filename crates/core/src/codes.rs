@@ -126,6 +126,8 @@ codes! {
         "`id` and `title` must hold at least one character that is not a space.",
     I018 Error "an id holds a control character"
         "Ids (`id`, `personnel[].id`, `counterparts[].id`, `capacity.indicators[].id`, and the references `personnel[].counterparts[]` and `exit.handover[].to`) are shown in decision notes, in the register and on terminals, and are matched against each other. They may not hold control characters (line breaks, tabs, escape, delete, C1 controls), the Unicode line and paragraph separators, or the characters that change the direction of text (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069): such an id could make a note or a screen say something other than the record. Other text fields may hold them; they are shown escaped.",
+    I019 Error "an id holds an invisible or look-alike character"
+        "An id could pass for another: it holds an invisible character (a zero-width space or joiner, another format character, a Hangul filler such as U+3164, the blank Braille pattern, a space other than the ordinary space), a combining mark, or letters of two scripts whose letters look alike (Latin with Greek, Cyrillic, Armenian or Cherokee, as in `KH` written with a Cyrillic `К`). Such an id looks exactly like another id on a screen, in a note or in the register. Write the id with the characters it seems to have; other text fields may hold these characters, and human outputs show the invisible ones escaped.",
     P001 Error "a pack or rules folder cannot be read"
         "The folder or one of its files does not exist or cannot be opened. The default rules folder is ./rules; use --rules DIR or TCSCREEN_RULES.",
     P002 Error "pack.toml is not a valid manifest"

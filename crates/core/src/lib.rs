@@ -59,6 +59,7 @@ pub mod hash;
 mod isolation;
 pub mod json;
 pub mod lint;
+pub mod lookalike;
 pub mod normalize;
 pub mod number;
 mod record;

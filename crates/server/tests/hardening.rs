@@ -376,3 +376,37 @@ fn the_token_file_and_the_register_must_be_regular_files_of_bounded_size() {
         refused.message
     );
 }
+
+#[tokio::test]
+async fn an_id_that_could_pass_for_another_is_an_input_problem_with_its_field() {
+    let app = router(state(&config()));
+    for (id, at) in [
+        ("KH-1\u{200B}", "character 5"),
+        ("\u{41A}H-1", "character 2"),
+        ("KH-\u{3164}1", "character 4"),
+        ("KH-e\u{301}", "character 5"),
+    ] {
+        let body = serde_json::json!({
+            "id": id, "country": "KH", "title": "T", "received": "2025-01-01"
+        })
+        .to_string();
+        let answer = post(&app, "/v1/validate", body).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{id:?}");
+        let e = &answer.json()["errors"][0];
+        assert_eq!(e["code"], "I019", "{id:?}: {e}");
+        assert_eq!(e["path"], "id");
+        assert!(e["message"].as_str().unwrap().contains(at), "{e}");
+    }
+    let ok = post(
+        &app,
+        "/v1/validate",
+        r#"{"id": "KH-MRD-2025-031", "country": "KH", "title": "Kampuchea \u200b", "received": "2025-01-01"}"#,
+    )
+    .await;
+    assert_eq!(
+        ok.status,
+        StatusCode::OK,
+        "other text may hold them: {}",
+        ok.text()
+    );
+}
