@@ -100,7 +100,7 @@ pub fn invisible_class() -> &'static str {
 fn class_of_invisibles() -> String {
     let mut class = String::new();
     let mut run: Option<(u32, u32)> = None;
-    let mut push = |(a, b): (u32, u32), class: &mut String| {
+    let push = |(a, b): (u32, u32), class: &mut String| {
         let esc = |n: u32| format!("\\u{n:04X}");
         class.push_str(&esc(a));
         if b > a {
