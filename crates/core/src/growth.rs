@@ -16,7 +16,7 @@
 
 use std::cell::Cell;
 
-use rhai::{Array, Dynamic, Engine, EvalAltResult, Map, NativeCallContext};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, FuncRegistration, Map, NativeCallContext};
 
 /// Items of an array walked per operation charged.
 pub(crate) const ITEMS_PER_OPERATION: usize = 32;
@@ -82,34 +82,39 @@ fn walked_array(array: &Array) -> usize {
 }
 
 /// Register `push` and `append` on arrays, each charging the size check that follows it,
-/// over Rhai's own (same results).
+/// over Rhai's own (same results). Both change their array, so they are registered as not
+/// pure: Rhai refuses them on a constant (`request.tags.push(…)`), as it does its own.
 pub(crate) fn register(engine: &mut Engine) {
-    engine.register_fn(
-        "push",
-        |ctx: NativeCallContext,
-         array: &mut Array,
-         item: Dynamic|
-         -> Result<(), Box<EvalAltResult>> {
-            charge(&ctx, walked_array(array) + 1 + walked(&item))?;
-            array.push(item);
-            Ok(())
-        },
-    );
-    engine.register_fn(
-        "append",
-        |ctx: NativeCallContext,
-         array: &mut Array,
-         more: Array|
-         -> Result<(), Box<EvalAltResult>> {
-            charge(&ctx, walked_array(array) + walked_array(&more))?;
-            if !more.is_empty() {
-                if array.is_empty() {
-                    *array = more;
-                } else {
-                    array.extend(more);
+    FuncRegistration::new("push")
+        .with_purity(false)
+        .register_into_engine(
+            engine,
+            |ctx: NativeCallContext,
+             array: &mut Array,
+             item: Dynamic|
+             -> Result<(), Box<EvalAltResult>> {
+                charge(&ctx, walked_array(array) + 1 + walked(&item))?;
+                array.push(item);
+                Ok(())
+            },
+        );
+    FuncRegistration::new("append")
+        .with_purity(false)
+        .register_into_engine(
+            engine,
+            |ctx: NativeCallContext,
+             array: &mut Array,
+             more: Array|
+             -> Result<(), Box<EvalAltResult>> {
+                charge(&ctx, walked_array(array) + walked_array(&more))?;
+                if !more.is_empty() {
+                    if array.is_empty() {
+                        *array = more;
+                    } else {
+                        array.extend(more);
+                    }
                 }
-            }
-            Ok(())
-        },
-    );
+                Ok(())
+            },
+        );
 }
