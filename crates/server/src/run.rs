@@ -108,6 +108,7 @@ pub fn prepare_with_log(
         loopback: config.addr.ip().is_loopback(),
         log,
         batches: config.jobs.max(1) * 2,
+        connections: config.connections,
     });
     Ok((state, warnings))
 }
@@ -119,20 +120,8 @@ pub async fn serve(
     state: AppState,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let (stopping, stopped) = tokio::sync::watch::channel(false);
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        stop.await;
-        let _ = stopping.send(true);
-    });
-    let mut stopped = stopped;
-    tokio::select! {
-        result = server => result,
-        () = async move {
-            let _ = stopped.wait_for(|s| *s).await;
-            tokio::time::sleep(GRACE).await;
-        } => Ok(()),
-    }
+    let limits = state.connection_limits();
+    crate::connections::serve(listener, router(state), limits, stop, GRACE).await
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {

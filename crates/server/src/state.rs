@@ -12,6 +12,7 @@ use tcscreen_service::{Packs, Screener};
 use tokio::sync::Semaphore;
 
 use crate::access::{Access, Log};
+use crate::connections::Limits;
 use crate::portfolio::Portfolio;
 use crate::security;
 
@@ -35,6 +36,7 @@ struct Inner {
     /// Batches and portfolio uploads each hold a blocking thread while they run: at most this
     /// many at once, beyond that 503.
     batches: Arc<Semaphore>,
+    connections: Limits,
     /// One reload at a time.
     reloading: tokio::sync::Mutex<()>,
     /// The pack list of the packs in force, computed once per reload.
@@ -67,6 +69,8 @@ pub struct Parts {
     pub log: Log,
     /// Batches and uploads at once.
     pub batches: usize,
+    /// Connections at once, and how long a client may take to send a request.
+    pub connections: Limits,
 }
 
 impl AppState {
@@ -82,6 +86,7 @@ impl AppState {
                 max_upload_bytes: parts.max_upload_bytes,
                 access: Access::new(parts.token, parts.users, parts.loopback, parts.log),
                 batches: Arc::new(Semaphore::new(parts.batches.max(1))),
+                connections: parts.connections,
                 reloading: tokio::sync::Mutex::new(()),
                 listing: Mutex::new(None),
                 portfolios: Mutex::new(VecDeque::new()),
@@ -117,6 +122,11 @@ impl AppState {
     /// A place for one more batch or upload, if there is one.
     pub fn batch_slot(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
         self.inner.batches.clone().try_acquire_owned().ok()
+    }
+
+    /// The limits on connections.
+    pub fn connection_limits(&self) -> Limits {
+        self.inner.connections
     }
 
     /// The packs of the rules folder as a reload finds them (with the trusted keys).

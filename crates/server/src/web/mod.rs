@@ -12,6 +12,7 @@
 //! sessions).
 
 pub mod form;
+pub mod form_body;
 pub mod history;
 pub mod note;
 pub mod packs;
@@ -37,9 +38,6 @@ pub const STYLE: &str = include_str!("../../assets/style.css");
 /// The script.
 pub const SCRIPT: &str = include_str!("../../assets/app.js");
 
-/// The largest body of a page's form (the portfolio upload has its own limit).
-pub const FORM_LIMIT: usize = 16 * 1024 * 1024;
-
 /// The pages' routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -49,13 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/form", get(form::page).post(form::submit))
         .route("/history", get(history::page))
         .route("/history/decision", post(history::decide))
-        .route(
-            "/portfolio",
-            get(portfolio::page).post(portfolio::submit).layer(
-                // The handler holds an upload to the portfolio limit as it reads it.
-                DefaultBodyLimit::disable(),
-            ),
-        )
+        .route("/portfolio", get(portfolio::page).post(portfolio::submit))
         .route("/portfolio/{id}/csv", get(portfolio::csv))
         .route("/packs", get(packs::list))
         .route("/packs/{id}/{version}", get(packs::detail))
@@ -63,10 +55,9 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(signin::sign_out))
         .route("/assets/style.css", get(style))
         .route("/assets/app.js", get(script))
-        // A form carries at most one request (4 MiB at most), percent-encoded (up to three
-        // bytes a byte), twice on the result page's download forms at worst; the handlers hold
-        // each request to --max-request-bytes.
-        .layer(DefaultBodyLimit::max(FORM_LIMIT))
+        // Each handler reads its form within the limit of its kind (`form_body`), derived
+        // from --max-request-bytes; the portfolio upload has its own.
+        .layer(DefaultBodyLimit::disable())
 }
 
 async fn style() -> Response {

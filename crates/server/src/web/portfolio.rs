@@ -4,28 +4,28 @@
 //! sees which providers keep sending supply-led requests. A portfolio is an analysis: nothing
 //! is appended to the register.
 
-use std::io::Cursor;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use tcscreen_core::Code;
 
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use tcscreen_core::Diagnostic;
 use tcscreen_service::render::markdown::criterion_name;
-use tcscreen_service::{Inputs, Item, Source, screen_batch};
+use tcscreen_service::{Item, screen_batch};
 
-use crate::body::too_large_error;
-use crate::identity::{self, Permission};
 use crate::portfolio::Portfolio;
 use crate::problem::ApiError;
 use crate::screening::ScreenQuery;
 use crate::state::AppState;
+use crate::upload;
 use crate::web::screen::read_field;
 use crate::web::{
-    Section, check_csrf, countries_with_packs, csrf_field, error_page, html_page, layout, problems,
+    Section, check_csrf, countries_with_packs, csrf_field, error_page, form_body, html_page, layout,
+    problems,
 };
 
 const LABEL: usize = 300;
@@ -168,13 +168,6 @@ fn upload_form(state: &AppState) -> Markup {
                 input #folder type="file" name="files" webkitdirectory multiple aria-describedby="folder-hint";
                 p.hint #folder-hint { "Every .json and .jsonl file in the folder and the folders inside it." }
             }
-            @if identity::current().may(Permission::ChooseDateOrPack) {
-                div.field {
-                    label for="as_of" { "Screening date" }
-                    input #as_of type="date" name="as_of" aria-describedby="as_of-hint";
-                    p.hint #as_of-hint { "Leave it empty to screen every request as of today." }
-                }
-            }
             button type="submit" { "Screen the portfolio" }
         }
     }
@@ -196,77 +189,68 @@ fn page_markup(state: &AppState, body: Markup) -> Markup {
     layout(state, Section::Portfolio, "Portfolio", body)
 }
 
-/// `POST /portfolio`: screen what was uploaded and show the counts.
-pub async fn submit(State(state): State<AppState>, mut multipart: Multipart) -> Response {
-    let max_total = state.max_upload_bytes();
-    let max_request = state.max_request_bytes();
-    let mut csrf = None;
-    let mut as_of = None;
-    let mut items: Vec<Item> = Vec::new();
-    let mut total = 0usize;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(e) => {
-                return error_page(
-                    &state,
-                    &ApiError::bad_request(
-                        format!("the upload could not be read: {e}"),
-                        "send the files again",
-                    ),
-                );
-            }
-        };
-        let name = field.name().unwrap_or_default().to_string();
-        let file_name = field.file_name().unwrap_or_default().to_string();
-        // A file larger than the upload limit is refused whole; each request in it is then
-        // held to the request limit as it is read.
-        let bytes = match read_field(field, max_total - total).await {
-            Ok(bytes) => bytes,
-            Err(_) => {
-                return error_page(
-                    &state,
-                    &ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        Diagnostic::error(Code::H009, format!("the upload is larger than the limit of {max_total} bytes"))
-                            .help("screen the portfolio in parts, or use POST /v1/screen/batch, which streams"),
-                    ),
-                );
-            }
-        };
-        total += bytes.len();
-        match name.as_str() {
-            "_csrf" => csrf = Some(String::from_utf8_lossy(&bytes).into_owned()),
-            "as_of" => as_of = Some(String::from_utf8_lossy(&bytes).trim().to_string()),
-            "files" if !bytes.is_empty() => {
-                if file_name.ends_with(".jsonl") {
-                    items.extend(
-                        Inputs::json_lines(&file_name, Box::new(Cursor::new(bytes)))
-                            .with_max_bytes(max_request),
-                    );
-                } else if file_name.ends_with(".json") {
-                    let text = if bytes.len() > max_request {
-                        Err(too_large_error(&bytes.len().to_string(), max_request))
-                    } else {
-                        Ok(crate::body::request_text(&bytes))
-                    };
-                    match text {
-                        Ok(text) => items.push(Item {
-                            source: Source::file(file_name),
-                            text,
-                        }),
-                        Err(e) => return error_page(&state, &e),
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
+/// `POST /portfolio`: screen what was uploaded and show the counts. A place among the
+/// batches is taken and the form's CSRF token (its first field) checked before a byte of the
+/// files is read; the files are then screened as they arrive ([`crate::upload`]).
+pub async fn submit(
+    State(state): State<AppState>,
+    form: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let mut multipart = match form_body::multipart(&state, form) {
+        Ok(multipart) => multipart,
+        Err(refused) => return refused,
+    };
+    let Some(slot) = state.batch_slot() else {
+        return error_page(&state, &ApiError::busy());
+    };
+    let csrf = match multipart.next_field().await {
+        Ok(Some(field)) if field.name() == Some("_csrf") => read_field(field, 256)
+            .await
+            .ok()
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),
+        _ => None,
+    };
     if let Err(refused) = check_csrf(&state, csrf.as_deref()) {
         return refused;
     }
-    if items.is_empty() {
+    let (parts, items) = upload::channel();
+    let items = items.with_max_request(state.max_request_bytes());
+    let screener = state.screener().clone();
+    // As of today, as every screening of the server (a decider who needs another date sends
+    // the requests to POST /v1/screen/batch with as_of).
+    let options = match (ScreenQuery::default()).options(&state) {
+        Ok(options) => options,
+        Err(e) => return error_page(&state, &e),
+    };
+    let screening = tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        screen_portfolio(&screener, items, &options)
+    });
+    let sent = upload::send_files(&mut multipart, parts, state.max_upload_bytes()).await;
+    let portfolio = screening.await;
+    if let Err(e) = sent {
+        let max_total = state.max_upload_bytes();
+        let e = if e.status == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Diagnostic::error(
+                    Code::H009,
+                    format!("the upload is larger than the limit of {max_total} bytes"),
+                )
+                .help("screen the portfolio in parts, or use POST /v1/screen/batch, which streams"),
+            )
+        } else {
+            e
+        };
+        return error_page(&state, &e);
+    }
+    let Ok(portfolio) = portfolio else {
+        return error_page(
+            &state,
+            &ApiError::register("the portfolio's screening stopped"),
+        );
+    };
+    if portfolio.rows.is_empty() && portfolio.problems.is_empty() {
         return error_page(
             &state,
             &ApiError::bad_request(
@@ -275,26 +259,6 @@ pub async fn submit(State(state): State<AppState>, mut multipart: Multipart) -> 
             ),
         );
     }
-    let Some(slot) = state.batch_slot() else {
-        return error_page(&state, &ApiError::busy());
-    };
-    let screener = state.screener().clone();
-    let query = ScreenQuery { as_of, pack: None };
-    let options = match query.options(&state) {
-        Ok(options) => options,
-        Err(e) => return error_page(&state, &e),
-    };
-    let portfolio = tokio::task::spawn_blocking(move || {
-        let _slot = slot;
-        screen_portfolio(&screener, items, &options)
-    })
-    .await;
-    let Ok(portfolio) = portfolio else {
-        return error_page(
-            &state,
-            &ApiError::register("the portfolio's screening stopped"),
-        );
-    };
     let portfolio = Arc::new(portfolio);
     let id = state.keep_portfolio(portfolio.clone());
     let markup = report(&state, &portfolio, &id).await;
@@ -305,12 +269,12 @@ pub async fn submit(State(state): State<AppState>, mut multipart: Multipart) -> 
 /// titles of the rules of the packs that screened them.
 fn screen_portfolio(
     screener: &tcscreen_service::Screener,
-    items: Vec<Item>,
+    items: impl Iterator<Item = Item> + Send + 'static,
     options: &tcscreen_service::ScreenOptions,
 ) -> Portfolio {
     let packs = screener.packs();
     let mut portfolio = Portfolio::default();
-    screen_batch(screener, items.into_iter(), options, &|| false, |outcome| {
+    screen_batch(screener, items, options, &|| false, |outcome| {
         portfolio.add(outcome, packs.catalog());
         ControlFlow::Continue(())
     });

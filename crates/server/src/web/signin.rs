@@ -5,8 +5,10 @@
 //!
 //! The sign-in form is public, so it carries no session's token: it carries a token of its
 //! own that only the browser that loaded it holds in a cookie (the form is refused when the
-//! two differ). Attempts are throttled and logged by [`crate::access::Access::sign_in`].
+//! two differ). Both forms are read within [`form_body::SIGN_IN_LIMIT`]. Attempts are throttled
+//! and logged by [`crate::access::Access::sign_in`].
 
+use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -15,9 +17,10 @@ use tcscreen_core::{Code, Diagnostic};
 
 use crate::access::{self, ClientAddr, Mode, SIGN_IN_COOKIE, SignInRefusal};
 use crate::problem::ApiError;
+use crate::request_form::Fields;
 use crate::security::{self, constant_time_eq, random_hex};
 use crate::state::AppState;
-use crate::web::{Section, check_csrf, error_page, html_page, layout};
+use crate::web::{Section, check_csrf, error_page, form_body, html_page, layout};
 
 #[derive(serde::Deserialize, Default)]
 pub(crate) struct SignInQuery {
@@ -104,32 +107,27 @@ fn form(
     response
 }
 
-#[derive(serde::Deserialize)]
-pub(crate) struct SignInForm {
-    account: Option<String>,
-    password: Option<String>,
-    next: Option<String>,
-    #[serde(rename = "_csrf")]
-    csrf: Option<String>,
-}
-
 /// `POST /login`: check the account name and password, begin a session, and go on to `next`.
 pub(crate) async fn sign_in(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     headers: HeaderMap,
-    axum::Form(given): axum::Form<SignInForm>,
+    body: Body,
 ) -> Response {
     if state.access().mode() != Mode::Accounts {
         return Redirect::to("/").into_response();
     }
+    let given = match form_body::read(&state, &headers, body, form_body::SIGN_IN_LIMIT).await {
+        Ok(bytes) => Fields::parse(&bytes),
+        Err(refused) => return refused,
+    };
     let next = given
-        .next
-        .clone()
+        .get("next")
         .filter(|n| security::local_path(n))
-        .unwrap_or_else(|| "/".into());
-    let account = given.account.unwrap_or_default().trim().to_string();
-    let own_form = match (access::cookie(&headers, SIGN_IN_COOKIE), &given.csrf) {
+        .unwrap_or("/")
+        .to_string();
+    let account = given.get("account").unwrap_or_default().trim().to_string();
+    let own_form = match (access::cookie(&headers, SIGN_IN_COOKIE), given.get("_csrf")) {
         (Some(cookie), Some(field)) => constant_time_eq(cookie.as_bytes(), field.as_bytes()),
         _ => false,
     };
@@ -145,8 +143,8 @@ pub(crate) async fn sign_in(
             StatusCode::FORBIDDEN,
         );
     }
-    let password = given.password.unwrap_or_default();
-    match state.access().sign_in(&account, &password, addr).await {
+    let password = given.get("password").unwrap_or_default();
+    match state.access().sign_in(&account, password, addr).await {
         Ok(id) => {
             let mut response = Redirect::to(&next).into_response();
             for cookie in [
@@ -198,23 +196,21 @@ pub(crate) async fn sign_in(
     }
 }
 
-#[derive(serde::Deserialize)]
-pub(crate) struct CsrfOnly {
-    #[serde(rename = "_csrf")]
-    csrf: Option<String>,
-}
-
 /// `POST /logout`: end the session on the server and remove its cookie.
 pub(crate) async fn sign_out(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     headers: HeaderMap,
-    axum::Form(form): axum::Form<CsrfOnly>,
+    body: Body,
 ) -> Response {
     if state.access().mode() != Mode::Accounts {
         return Redirect::to("/").into_response();
     }
-    if let Err(refused) = check_csrf(&state, form.csrf.as_deref()) {
+    let form = match form_body::read(&state, &headers, body, form_body::SIGN_IN_LIMIT).await {
+        Ok(bytes) => Fields::parse(&bytes),
+        Err(refused) => return refused,
+    };
+    if let Err(refused) = check_csrf(&state, form.get("_csrf")) {
         return refused;
     }
     state.access().sign_out(&headers, addr);
