@@ -125,9 +125,7 @@ pub async fn serve(
             let pace = limits.pace;
             let service = hyper::service::service_fn(move |request: Request<Incoming>| {
                 let app = app.clone();
-                async move {
-                    Ok::<_, Infallible>(answer(app, request, peer, pace, health_only).await)
-                }
+                async move { Ok::<_, Infallible>(answer(app, request, peer, pace, health_only).await) }
             });
             let connection = builder.serve_connection(TokioIo::new(stream), service);
             let mut connection = std::pin::pin!(connection);

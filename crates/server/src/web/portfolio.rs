@@ -24,8 +24,8 @@ use crate::state::AppState;
 use crate::upload;
 use crate::web::screen::read_field;
 use crate::web::{
-    Section, check_csrf, countries_with_packs, csrf_field, error_page, form_body, html_page, layout,
-    problems,
+    Section, check_csrf, countries_with_packs, csrf_field, error_page, form_body, html_page,
+    layout, problems,
 };
 
 const LABEL: usize = 300;
