@@ -9,10 +9,16 @@
 //!   flooding and operator mistakes.
 //! - `screen`: output formats, ordering, determinism across `--jobs`, `--out`, `--fail-on`.
 //! - `serve`: the server process: the CLI's bytes, SIGTERM with a request in flight, SIGHUP.
+//! - `users`: the accounts of the server: add, list, passwd, roles, token, remove; weak
+//!   passwords refused; the file never holds a password or a token.
+//! - `serve_under_load`: `/healthz` answered through slow clients, a flood, replays and a long
+//!   chain (issue 18's done-criterion).
 //! - `fixtures`: snapshots of the records of every shipped fixture and a few text outputs.
 //! - `invalid_packs`: a catalogue of broken packs, one mistake each, and their diagnostics.
 //! - `validate`: validate and schema, and their agreement.
 //! - `limits`: the largest valid request screens.
+//! - `operator_files`: `--out` never replaces a register; registers are regular files; a
+//!   second writer says who holds the register.
 //! - `pipes`: a closed stdout ends every command quietly.
 //! - `pack_authors`: issue 23's rough edges for pack authors: number-vs-text, optional fields,
 //!   failing tests that fold the rest, check's summary, a scaffold that does not repeat base.
@@ -32,11 +38,14 @@ mod hostile;
 mod invalid_packs;
 mod judged;
 mod limits;
+mod operator_files;
 mod pack_authors;
 mod pipes;
 mod rough_edges;
 mod rule_errors;
 mod screen;
 mod serve;
+mod serve_under_load;
+mod users;
 mod validate;
 mod workbench;

@@ -14,5 +14,6 @@ pub mod schema;
 pub mod screen;
 pub mod serve;
 pub mod test;
+pub mod users;
 pub mod validate;
 pub mod verify_report;

@@ -13,6 +13,12 @@ pub const REQUEST_SCHEMA: &str = "tcscreen/request/v1";
 /// amount of the largest request without leaving the range of exact decimals (about 7.9 × 10^28).
 pub const MAX_AMOUNT: u64 = 1_000_000_000_000_000;
 
+/// A complete example request, every field of the schema filled in with plausible values, for
+/// a country whose pack is shipped (Cambodia), so that it screens as it is: what
+/// `tcscreen schema --example`, `GET /v1/schema/example` and the request form's "start from the
+/// example" all give.
+pub const EXAMPLE_REQUEST: &str = include_str!("example-request.json");
+
 /// What a value must look like.
 #[derive(Debug)]
 pub enum Shape {
@@ -1122,7 +1128,11 @@ fn shape(s: &Shape, optional: bool) -> Json {
         Shape::Id { non_blank } => {
             let no_controls = Json::object([(
                 "pattern",
-                Json::string(format!("^[^{}]*$", crate::text::UNSAFE_CLASS)),
+                Json::string(format!(
+                    "^[^{}{}]*$",
+                    crate::text::UNSAFE_CLASS,
+                    crate::lookalike::invisible_class()
+                )),
             )]);
             let mut checks = vec![no_controls];
             if *non_blank {
@@ -1151,12 +1161,25 @@ fn shape(s: &Shape, optional: bool) -> Json {
             ("maximum", Json::number(100)),
             ("multipleOf", number_step()),
         ]),
+        // Each value with its label for people (the JSON Schema convention), shared by the
+        // request form, the docs and API clients.
         Shape::Enum(values) => {
-            let mut all: Vec<Json> = values.iter().map(|v| Json::string(*v)).collect();
+            let mut all: Vec<Json> = values
+                .iter()
+                .map(|v| {
+                    Json::object([
+                        ("const", Json::string(*v)),
+                        ("title", Json::string(crate::schema_labels::enum_label(v))),
+                    ])
+                })
+                .collect();
             if optional {
-                all.push(Json::null());
+                all.push(Json::object([
+                    ("const", Json::null()),
+                    ("title", Json::string("Not stated")),
+                ]));
             }
-            Json::object([("enum", Json::array(all))])
+            Json::object([("oneOf", Json::array(all))])
         }
         Shape::Code(kind) => {
             let pattern = match kind {

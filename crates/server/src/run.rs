@@ -6,6 +6,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tcscreen_core::Diagnostic;
@@ -13,6 +14,7 @@ use tcscreen_service::register_writer::RegisterWriter;
 use tcscreen_service::{Packs, PoolSize, Screener};
 use tokio::net::TcpListener;
 
+use crate::access::Log;
 use crate::config::Config;
 use crate::routes::router;
 use crate::state::{AppState, Parts};
@@ -45,11 +47,21 @@ impl From<String> for StartError {
 /// The state of a server for `config`: packs discovered and checked, the register opened and
 /// verified, the screening threads started. Returns the packs' warnings with it.
 pub fn prepare(config: &Config) -> Result<(AppState, Vec<Diagnostic>), StartError> {
-    let token = config.token().map_err(|message| StartError {
+    prepare_with_log(config, Arc::new(|line: &str| eprintln!("{line}")))
+}
+
+/// [`prepare`], with the lines for the operator (sign-ins, refused tokens) going to `log`.
+pub fn prepare_with_log(
+    config: &Config,
+    log: Log,
+) -> Result<(AppState, Vec<Diagnostic>), StartError> {
+    let usage = |message| StartError {
         message,
         problems: Vec::new(),
         usage: true,
-    })?;
+    };
+    let token = config.token().map_err(usage)?;
+    let users = config.users().map_err(usage)?;
     let mut packs = Packs::discover(&config.rules).map_err(|d| StartError {
         message: format!("cannot read the rules folder {}", config.rules.display()),
         problems: vec![d],
@@ -92,8 +104,11 @@ pub fn prepare(config: &Config) -> Result<(AppState, Vec<Diagnostic>), StartErro
             .min(tcscreen_core::RequestLimits::default().max_bytes),
         max_upload_bytes: config.max_upload_bytes,
         token,
+        users,
         loopback: config.addr.ip().is_loopback(),
+        log,
         batches: config.jobs.max(1) * 2,
+        connections: config.connections,
     });
     Ok((state, warnings))
 }
@@ -105,20 +120,8 @@ pub async fn serve(
     state: AppState,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let (stopping, stopped) = tokio::sync::watch::channel(false);
-    let app = router(state);
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        stop.await;
-        let _ = stopping.send(true);
-    });
-    let mut stopped = stopped;
-    tokio::select! {
-        result = server => result,
-        () = async move {
-            let _ = stopped.wait_for(|s| *s).await;
-            tokio::time::sleep(GRACE).await;
-        } => Ok(()),
-    }
+    let limits = state.connection_limits();
+    crate::connections::serve(listener, router(state), limits, stop, GRACE).await
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
@@ -137,7 +140,9 @@ pub fn run(
     listening: impl FnOnce(&str) + Send + 'static,
     say: impl Fn(&str) + Send + Sync + 'static,
 ) -> Result<(), StartError> {
-    let (state, warnings) = prepare(&config)?;
+    let say = Arc::new(say);
+    let log = say.clone();
+    let (state, warnings) = prepare_with_log(&config, Arc::new(move |line: &str| log(line)))?;
     for w in &warnings {
         say(&tcscreen_service::render::problem::render(
             w,
@@ -145,7 +150,6 @@ pub fn run(
         ));
     }
     let runtime = runtime()?;
-    let say = std::sync::Arc::new(say);
     runtime.block_on(async move {
         let listener = TcpListener::bind(config.addr)
             .await
@@ -162,10 +166,10 @@ pub fn run(
                 || "no register".to_string(),
                 |r| format!("register {}", r.display())
             ),
-            if state.security().needs_token() {
-                ", token required"
-            } else {
-                ""
+            match state.access().mode() {
+                crate::access::Mode::SinglePerson => ", single-person mode: no accounts",
+                crate::access::Mode::SharedToken => ", API only: token required",
+                crate::access::Mode::Accounts => ", accounts: people sign in",
             },
         ));
         let result = serve(listener, state, stop).await;

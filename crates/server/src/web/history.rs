@@ -2,9 +2,8 @@
 //! record a person's decision on its latest screening (a reason is required to depart from
 //! the screening or to waive rules, and only rules that recorded a finding can be waived).
 
-use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use tcscreen_core::Code;
@@ -12,12 +11,13 @@ use tcscreen_core::{Decision, DecisionRecord};
 use tcscreen_service::decisions::DecisionInput;
 use tcscreen_service::register::{Body, Entry};
 
+use crate::identity::{self, Actor, Permission};
 use crate::problem::ApiError;
 use crate::register::{record_decision, request_history};
 use crate::request_form::Fields;
 use crate::security::percent_encode;
 use crate::state::AppState;
-use crate::web::{Section, check_csrf, csrf_field, html_page, layout, problems};
+use crate::web::{Section, check_csrf, csrf_field, form_body, html_page, layout, problems};
 
 #[derive(serde::Deserialize, Default)]
 pub(crate) struct HistoryQuery {
@@ -70,7 +70,7 @@ async fn history_page(
     }
     let body = html! {
         @if state.register().is_none() {
-            p.notice { "This server keeps no register, so there is no history to show. Start it with " code { "--register FILE" } " to record every screening and human decision." }
+            p.notice { "This server keeps no register, so there is no history to show. Ask the person who runs it to start it with a register, so that every screening and human decision is recorded." }
         }
         form.lookup method="get" action="/history" role="search" {
             div.field {
@@ -174,6 +174,18 @@ fn decision_form(
     let Some((seq, record)) = latest else {
         return html! {};
     };
+    let actor = identity::current();
+    if !actor.may(Permission::Decide) {
+        return html! {
+            section.decide aria-labelledby="decide-title" {
+                h2 #decide-title { "Record the human decision" }
+                p #may-not-decide {
+                    "Your account may not record decisions: that needs the role decider. "
+                    "Ask an administrator of this server if you should have it."
+                }
+            }
+        };
+    }
     let mut rules: Vec<&str> = record.findings.iter().map(|f| f.rule.as_str()).collect();
     rules.dedup();
     let screened = record.decision.map_or("no decision", Decision::as_str);
@@ -201,9 +213,13 @@ fn decision_form(
                         }
                     }
                 }
-                div.field {
-                    label for="by" { "Decided by" }
-                    input #by type="text" name="by" value=(form.by) required autocomplete="name";
+                @if let Some(account) = &actor.account {
+                    p.decided-by #decided-by { "Decided by " strong { (account) } " (you: the register records the account that decides)." }
+                } @else {
+                    div.field {
+                        label for="by" { "Decided by" }
+                        input #by type="text" name="by" value=(form.by) required autocomplete="name";
+                    }
                 }
                 div.field {
                     label for="reason" { "Reason" }
@@ -234,8 +250,16 @@ fn decision_form(
 }
 
 /// `POST /history/decision`: record the decision, then show the history (or why not).
-pub async fn decide(State(state): State<AppState>, body: Bytes) -> Response {
-    let fields = Fields::parse(&body);
+pub async fn decide(
+    State(state): State<AppState>,
+    actor: Actor,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> Response {
+    let fields = match form_body::read(&state, &headers, body, form_body::DECISION_LIMIT).await {
+        Ok(bytes) => Fields::parse(&bytes),
+        Err(refused) => return refused,
+    };
     if let Err(refused) = check_csrf(&state, fields.get("_csrf")) {
         return refused;
     }
@@ -247,7 +271,7 @@ pub async fn decide(State(state): State<AppState>, body: Bytes) -> Response {
         waived: fields.all("waived").map(str::to_string).collect(),
         at: fields.get("at").unwrap_or_default().trim().to_string(),
     };
-    let input = match decision_input(&form) {
+    let input = match decision_input(&form, &actor) {
         Ok(input) => input,
         Err(e) => return refused_page(&state, &request_id, &form, &e).await,
     };
@@ -271,7 +295,7 @@ async fn refused_page(
     (status, html_page(markup)).into_response()
 }
 
-fn decision_input(form: &DecisionForm) -> Result<DecisionInput, ApiError> {
+fn decision_input(form: &DecisionForm, actor: &Actor) -> Result<DecisionInput, ApiError> {
     let invalid = |message: &str, help: &str| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -291,7 +315,11 @@ fn decision_input(form: &DecisionForm) -> Result<DecisionInput, ApiError> {
     };
     Ok(DecisionInput {
         decision,
-        by: form.by.clone(),
+        by: actor.decided_by(
+            Some(&form.by)
+                .filter(|_| actor.account.is_none())
+                .map(String::as_str),
+        )?,
         reason: Some(form.reason.clone()),
         waived: form.waived.clone(),
         at,
