@@ -1,6 +1,7 @@
 //! Issue 23, the auditors' rough edges: `register verify` in JSON and with what to do next
 //! when the chain is broken (commands that recover the intact entries and check a backup, run
-//! here as written), and `impact` marking the words a changed message removed and added.
+//! here as written), `impact` marking the words a changed message removed and added, and
+//! `tcscreen rule` suggesting the rule meant.
 
 use std::fs;
 
@@ -114,4 +115,18 @@ fn impact_marks_the_words_a_changed_message_removed_and_added() {
     ])
     .expect_code(0)
     .stdout_has("State who drafted **and who approved** the terms of reference.");
+}
+
+/// Issue 23, item 8 at the command line: a rule id a character off, with or without its pack,
+/// gets the rule it most likely meant; the id alone finds a rule one pack has.
+#[test]
+fn rule_suggests_the_id_meant_and_finds_an_id_without_its_pack() {
+    for asked in ["DL-3", "base/DL-3"] {
+        tcscreen(&["rule", asked])
+            .expect_code(2)
+            .stderr_has("help: did you mean `base/DL-03`?");
+    }
+    tcscreen(&["rule", "DL-03"])
+        .expect_code(0)
+        .stdout_has("base/DL-03");
 }
