@@ -109,3 +109,8 @@ speedup REQUESTS="100000" RUNS="3" FORMAT="jsonl":
 # for each `lto`/`codegen-units` choice (slow: every choice rebuilds every dependency).
 release-profiles *CHOICES:
     crates/bench/scripts/release-profiles.sh 100 {{CHOICES}}
+
+# The API contract test's tools (crates/server/tests/api_contract.rs), pinned, from PyPI: an
+# OpenAPI client generator and an OpenAPI-driven property test. Without them the test skips them.
+openapi-tools:
+    PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q --disable-pip-version-check 'schemathesis==4.32.5' 'openapi-python-client==0.29.1'

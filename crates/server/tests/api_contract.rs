@@ -3,8 +3,8 @@
 //! `/v1/validate`'s id, an empty `as_of` refused, and the OpenAPI description: its request
 //! schema a component that a code generator resolves (openapi-python-client), and its
 //! promises kept by the server under an OpenAPI-driven property test (schemathesis), both run
-//! against a loopback server when the tools are installed (CI installs them and sets
-//! `TCSCREEN_REQUIRE_OPENAPI_TOOLS=1`, under which a missing tool fails the test).
+//! against a loopback server when the tools are installed (`just openapi-tools` installs the
+//! pinned versions; with `TCSCREEN_REQUIRE_OPENAPI_TOOLS=1` a missing tool fails the test).
 
 mod common;
 
@@ -203,7 +203,7 @@ fn tool(program: &str, args: &[&str], test: &str) -> bool {
     if !found {
         assert!(
             std::env::var_os("TCSCREEN_REQUIRE_OPENAPI_TOOLS").is_none(),
-            "{test}: `{program}` is not installed, and TCSCREEN_REQUIRE_OPENAPI_TOOLS is set (.ci/run installs it)"
+            "{test}: `{program}` is not installed, and TCSCREEN_REQUIRE_OPENAPI_TOOLS is set (`just openapi-tools` installs it)"
         );
         eprintln!("{test}: skipped, `{program}` is not installed");
     }
