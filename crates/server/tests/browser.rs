@@ -567,6 +567,8 @@ async fn a_screener_cannot_decide_a_decider_can_and_the_register_names_the_accou
         "another phrase for the decider",
     )
     .await;
+    // The sign-in's own page first: going on before it has loaded races with its redirect.
+    wait_for_text(&client, ".account", "Signed in as d.decider").await;
     client
         .goto(&format!(
             "{}/history?request_id=KH-MRD-2025-031",
