@@ -8,6 +8,8 @@
 //! - `screen`: output formats, ordering, determinism across `--jobs`, `--out`, `--fail-on`.
 //! - `serve`: the server process: the CLI's bytes, SIGTERM with a request in flight, SIGHUP.
 //! - `fixtures`: snapshots of the records of every shipped fixture and a few text outputs.
+//! - `notes`: the note a ministry sends as it is: every change listed, one point per rule,
+//!   information as information, each point to whoever must act.
 //! - `invalid_packs`: a catalogue of broken packs, one mistake each, and their diagnostics.
 //! - `validate`: validate and schema, and their agreement.
 //! - `limits`: the largest valid request screens.
@@ -25,6 +27,7 @@ mod harness;
 mod hostile;
 mod invalid_packs;
 mod limits;
+mod notes;
 mod pipes;
 mod rough_edges;
 mod rule_errors;

@@ -377,7 +377,7 @@ fn dl_01(req: &Request, out: &mut Out<'_>) {
             "origin.initiated_by",
         ),
         Some(InitiatedBy::Provider) if !has_letter && !endorsed => out.reject(
-            "This is a provider's offer with no request letter and no endorsement by the requesting institution, so there is no evidence that the institution asked for it. The institution must ask for the TC in writing, or endorse it, before it can be resubmitted.",
+            "This TC is offered by the provider: there is no request letter from the institution it is offered to, and no endorsement by it, so nothing shows that the institution asked for it. An offer can be screened as a request only once the institution itself has asked for the TC in writing or endorsed it.",
             "origin.initiated_by",
         ),
         _ => {}
@@ -414,7 +414,7 @@ fn dl_02(req: &Request, out: &mut Out<'_>) {
         );
     } else if let (true, Some(letter), Some(approval)) = (late_letter, letter, approval) {
         out.note(
-            format!("The request letter ({letter}) is dated after the provider approved the TC ({approval}): describe how the requesting institution took part before the approval, e.g. the meeting or correspondence in which it asked for the support."),
+            format!("The request letter ({letter}) is dated after the provider approved the TC ({approval}); the request does not show how the requesting institution took part before the approval, for example the meeting or correspondence in which it asked for the support."),
             "origin.request_letter.date",
         );
     }
@@ -500,7 +500,7 @@ fn dl_06(req: &Request, out: &mut Out<'_>) {
             let tied_text = if tied == Tied::Tied { "tied" } else { "partially tied" };
             if is_south_south(req.provider.kind) || f.in_kind == Some(true) {
                 out.note(
-                    format!("The TC is {tied_text}, as is usual for South-South, triangular or in-kind provision: say which experts or institutions the requesting institution could choose from."),
+                    format!("The TC is {tied_text}, as is usual for South-South, triangular or in-kind provision; the request does not say which experts or institutions the requesting institution could choose from."),
                     "finance.tied",
                 );
             } else {
@@ -517,7 +517,7 @@ fn dl_06(req: &Request, out: &mut Out<'_>) {
 fn dl_07(req: &Request, out: &mut Out<'_>) {
     if req.origin.linked_conditions == Some(true) {
         out.note(
-            "The TC is linked to a policy condition: show that the condition comes from the country's own development objectives, and that the TC goes ahead whether or not the condition is met.",
+            "The TC is linked to a policy condition. Conditions are to be based on the country's own development objectives; the request does not show that this one is, or that the TC goes ahead whether or not the condition is met.",
             "origin.linked_conditions",
         );
     }
@@ -530,7 +530,7 @@ fn dl_08(req: &Request, out: &mut Out<'_>) {
             let who = who(&p.id, &p.title, || format!("Position {}", i + 1));
             if south || p.origin == Some(PersonOrigin::SouthSouth) {
                 out.note(
-                    format!("{who} answers to its home institution in the providing country, as is usual in South-South and triangular co-operation: agree in writing how the requesting institution directs the day-to-day work."),
+                    format!("{who} answers to its home institution in the providing country, as is usual in South-South and triangular co-operation; a written agreement on how the requesting institution directs the day-to-day work keeps the institution in charge."),
                     format!("personnel[{i}].reports_to"),
                 );
             } else {
@@ -544,7 +544,7 @@ fn dl_08(req: &Request, out: &mut Out<'_>) {
     if req.management.accountable_to == Some(Party::Provider) {
         if south {
             out.note(
-                "The TC is accountable to the institution that provides it, as is usual in South-South and triangular co-operation: agree how the requesting institution takes part in reviewing the results.",
+                "The TC is accountable to the institution that provides it, as is usual in South-South and triangular co-operation; the request does not say how the requesting institution takes part in reviewing the results.",
                 "management.accountable_to",
             );
         } else {
@@ -566,7 +566,7 @@ fn dl_09(req: &Request, params: &Params, out: &mut Out<'_>) {
         if share > max {
             out.note(
                 format!(
-                    "The management fee ({}) is {} of the total, above {}: reduce it, or show what it pays for beyond the experts' time.",
+                    "The management fee ({}) is {} of the total, more than {}; the request does not show what it pays for beyond the experts' time.",
                     format_amount(fee.0, f.currency.as_deref()),
                     format_share(share),
                     format_share(max)
@@ -849,7 +849,7 @@ fn ex_02(req: &Request, out: &mut Out<'_>) {
             .all(|i| i.level == Some(IndicatorLevel::Individual))
     {
         out.note(
-            "Every capacity indicator measures individuals (e.g. people trained): add one at the level of the organisation or its environment, such as a task the institution carries out on its own after the TC.",
+            "Every capacity indicator measures individuals (for example people trained); none measures the organisation or its environment, such as a task the institution carries out on its own after the TC.",
             "capacity.indicators",
         );
     }
@@ -934,12 +934,17 @@ fn ex_05(req: &Request, params: &Params, as_of: tcscreen_core::Date, out: &mut O
             let position = c.position.as_deref().unwrap_or("position not stated");
             if in_transition && ends_in_time {
                 out.note(
-                    format!("The salary supplement for counterpart {who} ({position}) is tolerated only during the transition ending {transition_end}: stop it by then."),
+                    format!("The salary supplement for counterpart {who} ({position}) is tolerated only during the transition, which ends on {transition_end}; the TC ends by then."),
                     format!("counterparts[{i}].salary_supplement"),
                 );
             } else {
+                let why = if c.on_establishment == Some(false) {
+                    "a counterpart on a project contract is paid no more than civil-service staff in the same role"
+                } else {
+                    "civil servants are paid on the national civil-service scale, without top-ups"
+                };
                 out.revise(
-                    format!("Remove the salary supplement paid to counterpart {who} ({position}) from the TC budget: civil servants are paid on the national civil-service scale, without top-ups."),
+                    format!("Remove the salary supplement paid to counterpart {who} ({position}) from the TC budget: {why}."),
                     format!("counterparts[{i}].salary_supplement"),
                 );
             }
@@ -1179,7 +1184,8 @@ fn ex_14(req: &Request, params: &Params, out: &mut Out<'_>) {
     }
 }
 
-/// Recorded as revise in the rule, a note after `rules/base/pack.toml`'s outcome override.
+/// Recorded as revise in the rule, a note after `rules/base/pack.toml`'s outcome override,
+/// which records the rule's information text instead of its request for a change.
 fn ex_15(req: &Request, out: &mut Out<'_>) {
     let types = &req.modality.types;
     if (types.contains(&ModalityType::TrainingAbroad) || types.contains(&ModalityType::Scholarship))
@@ -1189,7 +1195,7 @@ fn ex_15(req: &Request, out: &mut Out<'_>) {
             .any(|d| d.kind == Some(DocumentKind::ReturnPlacementPlan))
     {
         out.note(
-            "Attach a return and placement plan for those trained abroad: the post each returns to, the period of service after return, and who checks it.",
+            "No return and placement plan is attached for those trained abroad (the post each returns to, the period of service after return, and who checks it).",
             "documents",
         );
     }
@@ -1208,7 +1214,7 @@ fn mg_02(req: &Request, params: &Params, out: &mut Out<'_>) {
                 if total.0 > threshold.value() {
                     out.note(
                         format!(
-                            "At {} the TC would benefit from a steering committee chaired or co-chaired by the requesting institution: say who chairs it and how often it meets.",
+                            "At {} the TC would benefit from a steering committee chaired or co-chaired by the requesting institution; the request names none.",
                             format_amount(total.0, Some("USD"))
                         ),
                         "management.steering",
@@ -1219,7 +1225,7 @@ fn mg_02(req: &Request, params: &Params, out: &mut Out<'_>) {
                 let stated = currency.unwrap_or("not stated");
                 out.note(
                     format!(
-                        "The size above which a joint steering body is expected ({}) could not be applied: the budget's currency is {stated}, not USD. The coordination unit will compare the amounts by hand; there is nothing to change.",
+                        "The size above which a joint steering body is expected ({}) could not be applied: the budget's currency is {stated}, not USD. Compare the amounts by hand.",
                         format_amount(threshold.value(), Some("USD"))
                     ),
                     "finance.currency",
@@ -1322,7 +1328,7 @@ fn pf_10(req: &Request, out: &mut Out<'_>) {
             );
         } else if overlap == Some("same_institution") && req.management.pooled != Some(true) {
             out.note(
-                format!("Activity {other} supports the same institution: consider a joint or pooled arrangement with its provider."),
+                format!("Activity {other} supports the same institution; a joint or pooled arrangement with its provider may be possible."),
                 format!("extensions.overlapping_activities[{i}]"),
             );
         }

@@ -187,7 +187,7 @@ codes! {
     R005 Error "a rule id is not valid"
         "Rule ids are segments of letters, digits, `_`, `-` and `.` joined by `/`.",
     R006 Error "the actor is not known"
-        "`actor` says who must act on the rule's findings, and groups them in the decision note: requester (the default), provider, both, or none (information about the request as a whole, shown as a paragraph).",
+        "`actor` says who must act on the rule's findings, and groups them in the decision note: requester (the default), provider, both, coordination_unit (the unit's own follow-up, kept out of the requester's note), or none (information about the request as a whole, shown as a paragraph).",
     R010 Error "a pack defines a function with an API name"
         "Rules and lib/ modules may not define functions named reject, revise, note or after the helpers (is_blank, get, days_between, add_months, months_between, is_date, format_amount): a pack must not change what the API means.",
     R020 Error "a rule or module has a syntax error"

@@ -902,6 +902,17 @@ impl RuleLint<'_> {
         if let Some(outcome) = Outcome::parse(name) {
             self.outcomes.insert(outcome);
             self.records = true;
+            if let Some(Expr::Map(members, _)) = call.args.first() {
+                // The map form: its message and information are read by requesters too.
+                for (name, value) in members.0.iter() {
+                    match name.as_str() {
+                        "message" | "information" => self.check_message(value),
+                        "field" => self.check_field_path(value),
+                        _ => {}
+                    }
+                }
+                return;
+            }
             if let Some(message) = call.args.first() {
                 self.check_message(message);
             }
@@ -1133,6 +1144,35 @@ mod tests {
             ),
             ["5:43 `request.counterparts[]` has no field `positon`"]
         );
+    }
+
+    /// The map form of a finding is read like the string form: its message and information
+    /// are checked for paths, its field against the schema.
+    #[test]
+    fn a_finding_map_is_checked_like_a_message_and_a_field() {
+        let source = PackSource {
+            identity: PackIdentity {
+                id: "t".into(),
+                version: "1".into(),
+                sha256: "0".into(),
+            },
+            chain: vec![],
+            layers: vec![PackLayer {
+                id: "t".into(),
+                manifest: "t/pack.toml".into(),
+                rules: vec![SourceFile {
+                    path: "rules/A.rhai".into(),
+                    display: "A.rhai".into(),
+                    text: "//! title: A\n//! criterion: exit\n//! policy: p\nrevise(#{ message: \"Fix it.\", field: \"origin.torr\", information: \"See origin.tor.drafted_by.\" });\n".into(),
+                }],
+                ..PackLayer::default()
+            }],
+        };
+        let pack = CompiledPack::compile(&source, &EngineLimits::default())
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let codes: Vec<Code> = lint(&pack, &source).into_iter().map(|d| d.code).collect();
+        assert!(codes.contains(&Code::L005), "{codes:?}");
+        assert!(codes.contains(&Code::L010), "{codes:?}");
     }
 
     #[test]

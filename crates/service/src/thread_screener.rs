@@ -50,8 +50,12 @@ pub struct PackNote {
     pub name: String,
     /// Whether the pack says it is illustrative (`illustrative = true`).
     pub illustrative: bool,
-    /// Who must act on each rule's findings, by full rule id.
+    /// Who must act on each rule's findings, by full rule id (for records written before
+    /// findings named their actor).
     pub actors: BTreeMap<String, Actor>,
+    /// Each rule's title (after the pack's settings), by full rule id: the lead of a point
+    /// that groups several findings of one rule.
+    pub titles: BTreeMap<String, String>,
 }
 
 /// A screening, and what else a caller needs to show or store it.
@@ -339,6 +343,11 @@ impl ThreadScreener {
                         .rules()
                         .iter()
                         .map(|r| (r.id.clone(), r.actor))
+                        .collect(),
+                    titles: pack
+                        .rules()
+                        .iter()
+                        .map(|r| (r.id.clone(), r.title.clone()))
                         .collect(),
                 })
             })

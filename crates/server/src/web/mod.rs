@@ -9,6 +9,7 @@
 //! stylesheet and script are compiled into the binary and served by the server: nothing is
 //! fetched from elsewhere. Every form that changes something carries the CSRF token.
 
+pub mod follow_up;
 pub mod form;
 pub mod history;
 pub mod note;

@@ -8,14 +8,18 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, PreEscaped, html};
 use tcscreen_core::{Criterion, Decision, DecisionRecord};
-use tcscreen_service::render::markdown::{criterion_name, decision_note, field_in_words};
+use tcscreen_service::render::markdown::{
+    criterion_name, decision_note, field_in_words, unit_follow_up,
+};
 use tcscreen_service::{RecordFormat, RecordWriter, Screened, Source};
 
 use crate::body::{request_text, too_large_error};
 use crate::problem::ApiError;
 use crate::screening::{self, Register, ScreenQuery};
 use crate::state::AppState;
-use crate::web::{Section, check_csrf, csrf_field, error_page, html_page, layout, note, problems};
+use crate::web::{
+    Section, check_csrf, csrf_field, error_page, follow_up, html_page, layout, note, problems,
+};
 
 /// What the screen form was given, to show it again.
 #[derive(Clone, Debug, Default)]
@@ -293,6 +297,7 @@ pub fn result_page(
                 p { "Recorded in the register. " a href=(format!("/history?request_id={}", crate::security::percent_encode(&record.request_id))) { "See this request's history and record the human decision" } "." }
             }
         }
+        (follow_up::section(&unit_follow_up(record, &screened.pack)))
         section.downloads aria-labelledby="downloads-title" {
             h2 #downloads-title { "Download" }
             div.buttons {

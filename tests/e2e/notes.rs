@@ -1,0 +1,417 @@
+//! The note a ministry sends as it is (issue 19 §3), over every shipped fixture and on focused
+//! requests: every change is listed, repeated findings of one rule are one point, information
+//! is phrased as information, each point goes to whoever must act (the coordination unit's own
+//! follow-up stays out of the note), and the words fit the requester.
+
+use serde_json::Value;
+
+use crate::harness::{tcscreen, tcscreen_with_stdin};
+
+/// Verbs that open an instruction: a point for information never starts a sentence or a
+/// clause with one, and an accepted request is never told to do any of these.
+const INSTRUCTIONS: &[&str] = &[
+    "Add",
+    "Agree",
+    "Align",
+    "Assign",
+    "Attach",
+    "Change",
+    "Complete",
+    "Consider",
+    "Correct",
+    "Create",
+    "Date",
+    "Describe",
+    "Evaluate",
+    "Explain",
+    "Give",
+    "Have",
+    "Limit",
+    "List",
+    "Make",
+    "Merge",
+    "Name",
+    "Open",
+    "Place",
+    "Plan",
+    "Put",
+    "Record",
+    "Reduce",
+    "Reference",
+    "Remove",
+    "Report",
+    "Resubmit",
+    "Say",
+    "Show",
+    "State",
+    "Stop",
+    "Submit",
+    "Test",
+    "Turn",
+    "Use",
+    "Write",
+];
+
+/// The instruction `text` gives, if any: an imperative verb opening a sentence or a clause.
+fn instruction_in(text: &str) -> Option<String> {
+    let lower = text.to_lowercase();
+    if lower.contains("resubmit") || lower.contains(" must ") {
+        return Some(text.to_string());
+    }
+    let mut starts = vec![0];
+    for sep in [". ", ": ", "; ", ", then "] {
+        starts.extend(text.match_indices(sep).map(|(i, s)| i + s.len()));
+    }
+    starts.into_iter().find_map(|at| {
+        let word: String = text[at..]
+            .chars()
+            .take_while(|c| c.is_alphabetic())
+            .collect();
+        let capitalised = {
+            let mut c = word.chars();
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
+        };
+        INSTRUCTIONS
+            .contains(&capitalised.as_str())
+            .then(|| text[at..].to_string())
+    })
+}
+
+/// The records and notes of every fixture, in the same order.
+fn every_fixture() -> Vec<(Value, String)> {
+    let records = tcscreen(&["screen", "--format", "jsonl", "fixtures/requests"]);
+    assert_eq!(records.code, 0, "{}", records.stderr);
+    let notes = tcscreen(&["screen", "--format", "markdown", "fixtures/requests"]);
+    assert_eq!(notes.code, 0, "{}", notes.stderr);
+    let records: Vec<Value> = records
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let notes: Vec<String> = notes.stdout.split("\n---\n").map(str::to_string).collect();
+    assert_eq!(records.len(), notes.len());
+    assert!(records.len() >= 39, "one record per fixture");
+    for (record, note) in records.iter().zip(&notes) {
+        let id = record["request"]["id"].as_str().unwrap();
+        assert!(
+            note.contains(&format!("request {id}:")),
+            "{id}: notes in order"
+        );
+    }
+    records.into_iter().zip(notes).collect()
+}
+
+fn actor(f: &Value) -> &str {
+    f["actor"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a finding without an actor: {f}"))
+}
+
+/// A note's text with Markdown's escapes taken out, to find messages in it.
+fn plain(note: &str) -> String {
+    note.replace('\\', "")
+}
+
+/// The points of a note for information: the text of each numbered point (its lead and
+/// items) under a "For information" label.
+fn information_points(note: &str) -> Vec<String> {
+    let mut points = Vec::new();
+    let mut in_information = false;
+    for line in note.lines() {
+        if line.starts_with("**") {
+            in_information = line == "**For information**";
+        } else if line.starts_with('#') {
+            in_information = false;
+        } else if in_information {
+            let text = line.trim_start();
+            let item = text
+                .split_once(". ")
+                .filter(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+                .map(|(_, rest)| rest)
+                .or_else(|| text.strip_prefix("- "));
+            if let Some(item) = item
+                && !item.starts_with("About:")
+                && !item.starts_with("Policy:")
+                && !item.starts_with("Reference:")
+            {
+                points.push(plain(item));
+            }
+        }
+    }
+    points
+}
+
+#[test]
+fn every_fixture_note_lists_every_change_and_reads_as_its_decision() {
+    for (record, note) in every_fixture() {
+        let id = record["request"]["id"].as_str().unwrap();
+        let decision = record["decision"].as_str().unwrap_or("none");
+        let text = plain(&note);
+        assert!(
+            !note.contains("not listed") && !note.contains("more point"),
+            "{id}: a point left out of the note"
+        );
+        let findings = record["findings"].as_array().unwrap();
+        let mut groups = 0;
+        let mut last: Option<(String, String, String)> = None;
+        for f in findings {
+            let message = f["message"].as_str().unwrap();
+            let who = actor(f);
+            if who == "coordination_unit" {
+                assert!(
+                    !text.contains(message),
+                    "{id}: the unit's own follow-up is in the requester's note: {message}"
+                );
+                continue;
+            }
+            assert!(
+                text.contains(message),
+                "{id}: `{message}` is not in the note"
+            );
+            if who != "none" {
+                let key = (
+                    f["rule"].as_str().unwrap().to_string(),
+                    f["outcome"].as_str().unwrap().to_string(),
+                    who.to_string(),
+                );
+                if last.as_ref() != Some(&key) {
+                    groups += 1;
+                }
+                last = Some(key);
+            }
+        }
+        // One numbered point per rule, outcome and actor: repeated findings are one point.
+        let numbered = note
+            .lines()
+            .filter(|l| {
+                l.split_once(". ")
+                    .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+            })
+            .count();
+        assert!(
+            numbered <= groups,
+            "{id}: {numbered} points for {groups} groups of findings"
+        );
+        if decision == "accept" {
+            for point in note
+                .lines()
+                .filter(|l| l.contains(". ") || l.contains("- "))
+            {
+                if point.contains("About:")
+                    || point.contains("Policy:")
+                    || point.contains("Reference:")
+                {
+                    continue;
+                }
+                assert_eq!(
+                    instruction_in(&plain(point)),
+                    None,
+                    "{id} is accepted, but its note tells the requester to act: {point}"
+                );
+            }
+        }
+        for point in information_points(&note) {
+            assert_eq!(
+                instruction_in(&point),
+                None,
+                "{id}: a point for information is phrased as an instruction: {point}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_finding_the_pack_lowers_to_a_note_reads_as_information() {
+    let mut lowered = 0;
+    for (record, _) in every_fixture() {
+        let id = record["request"]["id"].as_str().unwrap();
+        for f in record["findings"].as_array().unwrap() {
+            if f["outcome"] == "note" && !f["overridden_from"].is_null() {
+                lowered += 1;
+                let message = f["message"].as_str().unwrap();
+                assert_eq!(
+                    instruction_in(message),
+                    None,
+                    "{id}: {} lowered to a note still asks for a change: {message}",
+                    f["rule"]
+                );
+            }
+        }
+    }
+    assert!(
+        lowered >= 5,
+        "the fixtures hold lowered findings ({lowered})"
+    );
+}
+
+#[test]
+fn points_go_to_whoever_must_act() {
+    let mut offers = 0;
+    let mut unit = 0;
+    for (record, note) in every_fixture() {
+        let id = record["request"]["id"].as_str().unwrap();
+        let input = &record["input"];
+        for f in record["findings"].as_array().unwrap() {
+            let message = f["message"].as_str().unwrap();
+            // An unsolicited offer is answered to the provider, first.
+            if f["rule"] == "base/DL-01" && f["outcome"] == "reject" {
+                offers += 1;
+                assert_eq!(actor(f), "provider", "{id}");
+                let first_section = note.split("### ").nth(1).unwrap_or_default();
+                assert!(
+                    first_section.starts_with("For the provider")
+                        && plain(first_section).contains(message),
+                    "{id}: the offer is not answered to the provider first:\n{note}"
+                );
+            }
+            if actor(f) == "coordination_unit" {
+                unit += 1;
+                assert_eq!(f["outcome"], "note", "{id}: the unit is asked for a change");
+            }
+            // A counterpart on a project contract is not called a civil servant.
+            if let Some(field) = f["field"].as_str()
+                && let Some(index) = field
+                    .strip_prefix("counterparts[")
+                    .and_then(|rest| rest.split_once(']'))
+                    .and_then(|(i, _)| i.parse::<usize>().ok())
+                && input["counterparts"][index]["on_establishment"] == false
+            {
+                assert!(
+                    !message.contains("civil servant"),
+                    "{id}: a project-contract counterpart is called a civil servant: {message}"
+                );
+            }
+        }
+        let lower = note.to_lowercase();
+        assert!(
+            !lower.contains("must ask for the tc") && !lower.contains("coordination unit will"),
+            "{id}: the note tells the ministry to ask for an offer, or holds the unit's own follow-up"
+        );
+        // The platform named fits the requester.
+        if input["requester"]["kind"] != "civil_society" {
+            assert!(
+                !note.contains("civil-society platform"),
+                "{id} ({}): a civil-society platform is named",
+                input["requester"]["kind"]
+            );
+        }
+    }
+    assert!(
+        offers >= 3,
+        "the fixtures hold unsolicited offers ({offers})"
+    );
+    assert!(
+        unit >= 3,
+        "the fixtures hold the unit's own follow-up ({unit})"
+    );
+}
+
+/// A university and a business association are pointed to the aid coordination unit only;
+/// a civil-society organisation to its platform too.
+#[test]
+fn the_platform_named_matches_the_requester() {
+    for (kind, platform, who) in [
+        ("academia", false, "an academic institution's request"),
+        ("private_sector", false, "a private-sector body's request"),
+        (
+            "civil_society",
+            true,
+            "a civil-society organisation's request",
+        ),
+    ] {
+        let request = format!(
+            r#"{{"id": "KH-P-1", "country": "KH", "title": "Methods", "received": "2025-03-04",
+                "requester": {{"name": "Body", "kind": "{kind}"}}}}"#
+        );
+        let run = tcscreen_with_stdin(&["screen", "--format", "markdown", "-"], request.as_bytes());
+        run.expect_code(0);
+        assert_eq!(
+            run.stdout.contains("civil-society platform"),
+            platform,
+            "{kind}:\n{}",
+            run.stdout
+        );
+        assert!(
+            run.stdout
+                .contains("You may inform the aid coordination unit"),
+            "{kind}"
+        );
+        assert!(run.stdout.contains(who), "{kind}:\n{}", run.stdout);
+    }
+}
+
+/// Four positions answering to the provider are one point listing each; an offer nobody asked
+/// for is answered to the provider; a supplement to a project-contract counterpart is not a
+/// civil servant's.
+#[test]
+fn one_point_per_rule_and_the_offer_answered_to_the_provider() {
+    let request = r#"{"id": "NP-O-1", "country": "NP", "title": "Offer", "received": "2022-09-05",
+        "requester": {"name": "Ministry", "kind": "line_ministry"},
+        "origin": {"initiated_by": "provider"},
+        "personnel": [
+            {"id": "P1", "reports_to": "provider"}, {"id": "P2", "reports_to": "provider"},
+            {"id": "P3", "reports_to": "provider"}, {"id": "P4", "reports_to": "provider"}],
+        "counterparts": [{"id": "C1", "position": "Officer (project contract)",
+            "on_establishment": false, "assigned": true, "salary_supplement": true}]}"#;
+    let run = tcscreen_with_stdin(&["screen", "--format", "markdown", "-"], request.as_bytes());
+    run.expect_code(0);
+    let note = run.stdout;
+    let points: Vec<&str> = note
+        .lines()
+        .filter(|l| l.contains("reports to the provider"))
+        .collect();
+    assert_eq!(points.len(), 4, "{note}");
+    assert!(
+        points.iter().all(|l| l.trim_start().starts_with("- P")),
+        "each position is an item of one point: {points:?}"
+    );
+    assert!(
+        note.contains("Personnel and management answer to the partner, not the provider:"),
+        "{note}"
+    );
+    let provider = note
+        .split("### For the provider")
+        .nth(1)
+        .expect("a section for the provider");
+    assert!(
+        provider.contains("This TC is offered by the provider"),
+        "{note}"
+    );
+    assert!(
+        note.find("### For the provider") < note.find("### For the requesting institution"),
+        "the deciding point's actor comes first:\n{note}"
+    );
+    assert!(
+        note.contains(
+            "a counterpart on a project contract is paid no more than civil-service staff"
+        ),
+        "{note}"
+    );
+    assert!(!note.contains("civil servants are paid"), "{note}");
+}
+
+/// The coordination unit's own follow-up is in the record and the text output, not the note.
+#[test]
+fn the_units_follow_up_stays_out_of_the_note() {
+    let fixture = "fixtures/requests/np/np-moctca-2017-021-tourism-marketing-offer.json";
+    let record = tcscreen(&["screen", "--format", "json", fixture]);
+    let record: Value = serde_json::from_str(&record.stdout).unwrap();
+    let follow_up: Vec<&Value> = record["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["actor"] == "coordination_unit")
+        .collect();
+    assert_eq!(follow_up.len(), 1, "{record}");
+    let message = follow_up[0]["message"].as_str().unwrap();
+    assert!(message.contains("check the sector against it"), "{message}");
+    let note = tcscreen(&["screen", "--format", "markdown", fixture]).stdout;
+    assert!(!note.contains("sector 33210"), "{note}");
+    let text = tcscreen(&["screen", fixture]).stdout;
+    assert!(
+        text.contains("for the coordination unit, not in the requester's note"),
+        "{text}"
+    );
+}
