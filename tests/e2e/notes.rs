@@ -415,3 +415,36 @@ fn the_units_follow_up_stays_out_of_the_note() {
         "{text}"
     );
 }
+
+/// Counterparts all on project contracts are not called civil servants when the allowances
+/// they take part in are questioned.
+#[test]
+fn project_contract_counterparts_are_not_called_civil_servants() {
+    let request = r#"{"id": "KH-A-1", "country": "KH", "title": "Allowances", "received": "2025-03-04",
+        "requester": {"name": "Ministry", "kind": "line_ministry"},
+        "finance": {"currency": "USD", "total": 100000, "allowances": 20000},
+        "counterparts": [{"id": "C1", "position": "Officer (project contract)",
+            "on_establishment": false, "assigned": true}]}"#;
+    let run = tcscreen_with_stdin(&["screen", "--format", "json", "-"], request.as_bytes());
+    run.expect_code(0);
+    let record: Value = serde_json::from_str(&run.stdout).unwrap();
+    let kh_04: Vec<&str> = record["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "kh/KH-04")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(kh_04.len(), 1, "{record}");
+    assert!(
+        kh_04[0].contains("while counterparts on project contracts take part"),
+        "{}",
+        kh_04[0]
+    );
+    for f in record["findings"].as_array().unwrap() {
+        assert!(
+            !f["message"].as_str().unwrap().contains("civil servant"),
+            "{f}"
+        );
+    }
+}

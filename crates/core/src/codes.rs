@@ -220,6 +220,8 @@ codes! {
         "A rule of the pack (or a policy override it makes) cites only sources dated after the pack's `valid_from`: the rule does not run until its first source exists, so the pack applies a policy before it was adopted; check the source's date and the pack's validity. Or a rule, inherited or not, cites only sources dated after the pack's `valid_to`, so it can never run in this version: disable it there, saying why.",
     L013 Warning "a message or a source names a file"
         "Requesters have neither the pack's files nor the notes it was researched from. A citation names a document people can obtain (its title, issuer, date and paragraph); a message says what to change in plain words.",
+    L014 Warning "a finding the pack lowers to a note gives no information text"
+        "The pack's `outcome = \"note\"` lowers this rule's revise or reject to a note, which the requester reads as information: a request for a change (\"Remove …\", \"… and resubmit\") would then contradict the decision. Give the finding its information text with the map form, `revise(#{ message: \"…\", field: \"…\", information: \"…\" })`, stating the fact without asking for a change; it is recorded instead of the message when the outcome is lowered (docs/authoring.md, section 3.3).",
     S001 Error "the trusted keys cannot be read"
         "--trust DIR names a folder of public keys (*.pub) made by `tcscreen keygen`. An empty folder is refused: it would trust nothing.",
     S002 Error "a pack is refused under --trust"

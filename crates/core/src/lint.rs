@@ -15,6 +15,7 @@
 //! | L011 | warning | a source of the pack's sources table that no rule cites |
 //! | L012 | warning | a rule of the pack whose sources all date from after the pack's `valid_from`, or any rule whose sources all date from after its `valid_to` |
 //! | L013 | warning | a message or a source that names a file, which requesters do not have |
+//! | L014 | warning | a revise or reject the pack lowers to a note, without an information text |
 //!
 //! Reads are followed through simple aliases: `let t = request.origin.tor;` then `t.drafted_by`,
 //! and `for p in request.personnel` then `p.months`. A key tested first (`"k" in params`) or read
@@ -902,6 +903,7 @@ impl RuleLint<'_> {
         if let Some(outcome) = Outcome::parse(name) {
             self.outcomes.insert(outcome);
             self.records = true;
+            self.check_lowered(outcome, call, p);
             if let Some(Expr::Map(members, _)) = call.args.first() {
                 // The map form: its message and information are read by requesters too.
                 for (name, value) in members.0.iter() {
@@ -942,6 +944,33 @@ impl RuleLint<'_> {
         )
         .help(help);
         self.report(d, p);
+    }
+
+    /// L014: a revise or reject that the pack lowers to a note reads as information, so it
+    /// needs an information text (the map form's `information`), or the requester is asked for
+    /// a change that the decision does not need.
+    fn check_lowered(&mut self, outcome: Outcome, call: &rhai::FnCallExpr, p: Position) {
+        if outcome == Outcome::Note || self.rule.outcome_override != Some(Outcome::Note) {
+            return;
+        }
+        let informed = match call.args.first() {
+            Some(Expr::Map(members, _)) => members
+                .0
+                .iter()
+                .any(|(name, _)| name.as_str() == "information"),
+            // Not a map literal: the linter cannot tell, so it says nothing.
+            Some(Expr::StringConstant(..) | Expr::InterpolatedString(..)) => false,
+            _ => true,
+        };
+        if !informed {
+            let name = outcome.as_str();
+            let d = Diagnostic::warning(
+                Code::L014,
+                format!("the pack lowers `{}` to a note, but this {name}() gives no information text", self.rule.id),
+            )
+            .help(format!("the requester would read its request for a change as information: use {name}(#{{ message: …, field: …, information: \"…\" }}), stating the fact without asking for a change"));
+            self.report(d, p);
+        }
     }
 
     /// L010 and L013: a message is read by a requester, who knows fields by their names in
@@ -1173,6 +1202,62 @@ mod tests {
         let codes: Vec<Code> = lint(&pack, &source).into_iter().map(|d| d.code).collect();
         assert!(codes.contains(&Code::L005), "{codes:?}");
         assert!(codes.contains(&Code::L010), "{codes:?}");
+    }
+
+    /// L014: a revise the pack lowers to a note needs its information text; with it, or
+    /// without the override, nothing is said.
+    #[test]
+    fn a_lowered_finding_without_information_is_reported() {
+        let l014 = |body: &str, lowered: bool| -> usize {
+            let settings = if lowered {
+                vec![crate::rule_settings::RuleSettingsEntry {
+                    rule: "t/A".into(),
+                    pos: crate::json::Pos::new(1, 1),
+                    settings: crate::rule_settings::RuleSettings {
+                        outcome: Some(Outcome::Note),
+                        ..Default::default()
+                    },
+                }]
+            } else {
+                Vec::new()
+            };
+            let source = PackSource {
+                identity: PackIdentity {
+                    id: "t".into(),
+                    version: "1".into(),
+                    sha256: "0".into(),
+                },
+                chain: vec![],
+                layers: vec![PackLayer {
+                    id: "t".into(),
+                    manifest: "t/pack.toml".into(),
+                    rules: vec![SourceFile {
+                        path: "rules/A.rhai".into(),
+                        display: "A.rhai".into(),
+                        text: format!("//! title: A\n//! criterion: exit\n//! policy: p\n{body}\n"),
+                    }],
+                    settings,
+                    ..PackLayer::default()
+                }],
+            };
+            let pack = CompiledPack::compile(&source, &EngineLimits::default())
+                .unwrap_or_else(|e| panic!("{e:?}"));
+            lint(&pack, &source)
+                .into_iter()
+                .filter(|d| d.code == Code::L014)
+                .count()
+        };
+        assert_eq!(l014("revise(\"Attach the plan.\");", true), 1);
+        assert_eq!(l014("reject(#{ message: \"Attach the plan.\" });", true), 1);
+        assert_eq!(
+            l014(
+                "revise(#{ message: \"Attach the plan.\", information: \"No plan is attached.\" });",
+                true
+            ),
+            0
+        );
+        assert_eq!(l014("note(\"No plan is attached.\");", true), 0);
+        assert_eq!(l014("revise(\"Attach the plan.\");", false), 0);
     }
 
     #[test]
