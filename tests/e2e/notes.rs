@@ -448,3 +448,46 @@ fn project_contract_counterparts_are_not_called_civil_servants() {
         );
     }
 }
+
+/// Records written before findings named who must act still replay, bit for bit as they were
+/// written, as a match that says why the bytes differ.
+#[test]
+fn records_from_before_actors_replay_as_a_match() {
+    let recorded =
+        std::fs::read_to_string(crate::harness::root().join("fixtures/decisions/fixtures.jsonl"))
+            .unwrap();
+    let mut older = String::new();
+    for line in recorded.lines() {
+        let mut record: Value = serde_json::from_str(line).unwrap();
+        for f in record["findings"].as_array_mut().unwrap() {
+            assert!(f.as_object_mut().unwrap().remove("actor").is_some());
+        }
+        older.push_str(&record.to_string());
+        older.push('\n');
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("older.jsonl");
+    std::fs::write(&path, older).unwrap();
+    let run = tcscreen(&["replay", path.to_str().unwrap()]);
+    run.expect_code(0);
+    let matches = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("match"))
+        .count();
+    assert_eq!(matches, recorded.lines().count(), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("recorded before findings named who must act; everything else is the same"),
+        "{}",
+        run.stdout
+    );
+    // Anything else changed is still a divergence.
+    let tampered =
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .replacen("The TC is tied", "The TC was tied", 1);
+    std::fs::write(&path, tampered).unwrap();
+    let run = tcscreen(&["replay", path.to_str().unwrap()]);
+    assert_eq!(run.code, 1, "{}", run.stdout);
+}
