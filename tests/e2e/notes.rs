@@ -383,13 +383,32 @@ fn one_point_per_rule_and_the_offer_answered_to_the_provider() {
         note.find("### For the provider") < note.find("### For the requesting institution"),
         "the deciding point's actor comes first:\n{note}"
     );
+    // Nepal's pack notes supplements (no source bans them): information, not an instruction.
     assert!(
-        note.contains(
-            "a counterpart on a project contract is paid no more than civil-service staff"
-        ),
+        note.contains("The TC budget pays a salary supplement to counterpart C1 (Officer (project contract)). This screening does not ask for a change to it."),
         "{note}"
     );
-    assert!(!note.contains("civil servants are paid"), "{note}");
+    assert!(!note.contains("civil servant"), "{note}");
+    // Cambodia's rejects them: the project-contract counterpart is named as such.
+    let cambodian = request
+        .replace("NP-O-1", "KH-O-1")
+        .replace("\"NP\"", "\"KH\"")
+        .replace("2022-09-05", "2025-09-05");
+    let run = tcscreen_with_stdin(
+        &["screen", "--format", "markdown", "-"],
+        cambodian.as_bytes(),
+    );
+    run.expect_code(0);
+    assert!(
+        run.stdout.contains("a counterpart on a project contract is paid no more than civil-service staff in the same role"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("civil servants are paid"),
+        "{}",
+        run.stdout
+    );
 }
 
 /// The coordination unit's own follow-up is in the record and the text output, not the note.
