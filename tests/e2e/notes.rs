@@ -1,5 +1,5 @@
-//! The note a ministry sends as it is (issue 19 §3), over every shipped fixture and on focused
-//! requests: every change is listed, repeated findings of one rule are one point, information
+//! The note a ministry sends as it is (issue 19 §3), over every shipped fixture, every variant
+//! of the judged case library (requests the fixtures do not hold) and focused requests: every change is listed, repeated findings of one rule are one point, information
 //! is phrased as information, each point goes to whoever must act (the coordination unit's own
 //! follow-up stays out of the note), and the words fit the requester.
 
@@ -79,11 +79,11 @@ fn instruction_in(text: &str) -> Option<String> {
     })
 }
 
-/// The records and notes of every fixture, in the same order.
-fn every_fixture() -> Vec<(Value, String)> {
-    let records = tcscreen(&["screen", "--format", "jsonl", "fixtures/requests"]);
+/// The records and notes of every request in `dir`, in the same order.
+fn records_and_notes(dir: &str) -> Vec<(Value, String)> {
+    let records = tcscreen(&["screen", "--format", "jsonl", dir]);
     assert_eq!(records.code, 0, "{}", records.stderr);
-    let notes = tcscreen(&["screen", "--format", "markdown", "fixtures/requests"]);
+    let notes = tcscreen(&["screen", "--format", "markdown", dir]);
     assert_eq!(notes.code, 0, "{}", notes.stderr);
     let records: Vec<Value> = records
         .stdout
@@ -92,7 +92,6 @@ fn every_fixture() -> Vec<(Value, String)> {
         .collect();
     let notes: Vec<String> = notes.stdout.split("\n---\n").map(str::to_string).collect();
     assert_eq!(records.len(), notes.len());
-    assert!(records.len() >= 39, "one record per fixture");
     for (record, note) in records.iter().zip(&notes) {
         let id = record["request"]["id"].as_str().unwrap();
         assert!(
@@ -101,6 +100,68 @@ fn every_fixture() -> Vec<(Value, String)> {
         );
     }
     records.into_iter().zip(notes).collect()
+}
+
+/// The records and notes of every fixture, in the same order.
+fn every_fixture() -> Vec<(Value, String)> {
+    let all = records_and_notes("fixtures/requests");
+    assert!(all.len() >= 39, "one record per fixture");
+    all
+}
+
+/// JSON merge patch (RFC 7396), as the case library applies it to a request.
+fn merge_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(patch) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Default::default());
+    }
+    let members = target.as_object_mut().unwrap();
+    for (key, value) in patch {
+        if value.is_null() {
+            members.remove(key);
+        } else {
+            merge_patch(members.entry(key.clone()).or_insert(Value::Null), value);
+        }
+    }
+}
+
+/// The records and notes of every variant in the judged case library (fixtures/cases): the
+/// requests the project has not screened as fixtures, patched as the library patches them.
+fn every_case_variant() -> Vec<(Value, String)> {
+    let cases_dir = crate::harness::root().join("fixtures/cases");
+    let out = tempfile::tempdir().unwrap();
+    let mut written = 0;
+    for entry in walkdir::WalkDir::new(&cases_dir).sort_by_file_name() {
+        let entry = entry.unwrap();
+        if entry.path().extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        let cases: Vec<Value> = serde_json::from_str(&text).unwrap();
+        for case in cases {
+            let mut request = match &case["request"] {
+                Value::String(path) => {
+                    let path = entry.path().parent().unwrap().join(path);
+                    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+                }
+                inline => inline.clone(),
+            };
+            if let Some(patch) = case.get("patch") {
+                merge_patch(&mut request, patch);
+            }
+            written += 1;
+            let name = format!("{written:03}.json");
+            std::fs::write(out.path().join(name), request.to_string()).unwrap();
+        }
+    }
+    assert!(
+        written >= 36,
+        "the case library holds its variants ({written})"
+    );
+    records_and_notes(&out.path().to_string_lossy())
 }
 
 fn actor(f: &Value) -> &str {
@@ -145,7 +206,16 @@ fn information_points(note: &str) -> Vec<String> {
 
 #[test]
 fn every_fixture_note_lists_every_change_and_reads_as_its_decision() {
-    for (record, note) in every_fixture() {
+    lists_every_change_and_reads_as_its_decision(every_fixture());
+}
+
+#[test]
+fn every_case_variant_note_lists_every_change_and_reads_as_its_decision() {
+    lists_every_change_and_reads_as_its_decision(every_case_variant());
+}
+
+fn lists_every_change_and_reads_as_its_decision(all: Vec<(Value, String)>) {
+    for (record, note) in all {
         let id = record["request"]["id"].as_str().unwrap();
         let decision = record["decision"].as_str().unwrap_or("none");
         let text = plain(&note);
@@ -153,6 +223,16 @@ fn every_fixture_note_lists_every_change_and_reads_as_its_decision() {
             !note.contains("not listed") && !note.contains("more point"),
             "{id}: a point left out of the note"
         );
+        // The decision paragraph points only to labels the note has.
+        for (named, label) in [
+            ("points marked **should change**", "**Should change**"),
+            ("points marked **must change**", "**Must change**"),
+        ] {
+            assert!(
+                !note.contains(named) || note.contains(label),
+                "{id}: the decision names {label} points the note does not have:\n{note}"
+            );
+        }
         let findings = record["findings"].as_array().unwrap();
         let mut groups = 0;
         let mut last: Option<(String, String, String)> = None;
@@ -224,8 +304,18 @@ fn every_fixture_note_lists_every_change_and_reads_as_its_decision() {
 
 #[test]
 fn a_finding_the_pack_lowers_to_a_note_reads_as_information() {
+    let lowered = lowered_findings_read_as_information(every_fixture());
+    assert!(
+        lowered >= 5,
+        "the fixtures hold lowered findings ({lowered})"
+    );
+    lowered_findings_read_as_information(every_case_variant());
+}
+
+/// Checks every finding a pack lowers to a note; returns how many there were.
+fn lowered_findings_read_as_information(all: Vec<(Value, String)>) -> usize {
     let mut lowered = 0;
-    for (record, _) in every_fixture() {
+    for (record, _) in all {
         let id = record["request"]["id"].as_str().unwrap();
         for f in record["findings"].as_array().unwrap() {
             if f["outcome"] == "note" && !f["overridden_from"].is_null() {
@@ -240,17 +330,37 @@ fn a_finding_the_pack_lowers_to_a_note_reads_as_information() {
             }
         }
     }
-    assert!(
-        lowered >= 5,
-        "the fixtures hold lowered findings ({lowered})"
-    );
+    lowered
 }
 
 #[test]
 fn points_go_to_whoever_must_act() {
+    let (offers, unit) = each_point_goes_to_whoever_must_act(every_fixture());
+    assert!(
+        offers >= 3,
+        "the fixtures hold unsolicited offers ({offers})"
+    );
+    assert!(
+        unit >= 3,
+        "the fixtures hold the unit's own follow-up ({unit})"
+    );
+}
+
+#[test]
+fn points_of_every_case_variant_go_to_whoever_must_act() {
+    let (offers, _) = each_point_goes_to_whoever_must_act(every_case_variant());
+    assert!(
+        offers >= 2,
+        "the case library holds unsolicited offers ({offers})"
+    );
+}
+
+/// Checks who each point of every note goes to; returns how many unsolicited offers were
+/// answered and how many findings were the unit's own follow-up.
+fn each_point_goes_to_whoever_must_act(all: Vec<(Value, String)>) -> (usize, usize) {
     let mut offers = 0;
     let mut unit = 0;
-    for (record, note) in every_fixture() {
+    for (record, note) in all {
         let id = record["request"]["id"].as_str().unwrap();
         let input = &record["input"];
         for f in record["findings"].as_array().unwrap() {
@@ -298,14 +408,7 @@ fn points_go_to_whoever_must_act() {
             );
         }
     }
-    assert!(
-        offers >= 3,
-        "the fixtures hold unsolicited offers ({offers})"
-    );
-    assert!(
-        unit >= 3,
-        "the fixtures hold the unit's own follow-up ({unit})"
-    );
+    (offers, unit)
 }
 
 /// A university and a business association are pointed to the aid coordination unit only;

@@ -27,7 +27,10 @@ pub fn criterion_name(c: Criterion) -> &'static str {
     }
 }
 
-fn decision_sentence(d: Decision, for_information: bool) -> &'static str {
+/// What the decision means for the requester. `for_information`: the note has points (an
+/// accepted request's are for information only); `should_change`: some point is marked
+/// **should change** (a rejection names them only when there are some).
+fn decision_sentence(d: Decision, for_information: bool, should_change: bool) -> &'static str {
     match d {
         Decision::Accept if for_information => {
             "The request can go ahead as submitted. The points below are for information only: none of them needs to change for the request to go ahead."
@@ -36,9 +39,13 @@ fn decision_sentence(d: Decision, for_information: bool) -> &'static str {
         Decision::Revise => {
             "The request can go ahead once the points marked **should change** are addressed. Please resubmit it with them."
         }
-        Decision::Reject => {
+        Decision::Reject if should_change => {
             "The request cannot be accepted in its present form: the points marked **must change** conflict with the rules this screening applies. \
              A new request would need to address them, and the points marked **should change**."
+        }
+        Decision::Reject => {
+            "The request cannot be accepted in its present form: the points marked **must change** conflict with the rules this screening applies. \
+             A new request would need to address them."
         }
     }
 }
@@ -105,7 +112,8 @@ pub fn decision_note(record: &DecisionRecord, pack: &PackNote) -> String {
             actor => points.push((group_of(actor), f)),
         }
     }
-    decision(&mut out, record, !points.is_empty());
+    let should_change = points.iter().any(|(_, f)| f.outcome == Outcome::Revise);
+    decision(&mut out, record, !points.is_empty(), should_change);
 
     if !points.is_empty() {
         let heading = if points.iter().any(|(_, f)| f.outcome != Outcome::Note) {
@@ -154,7 +162,7 @@ pub fn decision_note(record: &DecisionRecord, pack: &PackNote) -> String {
 }
 
 /// The decision, the table of criteria, or why there is no decision.
-fn decision(out: &mut String, record: &DecisionRecord, has_points: bool) {
+fn decision(out: &mut String, record: &DecisionRecord, has_points: bool, should_change: bool) {
     match record.decision {
         Some(decision) if record.mostly_not_in_force() => {
             let _ = writeln!(
@@ -172,7 +180,7 @@ fn decision(out: &mut String, record: &DecisionRecord, has_points: bool) {
                 out,
                 "**Decision: {}.** {}\n",
                 decision.as_str(),
-                decision_sentence(decision, has_points)
+                decision_sentence(decision, has_points, should_change)
             );
             if let Some(criteria) = &record.criteria {
                 let _ = writeln!(out, "| Criterion | Result |\n|---|---|");
@@ -777,6 +785,38 @@ mod tests {
             note.contains("none of them needs to change for the request to go ahead"),
             "{note}"
         );
+    }
+
+    /// A rejection names the points marked **should change** only when the note has some.
+    #[test]
+    fn a_rejection_mentions_should_change_points_only_when_there_are_some() {
+        let only_must = note_of(
+            &[(
+                "p/OLD",
+                Outcome::Reject,
+                Some(Actor::Provider),
+                "This TC is offered by the provider.",
+            )],
+            &pack(),
+        );
+        assert!(only_must.contains("**Decision: reject.**"), "{only_must}");
+        assert!(
+            only_must.contains("A new request would need to address them.\n"),
+            "{only_must}"
+        );
+        assert!(!only_must.contains("should change"), "{only_must}");
+        let both = note_of(
+            &[
+                ("p/OLD", Outcome::Reject, Some(Actor::Provider), "Offered."),
+                ("p/B", Outcome::Revise, Some(Actor::Requester), "Change."),
+            ],
+            &pack(),
+        );
+        assert!(
+            both.contains("address them, and the points marked **should change**."),
+            "{both}"
+        );
+        assert!(both.contains("**Should change**"), "{both}");
     }
 
     #[test]
