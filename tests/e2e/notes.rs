@@ -175,6 +175,47 @@ fn plain(note: &str) -> String {
     note.replace('\\', "")
 }
 
+/// Whether `message` is in the note: whole, or (a point gathering findings that all open with
+/// the same sentence says it once) its opening sentence ending a point's lead and the rest as
+/// one of its items.
+fn listed(note: &str, message: &str) -> bool {
+    if note.contains(message) {
+        return true;
+    }
+    let Some((opening, rest)) = message.split_once(". ") else {
+        return false;
+    };
+    let lead_ends = note
+        .lines()
+        .any(|l| l.ends_with(&format!(". {opening}:")) && l.split_once(". ").is_some());
+    lead_ends && note.lines().any(|l| l.trim_start() == format!("- {rest}"))
+}
+
+/// The items listed under each numbered point of a note (its About, Policy and Reference
+/// lines left out).
+fn point_items(note: &str) -> Vec<Vec<String>> {
+    let mut points: Vec<Vec<String>> = Vec::new();
+    for line in note.lines() {
+        let numbered = line
+            .split_once(". ")
+            .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+        if numbered {
+            points.push(Vec::new());
+        } else if let Some(item) = line.strip_prefix("   ").map(str::trim_start)
+            && let Some(item) = item.strip_prefix("- ")
+            && !["About:", "Policy:", "Reference:"]
+                .iter()
+                .any(|p| item.starts_with(p))
+            && let Some(point) = points.last_mut()
+        {
+            point.push(item.to_string());
+        } else if !line.starts_with(' ') {
+            points.push(Vec::new());
+        }
+    }
+    points
+}
+
 /// The points of a note for information: the text of each numbered point (its lead and
 /// items) under a "For information" label.
 fn information_points(note: &str) -> Vec<String> {
@@ -247,7 +288,7 @@ fn lists_every_change_and_reads_as_its_decision(all: Vec<(Value, String)>) {
                 continue;
             }
             assert!(
-                text.contains(message),
+                listed(&text, message),
                 "{id}: `{message}` is not in the note"
             );
             if who != "none" {
@@ -261,6 +302,18 @@ fn lists_every_change_and_reads_as_its_decision(all: Vec<(Value, String)>) {
                 }
                 last = Some(key);
             }
+        }
+        // A sentence every item of a point opens with is said once, in the point's lead.
+        for items in point_items(&note) {
+            let openings: Vec<&str> = items
+                .iter()
+                .map(|i| i.split_once(". ").map_or(i.as_str(), |(o, _)| o))
+                .collect();
+            assert!(
+                items.len() < 2 || openings.iter().any(|o| *o != openings[0]),
+                "{id}: every item of a point repeats `{}`:\n{note}",
+                openings[0]
+            );
         }
         // One numbered point per rule, outcome and actor: repeated findings are one point.
         let numbered = note

@@ -2,7 +2,8 @@
 //! requester as it is. The decision comes first; then every change asked for, grouped by who
 //! must act (the requesting institution, the provider, both), must-change before
 //! should-change before points for information, the findings of one rule gathered into one
-//! point with its items listed, each with the field named in words; then the profile of the
+//! point with its items listed (a sentence every item opens with said once, in the lead), each
+//! with the field named in words; then the profile of the
 //! request; then which pack decided, and whether that pack is illustrative. It must read well
 //! to someone who has never heard of tcscreen, so it avoids the tool's vocabulary (rule ids
 //! appear only as references). Nothing is left out but the coordination unit's own follow-up
@@ -254,9 +255,33 @@ fn actor_section(
                     let _ = writeln!(out, "{number}. {}", escape(&f.message));
                 }
                 _ => {
-                    let _ = writeln!(out, "{number}. {}:", escape(&group_lead(group, pack)));
-                    for f in group {
-                        let _ = writeln!(out, "{indent}- {}", escape(&f.message));
+                    let lead = group_lead(group, pack);
+                    let messages: Vec<&str> = group.iter().map(|f| f.message.as_str()).collect();
+                    match shared_opening(&messages) {
+                        // A sentence every item opens with is said once, in the lead.
+                        Some((opening, rests)) => {
+                            let stop = if lead.ends_with(['.', '?', '!']) {
+                                ""
+                            } else {
+                                "."
+                            };
+                            let opening = opening.strip_suffix('.').unwrap_or(opening);
+                            let _ = writeln!(
+                                out,
+                                "{number}. {}{stop} {}:",
+                                escape(&lead),
+                                escape(opening)
+                            );
+                            for rest in rests {
+                                let _ = writeln!(out, "{indent}- {}", escape(rest));
+                            }
+                        }
+                        None => {
+                            let _ = writeln!(out, "{number}. {}:", escape(&lead));
+                            for message in messages {
+                                let _ = writeln!(out, "{indent}- {}", escape(message));
+                            }
+                        }
                     }
                 }
             }
@@ -264,6 +289,29 @@ fn actor_section(
         }
         out.push('\n');
     }
+}
+
+/// The sentence every message opens with (such as "From 1 January 2010, a policy that comes
+/// into force during this TC applies."), and what each says after it; `None` unless every
+/// message has more to say after the same whole first sentence.
+fn shared_opening<'a>(messages: &[&'a str]) -> Option<(&'a str, Vec<&'a str>)> {
+    let first = messages.first()?;
+    let end = first.find(". ")? + 1;
+    let opening = &first[..end];
+    // "e.g." or "i.e." ends an abbreviation, not a sentence.
+    if [".g.", ".e.", "etc."].iter().any(|a| opening.ends_with(a)) {
+        return None;
+    }
+    let rests: Option<Vec<&str>> = messages
+        .iter()
+        .map(|m| {
+            m.strip_prefix(opening)
+                .and_then(|rest| rest.strip_prefix(' '))
+                .map(str::trim_start)
+                .filter(|rest| !rest.is_empty())
+        })
+        .collect();
+    Some((opening, rests?))
 }
 
 /// The lead of a point that gathers several findings of one rule: the rule's title, without
@@ -785,6 +833,50 @@ mod tests {
             note.contains("none of them needs to change for the request to go ahead"),
             "{note}"
         );
+    }
+
+    /// A sentence every finding of a point opens with is said once, in the point's lead; items
+    /// that open differently are listed whole.
+    #[test]
+    fn a_sentence_every_item_opens_with_is_said_once() {
+        let opening = "From 1 January 2010, a policy that comes into force during this TC applies.";
+        let first = format!("{opening} Remove the supplement of C1.");
+        let second = format!("{opening} Remove the supplement of C2.");
+        let note = note_of(
+            &[
+                ("p/A", Outcome::Reject, Some(Actor::Both), first.as_str()),
+                ("p/A", Outcome::Reject, Some(Actor::Both), second.as_str()),
+            ],
+            &pack(),
+        );
+        assert!(
+            note.contains("1. Advisers answer to the partner. From 1 January 2010, a policy that comes into force during this TC applies:\n   - Remove the supplement of C1.\n   - Remove the supplement of C2.\n"),
+            "{note}"
+        );
+        assert_eq!(note.matches("From 1 January 2010").count(), 1, "{note}");
+        let mixed = note_of(
+            &[
+                ("p/A", Outcome::Reject, Some(Actor::Both), first.as_str()),
+                (
+                    "p/A",
+                    Outcome::Reject,
+                    Some(Actor::Both),
+                    "Remove the supplement of C2.",
+                ),
+            ],
+            &pack(),
+        );
+        assert!(
+            mixed.contains("1. Advisers answer to the partner:\n"),
+            "{mixed}"
+        );
+        assert!(mixed.contains(&format!("   - {opening} Remove")), "{mixed}");
+        assert_eq!(
+            shared_opening(&["E.g. one. Two.", "E.g. one. Three."]),
+            None,
+            "an abbreviation is not a sentence"
+        );
+        assert_eq!(shared_opening(&["Same.", "Same."]), None);
     }
 
     /// A rejection names the points marked **should change** only when the note has some.
