@@ -32,6 +32,7 @@
 pub mod compare;
 pub mod decisions;
 pub mod escape;
+pub mod iati;
 pub mod impact;
 pub mod inputs;
 pub mod listing;
