@@ -73,11 +73,14 @@ pub fn countries(activity: &Activity) -> Vec<CountryPart> {
 
 /// The draft request for one country of an activity.
 pub fn request(
-    activity: &Activity,
+    whole: &Activity,
     part: &CountryPart,
     verdict: &Verdict,
     options: &ImportOptions,
 ) -> Json {
+    // Countries named on transactions: the facts of this country's transactions only.
+    let scoped = scoped(whole, part);
+    let activity = scoped.as_ref();
     let lang = options.lang.as_deref();
     let title = activity
         .title
@@ -131,11 +134,24 @@ pub fn request(
         ("iati", iati_record(activity, aid_type.as_deref())),
         (
             "iati_source",
-            source(activity, part, verdict, &total, options),
+            source(activity, whole, part, verdict, &total, options),
         ),
     ]);
     members.push(("extensions", extensions));
     Json::object(members)
+}
+
+/// The activity as seen from one country: when countries are named on transactions, only the
+/// transactions naming it.
+fn scoped<'a>(activity: &'a Activity, part: &CountryPart) -> std::borrow::Cow<'a, Activity> {
+    if !part.on_transactions {
+        return std::borrow::Cow::Borrowed(activity);
+    }
+    let mut scoped = activity.clone();
+    scoped
+        .transactions
+        .retain(|t| t.countries.contains(&part.country));
+    std::borrow::Cow::Owned(scoped)
 }
 
 /// `extensions.iati`: the provider's published record in the form DQ-01 reads.
@@ -372,6 +388,7 @@ fn documents(activity: &Activity) -> Vec<Json> {
 
 fn source(
     activity: &Activity,
+    whole: &Activity,
     part: &CountryPart,
     verdict: &Verdict,
     total: &Result<Total, String>,
@@ -399,7 +416,7 @@ fn source(
     fields.push((
         "countries",
         Json::array(
-            countries(activity)
+            countries(whole)
                 .iter()
                 .map(|c| {
                     Json::object([
@@ -417,12 +434,12 @@ fn source(
         Ok(total) => fields.push(("amount_from", Json::string(total.source.as_str()))),
         Err(why) => fields.push(("amount_not_stated", Json::string(why))),
     }
-    if let Ok(whole) = amounts::activity_total(activity) {
+    if let Ok(total) = amounts::activity_total(whole) {
         fields.push((
             "activity_total",
             Json::object([
-                ("amount", Json::number(whole.amount)),
-                ("currency", Json::string(&whole.currency)),
+                ("amount", Json::number(total.amount)),
+                ("currency", Json::string(&total.currency)),
             ]),
         ));
     }

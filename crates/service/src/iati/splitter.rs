@@ -84,6 +84,8 @@ pub struct Splitter<R: Read> {
     done: bool,
     started: bool,
     limit: usize,
+    /// A problem to give before the next piece.
+    pending: Option<Piece>,
 }
 
 impl<R: Read> Splitter<R> {
@@ -112,6 +114,7 @@ impl<R: Read> Splitter<R> {
             done: false,
             started: false,
             limit,
+            pending: None,
         }
     }
 
@@ -153,6 +156,24 @@ impl<R: Read> Splitter<R> {
             Ok(event) => event.into_owned(),
             Err(e) => return self.read_error(place, before, e),
         };
+        if let Some(bad) = self.reader.get_mut().take_invalid() {
+            let problem = ImportProblem::at(
+                Code::I030,
+                bad,
+                "a byte here is not UTF-8: the activity was skipped".into(),
+            )
+            .help("convert the file to UTF-8 (for example with iconv) and import it again");
+            match self.open.as_mut() {
+                Some(open) => {
+                    open.broken.get_or_insert(problem);
+                }
+                None => {
+                    let mut problem = problem;
+                    problem.message = "a byte here is not UTF-8".into();
+                    self.pending = Some(Piece::Problem(problem));
+                }
+            }
+        }
         match event {
             Event::Start(start) => self.on_start(&start, place, false),
             Event::Empty(start) => self.on_start(&start, place, true),
@@ -384,7 +405,9 @@ impl<R: Read> Splitter<R> {
     fn on_end(&mut self, name: &[u8], place: Place) -> Option<Piece> {
         if let Some(open) = self.open.as_mut() {
             open.depth -= 1;
-            if open.depth > 0 {
+            // `</iati-activity>` ends the activity whatever the count says: a mismatched tag
+            // inside it is roxmltree's to report, and must not swallow what follows.
+            if open.depth > 0 && local_name(name) != b"iati-activity" {
                 return None;
             }
             let open = self.open.take().expect("open");
@@ -472,12 +495,21 @@ impl<R: Read> Iterator for Splitter<R> {
         {
             return Some(problem);
         }
-        while !self.done {
+        loop {
+            if let Some(piece) = self.pending.take() {
+                return Some(piece);
+            }
+            if self.done {
+                return None;
+            }
             if let Some(piece) = self.step() {
+                if let Some(first) = self.pending.take() {
+                    self.pending = Some(piece);
+                    return Some(first);
+                }
                 return Some(piece);
             }
         }
-        None
     }
 }
 

@@ -37,6 +37,13 @@ pub struct Tally<R> {
     limit: usize,
     /// Where the current XML item started (offset), for the item size limit.
     item_start: u64,
+    /// Buffer index of the first byte that was not UTF-8 (replaced by `?` so the parser can
+    /// go on), until consumed.
+    invalid_in_buffer: Option<usize>,
+    /// Where the first byte that was not UTF-8 was, since last taken.
+    invalid: Option<Place>,
+    /// Whether the source starts with a UTF-16 byte-order mark.
+    utf16: bool,
 }
 
 impl<R: Read> Tally<R> {
@@ -44,7 +51,7 @@ impl<R: Read> Tally<R> {
     pub fn new(inner: R, limit: usize) -> Tally<R> {
         Tally {
             inner,
-            buf: vec![0; CHUNK].into_boxed_slice(),
+            buf: vec![0; CHUNK + 3].into_boxed_slice(),
             pos: 0,
             filled: 0,
             offset: 0,
@@ -54,6 +61,9 @@ impl<R: Read> Tally<R> {
             overflowed: false,
             limit,
             item_start: 0,
+            invalid_in_buffer: None,
+            invalid: None,
+            utf16: false,
         }
     }
 
@@ -87,6 +97,11 @@ impl<R: Read> Tally<R> {
         if self.overflowed { None } else { recorded }
     }
 
+    /// Where the first byte that was not UTF-8 was since the last call, if any.
+    pub fn take_invalid(&mut self) -> Option<Place> {
+        self.invalid.take()
+    }
+
     /// Skip a byte-order mark; say which encoding it announces when it is not UTF-8's.
     pub fn skip_bom(&mut self) -> io::Result<Option<&'static str>> {
         let head = self.fill_buf()?;
@@ -95,13 +110,57 @@ impl<R: Read> Tally<R> {
             self.offset += 3;
             return Ok(None);
         }
-        if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        if self.utf16 {
             return Ok(Some("UTF-16"));
         }
         Ok(None)
     }
 
+    /// Read a chunk that ends on a character boundary, with every byte that is not UTF-8
+    /// replaced by `?` and the first one remembered: a parser that met one would stop there,
+    /// and one bad activity must not stop the file.
+    fn refill(&mut self) -> io::Result<usize> {
+        let mut filled = read_some(&mut self.inner, &mut self.buf[..CHUNK])?;
+        if self.offset == 0
+            && (self.buf[..filled].starts_with(&[0xFF, 0xFE])
+                || self.buf[..filled].starts_with(&[0xFE, 0xFF]))
+        {
+            // UTF-16: said once by skip_bom, not byte by byte.
+            self.utf16 = true;
+            return Ok(filled);
+        }
+        // Complete a character cut by the end of the chunk (at most 3 more bytes).
+        let mut missing = missing_bytes(&self.buf[..filled]);
+        while missing > 0 {
+            let more = read_some(&mut self.inner, &mut self.buf[filled..filled + missing])?;
+            if more == 0 {
+                break;
+            }
+            filled += more;
+            missing -= more;
+        }
+        let mut from = 0;
+        while let Err(e) = std::str::from_utf8(&self.buf[from..filled]) {
+            let bad = from + e.valid_up_to();
+            let len = e.error_len().unwrap_or(filled - bad);
+            self.invalid_in_buffer.get_or_insert(bad);
+            self.buf[bad..bad + len].fill(b'?');
+            from = bad + len;
+        }
+        Ok(filled)
+    }
+
     fn count(&mut self, bytes_from: usize, bytes_to: usize) {
+        if let Some(bad) = self.invalid_in_buffer
+            && bad < bytes_to
+        {
+            self.invalid_in_buffer = None;
+            self.count(bytes_from, bad);
+            if self.invalid.is_none() {
+                self.invalid = Some(self.place());
+            }
+            return self.count(bad, bytes_to);
+        }
         let chunk = &self.buf[bytes_from..bytes_to];
         let breaks = chunk.iter().filter(|b| **b == b'\n').count() as u64;
         let after_break = if breaks > 0 {
@@ -142,13 +201,9 @@ impl<R: Read> BufRead for Tally<R> {
         }
         if self.pos >= self.filled {
             self.pos = 0;
-            self.filled = loop {
-                match self.inner.read(&mut self.buf) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(e),
-                }
-            };
+            self.filled = 0;
+            self.invalid_in_buffer = None;
+            self.filled = self.refill()?;
         }
         Ok(&self.buf[self.pos..self.filled])
     }
@@ -158,6 +213,33 @@ impl<R: Read> BufRead for Tally<R> {
         self.count(self.pos, self.pos + n);
         self.pos += n;
         self.offset += n as u64;
+    }
+}
+
+/// How many bytes the last character of `bytes` lacks, by its lead byte.
+fn missing_bytes(bytes: &[u8]) -> usize {
+    for back in 1..=bytes.len().min(4) {
+        let lead = bytes[bytes.len() - back];
+        if lead & 0xC0 != 0x80 {
+            let length: usize = match lead {
+                0xC0..=0xDF => 2,
+                0xE0..=0xEF => 3,
+                0xF0..=0xF7 => 4,
+                _ => 1,
+            };
+            return length.saturating_sub(back);
+        }
+    }
+    0
+}
+
+fn read_some(inner: &mut impl Read, out: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match inner.read(out) {
+            Ok(n) => return Ok(n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
     }
 }
 
@@ -182,6 +264,20 @@ mod tests {
         tally.start_item();
         tally.read_exact(&mut rest).unwrap();
         assert_eq!(tally.place(), Place { line: 3, column: 3 });
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_replaced_and_located_even_across_chunks() {
+        let mut text = vec![b'a'; CHUNK - 1];
+        // "é" straddles the first chunk's end; the byte after the line break is not UTF-8.
+        text.extend("é\n".as_bytes());
+        text.push(0xff);
+        let mut tally = Tally::new(&text[..], usize::MAX);
+        let mut out = Vec::new();
+        tally.read_to_end(&mut out).unwrap();
+        assert_eq!(&out[CHUNK - 1..], "é\n?".as_bytes());
+        assert_eq!(tally.take_invalid(), Some(Place { line: 2, column: 1 }));
+        assert_eq!(tally.take_invalid(), None);
     }
 
     #[test]
