@@ -23,6 +23,7 @@ mod fixtures;
 mod hardening;
 mod harness;
 mod hostile;
+mod iati;
 mod invalid_packs;
 mod limits;
 mod pipes;

@@ -188,6 +188,8 @@ codes! {
         "The pack chosen for the request does not load, does not compile, or is refused under --trust. The problems with the pack are printed once, before the first request that needed it.",
     P031 Warning "a pack named with --pack is not valid on the screening date"
         "The pack was chosen by --pack, so it screens the request, but its valid_from / valid_to do not cover the as-of date. The record names the pack and version, so the decision is traceable; leave --pack out to use the version valid on the date.",
+    P032 Warning "a request was screened with the fallback pack"
+        "The request's country has no pack valid on the screening date, and `--fallback-pack` (or the server's fallback) named a pack for such requests, usually `base`, the international commitments on technical co-operation. The request is screened, but not against its country's own policy: the record names the pack that decided (a pack of no country, or of another), and the decision note says that the country's own policy was not applied. Write a pack for the country (`tcscreen new`) to screen its requests against its policy.",
     P099 Error "the engine failed while compiling a pack"
         "An internal error in tcscreen or Rhai, not a problem of the pack. Please report it with the pack.",
     R001 Error "a rule has no front matter or misses a required key"
@@ -234,6 +236,8 @@ codes! {
         "A rule of the pack (or a policy override it makes) cites only sources dated after the pack's `valid_from`: the rule does not run until its first source exists, so the pack applies a policy before it was adopted; check the source's date and the pack's validity. Or a rule, inherited or not, cites only sources dated after the pack's `valid_to`, so it can never run in this version: disable it there, saying why.",
     L013 Warning "a message or a source names a file"
         "Requesters have neither the pack's files nor the notes it was researched from. A citation names a document people can obtain (its title, issuer, date and paragraph); a message says what to change in plain words.",
+    L020 Warning "a money threshold is compared without the request's currency"
+        "A param named after a currency (`max_total_without_steering_usd`, `min_grant_usd`) is an amount in that currency, and the rule reads it without ever reading a currency. A request budgeted in another currency would then be compared as if its amounts were in the threshold's: GBP 300,000 is not USD 300,000, and a rule may stay silent, or speak, for the wrong reason. Convert the amount first: the base pack's `lib/money.rhai` does it at the annual average rate of `data/usd_rates.json` published before the screening date (`money::compare_in(amount, request.finance.currency, params.NAME, \"USD\", data.usd_rates, as_of)`, which returns `()` when no rate applies); a pack that cannot import it copies the helper into its own `lib/`. When no rate applies, record a note that the threshold could not be applied rather than staying silent.",
     S001 Error "the trusted keys cannot be read"
         "--trust DIR names a folder of public keys (*.pub) made by `tcscreen keygen`. An empty folder is refused: it would trust nothing.",
     S002 Error "a pack is refused under --trust"
@@ -253,7 +257,7 @@ mod tests {
             assert!(!code.title().is_empty() && code.explanation().len() > code.title().len());
             if code.severity() == Severity::Warning {
                 assert!(
-                    code.as_str().starts_with('L') || code == Code::P031,
+                    code.as_str().starts_with('L') || matches!(code, Code::P031 | Code::P032),
                     "{code}"
                 );
             }

@@ -35,6 +35,7 @@ pub mod escape;
 pub mod iati;
 pub mod impact;
 pub mod inputs;
+pub mod item;
 pub mod listing;
 pub mod memory;
 pub mod output;

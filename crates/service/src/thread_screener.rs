@@ -30,6 +30,9 @@ pub struct ScreenOptions {
     pub trace: bool,
     /// The size and shape limits a request must respect.
     pub request_limits: RequestLimits,
+    /// The pack for requests whose country has none (`--fallback-pack base`), when the pack
+    /// is chosen automatically; `None`: such a request is not screened (P021).
+    pub fallback: Option<PackChoice>,
 }
 
 impl Default for ScreenOptions {
@@ -39,12 +42,13 @@ impl Default for ScreenOptions {
             as_of: None,
             trace: false,
             request_limits: RequestLimits::default(),
+            fallback: None,
         }
     }
 }
 
 /// What the decision note needs to know about the pack that decided, beyond the record.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct PackNote {
     /// The pack's name for people.
     pub name: String,
@@ -52,6 +56,9 @@ pub struct PackNote {
     pub illustrative: bool,
     /// Who must act on each rule's findings, by full rule id.
     pub actors: BTreeMap<String, Actor>,
+    /// Whether the pack screened the request as the fallback for a country without a pack
+    /// (`--fallback-pack`): the note says the country's own policy was not applied.
+    pub fallback: bool,
 }
 
 /// A screening, and what else a caller needs to show or store it.
@@ -173,8 +180,21 @@ impl ThreadScreener {
         };
         let as_of = options.as_of.unwrap_or(request.received());
         let screened = self
-            .choose(packs, &options.pack, &request, as_of)
-            .and_then(|index| self.screen(packs, index, &request, as_of, options.trace));
+            .choose_or_fall_back(packs, options, &request, as_of)
+            .and_then(|(index, fallback)| {
+                let (record, mut details) =
+                    self.screen(packs, index, &request, as_of, options.trace)?;
+                if fallback {
+                    details.warning.get_or_insert_with(|| {
+                        fell_back(packs.catalog().entry(index), request.country())
+                    });
+                    details.pack = Arc::new(PackNote {
+                        fallback: true,
+                        ..(*details.pack).clone()
+                    });
+                }
+                Ok((record, details))
+            });
         match screened {
             Ok((record, details)) => Outcome::Screened(Box::new(Screened {
                 source: item.source,
@@ -202,6 +222,29 @@ impl ThreadScreener {
             .catalog()
             .choose(choice, request.country(), as_of)
             .map_err(Problem::Select)
+    }
+
+    /// The pack for `request`, and whether it is the fallback pack: when the pack is chosen by
+    /// country and the country has none (P021), the fallback, if one was given.
+    fn choose_or_fall_back(
+        &self,
+        packs: &Packs,
+        options: &ScreenOptions,
+        request: &ValidRequest,
+        as_of: Date,
+    ) -> Result<(usize, bool), Problem> {
+        match (
+            self.choose(packs, &options.pack, request, as_of),
+            &options.fallback,
+        ) {
+            (Err(Problem::Select(d)), Some(fallback))
+                if d.code == Code::P021 && matches!(options.pack, PackChoice::Automatic) =>
+            {
+                self.choose(packs, fallback, request, as_of)
+                    .map(|index| (index, true))
+            }
+            (chosen, _) => chosen.map(|index| (index, false)),
+        }
     }
 
     /// Screen `request` as of `as_of` with the pack at `index`: the record, and what else
@@ -335,6 +378,7 @@ impl ThreadScreener {
                 Arc::new(PackNote {
                     name: entry.manifest.name.clone(),
                     illustrative: entry.manifest.illustrative,
+                    fallback: false,
                     actors: pack
                         .rules()
                         .iter()
@@ -442,6 +486,18 @@ fn explain_rule(out: &mut String, rule: &tcscreen_core::CompiledRule, screening:
 }
 
 /// P031: a pack named with `--pack` screens a request outside its validity.
+/// P032: a request of a country without a pack was screened with the fallback pack.
+fn fell_back(entry: &tcscreen_packs::PackEntry, country: &str) -> Diagnostic {
+    Diagnostic::warning(
+        Code::P032,
+        format!(
+            "no pack for country {country}: its requests are screened with the fallback pack `{}` {}",
+            entry.manifest.id, entry.manifest.version
+        ),
+    )
+    .help("that is what --fallback-pack asked for; the record names the pack, and the decision note says the country's own policy was not applied")
+}
+
 fn not_valid_on(entry: &tcscreen_packs::PackEntry, as_of: Date) -> Diagnostic {
     Diagnostic::warning(
         Code::P031,

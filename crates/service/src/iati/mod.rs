@@ -22,6 +22,7 @@ pub mod files;
 pub mod folder;
 pub mod gate;
 pub mod importer;
+pub mod inputs;
 pub mod mapping;
 pub mod pretty;
 pub mod problem;
