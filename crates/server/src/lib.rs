@@ -29,6 +29,7 @@ pub mod api;
 pub mod body;
 pub mod config;
 pub mod guard;
+pub mod iati;
 pub mod portfolio;
 pub mod problem;
 pub mod register;

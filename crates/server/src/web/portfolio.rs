@@ -14,6 +14,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use tcscreen_core::Diagnostic;
+use tcscreen_service::iati::SkipReason;
+use tcscreen_service::iati::inputs::FileImport;
 use tcscreen_service::render::markdown::criterion_name;
 use tcscreen_service::{Inputs, Item, ScreenOptions, Source, screen_batch};
 
@@ -100,13 +102,18 @@ fn upload_form(state: &AppState) -> Markup {
             (csrf_field(state))
             div.field {
                 label for="files" { "Request files" }
-                input #files type="file" name="files" multiple accept=".json,.jsonl,application/json" aria-describedby="files-hint";
-                p.hint #files-hint { "A JSON Lines file (one request a line), or several request files." }
+                input #files type="file" name="files" multiple accept=".json,.jsonl,.xml,application/json,application/xml,text/xml" aria-describedby="files-hint";
+                p.hint #files-hint { "A JSON Lines file (one request a line), several request files, or the activity data a provider publishes in IATI (an .xml file): each technical co-operation activity becomes a request for each country it names." }
             }
             div.field {
                 label for="folder" { "Or a folder of requests" }
                 input #folder type="file" name="files" webkitdirectory multiple aria-describedby="folder-hint";
-                p.hint #folder-hint { "Every .json and .jsonl file in the folder and the folders inside it." }
+                p.hint #folder-hint { "Every .json, .jsonl and .xml file in the folder and the folders inside it." }
+            }
+            div.field {
+                input #fallback type="checkbox" name="fallback" value="base" aria-describedby="fallback-hint";
+                label for="fallback" { "Also screen requests from countries that have no rule pack here" }
+                p.hint #fallback-hint { "They are screened against the international commitments on technical co-operation only, and each decision note says that the country's own policy was not applied." }
             }
             button type="submit" { "Screen the portfolio" }
         }
@@ -129,12 +136,48 @@ fn page_markup(state: &AppState, body: Markup) -> Markup {
     layout(state, Section::Portfolio, "Portfolio", body)
 }
 
+/// The requests of one uploaded file: a provider's IATI XML (imported; its counts and what it
+/// left out go to `imports`), JSON Lines, or one request.
+fn add_file(
+    file_name: &str,
+    bytes: Vec<u8>,
+    max_request: usize,
+    items: &mut Vec<Item>,
+    imports: &mut Vec<FileImport>,
+) -> Result<(), ApiError> {
+    if file_name.to_ascii_lowercase().ends_with(".xml") {
+        let inputs = Inputs::iati_xml(
+            file_name,
+            Box::new(Cursor::new(bytes)),
+            tcscreen_service::inputs::screening_import_options(),
+        );
+        let log = inputs.import_log();
+        items.extend(inputs.with_max_bytes(max_request));
+        imports.extend(log.files());
+    } else if file_name.ends_with(".jsonl") {
+        items.extend(
+            Inputs::json_lines(file_name, Box::new(Cursor::new(bytes))).with_max_bytes(max_request),
+        );
+    } else if file_name.ends_with(".json") {
+        if bytes.len() > max_request {
+            return Err(too_large_error(&bytes.len().to_string(), max_request));
+        }
+        items.push(Item {
+            source: Source::file(file_name),
+            text: crate::body::request_text(&bytes),
+        });
+    }
+    Ok(())
+}
+
 /// `POST /portfolio`: screen what was uploaded and show the counts.
 pub async fn submit(State(state): State<AppState>, mut multipart: Multipart) -> Response {
     let max_total = state.max_upload_bytes();
     let max_request = state.max_request_bytes();
     let mut csrf = None;
     let mut items: Vec<Item> = Vec::new();
+    let mut imports = Vec::new();
+    let mut fallback = false;
     let mut total = 0usize;
     loop {
         let field = match multipart.next_field().await {
@@ -170,25 +213,10 @@ pub async fn submit(State(state): State<AppState>, mut multipart: Multipart) -> 
         total += bytes.len();
         match name.as_str() {
             "_csrf" => csrf = Some(String::from_utf8_lossy(&bytes).into_owned()),
+            "fallback" => fallback = bytes.as_slice() == b"base",
             "files" if !bytes.is_empty() => {
-                if file_name.ends_with(".jsonl") {
-                    items.extend(
-                        Inputs::json_lines(&file_name, Box::new(Cursor::new(bytes)))
-                            .with_max_bytes(max_request),
-                    );
-                } else if file_name.ends_with(".json") {
-                    let text = if bytes.len() > max_request {
-                        Err(too_large_error(&bytes.len().to_string(), max_request))
-                    } else {
-                        Ok(crate::body::request_text(&bytes))
-                    };
-                    match text {
-                        Ok(text) => items.push(Item {
-                            source: Source::file(file_name),
-                            text,
-                        }),
-                        Err(e) => return error_page(&state, &e),
-                    }
+                if let Err(e) = add_file(&file_name, bytes, max_request, &mut items, &mut imports) {
+                    return error_page(&state, &e);
                 }
             }
             _ => {}
@@ -197,12 +225,13 @@ pub async fn submit(State(state): State<AppState>, mut multipart: Multipart) -> 
     if let Err(refused) = check_csrf(&state, csrf.as_deref()) {
         return refused;
     }
-    if items.is_empty() {
+    // A published file may hold no technical co-operation at all: its counts are still shown.
+    if items.is_empty() && imports.is_empty() {
         return error_page(
             &state,
             &ApiError::bad_request(
                 "there are no requests in the upload",
-                "choose .json or .jsonl files of requests",
+                "choose .json or .jsonl files of requests, or a provider's IATI .xml file",
             ),
         );
     }
@@ -212,10 +241,16 @@ pub async fn submit(State(state): State<AppState>, mut multipart: Multipart) -> 
     let screener = state.screener().clone();
     let mut options = ScreenOptions::default();
     options.request_limits.max_bytes = max_request;
+    if fallback {
+        options.fallback = Some(tcscreen_service::PackChoice::Id("base".into(), None));
+    }
     let portfolio = tokio::task::spawn_blocking(move || {
         let _slot = slot;
         let packs = screener.packs();
-        let mut portfolio = Portfolio::default();
+        let mut portfolio = Portfolio {
+            imports,
+            ..Portfolio::default()
+        };
         screen_batch(
             &screener,
             items.into_iter(),
@@ -240,6 +275,49 @@ pub async fn submit(State(state): State<AppState>, mut multipart: Multipart) -> 
     html_page(page_markup(&state, report(&state, &portfolio, &id)))
 }
 
+/// What the providers' published data (IATI) held, and what was left out and why, in an
+/// officer's words.
+fn published_data(p: &Portfolio) -> Markup {
+    if p.imports.is_empty() {
+        return html! {};
+    }
+    html! {
+        section aria-labelledby="published" {
+            h2 #published { "Published activity data" }
+            @for file in &p.imports {
+                @let c = &file.counts;
+                p {
+                    strong { (file.file) } ": "
+                    (c.activities) " activities published, " (c.tc) " of them technical co-operation; "
+                    (c.requests) " requests made from them (one for each country an activity names)."
+                    @if c.over > 0 { " " (c.over) " of these requests are for activities already closed or cancelled." }
+                    @if c.code_only > 0 { " " (c.code_only) " are counted as technical co-operation only because of their aid type: check that they are." }
+                    @if c.problems > 0 { " " (c.problems) " could not be read (they are listed with the requests not screened)." }
+                }
+                @if !file.skipped.is_empty() {
+                    table {
+                        caption { "Activities left out of " (file.file) }
+                        thead { tr { th scope="col" { "Activity" } th scope="col" { "Why it was left out" } } }
+                        tbody {
+                            @for s in &file.skipped {
+                                tr {
+                                    td { (s.identifier) }
+                                    td {
+                                        @match &s.reason {
+                                            SkipReason::NotTc => "Not technical co-operation: nothing in its aid type, its description or who implements it says so.",
+                                            SkipReason::OtherCountries(countries) => { "For " (countries.join(", ")) " only." }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn report(state: &AppState, p: &Portfolio, id: &str) -> Markup {
     let decisions = p.by_decision();
     let bars: Vec<(String, usize, &str)> = decisions
@@ -253,6 +331,7 @@ fn report(state: &AppState, p: &Portfolio, id: &str) -> Markup {
             (p.rows.len()) " requests, " (p.screened().count()) " screened. "
             a href=(format!("/portfolio/{id}/csv")) download="portfolio.csv" { "Download the table of requests (CSV)" }
         }
+        (published_data(p))
         section aria-labelledby="by-decision" {
             h2 #by-decision { "By decision" }
             (bar_chart("decisions-chart", "Requests by decision", &bars))
