@@ -1078,8 +1078,8 @@ fn thresholds_without_currency(rule: &CompiledRule, out: &mut Vec<Diagnostic>) {
     let mut reads_currency = false;
     rule.ast.walk(&mut |path: &[ASTNode]| {
         match path.last() {
-            Some(ASTNode::Expr(Expr::Dot(x, _, at))) => {
-                if let (Expr::Variable(v, _, _), Expr::Property(p, _)) = (&x.lhs, &x.rhs)
+            Some(ASTNode::Expr(Expr::Dot(x, _, _))) => {
+                if let (Expr::Variable(v, _, at), Expr::Property(p, _)) = (&x.lhs, &x.rhs)
                     && v.1 == "params"
                 {
                     let name = p.2.to_string();
