@@ -112,6 +112,12 @@ pub fn request(
             Json::object([("iati_aid_type", Json::string(code))]),
         ));
     }
+    if policy_condition(activity) {
+        members.push((
+            "origin",
+            Json::object([("linked_conditions", bool_json(true))]),
+        ));
+    }
     push_object(&mut members, "alignment", sectors(activity));
     if aid_type.as_deref() == Some("B04") {
         members.push(("management", Json::object([("pooled", bool_json(true))])));
@@ -236,6 +242,16 @@ fn disagreeing(values: impl Iterator<Item = Option<String>>) -> Vec<String> {
     } else {
         Vec::new()
     }
+}
+
+/// Whether a policy condition (ConditionType 1) is attached to the activity: the TC is then
+/// linked to a policy condition. Performance and fiduciary conditions are not policy
+/// conditions, and `attached="0"` does not show that no programme the TC serves has any: both
+/// leave `origin.linked_conditions` absent.
+fn policy_condition(activity: &Activity) -> bool {
+    activity.conditions.as_ref().is_some_and(|c| {
+        c.attached == Some(true) && c.items.iter().any(|i| i.kind.as_deref() == Some("1"))
+    })
 }
 
 fn summary(activity: &Activity, lang: Option<&str>) -> Option<String> {
