@@ -175,8 +175,8 @@ pub fn judge(activity: &Activity) -> Verdict {
         .chain(activity.descriptions.iter().flat_map(|(_, t)| t.0.iter()))
         .map(|(_, text)| text.to_lowercase());
     for text in texts {
-        if let Some(phrase) = TC_PHRASES.iter().find(|p| starts_a_word(&text, p)) {
-            add(Signal::Words((*phrase).to_string()));
+        if let Some(phrase) = first_phrase(&text, TC_PHRASES) {
+            add(Signal::Words(phrase.to_string()));
             break;
         }
     }
@@ -187,10 +187,7 @@ pub fn judge(activity: &Activity) -> Verdict {
     {
         for (_, name) in &org.name.0 {
             let lower = name.to_lowercase();
-            if TC_AGENCIES
-                .iter()
-                .any(|agency| starts_a_word(&lower, agency))
-            {
+            if first_phrase(&lower, TC_AGENCIES).is_some() {
                 add(Signal::Agency(name.clone()));
                 break;
             }
@@ -205,15 +202,28 @@ pub fn judge(activity: &Activity) -> Verdict {
     }
 }
 
-/// Whether `phrase` occurs in `text` at the start of a word and ends at a word's end or
-/// inside it ("training" matches "trainings", not "restraining").
+/// The first of `phrases` that occurs in `text` at the start of a word ("training" matches
+/// "trainings", not "restraining"), in the order of `phrases`. One pass over the words.
+fn first_phrase<'p>(text: &str, phrases: &[&'p str]) -> Option<&'p str> {
+    let mut found: Option<usize> = None;
+    let mut previous_alphanumeric = false;
+    for (i, c) in text.char_indices() {
+        if !previous_alphanumeric {
+            let rest = &text[i..];
+            if let Some(k) = phrases.iter().position(|p| rest.starts_with(p))
+                && found.is_none_or(|f| k < f)
+            {
+                found = Some(k);
+            }
+        }
+        previous_alphanumeric = c.is_alphanumeric();
+    }
+    found.map(|k| phrases[k])
+}
+
+#[cfg(test)]
 fn starts_a_word(text: &str, phrase: &str) -> bool {
-    text.match_indices(phrase).any(|(i, _)| {
-        text[..i]
-            .chars()
-            .next_back()
-            .is_none_or(|c| !c.is_alphanumeric())
-    })
+    first_phrase(text, &[phrase]).is_some()
 }
 
 #[cfg(test)]

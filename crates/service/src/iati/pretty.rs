@@ -56,7 +56,7 @@ fn write(value: &Json, depth: usize, out: &mut String) {
 
 /// `value` as one line of JSON, members in their order (a JSON Lines line, without newline).
 pub fn to_line(value: &Json) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(4096);
     write_line(value, &mut out);
     out
 }

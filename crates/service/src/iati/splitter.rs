@@ -148,12 +148,20 @@ impl<R: Read> Splitter<R> {
     }
 
     fn step(&mut self) -> Option<Piece> {
-        self.buf.clear();
+        // The event borrows the buffer, not the splitter: it is handled without a copy.
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        let piece = self.step_with(&mut buf);
+        self.buf = buf;
+        piece
+    }
+
+    fn step_with(&mut self, buf: &mut Vec<u8>) -> Option<Piece> {
         self.reader.get_mut().start_item();
         let place = self.reader.get_ref().place();
         let before = self.reader.get_ref().offset();
-        let event = match self.reader.read_event_into(&mut self.buf) {
-            Ok(event) => event.into_owned(),
+        let event = match self.reader.read_event_into(buf) {
+            Ok(event) => event,
             Err(e) => return self.read_error(place, before, e),
         };
         if let Some(bad) = self.reader.get_mut().take_invalid() {
@@ -253,9 +261,8 @@ impl<R: Read> Splitter<R> {
     }
 
     fn on_start(&mut self, start: &BytesStart<'_>, place: Place, empty: bool) -> Option<Piece> {
-        let name = start.name().0.as_bytes().to_vec();
-        let local = local_name(&name).to_vec();
-        let local = local.as_slice();
+        let name = start.name().0.as_bytes();
+        let local = local_name(name);
         if let Some(open) = self.open.as_mut() {
             if local != b"iati-activity" {
                 if !empty {
@@ -297,7 +304,7 @@ impl<R: Read> Splitter<R> {
         }
         let attributes = Attributes::of(start);
         self.outer.push(Outer {
-            name,
+            name: name.to_vec(),
             namespaces: attributes.namespaces,
             lang: attributes.lang,
             version: if local == b"iati-activities" {
