@@ -181,9 +181,9 @@ impl ThreadScreener {
         let as_of = options.as_of.unwrap_or(request.received());
         let screened = self
             .choose_or_fall_back(packs, options, &request, as_of)
-            .and_then(|(index, fallback)| {
+            .and_then(|(index, during, fallback)| {
                 let (record, mut details) =
-                    self.screen(packs, index, &request, as_of, options.trace)?;
+                    self.screen_during(packs, index, &during, &request, as_of, options.trace)?;
                 if fallback {
                     details.warning.get_or_insert_with(|| {
                         fell_back(packs.catalog().entry(index), request.country())
@@ -224,31 +224,50 @@ impl ThreadScreener {
             .map_err(Problem::Select)
     }
 
-    /// The pack for `request`, and whether it is the fallback pack: when the pack is chosen by
-    /// country and the country has none (P021), the fallback, if one was given.
+    /// The pack for `request` and the packs in force during its TC, as
+    /// [`ThreadScreener::choose_during`], and whether it is the fallback pack: when the pack is
+    /// chosen by country and the country has none (P021), the fallback, if one was given.
+    #[allow(clippy::type_complexity)]
     fn choose_or_fall_back(
         &self,
         packs: &Packs,
         options: &ScreenOptions,
         request: &ValidRequest,
         as_of: Date,
-    ) -> Result<(usize, bool), Problem> {
+    ) -> Result<(usize, Vec<usize>, bool), Problem> {
         match (
-            self.choose(packs, &options.pack, request, as_of),
+            self.choose_during(packs, &options.pack, request, as_of),
             &options.fallback,
         ) {
             (Err(Problem::Select(d)), Some(fallback))
                 if d.code == Code::P021 && matches!(options.pack, PackChoice::Automatic) =>
             {
-                self.choose(packs, fallback, request, as_of)
-                    .map(|index| (index, true))
+                self.choose_during(packs, fallback, request, as_of)
+                    .map(|(index, during)| (index, during, true))
             }
-            (chosen, _) => chosen.map(|index| (index, false)),
+            (chosen, _) => chosen.map(|(index, during)| (index, during, false)),
         }
     }
 
-    /// Screen `request` as of `as_of` with the pack at `index`: the record, and what else
-    /// callers show with it.
+    /// The pack for `request` screened as of `as_of`, and the packs that come into force
+    /// during its TC (see [`tcscreen_core::period`]).
+    pub fn choose_during(
+        &self,
+        packs: &Packs,
+        choice: &PackChoice,
+        request: &ValidRequest,
+        as_of: Date,
+    ) -> Result<(usize, Vec<usize>), Problem> {
+        let index = self.choose(packs, choice, request, as_of)?;
+        let (start, end) = request.schedule();
+        let during = packs
+            .catalog()
+            .in_force_during(choice, index, as_of, start, end);
+        Ok((index, during))
+    }
+
+    /// Screen `request` as of `as_of` with the pack at `index` alone: the record, and what
+    /// else callers show with it.
     pub fn screen(
         &mut self,
         packs: &Packs,
@@ -257,14 +276,45 @@ impl ThreadScreener {
         as_of: Date,
         trace: bool,
     ) -> Result<(DecisionRecord, Details), Problem> {
+        self.screen_during(packs, index, &[], request, as_of, trace)
+    }
+
+    /// Screen `request` as of `as_of` with the pack at `index` and the packs at `during`,
+    /// which come into force during the TC: their findings beyond the first pack's are added,
+    /// each saying from when it applies, and the record names every pack that took part.
+    pub fn screen_during(
+        &mut self,
+        packs: &Packs,
+        index: usize,
+        during: &[usize],
+        request: &ValidRequest,
+        as_of: Date,
+        trace: bool,
+    ) -> Result<(DecisionRecord, Details), Problem> {
         let (pack, signer) = self.compiled(packs, index, as_of)?;
         // What rules print is kept only for a trace (it is counted either way).
-        let screening = if trace {
+        let mut screening = if trace {
             pack.screen_traced(request, as_of)
         } else {
             pack.screen(request, as_of)
         }
         .map_err(Problem::Stop)?;
+        let mut in_force = Vec::new();
+        for &later in during {
+            let Some(from) = packs.catalog().entry(later).manifest.valid_from else {
+                continue;
+            };
+            // The later pack's parents resolve as of the day it comes into force; it screens
+            // on the screening date, so it cites only sources dated by then.
+            let (later_pack, _) = self.compiled(packs, later, from)?;
+            let found = later_pack.screen(request, as_of).map_err(Problem::Stop)?;
+            tcscreen_core::period::merge_later(&mut screening, found, from);
+            in_force.push(tcscreen_core::PackInForce {
+                pack: later_pack.identity().clone(),
+                chain: later_pack.chain().to_vec(),
+                from,
+            });
+        }
         let entry = packs.catalog().entry(index);
         let details = Details {
             trace: trace.then(|| self.explain(packs, &pack, &screening, as_of)),
@@ -281,7 +331,8 @@ impl ThreadScreener {
                 .collect(),
         };
         Ok((
-            DecisionRecord::new(request, &pack, as_of, &screening),
+            DecisionRecord::new(request, &pack, as_of, &screening)
+                .with_packs_in_force_during_tc(in_force),
             details,
         ))
     }

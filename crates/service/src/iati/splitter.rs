@@ -283,7 +283,7 @@ impl<R: Read> Splitter<R> {
             return Some(Piece::Problem(problem));
         }
         if self.root.is_none() {
-            self.root = Some(String::from_utf8_lossy(&name).to_string());
+            self.root = Some(String::from_utf8_lossy(name).to_string());
         }
         if local == b"iati-activity" {
             return self.begin_activity(start, place, empty);
