@@ -39,10 +39,12 @@ pub fn refused(refused: &Refused) -> ApiError {
         Refused::NoScreening { .. } => Code::H005,
         _ => Code::H007,
     };
-    ApiError::new(
+    let mut error = ApiError::new(
         status,
         Diagnostic::error(code, refused.message()).help(refused.help()),
-    )
+    );
+    error.paths = vec![refused.field().map(str::to_string)];
+    error
 }
 
 /// Record a decision through the register's writer.

@@ -61,13 +61,13 @@ async fn the_portfolio_page_takes_a_published_file_and_says_what_was_left_out() 
     let app = router(state(&config()));
     let csrf = csrf(&app).await;
     let body = std::fs::read(root().join(NL)).unwrap();
+    // The page's second button asks for countries without a pack to be screened too.
     let page = post_multipart(
         &app,
-        "/portfolio",
+        "/portfolio?fallback_pack=base",
         &[
             ("_csrf", None, csrf.as_bytes()),
             ("files", Some("netherlands.xml"), &body),
-            ("fallback", None, b"base"),
         ],
     )
     .await;
@@ -80,6 +80,8 @@ async fn the_portfolio_page_takes_a_published_file_and_says_what_was_left_out() 
     );
     assert!(html.contains("Activities left out of netherlands.xml"));
     assert!(html.contains("NL-1-PPR-24706"));
+    // Egypt and Ukraine have no pack: screened with the base pack, since the button asked.
+    assert!(html.contains("3 requests, 2 screened."), "{html}");
     assert!(html.contains("Not technical co-operation"));
     // An officer's words: no flags, codes or paths.
     assert!(

@@ -70,6 +70,18 @@ pub enum Refused {
         /// The screening's entry.
         screening_seq: u64,
     },
+    /// The decision is dated after today (a day's margin for time zones ahead of UTC).
+    InTheFuture {
+        /// The date given.
+        at: Date,
+        /// Today, as the deciding process knows it (UTC).
+        today: Date,
+    },
+    /// A rule is waived twice.
+    WaivedTwice {
+        /// The rule named twice.
+        rule: String,
+    },
     /// `by` is blank.
     NoOneDecides,
 }
@@ -107,7 +119,24 @@ impl Refused {
                 "waived rule {}: that rule recorded no finding in the screening (entry {screening_seq})",
                 esc(rule)
             ),
+            Refused::InTheFuture { at, today } => {
+                format!("the decision's date {at} is in the future (today is {today})")
+            }
+            Refused::WaivedTwice { rule } => {
+                format!("rule {} is waived twice", esc(rule))
+            }
             Refused::NoOneDecides => "the decision must name who takes it".to_string(),
+        }
+    }
+
+    /// The field of the decision at fault, when there is one (`at`, `waived`, `by`, `reason`).
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Refused::NoScreening { .. } => None,
+            Refused::BeforeScreening { .. } | Refused::InTheFuture { .. } => Some("at"),
+            Refused::ReasonRequired { .. } => Some("reason"),
+            Refused::NotAFinding { .. } | Refused::WaivedTwice { .. } => Some("waived"),
+            Refused::NoOneDecides => Some("by"),
         }
     }
 
@@ -128,6 +157,11 @@ impl Refused {
                 "waive only rules listed among the screening's findings (full ids, e.g. base/DL-03)"
                     .to_string()
             }
+            Refused::InTheFuture { .. } => {
+                "give the date the decision was taken: today or earlier (leave it out for today)"
+                    .to_string()
+            }
+            Refused::WaivedTwice { .. } => "name each waived rule once".to_string(),
             Refused::NoOneDecides => "give the name of the person taking the decision".to_string(),
         }
     }
@@ -148,12 +182,36 @@ pub fn latest_screening(entries: &[Entry], request_id: &str) -> Option<(u64, Dec
 }
 
 /// Check `input` against the verified `entries` of a register, and make the entry to append
-/// for `request_id`.
+/// for `request_id`, dated today (from the system clock) unless `input` says otherwise.
 pub fn check(
     entries: &[Entry],
     request_id: &str,
     input: DecisionInput,
 ) -> Result<HumanDecision, Refused> {
+    check_on(entries, request_id, input, today())
+}
+
+/// [`check`] on the day `today` (UTC; `None` if the clock cannot say): a decision dated after
+/// it, beyond a day's margin for time zones ahead of UTC, is refused.
+pub fn check_on(
+    entries: &[Entry],
+    request_id: &str,
+    input: DecisionInput,
+    today: Option<Date>,
+) -> Result<HumanDecision, Refused> {
+    if let (Some(at), Some(today)) = (input.at, today)
+        && today.days_until(at) > 1
+    {
+        return Err(Refused::InTheFuture { at, today });
+    }
+    let mut named = std::collections::BTreeSet::new();
+    if let Some(rule) = input
+        .waived
+        .iter()
+        .find(|rule| !named.insert(rule.as_str()))
+    {
+        return Err(Refused::WaivedTwice { rule: rule.clone() });
+    }
     let Some((screening_seq, record)) = latest_screening(entries, request_id) else {
         return Err(Refused::NoScreening {
             request_id: request_id.to_string(),
@@ -202,7 +260,7 @@ pub fn check(
         waived: input.waived,
         at: input
             .at
-            .or_else(today)
+            .or(today)
             .map_or_else(|| "unknown".to_string(), |d| d.to_string()),
     })
 }
@@ -348,5 +406,44 @@ mod tests {
             }))
         ));
         assert_eq!(std::fs::read_to_string(&path).unwrap(), tampered);
+    }
+
+    #[test]
+    fn a_decision_dated_after_today_or_waiving_a_rule_twice_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, record) = screened_register(dir.path());
+        let entries = register::read(&path, None).unwrap();
+        let id = record.request_id.as_str();
+        let input = |at: &str, waived: &[&str]| DecisionInput {
+            decision: record.decision.unwrap_or(Decision::Revise),
+            by: "A. Officer".into(),
+            reason: Some("agreed with the ministry".into()),
+            waived: waived.iter().map(|w| w.to_string()).collect(),
+            at: Date::parse(at),
+        };
+        // Whatever the clock says, the year 9999 is not today.
+        assert!(matches!(
+            check(&entries, id, input("9999-12-31", &[])),
+            Err(Refused::InTheFuture { .. })
+        ));
+        let today = Date::parse("2025-06-10");
+        assert!(matches!(
+            check_on(&entries, id, input("2025-06-12", &[]), today),
+            Err(Refused::InTheFuture { .. })
+        ));
+        // A day ahead is allowed: it is already tomorrow east of UTC.
+        assert!(check_on(&entries, id, input("2025-06-11", &[]), today).is_ok());
+        let fired = record.findings[0].rule.as_str();
+        let twice = check_on(&entries, id, input("2025-06-10", &[fired, fired]), today);
+        assert_eq!(
+            twice.unwrap_err(),
+            Refused::WaivedTwice {
+                rule: fired.to_string()
+            }
+        );
+        assert_eq!(
+            Refused::WaivedTwice { rule: fired.into() }.field(),
+            Some("waived")
+        );
     }
 }

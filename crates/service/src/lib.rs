@@ -45,6 +45,7 @@ pub mod pipeline;
 pub mod problems;
 pub mod records;
 pub mod register;
+pub mod register_file;
 pub mod register_writer;
 pub mod render;
 pub mod replay;

@@ -200,6 +200,13 @@ fn repair(file: &Path) -> ExitStatus {
 }
 
 fn verify(file: &Path, head: Option<&str>) -> ExitStatus {
+    // A name that is not a regular file (a pipe, a device) is refused before anything is read.
+    let readable =
+        tcscreen_service::register_file::open_regular(file, std::fs::OpenOptions::new().read(true));
+    if let Err(why) = readable {
+        errln!("error: {}", esc(&why));
+        return ExitStatus::Error;
+    }
     match register::read(file, head) {
         Ok(entries) => {
             let last = entries.last().map_or_else(
@@ -240,7 +247,7 @@ fn decide(
     waive: &[String],
     at: Option<Date>,
 ) -> ExitStatus {
-    let mut appender = match Appender::open(file) {
+    let mut appender = match Appender::open_waiting(file, &mut |why| errln!("note: {why}")) {
         Ok(a) => a,
         Err(e) => {
             errln!("error: {e}");
@@ -346,6 +353,16 @@ fn not_decided(e: &DecideError, request_id: &str, file: &Path) -> ExitStatus {
             "error: --waive {}: that rule recorded no finding in the screening (entry {screening_seq})",
             esc(rule)
         ),
+        Refused::InTheFuture { at, today } => {
+            errln!("error: --at {at} is in the future (today is {today})");
+            errln!(
+                "  help: give the date the decision was taken: today or earlier (leave --at out for today)"
+            );
+        }
+        Refused::WaivedTwice { rule } => {
+            errln!("error: --waive {} is given twice", esc(rule));
+            errln!("  help: {}", refused.help());
+        }
         Refused::NoOneDecides => errln!("error: --by is blank: {}", refused.help()),
     }
     ExitStatus::Usage

@@ -4,27 +4,30 @@
 //! sees which providers keep sending supply-led requests. A portfolio is an analysis: nothing
 //! is appended to the register.
 
-use std::io::Cursor;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use tcscreen_core::Code;
 
-use axum::extract::{Multipart, Path, State};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use tcscreen_core::Diagnostic;
 use tcscreen_service::iati::SkipReason;
-use tcscreen_service::iati::inputs::FileImport;
 use tcscreen_service::render::markdown::criterion_name;
-use tcscreen_service::{Inputs, Item, ScreenOptions, Source, screen_batch};
+use tcscreen_service::{ScreenOptions, screen_batch};
 
-use crate::body::too_large_error;
 use crate::portfolio::Portfolio;
 use crate::problem::ApiError;
+use crate::screening::ScreenQuery;
 use crate::state::AppState;
+use crate::upload;
 use crate::web::screen::read_field;
-use crate::web::{Section, check_csrf, csrf_field, error_page, html_page, layout, problems};
+use crate::web::{
+    Section, check_csrf, csrf_field, error_page, form_body, html_page, layout, problems,
+};
 
 /// A horizontal bar chart: one bar per (label, count, class), with the counts written out.
 fn bar_chart(id: &str, title: &str, bars: &[(String, usize, &str)]) -> Markup {
@@ -110,12 +113,12 @@ fn upload_form(state: &AppState) -> Markup {
                 input #folder type="file" name="files" webkitdirectory multiple aria-describedby="folder-hint";
                 p.hint #folder-hint { "Every .json, .jsonl and .xml file in the folder and the folders inside it." }
             }
-            div.field {
-                input #fallback type="checkbox" name="fallback" value="base" aria-describedby="fallback-hint";
-                label for="fallback" { "Also screen requests from countries that have no rule pack here" }
-                p.hint #fallback-hint { "They are screened against the international commitments on technical co-operation only, and each decision note says that the country's own policy was not applied." }
-            }
             button type="submit" { "Screen the portfolio" }
+            " "
+            button type="submit" formaction="/portfolio?fallback_pack=base" aria-describedby="fallback-hint" {
+                "Screen it, with countries that have no rule pack here"
+            }
+            p.hint #fallback-hint { "Requests from a country without its own rule pack are then screened against the international commitments on technical co-operation only, and each decision note says that the country's own policy was not applied." }
         }
     }
 }
@@ -136,97 +139,82 @@ fn page_markup(state: &AppState, body: Markup) -> Markup {
     layout(state, Section::Portfolio, "Portfolio", body)
 }
 
-/// The requests of one uploaded file: a provider's IATI XML (imported; its counts and what it
-/// left out go to `imports`), JSON Lines, or one request.
-fn add_file(
-    file_name: &str,
-    bytes: Vec<u8>,
-    max_request: usize,
-    items: &mut Vec<Item>,
-    imports: &mut Vec<FileImport>,
-) -> Result<(), ApiError> {
-    if file_name.to_ascii_lowercase().ends_with(".xml") {
-        let inputs = Inputs::iati_xml(
-            file_name,
-            Box::new(Cursor::new(bytes)),
-            tcscreen_service::inputs::screening_import_options(),
-        );
-        let log = inputs.import_log();
-        items.extend(inputs.with_max_bytes(max_request));
-        imports.extend(log.files());
-    } else if file_name.ends_with(".jsonl") {
-        items.extend(
-            Inputs::json_lines(file_name, Box::new(Cursor::new(bytes))).with_max_bytes(max_request),
-        );
-    } else if file_name.ends_with(".json") {
-        if bytes.len() > max_request {
-            return Err(too_large_error(&bytes.len().to_string(), max_request));
-        }
-        items.push(Item {
-            source: Source::file(file_name),
-            text: crate::body::request_text(&bytes),
-        });
-    }
-    Ok(())
-}
-
-/// `POST /portfolio`: screen what was uploaded and show the counts.
-pub async fn submit(State(state): State<AppState>, mut multipart: Multipart) -> Response {
-    let max_total = state.max_upload_bytes();
-    let max_request = state.max_request_bytes();
-    let mut csrf = None;
-    let mut items: Vec<Item> = Vec::new();
-    let mut imports = Vec::new();
-    let mut fallback = false;
-    let mut total = 0usize;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(e) => {
-                return error_page(
-                    &state,
-                    &ApiError::bad_request(
-                        format!("the upload could not be read: {e}"),
-                        "send the files again",
-                    ),
-                );
-            }
-        };
-        let name = field.name().unwrap_or_default().to_string();
-        let file_name = field.file_name().unwrap_or_default().to_string();
-        // A file larger than the upload limit is refused whole; each request in it is then
-        // held to the request limit as it is read.
-        let bytes = match read_field(field, max_total - total).await {
-            Ok(bytes) => bytes,
-            Err(_) => {
-                return error_page(
-                    &state,
-                    &ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        Diagnostic::error(Code::H009, format!("the upload is larger than the limit of {max_total} bytes"))
-                            .help("screen the portfolio in parts, or use POST /v1/screen/batch, which streams"),
-                    ),
-                );
-            }
-        };
-        total += bytes.len();
-        match name.as_str() {
-            "_csrf" => csrf = Some(String::from_utf8_lossy(&bytes).into_owned()),
-            "fallback" => fallback = bytes.as_slice() == b"base",
-            "files" if !bytes.is_empty() => {
-                if let Err(e) = add_file(&file_name, bytes, max_request, &mut items, &mut imports) {
-                    return error_page(&state, &e);
-                }
-            }
-            _ => {}
-        }
-    }
+/// `POST /portfolio`: screen what was uploaded and show the counts. A place among the
+/// batches is taken and the form's CSRF token (its first field) checked before a byte of the
+/// files is read; the files are then screened as they arrive ([`crate::upload`]).
+pub async fn submit(
+    State(state): State<AppState>,
+    query: Result<Query<ScreenQuery>, QueryRejection>,
+    form: Result<Multipart, MultipartRejection>,
+) -> Response {
+    // `?fallback_pack=base`: the page's second button, for countries without a pack.
+    let fallback = query
+        .ok()
+        .and_then(|q| q.0.fallback_pack)
+        .filter(|p| p == "base");
+    let mut multipart = match form_body::multipart(&state, form) {
+        Ok(multipart) => multipart,
+        Err(refused) => return refused,
+    };
+    let Some(slot) = state.batch_slot() else {
+        return error_page(&state, &ApiError::busy());
+    };
+    let csrf = match multipart.next_field().await {
+        Ok(Some(field)) if field.name() == Some("_csrf") => read_field(field, 256)
+            .await
+            .ok()
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),
+        _ => None,
+    };
     if let Err(refused) = check_csrf(&state, csrf.as_deref()) {
         return refused;
     }
+    let (parts, items) = upload::channel();
+    let items = items.with_max_request(state.max_request_bytes());
+    let imports = items.import_log();
+    let screener = state.screener().clone();
+    let mut options = ScreenOptions::default();
+    options.request_limits.max_bytes = state.max_request_bytes();
+    if let Some(fallback) = fallback {
+        options.fallback = Some(tcscreen_service::PackChoice::Id(fallback, None));
+    }
+    let screening = tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        let packs = screener.packs();
+        let mut portfolio = Portfolio::default();
+        screen_batch(&screener, items, &options, &|| false, |outcome| {
+            portfolio.add(outcome, packs.catalog());
+            ControlFlow::Continue(())
+        });
+        portfolio
+    });
+    let sent = upload::send_files(&mut multipart, parts, state.max_upload_bytes()).await;
+    let portfolio = screening.await;
+    if let Err(e) = sent {
+        let max_total = state.max_upload_bytes();
+        let e = if e.status == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Diagnostic::error(
+                    Code::H009,
+                    format!("the upload is larger than the limit of {max_total} bytes"),
+                )
+                .help("screen the portfolio in parts, or use POST /v1/screen/batch, which streams"),
+            )
+        } else {
+            e
+        };
+        return error_page(&state, &e);
+    }
+    let Ok(mut portfolio) = portfolio else {
+        return error_page(
+            &state,
+            &ApiError::register("the portfolio's screening stopped"),
+        );
+    };
+    portfolio.imports = imports.files();
     // A published file may hold no technical co-operation at all: its counts are still shown.
-    if items.is_empty() && imports.is_empty() {
+    if portfolio.rows.is_empty() && portfolio.problems.is_empty() && portfolio.imports.is_empty() {
         return error_page(
             &state,
             &ApiError::bad_request(
@@ -235,41 +223,6 @@ pub async fn submit(State(state): State<AppState>, mut multipart: Multipart) -> 
             ),
         );
     }
-    let Some(slot) = state.batch_slot() else {
-        return error_page(&state, &ApiError::busy());
-    };
-    let screener = state.screener().clone();
-    let mut options = ScreenOptions::default();
-    options.request_limits.max_bytes = max_request;
-    if fallback {
-        options.fallback = Some(tcscreen_service::PackChoice::Id("base".into(), None));
-    }
-    let portfolio = tokio::task::spawn_blocking(move || {
-        let _slot = slot;
-        let packs = screener.packs();
-        let mut portfolio = Portfolio {
-            imports,
-            ..Portfolio::default()
-        };
-        screen_batch(
-            &screener,
-            items.into_iter(),
-            &options,
-            &|| false,
-            |outcome| {
-                portfolio.add(outcome, packs.catalog());
-                ControlFlow::Continue(())
-            },
-        );
-        portfolio
-    })
-    .await;
-    let Ok(portfolio) = portfolio else {
-        return error_page(
-            &state,
-            &ApiError::register("the portfolio's screening stopped"),
-        );
-    };
     let portfolio = Arc::new(portfolio);
     let id = state.keep_portfolio(portfolio.clone());
     html_page(page_markup(&state, report(&state, &portfolio, &id)))
