@@ -14,6 +14,10 @@ pub struct Row {
     pub source: String,
     /// Request id (empty when it could not be read).
     pub request_id: String,
+    /// The request's title.
+    pub title: String,
+    /// The request's country (its code).
+    pub country: String,
     /// The provider's name, as the request states it.
     pub provider: String,
     /// The provider's kind.
@@ -43,6 +47,8 @@ pub struct Portfolio {
     pub problems: Vec<(String, Vec<Diagnostic>)>,
     /// The providers' published files (IATI) uploaded: their counts and what they left out.
     pub imports: Vec<tcscreen_service::iati::inputs::FileImport>,
+    /// The title of each rule of the packs that screened it, by full id.
+    pub rule_titles: BTreeMap<String, String>,
 }
 
 const NOT_STATED: &str = "(not stated)";
@@ -63,6 +69,8 @@ impl Portfolio {
                 self.rows.push(Row {
                     source: s.source.display(),
                     request_id: r.request_id.clone(),
+                    title: text_at(input, &["title"]).unwrap_or("").to_string(),
+                    country: text_at(input, &["country"]).unwrap_or("").to_string(),
                     provider: text_at(input, &["provider", "name"])
                         .unwrap_or(NOT_STATED)
                         .to_string(),
@@ -92,6 +100,8 @@ impl Portfolio {
                 self.rows.push(Row {
                     source: not.source.display(),
                     request_id: not.request_id.clone().unwrap_or_default(),
+                    title: String::new(),
+                    country: String::new(),
                     provider: String::new(),
                     provider_kind: String::new(),
                     requester: String::new(),
@@ -204,10 +214,26 @@ impl Portfolio {
         out
     }
 
+    /// Per country: requests, accept, revise, reject, no decision; by country code.
+    pub fn by_country(&self) -> Vec<(String, [usize; 5])> {
+        let mut countries: BTreeMap<String, [usize; 5]> = BTreeMap::new();
+        for r in self.screened() {
+            let counts = countries.entry(r.country.clone()).or_default();
+            counts[0] += 1;
+            match r.decision {
+                Some(Decision::Accept) => counts[1] += 1,
+                Some(Decision::Revise) => counts[2] += 1,
+                Some(Decision::Reject) => counts[3] += 1,
+                None => counts[4] += 1,
+            }
+        }
+        countries.into_iter().collect()
+    }
+
     /// The portfolio as CSV: one line per request.
     pub fn csv(&self) -> String {
         let mut out = String::from(
-            "source,request_id,provider,provider_kind,requester,pack,as_of,decision,policy_fit,demand_led,exit,data,findings,not_screened\r\n",
+            "source,request_id,title,country,provider,provider_kind,requester,pack,as_of,decision,policy_fit,demand_led,exit,data,findings,not_screened\r\n",
         );
         for r in &self.rows {
             let criterion = |c: Criterion| r.criteria.get(&c).map_or("", |d| d.as_str());
@@ -219,6 +245,8 @@ impl Portfolio {
             let cells = [
                 r.source.as_str(),
                 &r.request_id,
+                &r.title,
+                &r.country,
                 &r.provider,
                 &r.provider_kind,
                 &r.requester,

@@ -247,6 +247,8 @@ fn start(cli: &GlobalArgs, args: &ScreenArgs) -> Option<(Screener, ScreenOptions
         trace: args.trace,
         request_limits: tcscreen_core::RequestLimits::with_max_bytes(args.max_request_bytes),
         fallback,
+        // The operator chooses the pack on the command line, knowingly.
+        pack_of_the_request_country: false,
     };
     Some((screener, options))
 }
