@@ -15,7 +15,7 @@
 //! | L011 | warning | a source of the pack's sources table that no rule cites |
 //! | L012 | warning | a rule of the pack whose sources all date from after the pack's `valid_from`, or any rule whose sources all date from after its `valid_to` |
 //! | L013 | warning | a message or a source that names a file, which requesters do not have |
-//! | L030 | warning | a money threshold (a param named after a currency, `…_usd`) read by a rule that never reads a currency |
+//! | L032 | warning | a money threshold (a param named after a currency, `…_usd`) read by a rule that never reads a currency |
 //!
 //! Reads are followed through simple aliases: `let t = request.origin.tor;` then `t.drafted_by`,
 //! and `for p in request.personnel` then `p.months`. A key tested first (`"k" in params`) or read
@@ -1094,7 +1094,7 @@ const CURRENCY_SUFFIXES: &[&str] = &[
     "mwk", "zmw", "htg", "bob", "pen", "cop", "hnl", "nio", "gtq",
 ];
 
-/// L030: a rule reads a money threshold (a param named after a currency) but never reads a
+/// L032: a rule reads a money threshold (a param named after a currency) but never reads a
 /// currency (`request.finance.currency`, a programme's `currency`), so a request in another
 /// currency is compared as if it were in the threshold's: GBP 300,000 is not USD 300,000. A
 /// rule that hands the threshold to a helper together with the currency reads it, and is
@@ -1132,7 +1132,7 @@ fn thresholds_without_currency(rule: &CompiledRule, out: &mut Vec<Diagnostic>) {
         let currency = name.rsplit('_').next().unwrap_or_default().to_uppercase();
         let p = pos(at);
         let d = Diagnostic::warning(
-            Code::L030,
+            Code::L032,
             format!(
                 "rule `{}` compares `params.{name}`, an amount in {currency}, but never reads the request's currency",
                 rule.id
@@ -1257,7 +1257,7 @@ mod currency_tests {
     use crate::sandbox_limits::EngineLimits;
     use crate::source::{PackIdentity, PackLayer, SourceFile};
 
-    /// The L030 lines of a pack whose one rule is `body`.
+    /// The L032 lines of a pack whose one rule is `body`.
     fn l020(body: &str) -> Vec<String> {
         let source = PackSource {
             identity: PackIdentity {
@@ -1281,7 +1281,7 @@ mod currency_tests {
             .unwrap_or_else(|e| panic!("{e:?}"));
         lint(&pack, &source)
             .into_iter()
-            .filter(|d| d.code == Code::L030)
+            .filter(|d| d.code == Code::L032)
             .map(|d| format!("{}:{} {}", d.pos.line, d.pos.column, d.message))
             .collect()
     }
