@@ -130,7 +130,15 @@ macro_rules! snapshot_file {
 }
 
 snapshot_file!(version_1_01_plain_text_and_text_codes, "versions/v1.01.xml");
+snapshot_file!(
+    version_1_02_text_budget_types_transaction_facts,
+    "versions/v1.02.xml"
+);
 snapshot_file!(version_1_03_budgets_shares_conditions, "versions/v1.03.xml");
+snapshot_file!(
+    version_1_04_commitments_channel_cancelled,
+    "versions/v1.04.xml"
+);
 snapshot_file!(
     version_1_05_repeated_titles_planned_disbursements,
     "versions/v1.05.xml"
@@ -150,6 +158,52 @@ snapshot_file!(
     "real/iati-cloud_example_203_file.xml"
 );
 snapshot_file!(bad_activities_among_good_ones, "bad/one-bad-activity.xml");
+
+#[test]
+fn version_1_0x_text_codes_and_transaction_facts_are_read_as_2_03_codes() {
+    // 1.02: budget types `Original`/`Revised` (2013 revised to 1800000, 2014 2500000), so the
+    // budgets win over the commitment of 5000000; aid type and tied status on transactions only.
+    let (items, _) = import_fixture("versions/v1.02.xml", |o| o);
+    let stats = drafts(&items)[0];
+    assert_eq!(number(stats, "finance.total").as_deref(), Some("4300000"));
+    assert_eq!(
+        text(stats, "extensions.iati_source.amount_from").as_deref(),
+        Some("budgets")
+    );
+    assert_eq!(
+        text(stats, "modality.iati_aid_type").as_deref(),
+        Some("D01")
+    );
+    assert_eq!(
+        text(stats, "finance.tied").as_deref(),
+        Some("partially_tied")
+    );
+    // `end-actual` beats `end-planned`; `start-actual` is the only start.
+    assert_eq!(text(stats, "schedule.end").as_deref(), Some("2015-06-30"));
+    assert_eq!(text(stats, "schedule.start").as_deref(), Some("2013-01-15"));
+    // 1.04: incoming funds (`IF`) are not the activity's amount, the commitment (`C`) is; the
+    // channel on the transaction says the money goes through the treasury.
+    let (items, counts) = import_fixture("versions/v1.04.xml", |o| o);
+    let oil = drafts(&items)[0];
+    assert_eq!(number(oil, "finance.total").as_deref(), Some("7500000"));
+    assert!(matches!(
+        at(oil, "finance.in_kind").map(|j| &j.value),
+        Some(JsonValue::Bool(false))
+    ));
+    assert_eq!(
+        text(oil, "summary").as_deref(),
+        Some("Advisers to the Ministry of Finance on the petroleum fund.")
+    );
+    let fish = drafts(&items)[1];
+    assert_eq!(
+        at(fish, "extensions.iati_source.flags"),
+        Some(&Json::array(vec![
+            Json::string("cancelled"),
+            Json::string("tc_code_only")
+        ]))
+    );
+    assert_eq!((counts.over, counts.code_only), (1, 1));
+}
 
 #[test]
 fn a_revised_budget_replaces_the_original_and_amounts_follow_each_country_share() {
