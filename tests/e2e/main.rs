@@ -33,6 +33,7 @@ mod fixtures;
 mod hardening;
 mod harness;
 mod hostile;
+mod iati;
 mod invalid_packs;
 mod judged;
 mod limits;

@@ -143,6 +143,105 @@ pub struct Params {
     pub total_tolerance_per_line: Num,
     /// DQ-02.
     pub total_tolerance_share: Num,
+    /// MG-02: `data/usd_rates.json` (empty until [`Params::with_data`]).
+    pub usd_rates: UsdRates,
+}
+
+/// `data/usd_rates.json`: for each year, the date of the release its figures were read from
+/// and the annual average rates against the US dollar.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UsdRates {
+    years: BTreeMap<String, YearRates>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct YearRates {
+    published: String,
+    usd_per_unit: BTreeMap<String, Decimal>,
+    units_per_usd: BTreeMap<String, Decimal>,
+}
+
+/// An amount in US dollars, and the year of the rate when it was converted.
+struct InUsd {
+    amount: Decimal,
+    year: Option<String>,
+}
+
+impl UsdRates {
+    /// Read the table from the pack's data.
+    pub fn from_value(table: &Value) -> Result<UsdRates, String> {
+        let Value::Map(top) = table else {
+            return Err("usd_rates is not an object".into());
+        };
+        let Some(Value::Map(years)) = top.get("years") else {
+            return Err("usd_rates has no `years`".into());
+        };
+        let rates = |v: Option<&Value>| -> Result<BTreeMap<String, Decimal>, String> {
+            let Some(Value::Map(m)) = v else {
+                return Err("a year of usd_rates lacks a table of rates".into());
+            };
+            m.iter()
+                .map(|(k, v)| match v {
+                    Value::Decimal(d) => Ok((k.clone(), *d)),
+                    Value::Int(i) => Ok((k.clone(), Decimal::from(*i))),
+                    other => Err(format!("rate {k} is not a number: {other:?}")),
+                })
+                .collect()
+        };
+        let mut out = BTreeMap::new();
+        for (year, entry) in years {
+            let Value::Map(e) = entry else {
+                return Err(format!("year {year} is not an object"));
+            };
+            let Some(Value::Str(published)) = e.get("published") else {
+                return Err(format!("year {year} has no `published` date"));
+            };
+            out.insert(
+                year.clone(),
+                YearRates {
+                    published: published.clone(),
+                    usd_per_unit: rates(e.get("usd_per_unit"))?,
+                    units_per_usd: rates(e.get("units_per_usd"))?,
+                },
+            );
+        }
+        Ok(UsdRates { years: out })
+    }
+
+    /// `money::in_currency(amount, currency, "USD", data.usd_rates, as_of)`.
+    fn in_usd(&self, amount: Decimal, currency: &str, as_of: &str) -> Option<InUsd> {
+        if currency == "USD" {
+            return Some(InUsd { amount, year: None });
+        }
+        let (year, entry) = self
+            .years
+            .iter()
+            .filter(|(_, e)| {
+                (e.usd_per_unit.contains_key(currency) || e.units_per_usd.contains_key(currency))
+                    && e.published.as_str() <= as_of
+            })
+            .max_by(|a, b| a.0.cmp(b.0))?;
+        let converted = match entry.usd_per_unit.get(currency) {
+            Some(rate) => amount * rate,
+            None => amount / entry.units_per_usd[currency],
+        };
+        Some(InUsd {
+            amount: converted.round_dp(2),
+            year: Some(year.clone()),
+        })
+    }
+}
+
+/// `money::amount_words(amount, currency, value, "USD")`.
+fn amount_words(amount: Decimal, currency: &str, value: &InUsd) -> String {
+    match &value.year {
+        Some(year) => format!(
+            "{} (about {} at the {year} average exchange rate)",
+            format_amount(amount, Some(currency)),
+            format_amount(value.amount, Some("USD"))
+        ),
+        None => format_amount(amount, Some(currency)),
+    }
 }
 
 impl Params {
@@ -177,7 +276,17 @@ impl Params {
             max_total_without_steering_usd: num("max_total_without_steering_usd")?,
             total_tolerance_per_line: num("total_tolerance_per_line")?,
             total_tolerance_share: num("total_tolerance_share")?,
+            usd_rates: UsdRates::default(),
         })
+    }
+
+    /// With the data tables the reference reads from the pack (`usd_rates`).
+    pub fn with_data(mut self, data: &BTreeMap<String, Value>) -> Result<Params, String> {
+        let table = data
+            .get("usd_rates")
+            .ok_or_else(|| "the pack has no data table usd_rates".to_string())?;
+        self.usd_rates = UsdRates::from_value(table)?;
+        Ok(self)
     }
 }
 
@@ -197,6 +306,7 @@ impl Default for Params {
             max_total_without_steering_usd: Num::Int(1_000_000),
             total_tolerance_per_line: Num::Int(1),
             total_tolerance_share: Num::Dec(Decimal::new(5, 3)),
+            usd_rates: UsdRates::default(),
         }
     }
 }
@@ -378,7 +488,7 @@ pub fn screen(
     run!(ex_13, "EX-13");
     run!(ex_14, "EX-14", params);
     run!(ex_15, "EX-15");
-    run!(mg_02, "MG-02", params);
+    run!(mg_02, "MG-02", params, as_of);
     run!(pf_02, "PF-02");
     run!(pf_04, "PF-04");
     run!(pf_10, "PF-10");
@@ -1242,37 +1352,46 @@ fn ex_15(req: &Request, out: &mut Out<'_>) {
     }
 }
 
-fn mg_02(req: &Request, params: &Params, out: &mut Out<'_>) {
+fn mg_02(req: &Request, params: &Params, as_of: tcscreen_core::Date, out: &mut Out<'_>) {
     let f = &req.finance;
-    let threshold = params.max_total_without_steering_usd;
+    let threshold = params.max_total_without_steering_usd.value();
     match (req.management.steering.chaired_by, f.total) {
         (Some(ChairedBy::Provider), _) => out.revise(
             "Have the requesting institution chair the steering committee, or co-chair it with the provider.",
             "management.steering.chaired_by",
         ),
-        (None, Some(total)) => match f.currency.as_deref() {
-            Some("USD") => {
-                if total.0 > threshold.value() {
+        (None, Some(total)) => {
+            let currency = f.currency.as_deref();
+            let as_of = as_of.to_string();
+            match currency.and_then(|c| params.usd_rates.in_usd(total.0, c, &as_of)) {
+                Some(size) => {
+                    if size.amount > threshold {
+                        out.note(
+                            format!(
+                                "At {} the TC would benefit from a steering committee chaired or co-chaired by the requesting institution; the request names none.",
+                                amount_words(total.0, currency.unwrap_or_default(), &size)
+                            ),
+                            "management.steering",
+                        );
+                    }
+                }
+                None => {
+                    let why = match currency {
+                        None => "the budget's currency is not stated".to_string(),
+                        Some(c) => format!(
+                            "the budget is in {c}, for which this screening holds no exchange rate to USD published before the screening date"
+                        ),
+                    };
                     out.note(
                         format!(
-                            "At {} the TC would benefit from a steering committee chaired or co-chaired by the requesting institution; the request names none.",
-                            format_amount(total.0, Some("USD"))
+                            "The size above which a joint steering body is expected ({}) could not be applied: {why}. Compare the amounts by hand.",
+                            format_amount(threshold, Some("USD"))
                         ),
-                        "management.steering",
+                        "finance.currency",
                     );
                 }
             }
-            currency => {
-                let stated = currency.unwrap_or("not stated");
-                out.note(
-                    format!(
-                        "The size above which a joint steering body is expected ({}) could not be applied: the budget's currency is {stated}, not USD. Compare the amounts by hand.",
-                        format_amount(threshold.value(), Some("USD"))
-                    ),
-                    "finance.currency",
-                );
-            }
-        },
+        }
         _ => {}
     }
 }

@@ -231,6 +231,7 @@ pub async fn screen_and_show(
     let query = ScreenQuery {
         as_of: Some(submitted.as_of.clone()),
         pack: Some(submitted.pack.clone()),
+        ..ScreenQuery::default()
     };
     let outcome = match query.options(state) {
         Ok(options) => screening::screen(state, source, text, options, Register::Append).await,
@@ -412,6 +413,7 @@ pub(crate) async fn download(
     let query = ScreenQuery {
         as_of: Some(text("as_of")),
         pack: Some(text("pack")),
+        ..ScreenQuery::default()
     };
     if form.request.len() > state.max_request_bytes() {
         let max = state.max_request_bytes();

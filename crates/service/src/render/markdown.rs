@@ -383,6 +383,14 @@ fn provenance(out: &mut String, record: &DecisionRecord, pack: &PackNote) {
         code(&record.pack.id),
         escape(&record.pack.version),
     );
+    if pack.fallback {
+        let country = escape(&record.country);
+        let _ = writeln!(
+            out,
+            "No rule pack of {country} is in force here: this request was screened against the pack above, \
+             which the coordination unit chose for countries without one, and not against {country}'s own policy."
+        );
+    }
     for p in &record.in_force_during_tc {
         let _ = writeln!(
             out,
