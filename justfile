@@ -91,6 +91,13 @@ instructions N="100":
         printf "full kh screening      %5.1fx the typed parse (target 9x)\n", k / t
         printf "29 rules, Rhai / Rust  %5.1fx end to end (target 8x)\n", h / r }'
 
+# IATI import throughput (MB/s) and peak memory on a generated MB-megabyte file, side by side
+# with a plain quick-xml pull-parse of the same file as the floor, RUNS times each, alternating
+# (docs/performance.md).
+iati-bench MB="200" RUNS="3":
+    cargo build --release --locked -p tcscreen-bench --bin iati_bench
+    target/release/iati_bench --mb {{MB}} --runs {{RUNS}}
+
 # Load test of `tcscreen serve` on loopback: REQUESTS generated requests from CLIENTS concurrent
 # clients, against `tcscreen screen` on the same corpus in the same run; throughput, p50/p99
 # latency, errors (must be 0) and peak RSS. See docs/performance.md.

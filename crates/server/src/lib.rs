@@ -39,6 +39,7 @@ pub mod body;
 pub mod config;
 pub mod connections;
 pub mod guard;
+pub mod iati;
 pub mod identity;
 pub mod openapi;
 pub mod pace;

@@ -11,6 +11,7 @@
 //! session it was shown in; the banner says who is signed in ([`signin`] begins and ends
 //! sessions).
 
+pub mod follow_up;
 pub mod form;
 pub mod form_body;
 pub mod history;

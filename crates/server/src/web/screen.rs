@@ -9,7 +9,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, PreEscaped, html};
 use tcscreen_core::{Criterion, Decision, DecisionRecord};
-use tcscreen_service::render::markdown::{criterion_name, decision_note, field_in_words};
+use tcscreen_service::render::markdown::{
+    criterion_name, decision_note, field_in_words, unit_follow_up,
+};
 use tcscreen_service::{RecordFormat, RecordWriter, Screened, Source};
 
 use crate::body::{request_text, too_large_error};
@@ -19,7 +21,8 @@ use crate::request_form::Fields;
 use crate::screening::{self, Register, ScreenQuery};
 use crate::state::AppState;
 use crate::web::{
-    Section, check_csrf, csrf_field, error_page, form_body, html_page, layout, note, problems,
+    Section, check_csrf, csrf_field, error_page, follow_up, form_body, html_page, layout, note,
+    problems,
 };
 
 /// What the screen form was given, to show it again.
@@ -228,6 +231,7 @@ pub async fn screen_and_show(
     let query = ScreenQuery {
         as_of: Some(submitted.as_of.clone()),
         pack: Some(submitted.pack.clone()),
+        ..ScreenQuery::default()
     };
     let outcome = match query.options(state) {
         Ok(options) => screening::screen(state, source, text, options, Register::Append).await,
@@ -314,6 +318,7 @@ pub fn result_page(
                 p.noprint { "Recorded in the register. " a href=(format!("/history?request_id={}", crate::security::percent_encode(&record.request_id))) { "See this request's history and record the human decision" } "." }
             }
         }
+        (follow_up::section(&unit_follow_up(record, &screened.pack)))
         section.downloads aria-labelledby="downloads-title" {
             h2 #downloads-title { "Download" }
             div.buttons {
@@ -408,6 +413,7 @@ pub(crate) async fn download(
     let query = ScreenQuery {
         as_of: Some(text("as_of")),
         pack: Some(text("pack")),
+        ..ScreenQuery::default()
     };
     if form.request.len() > state.max_request_bytes() {
         let max = state.max_request_bytes();
