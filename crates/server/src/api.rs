@@ -30,7 +30,7 @@ pub struct FormatQuery {
     pub format: Option<String>,
 }
 
-/// `?as_of=` and `?pack=` of the screening endpoints: given but empty is a mistake of the
+/// `?as_of=`, `?pack=` and `?fallback_pack=` of the screening endpoints: given but empty is a mistake of the
 /// client (400), not a request for the default, which is to leave the parameter out.
 fn screen_options(
     q: Result<Query<ScreenQuery>, QueryRejection>,
@@ -43,6 +43,11 @@ fn screen_options(
             "pack",
             &q.pack,
             "a pack in force as ?pack=ID or ?pack=ID@VERSION",
+        ),
+        (
+            "fallback_pack",
+            &q.fallback_pack,
+            "a pack in force as ?fallback_pack=ID or ?fallback_pack=ID@VERSION",
         ),
     ] {
         if value.as_deref().is_some_and(|v| v.trim().is_empty()) {

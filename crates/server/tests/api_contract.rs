@@ -137,7 +137,7 @@ async fn validate_names_the_id_of_an_invalid_request_whose_id_is_valid() {
 }
 
 #[tokio::test]
-async fn an_empty_as_of_or_pack_or_one_with_spaces_is_refused() {
+async fn an_empty_as_of_or_pack_or_fallback_pack_or_one_with_spaces_is_refused() {
     let app = router(state(&config()));
     let kh =
         std::fs::read(root().join("fixtures/requests/kh/kh-mrd-2025-031-rural-roads-piu.json"))
@@ -149,6 +149,8 @@ async fn an_empty_as_of_or_pack_or_one_with_spaces_is_refused() {
         "/v1/screen/batch?pack=%20",
         "/v1/screen?as_of=2025-06-01%20",
         "/v1/screen?pack=kh%20",
+        "/v1/screen/batch?fallback_pack=",
+        "/v1/screen/batch?fallback_pack=base%20",
     ] {
         let answer = post(&app, uri, kh.clone()).await;
         assert_eq!(
