@@ -33,7 +33,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rhai::{ASTFlags, ASTNode, Engine, Expr, Position, Stmt};
+use rhai::{ASTFlags, ASTNode, Expr, Position, Stmt};
 
 use crate::api::RESERVED_NAMES;
 use crate::codes::Code;
@@ -124,7 +124,6 @@ pub fn lint(pack: &CompiledPack, source: &PackSource) -> Vec<Diagnostic> {
         .into_iter()
         .collect();
     known.extend(KEYWORD_FUNCTIONS.iter().map(|s| s.to_string()));
-    let libs = lib_functions(&pack.engine, source);
     let params: BTreeSet<String> = source
         .layers
         .iter()
@@ -143,7 +142,7 @@ pub fn lint(pack: &CompiledPack, source: &PackSource) -> Vec<Diagnostic> {
     for rule in &pack.rules {
         let defined = Defined {
             known: &known,
-            libs: libs.get(&rule.pack),
+            libs: pack.lib_functions.get(&rule.pack),
             params: &params,
             data: &data,
         };
@@ -410,29 +409,6 @@ pub fn rule_facts(rule: &CompiledRule) -> (Vec<String>, BTreeSet<Outcome>) {
         .cloned()
         .collect();
     (reads, outcomes)
-}
-
-/// The functions each pack's `lib/` modules define: pack id → module name → function names.
-fn lib_functions(
-    engine: &Engine,
-    source: &PackSource,
-) -> BTreeMap<String, BTreeMap<String, BTreeSet<String>>> {
-    let mut out: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
-    for layer in &source.layers {
-        for lib in &layer.libs {
-            let Some(name) = lib.module_name() else {
-                continue;
-            };
-            let functions = engine
-                .compile(&lib.text)
-                .map(|ast| ast.iter_functions().map(|f| f.name.to_string()).collect())
-                .unwrap_or_default();
-            out.entry(layer.id.clone())
-                .or_default()
-                .insert(name.to_string(), functions);
-        }
-    }
-    out
 }
 
 struct RuleLint<'a> {
