@@ -784,6 +784,7 @@ mod tests {
                 "Advisers answer to the partner (illustrative)".to_string(),
             )]
             .into(),
+            fallback: false,
         }
     }
 
