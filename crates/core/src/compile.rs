@@ -59,6 +59,8 @@ pub struct CompiledRule {
     pub front_matter: FrontMatter,
     /// Shared by every pack that extends the rule's pack (`layer_cache`).
     pub(crate) ast: Rc<AST>,
+    /// The digest of the rule's layer and the layers before it (`layer_cache`).
+    pub(crate) layer: [u8; 32],
     /// Whether the rule might change a global (see `isolation`): the globals are checked
     /// after it runs.
     pub(crate) may_change_globals: bool,
@@ -504,6 +506,8 @@ fn compile_rules(
                     front_matter,
                     may_change_globals: crate::isolation::may_change_globals(&ast),
                     ast: Rc::new(ast),
+                    // Set by the layer cache.
+                    layer: [0; 32],
                 });
             }
             Err(e) => errors.push(not_compiled(&e, rule, lib_files, limits)),
@@ -648,6 +652,7 @@ fn compiled_rule(p: Pending, s: RuleSettings, resolved: Resolved) -> CompiledRul
         front_matter: p.front_matter,
         may_change_globals: p.may_change_globals,
         ast: p.ast,
+        layer: p.layer,
     }
 }
 

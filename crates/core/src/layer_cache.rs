@@ -36,6 +36,8 @@ pub(crate) struct Pending {
     pub(crate) front_matter: FrontMatter,
     pub(crate) ast: Rc<AST>,
     pub(crate) may_change_globals: bool,
+    /// The digest of the rule's layer and the layers before it.
+    pub(crate) layer: [u8; 32],
 }
 
 /// One layer compiled: its rules in file order, the functions of its `lib/` modules by module
@@ -88,7 +90,11 @@ impl LayerCache {
             let compiled = match self.layers.get(&prefix) {
                 Some(compiled) => compiled.clone(),
                 None => {
-                    let compiled = Rc::new(compile(layer));
+                    let mut compiled = compile(layer);
+                    for rule in &mut compiled.rules {
+                        rule.layer = prefix;
+                    }
+                    let compiled = Rc::new(compiled);
                     self.compiled += 1;
                     self.layers.insert(prefix, compiled.clone());
                     compiled

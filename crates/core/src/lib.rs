@@ -61,6 +61,7 @@ mod isolation;
 pub mod json;
 mod layer_cache;
 pub mod lint;
+mod lint_cache;
 pub mod lookalike;
 pub mod normalize;
 pub mod number;
@@ -91,6 +92,7 @@ pub use diagnostic::{Diagnostic, EXCERPT_CONTEXT_CHARS, Excerpt, attach_excerpts
 pub use finding::{Actor, Criterion, Finding, Outcome, RuleError};
 pub use json::{Json, JsonValue, Pos};
 pub use layer_cache::LayerCache;
+pub use lint_cache::LintCache;
 pub use period::PackInForce;
 pub use record::{DECISION_SCHEMA, DecisionRecord, ENGINE_NAME, ENGINE_VERSION, RuleNotInForce};
 pub use request::{InputError, RequestLimits, ValidRequest, decode_text};

@@ -1,12 +1,13 @@
 //! Each ancestor is compiled once for every pack that extends it (issue 18 item 5): packs
 //! compiled with one `LayerCache` compile each shared layer once, and give exactly what a
-//! compile of their own gives, with the same isolation between descendants.
+//! compile of their own gives, with the same isolation between descendants; packs linted with
+//! one `LintCache` lint an ancestor's rules once per context, and find what their own lint finds.
 
 use std::collections::BTreeMap;
 
 use tcscreen_core::{
-    CompiledPack, Date, Diagnostic, EngineLimits, LayerCache, PackIdentity, PackLayer, PackSource,
-    RequestLimits, SourceFile, ValidRequest, Value,
+    CompiledPack, Date, Diagnostic, EngineLimits, LayerCache, LintCache, PackIdentity, PackLayer,
+    PackSource, RequestLimits, SourceFile, ValidRequest, Value, lint,
 };
 
 fn file(pack: &str, path: &str, text: &str) -> SourceFile {
@@ -211,4 +212,42 @@ fn an_ancestors_problems_are_reported_with_every_descendant_as_before() {
         assert!(shared.iter().all(|d| d.excerpt.is_some()), "{shared:?}");
     }
     assert_eq!(cache.layers_compiled(), 1 + 2);
+}
+
+#[test]
+fn an_ancestors_rules_are_linted_once_per_context_and_found_as_before() {
+    let limits = EngineLimits::default();
+    // A base rule decides on a param only the second leaf defines (with no source for the
+    // figure): its lint depends on the pack.
+    let sources: Vec<PackSource> = leaves()
+        .into_iter()
+        .map(|mut leaf| {
+            leaf.layers[0].rules.push(rule(
+                "base",
+                "B4",
+                "if params.extra == 1 { revise(\"extra\"); }",
+            ));
+            if leaf.identity.id == "leaf2" {
+                leaf.layers[1].params.insert("extra".into(), Value::Int(1));
+            }
+            leaf
+        })
+        .collect();
+    let (mut layers, mut lints) = (LayerCache::new(), LintCache::new());
+    let mut found = Vec::new();
+    for leaf in &sources {
+        let pack = CompiledPack::compile_cached(leaf, &limits, &mut layers).unwrap();
+        let shared = lint::lint_cached(&pack, leaf, &mut lints);
+        let own = lint::lint(&CompiledPack::compile(leaf, &limits).unwrap(), leaf);
+        assert_eq!(shared, own, "{}", leaf.identity.id);
+        found.push(shared.iter().any(|d| {
+            d.file.as_deref() == Some("rules/base/rules/B4.rhai")
+                && d.code == tcscreen_core::Code::L020
+        }));
+    }
+    // Only where the pack defines it is it a figure the rule decides on without a source.
+    assert_eq!(found, [false, true, false]);
+    // base's three rules for leaf1, again for leaf2 (which defines another param), not again
+    // for leaf3; and each leaf's own rule.
+    assert_eq!(lints.rules_linted(), 3 + 3 + 3);
 }

@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use tcscreen_core::{
-    CompiledPack, Date, Diagnostic, LayerCache, PackSource, Severity, lint, on_eval_stack,
+    CompiledPack, Date, Diagnostic, LayerCache, LintCache, PackSource, Severity, lint,
+    on_eval_stack,
 };
 use tcscreen_packs::Catalog;
 pub use tcscreen_packs::PackChoice;
@@ -80,8 +81,8 @@ impl Packs {
             let mut errors: Vec<Diagnostic> = self.catalog.problems().to_vec();
             let mut warnings = Vec::new();
             let mut reported = BTreeSet::new();
-            // Each ancestor is compiled once for all the packs that extend it.
-            let mut layers = LayerCache::new();
+            // Each ancestor is compiled and linted once for all the packs that extend it.
+            let (mut layers, mut lints) = (LayerCache::new(), LintCache::new());
             for index in 0..self.catalog.entries().len() {
                 // Under --trust a pack that would be refused at screening time is an error
                 // now, so a reload never puts unsigned packs in force; the signature is
@@ -108,7 +109,7 @@ impl Packs {
                     })
                     .map_or_else(
                         |problems| problems,
-                        |(source, pack)| lint::lint(&pack, &source),
+                        |(source, pack)| lint::lint_cached(&pack, &source, &mut lints),
                     );
                 for d in found {
                     // An ancestor's problem is found again with every pack that extends it.

@@ -1,7 +1,7 @@
 //! `tcscreen check`: load and compile packs, reporting every problem with its place.
 
 use crate::console::outln;
-use tcscreen_core::{CompiledPack, LayerCache, Severity, lint};
+use tcscreen_core::{CompiledPack, LayerCache, LintCache, Severity, lint};
 
 use crate::diagnostics;
 use crate::exit_codes::ExitStatus;
@@ -29,8 +29,8 @@ pub fn check(cli: &GlobalArgs, args: &CheckArgs) -> ExitStatus {
     };
     let limits = tcscreen_service::memory::engine_limits();
     let (mut failed, mut warned) = (0, 0);
-    // Each ancestor is compiled once for all the packs that extend it.
-    let mut layers = LayerCache::new();
+    // Each ancestor is compiled and linted once for all the packs that extend it.
+    let (mut layers, mut lints) = (LayerCache::new(), LintCache::new());
     for &index in &chosen {
         let entry = catalog.entry(index);
         let label = format!(
@@ -47,7 +47,7 @@ pub fn check(cli: &GlobalArgs, args: &CheckArgs) -> ExitStatus {
             });
         match result {
             Ok((source, pack)) => {
-                let lints = lint::lint(&pack, &source);
+                let lints = lint::lint_cached(&pack, &source, &mut lints);
                 let errors = lints
                     .iter()
                     .filter(|d| d.severity == Severity::Error)
