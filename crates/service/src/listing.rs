@@ -12,7 +12,7 @@ use tcscreen_core::{
     Actor, CompiledPack, CompiledRule, Criterion, Date, Diagnostic, Json, JsonValue, LayerCache,
     Outcome, RequestLimits,
 };
-use tcscreen_packs::testing::{PackTestReport, run_pack_tests};
+use tcscreen_packs::testing::{PackTestReport, run_pack_tests, run_pack_tests_sharing};
 
 use crate::packs::{Packs, resolution_date};
 
@@ -373,7 +373,7 @@ pub fn rule(packs: &Packs, id: &str) -> RuleInfo {
         if info.text.is_none() && rule.pack == *pack_id {
             info.text = Some(rule_text(rule, &source));
         }
-        let report = run_pack_tests(catalog, index, &limits, &request_limits);
+        let report = run_pack_tests_sharing(catalog, index, &limits, &request_limits, &mut layers);
         let (fires_in, silent_in) = tests_of(&report, &rule.id);
         info.uses.push(RuleUse {
             pack: pack_id.clone(),
