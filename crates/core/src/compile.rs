@@ -3,7 +3,9 @@
 //! Each rule is compiled on the hardened engine with the module resolver of the pack that
 //! defines it, so `import "dates"` reaches that pack's `lib/dates.rhai` and nothing else;
 //! imports are resolved and embedded at compile time, and the run-time engine resolves none.
-//! Every problem in the pack is reported, not only the first.
+//! Every problem in the pack is reported, not only the first. A layer compiled before for a
+//! pack with the same ancestors is taken from a [`LayerCache`] (`layer_cache`), so each
+//! ancestor is compiled once for all the packs that extend it.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
