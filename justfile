@@ -121,3 +121,31 @@ release-profiles *CHOICES:
 # OpenAPI client generator and an OpenAPI-driven property test. Without them the test skips them.
 openapi-tools:
     PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q --disable-pip-version-check 'schemathesis==4.32.5' 'openapi-python-client==0.29.1'
+
+# Checking a rules folder with a long `extends` chain (issue 18 item 5): 16 generations of 30
+# rules and 200 packs extending the last, written by `extends_chain`; times `check` and `packs`
+# with this tree's debug binary and, in the same run, with BEFORE (another tcscreen binary) if
+# given, and says whether both print the same (docs/performance.md, section 12).
+chain-bench BEFORE="":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cargo build --locked -p tcscreen-cli -p tcscreen-bench --bin tcscreen --bin extends_chain
+    work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+    target/debug/extends_chain "$work/rules"
+    bins=("$PWD/target/debug/tcscreen"); names=(this)
+    if [ -n "{{BEFORE}}" ]; then bins=("$(realpath "{{BEFORE}}")" "${bins[@]}"); names=(before this); fi
+    cd "$work"
+    for i in "${!bins[@]}"; do
+        for verb in check packs; do
+            start=$EPOCHREALTIME
+            "${bins[$i]}" "$verb" --rules rules >"$verb.${names[$i]}.out" 2>&1 || true
+            awk -v a="$start" -v b="$EPOCHREALTIME" -v n="${names[$i]}" -v v="$verb" \
+                'BEGIN { printf "%-7s %-6s %7.2f s\n", n, v, b - a }'
+        done
+    done
+    if [ -n "{{BEFORE}}" ]; then
+        for verb in check packs; do
+            cmp -s "$verb.before.out" "$verb.this.out" && echo "$verb: the same output" \
+                || echo "$verb: the outputs differ"
+        done
+    fi

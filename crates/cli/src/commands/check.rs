@@ -2,7 +2,7 @@
 
 use crate::console::outln;
 use std::collections::BTreeSet;
-use tcscreen_core::{CompiledPack, Severity, lint};
+use tcscreen_core::{CompiledPack, LayerCache, LintCache, Severity, lint};
 
 use crate::diagnostics;
 use crate::exit_codes::ExitStatus;
@@ -35,6 +35,8 @@ pub fn check(cli: &GlobalArgs, args: &CheckArgs) -> ExitStatus {
     };
     let limits = tcscreen_service::memory::engine_limits();
     let (mut failed, mut warned) = (0, 0);
+    // Each ancestor is compiled and linted once for all the packs that extend it.
+    let (mut layers, mut lints) = (LayerCache::new(), LintCache::new());
     for &index in &chosen {
         let entry = catalog.entry(index);
         let label = format!(
@@ -45,10 +47,13 @@ pub fn check(cli: &GlobalArgs, args: &CheckArgs) -> ExitStatus {
         let display = esc(&entry.display);
         let result = catalog
             .source(index, resolution_date(&catalog, index))
-            .and_then(|source| CompiledPack::compile(&source, &limits).map(|pack| (source, pack)));
+            .and_then(|source| {
+                CompiledPack::compile_cached(&source, &limits, &mut layers)
+                    .map(|pack| (source, pack))
+            });
         match result {
             Ok((source, pack)) => {
-                let lints = lint::lint(&pack, &source);
+                let lints = lint::lint_cached(&pack, &source, &mut lints);
                 let errors = lints
                     .iter()
                     .filter(|d| d.severity == Severity::Error)
