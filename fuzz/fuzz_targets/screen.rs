@@ -99,7 +99,11 @@ fn run(data: &[u8]) {
         .and_then(|text| ValidRequest::from_text(text, &RequestLimits::default()).ok());
     let request = request.as_ref().unwrap_or_else(|| fixture());
     let source = source(script);
-    let limits = EngineLimits::default();
+    // The wall-clock safety stop, as the service arms it (core reads no clock of its own).
+    let limits = EngineLimits {
+        clock: Some(std::time::Instant::now),
+        ..EngineLimits::default()
+    };
     let Ok(pack) = CompiledPack::compile(&source, &limits) else {
         return;
     };

@@ -2,6 +2,10 @@
 //! tests, and no cycle between the modules of a crate (a module that uses another is never
 //! used by it, directly or through others). Both are read from the source text of every
 //! crate under `crates/`: comments, strings and test modules are left out.
+//!
+//! Also what docs/architecture.md promises that the tree can show: the crates depend on each
+//! other only in the direction the guide states, and core's sources (outside tests) read no
+//! clock and do no I/O.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -317,4 +321,107 @@ fn the_scanner_sees_through_comments_strings_and_test_modules() {
     assert!(!code.contains("crate::x"));
     let long = format!("fn f() {{\n{}}}\n", "    x();\n".repeat(130));
     assert_eq!(functions(&code_only(&long))[0].2, 132);
+}
+
+/// The layered crates in the order docs/architecture.md gives them (`core` ← `packs` ← …): each
+/// may depend only on those before it.
+fn layers_in_the_guide() -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let guide = std::fs::read_to_string(root.join("docs/architecture.md")).unwrap();
+    let line = guide
+        .lines()
+        .find(|l| l.starts_with("Dependencies point one way:"))
+        .expect("docs/architecture.md states the direction of the crates' dependencies");
+    let chain = line.split(':').nth(1).unwrap().split('(').next().unwrap();
+    chain
+        .split('←')
+        .map(|name| name.trim().trim_matches('`').to_string())
+        .collect()
+}
+
+/// The `tcscreen-*` crates a manifest depends on, in any dependency table, by table.
+fn tcscreen_dependencies(manifest: &Path) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(manifest).unwrap();
+    let value: toml::Table = toml::from_str(&text).unwrap();
+    let mut out = Vec::new();
+    for table in ["dependencies", "dev-dependencies", "build-dependencies"] {
+        let Some(deps) = value.get(table).and_then(toml::Value::as_table) else {
+            continue;
+        };
+        for name in deps.keys() {
+            if let Some(layer) = name.strip_prefix("tcscreen-") {
+                out.push((table.to_string(), layer.to_string()));
+            }
+        }
+    }
+    out
+}
+
+/// The crate's name without `tcscreen-` (the CLI's package is `tcscreen`).
+fn layer_name(manifest: &Path) -> String {
+    let value: toml::Table = toml::from_str(&std::fs::read_to_string(manifest).unwrap()).unwrap();
+    let name = value["package"]["name"].as_str().unwrap();
+    name.strip_prefix("tcscreen-").unwrap_or("cli").to_string()
+}
+
+#[test]
+fn crates_depend_on_each_other_only_as_the_architecture_guide_says() {
+    let layers = layers_in_the_guide();
+    assert_eq!(layers, ["core", "packs", "service", "server", "cli"]);
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for krate in crates() {
+        let manifest = krate.join("Cargo.toml");
+        let name = layer_name(&manifest);
+        let Some(rank) = layers.iter().position(|l| *l == name) else {
+            continue; // bench: tooling, outside the layers
+        };
+        checked += 1;
+        for (table, dependency) in tcscreen_dependencies(&manifest) {
+            let allowed = layers[..rank].contains(&dependency);
+            if !allowed {
+                wrong.push(format!("{name} [{table}] depends on {dependency}"));
+            }
+        }
+    }
+    assert_eq!(checked, layers.len(), "a crate of the guide is missing");
+    assert!(
+        wrong.is_empty(),
+        "dependencies against the direction of docs/architecture.md ({}):\n{}",
+        layers.join(" <- "),
+        wrong.join("\n")
+    );
+}
+
+/// What core's code (outside tests) must not name: it reads no clock and does no I/O (the
+/// service passes a clock and a memory gauge in through `EngineLimits`).
+const NOT_IN_CORE: &[&str] = &[
+    "Instant::now",
+    "SystemTime",
+    "std::fs",
+    "std::net",
+    "std::env",
+    "std::io",
+    "std::process",
+];
+
+#[test]
+fn core_reads_no_clock_and_does_no_io() {
+    let core = Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/src");
+    let files = sources(&core);
+    assert!(files.len() > 20, "only {} core files found", files.len());
+    let mut found = Vec::new();
+    for file in files {
+        let code = code_only(&std::fs::read_to_string(&file).unwrap());
+        for (number, line) in code.lines().enumerate() {
+            for name in NOT_IN_CORE.iter().filter(|name| line.contains(*name)) {
+                found.push(format!("{}:{}: `{name}`", file.display(), number + 1));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "core must read no clock and do no I/O (pass it in, as `EngineLimits::clock` is):\n{}",
+        found.join("\n")
+    );
 }

@@ -899,6 +899,7 @@ mod tests {
         let limits = EngineLimits {
             max_wall_time: std::time::Duration::ZERO,
             max_operations: u64::MAX,
+            clock: Some(std::time::Instant::now),
             ..EngineLimits::default()
         };
         let errors = compile_with_lib("fn f() { 1 }\nlet n = 0;\nloop { n += 1; }\n", &limits);

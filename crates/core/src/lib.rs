@@ -101,7 +101,7 @@ pub use record::{DECISION_SCHEMA, DecisionRecord, ENGINE_NAME, ENGINE_VERSION, R
 pub use request::{InputError, RequestLimits, ValidRequest, decode_text};
 pub use rule_settings::{RuleSettings, RuleSettingsEntry};
 pub use sandbox::{SafetyStop, panic_is_contained};
-pub use sandbox_limits::{EVAL_STACK_BYTES, EngineLimits, MemoryGauge};
+pub use sandbox_limits::{Clock, EVAL_STACK_BYTES, EngineLimits, MemoryGauge};
 pub use screen::{EngineStop, PANIC_MESSAGE, RuleOutput, Screening};
 pub use source::{PackIdentity, PackLayer, PackSource, SourceFile};
 pub use value::Value;

@@ -65,7 +65,8 @@ impl SafetyStop {
 
 #[derive(Clone, Copy)]
 struct Guard {
-    deadline: Instant,
+    /// `None` without a clock (no wall-clock stop).
+    deadline: Option<Instant>,
     /// The deadline is the request's, not the rule's.
     request_deadline: bool,
     memory_start: usize,
@@ -113,7 +114,8 @@ fn progress(operations: u64) -> Option<Dynamic> {
         return None;
     }
     let guard = GUARD.with(Cell::get)?;
-    let stop = if operations.is_multiple_of(1024) && Instant::now() > guard.deadline {
+    let past_deadline = |deadline: Instant| guard.limits.clock.is_some_and(|now| now() > deadline);
+    let stop = if operations.is_multiple_of(1024) && guard.deadline.is_some_and(past_deadline) {
         Some(if guard.request_deadline {
             SafetyStop::RequestWallClock
         } else {
@@ -141,16 +143,16 @@ fn progress(operations: u64) -> Option<Dynamic> {
 /// to stay quiet about panics that are reported as rule errors instead.
 ///
 /// The wall-clock stop is at `limits.max_wall_time` from now, or at `request_deadline` (the
-/// end of the request's time) if that comes first.
+/// end of the request's time) if that comes first; there is none without `limits.clock`.
 pub(crate) fn guarded<R>(
     limits: &EngineLimits,
     request_deadline: Option<Instant>,
     f: impl FnOnce() -> R,
 ) -> Result<R, ()> {
     let memory_start = limits.memory_gauge.map_or(0, |gauge| gauge());
-    let rule_deadline = Instant::now() + limits.max_wall_time;
-    let (deadline, request_deadline) = match request_deadline {
-        Some(end) if end < rule_deadline => (end, true),
+    let rule_deadline = limits.clock.map(|now| now() + limits.max_wall_time);
+    let (deadline, request_deadline) = match (request_deadline, rule_deadline) {
+        (Some(end), Some(rule_end)) if end < rule_end => (Some(end), true),
         _ => (rule_deadline, false),
     };
     GUARD.with(|g| {

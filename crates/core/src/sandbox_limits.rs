@@ -6,7 +6,7 @@
 //! (sorting a big array, copying the request); tripping one is an engine stop, never a
 //! decision, because it depends on the machine.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Stack size for threads that compile or evaluate rules. Deep recursion in a rule must end in
 /// Rhai's "stack overflow" error well before the thread's stack is exhausted; this is ample
@@ -16,6 +16,10 @@ pub const EVAL_STACK_BYTES: usize = 64 * 1024 * 1024;
 /// Reads how many bytes the current thread has allocated and not yet freed. An embedder with a
 /// counting allocator can supply one to bound a rule's memory (the CLI does).
 pub type MemoryGauge = fn() -> usize;
+
+/// Reads a monotonic clock. An embedder supplies one to arm the wall-clock safety stops (the
+/// service supplies `Instant::now`); core itself never reads a clock.
+pub type Clock = fn() -> Instant;
 
 /// Bounds on one rule evaluation.
 #[derive(Clone, Copy, Debug)]
@@ -46,10 +50,14 @@ pub struct EngineLimits {
     /// Bytes a request's rules may print with `print` and `debug` (counted whether or not it
     /// is kept; it is kept only for a trace): past it, the printing rule is a rule error.
     pub max_output_bytes: usize,
-    /// Safety stop: wall-clock time for one rule (an engine stop, not a decision).
+    /// Safety stop: wall-clock time for one rule (an engine stop, not a decision), measured
+    /// by `clock`.
     pub max_wall_time: Duration,
-    /// Safety stop: wall-clock time for all the rules of one request together.
+    /// Safety stop: wall-clock time for all the rules of one request together, measured by
+    /// `clock`.
     pub max_request_wall_time: Duration,
+    /// How to read the time; without one there is no wall-clock stop.
+    pub clock: Option<Clock>,
     /// Safety stop: bytes a rule may hold at once, measured by `memory_gauge`.
     pub max_memory_bytes: usize,
     /// How to measure memory; without one there is no memory stop.
@@ -78,6 +86,7 @@ impl Default for EngineLimits {
             max_output_bytes: 1024 * 1024,
             max_wall_time: Duration::from_secs(10),
             max_request_wall_time: Duration::from_secs(20),
+            clock: None,
             max_memory_bytes: 1024 * 1024 * 1024,
             memory_gauge: None,
         }

@@ -92,8 +92,8 @@ impl std::error::Error for EngineStop {}
 
 /// What one screening of a request has used of the request's budgets.
 struct RequestRun {
-    /// When the request's wall-clock time is up.
-    deadline: Instant,
+    /// When the request's wall-clock time is up (`None` without a clock).
+    deadline: Option<Instant>,
     /// Keep printed output (for a trace).
     keep_output: bool,
     /// Bytes of findings text kept so far.
@@ -103,7 +103,7 @@ struct RequestRun {
 }
 
 impl RequestRun {
-    fn new(deadline: Instant, keep_output: bool) -> RequestRun {
+    fn new(deadline: Option<Instant>, keep_output: bool) -> RequestRun {
         RequestRun {
             deadline,
             keep_output,
@@ -157,7 +157,8 @@ impl CompiledPack {
         as_of: Date,
         keep_output: bool,
     ) -> Result<Screening, EngineStop> {
-        let deadline = Instant::now() + self.limits.max_request_wall_time;
+        let limits = &self.limits;
+        let deadline = limits.clock.map(|now| now() + limits.max_request_wall_time);
         let pristine = Pristine {
             request,
             params: &self.params,
@@ -270,7 +271,7 @@ impl CompiledPack {
             findings_limit: self.limits.max_findings_bytes,
             actor: rule.actor,
         });
-        let result = sandbox::guarded(&self.limits, Some(request.deadline), || {
+        let result = sandbox::guarded(&self.limits, request.deadline, || {
             self.engine.eval_ast_with_scope::<Dynamic>(scope, &rule.ast)
         });
         let sink = api::close_sink();
@@ -677,6 +678,7 @@ mod tests {
     fn a_safety_stop_is_not_a_decision() {
         let mut pack = pack(&[("A", "loop { }")]);
         pack.limits.max_wall_time = std::time::Duration::ZERO;
+        pack.limits.clock = Some(std::time::Instant::now);
         pack.limits.max_operations = u64::MAX;
         let stop = pack
             .screen(&request(), Date::parse("2025-03-04").unwrap())

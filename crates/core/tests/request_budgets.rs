@@ -142,6 +142,7 @@ fn a_request_has_a_wall_clock_budget_beyond_each_rules() {
         max_operations: u64::MAX,
         max_wall_time: Duration::from_secs(3600),
         max_request_wall_time: Duration::ZERO,
+        clock: Some(std::time::Instant::now),
         ..EngineLimits::default()
     };
     let stop = screen_with(

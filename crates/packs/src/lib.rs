@@ -19,7 +19,7 @@ pub mod read;
 mod resolve;
 pub mod selection;
 pub mod signature;
-pub mod testing;
+pub mod test_cases;
 
 pub use catalog::Catalog;
 pub use digest::digest;

@@ -2,7 +2,7 @@
 //! by a TC policy reviewer before the rules were written, each with the decision the reviewer
 //! signs, the rules that must and must not ask for a change, and the reviewer's reason.
 //!
-//! A case is written in the pack-test format (see [`tcscreen_packs::testing`]) with its
+//! A case is written in the pack-test format (see [`tcscreen_packs::test_cases`]) with its
 //! extensions `reason`, `patch`, `changes` and `no_change`. Unlike a pack test, a case names no
 //! pack: it is screened exactly as `tcscreen screen` screens it (the pack chosen by country and
 //! date, the packs in force during the TC included), so the library judges what a coordination
@@ -11,10 +11,9 @@
 use std::path::{Path, PathBuf};
 
 use tcscreen_core::{Code, Date, Diagnostic, Pos, RequestLimits};
-use tcscreen_packs::testing::{
-    CaseResult, TestCase, load_request, read_case_file, unmet_expectations,
-};
+use tcscreen_packs::test_cases::{TestCase, load_request, read_case_file};
 
+use crate::pack_tests::{CaseResult, unmet_expectations};
 use crate::packs::{PackChoice, Packs};
 use crate::thread_screener::{Problem, ThreadScreener};
 

@@ -7,12 +7,12 @@
 
 use std::collections::BTreeSet;
 
+use crate::pack_tests::{PackTestReport, run_pack_tests, run_pack_tests_sharing};
 use tcscreen_core::citation::Citation;
 use tcscreen_core::{
     Actor, CompiledPack, CompiledRule, Criterion, Date, Diagnostic, Json, JsonValue, LayerCache,
     Outcome, RequestLimits,
 };
-use tcscreen_packs::testing::{PackTestReport, run_pack_tests, run_pack_tests_sharing};
 
 use crate::packs::{Packs, resolution_date};
 

@@ -1,5 +1,6 @@
 //! A global allocator that counts, per thread, the bytes allocated and not yet freed. The
-//! engine's memory safety stop reads it while a rule runs (`EngineLimits::memory_gauge`).
+//! engine's memory safety stop reads it while a rule runs (`EngineLimits::memory_gauge`); the
+//! engine's limits for screening are built here with it and the clock (`EngineLimits::clock`).
 
 #![allow(
     unsafe_code,
@@ -51,11 +52,13 @@ pub fn thread_live_bytes() -> usize {
 }
 
 /// The engine's limits for screening: the defaults, with the memory stop measured by
-/// [`CountingAllocator`]. A binary that does not install it as its global allocator gets no
-/// memory stop (the other limits still hold).
+/// [`CountingAllocator`] and the wall-clock stops by the system's monotonic clock (core reads
+/// no clock of its own). A binary that does not install the allocator as its global allocator
+/// gets no memory stop (the other limits still hold).
 pub fn engine_limits() -> tcscreen_core::EngineLimits {
     tcscreen_core::EngineLimits {
         memory_gauge: Some(thread_live_bytes),
+        clock: Some(std::time::Instant::now),
         ..tcscreen_core::EngineLimits::default()
     }
 }

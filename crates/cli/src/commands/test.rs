@@ -5,7 +5,7 @@
 //! it defines or adjusts) unless `--inherited` asks for every rule that runs.
 
 use crate::console::{errln, outln};
-use tcscreen_packs::testing::{CaseResult, PackTestReport, run_pack_tests_sharing};
+use tcscreen_service::pack_tests::{CaseResult, PackTestReport, run_pack_tests_sharing};
 
 use crate::diagnostics;
 use crate::exit_codes::ExitStatus;
