@@ -476,6 +476,36 @@ fn signed_packs_under_trust() {
         .stderr_has("which is not among the trusted keys");
 }
 
+/// Issue 22: `check` is the service's pack check, the one a reload runs, so under `--trust` it
+/// refuses an unsigned pack as a reload (and screening) would.
+#[test]
+fn issue_22_check_under_trust_refuses_what_a_reload_would() {
+    let scratch = Scratch::new();
+    fs::create_dir(scratch.path("keys")).unwrap();
+    scratch
+        .run(&["keygen", "--out", &scratch.s("keys/unit")])
+        .expect_code(0);
+    let trust = scratch.s("keys");
+    scratch
+        .run(&["check", "kh", "--trust", &trust])
+        .expect_code(3)
+        .stdout_has("FAIL  kh 2010.2")
+        .stdout_has("does not load: 1 problem")
+        .stderr_has("it is not signed");
+    scratch
+        .run(&["sign", "kh", "--key", &scratch.s("keys/unit")])
+        .expect_code(0);
+    let trusted = scratch.run(&["check", "kh", "--trust", &trust]);
+    trusted.expect_code(0);
+    let plain = scratch.run(&["check", "kh"]);
+    assert_eq!(trusted.stdout, plain.stdout);
+    assert_eq!(trusted.stderr, plain.stderr);
+    scratch
+        .run(&["check", "kh", "--trust", &scratch.s("no-such-folder")])
+        .expect_code(3)
+        .stderr_has("cannot read the trusted keys folder");
+}
+
 #[test]
 fn impact_lists_what_a_change_flips() {
     let scratch = Scratch::new();

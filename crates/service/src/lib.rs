@@ -40,6 +40,7 @@ pub mod item;
 pub mod listing;
 pub mod memory;
 pub mod output;
+pub mod pack_check;
 pub mod pack_tests;
 pub mod packs;
 pub mod pipeline;

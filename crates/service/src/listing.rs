@@ -7,14 +7,14 @@
 
 use std::collections::BTreeSet;
 
-use crate::pack_tests::{PackTestReport, run_pack_tests, run_pack_tests_sharing};
+use crate::pack_tests::{PackTestReport, run_pack_tests_sharing};
 use tcscreen_core::citation::Citation;
 use tcscreen_core::{
-    Actor, CompiledPack, CompiledRule, Criterion, Date, Diagnostic, Json, JsonValue, LayerCache,
-    Outcome, RequestLimits,
+    Actor, CompiledRule, Criterion, Date, Diagnostic, Json, JsonValue, Outcome, RequestLimits,
 };
 
-use crate::packs::{Packs, resolution_date};
+use crate::pack_check::PackChecker;
+use crate::packs::Packs;
 
 /// A pack, as `tcscreen packs` lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,24 +69,22 @@ impl PackRow {
 }
 
 /// Every pack of the catalog, in folder order, each resolved at the start of its validity and
-/// compiled (on this thread).
+/// compiled (on this thread). Signatures are not checked: a listing shows every pack.
 pub fn packs(packs: &Packs) -> Vec<PackRow> {
     let catalog = packs.catalog();
-    let limits = crate::memory::engine_limits();
-    let mut layers = LayerCache::new();
+    let mut checker = PackChecker::new(catalog, None);
     (0..catalog.entries().len())
-        .map(
-            |index| match catalog.source(index, resolution_date(catalog, index)) {
-                Ok(source) => {
-                    let digest = source.identity.sha256.clone();
-                    match CompiledPack::compile_cached(&source, &limits, &mut layers) {
-                        Ok(pack) => row(packs, index, pack.rules().len().to_string(), digest, true),
-                        Err(_) => row(packs, index, "does not compile".into(), digest, false),
-                    }
-                }
-                Err(_) => row(packs, index, "unreadable".into(), String::new(), false),
-            },
-        )
+        .map(|index| match checker.resolve_then_compile(index) {
+            Ok((source, Ok(pack))) => {
+                let digest = source.identity.sha256.clone();
+                row(packs, index, pack.rules().len().to_string(), digest, true)
+            }
+            Ok((source, Err(_))) => {
+                let digest = source.identity.sha256.clone();
+                row(packs, index, "does not compile".into(), digest, false)
+            }
+            Err(_) => row(packs, index, "unreadable".into(), String::new(), false),
+        })
         .collect()
 }
 
@@ -156,10 +154,11 @@ pub struct PackDetail {
 /// The pack at `index` with its rules, citations and tests, or why it cannot be loaded.
 pub fn pack_detail(packs: &Packs, index: usize) -> Result<PackDetail, Vec<Diagnostic>> {
     let catalog = packs.catalog();
-    let limits = crate::memory::engine_limits();
-    let source = catalog.source(index, resolution_date(catalog, index))?;
-    let pack = CompiledPack::compile(&source, &limits)?;
-    let report = run_pack_tests(catalog, index, &limits, &RequestLimits::default());
+    let mut checker = PackChecker::new(catalog, None);
+    let (source, pack) = checker.compile(index)?;
+    let limits = *checker.limits();
+    let request_limits = RequestLimits::default();
+    let report = run_pack_tests_sharing(catalog, index, &limits, &request_limits, checker.layers());
     let rules = pack
         .rules()
         .iter()
@@ -197,15 +196,10 @@ pub fn rule_titles(
     packs: &Packs,
     indices: impl IntoIterator<Item = usize>,
 ) -> std::collections::BTreeMap<String, String> {
-    let catalog = packs.catalog();
-    let limits = crate::memory::engine_limits();
+    let mut checker = PackChecker::new(packs.catalog(), None);
     let mut titles = std::collections::BTreeMap::new();
-    let mut layers = LayerCache::new();
     for index in indices {
-        let Ok(source) = catalog.source(index, resolution_date(catalog, index)) else {
-            continue;
-        };
-        let Ok(pack) = CompiledPack::compile_cached(&source, &limits, &mut layers) else {
+        let Ok((_, pack)) = checker.compile(index) else {
             continue;
         };
         for rule in pack.rules() {
@@ -389,16 +383,13 @@ pub fn citation_json(c: &Citation) -> Json {
 /// pack's tests to find those that cover it.
 pub fn rule(packs: &Packs, id: &str) -> RuleInfo {
     let catalog = packs.catalog();
-    let limits = crate::memory::engine_limits();
+    let mut checker = PackChecker::new(catalog, None);
+    let limits = *checker.limits();
     let request_limits = RequestLimits::default();
     let wanted = |full: &str| full == id || full.split_once('/').is_some_and(|(_, i)| i == id);
     let mut info = RuleInfo::default();
-    let mut layers = LayerCache::new();
     for index in 0..catalog.entries().len() {
-        let Ok(source) = catalog.source(index, resolution_date(catalog, index)) else {
-            continue;
-        };
-        let Ok(pack) = CompiledPack::compile_cached(&source, &limits, &mut layers) else {
+        let Ok((source, pack)) = checker.compile(index) else {
             continue;
         };
         let entry = catalog.entry(index);
@@ -422,7 +413,8 @@ pub fn rule(packs: &Packs, id: &str) -> RuleInfo {
         if info.text.is_none() && rule.pack == *pack_id {
             info.text = Some(rule_text(rule, &source));
         }
-        let report = run_pack_tests_sharing(catalog, index, &limits, &request_limits, &mut layers);
+        let report =
+            run_pack_tests_sharing(catalog, index, &limits, &request_limits, checker.layers());
         let (fires_in, silent_in) = tests_of(&report, &rule.id);
         info.uses.push(RuleUse {
             pack: pack_id.clone(),

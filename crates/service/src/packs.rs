@@ -6,15 +6,12 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use std::sync::Arc;
-
-use tcscreen_core::{
-    CompiledPack, Date, Diagnostic, LayerCache, LintCache, PackSource, Severity, lint,
-    on_eval_stack,
-};
+use tcscreen_core::{Diagnostic, Severity, on_eval_stack};
 use tcscreen_packs::Catalog;
 pub use tcscreen_packs::PackChoice;
 use tcscreen_packs::signature::TrustedKeys;
+
+use crate::pack_check::PackChecker;
 
 /// The catalog of packs under a rules folder, and the trusted keys if signatures are required.
 #[derive(Debug)]
@@ -71,48 +68,23 @@ impl Packs {
         self.catalog.choice(pack)
     }
 
-    /// Load, compile and lint every pack, as `tcscreen check` does, and under `--trust` check
-    /// its signature; refuse the lot if the catalog or any pack has an error: what a reload
-    /// runs before it swaps packs in. Returns
-    /// the warnings. Runs the compiler on a thread of its own, with the stack rules need.
+    /// Check every pack as `tcscreen check` does ([`PackChecker::check`]: under `--trust` the
+    /// signature first, so a reload never puts unsigned packs in force), and refuse the lot if
+    /// the catalog or any pack has an error: what a reload runs before it swaps packs in.
+    /// Returns the warnings, each once (an ancestor's problem is found again with every pack
+    /// that extends it). Runs the compiler on a thread of its own, with the stack rules need.
     pub fn check_all(&self) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
         on_eval_stack(|| {
-            let limits = crate::memory::engine_limits();
+            let mut checker = PackChecker::new(&self.catalog, self.trust.as_ref());
             let mut errors: Vec<Diagnostic> = self.catalog.problems().to_vec();
             let mut warnings = Vec::new();
             let mut reported = BTreeSet::new();
-            // Each ancestor is compiled and linted once for all the packs that extend it.
-            let (mut layers, mut lints) = (LayerCache::new(), LintCache::new());
             for index in 0..self.catalog.entries().len() {
-                // Under --trust a pack that would be refused at screening time is an error
-                // now, so a reload never puts unsigned packs in force; the signature is
-                // checked before the pack is compiled, so an unsigned pack costs no compiling.
-                let signed = |source: &Arc<PackSource>| match &self.trust {
-                    None => Ok(()),
-                    Some(trust) => {
-                        let entry = self.catalog.entry(index);
-                        self.catalog.files(index).and_then(|files| {
-                            trust
-                                .verify(entry, &files, &source.identity)
-                                .map(|_signer| ())
-                                .map_err(|d| vec![d])
-                        })
-                    }
+                let found = match checker.check(index) {
+                    Ok(checked) => checked.problems,
+                    Err(problems) => problems,
                 };
-                let found = self
-                    .catalog
-                    .source(index, resolution_date(&self.catalog, index))
-                    .and_then(|source| signed(&source).map(|()| source))
-                    .and_then(|source| {
-                        CompiledPack::compile_cached(&source, &limits, &mut layers)
-                            .map(|pack| (source, pack))
-                    })
-                    .map_or_else(
-                        |problems| problems,
-                        |(source, pack)| lint::lint_cached(&pack, &source, &mut lints),
-                    );
                 for d in found {
-                    // An ancestor's problem is found again with every pack that extends it.
                     if !reported.insert(d.to_string()) {
                         continue;
                     }
@@ -129,11 +101,4 @@ impl Packs {
             }
         })
     }
-}
-
-/// The as-of date used to resolve a pack's parents when no request is at hand: the start of
-/// its validity, else its end.
-pub fn resolution_date(catalog: &Catalog, index: usize) -> Option<Date> {
-    let m = &catalog.entry(index).manifest;
-    m.valid_from.or(m.valid_to)
 }

@@ -2,14 +2,16 @@
 
 use crate::console::outln;
 use std::collections::BTreeSet;
-use tcscreen_core::{CompiledPack, LayerCache, LintCache, Severity, lint};
+use std::path::PathBuf;
+use tcscreen_core::CompiledPack;
+use tcscreen_packs::signature::TrustedKeys;
 
 use crate::diagnostics;
 use crate::exit_codes::ExitStatus;
 use crate::global_args::GlobalArgs;
 use crate::rules_folder::catalog_and_chosen;
 use tcscreen_service::escape::controls as esc;
-use tcscreen_service::packs::resolution_date;
+use tcscreen_service::pack_check::PackChecker;
 
 /// Arguments of `check`.
 #[derive(Debug, clap::Args)]
@@ -26,6 +28,11 @@ pub struct CheckArgs {
     /// parents' included (by default: those the pack's own rules cite).
     #[arg(long)]
     pub inherited: bool,
+
+    /// Check each pack's signature too, as `screen --trust DIR` would before running it: a pack
+    /// not signed by a key in DIR (its `*.pub` files) does not load.
+    #[arg(long, value_name = "DIR")]
+    pub trust: Option<PathBuf>,
 }
 
 /// Run `check`.
@@ -33,10 +40,16 @@ pub fn check(cli: &GlobalArgs, args: &CheckArgs) -> ExitStatus {
     let Some((catalog, chosen, mut status)) = catalog_and_chosen(cli, &args.packs) else {
         return ExitStatus::Error;
     };
-    let limits = tcscreen_service::memory::engine_limits();
+    let trust = match args.trust.as_deref().map(TrustedKeys::load).transpose() {
+        Ok(trust) => trust,
+        Err(d) => {
+            diagnostics::emit(&d);
+            return ExitStatus::Error;
+        }
+    };
     let (mut failed, mut warned) = (0, 0);
     // Each ancestor is compiled and linted once for all the packs that extend it.
-    let (mut layers, mut lints) = (LayerCache::new(), LintCache::new());
+    let mut checker = PackChecker::new(&catalog, trust.as_ref());
     for &index in &chosen {
         let entry = catalog.entry(index);
         let label = format!(
@@ -45,20 +58,10 @@ pub fn check(cli: &GlobalArgs, args: &CheckArgs) -> ExitStatus {
             esc(&entry.manifest.version)
         );
         let display = esc(&entry.display);
-        let result = catalog
-            .source(index, resolution_date(&catalog, index))
-            .and_then(|source| {
-                CompiledPack::compile_cached(&source, &limits, &mut layers)
-                    .map(|pack| (source, pack))
-            });
-        match result {
-            Ok((source, pack)) => {
-                let lints = lint::lint_cached(&pack, &source, &mut lints);
-                let errors = lints
-                    .iter()
-                    .filter(|d| d.severity == Severity::Error)
-                    .count();
-                let warnings = lints.len() - errors;
+        match checker.check(index) {
+            Ok(checked) => {
+                let (errors, warnings) = checked.counts();
+                let (pack, source) = (&checked.pack, &checked.source);
                 let disabled = pack.disabled().len();
                 let disabled = if disabled > 0 {
                     format!(", {disabled} disabled")
@@ -74,13 +77,13 @@ pub fn check(cli: &GlobalArgs, args: &CheckArgs) -> ExitStatus {
                     (0, 0) => String::new(),
                     (e, w) => format!(", {e} error{}, {w} warning{}", plural(e), plural(w)),
                 };
-                let unverified = unverified_sources(&pack, &source, args.inherited);
+                let unverified = unverified_sources(pack, source, args.inherited);
                 outln!(
                     "{verdict}  {label:<24} {} rules{disabled}{counts}{unverified}  ({})",
                     pack.rules().len(),
                     display
                 );
-                diagnostics::emit_all(&lints);
+                diagnostics::emit_all(&checked.problems);
                 if errors > 0 {
                     failed += 1;
                     status.raise(ExitStatus::Failure);

@@ -10,7 +10,7 @@ use crate::exit_codes::ExitStatus;
 use crate::global_args::GlobalArgs;
 use crate::rules_folder::catalog_and_chosen;
 use tcscreen_service::escape::controls as esc;
-use tcscreen_service::packs::resolution_date;
+use tcscreen_service::pack_check::resolution_date;
 
 /// Arguments of `keygen`.
 #[derive(Debug, clap::Args)]
