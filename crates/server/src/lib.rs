@@ -18,15 +18,20 @@
 //! its limit), [`security`] (the token, session and CSRF secrets and the security policy),
 //! [`portfolio`] (a screened portfolio, its counts and CSV), [`state`] (what every handler
 //! shares), [`screening`] (screening one request and appending it to the register),
-//! [`register`] (a request's history and recording a person's decision), [`request_form`] (the
-//! request form's fields and the request they describe), [`api`] (the JSON endpoints), [`web`]
+//! [`register`] (the cases, a case's entries opened from the register, and recording a person's
+//! decision), [`case_params`] (the query of the list of cases), [`actor`] (who is acting),
+//! [`request_form`] (the request form's fields and the request they describe), [`api`] (the
+//! JSON endpoints) and [`api_cases`] (the list of cases), [`web`]
 //! (the pages), [`guard`] (the checks and headers of every request), [`routes`] (the router),
 //! [`run`] (the runtime, signals and shutdown).
 
 #![deny(missing_docs)]
 
+pub mod actor;
 pub mod api;
+pub mod api_cases;
 pub mod body;
+pub mod case_params;
 pub mod config;
 pub mod guard;
 pub mod portfolio;

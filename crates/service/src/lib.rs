@@ -29,6 +29,7 @@
 
 #![deny(missing_docs)]
 
+pub mod case_list;
 pub mod compare;
 pub mod decisions;
 pub mod escape;
@@ -42,6 +43,9 @@ pub mod pipeline;
 pub mod problems;
 pub mod records;
 pub mod register;
+pub mod register_index;
+pub mod register_repair;
+pub mod register_scan;
 pub mod register_writer;
 pub mod render;
 pub mod replay;

@@ -11,7 +11,9 @@ use crate::exit_codes::ExitStatus;
 use crate::global_args::GlobalArgs;
 use tcscreen_service::decisions::{self, DecideError, DecisionInput, Refused};
 use tcscreen_service::escape::controls as esc;
-use tcscreen_service::register::{self, Appender, Body};
+use tcscreen_service::register::{Appender, Body};
+use tcscreen_service::register_repair::{self, TornTail};
+use tcscreen_service::register_scan::{self, Tally};
 
 /// Arguments of `register`.
 #[derive(Debug, clap::Args)]
@@ -71,6 +73,10 @@ pub enum RegisterAction {
         /// The date of the decision (default: today, UTC).
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::global_args::parse_date)]
         at: Option<Date>,
+        /// The entry of the screening read and decided on (from `register show`): refused if
+        /// the request was screened again since. Default: the latest screening.
+        #[arg(long, value_name = "SEQ")]
+        screening: Option<u64>,
     },
     /// Repair a register a crash left with an incomplete last line: show that line, then
     /// drop it. Nothing else is ever changed; any other damage is reported and left as it is.
@@ -96,12 +102,11 @@ pub enum RegisterAction {
 pub fn register(cli: &GlobalArgs, args: &RegisterArgs) -> ExitStatus {
     match &args.action {
         RegisterAction::Verify { file, head } => verify(file, head.as_deref()),
-        RegisterAction::Head { file } => match register::read(file, None) {
-            Ok(entries) => {
-                match entries.last() {
-                    Some(e) => outln!("{}:{}", e.seq, e.hash),
-                    None => outln!("0:{}", register::GENESIS),
-                }
+        RegisterAction::Head { file } => match register_scan::scan(file, None, |_| {}) {
+            Ok(Tally {
+                entries, last_hash, ..
+            }) => {
+                outln!("{entries}:{last_hash}");
                 ExitStatus::Success
             }
             Err((_, broken)) => {
@@ -120,7 +125,7 @@ pub fn register(cli: &GlobalArgs, args: &RegisterArgs) -> ExitStatus {
             format,
             trust,
         } => {
-            if let Err((_, broken)) = register::read(file, None) {
+            if let Err((_, broken)) = register_scan::scan(file, None, |_| {}) {
                 errln!(
                     "error: {}: entry {} {}: {}",
                     file.display(),
@@ -143,6 +148,7 @@ pub fn register(cli: &GlobalArgs, args: &RegisterArgs) -> ExitStatus {
             reason,
             waive,
             at,
+            screening,
         } => decide(
             request_id,
             register,
@@ -150,7 +156,7 @@ pub fn register(cli: &GlobalArgs, args: &RegisterArgs) -> ExitStatus {
             by,
             reason.as_deref(),
             waive,
-            *at,
+            (*at, *screening),
         ),
         RegisterAction::Show {
             request_id,
@@ -177,15 +183,15 @@ fn repair(file: &Path) -> ExitStatus {
         );
         outln!("  {:?}{more}", shown);
     };
-    match register::truncate_torn_tail(file, show) {
-        Ok(register::TornTail::None) => {
+    match register_repair::truncate_torn_tail(file, show) {
+        Ok(TornTail::None) => {
             outln!(
                 "nothing to repair: {} ends with a complete line (`tcscreen register verify` checks the rest)",
                 file.display()
             );
             ExitStatus::Success
         }
-        Ok(register::TornTail::Dropped { line, last_seq }) => {
+        Ok(TornTail::Dropped { line, last_seq }) => {
             outln!(
                 "dropped the torn last line ({} bytes); the register ends at entry {last_seq}",
                 line.len()
@@ -199,17 +205,19 @@ fn repair(file: &Path) -> ExitStatus {
     }
 }
 
+/// Verify as a stream: memory holds one entry at a time (and 8 bytes a screening).
 fn verify(file: &Path, head: Option<&str>) -> ExitStatus {
-    match register::read(file, head) {
-        Ok(entries) => {
-            let last = entries.last().map_or_else(
-                || "empty".to_string(),
-                |e| format!("head {}:{}", e.seq, e.hash),
-            );
+    match register_scan::scan(file, head, |_| {}) {
+        Ok(tally) => {
+            let last = if tally.entries == 0 {
+                "empty".to_string()
+            } else {
+                format!("head {}:{}", tally.entries, tally.last_hash)
+            };
             outln!(
                 "ok  {}: {} entries, chain intact ({last})",
                 file.display(),
-                entries.len()
+                tally.entries
             );
             ExitStatus::Success
         }
@@ -221,7 +229,7 @@ fn verify(file: &Path, head: Option<&str>) -> ExitStatus {
                 broken.damage.as_str(),
                 esc(&broken.message)
             );
-            outln!("        the {} entries before it are intact", good.len());
+            outln!("        the {} entries before it are intact", good.entries);
             ExitStatus::Failure
         }
     }
@@ -238,7 +246,7 @@ fn decide(
     by: &str,
     reason: Option<&str>,
     waive: &[String],
-    at: Option<Date>,
+    (at, screening): (Option<Date>, Option<u64>),
 ) -> ExitStatus {
     let mut appender = match Appender::open(file) {
         Ok(a) => a,
@@ -253,6 +261,7 @@ fn decide(
         reason: reason.map(str::to_string),
         waived: waive.to_vec(),
         at,
+        screening,
     };
     let decided =
         decisions::decide(&mut appender, file, request_id, input).and_then(
@@ -347,12 +356,29 @@ fn not_decided(e: &DecideError, request_id: &str, file: &Path) -> ExitStatus {
             esc(rule)
         ),
         Refused::NoOneDecides => errln!("error: --by is blank: {}", refused.help()),
+        Refused::NotLatest { latest, .. } => {
+            errln!("error: {}", refused.message());
+            errln!(
+                "  help: read the latest screening (`tcscreen register show {}`) and decide on it with --screening {latest}",
+                esc(request_id)
+            );
+        }
+        Refused::NotAScreening { shown, .. } => {
+            errln!(
+                "error: --screening {shown}: entry {shown} is not a screening of request `{}`",
+                esc(request_id)
+            );
+            errln!(
+                "  help: `tcscreen register show {}` lists its screenings",
+                esc(request_id)
+            );
+        }
     }
     ExitStatus::Usage
 }
 
 fn show(request_id: &str, file: &Path) -> ExitStatus {
-    let (history, broken) = register::history(file, request_id);
+    let (history, broken) = register_scan::history(file, request_id);
     let status = match broken {
         None => ExitStatus::Success,
         Some(broken) => {

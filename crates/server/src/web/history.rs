@@ -33,6 +33,8 @@ struct DecisionForm {
     reason: String,
     waived: Vec<String>,
     at: String,
+    /// The screening shown when the form was filled in.
+    screening: String,
 }
 
 /// `GET /history`: look a request up; its history and the decision form.
@@ -190,6 +192,7 @@ fn decision_form(
             form method="post" action="/history/decision" {
                 (csrf_field(state))
                 input type="hidden" name="request_id" value=(request_id);
+                input type="hidden" name="screening_seq" value=(seq);
                 fieldset {
                     legend { "Decision" }
                     @for d in ["accept", "revise", "reject"] {
@@ -234,7 +237,11 @@ fn decision_form(
 }
 
 /// `POST /history/decision`: record the decision, then show the history (or why not).
-pub async fn decide(State(state): State<AppState>, body: Bytes) -> Response {
+pub async fn decide(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> Response {
     let fields = Fields::parse(&body);
     if let Err(refused) = check_csrf(&state, fields.get("_csrf")) {
         return refused;
@@ -246,9 +253,17 @@ pub async fn decide(State(state): State<AppState>, body: Bytes) -> Response {
         reason: fields.get("reason").unwrap_or_default().to_string(),
         waived: fields.all("waived").map(str::to_string).collect(),
         at: fields.get("at").unwrap_or_default().trim().to_string(),
+        screening: fields
+            .get("screening_seq")
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
     };
     let input = match decision_input(&form) {
-        Ok(input) => input,
+        Ok(mut input) => {
+            input.by = crate::actor::decider(&state, &headers, &input.by);
+            input
+        }
         Err(e) => return refused_page(&state, &request_id, &form, &e).await,
     };
     match record_decision(&state, &request_id, input).await {
@@ -295,5 +310,6 @@ fn decision_input(form: &DecisionForm) -> Result<DecisionInput, ApiError> {
         reason: Some(form.reason.clone()),
         waived: form.waived.clone(),
         at,
+        screening: form.screening.parse().ok(),
     })
 }
