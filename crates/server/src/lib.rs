@@ -16,7 +16,8 @@
 //! Modules, each using only those listed before it: [`config`] (what `serve` is given),
 //! [`problem`] (errors as JSON with the CLI's problem codes), [`body`] (reading a body within
 //! its limit), [`security`] (the token, session and CSRF secrets and the security policy),
-//! [`portfolio`] (a screened portfolio, its counts and CSV), [`state`] (what every handler
+//! [`portfolio`] (a screened portfolio, its counts and CSV), [`pack_facts`] (what a recorded
+//! screening's pack tells a page), [`state`] (what every handler
 //! shares), [`screening`] (screening one request and appending it to the register),
 //! [`register`] (the cases, a case's entries opened from the register, and recording a person's
 //! decision), [`case_params`] (the query of the list of cases), [`actor`] (who is acting),
@@ -34,6 +35,7 @@ pub mod body;
 pub mod case_params;
 pub mod config;
 pub mod guard;
+pub mod pack_facts;
 pub mod portfolio;
 pub mod problem;
 pub mod register;

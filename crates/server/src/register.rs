@@ -77,6 +77,15 @@ pub async fn open_case(state: &AppState, request_id: &str) -> Result<Option<Case
     .map_err(ApiError::register)
 }
 
+/// The record of the screening recorded as entry `seq` (`None` when that entry is not a
+/// screening), read from the register through the index.
+pub async fn open_record(state: &AppState, seq: u64) -> Result<Option<DecisionRecord>, ApiError> {
+    with_writer(state, move |writer| writer.open(&[seq]))
+        .await?
+        .map(|mut opened| opened.pop().and_then(|(_, record)| record))
+        .map_err(ApiError::register)
+}
+
 /// The entries of a request's case, oldest first (`tcscreen register show`).
 pub async fn request_history(state: &AppState, request_id: &str) -> Result<Vec<Entry>, ApiError> {
     Ok(open_case(state, request_id)
