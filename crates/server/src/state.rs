@@ -183,7 +183,12 @@ impl AppState {
 
     /// Keep facts about a pack version for these packs in force (forgetting those of packs
     /// no longer in force). `packs` stays alive while its address is the key.
-    pub fn keep_pack_facts(&self, packs: &Arc<Packs>, key: (String, String), facts: Arc<PackFacts>) {
+    pub fn keep_pack_facts(
+        &self,
+        packs: &Arc<Packs>,
+        key: (String, String),
+        facts: Arc<PackFacts>,
+    ) {
         let mut kept = self
             .inner
             .pack_facts

@@ -124,8 +124,11 @@ impl Comparison {
             None => "no decision",
         };
         let mut out = String::new();
-        let _ = writeln!(out, "## Progress since the previous screening
-");
+        let _ = writeln!(
+            out,
+            "## Progress since the previous screening
+"
+        );
         let _ = writeln!(
             out,
             "The previous screening (as of {}) decided **{}**; this one decides **{}**.\n",

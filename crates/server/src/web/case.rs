@@ -123,7 +123,11 @@ async fn case_response(
             (decision_form(state, &file, latest, form, refused))
         }
     };
-    (status, html_page(layout(state, Section::Cases, &title, body))).into_response()
+    (
+        status,
+        html_page(layout(state, Section::Cases, &title, body)),
+    )
+        .into_response()
 }
 
 fn summary(file: &CaseFile) -> Markup {
@@ -154,10 +158,7 @@ fn summary(file: &CaseFile) -> Markup {
 }
 
 fn round_address(file: &CaseFile, seq: u64) -> String {
-    format!(
-        "{}/rounds/{seq}",
-        case_address(&file.case.facts.request_id)
-    )
+    format!("{}/rounds/{seq}", case_address(&file.case.facts.request_id))
 }
 
 fn rounds_table(file: &CaseFile, rounds: &[Round<'_>]) -> Markup {
@@ -420,8 +421,9 @@ pub(crate) async fn decide(
         Err(e) => return case_response(&state, &id, None, &form, Some(&e)).await,
     };
     match record_decision(&state, &id, input).await {
-        Ok((seq, _)) => Redirect::to(&format!("{}?recorded={seq}#recorded", case_address(&id)))
-            .into_response(),
+        Ok((seq, _)) => {
+            Redirect::to(&format!("{}?recorded={seq}#recorded", case_address(&id))).into_response()
+        }
         Err(e) => case_response(&state, &id, None, &form, Some(&e)).await,
     }
 }
@@ -430,7 +432,8 @@ fn decision_input(form: &DecisionForm, screening: Option<u64>) -> Result<Decisio
     let invalid = |message: &str, help: &str| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            Diagnostic::error(tcscreen_core::Code::H007, message.to_string()).help(help.to_string()),
+            Diagnostic::error(tcscreen_core::Code::H007, message.to_string())
+                .help(help.to_string()),
         )
     };
     let decision = Decision::parse(&form.decision)
@@ -439,7 +442,10 @@ fn decision_input(form: &DecisionForm, screening: Option<u64>) -> Result<Decisio
         None
     } else {
         Some(Date::parse(&form.at).ok_or_else(|| {
-            invalid("the date of the decision is not a date", "choose the day it was taken")
+            invalid(
+                "the date of the decision is not a date",
+                "choose the day it was taken",
+            )
         })?)
     };
     Ok(DecisionInput {

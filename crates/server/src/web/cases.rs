@@ -88,7 +88,11 @@ pub async fn page(State(state): State<AppState>, Query(params): Query<CaseParams
         (filters(&state, &params))
         (list)
     };
-    (status, html_page(layout(&state, Section::Cases, "Cases", body))).into_response()
+    (
+        status,
+        html_page(layout(&state, Section::Cases, "Cases", body)),
+    )
+        .into_response()
 }
 
 fn refused(error: &ApiError) -> Markup {
@@ -113,7 +117,11 @@ fn filters(state: &AppState, params: &CaseParams) -> Markup {
             let index = w.index();
             (
                 index.countries().map(|(c, n)| (c.to_string(), n)).collect(),
-                index.providers().take(500).map(|(p, _)| p.to_string()).collect(),
+                index
+                    .providers()
+                    .take(500)
+                    .map(|(p, _)| p.to_string())
+                    .collect(),
             )
         })
         .unwrap_or_default();
@@ -216,7 +224,9 @@ fn sort_heading(params: &CaseParams, sort: SortBy, label: &str) -> Markup {
 fn caption(params: &CaseParams, page: &CasePage) -> String {
     let order = params.to_query().ok().map_or(SortBy::Attention, |q| q.sort);
     let by = match order {
-        SortBy::Attention => "awaiting a decision first, then the most recently screened".to_string(),
+        SortBy::Attention => {
+            "awaiting a decision first, then the most recently screened".to_string()
+        }
         other => {
             let label = COLUMNS
                 .iter()

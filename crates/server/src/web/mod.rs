@@ -76,10 +76,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `GET /`: the cases when the server keeps a register, else the screen form.
-async fn home(
-    state: State<AppState>,
-    query: Query<crate::case_params::CaseParams>,
-) -> Response {
+async fn home(state: State<AppState>, query: Query<crate::case_params::CaseParams>) -> Response {
     if state.register().is_some() {
         cases::page(state, query).await
     } else {

@@ -97,7 +97,9 @@ pub async fn progress_since(
     previous: Option<u64>,
     now: &DecisionRecord,
 ) -> Option<Progress> {
-    let previous = crate::register::open_record(state, previous?).await.ok()??;
+    let previous = crate::register::open_record(state, previous?)
+        .await
+        .ok()??;
     Some(Progress {
         previous,
         facts: pack_facts(state, now).await,

@@ -464,7 +464,10 @@ pub(crate) async fn download(
             {
                 let mut note = decision_note(&screened.record, &screened.pack);
                 let previous = match form.previous {
-                    Some(seq) => crate::register::open_record(&state, seq).await.ok().flatten(),
+                    Some(seq) => crate::register::open_record(&state, seq)
+                        .await
+                        .ok()
+                        .flatten(),
                     None => None,
                 };
                 if let Some(previous) = previous {
