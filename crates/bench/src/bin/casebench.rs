@@ -126,10 +126,12 @@ fn generate(path: &Path, entries: u64) -> Result<(), String> {
                 record: json.clone(),
                 signer: None,
             };
-            last = appender.append(&id, body, None).map_err(|e| e.to_string())?;
+            last = appender
+                .append(&id, body, None)
+                .map_err(|e| e.to_string())?;
             written += 1;
         }
-        if case % 2 == 0 && written < entries {
+        if case.is_multiple_of(2) && written < entries {
             let decision = HumanDecision {
                 screening_seq: last,
                 screened_decision: record.decision,
@@ -374,15 +376,26 @@ async fn bench(args: &Args) -> Result<(), String> {
     }
     let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); OPERATIONS.len()];
     for n in 1..=args.runs {
-        println!("\nrun {n}: median of 50 each, {} | {} | ratio", small.name, large.name);
+        println!(
+            "\nrun {n}: median of 50 each, {} | {} | ratio",
+            small.name, large.name
+        );
         let medians = run(&client, &small, &large, 50).await?;
         for (i, (a, b)) in medians.iter().enumerate() {
             let ratio = b.as_secs_f64() / a.as_secs_f64();
             ratios[i].push(ratio);
-            println!("  {:<32} {:>10} | {:>10} | {ratio:.2}", OPERATIONS[i], ms(*a), ms(*b));
+            println!(
+                "  {:<32} {:>10} | {:>10} | {ratio:.2}",
+                OPERATIONS[i],
+                ms(*a),
+                ms(*b)
+            );
         }
     }
-    println!("\nsummary: large / small, over {} runs (min, median, max)", args.runs);
+    println!(
+        "\nsummary: large / small, over {} runs (min, median, max)",
+        args.runs
+    );
     for (i, r) in ratios.iter_mut().enumerate() {
         r.sort_by(f64::total_cmp);
         println!(

@@ -285,13 +285,13 @@ fn round_section(round: &Round<'_>, previous: Option<&Round<'_>>, latest: bool) 
                 (decision_word(round.record.decision))
                 @if latest { " (the latest)" }
             }
-            (round_body(round, previous, &format!("{id}-note")))
+            (round_body(round, previous))
             (note_section(&markdown, &format!("{id}-note-title")))
         }
     }
 }
 
-fn round_body(round: &Round<'_>, previous: Option<&Round<'_>>, _id: &str) -> Markup {
+fn round_body(round: &Round<'_>, previous: Option<&Round<'_>>) -> Markup {
     let record = round.record;
     html! {
         div.decision.(decision_class(record.decision)) {
@@ -491,7 +491,7 @@ pub(crate) async fn round(
     let body = html! {
         p.noprint { a href=(case_address(&file.case.facts.request_id)) { "Back to the case" } }
         p.lead { (file.case.facts.title) }
-        (round_body(round, previous, "round"))
+        (round_body(round, previous))
         (note_section(&markdown, "round-note-title"))
     };
     html_page(layout(&state, Section::Cases, &title, body))

@@ -7,7 +7,6 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
-use tcscreen_core::Decision;
 use tcscreen_service::case_list::{CasePage, CaseSummary};
 use tcscreen_service::register_index::{CaseState, SortBy};
 
@@ -204,7 +203,7 @@ fn sort_heading(params: &CaseParams, sort: SortBy, label: &str) -> Markup {
         cursor: None,
         ..params.clone()
     });
-    let aria_sort = is_current.then(|| if current.1 { "descending" } else { "ascending" });
+    let aria_sort = is_current.then_some(if current.1 { "descending" } else { "ascending" });
     html! {
         th scope="col" aria-sort=[aria_sort] {
             a href=(link) {
@@ -298,15 +297,10 @@ fn row(summary: &CaseSummary) -> Markup {
     }
 }
 
-/// How many cases a state word names, for the lead (unused states are left out).
+/// A case's state in words.
 pub fn state_word(state: CaseState) -> &'static str {
     match state {
         CaseState::Awaiting => "Awaiting a human decision",
         CaseState::Decided => "Decided",
     }
-}
-
-/// Whether a case's human decision departs from its screening.
-pub fn overrides(screened: Option<Decision>, decided: Decision) -> bool {
-    screened != Some(decided)
 }
