@@ -311,7 +311,9 @@ async fn run(
     Ok(medians)
 }
 
-/// `tcscreen register verify` on `path`: its time and peak memory (of the child).
+/// `tcscreen register verify` on `path`: its time and peak memory, read from the child's own
+/// `VmHWM` while it runs (a figure from `wait4` would count what the child shared with this
+/// process before it ran the program).
 fn verify(path: &Path) -> Result<(Duration, u64), String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let tcscreen = exe.with_file_name("tcscreen");
@@ -322,22 +324,28 @@ fn verify(path: &Path) -> Result<(Duration, u64), String> {
         .stdout(std::process::Stdio::null())
         .spawn()
         .map_err(|e| format!("{}: {e}", tcscreen.display()))?;
-    let pid = i32::try_from(child.id()).map_err(|e| e.to_string())?;
-    let mut status = 0;
-    // SAFETY: wait4 waits for our own child by id and only writes the status and the usage
-    // it is given.
-    #[allow(unsafe_code)]
-    let (waited, usage) = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        let waited = libc::wait4(pid, &mut status, 0, &mut usage);
-        (waited, usage)
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak = 0;
+    let status = loop {
+        if let Some(hwm) = std::fs::read_to_string(&status_file)
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("VmHWM:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            })
+        {
+            peak = peak.max(hwm * 1024);
+        }
+        match child.try_wait().map_err(|e| e.to_string())? {
+            Some(status) => break status,
+            None => std::thread::sleep(Duration::from_millis(5)),
+        }
     };
-    let elapsed = started.elapsed();
-    let _ = child.try_wait();
-    if waited != pid || status != 0 {
+    if !status.success() {
         return Err(format!("register verify {} failed", path.display()));
     }
-    Ok((elapsed, u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024))
+    Ok((started.elapsed(), peak))
 }
 
 async fn bench(args: &Args) -> Result<(), String> {
