@@ -14,6 +14,7 @@
 //! - `pipes`: a closed stdout ends every command quietly.
 //! - `rough_edges`: text order, register messages and repair, coverage, field meanings, install.
 //! - `rule_errors`: a failing rule, said in authors' terms with its place, named on stderr.
+//! - `judged`: judgements a TC reviewer would sign (issues 18.1, 19) and the judged case library.
 //! - `conformance`: the independent suite written from spec.md (fixtures/conformance).
 
 mod audit;
@@ -24,6 +25,7 @@ mod hardening;
 mod harness;
 mod hostile;
 mod invalid_packs;
+mod judged;
 mod limits;
 mod pipes;
 mod rough_edges;

@@ -263,3 +263,25 @@ fn serve_refuses_a_public_address_without_a_token() {
         .expect_code(2)
         .stderr_has("--token-file");
 }
+
+#[test]
+fn the_server_refuses_a_request_received_before_its_own_letter() {
+    // Issue 18.1 through the API: the same input problem as the CLI's, with its code and path.
+    let server = Served::start(&[]);
+    let text = std::fs::read_to_string(
+        root().join("fixtures/requests/kh/kh-mef-2025-014-pfm-pooled.json"),
+    )
+    .unwrap()
+    .replacen(
+        "\"received\": \"2025-03-04\"",
+        "\"received\": \"2004-03-01\"",
+        1,
+    );
+    let (status, body) = http(&server.addr, "POST", "/v1/screen", text.as_bytes());
+    let body = String::from_utf8(body).unwrap();
+    assert!((400..500).contains(&status), "{status} {body}");
+    assert!(
+        body.contains("I025") && body.contains("origin.request_letter.date"),
+        "{body}"
+    );
+}

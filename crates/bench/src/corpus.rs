@@ -103,7 +103,50 @@ pub fn request(seed: u64, index: u64, options: &Options) -> Value {
     let mut rng = SplitMix64::new(seed ^ index.wrapping_mul(0xD1B5_4A32_D192_ED03));
     // Burn a few values so that neighbouring indices diverge at once.
     rng.next_u64();
-    Generator::new(&mut rng, index, options).request()
+    let mut request = Generator::new(&mut rng, index, options).request();
+    keep_own_dates_by_received(&mut request);
+    request
+}
+
+/// A request cannot be received before its own dates (I025): the letter, approvals, needs
+/// assessment, sector forum review, endorsements, documents and the starts of previous
+/// phases are moved back to `received` where the generator drew them later.
+fn keep_own_dates_by_received(request: &mut Value) {
+    let Some(received) = request
+        .get("received")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    else {
+        return;
+    };
+    let clamp = |v: Option<&mut Value>| {
+        if let Some(v) = v
+            && v.as_str()
+                .is_some_and(|d| d.len() == 10 && d > received.as_str())
+        {
+            *v = Value::String(received.clone());
+        }
+    };
+    for path in [
+        "/origin/request_letter/date",
+        "/origin/provider_approval_date",
+        "/origin/tor/approval_date",
+        "/origin/needs_assessment/date",
+        "/alignment/sector_forum/date",
+    ] {
+        clamp(request.pointer_mut(path));
+    }
+    for (list, key) in [
+        ("/requester/endorsements", "date"),
+        ("/documents", "date"),
+        ("/schedule/previous_phases", "start"),
+    ] {
+        if let Some(Value::Array(items)) = request.pointer_mut(list) {
+            for item in items {
+                clamp(item.get_mut(key));
+            }
+        }
+    }
 }
 
 /// Request `index` as one line of JSON (no newline).
@@ -611,6 +654,7 @@ impl<'r> Generator<'r> {
                             Self::date_str(Self::days(received, -back))
                         });
                         g.opt(&mut e, "ref", |g| g.reference());
+                        g.opt(&mut e, "declined", |g| json!(g.rng.chance(15)));
                         Value::Object(e)
                     })
                     .collect(),
@@ -644,6 +688,8 @@ impl<'r> Generator<'r> {
         self.opt(&mut m, "country", |g| {
             g.pick_str(&["DE", "JP", "GB", "US", "SE", "CN", "IN", "TH", "BR", "ZA"])
         });
+        self.opt(&mut m, "adapts_procedures", |g| json!(g.rng.chance(70)));
+        self.opt(&mut m, "decides_in_country", |g| json!(g.rng.chance(60)));
         Value::Object(m)
     }
 
@@ -868,6 +914,8 @@ impl<'r> Generator<'r> {
                     self.opt(&mut p, "origin", |g| g.pick_str(&origins));
                     self.opt(&mut p, "function", |g| g.pick_str(&functions));
                     self.opt(&mut p, "reports_to", |g| g.pick_str(&reports));
+                    let employers = enum_values(typed::Employer::ALL, typed::Employer::as_str);
+                    self.opt(&mut p, "employer", |g| g.pick_str(&employers));
                     self.opt(&mut p, "months", Self::months_value);
                     self.opt(&mut p, "cost", |g| g.amount(0, 400_000));
                     self.opt(&mut p, "counterparts", |g| {
@@ -979,11 +1027,13 @@ impl<'r> Generator<'r> {
         let tied = enum_values(typed::Tied::ALL, typed::Tied::as_str);
         self.opt(&mut m, "tied", |g| g.pick_str(&tied));
         self.opt(&mut m, "in_kind", |g| json!(g.rng.chance(20)));
+        self.opt(&mut m, "partner_contribution", |g| g.amount(0, 200_000));
         self.opt(&mut m, "recurrent_after_exit", |g| {
             let mut r = Map::new();
             let financed = enum_values(typed::FinancedBy::ALL, typed::FinancedBy::as_str);
             g.opt(&mut r, "annual", |g| g.amount(0, 500_000));
             g.opt(&mut r, "financed_by", |g| g.pick_str(&financed));
+            g.opt(&mut r, "budget_line", |g| g.text(2, 6));
             Value::Object(r)
         });
         Value::Object(m)
@@ -1021,6 +1071,9 @@ impl<'r> Generator<'r> {
                 g.opt(&mut p, "start", |_| Self::date_str(phase_start));
                 g.opt(&mut p, "end", |_| Self::date_str(phase_end));
                 g.opt(&mut p, "evaluation", |g| g.text(2, 8));
+                g.opt(&mut p, "same_function", |g| json!(g.rng.chance(60)));
+                g.opt(&mut p, "evaluation_joint", |g| json!(g.rng.chance(60)));
+                g.opt(&mut p, "lessons_applied", |g| g.text(3, 12));
                 phases.push(Value::Object(p));
                 phase_end = Self::days(phase_start, -1);
             }
@@ -1050,6 +1103,7 @@ impl<'r> Generator<'r> {
                         g.opt(&mut ind, "id", |_| json!(format!("I{}", i + 1)));
                         g.opt(&mut ind, "level", |g| g.pick_str(&levels));
                         g.opt(&mut ind, "description", |g| g.text(4, 14));
+                        g.opt(&mut ind, "service", |g| json!(g.rng.chance(40)));
                         g.opt(&mut ind, "baseline", |g| g.text(1, 5));
                         g.opt(&mut ind, "targets", |g| {
                             let k = g.list_len(2);

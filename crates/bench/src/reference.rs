@@ -31,7 +31,7 @@ use serde_json::Value as JsonValue;
 use tcscreen_core::{Outcome, Value};
 
 use crate::typed::{
-    ChairedBy, Context, DocumentKind, FinancedBy, Function, IndicatorLevel, InitiatedBy,
+    ChairedBy, Context, DocumentKind, Employer, FinancedBy, Function, IndicatorLevel, InitiatedBy,
     ModalityType, NeedsLedBy, Party, PersonOrigin, ProviderKind, ReportsTo, Request, RequesterKind,
     ReviewKind, Tied,
 };
@@ -60,12 +60,12 @@ pub const IN_FORCE_FROM: [(&str, Option<&str>); 28] = [
     ("DQ-03", None),
     ("EX-01", Some("2008-07-31")),
     ("EX-02", Some("2008-12-31")),
-    ("EX-03", Some("2007-12-31")),
-    ("EX-04", Some("2007-12-31")),
-    ("EX-05", Some("2010-09-28")),
-    ("EX-07", Some("2008-05-31")),
-    ("EX-08", Some("2007-12-31")),
-    ("EX-10", Some("2008-05-31")),
+    ("EX-03", Some("2007-09-30")),
+    ("EX-04", Some("2007-09-30")),
+    ("EX-05", None),
+    ("EX-07", Some("2008-07-31")),
+    ("EX-08", Some("2007-09-30")),
+    ("EX-10", Some("2007-09-30")),
     ("EX-11", Some("2008-09-04")),
     ("EX-12", Some("2008-07-31")),
     ("EX-13", Some("2008-07-31")),
@@ -127,6 +127,8 @@ pub struct Params {
     pub counterpart_assignment_months: i64,
     /// EX-05.
     pub supplement_transition_end: String,
+    /// EX-05.
+    pub supplement_transition_announced: String,
     /// EX-11.
     pub review_interval_months: Num,
     /// EX-11.
@@ -167,6 +169,7 @@ impl Params {
             min_months_counterpart: num("min_months_counterpart")?,
             counterpart_assignment_months: int("counterpart_assignment_months")?,
             supplement_transition_end: text("supplement_transition_end")?,
+            supplement_transition_announced: text("supplement_transition_announced")?,
             review_interval_months: num("review_interval_months")?,
             midterm_review_after_months: num("midterm_review_after_months")?,
             max_months_same_function: num("max_months_same_function")?,
@@ -186,6 +189,7 @@ impl Default for Params {
             min_months_counterpart: Num::Int(6),
             counterpart_assignment_months: 3,
             supplement_transition_end: String::new(),
+            supplement_transition_announced: String::new(),
             review_interval_months: Num::Int(12),
             midterm_review_after_months: Num::Int(36),
             max_months_same_function: Num::Int(60),
@@ -277,6 +281,24 @@ fn is_south_south(kind: Option<ProviderKind>) -> bool {
 }
 
 /// `money::tolerance(lines, total, per_line, share)`.
+/// `actors::south_south_in_substance(request.provider.kind, request.personnel)`.
+fn south_south_in_substance(req: &Request) -> bool {
+    is_south_south(req.provider.kind)
+        && req.personnel.iter().all(|p| {
+            p.origin != Some(PersonOrigin::International)
+                && p.employer != Some(Employer::ContractedFirm)
+        })
+}
+
+/// `actors::is_peer_expert(p, south)`.
+fn is_peer_expert(p: &crate::typed::Person, south: bool) -> bool {
+    if p.employer == Some(Employer::ContractedFirm) || p.origin == Some(PersonOrigin::International)
+    {
+        return false;
+    }
+    south || p.employer == Some(Employer::PeerInstitution)
+}
+
 fn tolerance(lines: i64, total: Decimal, params: &Params) -> Decimal {
     let by_lines = Decimal::from(lines) * params.total_tolerance_per_line.value();
     let by_share = total * params.total_tolerance_share.value();
@@ -370,7 +392,11 @@ fn dl_01(req: &Request, out: &mut Out<'_>) {
             has_letter = true;
         }
     }
-    let endorsed = !req.requester.endorsements.is_empty();
+    let endorsed = req
+        .requester
+        .endorsements
+        .iter()
+        .any(|e| e.declined != Some(true));
     match o.initiated_by {
         None => out.revise(
             "Say who initiated the request (the government, a non-governmental partner, the provider, or jointly) and attach the requesting institution's letter.",
@@ -497,15 +523,15 @@ fn dl_06(req: &Request, out: &mut Out<'_>) {
             "finance.tied",
         ),
         Some(tied @ (Tied::Tied | Tied::PartiallyTied)) => {
-            let tied_text = if tied == Tied::Tied { "tied" } else { "partially tied" };
-            if is_south_south(req.provider.kind) || f.in_kind == Some(true) {
-                out.note(
-                    format!("The TC is {tied_text}, as is usual for South-South, triangular or in-kind provision: say which experts or institutions the requesting institution could choose from."),
-                    "finance.tied",
-                );
-            } else {
+            if !south_south_in_substance(req) {
+                let tied_text = if tied == Tied::Tied { "tied" } else { "partially tied" };
+                let in_kind = if f.in_kind == Some(true) {
+                    ", even though it is given in kind"
+                } else {
+                    ""
+                };
                 out.revise(
-                    format!("The TC is {tied_text}: open the contracts for experts and services to suppliers beyond the provider's country, or explain why tying cannot be avoided."),
+                    format!("The TC is {tied_text}{in_kind}: open the contracts for experts and services to suppliers beyond the provider's country, or explain why tying cannot be avoided."),
                     "finance.tied",
                 );
             }
@@ -524,35 +550,21 @@ fn dl_07(req: &Request, out: &mut Out<'_>) {
 }
 
 fn dl_08(req: &Request, out: &mut Out<'_>) {
-    let south = is_south_south(req.provider.kind);
+    let south = south_south_in_substance(req);
     for (i, p) in req.personnel.iter().enumerate() {
-        if p.reports_to == Some(ReportsTo::Provider) {
+        if p.reports_to == Some(ReportsTo::Provider) && !is_peer_expert(p, south) {
             let who = who(&p.id, &p.title, || format!("Position {}", i + 1));
-            if south || p.origin == Some(PersonOrigin::SouthSouth) {
-                out.note(
-                    format!("{who} answers to its home institution in the providing country, as is usual in South-South and triangular co-operation: agree in writing how the requesting institution directs the day-to-day work."),
-                    format!("personnel[{i}].reports_to"),
-                );
-            } else {
-                out.revise(
-                    format!("{who} reports to the provider: make the position report to the requesting institution's line management, or to a steering committee that the institution chairs."),
-                    format!("personnel[{i}].reports_to"),
-                );
-            }
+            out.revise(
+                format!("{who} reports to the provider: make the position report to the requesting institution's line management, or to a steering committee that the institution chairs."),
+                format!("personnel[{i}].reports_to"),
+            );
         }
     }
-    if req.management.accountable_to == Some(Party::Provider) {
-        if south {
-            out.note(
-                "The TC is accountable to the institution that provides it, as is usual in South-South and triangular co-operation: agree how the requesting institution takes part in reviewing the results.",
-                "management.accountable_to",
-            );
-        } else {
-            out.revise(
-                "Make the TC accountable to the requesting institution, or jointly to the institution and the provider, instead of to the provider alone.",
-                "management.accountable_to",
-            );
-        }
+    if req.management.accountable_to == Some(Party::Provider) && !south {
+        out.revise(
+            "Make the TC accountable to the requesting institution, or jointly to the institution and the provider, instead of to the provider alone.",
+            "management.accountable_to",
+        );
     }
 }
 
@@ -847,9 +859,10 @@ fn ex_02(req: &Request, out: &mut Out<'_>) {
         && indicators
             .iter()
             .all(|i| i.level == Some(IndicatorLevel::Individual))
+        && !indicators.iter().any(|i| i.service == Some(true))
     {
-        out.note(
-            "Every capacity indicator measures individuals (e.g. people trained): add one at the level of the organisation or its environment, such as a task the institution carries out on its own after the TC.",
+        out.revise(
+            "Every capacity indicator counts individuals (e.g. people trained), which says nothing about whether the institution works better: add one about the institution's work or a service it delivers to its users, such as a task it carries out on its own after the TC.",
             "capacity.indicators",
         );
     }
@@ -858,24 +871,25 @@ fn ex_02(req: &Request, out: &mut Out<'_>) {
 fn ex_03(req: &Request, params: &Params, out: &mut Out<'_>) {
     let min = params.min_months_counterpart;
     for (i, p) in req.personnel.iter().enumerate() {
-        let adviser = matches!(
-            p.function,
-            Some(Function::CapacityDevelopment | Function::PolicyAdvice)
+        let Some(function @ (Function::CapacityDevelopment | Function::PolicyAdvice)) = p.function
+        else {
+            continue;
+        };
+        if !p.counterparts.is_empty() {
+            continue;
+        }
+        let who = who(&p.id, &p.title, || format!("position {}", i + 1));
+        let role = function.as_str().replace('_', " ");
+        let length = p
+            .months
+            .map_or_else(String::new, |m| format!("{} months of ", m.0));
+        let message = format!(
+            "Name the counterparts of {who} ({length}{role}) and list them with the request: advisers work with named counterparts who take over."
         );
-        if let (true, Some(months), Some(function)) = (adviser, p.months, p.function)
-            && months.0 >= min.value()
-            && p.counterparts.is_empty()
-        {
-            let who = who(&p.id, &p.title, || format!("position {}", i + 1));
-            let role = function.as_str().replace('_', " ");
-            out.revise(
-                format!(
-                    "Name the counterparts of {who} ({} months of {role}) and list them with the request: advisers of {} months or more work with named counterparts who take over.",
-                    months.0,
-                    min.display()
-                ),
-                format!("personnel[{i}].counterparts"),
-            );
+        if p.months.is_some_and(|m| m.0 < min.value()) {
+            out.note(message, format!("personnel[{i}].counterparts"));
+        } else {
+            out.revise(message, format!("personnel[{i}].counterparts"));
         }
     }
 }
@@ -912,8 +926,8 @@ fn ex_04(req: &Request, params: &Params, out: &mut Out<'_>) {
                     format!("Give the date from which counterpart {who} ({position}) will be in post; counterparts should be in post within {months} months of the start."),
                     format!("counterparts[{i}].assigned_from"),
                 ),
-                (Some(from), Some(deadline), Some(start)) if from.0 > deadline => out.revise(
-                    format!("Counterpart {who} ({position}) is to be in post only from {from}: assign the counterpart by {deadline}, within {months} months of the start ({start})."),
+                (Some(from), Some(deadline), Some(start)) if from.0 > deadline => out.note(
+                    format!("Counterpart {who} ({position}) is to be in post only from {from}, more than {months} months after the start ({start}): assign the counterpart earlier if possible, so that the handover has time."),
                     format!("counterparts[{i}].assigned_from"),
                 ),
                 _ => {}
@@ -924,7 +938,11 @@ fn ex_04(req: &Request, params: &Params, out: &mut Out<'_>) {
 
 fn ex_05(req: &Request, params: &Params, as_of: tcscreen_core::Date, out: &mut Out<'_>) {
     let transition_end = params.supplement_transition_end.as_str();
-    let in_transition = !transition_end.is_empty() && as_of.to_string().as_str() <= transition_end;
+    let announced = params.supplement_transition_announced.as_str();
+    let today = as_of.to_string();
+    let in_transition = !transition_end.is_empty()
+        && today.as_str() <= transition_end
+        && (announced.is_empty() || today.as_str() >= announced);
     let ends_in_time = req.schedule.end.is_some_and(|end| {
         !transition_end.is_empty() && end.to_string().as_str() <= transition_end
     });
@@ -938,7 +956,8 @@ fn ex_05(req: &Request, params: &Params, as_of: tcscreen_core::Date, out: &mut O
                     format!("counterparts[{i}].salary_supplement"),
                 );
             } else {
-                out.revise(
+                // A note after `rules/base/pack.toml`'s outcome override.
+                out.note(
                     format!("Remove the salary supplement paid to counterpart {who} ({position}) from the TC budget: civil servants are paid on the national civil-service scale, without top-ups."),
                     format!("counterparts[{i}].salary_supplement"),
                 );
@@ -1003,17 +1022,24 @@ fn ex_08(req: &Request, out: &mut Out<'_>) {
 fn ex_10(req: &Request, out: &mut Out<'_>) {
     let f = &req.finance;
     let r = &f.recurrent_after_exit;
+    let amount = match r.annual {
+        Some(annual) => format!("{} a year", format_amount(annual.0, f.currency.as_deref())),
+        None => "an amount not stated".to_string(),
+    };
     match r.financed_by {
-        Some(FinancedBy::Unfunded) => {
-            let amount = match r.annual {
-                Some(annual) => format!(
-                    "{} a year",
-                    format_amount(annual.0, f.currency.as_deref())
-                ),
-                None => "an amount not stated".to_string(),
-            };
+        Some(FinancedBy::Unfunded) => out.revise(
+            format!("The running costs after the TC ends ({amount}) are unfunded: name the budget line or other source that will pay them."),
+            "finance.recurrent_after_exit.financed_by",
+        ),
+        Some(FinancedBy::OtherDonor)
+            if is_government(req.requester.kind)
+                && !req
+                    .documents
+                    .iter()
+                    .any(|d| d.kind == Some(DocumentKind::PhaseOutPlan)) =>
+        {
             out.revise(
-                format!("The running costs after the TC ends ({amount}) are unfunded: name the budget line or other source that will pay them."),
+                format!("After the TC, another donor would pay the running costs ({amount}): that hands the function on to the next donor instead of to the institution. Name the line of the institution's budget that takes the costs over, or attach a dated plan that phases the function out."),
                 "finance.recurrent_after_exit.financed_by",
             );
         }
@@ -1061,9 +1087,9 @@ fn ex_11(req: &Request, params: &Params, out: &mut Out<'_>) {
         let mut previous = start;
         for d in dues {
             if over(previous.0.months_until(d.0), interval) {
-                out.revise(
+                out.note(
                     format!(
-                        "No joint review covering sustainability between {previous} and {d}: add one, so that reviews are at most {} months apart.",
+                        "No joint review covering sustainability between {previous} and {d}: consider one in between, so that reviews are at most {} months apart.",
                         interval.display()
                     ),
                     "reviews",
@@ -1072,9 +1098,9 @@ fn ex_11(req: &Request, params: &Params, out: &mut Out<'_>) {
             previous = d;
         }
         if over(previous.0.months_until(end.0), interval) {
-            out.revise(
+            out.note(
                 format!(
-                    "The last joint review covering sustainability is due {previous}, more than {} months before the TC ends ({end}): add a final joint review.",
+                    "The last joint review covering sustainability is due {previous}, more than {} months before the TC ends ({end}): consider a final joint review.",
                     interval.display()
                 ),
                 "reviews",
@@ -1083,8 +1109,8 @@ fn ex_11(req: &Request, params: &Params, out: &mut Out<'_>) {
     }
     let length = start.0.months_until(end.0);
     if over(length, params.midterm_review_after_months) && !has_midterm {
-        out.revise(
-            format!("The TC lasts {length} months: add a joint mid-term review."),
+        out.note(
+            format!("The TC lasts {length} months: consider a joint mid-term review."),
             "reviews",
         );
     }
@@ -1094,9 +1120,9 @@ fn ex_12(req: &Request, params: &Params, out: &mut Out<'_>) {
     let s = &req.schedule;
     let limit = params.max_months_same_function;
     match s.months_same_function {
-        Some(months) if months.0 > limit.value() => out.reject(
+        Some(months) if months.0 > limit.value() => out.note(
             format!(
-                "External TC has filled the same function for {} months, above the limit of {}: it has become a substitute for a post. Create and fill the post, with the adviser handing over to its holder, instead of extending the TC.",
+                "External TC has filled the same function for {} months, more than the {} months taken here as a guide: show how the function passes to the institution's own staff, with the adviser handing over to the holder of the post.",
                 months.0,
                 limit.display()
             ),
@@ -1140,6 +1166,12 @@ fn ex_14(req: &Request, params: &Params, out: &mut Out<'_>) {
             Context::FragileOrConflict | Context::PostDisaster | Context::Humanitarian
         )
     });
+    let s = &req.schedule;
+    let earlier = s
+        .previous_phases
+        .iter()
+        .filter(|ph| ph.same_function == Some(true))
+        .count();
     let dated: HashSet<&str> = req
         .counterparts
         .iter()
@@ -1152,18 +1184,29 @@ fn ex_14(req: &Request, params: &Params, out: &mut Out<'_>) {
             continue;
         }
         let who = who(&p.id, &p.title, || format!("Position {}", i + 1));
+        let longer =
+            matches!((s.months_same_function, p.months), (Some(all), Some(m)) if all.0 > m.0);
+        let repeated = earlier > 0 || s.extension == Some(true) || longer;
         if !crisis {
             out.revise(
                 format!("{who} fills a line function outside a fragile, post-disaster or humanitarian context: turn the position into capacity development with a counterpart, or have the institution fill the post itself."),
+                format!("personnel[{i}].function"),
+            );
+        } else if repeated {
+            let total = s
+                .months_same_function
+                .map_or_else(String::new, |m| format!(" ({} months in all)", m.0));
+            out.revise(
+                format!("{who} goes on filling the same function after an earlier phase{total}: a crisis allows gap-filling for one bounded phase while the posts are filled, and each renewal makes it a substitute for the post. Put the counterparts in post and turn the position into coaching them, or have the institution fill the posts itself."),
                 format!("personnel[{i}].function"),
             );
         }
         if let Some(months) = p.months
             && months.0 > limit.value()
         {
-            out.revise(
+            out.note(
                 format!(
-                    "Gap-filling by {who} is planned for {} months: limit it to {} months and plan the handover.",
+                    "Gap-filling by {who} is planned for {} months, more than the {} months taken here as a guide: plan the handover as early as the posts can be filled.",
                     months.0,
                     limit.display()
                 ),

@@ -240,6 +240,11 @@ string_enums! {
     ReportsTo {
         Partner = "partner", SteeringCommittee = "steering_committee", Provider = "provider",
     }
+    /// `personnel[].employer`.
+    Employer {
+        RequestingInstitution = "requesting_institution", PeerInstitution = "peer_institution",
+        Provider = "provider", ContractedFirm = "contracted_firm", SelfEmployed = "self_employed",
+    }
     /// `finance.tied`.
     Tied {
         Untied = "untied", PartiallyTied = "partially_tied", Tied = "tied",
@@ -273,7 +278,8 @@ string_enums! {
         RequestLetter = "request_letter", Tor = "tor", CapacityAssessment = "capacity_assessment",
         CdPlanExtract = "cd_plan_extract", SectorForumMinutes = "sector_forum_minutes",
         HandoverPlan = "handover_plan", IntegrationPlan = "integration_plan",
-        ReturnPlacementPlan = "return_placement_plan", Budget = "budget", Mou = "mou",
+        ReturnPlacementPlan = "return_placement_plan", PhaseOutPlan = "phase_out_plan",
+        Budget = "budget", Mou = "mou",
         Evaluation = "evaluation", Other = "other",
     }
 }
@@ -356,6 +362,7 @@ pub struct Endorsement {
     pub date: Option<Date>,
     #[serde(rename = "ref")]
     pub reference: Option<String>,
+    pub declined: Option<bool>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -365,6 +372,8 @@ pub struct Provider {
     pub name: Option<String>,
     pub kind: Option<ProviderKind>,
     pub country: Option<String>,
+    pub adapts_procedures: Option<bool>,
+    pub decides_in_country: Option<bool>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -515,6 +524,7 @@ pub struct Person {
     pub origin: Option<PersonOrigin>,
     pub function: Option<Function>,
     pub reports_to: Option<ReportsTo>,
+    pub employer: Option<Employer>,
     pub months: Option<Money>,
     pub cost: Option<Money>,
     #[serde(default, deserialize_with = "nullable")]
@@ -539,6 +549,7 @@ pub struct Counterpart {
 pub struct Recurrent {
     pub annual: Option<Money>,
     pub financed_by: Option<FinancedBy>,
+    pub budget_line: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -556,6 +567,7 @@ pub struct Finance {
     pub other: Option<Money>,
     pub tied: Option<Tied>,
     pub in_kind: Option<bool>,
+    pub partner_contribution: Option<Money>,
     #[serde(default, deserialize_with = "nullable")]
     pub recurrent_after_exit: Recurrent,
 }
@@ -567,6 +579,9 @@ pub struct Phase {
     pub start: Option<Date>,
     pub end: Option<Date>,
     pub evaluation: Option<String>,
+    pub same_function: Option<bool>,
+    pub evaluation_joint: Option<bool>,
+    pub lessons_applied: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -596,6 +611,7 @@ pub struct Indicator {
     pub id: Option<String>,
     pub level: Option<IndicatorLevel>,
     pub description: Option<String>,
+    pub service: Option<bool>,
     pub baseline: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     pub targets: Vec<Target>,

@@ -116,6 +116,14 @@ pub(crate) trait Visitor<T> {
         get: impl Fn(&T) -> &[F],
         set: impl FnOnce(&mut T, Vec<F>),
     );
+    /// An array of `F`s left out when empty (and read as empty when absent): a member added
+    /// after records were first written, so that records without it keep their bytes.
+    fn sparse_list<F: Form>(
+        &mut self,
+        key: Key,
+        get: impl Fn(&T) -> &[F],
+        set: impl FnOnce(&mut T, Vec<F>),
+    );
 }
 
 /// `value` as a JSON value.
@@ -280,6 +288,17 @@ impl<T> Visitor<T> for JsonWriter<'_, T> {
         let items = get(self.value).iter().map(to_json).collect();
         self.push(key, Json::array(items));
     }
+
+    fn sparse_list<F: Form>(
+        &mut self,
+        key: Key,
+        get: impl Fn(&T) -> &[F],
+        set: impl FnOnce(&mut T, Vec<F>),
+    ) {
+        if !get(self.value).is_empty() {
+            self.list(key, get, set);
+        }
+    }
 }
 
 struct CanonicalWriter<'a, T> {
@@ -433,6 +452,17 @@ impl<T> Visitor<T> for CanonicalWriter<'_, T> {
             write_canonical(item, out);
         }
         out.push(']');
+    }
+
+    fn sparse_list<F: Form>(
+        &mut self,
+        key: Key,
+        get: impl Fn(&T) -> &[F],
+        set: impl FnOnce(&mut T, Vec<F>),
+    ) {
+        if !get(self.value).is_empty() {
+            self.list(key, get, set);
+        }
     }
 }
 
@@ -669,6 +699,23 @@ impl<T> Visitor<T> for Reader<'_, T> {
             Err(e) => {
                 self.fail::<()>(e);
             }
+        }
+    }
+
+    fn sparse_list<F: Form>(
+        &mut self,
+        key: Key,
+        get: impl Fn(&T) -> &[F],
+        set: impl FnOnce(&mut T, Vec<F>),
+    ) {
+        let absent = self
+            .at
+            .last()
+            .is_some_and(|(object, _)| object.get(key.name).is_none());
+        if absent {
+            set(&mut self.value, Vec::new());
+        } else {
+            self.list(key, get, set);
         }
     }
 }

@@ -134,6 +134,7 @@ pub fn lint(pack: &CompiledPack, source: &PackSource) -> Vec<Diagnostic> {
         .flat_map(|l| l.data.keys().cloned())
         .collect();
     let placeholders = placeholder_tables(source);
+    let thresholds = crate::threshold_lint::sourceless(source);
     let mut out = Vec::new();
     let mut params_read = BTreeSet::new();
     let mut data_read = BTreeSet::new();
@@ -150,10 +151,14 @@ pub fn lint(pack: &CompiledPack, source: &PackSource) -> Vec<Diagnostic> {
         let tables = std::mem::take(&mut linter.tables_read);
         if decides {
             deciding_on_weak_ground(rule, &tables, &placeholders, &mut out);
+            if rule_settings::can_decide(rule.outcome_override) {
+                out.extend(crate::threshold_lint::check(rule, &thresholds));
+            }
         }
     }
     if let Some(own) = source.layers.last() {
         sources_of_the_pack(pack, own, &mut out);
+        open_start(source, own, &mut out);
     }
     // Unused params and tables: only those the pack itself defines.
     if let Some(own) = source.layers.last() {
@@ -328,6 +333,27 @@ fn sources_of_the_pack(
                 .help("set `valid_from` to the date the policy was adopted, or check the source's date"),
             );
         }
+    }
+}
+
+/// L021: a country pack whose sources (its own or inherited) have dates needs `valid_from`.
+fn open_start(source: &PackSource, own: &crate::source::PackLayer, out: &mut Vec<Diagnostic>) {
+    if own.country.is_none() || own.valid_from.is_some() {
+        return;
+    }
+    let dated = source.layers.iter().flat_map(|l| l.sources.values()).next();
+    if let Some(first) = dated {
+        out.push(
+            Diagnostic::error(
+                Code::L021,
+                "the pack has no `valid_from`, so it would apply to any earlier date, though its sources have dates",
+            )
+            .at(&own.manifest, crate::json::Pos::new(1, 1))
+            .help(format!(
+                "set `valid_from` in [pack] to the date the policy it rests on was adopted (its sources include \"{}\", dated {})",
+                first.title, first.date
+            )),
+        );
     }
 }
 

@@ -12,6 +12,7 @@ use crate::decision::Decision;
 use crate::finding::{Criterion, Finding, Outcome, RuleError};
 use crate::form::{self, Form, Key, Visitor, Word, key};
 use crate::json::Json;
+use crate::period::PackInForce;
 use crate::request::ValidRequest;
 use crate::screen::Screening;
 use crate::source::PackIdentity;
@@ -50,6 +51,13 @@ pub struct DecisionRecord {
     pub errors: Vec<RuleError>,
     /// How many rules ran (disabled rules and rules not yet in force are not counted).
     pub rules_run: usize,
+    /// The rules of the deciding pack that did not run because every source they cite is
+    /// dated after the screening date, with the date from which each applies (written only
+    /// when there are some).
+    pub rules_not_in_force: Vec<RuleNotInForce>,
+    /// The packs that come into force during the TC and took part in the screening (written
+    /// only when there are some): see [`crate::period`].
+    pub in_force_during_tc: Vec<PackInForce>,
     /// The request as received.
     pub input: Arc<Json>,
     /// Its canonical text, when known (saves writing it again).
@@ -78,10 +86,35 @@ impl DecisionRecord {
             findings: screening.findings.clone(),
             errors: screening.errors.clone(),
             rules_run: screening.rules_run,
+            rules_not_in_force: pack
+                .rules()
+                .iter()
+                .filter(|r| !r.in_force(as_of))
+                .filter_map(|r| {
+                    Some(RuleNotInForce {
+                        rule: r.id.clone(),
+                        from: r.in_force_from()?,
+                    })
+                })
+                .collect(),
+            in_force_during_tc: Vec::new(),
             input: request.shared_json(),
             input_canonical: Some(request.shared_canonical()),
             engine_version: ENGINE_VERSION.to_string(),
         }
+    }
+
+    /// The record of a screening in which the packs `during` (in force from a date within the
+    /// TC) took part beside the deciding pack.
+    pub fn with_packs_in_force_during_tc(mut self, during: Vec<PackInForce>) -> Self {
+        self.in_force_during_tc = during;
+        self
+    }
+
+    /// Whether most of the deciding pack's rules could not run on the screening date (their
+    /// sources are dated later): such a screening is never a plain accept.
+    pub fn mostly_not_in_force(&self) -> bool {
+        self.rules_not_in_force.len() > self.rules_run
     }
 
     /// The record as a JSON value.
@@ -146,6 +179,8 @@ impl Form for DecisionRecord {
             findings: Vec::new(),
             errors: Vec::new(),
             rules_run: 0,
+            rules_not_in_force: Vec::new(),
+            in_force_during_tc: Vec::new(),
             input: Arc::new(Json::null()),
             input_canonical: None,
             engine_version: String::new(),
@@ -184,6 +219,11 @@ impl Form for DecisionRecord {
         });
         v.list(key!("errors"), |r| &r.errors, |r, x| r.errors = x);
         v.list(key!("findings"), |r| &r.findings, |r, x| r.findings = x);
+        v.sparse_list(
+            key!("in_force_during_tc"),
+            |r| &r.in_force_during_tc,
+            |r, x| r.in_force_during_tc = x,
+        );
         v.json(
             key!("input"),
             |r| (&*r.input, r.input_canonical.as_deref()),
@@ -202,12 +242,56 @@ impl Form for DecisionRecord {
                 |r, x| r.request_sha256 = x,
             );
         });
+        v.sparse_list(
+            key!("rules_not_in_force"),
+            |r| &r.rules_not_in_force,
+            |r, x| r.rules_not_in_force = x,
+        );
         v.number(
             key!("rules_run"),
             |r| r.rules_run as u64,
             |r, x| r.rules_run = x as usize,
         );
         v.constant(key!("schema"), DECISION_SCHEMA, true);
+    }
+}
+
+/// A rule that did not run because its sources are dated after the screening date.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleNotInForce {
+    /// Full rule id.
+    pub rule: String,
+    /// The first date it applies on: the date of its earliest source.
+    pub from: Date,
+}
+
+impl Form for RuleNotInForce {
+    fn blank() -> Self {
+        RuleNotInForce {
+            rule: String::new(),
+            from: Date::from_days_since_epoch(0).unwrap_or_else(|| unreachable!()),
+        }
+    }
+
+    fn form<V: Visitor<Self>>(v: &mut V) {
+        v.date(key!("from"), |r| r.from, |r, x| r.from = x);
+        v.text(key!("rule"), |r| &r.rule, |r, x| r.rule = x);
+    }
+}
+
+impl Form for PackInForce {
+    fn blank() -> Self {
+        PackInForce {
+            pack: PackIdentity::blank(),
+            chain: Vec::new(),
+            from: Date::from_days_since_epoch(0).unwrap_or_else(|| unreachable!()),
+        }
+    }
+
+    fn form<V: Visitor<Self>>(v: &mut V) {
+        v.list(key!("chain"), |p| &p.chain, |p, x| p.chain = x);
+        v.date(key!("from"), |p| p.from, |p, x| p.from = x);
+        v.include(|p| &p.pack, |p, x| p.pack = x);
     }
 }
 
@@ -369,6 +453,8 @@ mod tests {
                 message: "x".into(),
             }],
             rules_run: 2,
+            rules_not_in_force: Vec::new(),
+            in_force_during_tc: Vec::new(),
             input: request.shared_json(),
             input_canonical: Some(request.shared_canonical()),
             engine_version: ENGINE_VERSION.to_string(),
@@ -445,6 +531,8 @@ mod tests {
             }],
             errors: Vec::new(),
             rules_run: 1,
+            rules_not_in_force: Vec::new(),
+            in_force_during_tc: Vec::new(),
             input: request.shared_json(),
             input_canonical: None,
             engine_version: ENGINE_VERSION.to_string(),

@@ -78,7 +78,9 @@ pub fn compare(recorded: &DecisionRecord, now: &DecisionRecord) -> RecordDiff {
     if recorded.rules_run != now.rules_run {
         diff.rules_run = Some((recorded.rules_run, now.rules_run));
     }
-    diff.pack_changed = recorded.pack != now.pack || recorded.chain != now.chain;
+    diff.pack_changed = recorded.pack != now.pack
+        || recorded.chain != now.chain
+        || recorded.in_force_during_tc != now.in_force_during_tc;
     diff.findings = finding_changes(&recorded.findings, &now.findings);
     diff.errors_removed = recorded
         .errors

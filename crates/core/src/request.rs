@@ -206,6 +206,13 @@ impl ValidRequest {
                 "not a date",
             )]);
         };
+        let late: Vec<InputError> = crate::received::check(&json, received)
+            .into_iter()
+            .map(|l| InputError::new(Code::I025, &l.path, l.pos, l.message).help(l.help))
+            .collect();
+        if !late.is_empty() {
+            return Err(late);
+        }
         let canonical = canonical::to_canonical_string(&json);
         let sha256 = hash::sha256_hex(canonical.as_bytes());
         Ok(ValidRequest {
@@ -231,6 +238,18 @@ impl ValidRequest {
     /// The date the request was received: the default as-of date.
     pub fn received(&self) -> Date {
         self.received
+    }
+
+    /// The TC's planned first and last days (`schedule.start`, `schedule.end`), when stated.
+    pub fn schedule(&self) -> (Option<Date>, Option<Date>) {
+        let date = |key: &str| {
+            self.json
+                .get("schedule")
+                .and_then(|s| s.get(key))
+                .and_then(Json::as_str)
+                .and_then(Date::parse)
+        };
+        (date("start"), date("end"))
     }
 
     /// The request as parsed.

@@ -132,6 +132,11 @@ static ENDORSEMENT: Shape = Shape::Object(&[
         "The endorsement's reference: minutes, letter or decision number.",
         &TEXT,
     ),
+    opt(
+        "declined",
+        "Extension (evidence of demand): true when the body declined to endorse the request (its refusal is recorded, and never counts as an endorsement).",
+        &BOOL,
+    ),
 ]);
 static REQUESTER: Shape = Shape::Object(&[
     opt("name", "The requesting institution's name.", &TEXT),
@@ -173,6 +178,16 @@ static PROVIDER: Shape = Shape::Object(&[
         "country",
         "The provider's country, when it is a country or a national agency: ISO 3166-1 alpha-2 code, upper case.",
         &COUNTRY,
+    ),
+    opt(
+        "adapts_procedures",
+        "Extension (the provider's own capacity to change): whether the provider will use, or adapt to, the requesting institution's procedures for selection, reporting and reviews where its own differ.",
+        &BOOL,
+    ),
+    opt(
+        "decides_in_country",
+        "Extension (the provider's own capacity to change): whether the provider's staff in the country may agree changes to the TC (terms of reference, staffing, budget) with the institution without referring them to headquarters.",
+        &BOOL,
     ),
 ]);
 
@@ -451,6 +466,17 @@ static PERSON: Shape = Shape::Object(&[
         &Shape::Enum(&["partner", "steering_committee", "provider"]),
     ),
     opt(
+        "employer",
+        "Extension (who supplies the expert): who employs the expert during the TC: `requesting_institution`, `peer_institution` (an institution of a partner country in South-South or triangular co-operation, or a twin), `provider` (the provider's own agency), `contracted_firm` (a firm or consultant the provider contracts), `self_employed`.",
+        &Shape::Enum(&[
+            "requesting_institution",
+            "peer_institution",
+            "provider",
+            "contracted_firm",
+            "self_employed",
+        ]),
+    ),
+    opt(
         "months",
         "How long the position is engaged in this TC, in months (may be fractional).",
         &AMOUNT,
@@ -549,6 +575,11 @@ static FINANCE: Shape = Shape::Object(&[
         &BOOL,
     ),
     opt(
+        "partner_contribution",
+        "Extension (ownership): what the requesting institution puts into the TC from its own resources over the whole TC (budget, and the value of staff time, premises and services), in `finance.currency`.",
+        &AMOUNT,
+    ),
+    opt(
         "recurrent_after_exit",
         "The recurrent costs the TC leaves behind once it ends.",
         &Shape::Object(&[
@@ -561,6 +592,11 @@ static FINANCE: Shape = Shape::Object(&[
                 "financed_by",
                 "Who pays the recurrent costs after the TC ends.",
                 &Shape::Enum(&["partner_budget", "other_donor", "unfunded"]),
+            ),
+            opt(
+                "budget_line",
+                "Extension (exit): the line of the partner's budget or medium-term expenditure framework that pays the recurrent costs after the TC.",
+                &TEXT,
             ),
         ]),
     ),
@@ -583,6 +619,21 @@ static SCHEDULE: Shape = Shape::Object(&[
             opt(
                 "evaluation",
                 "The reference of the earlier phase's evaluation.",
+                &TEXT,
+            ),
+            opt(
+                "same_function",
+                "Extension (gap-filling across phases): whether the earlier phase filled the same posts or function as this request.",
+                &BOOL,
+            ),
+            opt(
+                "evaluation_joint",
+                "Extension (joint learning): whether the requesting institution took part in the earlier phase's evaluation and received its report.",
+                &BOOL,
+            ),
+            opt(
+                "lessons_applied",
+                "Extension (joint learning): what this request changes in response to the earlier phase's evaluation.",
                 &TEXT,
             ),
         ])),
@@ -615,6 +666,11 @@ static CAPACITY: Shape = Shape::Object(&[
                 &Shape::Enum(&["individual", "organisational", "enabling_environment"]),
             ),
             opt("description", "What the indicator measures.", &TEXT),
+            opt(
+                "service",
+                "Extension (results): whether the indicator measures a service the institution delivers to its users (citizens, firms or other institutions), not only its own capacity.",
+                &BOOL,
+            ),
             opt(
                 "baseline",
                 "The indicator's value before the TC, as text (e.g. `3 of 28`).",
@@ -702,6 +758,7 @@ static DOCUMENT: Shape = Shape::Object(&[
             "handover_plan",
             "integration_plan",
             "return_placement_plan",
+            "phase_out_plan",
             "budget",
             "mou",
             "evaluation",

@@ -75,6 +75,8 @@ pub struct PackLayer {
     pub valid_to: Option<crate::date::Date>,
     /// `[sources.<id>]`: the sources the pack adds or replaces, by id.
     pub sources: BTreeMap<String, PolicySource>,
+    /// `[param_sources]`: the source id of each param that a text gives (extension).
+    pub param_sources: BTreeMap<String, String>,
 }
 
 impl PackLayer {

@@ -39,6 +39,9 @@ pub struct Manifest {
     pub rules: Vec<(String, Pos, RuleSettings)>,
     /// `[sources.<id>]`: the sources the pack's rules cite (extension).
     pub sources: BTreeMap<String, PolicySource>,
+    /// `[param_sources]`: the source id of each threshold in `[params]` that a text gives
+    /// (extension; a number not named here has no source, see `check`'s L020).
+    pub param_sources: BTreeMap<String, String>,
 }
 
 impl Manifest {
@@ -64,6 +67,8 @@ struct RawManifest {
     rules: BTreeMap<String, toml::Spanned<RawRuleSettings>>,
     #[serde(default)]
     sources: BTreeMap<String, toml::Spanned<RawSource>>,
+    #[serde(default)]
+    param_sources: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -185,6 +190,7 @@ fn parse_unexcerpted(text: &str, file: &str) -> Result<Manifest, Vec<Diagnostic>
         param_positions,
         rules,
         sources,
+        param_sources: raw.param_sources,
     };
     if problems.errors.is_empty() {
         Ok(manifest)

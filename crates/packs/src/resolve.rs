@@ -223,6 +223,7 @@ fn layers(
             country: entry.manifest.country.clone(),
             valid_from: entry.manifest.valid_from,
             valid_to: entry.manifest.valid_to,
+            param_sources: entry.manifest.param_sources.clone(),
             sources: entry.manifest.sources.clone(),
         });
     }

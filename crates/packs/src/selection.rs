@@ -229,6 +229,50 @@ impl Catalog {
         }
     }
 
+    /// The packs that come into force during a TC running from `start` to `end` screened as
+    /// of `as_of` with the pack at `chosen`: the other packs the choice could have given (the
+    /// country's packs when chosen automatically, the versions of the pack named by id
+    /// without a version; none for a pinned version or a folder) whose validity starts after
+    /// the screening date and on or before the TC's end, and does not end before the TC's
+    /// remaining months begin; in order of their start.
+    pub fn in_force_during(
+        &self,
+        choice: &PackChoice,
+        chosen: usize,
+        as_of: Date,
+        start: Option<Date>,
+        end: Option<Date>,
+    ) -> Vec<usize> {
+        let Some(end) = end else {
+            return Vec::new();
+        };
+        let country = self.entry(chosen).manifest.country.clone();
+        let candidates: Vec<usize> = match choice {
+            PackChoice::Automatic => (0..self.entries().len())
+                .filter(|&i| {
+                    let e = &self.entries()[i];
+                    !e.external && country.is_some() && e.manifest.country == country
+                })
+                .collect(),
+            PackChoice::Id(id, None) => self.versions(id),
+            PackChoice::Id(_, Some(_)) | PackChoice::Index(_) => Vec::new(),
+        };
+        let remaining_from = start.map_or(as_of, |s| s.max(as_of));
+        let mut during: Vec<(Date, usize)> = candidates
+            .into_iter()
+            .filter(|&i| i != chosen)
+            .filter_map(|i| {
+                let m = &self.entries()[i].manifest;
+                let from = m.valid_from?;
+                let starts_during = from > as_of && from <= end;
+                let lasts = m.valid_to.is_none_or(|to| to >= remaining_from);
+                (starts_during && lasts).then_some((from, i))
+            })
+            .collect();
+        during.sort_unstable();
+        during.into_iter().map(|(_, i)| i).collect()
+    }
+
     fn valid_on(&self, indices: &[usize], date: Date) -> Vec<usize> {
         indices
             .iter()

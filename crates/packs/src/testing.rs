@@ -10,6 +10,12 @@
 //! A file holds one case or an array of cases. `request` is a path relative to the test file
 //! or an inline object. `decision` may also be `"error"` (a rule fails). Coverage counts a
 //! rule when it fires in a passing test.
+//!
+//! Extensions (also used by the judged case library, `fixtures/cases/`): `reason`, why a
+//! reviewer decides the case so, shown when it fails; `patch`, a JSON merge patch (RFC 7396)
+//! applied to the request before it is validated, so a variant names only what it changes;
+//! and in `expect`, `changes` (rules that must ask for a change: revise or reject) and
+//! `no_change` (rules that must not; a note is allowed).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -59,6 +65,14 @@ pub struct TestCase {
     pub fires: Vec<String>,
     /// Rules that must not.
     pub silent: Vec<String>,
+    /// Rules that must ask for a change (record revise or reject).
+    pub changes: Vec<String>,
+    /// Rules that must not ask for a change (a note is allowed).
+    pub no_change: Vec<String>,
+    /// Why a reviewer decides the case so.
+    pub reason: Option<String>,
+    /// A JSON merge patch (RFC 7396) applied to the request before validation.
+    pub patch: Option<Json>,
 }
 
 /// How one case went.
@@ -166,8 +180,8 @@ impl PackTestReport {
     }
 }
 
-const CASE_KEYS: &[&str] = &["name", "request", "as_of", "expect"];
-const EXPECT_KEYS: &[&str] = &["decision", "fires", "silent"];
+const CASE_KEYS: &[&str] = &["name", "reason", "request", "patch", "as_of", "expect"];
+const EXPECT_KEYS: &[&str] = &["decision", "fires", "silent", "changes", "no_change"];
 
 /// Read the test cases of the pack at `index`.
 pub fn load_cases(catalog: &Catalog, index: usize) -> Result<Vec<TestCase>, Vec<Diagnostic>> {
@@ -213,7 +227,8 @@ pub fn load_cases(catalog: &Catalog, index: usize) -> Result<Vec<TestCase>, Vec<
     }
 }
 
-fn read_case_file(path: &Path, display: &str) -> Result<Vec<TestCase>, Vec<Diagnostic>> {
+/// Read the cases of one test file (a case, or an array of cases).
+pub fn read_case_file(path: &Path, display: &str) -> Result<Vec<TestCase>, Vec<Diagnostic>> {
     let err = |pos: Pos, message: String| Diagnostic::error(Code::T001, message).at(display, pos);
     // A test file is part of the pack: a regular file, not a link, of bounded size.
     let bytes = read_regular(path, MAX_FILE_BYTES, Links::Refuse)
@@ -354,6 +369,7 @@ fn read_case(item: &Json, base: &Path, display: &str) -> Result<TestCase, (Pos, 
             )),
         }
     };
+    let (reason, patch) = extensions(item, name)?;
     Ok(TestCase {
         name: name.to_string(),
         file: display.to_string(),
@@ -362,7 +378,39 @@ fn read_case(item: &Json, base: &Path, display: &str) -> Result<TestCase, (Pos, 
         decision,
         fires: list("fires")?,
         silent: list("silent")?,
+        changes: list("changes")?,
+        no_change: list("no_change")?,
+        reason,
+        patch,
     })
+}
+
+/// A case's `reason` and `patch` (extensions of the pack-test format).
+fn extensions(item: &Json, name: &str) -> Result<(Option<String>, Option<Json>), (Pos, String)> {
+    let reason = match item.get("reason") {
+        None => None,
+        Some(j) => Some(
+            j.as_str()
+                .ok_or((j.pos, format!("test `{name}`: `reason` must be a string")))?
+                .to_string(),
+        ),
+    };
+    let patch = match item.get("patch") {
+        None => None,
+        Some(
+            j @ Json {
+                value: JsonValue::Object(_),
+                ..
+            },
+        ) => Some(j.clone()),
+        Some(j) => {
+            return Err((
+                j.pos,
+                format!("test `{name}`: `patch` must be an object (a JSON merge patch)"),
+            ));
+        }
+    };
+    Ok((reason, patch))
 }
 
 /// Compiled packs by digest, so cases that resolve to the same pack share one compilation.
@@ -409,7 +457,7 @@ pub fn run_pack_tests(
             findings: Vec::new(),
             errors: Vec::new(),
         };
-        let request = match load_request(&result.case.request, request_limits) {
+        let request = match load_request(&result.case, request_limits) {
             Ok(r) => r,
             Err(problem) => {
                 result.problems.push(problem);
@@ -467,44 +515,84 @@ pub fn run_pack_tests(
     report
 }
 
+/// What did not go as `case` expects, given the screening's decision and findings. `known`,
+/// when given, are the rules that ran: a rule named but not among them is a mistake of the
+/// case.
+pub fn unmet_expectations(
+    case: &TestCase,
+    known: Option<&BTreeSet<&str>>,
+    decision: Option<Decision>,
+    findings: &[Finding],
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let actual = match decision {
+        Some(d) => Expected::Decision(d),
+        None => Expected::Error,
+    };
+    if let Some(expected) = case.decision
+        && expected != actual
+    {
+        problems.push(format!("expected {}, got {}", show(expected), show(actual)));
+    }
+    let unknown = |rule: &str| known.is_some_and(|k| !k.contains(rule));
+    let asks = |f: &&Finding| f.outcome != Outcome::Note;
+    for (key, rules) in [
+        ("fires", &case.fires),
+        ("silent", &case.silent),
+        ("changes", &case.changes),
+        ("no_change", &case.no_change),
+    ] {
+        for rule in rules {
+            if unknown(rule) {
+                problems.push(format!(
+                    "`{key}` names `{rule}`, which is not a rule of this pack (or is disabled)"
+                ));
+                continue;
+            }
+            let mut of_rule = findings.iter().filter(|f| &f.rule == rule);
+            match key {
+                "fires" if of_rule.next().is_none() => {
+                    problems.push(format!("expected `{rule}` to fire, but it stayed silent"));
+                }
+                "silent" => {
+                    if let Some(f) = of_rule.next() {
+                        problems.push(format!(
+                            "expected `{rule}` to stay silent, but it fired: {} \"{}\"",
+                            f.outcome, f.message
+                        ));
+                    }
+                }
+                "changes" if !of_rule.any(|f| asks(&f)) => {
+                    problems.push(format!(
+                        "expected `{rule}` to ask for a change (revise or reject), but it did not"
+                    ));
+                }
+                "no_change" => {
+                    if let Some(f) = of_rule.find(asks) {
+                        problems.push(format!(
+                            "expected `{rule}` not to ask for a change, but it did: {} \"{}\"",
+                            f.outcome, f.message
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    problems
+}
+
 /// Compare what a case expects with what the screening gave.
 fn judge(result: &mut CaseResult, pack: &CompiledPack, screening: tcscreen_core::Screening) {
     let known: BTreeSet<&str> = pack.rules().iter().map(|r| r.id.as_str()).collect();
     result.decision = screening.decision();
-    let actual = match screening.decision() {
-        Some(d) => Expected::Decision(d),
-        None => Expected::Error,
-    };
-    if let Some(expected) = result.case.decision
-        && expected != actual
-    {
-        result
-            .problems
-            .push(format!("expected {}, got {}", show(expected), show(actual)));
-    }
-    for rule in &result.case.fires {
-        if !known.contains(rule.as_str()) {
-            result.problems.push(format!(
-                "`fires` names `{rule}`, which is not a rule of this pack (or is disabled)"
-            ));
-        } else if !screening.fired(rule) {
-            result
-                .problems
-                .push(format!("expected `{rule}` to fire, but it stayed silent"));
-        }
-    }
-    for rule in &result.case.silent {
-        if !known.contains(rule.as_str()) {
-            result.problems.push(format!(
-                "`silent` names `{rule}`, which is not a rule of this pack (or is disabled)"
-            ));
-        } else if let Some(f) = screening.findings.iter().find(|f| &f.rule == rule) {
-            result.problems.push(format!(
-                "expected `{rule}` to stay silent, but it fired: {} \"{}\"",
-                f.outcome, f.message
-            ));
-        }
-    }
+    let unmet = unmet_expectations(
+        &result.case,
+        Some(&known),
+        screening.decision(),
+        &screening.findings,
+    );
+    result.problems.extend(unmet);
     if expected_no_error(&result.case) {
         for error in &screening.errors {
             let file = pack
@@ -537,7 +625,8 @@ fn show(e: Expected) -> &'static str {
     }
 }
 
-fn load_request(request: &CaseRequest, limits: &RequestLimits) -> Result<ValidRequest, String> {
+/// The request of a case: its file or inline object, with the case's `patch` applied.
+pub fn load_request(case: &TestCase, limits: &RequestLimits) -> Result<ValidRequest, String> {
     let describe = |errors: Vec<tcscreen_core::InputError>, file: &str| {
         let first = errors
             .iter()
@@ -546,17 +635,64 @@ fn load_request(request: &CaseRequest, limits: &RequestLimits) -> Result<ValidRe
             .join("; ");
         format!("the request is invalid: {first}")
     };
-    match request {
-        CaseRequest::Inline(json) => {
-            ValidRequest::from_json(json.clone()).map_err(|e| describe(e, "inline request"))
+    let patched = |mut json: Json, file: &str| {
+        if let Some(patch) = &case.patch {
+            merge_patch(&mut json, patch);
         }
+        ValidRequest::from_json(json).map_err(|e| describe(e, file))
+    };
+    match &case.request {
+        CaseRequest::Inline(json) => patched(json.clone(), "inline request"),
         CaseRequest::File(path, display) => {
             // Requests may live outside the pack (the shipped tests use the fixtures); they are
             // still regular files of at most the request size limit.
             let bytes = read_regular(path, limits.max_bytes as u64, Links::Follow)
                 .map_err(|e| format!("cannot read the request {display}: {e}"))?;
             let text = decode_text(&bytes).map_err(|e| describe(vec![e], display))?;
-            ValidRequest::from_text(text, limits).map_err(|e| describe(e, display))
+            if case.patch.is_none() {
+                return ValidRequest::from_text(text, limits).map_err(|e| describe(e, display));
+            }
+            let json = json::parse(text, limits.json).map_err(|errors| {
+                let first = errors
+                    .first()
+                    .map_or_else(String::new, |e| e.message.clone());
+                format!("the request {display} is not JSON: {first}")
+            })?;
+            patched(json, display)
+        }
+    }
+}
+
+/// Apply a JSON merge patch (RFC 7396): an object patch merges member by member (`null`
+/// removes a member), anything else replaces the target.
+pub fn merge_patch(target: &mut Json, patch: &Json) {
+    let JsonValue::Object(patch_members) = &patch.value else {
+        *target = patch.clone();
+        return;
+    };
+    if !matches!(target.value, JsonValue::Object(_)) {
+        *target = Json::object(Vec::<(&str, Json)>::new());
+    }
+    let JsonValue::Object(members) = &mut target.value else {
+        return;
+    };
+    for p in patch_members {
+        let at = members.iter().position(|m| m.key == p.key);
+        match (&p.value.value, at) {
+            (JsonValue::Null, Some(i)) => {
+                members.remove(i);
+            }
+            (JsonValue::Null, None) => {}
+            (_, Some(i)) => merge_patch(&mut members[i].value, &p.value),
+            (_, None) => {
+                let mut value = Json::null();
+                merge_patch(&mut value, &p.value);
+                members.push(tcscreen_core::json::Member {
+                    key: p.key.clone(),
+                    key_pos: Pos::NONE,
+                    value,
+                });
+            }
         }
     }
 }

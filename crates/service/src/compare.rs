@@ -31,8 +31,8 @@ pub fn compare(
     let choice = choice.unwrap_or_else(|| PackChoice::Id(previous.pack.id.clone(), None));
     let as_of = request.received();
     let now = screener
-        .choose(packs, &choice, request, as_of)
-        .and_then(|i| screener.screen(packs, i, request, as_of, false));
+        .choose_during(packs, &choice, request, as_of)
+        .and_then(|(i, during)| screener.screen_during(packs, i, &during, request, as_of, false));
     match now {
         Ok((now, _)) => Ok(Comparison { previous, now }),
         Err(problem) => Err(NotScreened {

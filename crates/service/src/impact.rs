@@ -66,11 +66,11 @@ impl Side {
         request: &ValidRequest,
         as_of: Date,
     ) -> Result<DecisionRecord, String> {
-        let index = screener
-            .choose(&self.packs, &self.choice, request, as_of)
+        let (index, during) = screener
+            .choose_during(&self.packs, &self.choice, request, as_of)
             .map_err(describe)?;
         screener
-            .screen(&self.packs, index, request, as_of, false)
+            .screen_during(&self.packs, index, &during, request, as_of, false)
             .map(|(record, _)| record)
             .map_err(describe)
     }

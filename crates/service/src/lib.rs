@@ -29,6 +29,7 @@
 
 #![deny(missing_docs)]
 
+pub mod case_library;
 pub mod case_list;
 pub mod compare;
 pub mod decisions;

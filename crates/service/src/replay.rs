@@ -82,10 +82,24 @@ pub fn replay_one(screener: &mut ThreadScreener, packs: &Packs, recorded: &Recor
             return report;
         }
     };
+    // The same packs as recorded: the deciding pack and those in force during the TC, each
+    // by id and version.
     let choice = PackChoice::Id(record.pack.id.clone(), Some(record.pack.version.clone()));
-    let screened = screener
-        .choose(packs, &choice, &request, record.as_of)
-        .and_then(|index| screener.screen(packs, index, &request, record.as_of, false));
+    let during: Result<Vec<usize>, Problem> = record
+        .in_force_during_tc
+        .iter()
+        .map(|p| {
+            let pinned = PackChoice::Id(p.pack.id.clone(), Some(p.pack.version.clone()));
+            screener.choose(packs, &pinned, &request, p.from)
+        })
+        .collect();
+    let screened = during.and_then(|during| {
+        screener
+            .choose(packs, &choice, &request, record.as_of)
+            .and_then(|index| {
+                screener.screen_during(packs, index, &during, &request, record.as_of, false)
+            })
+    });
     let (now, details) = match screened {
         Ok(screened) => screened,
         Err(problem) => {

@@ -173,8 +173,10 @@ impl ThreadScreener {
         };
         let as_of = options.as_of.unwrap_or(request.received());
         let screened = self
-            .choose(packs, &options.pack, &request, as_of)
-            .and_then(|index| self.screen(packs, index, &request, as_of, options.trace));
+            .choose_during(packs, &options.pack, &request, as_of)
+            .and_then(|(index, during)| {
+                self.screen_during(packs, index, &during, &request, as_of, options.trace)
+            });
         match screened {
             Ok((record, details)) => Outcome::Screened(Box::new(Screened {
                 source: item.source,
@@ -204,8 +206,25 @@ impl ThreadScreener {
             .map_err(Problem::Select)
     }
 
-    /// Screen `request` as of `as_of` with the pack at `index`: the record, and what else
-    /// callers show with it.
+    /// The pack for `request` screened as of `as_of`, and the packs that come into force
+    /// during its TC (see [`tcscreen_core::period`]).
+    pub fn choose_during(
+        &self,
+        packs: &Packs,
+        choice: &PackChoice,
+        request: &ValidRequest,
+        as_of: Date,
+    ) -> Result<(usize, Vec<usize>), Problem> {
+        let index = self.choose(packs, choice, request, as_of)?;
+        let (start, end) = request.schedule();
+        let during = packs
+            .catalog()
+            .in_force_during(choice, index, as_of, start, end);
+        Ok((index, during))
+    }
+
+    /// Screen `request` as of `as_of` with the pack at `index` alone: the record, and what
+    /// else callers show with it.
     pub fn screen(
         &mut self,
         packs: &Packs,
@@ -214,14 +233,45 @@ impl ThreadScreener {
         as_of: Date,
         trace: bool,
     ) -> Result<(DecisionRecord, Details), Problem> {
+        self.screen_during(packs, index, &[], request, as_of, trace)
+    }
+
+    /// Screen `request` as of `as_of` with the pack at `index` and the packs at `during`,
+    /// which come into force during the TC: their findings beyond the first pack's are added,
+    /// each saying from when it applies, and the record names every pack that took part.
+    pub fn screen_during(
+        &mut self,
+        packs: &Packs,
+        index: usize,
+        during: &[usize],
+        request: &ValidRequest,
+        as_of: Date,
+        trace: bool,
+    ) -> Result<(DecisionRecord, Details), Problem> {
         let (pack, signer) = self.compiled(packs, index, as_of)?;
         // What rules print is kept only for a trace (it is counted either way).
-        let screening = if trace {
+        let mut screening = if trace {
             pack.screen_traced(request, as_of)
         } else {
             pack.screen(request, as_of)
         }
         .map_err(Problem::Stop)?;
+        let mut in_force = Vec::new();
+        for &later in during {
+            let Some(from) = packs.catalog().entry(later).manifest.valid_from else {
+                continue;
+            };
+            // The later pack's parents resolve as of the day it comes into force; it screens
+            // on the screening date, so it cites only sources dated by then.
+            let (later_pack, _) = self.compiled(packs, later, from)?;
+            let found = later_pack.screen(request, as_of).map_err(Problem::Stop)?;
+            tcscreen_core::period::merge_later(&mut screening, found, from);
+            in_force.push(tcscreen_core::PackInForce {
+                pack: later_pack.identity().clone(),
+                chain: later_pack.chain().to_vec(),
+                from,
+            });
+        }
         let entry = packs.catalog().entry(index);
         let details = Details {
             trace: trace.then(|| self.explain(packs, &pack, &screening, as_of)),
@@ -238,7 +288,8 @@ impl ThreadScreener {
                 .collect(),
         };
         Ok((
-            DecisionRecord::new(request, &pack, as_of, &screening),
+            DecisionRecord::new(request, &pack, as_of, &screening)
+                .with_packs_in_force_during_tc(in_force),
             details,
         ))
     }

@@ -41,10 +41,12 @@ name = "{country} (draft)"
 country = "{country}"
 version = "0.1"
 # illustrative = true         # say so while the pack is not the government's adopted policy
-# valid_from = "2026-01-01"   # the first screening date the pack applies to
+valid_from = "2020-12-31"     # the first screening date the pack applies to: the date of the policy it rests on
 {extends}
 [params]
-# Advisers engaged for this many months or more need named counterparts ({country}-03).
+# Advisers engaged for fewer months than this only get a note when they name no counterparts
+# ({country}-03). No source gives the figure, so it may only make a finding milder; a figure a
+# text gives is named in [param_sources] (`min_months_with_counterparts = "<source id>"`).
 min_months_with_counterparts = 6
 
 # Adjust an inherited rule: every revise or reject finding becomes this outcome, citing your text.
@@ -129,8 +131,13 @@ if origin.initiated_by == "provider" && origin.request_letter.date == () {{
 //! actor: requester
 
 for (person, i) in request.personnel {{
-    if person.months != () && person.months >= params.min_months_with_counterparts && person.counterparts.len() == 0 {{
-        revise(`Name the counterparts of ${{person.id ?? "the adviser"}} (${{person.months}} months): advisers engaged for ${{params.min_months_with_counterparts}} months or more work with named counterparts.`, `personnel[${{i}}].counterparts`);
+    if person.months != () && person.counterparts.len() == 0 {{
+        let message = `Name the counterparts of ${{person.id ?? "the adviser"}} (${{person.months}} months): advisers work with named counterparts.`;
+        if person.months < params.min_months_with_counterparts {{
+            note(message, `personnel[${{i}}].counterparts`);
+        }} else {{
+            revise(message, `personnel[${{i}}].counterparts`);
+        }}
     }}
 }}
 "#

@@ -36,6 +36,12 @@ pub struct TestArgs {
     /// Run only the cases that touch this rule (full id): those that fire it or name it.
     #[arg(long, value_name = "RULE_ID")]
     pub rule: Option<String>,
+
+    /// Run the judged case library in DIR (e.g. fixtures/cases) instead of the packs' tests:
+    /// each case is screened as `tcscreen screen` screens it (pack by country and date) and
+    /// compared with the reviewer's judgement.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["packs", "coverage", "min_coverage", "inherited"])]
+    pub cases: Option<std::path::PathBuf>,
 }
 
 fn touches(case: &CaseResult, rule: &str) -> bool {
@@ -54,6 +60,9 @@ fn print_case(case: &CaseResult) {
         esc(&case.case.name),
         esc(&case.case.file)
     );
+    if let Some(reason) = &case.case.reason {
+        outln!("          reviewer: {}", esc(reason));
+    }
     for problem in &case.problems {
         outln!("          {}", esc(problem));
     }
@@ -106,8 +115,43 @@ fn print_coverage(report: &PackTestReport, inherited: bool, all_rules: usize) {
     }
 }
 
+/// `test --cases DIR`: the judged case library.
+fn case_library(cli: &GlobalArgs, args: &TestArgs, dir: &std::path::Path) -> ExitStatus {
+    let Some(catalog) = crate::rules_folder::catalog(cli) else {
+        return ExitStatus::Error;
+    };
+    let packs = tcscreen_service::Packs::from_catalog(catalog);
+    let limits = tcscreen_core::RequestLimits::default();
+    let mut report = tcscreen_service::case_library::run_library(&packs, dir, &limits);
+    if let Some(rule) = &args.rule {
+        report.cases.retain(|c| {
+            touches(c, rule)
+                || c.case.changes.iter().any(|r| r == rule)
+                || c.case.no_change.iter().any(|r| r == rule)
+        });
+    }
+    let mut status = ExitStatus::Success;
+    outln!("case library {}", esc(&dir.display().to_string()));
+    diagnostics::emit_all(&report.errors);
+    if !report.errors.is_empty() {
+        status.raise(ExitStatus::Error);
+    }
+    for case in &report.cases {
+        print_case(case);
+    }
+    let (passed, failed) = report.counts();
+    if failed > 0 {
+        status.raise(ExitStatus::Failure);
+    }
+    outln!("{passed} passed, {failed} failed");
+    status
+}
+
 /// Run `test`.
 pub fn test(cli: &GlobalArgs, args: &TestArgs) -> ExitStatus {
+    if let Some(dir) = &args.cases {
+        return case_library(cli, args, dir);
+    }
     let Some((catalog, chosen, mut status)) = catalog_and_chosen(cli, &args.packs) else {
         return ExitStatus::Error;
     };

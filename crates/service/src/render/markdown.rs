@@ -152,6 +152,17 @@ pub fn decision_note(record: &DecisionRecord, pack: &PackNote) -> String {
 /// The decision, the table of criteria, or why there is no decision.
 fn decision(out: &mut String, record: &DecisionRecord) {
     match record.decision {
+        Some(decision) if record.mostly_not_in_force() => {
+            let _ = writeln!(
+                out,
+                "**Decision: {}, limited.** Only {} of {} checks could be made as of {}: the others rest on policies adopted after that date. \
+                 This is not a full screening: the coordination unit will screen the request again as of a date when those policies apply.\n",
+                decision.as_str(),
+                record.rules_run,
+                record.rules_run + record.rules_not_in_force.len(),
+                record.as_of,
+            );
+        }
         Some(decision) => {
             let _ = writeln!(
                 out,
@@ -271,6 +282,15 @@ fn provenance(out: &mut String, record: &DecisionRecord, pack: &PackNote) {
         code(&record.pack.id),
         escape(&record.pack.version),
     );
+    for p in &record.in_force_during_tc {
+        let _ = writeln!(
+            out,
+            "The policy that comes into force during the TC was applied too: {} version {}, in force from {}; its points say so.",
+            code(&p.pack.id),
+            escape(&p.pack.version),
+            tcscreen_core::period::in_words(p.from),
+        );
+    }
     if pack.illustrative {
         let _ = writeln!(
             out,

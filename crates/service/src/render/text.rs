@@ -7,24 +7,9 @@ use tcscreen_core::{Criterion, Decision, DecisionRecord};
 
 use crate::escape::controls as esc;
 
-/// A record in the `text` format.
-pub fn record_text(record: &DecisionRecord) -> String {
-    let mut out = String::new();
-    let title = record
-        .input
-        .get("title")
-        .and_then(|t| t.as_str())
-        .unwrap_or_default();
-    let decision = match record.decision {
-        Some(d) => d.as_str().to_uppercase(),
-        None => "NO DECISION".to_string(),
-    };
-    let _ = writeln!(
-        out,
-        "{}  {decision}  {}",
-        esc(&record.request_id),
-        esc(title)
-    );
+/// The line naming the pack, its ancestors, the date and the rules run, then the packs in
+/// force during the TC.
+fn pack_line(out: &mut String, record: &DecisionRecord) {
     let chain = if record.chain.is_empty() {
         String::new()
     } else {
@@ -43,6 +28,47 @@ pub fn record_text(record: &DecisionRecord) -> String {
         record.as_of,
         record.rules_run
     );
+    for p in &record.in_force_during_tc {
+        let _ = writeln!(
+            out,
+            "  also in force during the TC: pack {} {} from {}",
+            esc(&p.pack.id),
+            esc(&p.pack.version),
+            p.from
+        );
+    }
+}
+
+/// A record in the `text` format.
+pub fn record_text(record: &DecisionRecord) -> String {
+    let mut out = String::new();
+    let title = record
+        .input
+        .get("title")
+        .and_then(|t| t.as_str())
+        .unwrap_or_default();
+    let mut decision = match record.decision {
+        Some(d) => d.as_str().to_uppercase(),
+        None => "NO DECISION".to_string(),
+    };
+    if record.mostly_not_in_force() {
+        // Most rules rest on texts adopted after the screening date: the decision covers only
+        // the few that could run, and must not read as a plain one.
+        let _ = write!(
+            decision,
+            " (LIMITED: only {} of {} rules could run on {})",
+            record.rules_run,
+            record.rules_run + record.rules_not_in_force.len(),
+            record.as_of
+        );
+    }
+    let _ = writeln!(
+        out,
+        "{}  {decision}  {}",
+        esc(&record.request_id),
+        esc(title)
+    );
+    pack_line(&mut out, record);
     match &record.criteria {
         Some(criteria) => {
             let parts: Vec<String> = Criterion::ALL
