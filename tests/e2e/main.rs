@@ -7,10 +7,14 @@
 //!   flooding and operator mistakes.
 //! - `screen`: output formats, ordering, determinism across `--jobs`, `--out`, `--fail-on`.
 //! - `serve`: the server process: the CLI's bytes, SIGTERM with a request in flight, SIGHUP.
+//! - `serve_under_load`: `/healthz` answered through slow clients, a flood, replays and a long
+//!   chain (issue 18's done-criterion).
 //! - `fixtures`: snapshots of the records of every shipped fixture and a few text outputs.
 //! - `invalid_packs`: a catalogue of broken packs, one mistake each, and their diagnostics.
 //! - `validate`: validate and schema, and their agreement.
 //! - `limits`: the largest valid request screens.
+//! - `operator_files`: `--out` never replaces a register; registers are regular files; a
+//!   second writer says who holds the register.
 //! - `pipes`: a closed stdout ends every command quietly.
 //! - `rough_edges`: text order, register messages and repair, coverage, field meanings, install.
 //! - `rule_errors`: a failing rule, said in authors' terms with its place, named on stderr.
@@ -27,10 +31,12 @@ mod hostile;
 mod invalid_packs;
 mod judged;
 mod limits;
+mod operator_files;
 mod pipes;
 mod rough_edges;
 mod rule_errors;
 mod screen;
 mod serve;
+mod serve_under_load;
 mod validate;
 mod workbench;

@@ -458,6 +458,19 @@ fn check_text(shape: &Shape, s: &str, pos: Pos, path: &str, errors: &mut Vec<Inp
                     )
                     .help("ids are shown in decision notes, registers and terminals; remove line breaks, tabs, escape and direction characters from it"),
                 );
+            } else if let Some((at, c, what)) = crate::lookalike::id_lookalike(s) {
+                errors.push(
+                    InputError::new(
+                        Code::I019,
+                        path,
+                        pos,
+                        format!(
+                            "an id may not hold {what}: U+{:04X} is character {at} of it",
+                            u32::from(c)
+                        ),
+                    )
+                    .help("an id with it could look exactly like another id; write the id with the characters it seems to have"),
+                );
             }
         }
         Shape::Date if Date::parse(s).is_none() => errors.push(

@@ -183,7 +183,16 @@ fn base_message(
             return (message, None);
         }
     }
+    let budget_spent = matches!(err, E::ErrorTerminated(token, _)
+        if token.clone().into_immutable_string().is_ok_and(|t| t == crate::growth::BUDGET_TOKEN));
     match err {
+        _ if budget_spent => (
+            format!(
+                "the rule used up its budget of {} operations",
+                limits.max_operations
+            ),
+            Some("look for a loop that never ends, or loop over less data".into()),
+        ),
         E::ErrorTooManyOperations(_) => (
             format!(
                 "the rule used up its budget of {} operations",

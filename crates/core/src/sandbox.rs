@@ -99,10 +99,14 @@ pub(crate) fn engine(limits: &EngineLimits) -> Engine {
     engine.on_debug(|text, _source, _pos| api::capture_output(text));
     engine.on_progress(progress);
     api::register(&mut engine);
+    crate::growth::register(&mut engine);
     engine
 }
 
 fn progress(operations: u64) -> Option<Dynamic> {
+    if crate::growth::spent(operations) {
+        return Some(Dynamic::from(crate::growth::BUDGET_TOKEN));
+    }
     // Memory is read often (one operation can copy a large value); the clock less often.
     if !operations.is_multiple_of(16) {
         return None;
@@ -157,6 +161,7 @@ pub(crate) fn guarded<R>(
         }))
     });
     STOPPED.with(|s| *s.borrow_mut() = None);
+    crate::growth::start(limits.max_operations);
     let was_contained = CONTAINED.with(|c| c.replace(true));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     CONTAINED.with(|c| c.set(was_contained));

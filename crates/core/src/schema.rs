@@ -1073,7 +1073,11 @@ fn shape(s: &Shape, optional: bool) -> Json {
         Shape::Id { non_blank } => {
             let no_controls = Json::object([(
                 "pattern",
-                Json::string(format!("^[^{}]*$", crate::text::UNSAFE_CLASS)),
+                Json::string(format!(
+                    "^[^{}{}]*$",
+                    crate::text::UNSAFE_CLASS,
+                    crate::lookalike::invisible_class()
+                )),
             )]);
             let mut checks = vec![no_controls];
             if *non_blank {

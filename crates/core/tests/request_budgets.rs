@@ -257,3 +257,44 @@ fn params_and_data_tables_obey_the_size_limits_of_values() {
         ]
     );
 }
+
+/// Issue 18 item 15: growing an array one item at a time used to cost time quadratic in its
+/// size within a linear number of operations, so the wall-clock net (which depends on the
+/// machine) decided; now the walk of each size check is charged to the operation budget, so
+/// the count decides: the same rule error on every machine, never a safety stop.
+#[test]
+fn pushing_150000_items_ends_by_the_operation_budget_on_any_machine() {
+    let grow = |how: &str| {
+        screen_with(
+            &[(
+                "G",
+                &format!("let a = []; for i in 0..150000 {{ {how} }} note(`${{a.len()}}`);"),
+            )],
+            EngineLimits::default(),
+            false,
+        )
+        .expect("never a safety stop")
+    };
+    for how in ["a.push(i);", "a.append([i, i]);"] {
+        let screening = grow(how);
+        assert_eq!(screening.errors.len(), 1, "{how}: {:?}", screening.findings);
+        assert!(
+            screening.errors[0]
+                .message
+                .contains("used up its budget of 1000000 operations"),
+            "{how}: {}",
+            screening.errors[0].message
+        );
+    }
+    // An array of a usual size is built for nothing more than before: 1,000 pushes.
+    let small = screen_with(
+        &[(
+            "S",
+            "let a = []; for i in 0..1000 { a.push(i); } note(`${a.len()}`);",
+        )],
+        EngineLimits::default(),
+        false,
+    )
+    .unwrap();
+    assert_eq!(messages(&small), ["t/S: 1000"]);
+}

@@ -21,6 +21,8 @@ pub struct Catalog {
     pub(crate) root_display: String,
     pub(crate) entries: Vec<PackEntry>,
     pub(crate) broken: Vec<Diagnostic>,
+    /// Packs beyond the bounds on inheritance (`bounds.rs`), never resolved, by index.
+    pub(crate) out_of_bounds: std::collections::BTreeMap<usize, Diagnostic>,
     cache: Snapshots,
 }
 
@@ -75,7 +77,10 @@ impl Catalog {
             }
         }
         let mut catalog = Catalog::new(root_display, entries, broken);
-        catalog.check_versions();
+        catalog.check_bounds();
+        if catalog.out_of_bounds.len() < catalog.entries.len() {
+            catalog.check_versions();
+        }
         Ok(catalog)
     }
 
@@ -84,8 +89,27 @@ impl Catalog {
             root_display: root_display.to_string(),
             entries,
             broken,
+            out_of_bounds: Default::default(),
             cache: Snapshots::default(),
         }
+    }
+
+    /// Refuse the packs whose inheritance reaches too far (and every pack of a folder with too
+    /// many), before anything about them is resolved.
+    fn check_bounds(&mut self) {
+        let (refused, mut problems) = crate::bounds::check(&self.entries);
+        self.excerpt_manifests(&mut problems);
+        let each = problems.len() == refused.len();
+        for (n, &i) in refused.iter().enumerate() {
+            let problem = problems[if each { n } else { 0 }].clone();
+            self.out_of_bounds.insert(i, problem);
+        }
+        self.broken.extend(problems);
+    }
+
+    /// Why the pack at `index` is never resolved, if it is beyond the bounds on inheritance.
+    pub(crate) fn out_of_bounds(&self, index: usize) -> Option<&Diagnostic> {
+        self.out_of_bounds.get(&index)
     }
 
     /// Versions of one id must differ and must not overlap in validity.

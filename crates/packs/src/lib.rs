@@ -8,6 +8,7 @@
 
 #![deny(missing_docs)]
 
+pub mod bounds;
 mod cache;
 mod catalog;
 mod digest;

@@ -74,7 +74,7 @@ fn source(
 
 /// The source of the pack at `index` if it was resolved already.
 fn cached_source(catalog: &Catalog, index: usize, as_of: Option<Date>) -> Option<Arc<PackSource>> {
-    let order = linearize(catalog, index, as_of, &mut Vec::new()).ok()?;
+    let order = linearize(catalog, index, as_of).ok()?;
     catalog.cache().source(&order)
 }
 
@@ -148,8 +148,9 @@ fn identities(
     files: &ChainFiles,
     as_of: Option<Date>,
 ) -> Result<(PackIdentity, Vec<PackIdentity>), Vec<Diagnostic>> {
-    let identity = |i: usize| -> Result<PackIdentity, Vec<Diagnostic>> {
-        let own = linearize(catalog, i, as_of, &mut Vec::new())?;
+    let mut memo = BTreeMap::new();
+    let mut identity = |i: usize| -> Result<PackIdentity, Vec<Diagnostic>> {
+        let own = linearize_with(catalog, i, as_of, &mut memo)?;
         let own_files = own
             .iter()
             .map(|&j| {
@@ -246,7 +247,7 @@ fn order(
     index: usize,
     as_of: Option<Date>,
 ) -> Result<Vec<usize>, Vec<Diagnostic>> {
-    linearize(catalog, index, as_of, &mut Vec::new()).map_err(|mut errors| {
+    linearize(catalog, index, as_of).map_err(|mut errors| {
         catalog.excerpt_manifests(&mut errors);
         errors
     })
@@ -257,26 +258,54 @@ fn linearize(
     catalog: &Catalog,
     index: usize,
     as_of: Option<Date>,
-    stack: &mut Vec<usize>,
 ) -> Result<Vec<usize>, Vec<Diagnostic>> {
-    let entry = catalog.entry(index);
-    if let Some(start) = stack.iter().position(|&i| i == index) {
-        let mut names: Vec<String> = stack[start..]
-            .iter()
-            .map(|&i| format!("`{}`", catalog.entry(i).manifest.id))
-            .collect();
-        names.push(format!("`{}`", entry.manifest.id));
-        let closing = catalog.entry(*stack.last().unwrap_or(&index));
-        return Err(vec![
-            Diagnostic::error(
-                Code::P012,
-                format!("extends cycle: {}", names.join(" extends ")),
-            )
-            .at(closing.manifest_display(), closing.manifest.extends_pos)
-            .help("a pack cannot be its own ancestor; remove one of these `extends`"),
-        ]);
+    linearize_with(catalog, index, as_of, &mut BTreeMap::new())
+}
+
+/// A pack being linearised, with its parents (later parents first: they take precedence).
+struct Frame {
+    index: usize,
+    parents: Vec<usize>,
+}
+
+/// [`linearize`], iteratively (no recursion, whatever the depth), each pack's order computed
+/// once into `memo` (shared by the calls for one pack's ancestors).
+fn linearize_with(
+    catalog: &Catalog,
+    root: usize,
+    as_of: Option<Date>,
+    memo: &mut BTreeMap<usize, Vec<usize>>,
+) -> Result<Vec<usize>, Vec<Diagnostic>> {
+    if let Some(done) = memo.get(&root) {
+        return Ok(done.clone());
     }
-    stack.push(index);
+    let mut frames = vec![frame(catalog, root, as_of)?];
+    loop {
+        let top = frames.last().expect("a pack being linearised");
+        if let Some(&next) = top.parents.iter().find(|p| !memo.contains_key(p)) {
+            if let Some(start) = frames.iter().position(|f| f.index == next) {
+                return Err(vec![cycle(catalog, &frames[start..], next)]);
+            }
+            let next = frame(catalog, next, as_of)?;
+            frames.push(next);
+            continue;
+        }
+        let top = frames.pop().expect("a pack being linearised");
+        let order = merge(catalog, &top, memo)?;
+        memo.insert(top.index, order);
+        if frames.is_empty() {
+            return Ok(memo[&root].clone());
+        }
+    }
+}
+
+/// The pack at `index` with its parents resolved at `as_of`; refused if it is beyond the
+/// bounds on inheritance.
+fn frame(catalog: &Catalog, index: usize, as_of: Option<Date>) -> Result<Frame, Vec<Diagnostic>> {
+    if let Some(refused) = catalog.out_of_bounds(index) {
+        return Err(vec![refused.clone()]);
+    }
+    let entry = catalog.entry(index);
     let mut parents = Vec::new();
     let mut errors = Vec::new();
     for id in &entry.manifest.extends {
@@ -286,24 +315,38 @@ fn linearize(
         }
     }
     if !errors.is_empty() {
-        stack.pop();
         return Err(errors);
     }
-    // Later parents take precedence over earlier ones.
     parents.reverse();
-    let mut sequences = Vec::new();
-    for &p in &parents {
-        match linearize(catalog, p, as_of, stack) {
-            Ok(seq) => sequences.push(seq),
-            Err(mut e) => errors.append(&mut e),
-        }
-    }
-    stack.pop();
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    sequences.push(parents);
-    let mut order = vec![index];
+    Ok(Frame { index, parents })
+}
+
+/// P012: the packs of `frames` and then `closing_parent` extend each other in a cycle.
+fn cycle(catalog: &Catalog, frames: &[Frame], closing_parent: usize) -> Diagnostic {
+    let mut names: Vec<String> = frames
+        .iter()
+        .map(|f| format!("`{}`", catalog.entry(f.index).manifest.id))
+        .collect();
+    names.push(format!("`{}`", catalog.entry(closing_parent).manifest.id));
+    let closing = catalog.entry(frames.last().map_or(closing_parent, |f| f.index));
+    Diagnostic::error(
+        Code::P012,
+        format!("extends cycle: {}", names.join(" extends ")),
+    )
+    .at(closing.manifest_display(), closing.manifest.extends_pos)
+    .help("a pack cannot be its own ancestor; remove one of these `extends`")
+}
+
+/// C3: the order of `frame`'s pack from its parents' orders (all in `memo`).
+fn merge(
+    catalog: &Catalog,
+    frame: &Frame,
+    memo: &BTreeMap<usize, Vec<usize>>,
+) -> Result<Vec<usize>, Vec<Diagnostic>> {
+    let entry = catalog.entry(frame.index);
+    let mut sequences: Vec<Vec<usize>> = frame.parents.iter().map(|p| memo[p].clone()).collect();
+    sequences.push(frame.parents.clone());
+    let mut order = vec![frame.index];
     loop {
         sequences.retain(|s| !s.is_empty());
         if sequences.is_empty() {

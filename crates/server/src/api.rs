@@ -2,7 +2,6 @@
 //! `docs/api.md` and `GET /v1/openapi.json`. Records are the bytes the command line writes;
 //! errors are `{"errors": [...]}` with the command line's problems (see [`crate::problem`]).
 
-use std::io::BufReader;
 use std::ops::ControlFlow;
 
 use axum::body::{Body, Bytes};
@@ -10,17 +9,14 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use futures_util::StreamExt;
 use tcscreen_core::json::{self, JsonLimits, JsonValue};
 use tcscreen_core::suggest::did_you_mean;
 use tcscreen_core::{Code, Decision, Diagnostic, Json, ValidRequest, canonical, schema};
 use tcscreen_service::decisions::DecisionInput;
 use tcscreen_service::register::{Body as EntryBody, Entry};
-use tcscreen_service::{
-    Inputs, Outcome, RecordFormat, RecordWriter, Source, listing, records, render, replay,
-};
+use tcscreen_service::{Inputs, Outcome, RecordFormat, RecordWriter, Source, listing, render};
 
-use crate::body::{BODY, read_limited, request_limits, request_text};
+use crate::body::{BODY, blocking_reader, read_limited, request_limits, request_text};
 use crate::problem::{ApiError, json_response, problem_json};
 use crate::register::record_decision;
 use crate::request_form::{self, EXAMPLE};
@@ -107,16 +103,13 @@ pub async fn screen_batch(
     let Some(slot) = state.batch_slot() else {
         return Err(ApiError::busy());
     };
-    let stream = body
-        .into_data_stream()
-        .map(|chunk| chunk.map_err(std::io::Error::other));
-    let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(stream));
+    let reader = blocking_reader(body);
     let (lines, received) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(64);
     let batch_state = state.clone();
     tokio::task::spawn_blocking(move || {
         let _slot = slot;
         let max = options.request_limits.max_bytes;
-        let inputs = Inputs::json_lines(BODY, Box::new(BufReader::new(reader))).with_max_bytes(max);
+        let inputs = Inputs::json_lines(BODY, reader).with_max_bytes(max);
         let screener = batch_state.screener().clone();
         let catalog_packs = screener.packs();
         let gone = || lines.is_closed();
@@ -292,37 +285,9 @@ pub async fn rule(
 
 /// `POST /v1/replay`: replay recorded decisions (a record, an array of records, or JSON Lines
 /// of records or register entries) with the packs in force; the reports of
-/// `tcscreen replay --format json`.
-pub async fn replay(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Body,
-) -> Result<Response, ApiError> {
-    let bytes = read_limited(&headers, body, state.max_upload_bytes()).await?;
-    let text = request_text(&bytes).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            tcscreen_service::problems::from_input(&Source::file(BODY), &e, None),
-        )
-    })?;
-    let screener = state.screener().clone();
-    let reports = tokio::task::spawn_blocking(move || {
-        let items = if let Some(lines) = json_lines(&text) {
-            lines
-                .into_iter()
-                .flat_map(|(n, line)| records::from_text(&Source::line(BODY, n), line))
-                .collect()
-        } else {
-            records::from_text(&Source::file(BODY), &text)
-        };
-        replay::replay_records(&screener, &screener.packs(), items)
-    })
-    .await
-    .map_err(|_| ApiError::register("the replay stopped"))?;
-    Ok(json_response(
-        StatusCode::OK,
-        &Json::array(reports.iter().map(replay::Report::to_json).collect()),
-    ))
+/// `tcscreen replay --format json`, bounded and streamed ([`crate::replay`]).
+pub async fn replay(State(state): State<AppState>, body: Body) -> Result<Response, ApiError> {
+    crate::replay::replay_body(&state, body).await
 }
 
 /// A line of a batch answer that stands for a request not screened (or for the register
@@ -335,20 +300,6 @@ fn batch_error_line(line: Json, request_id: Json, error: &ApiError) -> String {
         ("errors", Json::array(errors.collect())),
     ]);
     format!("{}\n", canonical::to_canonical_string(&json))
-}
-
-/// The lines of `text` (numbered from 1, blank ones left out) if it is JSON Lines: more than
-/// one line, the first a whole JSON value.
-fn json_lines(text: &str) -> Option<Vec<(usize, &str)>> {
-    let lines: Vec<(usize, &str)> = text
-        .lines()
-        .enumerate()
-        .map(|(i, l)| (i + 1, l))
-        .filter(|(_, l)| !l.trim().is_empty())
-        .collect();
-    let first = lines.first()?.1;
-    let whole = json::parse(first, JsonLimits::default()).is_ok();
-    (lines.len() > 1 && whole).then_some(lines)
 }
 
 /// `?after=SEQ&limit=N` of `GET /v1/register/{request_id}`.

@@ -63,3 +63,12 @@ pub fn request_limits(max: usize) -> tcscreen_core::RequestLimits {
     limits.max_bytes = max.min(limits.max_bytes);
     limits
 }
+
+/// A body as a blocking reader, for a blocking thread (`spawn_blocking`) to read as it arrives.
+pub fn blocking_reader(body: Body) -> Box<dyn std::io::BufRead + Send> {
+    let stream = body
+        .into_data_stream()
+        .map(|chunk| chunk.map_err(std::io::Error::other));
+    let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(stream));
+    Box::new(std::io::BufReader::new(reader))
+}

@@ -5,8 +5,16 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use tcscreen_packs::read::{Links, read_regular};
+
+/// The largest token file read, in bytes.
+pub const MAX_TOKEN_FILE_BYTES: u64 = 4096;
+
 /// The shortest token accepted, in characters.
 pub const MIN_TOKEN_CHARS: usize = 16;
+
+/// Connections served at once, unless told otherwise.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
 /// The server's settings.
 #[derive(Clone, Debug)]
@@ -29,6 +37,9 @@ pub struct Config {
     pub queue: usize,
     /// The largest upload of a portfolio (several requests), in bytes.
     pub max_upload_bytes: usize,
+    /// Connections at once (below the descriptor limit), the health checks' reserve, and how
+    /// long a client may take to send a request.
+    pub connections: crate::connections::Limits,
 }
 
 impl Config {
@@ -45,6 +56,7 @@ impl Config {
             jobs,
             queue: jobs * 4,
             max_upload_bytes: 64 * 1024 * 1024,
+            connections: crate::connections::Limits::for_connections(DEFAULT_MAX_CONNECTIONS),
         }
     }
 
@@ -53,8 +65,12 @@ impl Config {
         let token = match &self.token_file {
             None => None,
             Some(path) => {
-                let text = std::fs::read_to_string(path)
+                // A regular file of a few bytes (a link to one, as mounted secrets are): never a
+                // device or a pipe, which could be read for ever or never end.
+                let bytes = read_regular(path, MAX_TOKEN_FILE_BYTES, Links::Follow)
                     .map_err(|e| format!("cannot read the token file {}: {e}", path.display()))?;
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| format!("the token file {} is not UTF-8 text", path.display()))?;
                 let token = text.trim().to_string();
                 if token.chars().count() < MIN_TOKEN_CHARS
                     || token.chars().any(|c| c.is_whitespace() || c.is_control())

@@ -13,16 +13,19 @@
 //! (`POST /v1/reload`, SIGHUP) checks the new packs before it swaps them in. Ctrl-C or SIGTERM
 //! stops accepting connections and lets requests in flight finish.
 //!
-//! Modules, each using only those listed before it: [`config`] (what `serve` is given),
-//! [`problem`] (errors as JSON with the CLI's problem codes), [`body`] (reading a body within
-//! its limit), [`security`] (the token, session and CSRF secrets and the security policy),
-//! [`portfolio`] (a screened portfolio, its counts and CSV), [`pack_facts`] (what a recorded
-//! screening's pack tells a page), [`state`] (what every handler
-//! shares), [`screening`] (screening one request and appending it to the register),
-//! [`register`] (the cases, a case's entries opened from the register, and recording a person's
-//! decision), [`case_params`] (the query of the list of cases), [`actor`] (who is acting),
-//! [`request_form`] (the request form's fields and the request they describe), [`api`] (the
-//! JSON endpoints) and [`api_cases`] (the list of cases), [`web`]
+//! Modules, each using only those listed before it: [`problem`] (errors as JSON with the
+//! CLI's problem codes), [`pace`] (a request body held to a minimum rate), [`connections`]
+//! (the accept loop: a cap on connections, a reserve for the health checks, header timeouts),
+//! [`config`] (what `serve` is given), [`body`] (reading a body within its limit), [`security`]
+//! (the token, session and CSRF secrets and the security policy), [`portfolio`] (a screened
+//! portfolio, its counts and CSV), [`pack_facts`] (what a recorded screening's pack tells a
+//! page), [`state`] (what every handler shares), [`upload`] (a portfolio upload read as it
+//! arrives), [`screening`] (screening one request and appending it to the register),
+//! [`register`] (the cases, a case's entries opened from the register, and recording a
+//! person's decision), [`case_params`] (the query of the list of cases), [`actor`] (who is
+//! acting), [`replay`] (replaying a body of records, bounded and streamed), [`request_form`]
+//! (the request form's fields and the request they describe), [`api`] (the JSON endpoints) and
+//! [`api_cases`] (the list of cases), [`web`]
 //! (the pages), [`guard`] (the checks and headers of every request), [`routes`] (the router),
 //! [`run`] (the runtime, signals and shutdown).
 
@@ -34,17 +37,21 @@ pub mod api_cases;
 pub mod body;
 pub mod case_params;
 pub mod config;
+pub mod connections;
 pub mod guard;
 pub mod pack_facts;
+pub mod pace;
 pub mod portfolio;
 pub mod problem;
 pub mod register;
+pub mod replay;
 pub mod request_form;
 pub mod routes;
 pub mod run;
 pub mod screening;
 pub mod security;
 pub mod state;
+pub mod upload;
 pub mod web;
 
 pub use config::Config;

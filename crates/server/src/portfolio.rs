@@ -241,6 +241,8 @@ impl Portfolio {
 /// A CSV cell: quoted when needed, and a leading `=`, `+`, `-` or `@` defused so that a
 /// spreadsheet never runs request text as a formula.
 fn csv_cell(text: &str) -> String {
+    // Control and invisible characters shown escaped, as in every human output.
+    let text = &*tcscreen_service::escape::controls(text);
     let defused = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {
@@ -260,6 +262,7 @@ mod tests {
     #[test]
     fn csv_cells_are_quoted_and_formulas_defused() {
         assert_eq!(csv_cell("plain"), "plain");
+        assert_eq!(csv_cell("KH\u{200B}-1"), "KH\\u{200b}-1");
         assert_eq!(csv_cell("a,b"), "\"a,b\"");
         assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");

@@ -110,12 +110,7 @@ pub fn refused(refused: &Refused) -> ApiError {
         status,
         Diagnostic::error(code, refused.message()).help(refused.help()),
     );
-    if matches!(
-        refused,
-        Refused::NotLatest { .. } | Refused::NotAScreening { .. }
-    ) {
-        error.paths = vec![Some("screening_seq".to_string())];
-    }
+    error.paths = vec![refused.field().map(str::to_string)];
     error
 }
 

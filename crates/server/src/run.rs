@@ -94,6 +94,7 @@ pub fn prepare(config: &Config) -> Result<(AppState, Vec<Diagnostic>), StartErro
         token,
         loopback: config.addr.ip().is_loopback(),
         batches: config.jobs.max(1) * 2,
+        connections: config.connections,
     });
     Ok((state, warnings))
 }
@@ -105,20 +106,8 @@ pub async fn serve(
     state: AppState,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let (stopping, stopped) = tokio::sync::watch::channel(false);
-    let app = router(state);
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        stop.await;
-        let _ = stopping.send(true);
-    });
-    let mut stopped = stopped;
-    tokio::select! {
-        result = server => result,
-        () = async move {
-            let _ = stopped.wait_for(|s| *s).await;
-            tokio::time::sleep(GRACE).await;
-        } => Ok(()),
-    }
+    let limits = state.connection_limits();
+    crate::connections::serve(listener, router(state), limits, stop, GRACE).await
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {

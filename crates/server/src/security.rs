@@ -170,7 +170,48 @@ pub fn clear_session_cookie() -> String {
     format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0")
 }
 
-/// Whether `next` is a path on this server (not another site) to go to after logging in.
+/// Whether `next` is a path on this server (not another site) to go to after signing in:
+/// it starts with one `/`, and is printable ASCII without a backslash. Browsers drop tabs and
+/// line breaks from a URL and read `\` as `/`, so `/\tevil.com`, `/\evil.com` and
+/// `//evil.com` all name another site; and a line break could not be sent as a header.
 pub fn local_path(next: &str) -> bool {
-    next.starts_with('/') && !next.starts_with("//") && !next.contains('\\')
+    let mut rest = next.bytes();
+    rest.next() == Some(b'/')
+        && !matches!(rest.clone().next(), Some(b'/' | b'\\'))
+        && rest.all(|b| b.is_ascii_graphic() && b != b'\\')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_a_path_on_this_server_is_local() {
+        for local in [
+            "/",
+            "/history?request_id=KH-1",
+            "/packs/kh/2010.2",
+            "/a//b",
+            "/%2F%2Fevil.com",
+        ] {
+            assert!(local_path(local), "{local}");
+        }
+        for foreign in [
+            "//evil.com",
+            "/\\evil.com",
+            "/\t/evil.com",
+            "/\n/evil.com",
+            "/\r\nSet-Cookie: x=1",
+            "/ /evil.com",
+            "\\/evil.com",
+            "https://evil.com",
+            "evil.com",
+            "",
+            "/a\\b",
+            "/\u{2028}/evil.com",
+            "/caf\u{e9}",
+        ] {
+            assert!(!local_path(foreign), "{foreign:?}");
+        }
+    }
 }

@@ -12,6 +12,7 @@ use tcscreen_service::{Packs, Screener};
 use tokio::sync::Semaphore;
 
 use crate::pack_facts::PackFacts;
+use crate::connections::Limits;
 use crate::portfolio::Portfolio;
 use crate::security::{self, Security};
 
@@ -35,6 +36,7 @@ struct Inner {
     /// Batches and portfolio uploads each hold a blocking thread while they run: at most this
     /// many at once, beyond that 503.
     batches: Arc<Semaphore>,
+    connections: Limits,
     /// One reload at a time.
     reloading: tokio::sync::Mutex<()>,
     /// The pack list of the packs in force, computed once per reload.
@@ -68,6 +70,8 @@ pub struct Parts {
     pub loopback: bool,
     /// Batches and uploads at once.
     pub batches: usize,
+    /// Connections at once, and how long a client may take to send a request.
+    pub connections: Limits,
 }
 
 impl AppState {
@@ -83,6 +87,7 @@ impl AppState {
                 max_upload_bytes: parts.max_upload_bytes,
                 security: Security::new(parts.token, parts.loopback),
                 batches: Arc::new(Semaphore::new(parts.batches.max(1))),
+                connections: parts.connections,
                 reloading: tokio::sync::Mutex::new(()),
                 listing: Mutex::new(None),
                 portfolios: Mutex::new(VecDeque::new()),
@@ -119,6 +124,11 @@ impl AppState {
     /// A place for one more batch or upload, if there is one.
     pub fn batch_slot(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
         self.inner.batches.clone().try_acquire_owned().ok()
+    }
+
+    /// The limits on connections.
+    pub fn connection_limits(&self) -> Limits {
+        self.inner.connections
     }
 
     /// The packs of the rules folder as a reload finds them (with the trusted keys).

@@ -76,6 +76,18 @@ pub enum Refused {
         /// The screening's entry.
         screening_seq: u64,
     },
+    /// The decision is dated after today (a day's margin for time zones ahead of UTC).
+    InTheFuture {
+        /// The date given.
+        at: Date,
+        /// Today, as the deciding process knows it (UTC).
+        today: Date,
+    },
+    /// A rule is waived twice.
+    WaivedTwice {
+        /// The rule named twice.
+        rule: String,
+    },
     /// `by` is blank.
     NoOneDecides,
     /// The screening the person saw is no longer the latest of the case.
@@ -131,6 +143,12 @@ impl Refused {
                 "waived rule {}: that rule recorded no finding in the screening (entry {screening_seq})",
                 esc(rule)
             ),
+            Refused::InTheFuture { at, today } => {
+                format!("the decision's date {at} is in the future (today is {today})")
+            }
+            Refused::WaivedTwice { rule } => {
+                format!("rule {} is waived twice", esc(rule))
+            }
             Refused::NoOneDecides => "the decision must name who takes it".to_string(),
             Refused::NotLatest {
                 shown,
@@ -145,6 +163,18 @@ impl Refused {
                 "entry {shown} is not a screening of request `{}`",
                 esc(request_id)
             ),
+        }
+    }
+
+    /// The field of the decision at fault, when there is one (`at`, `waived`, `by`, `reason`).
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Refused::NoScreening { .. } => None,
+            Refused::BeforeScreening { .. } | Refused::InTheFuture { .. } => Some("at"),
+            Refused::ReasonRequired { .. } => Some("reason"),
+            Refused::NotAFinding { .. } | Refused::WaivedTwice { .. } => Some("waived"),
+            Refused::NoOneDecides => Some("by"),
+            Refused::NotLatest { .. } | Refused::NotAScreening { .. } => Some("screening_seq"),
         }
     }
 
@@ -165,6 +195,11 @@ impl Refused {
                 "waive only rules listed among the screening's findings (full ids, e.g. base/DL-03)"
                     .to_string()
             }
+            Refused::InTheFuture { .. } => {
+                "give the date the decision was taken: today or earlier (leave it out for today)"
+                    .to_string()
+            }
+            Refused::WaivedTwice { .. } => "name each waived rule once".to_string(),
             Refused::NoOneDecides => "give the name of the person taking the decision".to_string(),
             Refused::NotLatest { latest, .. } => format!(
                 "read the latest screening (entry {latest}) and decide on it"
@@ -191,12 +226,37 @@ pub struct Latest<'a> {
 }
 
 /// Check `input` against the latest screening of the case of `request_id` (`None`: never
-/// screened), and make the entry to append (under [`Latest::request_id`]).
+/// screened), and make the entry to append (under [`Latest::request_id`]), dated today (from
+/// the system clock) unless `input` says otherwise.
 pub fn check(
     latest: Option<Latest<'_>>,
     request_id: &str,
     input: DecisionInput,
 ) -> Result<HumanDecision, Refused> {
+    check_on(latest, request_id, input, today())
+}
+
+/// [`check`] on the day `today` (UTC; `None` if the clock cannot say): a decision dated after
+/// it, beyond a day's margin for time zones ahead of UTC, is refused.
+pub fn check_on(
+    latest: Option<Latest<'_>>,
+    request_id: &str,
+    input: DecisionInput,
+    today: Option<Date>,
+) -> Result<HumanDecision, Refused> {
+    if let (Some(at), Some(today)) = (input.at, today)
+        && today.days_until(at) > 1
+    {
+        return Err(Refused::InTheFuture { at, today });
+    }
+    let mut named = std::collections::BTreeSet::new();
+    if let Some(rule) = input
+        .waived
+        .iter()
+        .find(|rule| !named.insert(rule.as_str()))
+    {
+        return Err(Refused::WaivedTwice { rule: rule.clone() });
+    }
     let Some(latest) = latest else {
         return Err(Refused::NoScreening {
             request_id: request_id.to_string(),
@@ -263,7 +323,7 @@ pub fn check(
         waived: input.waived,
         at: input
             .at
-            .or_else(today)
+            .or(today)
             .map_or_else(|| "unknown".to_string(), |d| d.to_string()),
     })
 }
@@ -485,5 +545,53 @@ mod tests {
         drop(appender);
         let entries = crate::register_scan::read(&path, None).expect("the chain verifies");
         assert_eq!(entries[3].request_id, id.to_lowercase());
+    }
+
+    #[test]
+    fn a_decision_dated_after_today_or_waiving_a_rule_twice_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, record) = screened_register(dir.path());
+        let id = record.request_id.as_str();
+        let rounds = [1];
+        let latest = || {
+            Some(Latest {
+                seq: 1,
+                request_id: id,
+                record: &record,
+                rounds: &rounds,
+            })
+        };
+        let input = |at: &str, waived: &[&str]| DecisionInput {
+            decision: record.decision.unwrap_or(Decision::Revise),
+            by: "A. Officer".into(),
+            reason: Some("agreed with the ministry".into()),
+            waived: waived.iter().map(|w| w.to_string()).collect(),
+            at: Date::parse(at),
+            screening: None,
+        };
+        // Whatever the clock says, the year 9999 is not today.
+        assert!(matches!(
+            check(latest(), id, input("9999-12-31", &[])),
+            Err(Refused::InTheFuture { .. })
+        ));
+        let today = Date::parse("2025-06-10");
+        assert!(matches!(
+            check_on(latest(), id, input("2025-06-12", &[]), today),
+            Err(Refused::InTheFuture { .. })
+        ));
+        // A day ahead is allowed: it is already tomorrow east of UTC.
+        assert!(check_on(latest(), id, input("2025-06-11", &[]), today).is_ok());
+        let fired = record.findings[0].rule.as_str();
+        let twice = check_on(latest(), id, input("2025-06-10", &[fired, fired]), today);
+        assert_eq!(
+            twice.unwrap_err(),
+            Refused::WaivedTwice {
+                rule: fired.to_string()
+            }
+        );
+        assert_eq!(
+            Refused::WaivedTwice { rule: fired.into() }.field(),
+            Some("waived")
+        );
     }
 }

@@ -88,6 +88,8 @@ pub fn too_large(size: &str, max: usize) -> InputError {
 enum Pending {
     Path(PathBuf),
     Stdin,
+    /// A named stream read as stdin is: one document, or JSON Lines.
+    Stream(String, Box<dyn BufRead + Send>),
 }
 
 /// A lazy iterator over the requests named by INPUT arguments.
@@ -133,6 +135,19 @@ impl Inputs {
             pending: Vec::new().into_iter(),
             folder: None,
             lines: Some((name.to_string(), 0, reader)),
+            held: None,
+            max_bytes: RequestLimits::default().max_bytes,
+        }
+    }
+
+    /// One stream (an HTTP request body, say) read as stdin is: one document spread over any
+    /// number of lines (`name`), or, when its first non-blank line is a whole JSON value, JSON
+    /// Lines streamed one line at a time (`name:LINE`). Nothing longer than the limit is held.
+    pub fn document_or_lines(name: &str, reader: Box<dyn BufRead + Send>) -> Inputs {
+        Inputs {
+            pending: vec![Pending::Stream(name.to_string(), reader)].into_iter(),
+            folder: None,
+            lines: None,
             held: None,
             max_bytes: RequestLimits::default().max_bytes,
         }
@@ -262,9 +277,15 @@ impl Inputs {
         }
     }
 
-    fn read_stdin(&mut self) -> Option<Item> {
-        let mut source = Source::file("-");
-        let mut reader: Box<dyn BufRead + Send> = Box::new(BufReader::new(std::io::stdin()));
+    fn read_stream(&mut self, name: &str, mut reader: Box<dyn BufRead + Send>) -> Option<Item> {
+        let mut source = Source::file(name);
+        let cannot_read = |e: std::io::Error| {
+            read_error(if name == "-" {
+                format!("cannot read stdin: {e}")
+            } else {
+                format!("cannot read: {e}")
+            })
+        };
         // The first non-blank line decides: a whole JSON value means JSON Lines, streamed.
         // Blank lines before it are counted, not kept.
         let mut first;
@@ -288,10 +309,10 @@ impl Inputs {
                         let text = decode_text(&bytes)
                             .map(|t| t.trim_end_matches(['\n', '\r']).to_string());
                         self.held = Some(Item {
-                            source: Source::line("-", line_no),
+                            source: Source::line(name, line_no),
                             text,
                         });
-                        self.lines = Some(("-".into(), line_no, reader));
+                        self.lines = Some((name.into(), line_no, reader));
                         return None;
                     }
                     first = bytes;
@@ -299,14 +320,14 @@ impl Inputs {
                 }
                 Ok(Some(Err(e))) => {
                     return Some(Item {
-                        source: Source::line("-", line_no),
+                        source: Source::line(name, line_no),
                         text: Err(e),
                     });
                 }
                 Err(e) => {
                     return Some(Item {
                         source,
-                        text: Err(read_error(format!("cannot read stdin: {e}"))),
+                        text: Err(cannot_read(e)),
                     });
                 }
             }
@@ -317,7 +338,7 @@ impl Inputs {
         if let Err(e) = reader.by_ref().take(budget).read_to_end(&mut rest) {
             return Some(Item {
                 source,
-                text: Err(read_error(format!("cannot read stdin: {e}"))),
+                text: Err(cannot_read(e)),
             });
         }
         first.extend(rest);
@@ -351,7 +372,7 @@ impl Inputs {
             && lines.iter().all(|l| l.starts_with('{'));
         if as_lines {
             self.lines = Some((
-                "-".into(),
+                name.into(),
                 source.line_offset,
                 Box::new(std::io::Cursor::new(text.into_bytes())),
             ));
@@ -415,7 +436,13 @@ impl Iterator for Inputs {
             }
             match self.pending.next()? {
                 Pending::Stdin => {
-                    if let Some(item) = self.read_stdin() {
+                    let stdin = Box::new(BufReader::new(std::io::stdin()));
+                    if let Some(item) = self.read_stream("-", stdin) {
+                        return Some(item);
+                    }
+                }
+                Pending::Stream(name, reader) => {
+                    if let Some(item) = self.read_stream(&name, reader) {
                         return Some(item);
                     }
                 }

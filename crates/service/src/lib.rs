@@ -44,6 +44,7 @@ pub mod pipeline;
 pub mod problems;
 pub mod records;
 pub mod register;
+pub mod register_file;
 pub mod register_index;
 pub mod register_repair;
 pub mod register_scan;

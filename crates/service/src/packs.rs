@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use tcscreen_core::{CompiledPack, Date, Diagnostic, Severity, lint, on_eval_stack};
+use std::sync::Arc;
+
+use tcscreen_core::{CompiledPack, Date, Diagnostic, PackSource, Severity, lint, on_eval_stack};
 use tcscreen_packs::Catalog;
 pub use tcscreen_packs::PackChoice;
 use tcscreen_packs::signature::TrustedKeys;
@@ -77,32 +79,32 @@ impl Packs {
             let mut warnings = Vec::new();
             let mut reported = BTreeSet::new();
             for index in 0..self.catalog.entries().len() {
-                let compiled = self
+                // Under --trust a pack that would be refused at screening time is an error
+                // now, so a reload never puts unsigned packs in force; the signature is
+                // checked before the pack is compiled, so an unsigned pack costs no compiling.
+                let signed = |source: &Arc<PackSource>| match &self.trust {
+                    None => Ok(()),
+                    Some(trust) => {
+                        let entry = self.catalog.entry(index);
+                        self.catalog.files(index).and_then(|files| {
+                            trust
+                                .verify(entry, &files, &source.identity)
+                                .map(|_signer| ())
+                                .map_err(|d| vec![d])
+                        })
+                    }
+                };
+                let found = self
                     .catalog
                     .source(index, resolution_date(&self.catalog, index))
+                    .and_then(|source| signed(&source).map(|()| source))
                     .and_then(|source| {
                         CompiledPack::compile(&source, &limits).map(|pack| (source, pack))
-                    });
-                let found = match compiled {
-                    Ok((source, pack)) => {
-                        let mut found = lint::lint(&pack, &source);
-                        // Under --trust a pack that would be refused at screening time is an
-                        // error now, so a reload never puts unsigned packs in force.
-                        if let Some(trust) = &self.trust {
-                            let entry = self.catalog.entry(index);
-                            let signed = self.catalog.files(index).and_then(|files| {
-                                trust
-                                    .verify(entry, &files, &source.identity)
-                                    .map_err(|d| vec![d])
-                            });
-                            if let Err(refused) = signed {
-                                found.extend(refused);
-                            }
-                        }
-                        found
-                    }
-                    Err(problems) => problems,
-                };
+                    })
+                    .map_or_else(
+                        |problems| problems,
+                        |(source, pack)| lint::lint(&pack, &source),
+                    );
                 for d in found {
                     // An ancestor's problem is found again with every pack that extends it.
                     if !reported.insert(d.to_string()) {

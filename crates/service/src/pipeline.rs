@@ -57,6 +57,24 @@ pub fn run_batch<T, R>(
     items: impl Iterator<Item = T> + Send,
     task: impl Fn(&mut ThreadScreener, T) -> R + Send + Sync + 'static,
     stop: &(dyn Fn() -> bool + Sync),
+    deliver: impl FnMut(R) -> ControlFlow<()>,
+) -> BatchEnd
+where
+    T: Send + 'static,
+    R: Send + 'static,
+{
+    let window = screener.threads() * WINDOW_PER_THREAD;
+    run_batch_in_window(screener, window, items, task, stop, deliver)
+}
+
+/// [`run_batch`] with at most `window` items read and not yet handed over: a caller whose
+/// items are large (whole records) keeps fewer of them in memory at once.
+pub fn run_batch_in_window<T, R>(
+    screener: &Screener,
+    window: usize,
+    items: impl Iterator<Item = T> + Send,
+    task: impl Fn(&mut ThreadScreener, T) -> R + Send + Sync + 'static,
+    stop: &(dyn Fn() -> bool + Sync),
     mut deliver: impl FnMut(R) -> ControlFlow<()>,
 ) -> BatchEnd
 where
@@ -64,7 +82,7 @@ where
     R: Send + 'static,
 {
     let task = Arc::new(task);
-    let window = Window::new(screener.threads() * WINDOW_PER_THREAD);
+    let window = Window::new(window);
     let mut end = BatchEnd::default();
     std::thread::scope(|scope| {
         let (results, outcomes) = channel::<(usize, R)>();

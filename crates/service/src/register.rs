@@ -15,10 +15,12 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use tcscreen_core::json::{self, JsonLimits, JsonValue};
 use tcscreen_core::{Decision, DecisionRecord, Json, canonical, hash};
+
+use crate::register_file::{self, Identity, Lock};
 
 /// The schema name of register entries.
 pub const REGISTER_SCHEMA: &str = "tcscreen/register/v1";
@@ -282,20 +284,27 @@ pub struct Appender {
     end: u64,
     /// Where the last entry appended lies: its line's offset and length (without line end).
     last_span: (u64, usize),
+    path: PathBuf,
+    identity: Option<Identity>,
+    _lock: Lock,
 }
 
 impl Appender {
     /// Open (or create) a register for appending. Only its last entry is read: a register
     /// whose last line is incomplete or whose last entry does not match its hash is refused.
+    /// Waits, silently, while another process holds it ([`Appender::open_waiting`] says so).
     pub fn open(path: &Path) -> Result<Appender, String> {
-        let mut file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .read(true)
-            .open(path)
-            .map_err(|e| format!("cannot open the register {}: {e}", path.display()))?;
-        file.lock()
-            .map_err(|e| format!("cannot lock the register {}: {e}", path.display()))?;
+        Appender::open_waiting(path, &mut |_| {})
+    }
+
+    /// [`Appender::open`], telling `waiting` at once, if another process holds the register,
+    /// which one, before waiting for it. Only a regular file is opened.
+    pub fn open_waiting(path: &Path, waiting: &mut dyn FnMut(&str)) -> Result<Appender, String> {
+        let mut file = register_file::open_regular(
+            path,
+            OpenOptions::new().create(true).append(true).read(true),
+        )?;
+        let lock = Lock::take(&file, path, waiting)?;
         let damaged = |damage: Damage, message: String| {
             let repair = if damage == Damage::Truncated {
                 format!(
@@ -331,12 +340,15 @@ impl Appender {
             .map_err(|e| format!("cannot read the register {}: {e}", path.display()))?
             .len();
         Ok(Appender {
+            identity: Identity::of(&file),
             file,
             seq,
             last_hash,
             unsynced: 0,
             end,
             last_span: (end, 0),
+            path: path.to_path_buf(),
+            _lock: lock,
         })
     }
 
@@ -358,6 +370,8 @@ impl Appender {
         body: Body,
         record_text: Option<&str>,
     ) -> std::io::Result<u64> {
+        // Entries written to a file no longer at the register's path would be lost.
+        register_file::still_at_path(&self.path, self.identity)?;
         let seq = self.seq + 1;
         let (line, hash) = seal(seq, &self.last_hash, request_id, &body, record_text);
         // One write of the whole line: with O_APPEND it lands after every earlier entry.
@@ -460,6 +474,30 @@ impl Drop for Appender {
     fn drop(&mut self) {
         let _ = self.file.sync_all();
     }
+}
+
+/// Why writing results to `path` would destroy a register, if it would: a process holds the
+/// register lock on it, or it reads as a register.
+pub fn is_a_register(path: &Path) -> Option<String> {
+    let file = register_file::open_regular(path, OpenOptions::new().read(true)).ok()?;
+    if let Err(std::fs::TryLockError::WouldBlock) = file.try_lock_shared() {
+        let who = register_file::holder(path).unwrap_or_else(|| "another process".to_string());
+        return Some(format!("it is a register held by {who}"));
+    }
+    let _ = file.unlock();
+    let mut first = Vec::new();
+    std::io::BufRead::read_until(
+        &mut std::io::BufReader::new(std::io::Read::take(file, 1024 * 1024)),
+        b'\n',
+        &mut first,
+    )
+    .ok()?;
+    let text = std::str::from_utf8(&first).ok()?;
+    let json =
+        tcscreen_core::json::parse(text.trim_end(), tcscreen_core::json::JsonLimits::default())
+            .ok()?;
+    (json.get("schema").and_then(tcscreen_core::Json::as_str) == Some(REGISTER_SCHEMA))
+        .then(|| "it is a register (its first line is a register entry)".to_string())
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::fs::OpenOptions;
 use std::path::Path;
 
 use crate::register::Damage;
+use crate::register_file;
 
 /// What `register repair --truncate-torn-tail` did.
 #[derive(Debug, PartialEq, Eq)]
@@ -25,15 +26,10 @@ pub enum TornTail {
 /// entry: what a crash during an append leaves. `show` sees the line before it goes. Anything
 /// else wrong with the register is an error, and the file is left as it was.
 pub fn truncate_torn_tail(path: &Path, show: impl FnOnce(&[u8])) -> Result<TornTail, String> {
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(path)
-        .map_err(|e| format!("cannot open the register {}: {e}", path.display()))?;
+    let file = register_file::open_regular(path, OpenOptions::new().read(true).write(true))?;
     file.lock()
         .map_err(|e| format!("cannot lock the register {}: {e}", path.display()))?;
-    let bytes = std::fs::read(path)
-        .map_err(|e| format!("cannot read the register {}: {e}", path.display()))?;
+    let bytes = register_file::read_whole(path)?;
     if bytes.is_empty() || bytes.ends_with(b"\n") {
         return Ok(TornTail::None);
     }

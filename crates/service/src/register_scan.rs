@@ -239,7 +239,17 @@ pub fn scan(
             },
         )
     };
-    let file = File::open(path).map_err(|e| cannot_read(e, Tally::default()))?;
+    let file = crate::register_file::open_regular(path, std::fs::OpenOptions::new().read(true))
+        .map_err(|message| {
+            (
+                Tally::default(),
+                Broken {
+                    seq: 0,
+                    damage: Damage::Truncated,
+                    message,
+                },
+            )
+        })?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let mut chain = Chain {
         tally: Tally::default(),

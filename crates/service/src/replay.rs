@@ -10,9 +10,9 @@ use tcscreen_core::replay::{self, FindingChange};
 use tcscreen_core::{Decision, Finding, Json, ValidRequest, canonical, hash};
 
 use crate::escape::controls as esc;
-use crate::inputs::Source;
+use crate::inputs::{Item, Source};
 use crate::packs::{PackChoice, Packs};
-use crate::pipeline::run_batch;
+use crate::pipeline::{BatchEnd, run_batch, run_batch_in_window};
 use crate::records::{self, Recorded};
 use crate::screener::Screener;
 use crate::thread_screener::{Problem, ThreadScreener};
@@ -439,6 +439,37 @@ pub fn replay_records(
         },
     );
     reports
+}
+
+/// Replay the records of `items` (texts: a record, an array of records, or a register entry
+/// each) as they are read, and hand the reports of each item to `deliver`, in order. Each text
+/// is parsed on a screening thread, so parsing and replaying share the screening threads with
+/// every other screening; at most `window` texts are held at once. Human-decision entries are
+/// skipped.
+pub fn replay_items(
+    screener: &Screener,
+    packs: &std::sync::Arc<Packs>,
+    items: impl Iterator<Item = Item> + Send,
+    window: usize,
+    stop: &(dyn Fn() -> bool + Sync),
+    deliver: impl FnMut(Vec<Report>) -> std::ops::ControlFlow<()>,
+) -> BatchEnd {
+    let packs = packs.clone();
+    let task = move |local: &mut ThreadScreener, item: Item| -> Vec<Report> {
+        let text = match item.text {
+            Ok(text) => text,
+            Err(e) => return vec![unreadable(&item.source, e.message)],
+        };
+        records::from_text(&item.source, &text)
+            .into_iter()
+            .filter(|r| !matches!(r, Err((_, message)) if records::is_decision_entry(message)))
+            .map(|r| match r {
+                Ok(recorded) => replay_one(local, &packs, &recorded),
+                Err((source, message)) => unreadable(&source, message),
+            })
+            .collect()
+    };
+    run_batch_in_window(screener, window, items, task, stop, deliver)
 }
 
 fn unreadable(source: &Source, message: String) -> Report {

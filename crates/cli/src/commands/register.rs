@@ -207,6 +207,13 @@ fn repair(file: &Path) -> ExitStatus {
 
 /// Verify as a stream: memory holds one entry at a time (and 8 bytes a screening).
 fn verify(file: &Path, head: Option<&str>) -> ExitStatus {
+    // A name that is not a regular file (a pipe, a device) is refused before anything is read.
+    let readable =
+        tcscreen_service::register_file::open_regular(file, std::fs::OpenOptions::new().read(true));
+    if let Err(why) = readable {
+        errln!("error: {}", esc(&why));
+        return ExitStatus::Error;
+    }
     match register_scan::scan(file, head, |_| {}) {
         Ok(tally) => {
             let last = if tally.entries == 0 {
@@ -248,7 +255,7 @@ fn decide(
     waive: &[String],
     (at, screening): (Option<Date>, Option<u64>),
 ) -> ExitStatus {
-    let mut appender = match Appender::open(file) {
+    let mut appender = match Appender::open_waiting(file, &mut |why| errln!("note: {why}")) {
         Ok(a) => a,
         Err(e) => {
             errln!("error: {e}");
@@ -355,6 +362,16 @@ fn not_decided(e: &DecideError, request_id: &str, file: &Path) -> ExitStatus {
             "error: --waive {}: that rule recorded no finding in the screening (entry {screening_seq})",
             esc(rule)
         ),
+        Refused::InTheFuture { at, today } => {
+            errln!("error: --at {at} is in the future (today is {today})");
+            errln!(
+                "  help: give the date the decision was taken: today or earlier (leave --at out for today)"
+            );
+        }
+        Refused::WaivedTwice { rule } => {
+            errln!("error: --waive {} is given twice", esc(rule));
+            errln!("  help: {}", refused.help());
+        }
         Refused::NoOneDecides => errln!("error: --by is blank: {}", refused.help()),
         Refused::NotLatest { latest, .. } => {
             errln!("error: {}", refused.message());

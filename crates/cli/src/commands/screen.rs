@@ -140,7 +140,13 @@ pub fn screen(cli: &GlobalArgs, args: &ScreenArgs) -> ExitStatus {
     let Some((screener, options)) = start(cli, args) else {
         return ExitStatus::Error;
     };
-    let register = match args.register.as_deref().map(Appender::open).transpose() {
+    let waiting = &mut |why: &str| errln!("note: {why}");
+    let register = match args
+        .register
+        .as_deref()
+        .map(|path| Appender::open_waiting(path, waiting))
+        .transpose()
+    {
         Ok(register) => register,
         Err(e) => {
             errln!("error: {e}");
@@ -306,6 +312,12 @@ fn check_out(args: &ScreenArgs) -> Result<(), String> {
     {
         return Err(format!(
             "--out {} is the register given with --register: the results would replace it; write them to another file",
+            out.display()
+        ));
+    }
+    if let Some(why) = tcscreen_service::register::is_a_register(out) {
+        return Err(format!(
+            "--out {} would be replaced by the results, but {why}: write them to another file",
             out.display()
         ));
     }

@@ -41,6 +41,11 @@ pub struct ServeArgs {
     /// Retry-After. Default: 4 per thread.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65536))]
     pub queue: Option<u32>,
+
+    /// Connections served at once (default 512; lowered to fit under the process's limit of
+    /// open files). A few more are kept for the health checks.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_connections: Option<u32>,
 }
 
 /// Run `serve`.
@@ -58,6 +63,9 @@ pub fn serve(global: &GlobalArgs, args: &ServeArgs) -> ExitStatus {
     }
     if let Some(queue) = args.queue {
         config.queue = queue as usize;
+    }
+    if let Some(max) = args.max_connections {
+        config.connections = tcscreen_server::connections::Limits::for_connections(max as usize);
     }
     let result =
         tcscreen_server::run::run(config, |line| outln!("{line}"), |line| errln!("{line}"));

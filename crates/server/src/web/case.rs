@@ -8,7 +8,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -27,7 +26,7 @@ use crate::web::cases::state_word;
 use crate::web::recorded::{
     decision_class, decision_word, findings, note_markdown, note_section, pack_facts, progress,
 };
-use crate::web::{Section, check_csrf, csrf_field, error_page, html_page, layout};
+use crate::web::{Section, check_csrf, csrf_field, error_page, form_body, html_page, layout};
 
 /// `?recorded=SEQ` after a decision was recorded.
 #[derive(serde::Deserialize, Default)]
@@ -397,9 +396,12 @@ pub(crate) async fn decide(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> Response {
-    let fields = Fields::parse(&body);
+    let fields = match form_body::read(&state, &headers, body, form_body::DECISION_LIMIT).await {
+        Ok(bytes) => Fields::parse(&bytes),
+        Err(refused) => return refused,
+    };
     if let Err(refused) = check_csrf(&state, fields.get("_csrf")) {
         return refused;
     }

@@ -6,9 +6,9 @@
 
 use std::collections::BTreeMap;
 
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use tcscreen_core::Diagnostic;
@@ -20,7 +20,7 @@ use tcscreen_service::render::markdown::field_in_words;
 use crate::request_form::{EXAMPLE, Fields, build_request, fields_of, join, validate};
 use crate::state::AppState;
 use crate::web::screen::{Submitted, options_fields, screen_and_show};
-use crate::web::{Section, check_csrf, csrf_field, html_page, layout};
+use crate::web::{Section, check_csrf, csrf_field, form_body, html_page, layout};
 
 /// The id of a field's input.
 fn field_id(path: &str) -> String {
@@ -386,8 +386,12 @@ async fn resubmit_page(state: &AppState, case: &str) -> Response {
 }
 
 /// `POST /form`: add a row (`_add`), or check the request and screen it.
-pub async fn submit(State(state): State<AppState>, body: Bytes) -> Response {
-    let fields = Fields::parse(&body);
+pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let limit = form_body::request_form_limit(state.max_request_bytes());
+    let fields = match form_body::read(&state, &headers, body, limit).await {
+        Ok(bytes) => Fields::parse(&bytes),
+        Err(refused) => return refused,
+    };
     if let Err(refused) = check_csrf(&state, fields.get("_csrf")) {
         return refused;
     }

@@ -2,9 +2,8 @@
 //! record a person's decision on its latest screening (a reason is required to depart from
 //! the screening or to waive rules, and only rules that recorded a finding can be waived).
 
-use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use tcscreen_core::Code;
@@ -17,7 +16,7 @@ use crate::register::{record_decision, request_history};
 use crate::request_form::Fields;
 use crate::security::percent_encode;
 use crate::state::AppState;
-use crate::web::{Section, check_csrf, csrf_field, html_page, layout, problems};
+use crate::web::{Section, check_csrf, csrf_field, form_body, html_page, layout, problems};
 
 #[derive(serde::Deserialize, Default)]
 pub(crate) struct HistoryQuery {
@@ -239,10 +238,13 @@ fn decision_form(
 /// `POST /history/decision`: record the decision, then show the history (or why not).
 pub async fn decide(
     State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
-    body: Bytes,
+    headers: HeaderMap,
+    body: axum::body::Body,
 ) -> Response {
-    let fields = Fields::parse(&body);
+    let fields = match form_body::read(&state, &headers, body, form_body::DECISION_LIMIT).await {
+        Ok(bytes) => Fields::parse(&bytes),
+        Err(refused) => return refused,
+    };
     if let Err(refused) = check_csrf(&state, fields.get("_csrf")) {
         return refused;
     }

@@ -13,6 +13,7 @@
 pub mod case;
 pub mod cases;
 pub mod form;
+pub mod form_body;
 pub mod history;
 pub mod note;
 pub mod packs;
@@ -21,8 +22,9 @@ pub mod recorded;
 pub mod screen;
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::{DOCTYPE, Markup, html};
@@ -31,6 +33,7 @@ use tcscreen_core::Diagnostic;
 use tcscreen_service::render::problem::{ProblemFormat, render};
 
 use crate::problem::ApiError;
+use crate::request_form::Fields;
 use crate::security;
 use crate::state::AppState;
 
@@ -38,9 +41,6 @@ use crate::state::AppState;
 pub const STYLE: &str = include_str!("../../assets/style.css");
 /// The script.
 pub const SCRIPT: &str = include_str!("../../assets/app.js");
-
-/// The largest body of a page's form (the portfolio upload has its own limit).
-pub const FORM_LIMIT: usize = 16 * 1024 * 1024;
 
 /// The pages' routes.
 pub fn routes() -> Router<AppState> {
@@ -55,13 +55,7 @@ pub fn routes() -> Router<AppState> {
         .route("/form", get(form::page).post(form::submit))
         .route("/history", get(history::page))
         .route("/history/decision", post(history::decide))
-        .route(
-            "/portfolio",
-            get(portfolio::page).post(portfolio::submit).layer(
-                // The handler holds an upload to the portfolio limit as it reads it.
-                DefaultBodyLimit::disable(),
-            ),
-        )
+        .route("/portfolio", get(portfolio::page).post(portfolio::submit))
         .route("/portfolio/{id}/csv", get(portfolio::csv))
         .route("/packs", get(packs::list))
         .route("/packs/{id}/{version}", get(packs::detail))
@@ -69,10 +63,9 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/assets/style.css", get(style))
         .route("/assets/app.js", get(script))
-        // A form carries at most one request (4 MiB at most), percent-encoded (up to three
-        // bytes a byte), twice on the result page's download forms at worst; the handlers hold
-        // each request to --max-request-bytes.
-        .layer(DefaultBodyLimit::max(FORM_LIMIT))
+        // Each handler reads its form within the limit of its kind (`form_body`), derived
+        // from --max-request-bytes; the portfolio upload has its own.
+        .layer(DefaultBodyLimit::disable())
 }
 
 /// `GET /`: the cases when the server keeps a register, else the screen form.
@@ -327,19 +320,20 @@ fn login_form(state: &AppState, next: &str, failed: Option<&str>) -> Response {
         .into_response()
 }
 
-#[derive(serde::Deserialize)]
-struct LoginForm {
-    token: String,
-    next: Option<String>,
-}
-
-async fn login(State(state): State<AppState>, form: axum::Form<LoginForm>) -> Response {
+async fn login(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let form = match form_body::read(&state, &headers, body, form_body::SIGN_IN_LIMIT).await {
+        Ok(bytes) => Fields::parse(&bytes),
+        Err(refused) => return refused,
+    };
     let next = form
-        .next
-        .clone()
+        .get("next")
         .filter(|n| security::local_path(n))
-        .unwrap_or_else(|| "/".into());
-    if !state.security().token_ok(&form.token) {
+        .unwrap_or("/")
+        .to_string();
+    if !state
+        .security()
+        .token_ok(form.get("token").unwrap_or_default())
+    {
         return login_form(
             &state,
             &next,
@@ -354,14 +348,12 @@ async fn login(State(state): State<AppState>, form: axum::Form<LoginForm>) -> Re
     response
 }
 
-#[derive(serde::Deserialize)]
-struct CsrfOnly {
-    #[serde(rename = "_csrf")]
-    csrf: Option<String>,
-}
-
-async fn logout(State(state): State<AppState>, form: axum::Form<CsrfOnly>) -> Response {
-    if let Err(refused) = check_csrf(&state, form.csrf.as_deref()) {
+async fn logout(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let form = match form_body::read(&state, &headers, body, form_body::SIGN_IN_LIMIT).await {
+        Ok(bytes) => Fields::parse(&bytes),
+        Err(refused) => return refused,
+    };
+    if let Err(refused) = check_csrf(&state, form.get("_csrf")) {
         return refused;
     }
     let mut response = Redirect::to("/login").into_response();

@@ -4,25 +4,27 @@
 //! sees which providers keep sending supply-led requests. A portfolio is an analysis: nothing
 //! is appended to the register.
 
-use std::io::Cursor;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use tcscreen_core::Code;
 
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use tcscreen_core::Diagnostic;
 use tcscreen_service::render::markdown::criterion_name;
-use tcscreen_service::{Inputs, Item, ScreenOptions, Source, screen_batch};
+use tcscreen_service::{ScreenOptions, screen_batch};
 
-use crate::body::too_large_error;
 use crate::portfolio::Portfolio;
 use crate::problem::ApiError;
 use crate::state::AppState;
+use crate::upload;
 use crate::web::screen::read_field;
-use crate::web::{Section, check_csrf, csrf_field, error_page, html_page, layout, problems};
+use crate::web::{
+    Section, check_csrf, csrf_field, error_page, form_body, html_page, layout, problems,
+};
 
 /// A horizontal bar chart: one bar per (label, count, class), with the counts written out.
 fn bar_chart(id: &str, title: &str, bars: &[(String, usize, &str)]) -> Markup {
@@ -129,75 +131,70 @@ fn page_markup(state: &AppState, body: Markup) -> Markup {
     layout(state, Section::Portfolio, "Portfolio", body)
 }
 
-/// `POST /portfolio`: screen what was uploaded and show the counts.
-pub async fn submit(State(state): State<AppState>, mut multipart: Multipart) -> Response {
-    let max_total = state.max_upload_bytes();
-    let max_request = state.max_request_bytes();
-    let mut csrf = None;
-    let mut items: Vec<Item> = Vec::new();
-    let mut total = 0usize;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => break,
-            Err(e) => {
-                return error_page(
-                    &state,
-                    &ApiError::bad_request(
-                        format!("the upload could not be read: {e}"),
-                        "send the files again",
-                    ),
-                );
-            }
-        };
-        let name = field.name().unwrap_or_default().to_string();
-        let file_name = field.file_name().unwrap_or_default().to_string();
-        // A file larger than the upload limit is refused whole; each request in it is then
-        // held to the request limit as it is read.
-        let bytes = match read_field(field, max_total - total).await {
-            Ok(bytes) => bytes,
-            Err(_) => {
-                return error_page(
-                    &state,
-                    &ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        Diagnostic::error(Code::H009, format!("the upload is larger than the limit of {max_total} bytes"))
-                            .help("screen the portfolio in parts, or use POST /v1/screen/batch, which streams"),
-                    ),
-                );
-            }
-        };
-        total += bytes.len();
-        match name.as_str() {
-            "_csrf" => csrf = Some(String::from_utf8_lossy(&bytes).into_owned()),
-            "files" if !bytes.is_empty() => {
-                if file_name.ends_with(".jsonl") {
-                    items.extend(
-                        Inputs::json_lines(&file_name, Box::new(Cursor::new(bytes)))
-                            .with_max_bytes(max_request),
-                    );
-                } else if file_name.ends_with(".json") {
-                    let text = if bytes.len() > max_request {
-                        Err(too_large_error(&bytes.len().to_string(), max_request))
-                    } else {
-                        Ok(crate::body::request_text(&bytes))
-                    };
-                    match text {
-                        Ok(text) => items.push(Item {
-                            source: Source::file(file_name),
-                            text,
-                        }),
-                        Err(e) => return error_page(&state, &e),
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
+/// `POST /portfolio`: screen what was uploaded and show the counts. A place among the
+/// batches is taken and the form's CSRF token (its first field) checked before a byte of the
+/// files is read; the files are then screened as they arrive ([`crate::upload`]).
+pub async fn submit(
+    State(state): State<AppState>,
+    form: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let mut multipart = match form_body::multipart(&state, form) {
+        Ok(multipart) => multipart,
+        Err(refused) => return refused,
+    };
+    let Some(slot) = state.batch_slot() else {
+        return error_page(&state, &ApiError::busy());
+    };
+    let csrf = match multipart.next_field().await {
+        Ok(Some(field)) if field.name() == Some("_csrf") => read_field(field, 256)
+            .await
+            .ok()
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),
+        _ => None,
+    };
     if let Err(refused) = check_csrf(&state, csrf.as_deref()) {
         return refused;
     }
-    if items.is_empty() {
+    let (parts, items) = upload::channel();
+    let items = items.with_max_request(state.max_request_bytes());
+    let screener = state.screener().clone();
+    let mut options = ScreenOptions::default();
+    options.request_limits.max_bytes = state.max_request_bytes();
+    let screening = tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        let packs = screener.packs();
+        let mut portfolio = Portfolio::default();
+        screen_batch(&screener, items, &options, &|| false, |outcome| {
+            portfolio.add(outcome, packs.catalog());
+            ControlFlow::Continue(())
+        });
+        portfolio
+    });
+    let sent = upload::send_files(&mut multipart, parts, state.max_upload_bytes()).await;
+    let portfolio = screening.await;
+    if let Err(e) = sent {
+        let max_total = state.max_upload_bytes();
+        let e = if e.status == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Diagnostic::error(
+                    Code::H009,
+                    format!("the upload is larger than the limit of {max_total} bytes"),
+                )
+                .help("screen the portfolio in parts, or use POST /v1/screen/batch, which streams"),
+            )
+        } else {
+            e
+        };
+        return error_page(&state, &e);
+    }
+    let Ok(portfolio) = portfolio else {
+        return error_page(
+            &state,
+            &ApiError::register("the portfolio's screening stopped"),
+        );
+    };
+    if portfolio.rows.is_empty() && portfolio.problems.is_empty() {
         return error_page(
             &state,
             &ApiError::bad_request(
@@ -206,35 +203,6 @@ pub async fn submit(State(state): State<AppState>, mut multipart: Multipart) -> 
             ),
         );
     }
-    let Some(slot) = state.batch_slot() else {
-        return error_page(&state, &ApiError::busy());
-    };
-    let screener = state.screener().clone();
-    let mut options = ScreenOptions::default();
-    options.request_limits.max_bytes = max_request;
-    let portfolio = tokio::task::spawn_blocking(move || {
-        let _slot = slot;
-        let packs = screener.packs();
-        let mut portfolio = Portfolio::default();
-        screen_batch(
-            &screener,
-            items.into_iter(),
-            &options,
-            &|| false,
-            |outcome| {
-                portfolio.add(outcome, packs.catalog());
-                ControlFlow::Continue(())
-            },
-        );
-        portfolio
-    })
-    .await;
-    let Ok(portfolio) = portfolio else {
-        return error_page(
-            &state,
-            &ApiError::register("the portfolio's screening stopped"),
-        );
-    };
     let portfolio = Arc::new(portfolio);
     let id = state.keep_portfolio(portfolio.clone());
     html_page(page_markup(&state, report(&state, &portfolio, &id)))

@@ -3,6 +3,7 @@
 //! decided; download the record, the request and the note. Without script the whole flow is
 //! forms: paste, submit, read.
 
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -14,10 +15,13 @@ use tcscreen_service::{RecordFormat, RecordWriter, Screened, Source};
 
 use crate::body::{request_text, too_large_error};
 use crate::problem::ApiError;
+use crate::request_form::Fields;
 use crate::screening::{self, Register, ScreenQuery};
 use crate::state::AppState;
 use crate::web::recorded::{self, Progress, progress_since};
-use crate::web::{Section, check_csrf, csrf_field, error_page, html_page, layout, note, problems};
+use crate::web::{
+    Section, check_csrf, csrf_field, error_page, form_body, html_page, layout, note, problems,
+};
 
 /// The comparison of a resubmission with the round it follows.
 fn comparison(previous: &DecisionRecord, now: &DecisionRecord) -> Comparison {
@@ -114,8 +118,17 @@ async fn screen_page(state: &AppState, submitted: &Submitted, error: Option<&Api
 }
 
 /// `POST /screen`: screen what was pasted or uploaded.
-pub async fn submit(State(state): State<AppState>, mut multipart: Multipart) -> Response {
+pub async fn submit(
+    State(state): State<AppState>,
+    form: Result<Multipart, MultipartRejection>,
+) -> Response {
+    let mut multipart = match form_body::multipart(&state, form) {
+        Ok(multipart) => multipart,
+        Err(refused) => return refused,
+    };
     let max = state.max_request_bytes();
+    // Every field together: at most a form that carries a request (many small fields add up).
+    let mut room = form_body::request_form_limit(max);
     let mut submitted = Submitted::default();
     let mut csrf = None;
     let mut file: Option<(String, Vec<u8>)> = None;
@@ -135,10 +148,11 @@ pub async fn submit(State(state): State<AppState>, mut multipart: Multipart) -> 
         };
         let name = field.name().unwrap_or_default().to_string();
         let file_name = field.file_name().map(str::to_string);
-        let bytes = match read_field(field, max).await {
+        let bytes = match read_field(field, max.min(room)).await {
             Ok(bytes) => bytes,
             Err(e) => return error_page(&state, &e),
         };
+        room -= bytes.len();
         match name.as_str() {
             "_csrf" => csrf = Some(String::from_utf8_lossy(&bytes).into_owned()),
             "request" => submitted.request = String::from_utf8_lossy(&bytes).into_owned(),
@@ -390,17 +404,10 @@ pub fn findings_by_criterion(record: &DecisionRecord) -> Markup {
     }
 }
 
-#[derive(serde::Deserialize)]
-pub(crate) struct DownloadForm {
-    #[serde(rename = "_csrf")]
-    csrf: Option<String>,
+/// What a download form asks for: the request, and which file (`record`, `request`, `note`).
+struct DownloadForm {
     request: String,
-    #[serde(default)]
-    pack: String,
-    #[serde(default)]
-    as_of: String,
     /// The round a resubmission follows: its progress goes into the note.
-    #[serde(default)]
     previous: Option<u64>,
     what: String,
 }
@@ -409,14 +416,26 @@ pub(crate) struct DownloadForm {
 /// and send the record, the request or the note as a file.
 pub(crate) async fn download(
     State(state): State<AppState>,
-    form: axum::Form<DownloadForm>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
 ) -> Response {
-    if let Err(refused) = check_csrf(&state, form.csrf.as_deref()) {
+    let limit = form_body::request_form_limit(state.max_request_bytes());
+    let fields = match form_body::read(&state, &headers, body, limit).await {
+        Ok(bytes) => Fields::parse(&bytes),
+        Err(refused) => return refused,
+    };
+    if let Err(refused) = check_csrf(&state, fields.get("_csrf")) {
         return refused;
     }
+    let text = |name: &str| fields.get(name).unwrap_or_default().to_string();
+    let form = DownloadForm {
+        request: text("request"),
+        previous: fields.get("previous").and_then(|p| p.trim().parse().ok()),
+        what: text("what"),
+    };
     let query = ScreenQuery {
-        as_of: Some(form.as_of.clone()),
-        pack: Some(form.pack.clone()),
+        as_of: Some(text("as_of")),
+        pack: Some(text("pack")),
     };
     if form.request.len() > state.max_request_bytes() {
         let max = state.max_request_bytes();

@@ -1,0 +1,185 @@
+//! A portfolio upload read as it arrives: the files of a multipart form are passed, a chunk at
+//! a time, from the request's task to a blocking thread, where [`UploadItems`] turns them into
+//! requests (a `.json` file is one request, a `.jsonl` file one request a line) for the
+//! screening pipeline. Only a few chunks are in flight at once, so an upload is never held
+//! whole; the sender counts the bytes against the upload limit.
+
+use std::io::{BufReader, Read};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::body::Bytes;
+use axum::extract::Multipart;
+use tcscreen_service::{Inputs, Item, Source};
+use tokio::sync::mpsc::{Receiver, Sender};
+
+use crate::body::{request_text, too_large_error};
+use crate::problem::ApiError;
+
+/// Chunks in flight between the request's task and the blocking thread.
+const CHUNKS_IN_FLIGHT: usize = 8;
+
+/// One piece of the upload.
+pub enum Part {
+    /// A file begins, with its name.
+    File(String),
+    /// Some of its bytes.
+    Chunk(Bytes),
+    /// It ends.
+    End,
+}
+
+/// A channel for the parts of an upload.
+pub fn channel() -> (Sender<Part>, UploadItems) {
+    let (sender, receiver) = tokio::sync::mpsc::channel(CHUNKS_IN_FLIGHT);
+    (
+        sender,
+        UploadItems {
+            parts: Arc::new(Mutex::new(receiver)),
+            lines: None,
+            max_request: usize::MAX,
+        },
+    )
+}
+
+/// Send the files (`files` fields) of `multipart` that can hold requests (`.json`,
+/// `.jsonl`) as parts, at most `max_total` bytes in all; other fields are read and dropped.
+/// Ends when the form ends, or the receiver has gone.
+pub async fn send_files(
+    multipart: &mut Multipart,
+    parts: Sender<Part>,
+    max_total: usize,
+) -> Result<(), ApiError> {
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        ApiError::bad_request(
+            format!("the upload could not be read: {e}"),
+            "send the files again",
+        )
+    };
+    let mut total = 0usize;
+    while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
+        let name = field.file_name().unwrap_or_default().to_string();
+        let wanted =
+            field.name() == Some("files") && (name.ends_with(".json") || name.ends_with(".jsonl"));
+        if wanted && parts.send(Part::File(name)).await.is_err() {
+            return Ok(());
+        }
+        while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+            total += chunk.len();
+            if total > max_total {
+                return Err(too_large_error(
+                    &format!("more than {max_total}"),
+                    max_total,
+                ));
+            }
+            if wanted && parts.send(Part::Chunk(chunk)).await.is_err() {
+                return Ok(());
+            }
+        }
+        if wanted && parts.send(Part::End).await.is_err() {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// The requests of an upload, on a blocking thread, as its parts arrive.
+pub struct UploadItems {
+    parts: Arc<Mutex<Receiver<Part>>>,
+    lines: Option<Inputs>,
+    max_request: usize,
+}
+
+impl UploadItems {
+    /// Hold each request to `max` bytes.
+    pub fn with_max_request(mut self, max: usize) -> UploadItems {
+        self.max_request = max;
+        self
+    }
+
+    fn receive(&self) -> Option<Part> {
+        self.parts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .blocking_recv()
+    }
+
+    /// A `.json` file: one request of at most the request limit (the rest is skipped).
+    fn whole_file(&self, name: String) -> Item {
+        let mut bytes = Vec::new();
+        let mut size = 0usize;
+        while let Some(Part::Chunk(chunk)) = self.receive() {
+            size += chunk.len();
+            if size <= self.max_request {
+                bytes.extend_from_slice(&chunk);
+            }
+        }
+        let text = if size > self.max_request {
+            Err(tcscreen_service::inputs::too_large(
+                &size.to_string(),
+                self.max_request,
+            ))
+        } else {
+            request_text(&bytes)
+        };
+        Item {
+            source: Source::file(name),
+            text,
+        }
+    }
+}
+
+impl Iterator for UploadItems {
+    type Item = Item;
+
+    fn next(&mut self) -> Option<Item> {
+        loop {
+            if let Some(lines) = self.lines.as_mut() {
+                if let Some(item) = lines.next() {
+                    return Some(item);
+                }
+                self.lines = None;
+            }
+            match self.receive()? {
+                Part::File(name) if name.ends_with(".jsonl") => {
+                    let reader = PartReader {
+                        parts: self.parts.clone(),
+                        chunk: Bytes::new(),
+                        ended: false,
+                    };
+                    self.lines = Some(
+                        Inputs::json_lines(&name, Box::new(BufReader::new(reader)))
+                            .with_max_bytes(self.max_request),
+                    );
+                }
+                Part::File(name) => return Some(self.whole_file(name)),
+                Part::Chunk(_) | Part::End => {}
+            }
+        }
+    }
+}
+
+/// The bytes of the current file, up to its end.
+struct PartReader {
+    parts: Arc<Mutex<Receiver<Part>>>,
+    chunk: Bytes,
+    ended: bool,
+}
+
+impl Read for PartReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.chunk.is_empty() && !self.ended {
+            let next = self
+                .parts
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .blocking_recv();
+            match next {
+                Some(Part::Chunk(chunk)) => self.chunk = chunk,
+                Some(Part::End | Part::File(_)) | None => self.ended = true,
+            }
+        }
+        let n = buf.len().min(self.chunk.len());
+        buf[..n].copy_from_slice(&self.chunk.split_to(n));
+        Ok(n)
+    }
+}
