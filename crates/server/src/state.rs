@@ -11,8 +11,8 @@ use tcscreen_service::register_writer::RegisterWriter;
 use tcscreen_service::{Packs, Screener};
 use tokio::sync::Semaphore;
 
-use crate::pack_facts::PackFacts;
 use crate::connections::Limits;
+use crate::pack_facts::PackFacts;
 use crate::portfolio::Portfolio;
 use crate::security::{self, Security};
 

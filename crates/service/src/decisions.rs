@@ -550,7 +550,7 @@ mod tests {
     #[test]
     fn a_decision_dated_after_today_or_waiving_a_rule_twice_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let (path, record) = screened_register(dir.path());
+        let (_path, record) = screened_register(dir.path());
         let id = record.request_id.as_str();
         let rounds = [1];
         let latest = || {
