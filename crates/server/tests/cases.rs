@@ -349,3 +349,34 @@ async fn a_case_history_is_given_a_page_at_a_time() {
     drop(app);
     verifies(&path, 4);
 }
+
+#[tokio::test]
+async fn the_pages_of_cases_open_whatever_the_id_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, path) = app_with_register(dir.path());
+    let slashed = fixture(PIU).replace("\"KH-MRD-2025-031\"", "\"KH/MRD 2025/031\"");
+    screen(&app, slashed).await;
+    // The home page is the list of cases; its link to the case encodes the id as one segment.
+    let list = get(&app, "/").await;
+    assert_eq!(list.status, StatusCode::OK);
+    let text = list.text();
+    assert!(
+        text.contains("href=\"/cases/KH%2FMRD%202025%2F031\""),
+        "{text}"
+    );
+    let case = get(&app, "/cases/KH%2FMRD%202025%2F031").await;
+    assert_eq!(case.status, StatusCode::OK, "{}", case.text());
+    let text = case.text();
+    assert!(text.contains("<h1>Case KH/MRD 2025/031</h1>"), "{text}");
+    // The round on its own, and Edit and resubmit, open too; reading appends nothing.
+    let round = get(&app, "/cases/kh%2Fmrd%202025%2F031/rounds/1").await;
+    assert_eq!(round.status, StatusCode::OK);
+    assert!(round.text().contains("Case KH/MRD 2025/031, round 1 of 1"));
+    let form = get(&app, "/form?case=KH%2FMRD%202025%2F031").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.text().contains("name=\"_previous\" value=\"1\""));
+    let missing = get(&app, "/cases/NOBODY").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    drop(app);
+    verifies(&path, 1);
+}

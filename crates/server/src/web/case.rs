@@ -22,7 +22,7 @@ use crate::register::{CaseFile, open_case, record_decision};
 use crate::request_form::Fields;
 use crate::security::percent_encode;
 use crate::state::AppState;
-use crate::web::cases::state_word;
+use crate::web::cases::{case_address, state_word};
 use crate::web::recorded::{
     decision_class, decision_word, findings, note_markdown, note_section, pack_facts, progress,
 };
@@ -64,10 +64,6 @@ async fn rounds<'a>(state: &AppState, file: &'a CaseFile) -> Vec<Round<'a>> {
         });
     }
     rounds
-}
-
-fn case_address(id: &str) -> String {
-    format!("/cases/{}", percent_encode(id))
 }
 
 fn no_case(state: &AppState, id: &str) -> Response {

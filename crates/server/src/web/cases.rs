@@ -13,7 +13,6 @@ use tcscreen_service::register_index::{CaseState, SortBy};
 use crate::case_params::CaseParams;
 use crate::problem::ApiError;
 use crate::register;
-use crate::security::percent_encode;
 use crate::state::AppState;
 use crate::web::recorded::{decision_class, decision_word};
 use crate::web::{Section, html_page, layout};
@@ -31,6 +30,19 @@ const COLUMNS: [(SortBy, &str); 10] = [
     (SortBy::Received, "Received on"),
     (SortBy::Decided, "Decided on"),
 ];
+
+/// The address of a case's page: its id as one path segment (a `/` in an id is encoded too).
+pub fn case_address(request_id: &str) -> String {
+    let mut out = String::from("/cases/");
+    for b in request_id.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
 
 /// The address of the list with these parameters.
 fn address(params: &CaseParams) -> String {
@@ -279,7 +291,7 @@ fn row(summary: &CaseSummary) -> Markup {
     html! {
         tr {
             th scope="row" {
-                a href=(format!("/cases/{}", percent_encode(&facts.request_id))) { (facts.request_id) }
+                a href=(case_address(&facts.request_id)) { (facts.request_id) }
             }
             td { (facts.title) }
             td { (facts.country) }

@@ -289,7 +289,7 @@ async fn form_page(
             p.lead #resubmit-lead {
                 "The latest request of case " strong { (r.case) } " is loaded. Change what the screening asked for, "
                 "then screen it again: it becomes the case's next round, and the result shows what was resolved, what is still open and what is new. "
-                a href=(format!("/cases/{}", crate::security::percent_encode(&r.case))) { "Back to the case" } "."
+                a href=(crate::web::cases::case_address(&r.case)) { "Back to the case" } "."
             }
         } @else {
             p.lead {

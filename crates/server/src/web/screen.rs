@@ -327,7 +327,7 @@ pub fn result_page(
                 }
             }
             @if registered {
-                p { "Recorded in the register. " a href=(format!("/cases/{}", crate::security::percent_encode(&record.request_id))) { "Open this case and record the human decision" } "." }
+                p { "Recorded in the register. " a href=(crate::web::cases::case_address(&record.request_id)) { "Open this case and record the human decision" } "." }
             }
         }
         section.downloads aria-labelledby="downloads-title" {
