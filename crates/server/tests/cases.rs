@@ -307,6 +307,33 @@ async fn a_decision_on_a_screening_that_is_no_longer_the_latest_is_refused() {
     );
     verifies(&path, 2);
 
+    // The case page's form too: the page is shown again, saying which round is now the latest.
+    let case_page = get(&app, "/cases/KH-MRD-2025-031").await.text();
+    assert!(
+        case_page.contains("name=\"screening_seq\" value=\"2\""),
+        "the form carries the round shown"
+    );
+    let stale = post_form(
+        &app,
+        "/cases/KH-MRD-2025-031/decision",
+        &[
+            ("_csrf", &token),
+            ("screening_seq", "1"),
+            ("decision", "reject"),
+            ("by", "A. Officer"),
+        ],
+    )
+    .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    let text = stale.text();
+    assert!(text.contains("The decision was not recorded"), "{text}");
+    assert!(text.contains("no longer the latest"), "{text}");
+    assert!(
+        text.contains("read the latest screening (entry 2)"),
+        "{text}"
+    );
+    verifies(&path, 2);
+
     // On the latest screening, shown: recorded; the case matched without regard to case.
     let decided = post(
         &app,
