@@ -7,6 +7,8 @@
 //!   flooding and operator mistakes.
 //! - `screen`: output formats, ordering, determinism across `--jobs`, `--out`, `--fail-on`.
 //! - `serve`: the server process: the CLI's bytes, SIGTERM with a request in flight, SIGHUP.
+//! - `users`: the accounts of the server: add, list, passwd, roles, token, remove; weak
+//!   passwords refused; the file never holds a password or a token.
 //! - `serve_under_load`: `/healthz` answered through slow clients, a flood, replays and a long
 //!   chain (issue 18's done-criterion).
 //! - `fixtures`: snapshots of the records of every shipped fixture and a few text outputs.
@@ -38,5 +40,6 @@ mod rule_errors;
 mod screen;
 mod serve;
 mod serve_under_load;
+mod users;
 mod validate;
 mod workbench;

@@ -169,10 +169,12 @@ fn fixtures() -> Vec<PathBuf> {
 fn the_server_and_the_command_line_write_the_same_record_for_every_fixture() {
     let server = Served::start(&[]);
     for file in fixtures() {
+        // The server screens as of today unless told otherwise; the command line as of each
+        // request's `received` date: `as_of=received` asks the server for the same.
         let (status, body) = http(
             &server.addr,
             "POST",
-            "/v1/screen",
+            "/v1/screen?as_of=received",
             &std::fs::read(&file).unwrap(),
         );
         assert_eq!(status, 200, "{}", file.display());

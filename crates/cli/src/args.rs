@@ -56,4 +56,6 @@ pub enum Command {
     Schema(commands::schema::SchemaArgs),
     /// Serve the HTTP API and the web page (default http://127.0.0.1:8080/).
     Serve(commands::serve::ServeArgs),
+    /// The accounts people sign in to `serve` with: add, remove, list, passwd, roles, token.
+    Users(commands::users::UsersArgs),
 }

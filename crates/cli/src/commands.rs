@@ -14,4 +14,5 @@ pub mod schema;
 pub mod screen;
 pub mod serve;
 pub mod test;
+pub mod users;
 pub mod validate;

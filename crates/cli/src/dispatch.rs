@@ -26,5 +26,6 @@ pub fn run(cli: Cli) -> ExitStatus {
         Command::Validate(args) => commands::validate::validate(global, args),
         Command::Schema(args) => commands::schema::schema(args),
         Command::Serve(args) => commands::serve::serve(global, args),
+        Command::Users(args) => commands::users::users(args),
     }
 }

@@ -72,6 +72,7 @@ pub mod rule_settings;
 mod sandbox;
 mod sandbox_limits;
 pub mod schema;
+pub mod schema_labels;
 mod screen;
 mod source;
 pub mod suggest;

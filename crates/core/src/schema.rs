@@ -8,6 +8,12 @@ use crate::json::Json;
 /// The value of the `schema` field, when present.
 pub const REQUEST_SCHEMA: &str = "tcscreen/request/v1";
 
+/// A complete example request, every field of the schema filled in with plausible values, for
+/// a country whose pack is shipped (Cambodia), so that it screens as it is: what
+/// `tcscreen schema --example`, `GET /v1/schema/example` and the request form's "start from the
+/// example" all give.
+pub const EXAMPLE_REQUEST: &str = include_str!("example-request.json");
+
 /// What a value must look like.
 #[derive(Debug)]
 pub enum Shape {
@@ -1103,12 +1109,25 @@ fn shape(s: &Shape, optional: bool) -> Json {
             ("minimum", Json::number(0)),
             ("maximum", Json::number(100)),
         ]),
+        // Each value with its label for people (the JSON Schema convention), shared by the
+        // request form, the docs and API clients.
         Shape::Enum(values) => {
-            let mut all: Vec<Json> = values.iter().map(|v| Json::string(*v)).collect();
+            let mut all: Vec<Json> = values
+                .iter()
+                .map(|v| {
+                    Json::object([
+                        ("const", Json::string(*v)),
+                        ("title", Json::string(crate::schema_labels::enum_label(v))),
+                    ])
+                })
+                .collect();
             if optional {
-                all.push(Json::null());
+                all.push(Json::object([
+                    ("const", Json::null()),
+                    ("title", Json::string("Not stated")),
+                ]));
             }
-            Json::object([("enum", Json::array(all))])
+            Json::object([("oneOf", Json::array(all))])
         }
         Shape::Code(kind) => {
             let pattern = match kind {

@@ -17,13 +17,11 @@
     }
   }
 
+  // The problem in an officer's words (the server's `text`), with its line and column.
   function problemText(e) {
-    let text = e.code + " " + e.message;
+    let text = e.text || e.message;
     if (e.line) {
       text += " (line " + e.line + (e.column ? ", column " + e.column : "") + ")";
-    }
-    if (e.help) {
-      text += ". How to fix it: " + e.help;
     }
     return text;
   }
@@ -50,7 +48,7 @@
             const field = e.path ? form.querySelector('[data-path="' + CSS.escape(e.path) + '"]') : null;
             const error = field ? field.querySelector(".field-error") : null;
             if (error) {
-              error.textContent = e.message;
+              error.textContent = e.text || e.message;
               const input = field.querySelector("input, select, textarea");
               if (input) { input.setAttribute("aria-invalid", "true"); }
             } else {

@@ -17,6 +17,7 @@ use tcscreen_service::register::{Body as EntryBody, Entry};
 use tcscreen_service::{Inputs, Outcome, RecordFormat, RecordWriter, Source, listing, render};
 
 use crate::body::{BODY, blocking_reader, read_limited, request_limits, request_text};
+use crate::identity::Actor;
 use crate::problem::{ApiError, json_response, problem_json};
 use crate::register::record_decision;
 use crate::request_form::{self, EXAMPLE};
@@ -225,13 +226,29 @@ pub async fn validate(
                     Json::array(
                         problems
                             .iter()
-                            .map(|(d, path)| problem_json(d, path.as_deref()))
+                            .map(|(d, path)| {
+                                with_words(problem_json(d, path.as_deref()), d, path.as_deref())
+                            })
                             .collect(),
                     ),
                 ),
             ]),
         ),
     })
+}
+
+/// A problem of `POST /v1/validate` with `text`: the problem in an officer's words, naming the
+/// field by the form's labels, for the page that checks the form as it is typed.
+fn with_words(json: Json, d: &Diagnostic, path: Option<&str>) -> Json {
+    match json.value {
+        JsonValue::Object(members) => {
+            Json::object(members.into_iter().map(|m| (m.key, m.value)).chain([(
+                "text".to_string(),
+                Json::string(crate::words::problem_in_words(d, path)),
+            )]))
+        }
+        value => Json::new(value),
+    }
 }
 
 /// `GET /v1/schema`: the JSON Schema of a request (`tcscreen schema`).
@@ -372,6 +389,7 @@ pub async fn history(
 /// never screened.
 pub async fn decide(
     State(state): State<AppState>,
+    actor: Actor,
     Path(request_id): Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -381,7 +399,7 @@ pub async fn decide(
     }
     let bytes = read_limited(&headers, body, 64 * 1024).await?;
     let mut input = decision_input(&bytes)?;
-    input.by = crate::actor::decider(&state, &headers, &input.by);
+    input.by = actor.decided_by(Some(&input.by))?;
     let (seq, decision) = record_decision(&state, &request_id, input).await?;
     // Recorded under the id its screening gave (the case is matched without regard to case).
     let recorded_as = state

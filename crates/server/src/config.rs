@@ -1,6 +1,6 @@
 //! What `tcscreen serve` is given, and the checks made before anything is bound: a
-//! non-loopback address needs a token file, and the token must be long enough to guess at no
-//! better than chance.
+//! non-loopback address needs a users file (or a token file, for the API only), the token must
+//! be hard to guess, and the users file must hold at least one valid account.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -11,7 +11,7 @@ use tcscreen_packs::read::{Links, read_regular};
 pub const MAX_TOKEN_FILE_BYTES: u64 = 4096;
 
 /// The shortest token accepted, in characters.
-pub const MIN_TOKEN_CHARS: usize = 16;
+pub const MIN_TOKEN_CHARS: usize = tcscreen_service::strength::MIN_TOKEN_CHARS;
 
 /// Connections served at once, unless told otherwise.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
@@ -27,8 +27,10 @@ pub struct Config {
     pub register: Option<PathBuf>,
     /// Accept only packs signed by a key in this folder.
     pub trust: Option<PathBuf>,
-    /// A file holding the bearer token every request must carry.
+    /// A file holding the shared bearer token of API clients.
     pub token_file: Option<PathBuf>,
+    /// The users file: the accounts people sign in with (`tcscreen users`).
+    pub users_file: Option<PathBuf>,
     /// The largest request body, in bytes (`--max-request-bytes`, at most 4 MiB).
     pub max_request_bytes: usize,
     /// Screening threads.
@@ -52,6 +54,7 @@ impl Config {
             register: None,
             trust: None,
             token_file: None,
+            users_file: None,
             max_request_bytes: tcscreen_core::RequestLimits::default().max_bytes,
             jobs,
             queue: jobs * 4,
@@ -72,11 +75,9 @@ impl Config {
                 let text = String::from_utf8(bytes)
                     .map_err(|_| format!("the token file {} is not UTF-8 text", path.display()))?;
                 let token = text.trim().to_string();
-                if token.chars().count() < MIN_TOKEN_CHARS
-                    || token.chars().any(|c| c.is_whitespace() || c.is_control())
-                {
+                if let Some(why) = tcscreen_service::strength::token_problem(&token) {
                     return Err(format!(
-                        "the token in {} must be one word of at least {MIN_TOKEN_CHARS} characters (no spaces): make one with `head -c 24 /dev/urandom | base64 > {}`",
+                        "the token in {}: {why}; make one with `head -c 24 /dev/urandom | base64 > {}`",
                         path.display(),
                         path.display()
                     ));
@@ -84,12 +85,28 @@ impl Config {
                 Some(token)
             }
         };
-        if token.is_none() && !self.addr.ip().is_loopback() {
+        if token.is_none() && self.users_file.is_none() && !self.addr.ip().is_loopback() {
             return Err(format!(
-                "--addr {} is not a loopback address: anyone who can reach it could screen, decide and reload; give --token-file FILE so that every request needs that token (and put a TLS proxy in front), or bind to 127.0.0.1",
+                "--addr {} is not a loopback address: anyone who can reach it could screen, decide and reload; give --users FILE so that people sign in with their accounts (made with `tcscreen users add`), or --token-file FILE for API clients only (and put a TLS proxy in front), or bind to 127.0.0.1",
                 self.addr
             ));
         }
         Ok(token)
+    }
+
+    /// Read the users file, if any: it must hold at least one account.
+    pub fn users(&self) -> Result<Option<(PathBuf, tcscreen_service::users::Users)>, String> {
+        let Some(path) = &self.users_file else {
+            return Ok(None);
+        };
+        let users = tcscreen_service::users::read(path)?;
+        if users.is_empty() {
+            return Err(format!(
+                "the users file {} holds no account: add one with `tcscreen users add NAME --users {} --role screener`",
+                path.display(),
+                path.display()
+            ));
+        }
+        Ok(Some((path.clone(), users)))
     }
 }

@@ -89,8 +89,8 @@ pub async fn serve(
             () = &mut stop => break,
             accepted = listener.accept() => accepted,
         };
-        let stream = match accepted {
-            Ok((stream, _)) => stream,
+        let (stream, peer) = match accepted {
+            Ok(accepted) => accepted,
             Err(_) => {
                 // Out of descriptors or a connection reset before it was accepted: wait a
                 // little rather than spin.
@@ -125,7 +125,7 @@ pub async fn serve(
             let pace = limits.pace;
             let service = hyper::service::service_fn(move |request: Request<Incoming>| {
                 let app = app.clone();
-                async move { Ok::<_, Infallible>(answer(app, request, pace, health_only).await) }
+                async move { Ok::<_, Infallible>(answer(app, request, peer, pace, health_only).await) }
             });
             let connection = builder.serve_connection(TokioIo::new(stream), service);
             let mut connection = std::pin::pin!(connection);
@@ -148,15 +148,20 @@ pub async fn serve(
     Ok(())
 }
 
-/// The answer to one request: the router's, with the body held to `pace`; on a reserve
-/// connection, the health checks only.
+/// The answer to one request: the router's, with the body held to `pace` and the client's
+/// address known (`ConnectInfo`: sign-ins and tokens are throttled and logged by address); on a
+/// reserve connection, the health checks only.
 async fn answer(
     app: Router,
     request: Request<Incoming>,
+    peer: std::net::SocketAddr,
     pace: Pace,
     health_only: bool,
 ) -> Response {
-    let request = request.map(|body| Body::new(PacedBody::new(body, pace)));
+    let mut request = request.map(|body| Body::new(PacedBody::new(body, pace)));
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
     if health_only && !matches!(request.uri().path(), "/healthz" | "/readyz") {
         let mut busy = ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -17,21 +17,24 @@
 //! CLI's problem codes), [`pace`] (a request body held to a minimum rate), [`connections`]
 //! (the accept loop: a cap on connections, a reserve for the health checks, header timeouts),
 //! [`config`] (what `serve` is given), [`body`] (reading a body within its limit), [`security`]
-//! (the token, session and CSRF secrets and the security policy), [`portfolio`] (a screened
+//! (the security policy: host names, origins, headers), [`throttle`] (failed sign-ins and
+//! tokens counted per account and address), [`sessions`] (the sessions of people signed in),
+//! [`identity`] (who acts on a request, and the permission each route needs), [`access`] (the
+//! access mode, accounts, tokens, form tokens and the sign-in log), [`portfolio`] (a screened
 //! portfolio, its counts and CSV), [`pack_facts`] (what a recorded screening's pack tells a
-//! page), [`state`] (what every handler shares), [`upload`] (a portfolio upload read as it
-//! arrives), [`screening`] (screening one request and appending it to the register),
-//! [`register`] (the cases, a case's entries opened from the register, and recording a
-//! person's decision), [`case_params`] (the query of the list of cases), [`actor`] (who is
-//! acting), [`replay`] (replaying a body of records, bounded and streamed), [`request_form`]
-//! (the request form's fields and the request they describe), [`api`] (the JSON endpoints) and
-//! [`api_cases`] (the list of cases), [`web`]
+//! page), [`state`] (what every handler shares), [`upload`] (a
+//! portfolio upload read as it arrives), [`screening`] (screening one request and appending it
+//! to the register), [`register`] (the cases, a case's entries opened from the register, and recording a
+//! person's decision), [`case_params`] (the query of the list of cases),
+//! [`replay`] (replaying a body of records, bounded and streamed), [`request_form`] (the
+//! request form's fields and the request they describe), [`words`] (an officer's words for
+//! fields, values and problems), [`api`] (the JSON endpoints) and [`api_cases`] (the list of cases), [`web`]
 //! (the pages), [`guard`] (the checks and headers of every request), [`routes`] (the router),
 //! [`run`] (the runtime, signals and shutdown).
 
 #![deny(missing_docs)]
 
-pub mod actor;
+pub mod access;
 pub mod api;
 pub mod api_cases;
 pub mod body;
@@ -39,6 +42,7 @@ pub mod case_params;
 pub mod config;
 pub mod connections;
 pub mod guard;
+pub mod identity;
 pub mod pace;
 pub mod pack_facts;
 pub mod portfolio;
@@ -50,9 +54,12 @@ pub mod routes;
 pub mod run;
 pub mod screening;
 pub mod security;
+pub mod sessions;
 pub mod state;
+pub mod throttle;
 pub mod upload;
 pub mod web;
+pub mod words;
 
 pub use config::Config;
 pub use routes::router;

@@ -14,6 +14,10 @@ pub struct Row {
     pub source: String,
     /// Request id (empty when it could not be read).
     pub request_id: String,
+    /// The request's title.
+    pub title: String,
+    /// The request's country (its code).
+    pub country: String,
     /// The provider's name, as the request states it.
     pub provider: String,
     /// The provider's kind.
@@ -41,6 +45,8 @@ pub struct Portfolio {
     pub rows: Vec<Row>,
     /// The problems of the requests not screened, by source.
     pub problems: Vec<(String, Vec<Diagnostic>)>,
+    /// The title of each rule of the packs that screened it, by full id.
+    pub rule_titles: BTreeMap<String, String>,
 }
 
 const NOT_STATED: &str = "(not stated)";
@@ -61,6 +67,8 @@ impl Portfolio {
                 self.rows.push(Row {
                     source: s.source.display(),
                     request_id: r.request_id.clone(),
+                    title: text_at(input, &["title"]).unwrap_or("").to_string(),
+                    country: text_at(input, &["country"]).unwrap_or("").to_string(),
                     provider: text_at(input, &["provider", "name"])
                         .unwrap_or(NOT_STATED)
                         .to_string(),
@@ -90,6 +98,8 @@ impl Portfolio {
                 self.rows.push(Row {
                     source: not.source.display(),
                     request_id: not.request_id.clone().unwrap_or_default(),
+                    title: String::new(),
+                    country: String::new(),
                     provider: String::new(),
                     provider_kind: String::new(),
                     requester: String::new(),
@@ -202,10 +212,26 @@ impl Portfolio {
         out
     }
 
+    /// Per country: requests, accept, revise, reject, no decision; by country code.
+    pub fn by_country(&self) -> Vec<(String, [usize; 5])> {
+        let mut countries: BTreeMap<String, [usize; 5]> = BTreeMap::new();
+        for r in self.screened() {
+            let counts = countries.entry(r.country.clone()).or_default();
+            counts[0] += 1;
+            match r.decision {
+                Some(Decision::Accept) => counts[1] += 1,
+                Some(Decision::Revise) => counts[2] += 1,
+                Some(Decision::Reject) => counts[3] += 1,
+                None => counts[4] += 1,
+            }
+        }
+        countries.into_iter().collect()
+    }
+
     /// The portfolio as CSV: one line per request.
     pub fn csv(&self) -> String {
         let mut out = String::from(
-            "source,request_id,provider,provider_kind,requester,pack,as_of,decision,policy_fit,demand_led,exit,data,findings,not_screened\r\n",
+            "source,request_id,title,country,provider,provider_kind,requester,pack,as_of,decision,policy_fit,demand_led,exit,data,findings,not_screened\r\n",
         );
         for r in &self.rows {
             let criterion = |c: Criterion| r.criteria.get(&c).map_or("", |d| d.as_str());
@@ -217,6 +243,8 @@ impl Portfolio {
             let cells = [
                 r.source.as_str(),
                 &r.request_id,
+                &r.title,
+                &r.country,
                 &r.provider,
                 &r.provider_kind,
                 &r.requester,

@@ -11,6 +11,7 @@ use tcscreen_service::decisions::{DecideError, DecisionInput, Refused};
 use tcscreen_service::register::{Entry, HumanDecision};
 use tcscreen_service::register_index::Case;
 
+use crate::identity::{self, Permission};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -115,11 +116,18 @@ pub fn refused(refused: &Refused) -> ApiError {
 }
 
 /// Record a decision through the register's writer.
+///
+/// Every decision, from any route, goes through here: the actor of the request must be allowed
+/// to decide, and the decision is recorded under their account (a typed name that differs is
+/// refused), whatever the route checked before.
 pub async fn record_decision(
     state: &AppState,
     request_id: &str,
-    input: DecisionInput,
+    mut input: DecisionInput,
 ) -> Result<(u64, HumanDecision), ApiError> {
+    let actor = identity::current();
+    actor.require(Permission::Decide)?;
+    input.by = actor.decided_by(Some(&input.by))?;
     let writer = state.register().ok_or_else(ApiError::no_register)?;
     let (tx, rx) = tokio::sync::oneshot::channel();
     writer.decide(request_id, input, move |r| {

@@ -18,7 +18,7 @@ use crate::body::request_limits;
 
 /// A complete example request, every field filled in (`tcscreen schema --example`): the
 /// form can start from it.
-pub const EXAMPLE: &str = include_str!("../../cli/src/scaffold/example-request.json");
+pub const EXAMPLE: &str = schema::EXAMPLE_REQUEST;
 
 /// The fields a form posted, in order (a name may repeat: checkboxes).
 #[derive(Clone, Debug, Default)]

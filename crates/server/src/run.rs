@@ -6,6 +6,7 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tcscreen_core::Diagnostic;
@@ -13,6 +14,7 @@ use tcscreen_service::register_writer::RegisterWriter;
 use tcscreen_service::{Packs, PoolSize, Screener};
 use tokio::net::TcpListener;
 
+use crate::access::Log;
 use crate::config::Config;
 use crate::routes::router;
 use crate::state::{AppState, Parts};
@@ -45,11 +47,21 @@ impl From<String> for StartError {
 /// The state of a server for `config`: packs discovered and checked, the register opened and
 /// verified, the screening threads started. Returns the packs' warnings with it.
 pub fn prepare(config: &Config) -> Result<(AppState, Vec<Diagnostic>), StartError> {
-    let token = config.token().map_err(|message| StartError {
+    prepare_with_log(config, Arc::new(|line: &str| eprintln!("{line}")))
+}
+
+/// [`prepare`], with the lines for the operator (sign-ins, refused tokens) going to `log`.
+pub fn prepare_with_log(
+    config: &Config,
+    log: Log,
+) -> Result<(AppState, Vec<Diagnostic>), StartError> {
+    let usage = |message| StartError {
         message,
         problems: Vec::new(),
         usage: true,
-    })?;
+    };
+    let token = config.token().map_err(usage)?;
+    let users = config.users().map_err(usage)?;
     let mut packs = Packs::discover(&config.rules).map_err(|d| StartError {
         message: format!("cannot read the rules folder {}", config.rules.display()),
         problems: vec![d],
@@ -92,7 +104,9 @@ pub fn prepare(config: &Config) -> Result<(AppState, Vec<Diagnostic>), StartErro
             .min(tcscreen_core::RequestLimits::default().max_bytes),
         max_upload_bytes: config.max_upload_bytes,
         token,
+        users,
         loopback: config.addr.ip().is_loopback(),
+        log,
         batches: config.jobs.max(1) * 2,
         connections: config.connections,
     });
@@ -126,7 +140,9 @@ pub fn run(
     listening: impl FnOnce(&str) + Send + 'static,
     say: impl Fn(&str) + Send + Sync + 'static,
 ) -> Result<(), StartError> {
-    let (state, warnings) = prepare(&config)?;
+    let say = Arc::new(say);
+    let log = say.clone();
+    let (state, warnings) = prepare_with_log(&config, Arc::new(move |line: &str| log(line)))?;
     for w in &warnings {
         say(&tcscreen_service::render::problem::render(
             w,
@@ -134,7 +150,6 @@ pub fn run(
         ));
     }
     let runtime = runtime()?;
-    let say = std::sync::Arc::new(say);
     runtime.block_on(async move {
         let listener = TcpListener::bind(config.addr)
             .await
@@ -151,10 +166,10 @@ pub fn run(
                 || "no register".to_string(),
                 |r| format!("register {}", r.display())
             ),
-            if state.security().needs_token() {
-                ", token required"
-            } else {
-                ""
+            match state.access().mode() {
+                crate::access::Mode::SinglePerson => ", single-person mode: no accounts",
+                crate::access::Mode::SharedToken => ", API only: token required",
+                crate::access::Mode::Accounts => ", accounts: people sign in",
             },
         ));
         let result = serve(listener, state, stop).await;

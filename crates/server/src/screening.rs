@@ -1,4 +1,5 @@
-//! Screening one request for the API and the pages alike: parse the query (`as_of`, `pack`),
+//! Screening one request for the API and the pages alike: parse the query (`as_of`, `pack`:
+//! the screening date is today unless someone allowed to sets another),
 //! queue the request on the screening threads without waiting for room (a full queue is 503),
 //! await the outcome, and append the record to the register when the server keeps one.
 
@@ -10,6 +11,7 @@ use tcscreen_core::{Date, InputError};
 use tcscreen_service::register_writer::ScreeningEntry;
 use tcscreen_service::{Item, Outcome, PackChoice, ScreenOptions, Screened, Source};
 
+use crate::identity::{self, Permission};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -17,17 +19,23 @@ use crate::state::AppState;
 /// never a folder on the server).
 #[derive(Clone, Debug, Default, serde::Deserialize)]
 pub struct ScreenQuery {
-    /// The screening date, YYYY-MM-DD.
+    /// The screening date, YYYY-MM-DD, or `received` (each request's own date); default today.
     pub as_of: Option<String>,
     /// `ID` or `ID@VERSION`.
     pub pack: Option<String>,
 }
 
 impl ScreenQuery {
-    /// The options these give, within the server's request limits.
+    /// The options these give, within the server's request limits, for the actor of the
+    /// request being answered ([`identity::current`]). The screening date is today (UTC): a
+    /// requester never chooses the rules through the request's own dates. Another date, or a
+    /// pack chosen by hand, needs [`Permission::ChooseDateOrPack`] (a decider's, or the one
+    /// person of single-person mode).
     pub fn options(&self, state: &AppState) -> Result<ScreenOptions, ApiError> {
+        let actor = identity::current();
         let mut options = ScreenOptions::default();
         options.request_limits.max_bytes = state.max_request_bytes();
+        options.pack_of_the_request_country = true;
         if let Some(pack) = self
             .pack
             .as_deref()
@@ -36,22 +44,45 @@ impl ScreenQuery {
         {
             options.pack =
                 PackChoice::by_name(pack).map_err(|d| ApiError::new(StatusCode::BAD_REQUEST, d))?;
+            actor.require(Permission::ChooseDateOrPack)?;
         }
+        let today = screening_date_today()?;
+        options.as_of = Some(today);
         if let Some(as_of) = self
             .as_of
             .as_deref()
             .map(str::trim)
             .filter(|d| !d.is_empty())
         {
-            options.as_of = Some(Date::parse(as_of).ok_or_else(|| {
+            if as_of == AS_OF_RECEIVED {
+                actor.require(Permission::ChooseDateOrPack)?;
+                options.as_of = None;
+                return Ok(options);
+            }
+            let date = Date::parse(as_of).ok_or_else(|| {
                 ApiError::bad_request(
                     format!("as_of `{as_of}` is not a date"),
-                    "write the screening date as YYYY-MM-DD, or leave as_of out to screen as of the request's `received` date",
+                    "write the screening date as YYYY-MM-DD (or `received` for each request's own date), or leave as_of out to screen as of today",
                 )
-            })?);
+            })?;
+            if date != today {
+                actor.require(Permission::ChooseDateOrPack)?;
+            }
+            options.as_of = Some(date);
         }
         Ok(options)
     }
+}
+
+/// `as_of=received`: screen each request as of its own `received` date (as the command line
+/// does by default), for those allowed to choose the date.
+pub const AS_OF_RECEIVED: &str = "received";
+
+/// Today's date (UTC), the server's screening date.
+pub fn screening_date_today() -> Result<Date, ApiError> {
+    tcscreen_service::decisions::today().ok_or_else(|| {
+        ApiError::register("the system clock gives no date: the server cannot tell today's date")
+    })
 }
 
 /// Whether a screening is appended to the register (downloads screen again without it).
@@ -72,6 +103,8 @@ pub async fn screen(
     options: ScreenOptions,
     register: Register,
 ) -> Result<Box<Screened>, ApiError> {
+    // Whatever the route checked: only those allowed to screen do.
+    identity::current().require(Permission::Screen)?;
     let (tx, rx) = tokio::sync::oneshot::channel();
     let item = Item { source, text };
     state

@@ -1,5 +1,5 @@
 //! The state every handler shares: the screening service, the register's writer, the limits,
-//! the security secrets, the pack listing of the packs in force and the portfolios kept for
+//! who may use the server (accounts, sessions), the pack listing of the packs in force and the portfolios kept for
 //! their CSV export.
 
 use std::collections::{HashMap, VecDeque};
@@ -11,10 +11,11 @@ use tcscreen_service::register_writer::RegisterWriter;
 use tcscreen_service::{Packs, Screener};
 use tokio::sync::Semaphore;
 
+use crate::access::{Access, Log};
 use crate::connections::Limits;
 use crate::pack_facts::PackFacts;
 use crate::portfolio::Portfolio;
-use crate::security::{self, Security};
+use crate::security;
 
 /// Portfolios kept for their CSV export, most recent first.
 const PORTFOLIOS_KEPT: usize = 16;
@@ -32,7 +33,7 @@ struct Inner {
     register: Option<RegisterWriter>,
     max_request_bytes: usize,
     max_upload_bytes: usize,
-    security: Security,
+    access: Access,
     /// Batches and portfolio uploads each hold a blocking thread while they run: at most this
     /// many at once, beyond that 503.
     batches: Arc<Semaphore>,
@@ -63,11 +64,15 @@ pub struct Parts {
     pub max_request_bytes: usize,
     /// The largest portfolio upload.
     pub max_upload_bytes: usize,
-    /// The token, if every request must carry one.
+    /// The shared token, if API clients may carry one.
     pub token: Option<String>,
+    /// The users file and the accounts read from it, if people sign in.
+    pub users: Option<(PathBuf, tcscreen_service::users::Users)>,
     /// Whether the server listens on loopback only (then only loopback host names are
     /// served, against DNS rebinding).
     pub loopback: bool,
+    /// Where lines for the operator go (sign-ins, refused tokens, accounts read again).
+    pub log: Log,
     /// Batches and uploads at once.
     pub batches: usize,
     /// Connections at once, and how long a client may take to send a request.
@@ -85,7 +90,7 @@ impl AppState {
                 register: parts.register,
                 max_request_bytes: parts.max_request_bytes,
                 max_upload_bytes: parts.max_upload_bytes,
-                security: Security::new(parts.token, parts.loopback),
+                access: Access::new(parts.token, parts.users, parts.loopback, parts.log),
                 batches: Arc::new(Semaphore::new(parts.batches.max(1))),
                 connections: parts.connections,
                 reloading: tokio::sync::Mutex::new(()),
@@ -116,9 +121,9 @@ impl AppState {
         self.inner.max_upload_bytes
     }
 
-    /// Tokens, CSRF and origin checks.
-    pub fn security(&self) -> &Security {
-        &self.inner.security
+    /// Who may use the server: the mode, accounts, sessions, form tokens, the sign-in log.
+    pub fn access(&self) -> &Access {
+        &self.inner.access
     }
 
     /// A place for one more batch or upload, if there is one.

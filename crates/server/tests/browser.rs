@@ -302,7 +302,11 @@ async fn upload_a_broken_file_and_see_the_error_with_its_line_and_column() {
         .text()
         .await
         .unwrap();
-    assert!(problem.contains("I002"), "{problem}");
+    assert!(problem.contains("expected “:” after the key"), "{problem}");
+    assert!(
+        !problem.contains("I002"),
+        "no engine codes on a page: {problem}"
+    );
     screenshot(&client, "screen-broken-upload").await;
     client.close().await.unwrap();
 }
@@ -711,22 +715,321 @@ async fn the_request_form_is_checked_as_you_type() {
         .send_keys("KH-TEST-1")
         .await
         .unwrap();
-    wait_for(&client, "#f-country")
-        .await
-        .send_keys("kh")
-        .await
-        .unwrap();
-    let error = wait_for_text(&client, "#f-country-error", "country").await;
-    assert!(
-        error.contains("upper case") || error.contains("country"),
-        "{error}"
-    );
+    // The country is a choice of the countries with packs; none chosen yet: the problem
+    // appears under it, in words, as the form is typed.
+    let error = wait_for_text(&client, "#f-country-error", "Country is required").await;
+    assert_eq!(error.trim(), "Country is required");
     let invalid = wait_for(&client, "#f-country")
         .await
         .attr("aria-invalid")
         .await
         .unwrap();
     assert_eq!(invalid.as_deref(), Some("true"));
+    let options = wait_for(&client, "#f-country").await.text().await.unwrap();
+    assert!(options.contains("Cambodia (KH)"), "{options}");
     screenshot(&client, "form-checked").await;
     client.close().await.unwrap();
+}
+
+/// A server with accounts (a screener and a decider) and a register, and a browser session.
+async fn setup_accounts(
+    test: &str,
+) -> Option<(
+    Server,
+    Driver,
+    Client,
+    tempfile::TempDir,
+    tokio::sync::MutexGuard<'static, ()>,
+)> {
+    use tcscreen_service::users::{self, Role, User};
+    let (chromium, driver) = browser(test)?;
+    let guard = ONE_BROWSER.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let users_file = dir.path().join("users.jsonl");
+    users::edit(&users_file, |all| {
+        for (name, password, roles) in [
+            (
+                "s.screener",
+                "plain words for a screener",
+                vec![Role::Screener],
+            ),
+            (
+                "d.decider",
+                "another phrase for the decider",
+                vec![Role::Screener, Role::Decider],
+            ),
+        ] {
+            all.add(User {
+                name: name.into(),
+                roles: roles.into_iter().collect(),
+                password: users::hash_password(password)?,
+                token: None,
+            })?;
+        }
+        Ok(())
+    })
+    .unwrap();
+    let mut config = config();
+    config.register = Some(dir.path().join("register.jsonl"));
+    config.users_file = Some(users_file);
+    let server = Server::start(config).map_err(|e| e.message).unwrap();
+    let driver = Driver::start(&driver, chromium);
+    let client = driver.session().await;
+    Some((server, driver, client, dir, guard))
+}
+
+async fn sign_in(client: &Client, server: &Server, account: &str, password: &str) {
+    client
+        .goto(&format!("{}/login", server.url()))
+        .await
+        .unwrap();
+    wait_for(client, "#account")
+        .await
+        .send_keys(account)
+        .await
+        .unwrap();
+    wait_for(client, "#password")
+        .await
+        .send_keys(password)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form[action='/login'] button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn sign_out(client: &Client) {
+    wait_for(client, "form.logout button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(client, "main", "You have signed out.").await;
+}
+
+async fn screen_the_kh_fixture(client: &Client, server: &Server) {
+    // (With a register the home page is the list of cases: the screen page has its own.)
+    client
+        .goto(&format!("{}/screen", server.url()))
+        .await
+        .unwrap();
+    let text = std::fs::read_to_string(fixture("kh/kh-mrd-2025-031-rural-roads-piu.json")).unwrap();
+    wait_for(client, "textarea#request")
+        .await
+        .send_keys(&text)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form[action='/screen'] button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(client, "#decision-title", "Decision: Reject").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_screener_cannot_decide_a_decider_can_and_the_register_names_the_account() {
+    let Some((server, _driver, client, dir, _guard)) = setup_accounts("accounts").await else {
+        return;
+    };
+    // A wrong password is refused, and says so.
+    sign_in(&client, &server, "s.screener", "not the right words").await;
+    wait_for_text(&client, "#signin-error", "not right").await;
+    screenshot(&client, "signin-refused").await;
+
+    sign_in(&client, &server, "s.screener", "plain words for a screener").await;
+    wait_for_text(&client, ".account", "Signed in as s.screener").await;
+    screen_the_kh_fixture(&client, &server).await;
+    client
+        .goto(&format!(
+            "{}/history?request_id=KH-MRD-2025-031",
+            server.url()
+        ))
+        .await
+        .unwrap();
+    wait_for_text(&client, "#may-not-decide", "needs the role decider").await;
+    assert!(
+        client
+            .find(Locator::Css("form[action='/history/decision']"))
+            .await
+            .is_err(),
+        "no decision form for a screener"
+    );
+    screenshot(&client, "history-screener").await;
+    // On the case page too the screener sees no decision form, but lists the cases and edits
+    // and resubmits (a screener's work).
+    client.goto(&server.url()).await.unwrap();
+    assert_eq!(listed(&client).await, vec!["KH-MRD-2025-031".to_string()]);
+    client
+        .find(Locator::LinkText("KH-MRD-2025-031"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "#may-not-decide", "needs the role decider").await;
+    assert!(
+        client
+            .find(Locator::Css("form[action$='/decision']"))
+            .await
+            .is_err(),
+        "no decision form on the case page for a screener"
+    );
+    screenshot(&client, "case-screener").await;
+    client
+        .find(Locator::LinkText("Edit and resubmit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&client, "#resubmit-lead").await;
+    client
+        .find(Locator::Css("form#request-form > button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "#decision-title", "Decision: Reject").await;
+    sign_out(&client).await;
+    // Signed out: the pages ask to sign in again.
+    client
+        .goto(&format!("{}/history", server.url()))
+        .await
+        .unwrap();
+    wait_for(&client, "#account").await;
+
+    sign_in(
+        &client,
+        &server,
+        "d.decider",
+        "another phrase for the decider",
+    )
+    .await;
+    client
+        .goto(&format!(
+            "{}/history?request_id=KH-MRD-2025-031",
+            server.url()
+        ))
+        .await
+        .unwrap();
+    wait_for_text(&client, "#decided-by", "d.decider").await;
+    wait_for(&client, "#decision-reject")
+        .await
+        .click()
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css(
+            "form[action='/history/decision'] button[type='submit']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, ".success", "recorded as entry 3").await;
+    let history = wait_for(&client, "table.history")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        history.contains("by d.decider, confirms entry 2"),
+        "{history}"
+    );
+    screenshot(&client, "history-decider").await;
+    // The case page: the decider records on the round shown, as the account signed in.
+    client
+        .goto(&format!("{}/cases/KH-MRD-2025-031", server.url()))
+        .await
+        .unwrap();
+    wait_for_text(&client, "#decided-by", "d.decider").await;
+    assert!(
+        client.find(Locator::Css("#by")).await.is_err(),
+        "no name to type on the case page"
+    );
+    wait_for(&client, "#decision-revise")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&client, "#reason")
+        .await
+        .send_keys("The unit agreed to fold the project unit into the ministry.")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css(
+            "form[action$='/decision'] button[type='submit']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "#recorded", "The decision was recorded").await;
+    wait_for_text(&client, "#case-state", "by d.decider").await;
+    screenshot(&client, "case-decider").await;
+    client.close().await.unwrap();
+    drop(server);
+    let entries = tcscreen_service::register_scan::read(&dir.path().join("register.jsonl"), None)
+        .map_err(|(_, b)| b.message)
+        .expect("the register verifies");
+    // Round 1, round 2 (resubmitted by the screener), the history page's decision and the
+    // case page's, both on round 2: each decision names the signed-in account.
+    assert_eq!(entries.len(), 4);
+    for (at, round) in [(2, entries[1].seq), (3, entries[1].seq)] {
+        match &entries[at].body {
+            tcscreen_service::register::Body::Decision(d) => {
+                assert_eq!(d.by, "d.decider");
+                assert_eq!(d.screening_seq, round);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_posted_from_another_site_changes_nothing() {
+    let Some((server, _driver, client, dir, _guard)) = setup_accounts("cross-site").await else {
+        return;
+    };
+    sign_in(
+        &client,
+        &server,
+        "d.decider",
+        "another phrase for the decider",
+    )
+    .await;
+    wait_for_text(&client, ".account", "Signed in as d.decider").await;
+    screen_the_kh_fixture(&client, &server).await;
+    // A page of another origin (here a data: URL) that posts a decision to the server, to the
+    // history's form and to the case page's.
+    for action in ["/history/decision", "/cases/KH-MRD-2025-031/decision"] {
+        let attack = format!(
+            "data:text/html,<form id=f method=post action='{}{action}'><input name=request_id value=KH-MRD-2025-031><input name=screening_seq value=1><input name=decision value=accept><input name=reason value=forged></form><script>document.getElementById('f').submit()</script>",
+            server.url()
+        );
+        client.goto(&attack).await.unwrap();
+        let refused = wait_for(&client, "main").await.text().await.unwrap();
+        assert!(
+            refused.contains("another site") || refused.contains("Sign in"),
+            "{action}: {refused}"
+        );
+    }
+    screenshot(&client, "cross-site-refused").await;
+    client.close().await.unwrap();
+    drop(server);
+    let entries = tcscreen_service::register_scan::read(&dir.path().join("register.jsonl"), None)
+        .map_err(|(_, b)| b.message)
+        .expect("the register verifies");
+    assert_eq!(entries.len(), 1, "only the screening: no forged decision");
 }

@@ -329,7 +329,7 @@ async fn a_decision_on_a_screening_that_is_no_longer_the_latest_is_refused() {
     assert!(text.contains("The decision was not recorded"), "{text}");
     assert!(text.contains("no longer the latest"), "{text}");
     assert!(
-        text.contains("read the latest screening (entry 2)"),
+        text.contains("Read the latest screening (entry 2)"),
         "{text}"
     );
     verifies(&path, 2);

@@ -218,22 +218,38 @@ async fn post_raw(app: &axum::Router, uri: &str, content_type: &str, body: Vec<u
     .await
 }
 
+/// A server with one account (`a.officer`, with an API token): the router, the token and the
+/// folder that holds the users file.
+fn with_an_account() -> (axum::Router, String, tempfile::TempDir) {
+    use tcscreen_service::users::{self, Role, User};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("users.jsonl");
+    let (token, digest) = users::new_token().unwrap();
+    users::edit(&file, |all| {
+        all.add(User {
+            name: "a.officer".into(),
+            roles: [Role::Screener, Role::Decider].into_iter().collect(),
+            password: users::hash_password("quiet river under the old bridge")?,
+            token: Some(digest),
+        })
+    })
+    .unwrap();
+    let mut config = config();
+    config.users_file = Some(file);
+    (router(state(&config)), token, dir)
+}
+
 #[tokio::test]
 async fn sign_in_and_sign_out_read_a_few_kilobytes_at_most() {
-    let dir = tempfile::tempdir().unwrap();
-    let token_file = dir.path().join("token");
-    std::fs::write(&token_file, "0123456789abcdef0123456789").unwrap();
-    let mut config = config();
-    config.token_file = Some(token_file);
-    let app = router(state(&config));
+    let (app, token, _dir) = with_an_account();
     let form = "application/x-www-form-urlencoded";
-    let padded = format!("token=wrong&pad={}", "x".repeat(64 * 1024)).into_bytes();
+    let padded = format!("account=a.officer&pad={}", "x".repeat(64 * 1024)).into_bytes();
     for path in ["/login", "/logout"] {
         let answer = call(
             &app,
             request("POST", path)
                 .header(header::CONTENT_TYPE, form)
-                .header(header::AUTHORIZATION, "Bearer 0123456789abcdef0123456789")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
                 .body(Body::from(padded.clone()))
                 .unwrap(),
         )
@@ -247,15 +263,20 @@ async fn sign_in_and_sign_out_read_a_few_kilobytes_at_most() {
         request("POST", "/login")
             .header(header::CONTENT_TYPE, form)
             .header(header::CONTENT_LENGTH, "100000000")
-            .body(stalled_body(b"token=".to_vec()))
+            .body(stalled_body(b"account=".to_vec()))
             .unwrap(),
     )
     .await;
     assert_eq!(answer.status, StatusCode::PAYLOAD_TOO_LARGE);
     // A form that is not one is a page too, and signs no one in.
     let answer = post_raw(&app, "/login", form, b"%%%&&&=".to_vec()).await;
-    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
     assert!(is_page(&answer));
+    assert!(
+        answer
+            .header(header::SET_COOKIE)
+            .is_none_or(|c| !c.starts_with("tcscreen_session="))
+    );
 }
 
 #[tokio::test]
@@ -306,20 +327,38 @@ async fn a_form_that_cannot_be_read_is_answered_with_a_page_not_plain_text() {
 
 #[tokio::test]
 async fn after_sign_in_the_browser_is_sent_only_to_a_path_on_this_server() {
-    let dir = tempfile::tempdir().unwrap();
-    let token_file = dir.path().join("token");
-    std::fs::write(&token_file, "0123456789abcdef0123456789").unwrap();
-    let mut config = config();
-    config.token_file = Some(token_file);
-    let app = router(state(&config));
-    let sign_in = |next: &str| {
-        form_urlencoded::Serializer::new(String::new())
-            .append_pair("token", "0123456789abcdef0123456789")
-            .append_pair("next", next)
-            .finish()
-            .into_bytes()
+    let (app, _token, _dir) = with_an_account();
+    // Open the sign-in page (its form token is the browser's own, in a cookie), then sign in
+    // with `next`.
+    let sign_in = |next: &'static str| {
+        let app = app.clone();
+        async move {
+            let page = get(&app, "/login").await;
+            let cookie = page
+                .header(header::SET_COOKIE)
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .to_string();
+            let token = cookie.split('=').nth(1).unwrap().to_string();
+            let body = form_urlencoded::Serializer::new(String::new())
+                .append_pair("account", "a.officer")
+                .append_pair("password", "quiet river under the old bridge")
+                .append_pair("_csrf", &token)
+                .append_pair("next", next)
+                .finish();
+            call(
+                &app,
+                request("POST", "/login")
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .header(header::COOKIE, cookie)
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await
+        }
     };
-    let form = "application/x-www-form-urlencoded";
     for next in [
         "/\t/evil.com",
         "//evil.com",
@@ -328,7 +367,7 @@ async fn after_sign_in_the_browser_is_sent_only_to_a_path_on_this_server() {
         "/\r\nX: y",
         "https://evil.com",
     ] {
-        let answer = post_raw(&app, "/login", form, sign_in(next)).await;
+        let answer = sign_in(next).await;
         assert_eq!(
             answer.status,
             StatusCode::SEE_OTHER,
@@ -337,7 +376,7 @@ async fn after_sign_in_the_browser_is_sent_only_to_a_path_on_this_server() {
         );
         assert_eq!(answer.header(header::LOCATION), Some("/"), "{next:?}");
     }
-    let answer = post_raw(&app, "/login", form, sign_in("/history?request_id=KH-1")).await;
+    let answer = sign_in("/history?request_id=KH-1").await;
     assert_eq!(
         answer.header(header::LOCATION),
         Some("/history?request_id=KH-1")

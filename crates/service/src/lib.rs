@@ -53,7 +53,9 @@ pub mod render;
 pub mod replay;
 pub mod screener;
 pub mod sink;
+pub mod strength;
 pub mod thread_screener;
+pub mod users;
 pub mod validate;
 pub mod writer;
 

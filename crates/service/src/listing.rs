@@ -190,6 +190,31 @@ pub fn pack_detail(packs: &Packs, index: usize) -> Result<PackDetail, Vec<Diagno
     })
 }
 
+/// The title of every rule of the packs at `indices` (full id to title; the first pack that
+/// has a rule gives its title). Packs that cannot be compiled are left out.
+pub fn rule_titles(
+    packs: &Packs,
+    indices: impl IntoIterator<Item = usize>,
+) -> std::collections::BTreeMap<String, String> {
+    let catalog = packs.catalog();
+    let limits = crate::memory::engine_limits();
+    let mut titles = std::collections::BTreeMap::new();
+    for index in indices {
+        let Ok(source) = catalog.source(index, resolution_date(catalog, index)) else {
+            continue;
+        };
+        let Ok(pack) = CompiledPack::compile(&source, &limits) else {
+            continue;
+        };
+        for rule in pack.rules() {
+            titles
+                .entry(rule.id.clone())
+                .or_insert_with(|| rule.title.clone());
+        }
+    }
+    titles
+}
+
 /// The names of the passing cases in which `rule` fires, and of those that keep it silent.
 fn tests_of(report: &PackTestReport, rule: &str) -> (Vec<String>, Vec<String>) {
     let passing = || report.cases.iter().filter(|c| c.passed());

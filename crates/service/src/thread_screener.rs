@@ -28,6 +28,9 @@ pub struct ScreenOptions {
     pub as_of: Option<Date>,
     /// Explain the screening: every rule in order, what it read, recorded and printed.
     pub trace: bool,
+    /// Refuse a pack chosen by hand (`pack`) whose country is not the request's (the
+    /// server's pages and API: a request is never screened with another country's policy).
+    pub pack_of_the_request_country: bool,
     /// The size and shape limits a request must respect.
     pub request_limits: RequestLimits,
 }
@@ -38,6 +41,7 @@ impl Default for ScreenOptions {
             pack: PackChoice::Automatic,
             as_of: None,
             trace: false,
+            pack_of_the_request_country: false,
             request_limits: RequestLimits::default(),
         }
     }
@@ -174,6 +178,9 @@ impl ThreadScreener {
         let as_of = options.as_of.unwrap_or(request.received());
         let screened = self
             .choose_during(packs, &options.pack, &request, as_of)
+            .and_then(|(index, during)| {
+                hand_chosen_pack_fits(packs, options, &request, index).map(|index| (index, during))
+            })
             .and_then(|(index, during)| {
                 self.screen_during(packs, index, &during, &request, as_of, options.trace)
             });
@@ -516,6 +523,39 @@ fn explain_rule(out: &mut String, rule: &tcscreen_core::CompiledRule, screening:
 }
 
 /// P031: a pack named with `--pack` screens a request outside its validity.
+/// `index`, unless it is a pack chosen by hand (and `options` asks for the check) for another
+/// country than the request's: then P021, saying whose pack it is.
+fn hand_chosen_pack_fits(
+    packs: &Packs,
+    options: &ScreenOptions,
+    request: &ValidRequest,
+    index: usize,
+) -> Result<usize, Problem> {
+    if !options.pack_of_the_request_country || matches!(options.pack, PackChoice::Automatic) {
+        return Ok(index);
+    }
+    let manifest = &packs.catalog().entry(index).manifest;
+    match manifest.country.as_deref() {
+        Some(country) if country != request.country() => Err(Problem::Select(
+            Diagnostic::error(
+                Code::P021,
+                format!(
+                    "the pack chosen, {} ({}), is for {country}, but request {} is from {}: a request is screened with its own country's policy",
+                    esc(&manifest.name),
+                    esc(&manifest.id),
+                    esc(request.id()),
+                    esc(request.country())
+                ),
+            )
+            .help(format!(
+                "choose a pack for {}, or leave the pack to be chosen by the request's country and date",
+                esc(request.country())
+            )),
+        )),
+        _ => Ok(index),
+    }
+}
+
 fn not_valid_on(entry: &tcscreen_packs::PackEntry, as_of: Date) -> Diagnostic {
     Diagnostic::warning(
         Code::P031,

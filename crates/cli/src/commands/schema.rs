@@ -8,7 +8,7 @@ use crate::console::{errln, out, outln};
 use crate::exit_codes::ExitStatus;
 
 /// A complete request: every field of the schema, with plausible values to replace.
-pub const EXAMPLE: &str = include_str!("../scaffold/example-request.json");
+pub const EXAMPLE: &str = schema::EXAMPLE_REQUEST;
 
 /// Arguments of `schema`.
 #[derive(Debug, clap::Args)]

@@ -209,6 +209,8 @@ fn start(cli: &GlobalArgs, args: &ScreenArgs) -> Option<(Screener, ScreenOptions
         as_of: args.as_of,
         trace: args.trace,
         request_limits: tcscreen_core::RequestLimits::with_max_bytes(args.max_request_bytes),
+        // The operator chooses the pack on the command line, knowingly.
+        pack_of_the_request_country: false,
     };
     Some((screener, options))
 }

@@ -11,7 +11,8 @@ use crate::global_args::GlobalArgs;
 /// Arguments of `serve`.
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
-    /// Where to listen. A non-loopback address needs --token-file.
+    /// Where to listen. A non-loopback address needs --users (or --token-file, for the API
+    /// only).
     #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
 
@@ -24,8 +25,14 @@ pub struct ServeArgs {
     #[arg(long, value_name = "DIR")]
     pub trust: Option<PathBuf>,
 
-    /// Require the token in FILE on every request (`Authorization: Bearer TOKEN`; browsers log
-    /// in with it once). Required to listen on a non-loopback address.
+    /// The accounts people sign in with (made with `tcscreen users add`): each has roles, and
+    /// the register records who decided. Without it (and without --token-file) the server is
+    /// for one person on this machine.
+    #[arg(long, env = "TCSCREEN_USERS", value_name = "FILE")]
+    pub users: Option<PathBuf>,
+
+    /// A shared token for API clients (`Authorization: Bearer TOKEN`). Alone, the server
+    /// serves the API only; with --users, the token may only view and screen.
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
 
@@ -55,6 +62,7 @@ pub fn serve(global: &GlobalArgs, args: &ServeArgs) -> ExitStatus {
     config.register.clone_from(&args.register);
     config.trust.clone_from(&args.trust);
     config.token_file.clone_from(&args.token_file);
+    config.users_file.clone_from(&args.users);
     config.max_request_bytes =
         tcscreen_core::RequestLimits::with_max_bytes(args.max_request_bytes).max_bytes;
     if let Some(jobs) = args.jobs {

@@ -16,6 +16,7 @@ use tcscreen_core::{Date, Decision, DecisionRecord, Diagnostic};
 use tcscreen_service::decisions::DecisionInput;
 use tcscreen_service::register::{Body, Entry, HumanDecision};
 
+use crate::identity::{self, Actor, Permission};
 use crate::pack_facts::PackFacts;
 use crate::problem::ApiError;
 use crate::register::{CaseFile, open_case, record_decision};
@@ -26,7 +27,9 @@ use crate::web::cases::{case_address, state_word};
 use crate::web::recorded::{
     decision_class, decision_word, findings, note_markdown, note_section, pack_facts, progress,
 };
-use crate::web::{Section, check_csrf, csrf_field, error_page, form_body, html_page, layout};
+use crate::web::{
+    Section, check_csrf, csrf_field, error_page, form_body, html_page, layout, problems,
+};
 
 /// `?recorded=SEQ` after a decision was recorded.
 #[derive(serde::Deserialize, Default)]
@@ -106,8 +109,11 @@ async fn case_response(
         @if let Some(seq) = recorded {
             p.success role="status" #recorded { "The decision was recorded (register entry " (seq) ")." }
         }
-        div.buttons.noprint {
-            a.button-link href=(format!("/form?case={}", percent_encode(&case.facts.request_id))) { "Edit and resubmit" }
+        // Resubmitting screens the request again: only for those who may screen.
+        @if identity::current().may(Permission::Screen) {
+            div.buttons.noprint {
+                a.button-link href=(format!("/form?case={}", percent_encode(&case.facts.request_id))) { "Edit and resubmit" }
+            }
         }
         (rounds_table(&file, &rounds))
         (decisions_section(&file, &rounds))
@@ -322,6 +328,18 @@ fn decision_form(
     let mut rules: Vec<&str> = record.findings.iter().map(|f| f.rule.as_str()).collect();
     rules.dedup();
     let action = format!("{}/decision", case_address(&file.case.facts.request_id));
+    let actor = identity::current();
+    if !actor.may(Permission::Decide) {
+        return html! {
+            section.decide aria-labelledby="decide-title" {
+                h2 #decide-title { "Record the human decision" }
+                p #may-not-decide {
+                    "Your account may not record decisions: that needs the role decider. "
+                    "Ask an administrator of this server if you should have it."
+                }
+            }
+        };
+    }
     html! {
         section.decide aria-labelledby="decide-title" {
             h2 #decide-title { "Record the human decision" }
@@ -333,11 +351,7 @@ fn decision_form(
             @if let Some(e) = refused {
                 section.error role="alert" tabindex="-1" #decision-problems {
                     h3 { "The decision was not recorded" }
-                    ul {
-                        @for p in &e.problems {
-                            li { (p.message.replace('`', "")) @if let Some(help) = &p.help { p.help { "What to do: " (help.replace('`', "")) } } }
-                        }
-                    }
+                    (problems(&e.problems))
                 }
             }
             form method="post" action=(action) {
@@ -354,9 +368,13 @@ fn decision_form(
                         }
                     }
                 }
-                div.field {
-                    label for="by" { "Decided by" }
-                    input #by type="text" name="by" value=(form.by) required autocomplete="name";
+                @if let Some(account) = &actor.account {
+                    p.decided-by #decided-by { "Decided by " strong { (account) } " (you: the register records the account that decides)." }
+                } @else {
+                    div.field {
+                        label for="by" { "Decided by" }
+                        input #by type="text" name="by" value=(form.by) required autocomplete="name";
+                    }
                 }
                 div.field {
                     label for="reason" { "Reason" }
@@ -391,6 +409,7 @@ fn decision_form(
 pub(crate) async fn decide(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    actor: Actor,
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> Response {
@@ -411,11 +430,8 @@ pub(crate) async fn decide(
     let screening = fields
         .get("screening_seq")
         .and_then(|s| s.trim().parse().ok());
-    let input = match decision_input(&form, screening) {
-        Ok(mut input) => {
-            input.by = crate::actor::decider(&state, &headers, &input.by);
-            input
-        }
+    let input = match decision_input(&form, screening, &actor) {
+        Ok(input) => input,
         Err(e) => return case_response(&state, &id, None, &form, Some(&e)).await,
     };
     match record_decision(&state, &id, input).await {
@@ -426,7 +442,13 @@ pub(crate) async fn decide(
     }
 }
 
-fn decision_input(form: &DecisionForm, screening: Option<u64>) -> Result<DecisionInput, ApiError> {
+/// The decision the form describes, recorded under the signed-in account when there is one
+/// (who is acting: [`Actor::decided_by`]), else under the name typed.
+fn decision_input(
+    form: &DecisionForm,
+    screening: Option<u64>,
+    actor: &Actor,
+) -> Result<DecisionInput, ApiError> {
     let invalid = |message: &str, help: &str| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -448,7 +470,11 @@ fn decision_input(form: &DecisionForm, screening: Option<u64>) -> Result<Decisio
     };
     Ok(DecisionInput {
         decision,
-        by: form.by.clone(),
+        by: actor.decided_by(
+            Some(&form.by)
+                .filter(|_| actor.account.is_none())
+                .map(String::as_str),
+        )?,
         reason: Some(form.reason.clone()),
         waived: form.waived.clone(),
         at,

@@ -13,14 +13,17 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use tcscreen_core::Diagnostic;
 use tcscreen_core::json::JsonLimits;
-use tcscreen_core::schema::{self, Field, Shape};
+use tcscreen_core::schema::{self, CodeKind, Field, Shape};
+use tcscreen_core::schema_labels::enum_label;
 use tcscreen_service::Source;
-use tcscreen_service::render::markdown::field_in_words;
 
 use crate::request_form::{EXAMPLE, Fields, build_request, fields_of, join, validate};
 use crate::state::AppState;
 use crate::web::screen::{Submitted, options_fields, screen_and_show};
-use crate::web::{Section, check_csrf, csrf_field, form_body, html_page, layout};
+use crate::web::{
+    Section, check_csrf, countries_with_packs, csrf_field, form_body, html_page, layout,
+};
+use crate::words;
 
 /// The id of a field's input.
 fn field_id(path: &str) -> String {
@@ -36,12 +39,7 @@ fn field_id(path: &str) -> String {
 }
 
 fn label_of(name: &str) -> String {
-    let words = name.replace('_', " ");
-    let mut chars = words.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => words,
-    }
+    words::field_label(name)
 }
 
 /// Problems by the form path of their field.
@@ -52,6 +50,8 @@ struct Render<'a> {
     errors: &'a Errors,
     /// The list a row was asked for (`_add`).
     add: Option<&'a str>,
+    /// The countries with packs: (code, name), for the request's country.
+    countries: &'a [(String, String)],
 }
 
 impl Render<'_> {
@@ -77,13 +77,13 @@ impl Render<'_> {
                         @if top {
                             details.section open[self.has_content(&path)] {
                                 summary { (label_of(f.name)) }
-                                p.hint { (f.description) }
+                                p.hint { (words::field_description(&path, f.description)) }
                                 (self.object(inner, &path, false))
                             }
                         } @else {
                             fieldset data-path=(path) {
                                 legend { (label_of(f.name)) }
-                                p.hint { (f.description) }
+                                p.hint { (words::field_description(&path, f.description)) }
                                 (self.object(inner, &path, false))
                             }
                         }
@@ -128,7 +128,7 @@ impl Render<'_> {
         html! {
             fieldset.list data-path=(path) {
                 legend { (label_of(f.name)) }
-                p.hint { (f.description) }
+                p.hint { (words::field_description(path, f.description)) }
                 @for row in self.rows(path) {
                     @let row_path = format!("{path}[{row}]");
                     fieldset.row data-path=(row_path) {
@@ -162,7 +162,7 @@ impl Render<'_> {
                                 div.choice {
                                     input #(choice_id) type="checkbox" name=(path) value=(v)
                                         checked[self.values.all(path).any(|x| x == *v)];
-                                    label for=(choice_id) { (v.replace('_', " ")) }
+                                    label for=(choice_id) { (enum_label(v)) }
                                 }
                             }
                         }
@@ -176,9 +176,9 @@ impl Render<'_> {
                     }
                 }
                 p.hint #(hint) {
-                    (f.description)
-                    " "
-                    span.shape { "(" (schema::describe_shape(f.shape)) ")" }
+                    (words::field_description(path, f.description))
+                    @let shape = if path == "country" { "" } else { words::shape_hint(f.shape) };
+                    @if !shape.is_empty() { " " span.shape { (shape) } }
                 }
                 p.field-error #(error_id) {
                     @if let Some(errors) = errors {
@@ -205,7 +205,18 @@ impl Render<'_> {
                     select #(id) name=(path) aria-describedby=(described) aria-invalid=[invalid] aria-required=[required] {
                         option value="" { "— not stated —" }
                         @for v in values.iter() {
-                            option value=(v) selected[value == *v] { (v.replace('_', " ")) }
+                            option value=(v) selected[value == *v] { (enum_label(v)) }
+                        }
+                    }
+                }
+                Shape::Code(CodeKind::Country) if path == "country" => {
+                    select #(id) name=(path) aria-describedby=(described) aria-invalid=[invalid] aria-required=[required] {
+                        option value="" { "— choose the country —" }
+                        @for (code, name) in self.countries {
+                            option value=(code) selected[value == code] { (name) }
+                        }
+                        @if !value.is_empty() && !self.countries.iter().any(|(c, _)| c == value) {
+                            option value=(value) selected { (value) " (no pack for this country)" }
                         }
                     }
                 }
@@ -263,7 +274,7 @@ async fn form_page(
             errors
                 .entry(path.clone())
                 .or_default()
-                .push(d.message.clone());
+                .push(words::problem_in_words(d, Some(path)));
         }
     }
     let Shape::Object(fields) = &schema::REQUEST else {
@@ -275,10 +286,12 @@ async fn form_page(
         as_of: values.get("as_of").unwrap_or_default().to_string(),
         previous: None,
     };
+    let countries = countries_with_packs(state).await;
     let render = Render {
         values,
         errors: &errors,
         add,
+        countries: &countries,
     };
     let title = match &resubmit {
         Some(r) => format!("Edit and resubmit case {}", r.case),
@@ -306,10 +319,10 @@ async fn form_page(
                         @for (d, path) in problems {
                             li {
                                 @if let Some(path) = path {
-                                    a href=(format!("#{}", field_id(path))) { (field_in_words(path)) } ": "
+                                    a href=(format!("#{}", field_id(path))) { (words::problem_in_words(d, Some(path))) }
+                                } @else {
+                                    (words::problem_in_words(d, None))
                                 }
-                                (d.message)
-                                @if let Some(help) = &d.help { " — " (help) }
                             }
                         }
                     }

@@ -11,6 +11,7 @@ use tcscreen_core::{Decision, DecisionRecord};
 use tcscreen_service::decisions::DecisionInput;
 use tcscreen_service::register::{Body, Entry};
 
+use crate::identity::{self, Actor, Permission};
 use crate::problem::ApiError;
 use crate::register::{record_decision, request_history};
 use crate::request_form::Fields;
@@ -71,7 +72,7 @@ async fn history_page(
     }
     let body = html! {
         @if state.register().is_none() {
-            p.notice { "This server keeps no register, so there is no history to show. Start it with " code { "--register FILE" } " to record every screening and human decision." }
+            p.notice { "This server keeps no register, so there is no history to show. Ask the person who runs it to start it with a register, so that every screening and human decision is recorded." }
         }
         form.lookup method="get" action="/history" role="search" {
             div.field {
@@ -175,6 +176,18 @@ fn decision_form(
     let Some((seq, record)) = latest else {
         return html! {};
     };
+    let actor = identity::current();
+    if !actor.may(Permission::Decide) {
+        return html! {
+            section.decide aria-labelledby="decide-title" {
+                h2 #decide-title { "Record the human decision" }
+                p #may-not-decide {
+                    "Your account may not record decisions: that needs the role decider. "
+                    "Ask an administrator of this server if you should have it."
+                }
+            }
+        };
+    }
     let mut rules: Vec<&str> = record.findings.iter().map(|f| f.rule.as_str()).collect();
     rules.dedup();
     let screened = record.decision.map_or("no decision", Decision::as_str);
@@ -203,9 +216,13 @@ fn decision_form(
                         }
                     }
                 }
-                div.field {
-                    label for="by" { "Decided by" }
-                    input #by type="text" name="by" value=(form.by) required autocomplete="name";
+                @if let Some(account) = &actor.account {
+                    p.decided-by #decided-by { "Decided by " strong { (account) } " (you: the register records the account that decides)." }
+                } @else {
+                    div.field {
+                        label for="by" { "Decided by" }
+                        input #by type="text" name="by" value=(form.by) required autocomplete="name";
+                    }
                 }
                 div.field {
                     label for="reason" { "Reason" }
@@ -238,6 +255,7 @@ fn decision_form(
 /// `POST /history/decision`: record the decision, then show the history (or why not).
 pub async fn decide(
     State(state): State<AppState>,
+    actor: Actor,
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> Response {
@@ -261,11 +279,8 @@ pub async fn decide(
             .trim()
             .to_string(),
     };
-    let input = match decision_input(&form) {
-        Ok(mut input) => {
-            input.by = crate::actor::decider(&state, &headers, &input.by);
-            input
-        }
+    let input = match decision_input(&form, &actor) {
+        Ok(input) => input,
         Err(e) => return refused_page(&state, &request_id, &form, &e).await,
     };
     match record_decision(&state, &request_id, input).await {
@@ -288,7 +303,7 @@ async fn refused_page(
     (status, html_page(markup)).into_response()
 }
 
-fn decision_input(form: &DecisionForm) -> Result<DecisionInput, ApiError> {
+fn decision_input(form: &DecisionForm, actor: &Actor) -> Result<DecisionInput, ApiError> {
     let invalid = |message: &str, help: &str| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -308,7 +323,11 @@ fn decision_input(form: &DecisionForm) -> Result<DecisionInput, ApiError> {
     };
     Ok(DecisionInput {
         decision,
-        by: form.by.clone(),
+        by: actor.decided_by(
+            Some(&form.by)
+                .filter(|_| actor.account.is_none())
+                .map(String::as_str),
+        )?,
         reason: Some(form.reason.clone()),
         waived: form.waived.clone(),
         at,

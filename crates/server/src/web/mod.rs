@@ -8,7 +8,9 @@
 //! request text reaches a page unescaped. They work without script (forms post to the server);
 //! the one small script (`/assets/app.js`) adds validation as you type and a row button. The
 //! stylesheet and script are compiled into the binary and served by the server: nothing is
-//! fetched from elsewhere. Every form that changes something carries the CSRF token.
+//! fetched from elsewhere. Every form that changes something carries the form token of the
+//! session it was shown in; the banner says who is signed in ([`signin`] begins and ends
+//! sessions).
 
 pub mod case;
 pub mod cases;
@@ -20,22 +22,20 @@ pub mod packs;
 pub mod portfolio;
 pub mod recorded;
 pub mod screen;
+pub mod signin;
 
 use axum::Router;
-use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::DefaultBodyLimit;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use maud::{DOCTYPE, Markup, html};
 use tcscreen_core::Code;
 use tcscreen_core::Diagnostic;
-use tcscreen_service::render::problem::{ProblemFormat, render};
 
 use crate::problem::ApiError;
-use crate::request_form::Fields;
-use crate::security;
 use crate::state::AppState;
+use crate::{access, identity, words};
 
 /// The stylesheet.
 pub const STYLE: &str = include_str!("../../assets/style.css");
@@ -59,8 +59,8 @@ pub fn routes() -> Router<AppState> {
         .route("/portfolio/{id}/csv", get(portfolio::csv))
         .route("/packs", get(packs::list))
         .route("/packs/{id}/{version}", get(packs::detail))
-        .route("/login", get(login_page).post(login))
-        .route("/logout", post(logout))
+        .route("/login", get(signin::page).post(signin::sign_in))
+        .route("/logout", post(signin::sign_out))
         .route("/assets/style.css", get(style))
         .route("/assets/app.js", get(script))
         // Each handler reads its form within the limit of its kind (`form_body`), derived
@@ -69,7 +69,10 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `GET /`: the cases when the server keeps a register, else the screen form.
-async fn home(state: State<AppState>, query: Query<crate::case_params::CaseParams>) -> Response {
+async fn home(
+    state: axum::extract::State<AppState>,
+    query: axum::extract::Query<crate::case_params::CaseParams>,
+) -> Response {
     if state.register().is_some() {
         cases::page(state, query).await
     } else {
@@ -142,25 +145,23 @@ pub fn layout(state: &AppState, section: Section, title: &str, body: Markup) -> 
                 a.skip href="#main" { "Skip to the content" }
                 header.banner {
                     p.brand { a href="/" { "tcscreen" } span.tagline { " · screening of technical co-operation requests" } }
-                    nav aria-label="Main" {
-                        ul {
-                            @for (s, href, label) in nav {
-                                li {
-                                    @if s == section {
-                                        a href=(href) aria-current="page" { (label) }
-                                    } @else {
-                                        a href=(href) { (label) }
+                    // Nobody signed in yet (the sign-in page): no links that lead back to it.
+                    @if identity::current().via != identity::Via::Anonymous {
+                        nav aria-label="Main" {
+                            ul {
+                                @for (s, href, label) in nav {
+                                    li {
+                                        @if s == section {
+                                            a href=(href) aria-current="page" { (label) }
+                                        } @else {
+                                            a href=(href) { (label) }
+                                        }
                                     }
                                 }
                             }
                         }
                     }
-                    @if state.security().needs_token() {
-                        form.logout method="post" action="/logout" {
-                            (csrf_field(state))
-                            button type="submit" { "Log out" }
-                        }
-                    }
+                    (who_is_here(state))
                 }
                 main #main tabindex="-1" {
                     h1 { (title) }
@@ -169,8 +170,8 @@ pub fn layout(state: &AppState, section: Section, title: &str, body: Markup) -> 
                 footer {
                     p {
                         "tcscreen " (tcscreen_core::ENGINE_VERSION)
-                        " · packs from the server's rules folder · the API is described at "
-                        a href="/v1/openapi.json" { "/v1/openapi.json" }
+                        " · packs from the server's rules folder · "
+                        a href="/v1/openapi.json" { "description for other systems (API)" }
                     }
                 }
             }
@@ -178,14 +179,69 @@ pub fn layout(state: &AppState, section: Section, title: &str, body: Markup) -> 
     }
 }
 
-/// The hidden CSRF field of a form that changes something.
-pub fn csrf_field(state: &AppState) -> Markup {
-    html! { input type="hidden" name="_csrf" value=(state.security().csrf()); }
+/// Who is using the page, in the banner: the account signed in, its roles and the sign-out
+/// button; or, in single-person mode, that the server has no accounts.
+fn who_is_here(state: &AppState) -> Markup {
+    let actor = identity::current();
+    let single = state.access().mode() == access::Mode::SinglePerson;
+    html! {
+        @if let Some(account) = &actor.account {
+            div.account {
+                p {
+                    "Signed in as " strong { (account) }
+                    @if !actor.roles.is_empty() {
+                        " ("
+                        @for (i, role) in actor.roles.iter().enumerate() {
+                            @if i > 0 { ", " }
+                            (role.as_str())
+                        }
+                        ")"
+                    }
+                }
+                @if actor.session_form_token().is_some() {
+                    form.logout method="post" action="/logout" {
+                        (csrf_field(state))
+                        button type="submit" { "Sign out" }
+                    }
+                }
+            }
+        } @else if single {
+            p.mode #single-person-mode {
+                strong { "Single-person mode." }
+                " This server has no accounts: it is used by one person, on this computer only. Decisions are recorded under the name you type."
+            }
+        }
+    }
 }
 
-/// Refuse a form without the right CSRF token.
+/// The countries that have a pack in force: (code, name such as "Cambodia (KH)"), by name.
+/// The name is the first pack's, without "(illustrative)".
+pub async fn countries_with_packs(state: &AppState) -> Vec<(String, String)> {
+    let rows = state.pack_rows().await;
+    let mut countries: Vec<(String, String)> = Vec::new();
+    for row in rows.iter() {
+        if let Some(code) = &row.country
+            && !countries.iter().any(|(c, _)| c == code)
+        {
+            let name = row.name.replace("(illustrative)", "");
+            countries.push((code.clone(), format!("{} ({code})", name.trim())));
+        }
+    }
+    countries.sort_by(|a, b| a.1.cmp(&b.1));
+    countries
+}
+
+/// The hidden form-token field of a form that changes something: the token of the session of
+/// the request being answered.
+pub fn csrf_field(state: &AppState) -> Markup {
+    let token = state.access().form_token(&identity::current());
+    html! { input type="hidden" name="_csrf" value=(token); }
+}
+
+/// Refuse a form without the form token of the session of the request being answered.
 pub fn check_csrf(state: &AppState, given: Option<&str>) -> Result<(), Response> {
-    if given.is_some_and(|g| state.security().csrf_ok(g)) {
+    let actor = identity::current();
+    if given.is_some_and(|g| state.access().form_token_ok(&actor, g)) {
         Ok(())
     } else {
         Err(error_page(
@@ -202,17 +258,15 @@ pub fn check_csrf(state: &AppState, given: Option<&str>) -> Result<(), Response>
     }
 }
 
-/// A list of problems as the command line shows them: code, message, place, the source line
-/// with the place marked, and the help.
+/// A list of problems in an officer's words: what is wrong (fields by their labels, no codes),
+/// where in the pasted or uploaded text (line, column, and the line with the place marked),
+/// and how to fix it when that is said for people.
 pub fn problems(list: &[Diagnostic]) -> Markup {
     html! {
         ul.problems {
             @for d in list {
                 li {
-                    p {
-                        strong { (d.code) } " "
-                        (d.message)
-                    }
+                    p.what { (words::problem_in_words(d, None)) }
                     @if let Some(file) = &d.file {
                         p.place {
                             (file)
@@ -220,11 +274,22 @@ pub fn problems(list: &[Diagnostic]) -> Markup {
                             @if d.pos.column > 0 { ", column " (d.pos.column) }
                         }
                     }
-                    @if d.excerpt.is_some() {
-                        pre.excerpt { (render(d, ProblemFormat::Human)) }
+                    @if let Some(excerpt) = &d.excerpt {
+                        pre.excerpt {
+                            @if excerpt.cut_before { "…" }
+                            (excerpt.text)
+                            @if excerpt.cut_after { "…" }
+                            @if excerpt.column > 0 {
+                                "\n"
+                                (" ".repeat(excerpt.column - 1 + usize::from(excerpt.cut_before)))
+                                ("^".repeat(excerpt.width.max(1)))
+                            }
+                        }
                     }
-                    @if let Some(help) = &d.help { p.help { "How to fix it: " (help) } }
-                    @for note in &d.notes { p.note { (note) } }
+                    @if let Some(help) = d.help.as_deref().and_then(words::help_in_words) {
+                        p.help { "How to fix it: " (help) }
+                    }
+                    @for note in d.notes.iter().filter_map(|n| words::help_in_words(n)) { p.note { (note) } }
                 }
             }
         }
@@ -237,6 +302,8 @@ pub fn error_page(state: &AppState, error: &ApiError) -> Response {
         StatusCode::NOT_FOUND => "Not found",
         StatusCode::SERVICE_UNAVAILABLE => "Not available now",
         StatusCode::FORBIDDEN => "Refused",
+        StatusCode::UNAUTHORIZED => "Sign-in needed",
+        StatusCode::TOO_MANY_REQUESTS => "Too many attempts",
         StatusCode::PAYLOAD_TOO_LARGE => "Too large",
         _ => "Cannot do that",
     };
@@ -277,88 +344,4 @@ pub fn html_page(markup: Markup) -> Response {
         markup.into_string(),
     )
         .into_response()
-}
-
-#[derive(serde::Deserialize, Default)]
-struct LoginQuery {
-    next: Option<String>,
-}
-
-async fn login_page(State(state): State<AppState>, Query(query): Query<LoginQuery>) -> Response {
-    let next = query.next.unwrap_or_else(|| "/".into());
-    login_form(&state, &next, None)
-}
-
-fn login_form(state: &AppState, next: &str, failed: Option<&str>) -> Response {
-    if !state.security().needs_token() {
-        return Redirect::to("/").into_response();
-    }
-    let body = html! {
-        @if let Some(why) = failed {
-            p.error role="alert" #login-error { (why) }
-        }
-        p { "This server needs its access token. Ask the person who runs it for the token (the contents of the file given to " code { "tcscreen serve --token-file" } ")." }
-        form method="post" action="/login" {
-            input type="hidden" name="next" value=(next);
-            div.field {
-                label for="token" { "Access token" }
-                input #token type="password" name="token" autocomplete="current-password" required
-                    aria-describedby=[failed.map(|_| "login-error")];
-            }
-            button type="submit" { "Log in" }
-        }
-    };
-    let status = if failed.is_some() {
-        StatusCode::UNAUTHORIZED
-    } else {
-        StatusCode::OK
-    };
-    (
-        status,
-        html_page(layout(state, Section::Other, "Log in", body)),
-    )
-        .into_response()
-}
-
-async fn login(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let form = match form_body::read(&state, &headers, body, form_body::SIGN_IN_LIMIT).await {
-        Ok(bytes) => Fields::parse(&bytes),
-        Err(refused) => return refused,
-    };
-    let next = form
-        .get("next")
-        .filter(|n| security::local_path(n))
-        .unwrap_or("/")
-        .to_string();
-    if !state
-        .security()
-        .token_ok(form.get("token").unwrap_or_default())
-    {
-        return login_form(
-            &state,
-            &next,
-            Some("That is not the server's access token."),
-        );
-    }
-    let cookie = security::session_cookie(state.security().session_value().unwrap_or_default());
-    let mut response = Redirect::to(&next).into_response();
-    if let Ok(value) = cookie.parse() {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
-    response
-}
-
-async fn logout(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
-    let form = match form_body::read(&state, &headers, body, form_body::SIGN_IN_LIMIT).await {
-        Ok(bytes) => Fields::parse(&bytes),
-        Err(refused) => return refused,
-    };
-    if let Err(refused) = check_csrf(&state, form.get("_csrf")) {
-        return refused;
-    }
-    let mut response = Redirect::to("/login").into_response();
-    if let Ok(value) = security::clear_session_cookie().parse() {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
-    response
 }

@@ -15,84 +15,142 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use tcscreen_core::Diagnostic;
 use tcscreen_service::render::markdown::criterion_name;
-use tcscreen_service::{ScreenOptions, screen_batch};
+use tcscreen_service::{Item, screen_batch};
 
 use crate::portfolio::Portfolio;
 use crate::problem::ApiError;
+use crate::screening::ScreenQuery;
 use crate::state::AppState;
 use crate::upload;
 use crate::web::screen::read_field;
 use crate::web::{
-    Section, check_csrf, csrf_field, error_page, form_body, html_page, layout, problems,
+    Section, check_csrf, countries_with_packs, csrf_field, error_page, form_body, html_page,
+    layout, problems,
 };
+
+const LABEL: usize = 300;
+const WIDTH: usize = 760;
+const BAR: usize = 22;
+const GAP: usize = 10;
+const LINE: usize = 16;
+/// Characters per line of a label; longer labels wrap onto more lines (never cut).
+const LABEL_CHARS: usize = 38;
+
+/// A label broken into lines of at most [`LABEL_CHARS`] characters, at spaces where it can.
+fn wrapped(label: &str) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in label.split_whitespace() {
+        let mut word = word.to_string();
+        while word.chars().count() > LABEL_CHARS {
+            let head: String = word.chars().take(LABEL_CHARS).collect();
+            word = word.chars().skip(LABEL_CHARS).collect();
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+            }
+            lines.push(head);
+        }
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > LABEL_CHARS {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&word);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// The height of a row whose label has `lines` lines.
+fn row_height(lines: usize) -> usize {
+    BAR.max(lines * LINE)
+}
+
+/// The top of each row and the chart's height, for rows of these labels.
+fn layout_rows<'a>(labels: impl Iterator<Item = &'a str>) -> (Vec<(usize, usize)>, usize) {
+    let mut rows = Vec::new();
+    let mut y = GAP;
+    for label in labels {
+        let h = row_height(wrapped(label).len());
+        rows.push((y, h));
+        y += h + GAP;
+    }
+    (rows, y)
+}
+
+/// A label in full, on as many lines as it needs, right-aligned against the bars and centred
+/// on the row that starts at `y`.
+fn label_text(label: &str, y: usize) -> Markup {
+    let lines = wrapped(label);
+    let height = row_height(lines.len());
+    let first = y + (height - lines.len() * LINE) / 2 + LINE - 4;
+    html! {
+        text.label x=(LABEL - 8) y=(first) text-anchor="end" {
+            @for (i, line) in lines.iter().enumerate() {
+                tspan x=(LABEL - 8) dy=(if i == 0 { 0 } else { LINE }) { (line) }
+            }
+        }
+    }
+}
+
+/// The colours of the bars, in words: a legend shown with every chart.
+fn legend(items: &[(&str, &str)]) -> Markup {
+    html! {
+        ul.legend aria-label="Legend" {
+            @for (class, label) in items {
+                li { span.swatch.(class) aria-hidden="true" {} (label) }
+            }
+        }
+    }
+}
 
 /// A horizontal bar chart: one bar per (label, count, class), with the counts written out.
 fn bar_chart(id: &str, title: &str, bars: &[(String, usize, &str)]) -> Markup {
-    const LABEL: usize = 290;
-    const WIDTH: usize = 720;
-    const BAR: usize = 22;
-    const GAP: usize = 8;
     let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
-    let height = bars.len() * (BAR + GAP) + GAP;
+    let (rows, height) = layout_rows(bars.iter().map(|b| b.0.as_str()));
     let scale = |n: usize| n * (WIDTH - LABEL - 60) / max;
     html! {
         svg.chart role="img" aria-labelledby=(format!("{id}-title")) viewBox=(format!("0 0 {WIDTH} {height}"))
             width=(WIDTH) height=(height) xmlns="http://www.w3.org/2000/svg" {
             title #(format!("{id}-title")) { (title) }
-            @for (i, (label, count, class)) in bars.iter().enumerate() {
-                @let y = GAP + i * (BAR + GAP);
-                text.label x=(LABEL - 8) y=(y + BAR / 2 + 5) text-anchor="end" { (shorten(label)) }
-                rect class=(format!("bar {class}")) x=(LABEL) y=(y) width=(scale(*count).max(1)) height=(BAR) {}
-                text.value x=(LABEL + scale(*count).max(1) + 6) y=(y + BAR / 2 + 5) { (count) }
+            @for ((label, count, class), (top, h)) in bars.iter().zip(&rows) {
+                @let bar_y = top + (h - BAR) / 2;
+                (label_text(label, *top))
+                rect class=(format!("bar {class}")) x=(LABEL) y=(bar_y) width=(scale(*count).max(1)) height=(BAR) {}
+                text.value x=(LABEL + scale(*count).max(1) + 6) y=(bar_y + BAR / 2 + 5) { (count) }
             }
         }
     }
 }
 
-/// Stacked bars per provider: accept, revise, reject.
+/// Stacked bars per provider: accept, revise, reject; full names, wrapped.
 fn provider_chart(providers: &[(String, [usize; 6])]) -> Markup {
-    const LABEL: usize = 290;
-    const WIDTH: usize = 720;
-    const BAR: usize = 22;
-    const GAP: usize = 8;
     let shown: Vec<_> = providers.iter().take(12).collect();
     let max = shown.iter().map(|p| p.1[0]).max().unwrap_or(0).max(1);
-    let height = shown.len() * (BAR + GAP) + GAP + 24;
-    let scale = |n: usize| n * (WIDTH - LABEL - 60) / max;
+    let (rows, height) = layout_rows(shown.iter().map(|p| p.0.as_str()));
+    let scale = |n: usize| n * (WIDTH - LABEL - 220) / max;
     html! {
+        (legend(&[("accept", "Accept"), ("revise", "Revise"), ("reject", "Reject")]))
         svg.chart role="img" aria-labelledby="providers-chart-title" viewBox=(format!("0 0 {WIDTH} {height}"))
             width=(WIDTH) height=(height) xmlns="http://www.w3.org/2000/svg" {
             title #providers-chart-title { "Decisions by provider: accept, revise and reject, the providers with most requests not found demand-led first" }
-            @for (i, (name, counts)) in shown.iter().enumerate() {
-                @let y = GAP + i * (BAR + GAP);
-                text.label x=(LABEL - 8) y=(y + BAR / 2 + 5) text-anchor="end" { (shorten(name)) }
+            @for ((name, counts), (top, h)) in shown.iter().zip(&rows) {
+                @let bar_y = top + (h - BAR) / 2;
+                (label_text(name, *top))
                 @let a = scale(counts[1]);
                 @let r = scale(counts[2]);
                 @let j = scale(counts[3]);
-                rect class="bar accept" x=(LABEL) y=(y) width=(a) height=(BAR) {}
-                rect class="bar revise" x=(LABEL + a) y=(y) width=(r) height=(BAR) {}
-                rect class="bar reject" x=(LABEL + a + r) y=(y) width=(j) height=(BAR) {}
-                text.value x=(LABEL + a + r + j + 6) y=(y + BAR / 2 + 5) {
-                    (counts[1]) " / " (counts[2]) " / " (counts[3])
+                rect class="bar accept" x=(LABEL) y=(bar_y) width=(a) height=(BAR) {}
+                rect class="bar revise" x=(LABEL + a) y=(bar_y) width=(r) height=(BAR) {}
+                rect class="bar reject" x=(LABEL + a + r) y=(bar_y) width=(j) height=(BAR) {}
+                text.value x=(LABEL + a + r + j + 6) y=(bar_y + BAR / 2 + 5) {
+                    (counts[1]) " accept, " (counts[2]) " revise, " (counts[3]) " reject"
                 }
             }
-            @let legend_y = height - 12;
-            rect class="bar accept" x=(LABEL) y=(legend_y - 10) width="12" height="12" {}
-            text.legend x=(LABEL + 16) y=(legend_y) { "accept" }
-            rect class="bar revise" x=(LABEL + 80) y=(legend_y - 10) width="12" height="12" {}
-            text.legend x=(LABEL + 96) y=(legend_y) { "revise" }
-            rect class="bar reject" x=(LABEL + 160) y=(legend_y - 10) width="12" height="12" {}
-            text.legend x=(LABEL + 176) y=(legend_y) { "reject" }
         }
-    }
-}
-
-fn shorten(label: &str) -> String {
-    if label.chars().count() > 32 {
-        let short: String = label.chars().take(31).collect();
-        format!("{short}…")
-    } else {
-        label.to_string()
     }
 }
 
@@ -158,17 +216,15 @@ pub async fn submit(
     let (parts, items) = upload::channel();
     let items = items.with_max_request(state.max_request_bytes());
     let screener = state.screener().clone();
-    let mut options = ScreenOptions::default();
-    options.request_limits.max_bytes = state.max_request_bytes();
+    // As of today, as every screening of the server (a decider who needs another date sends
+    // the requests to POST /v1/screen/batch with as_of).
+    let options = match (ScreenQuery::default()).options(&state) {
+        Ok(options) => options,
+        Err(e) => return error_page(&state, &e),
+    };
     let screening = tokio::task::spawn_blocking(move || {
         let _slot = slot;
-        let packs = screener.packs();
-        let mut portfolio = Portfolio::default();
-        screen_batch(&screener, items, &options, &|| false, |outcome| {
-            portfolio.add(outcome, packs.catalog());
-            ControlFlow::Continue(())
-        });
-        portfolio
+        screen_portfolio(&screener, items, &options)
     });
     let sent = upload::send_files(&mut multipart, parts, state.max_upload_bytes()).await;
     let portfolio = screening.await;
@@ -205,10 +261,67 @@ pub async fn submit(
     }
     let portfolio = Arc::new(portfolio);
     let id = state.keep_portfolio(portfolio.clone());
-    html_page(page_markup(&state, report(&state, &portfolio, &id)))
+    let markup = report(&state, &portfolio, &id).await;
+    html_page(page_markup(&state, markup))
 }
 
-fn report(state: &AppState, p: &Portfolio, id: &str) -> Markup {
+/// Screen `items` (on the calling thread, which waits for the pool), count them, and find the
+/// titles of the rules of the packs that screened them.
+fn screen_portfolio(
+    screener: &tcscreen_service::Screener,
+    items: impl Iterator<Item = Item> + Send + 'static,
+    options: &tcscreen_service::ScreenOptions,
+) -> Portfolio {
+    let packs = screener.packs();
+    let mut portfolio = Portfolio::default();
+    screen_batch(screener, items, options, &|| false, |outcome| {
+        portfolio.add(outcome, packs.catalog());
+        ControlFlow::Continue(())
+    });
+    let used: std::collections::BTreeSet<usize> = packs
+        .catalog()
+        .entries()
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| {
+            let name = format!("{} {}", e.manifest.id, e.manifest.version);
+            portfolio.rows.iter().any(|r| r.pack == name)
+        })
+        .map(|(i, _)| i)
+        .collect();
+    portfolio.rule_titles = tcscreen_service::listing::rule_titles(&packs, used);
+    portfolio
+}
+
+/// The decisions by the requests' country, named as the countries with packs are.
+fn by_country(p: &Portfolio, names: &std::collections::BTreeMap<String, String>) -> Markup {
+    html! {
+        section aria-labelledby="by-country" {
+            h2 #by-country { "By country" }
+            table {
+                caption { "Decisions by the requests' country" }
+                thead {
+                    tr {
+                        th scope="col" { "Country" } th scope="col" { "Requests" } th scope="col" { "Accept" }
+                        th scope="col" { "Revise" } th scope="col" { "Reject" } th scope="col" { "No decision" }
+                    }
+                }
+                tbody {
+                    @for (country, c) in p.by_country() {
+                        tr {
+                            th scope="row" { (names.get(&country).cloned().unwrap_or(country)) }
+                            td { (c[0]) } td { (c[1]) } td { (c[2]) } td { (c[3]) } td { (c[4]) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn report(state: &AppState, p: &Portfolio, id: &str) -> Markup {
+    let names: std::collections::BTreeMap<String, String> =
+        countries_with_packs(state).await.into_iter().collect();
     let decisions = p.by_decision();
     let bars: Vec<(String, usize, &str)> = decisions
         .iter()
@@ -255,6 +368,7 @@ fn report(state: &AppState, p: &Portfolio, id: &str) -> Markup {
                 }
             }
         }
+        (by_country(p, &names))
         section aria-labelledby="by-criterion" {
             h2 #by-criterion { "By criterion" }
             table {
@@ -283,7 +397,10 @@ fn report(state: &AppState, p: &Portfolio, id: &str) -> Markup {
                     tbody {
                         @for (rule, c, n) in &rules {
                             tr {
-                                th scope="row" { code { (rule) } }
+                                th scope="row" {
+                                    code { (rule) }
+                                    @if let Some(title) = p.rule_titles.get(rule) { br; span.rule-title { (title) } }
+                                }
                                 td { (criterion_name(*c)) } td { (n[0]) } td { (n[1]) } td { (n[2]) }
                             }
                         }

@@ -14,6 +14,7 @@ use tcscreen_service::render::markdown::{criterion_name, decision_note, field_in
 use tcscreen_service::{RecordFormat, RecordWriter, Screened, Source};
 
 use crate::body::{request_text, too_large_error};
+use crate::identity::{self, Permission};
 use crate::problem::ApiError;
 use crate::request_form::Fields;
 use crate::screening::{self, Register, ScreenQuery};
@@ -63,8 +64,15 @@ pub async fn pack_options(state: &AppState, chosen: &str) -> Markup {
     }
 }
 
-/// The options shared by the screen form and the request form.
+/// The options shared by the screen form and the request form: the pack and the screening
+/// date, for those allowed to choose them (a decider; everyone in single-person mode). Others
+/// screen as of today with the pack of the request's country.
 pub async fn options_fields(state: &AppState, submitted: &Submitted) -> Markup {
+    if !identity::current().may(Permission::ChooseDateOrPack) {
+        return html! {
+            p.hint #options-hint { "Screened as of today, with the pack of the request's country in force today." }
+        };
+    }
     html! {
         fieldset.options {
             legend { "Options" }
@@ -78,7 +86,7 @@ pub async fn options_fields(state: &AppState, submitted: &Submitted) -> Markup {
             div.field {
                 label for="as_of" { "Screening date" }
                 input #as_of type="date" name="as_of" value=(submitted.as_of) aria-describedby="as_of-hint";
-                p.hint #as_of-hint { "Leave it empty to screen as of the date the request was received." }
+                p.hint #as_of-hint { "Leave it empty to screen as of today. Another date screens with the rules in force on that date." }
             }
         }
     }
@@ -88,9 +96,8 @@ async fn screen_page(state: &AppState, submitted: &Submitted, error: Option<&Api
     let body = html! {
         p.lead {
             "Paste a request, or choose its file, and screen it with the packs in force. "
-            "Requests follow the request format (" a href="/v1/schema" { "JSON Schema" } ", "
-            a href="/v1/schema/example" { "a complete example" } "); "
-            a href="/form" { "the request form" } " builds one field by field."
+            "A request is a file in the request format (" a href="/v1/schema/example" { "a complete example" } "); "
+            a href="/form" { "the request form" } " builds one field by field, with each field explained."
         }
         @if let Some(error) = error {
             section.error role="alert" aria-labelledby="problems-title" tabindex="-1" #problems {
@@ -327,7 +334,7 @@ pub fn result_page(
                 }
             }
             @if registered {
-                p { "Recorded in the register. " a href=(crate::web::cases::case_address(&record.request_id)) { "Open this case and record the human decision" } "." }
+                p.noprint { "Recorded in the register. " a href=(crate::web::cases::case_address(&record.request_id)) { "Open this case and record the human decision" } "." }
             }
         }
         section.downloads aria-labelledby="downloads-title" {
