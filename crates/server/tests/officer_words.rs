@@ -192,7 +192,12 @@ async fn the_result_history_and_error_pages_speak_an_officers_words() {
     // The case, a round on its own, and a decision refused on the case page.
     let case = get(&app, "/cases/KH-MRD-2025-031").await;
     assert_eq!(case.status, StatusCode::OK);
-    assert_officer_words(&case.text(), "the case page");
+    let text = case.text();
+    assert_officer_words(&text, "the case page");
+    assert!(
+        text.contains("<dd>Cambodia (KH)</dd>"),
+        "the country by name: {text}"
+    );
     let round = get(&app, "/cases/KH-MRD-2025-031/rounds/1").await.text();
     assert_officer_words(&round, "a round on its own");
     let refused = post_form(
@@ -217,6 +222,11 @@ async fn the_result_history_and_error_pages_speak_an_officers_words() {
     .await
     .text();
     assert_officer_words(&filtered, "the cases, filtered");
+    assert!(filtered.contains("<td>Cambodia (KH)</td>"), "{filtered}");
+    assert!(
+        filtered.contains(">Cambodia (KH): 1</option>"),
+        "{filtered}"
+    );
     let missing = get(&app, "/history?request_id=NOPE").await.text();
     assert_officer_words(&missing, "a history with no entry");
     let not_found = get(&app, "/nowhere").await.text();

@@ -28,7 +28,8 @@ use crate::web::recorded::{
     decision_class, decision_word, findings, note_markdown, note_section, pack_facts, progress,
 };
 use crate::web::{
-    Section, check_csrf, csrf_field, error_page, form_body, html_page, layout, problems,
+    Section, check_csrf, countries_with_packs, csrf_field, error_page, form_body, html_page,
+    layout, problems,
 };
 
 /// `?recorded=SEQ` after a decision was recorded.
@@ -101,11 +102,16 @@ async fn case_response(
         Err(e) => return error_page(state, &e),
     };
     let rounds = rounds(state, &file).await;
+    let country = countries_with_packs(state)
+        .await
+        .into_iter()
+        .find(|(code, _)| code.eq_ignore_ascii_case(&file.case.facts.country))
+        .map_or_else(|| file.case.facts.country.clone(), |(_, name)| name);
     let status = refused.map_or(StatusCode::OK, |e| e.status);
     let case = &file.case;
     let title = format!("Case {}", case.facts.request_id);
     let body = html! {
-        (summary(&file))
+        (summary(&file, &country))
         @if let Some(seq) = recorded {
             p.success role="status" #recorded { "The decision was recorded (register entry " (seq) ")." }
         }
@@ -131,7 +137,7 @@ async fn case_response(
         .into_response()
 }
 
-fn summary(file: &CaseFile) -> Markup {
+fn summary(file: &CaseFile, country: &str) -> Markup {
     let case = &file.case;
     let facts = &case.facts;
     let state = match case.human() {
@@ -148,7 +154,7 @@ fn summary(file: &CaseFile) -> Markup {
         p.lead { (facts.title) }
         dl.facts {
             dt { "Request" } dd { (facts.request_id) }
-            dt { "Country" } dd { (facts.country) }
+            dt { "Country" } dd { (country) }
             dt { "Requesting institution" } dd { (facts.requester) }
             dt { "Provider" } dd { (facts.provider) }
             dt { "Received on" } dd { (facts.received.map(|d| d.to_string()).unwrap_or_else(|| "not stated".into())) }

@@ -3,6 +3,8 @@
 //! (again to reverse), and pages follow with a link: all of it works without script. The list
 //! comes from the register's index, so a page costs the same whatever the register's size.
 
+use std::collections::BTreeMap;
+
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -11,11 +13,23 @@ use tcscreen_service::case_list::{CasePage, CaseSummary};
 use tcscreen_service::register_index::{CaseState, SortBy};
 
 use crate::case_params::CaseParams;
+use crate::identity::{self, Permission};
 use crate::problem::ApiError;
 use crate::register;
 use crate::state::AppState;
 use crate::web::recorded::{decision_class, decision_word};
-use crate::web::{Section, html_page, layout};
+use crate::web::{Section, countries_with_packs, html_page, layout, problems};
+
+/// Country codes and their names ("Cambodia (KH)"), for the countries that have a pack.
+type CountryNames = BTreeMap<String, String>;
+
+/// A country by its name when a pack names it, else by its code as recorded.
+fn country_name<'a>(names: &'a CountryNames, code: &'a str) -> &'a str {
+    names
+        .iter()
+        .find(|(c, _)| c.eq_ignore_ascii_case(code))
+        .map_or(code, |(_, name)| name.as_str())
+}
 
 /// The columns: the order they sort by and their heading.
 const COLUMNS: [(SortBy, &str); 10] = [
@@ -87,16 +101,19 @@ pub async fn page(State(state): State<AppState>, Query(params): Query<CaseParams
         Err(e) => Err(e),
     };
     let awaiting = register::awaiting(&state).await.unwrap_or_default();
+    let names: CountryNames = countries_with_packs(&state).await.into_iter().collect();
     let (status, list) = match &listed {
-        Ok(page) => (StatusCode::OK, table(&params, page)),
+        Ok(page) => (StatusCode::OK, table(&params, page, &names)),
         Err(e) => (e.status, refused(e)),
     };
     let body = html! {
         p.lead {
-            (awaiting) " case" @if awaiting != 1 { "s" } " awaiting a human decision. "
-            a href="/screen" { "Screen a new request" } "."
+            (awaiting) " case" @if awaiting != 1 { "s" } " awaiting a human decision."
+            @if identity::current().may(Permission::Screen) {
+                " " a href="/screen" { "Screen a new request" } "."
+            }
         }
-        (filters(&state, &params))
+        (filters(&state, &params, &names))
         (list)
     };
     (
@@ -110,17 +127,13 @@ fn refused(error: &ApiError) -> Markup {
     html! {
         section.error role="alert" {
             h2 { "The list could not be shown" }
-            ul {
-                @for p in &error.problems {
-                    li { (p.message.replace('`', "")) @if let Some(help) = &p.help { ": " (help) } }
-                }
-            }
+            (problems(&error.problems))
             p { a href="/cases" { "Show every case" } }
         }
     }
 }
 
-fn filters(state: &AppState, params: &CaseParams) -> Markup {
+fn filters(state: &AppState, params: &CaseParams, names: &CountryNames) -> Markup {
     let value = |v: &Option<String>| v.clone().unwrap_or_default();
     let (countries, providers): (Vec<(String, u32)>, Vec<String>) = state
         .register()
@@ -158,7 +171,7 @@ fn filters(state: &AppState, params: &CaseParams) -> Markup {
                     select #country name="country" {
                         option value="" { "All countries" }
                         @for (country, n) in &countries {
-                            option value=(country) selected[params.country.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(country))] { (country) " (" (n) ")" }
+                            option value=(country) selected[params.country.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(country))] { (country_name(names, country)) ": " (n) }
                         }
                     }
                 }
@@ -254,7 +267,7 @@ fn caption(params: &CaseParams, page: &CasePage) -> String {
     )
 }
 
-fn table(params: &CaseParams, page: &CasePage) -> Markup {
+fn table(params: &CaseParams, page: &CasePage, names: &CountryNames) -> Markup {
     html! {
         @if page.cases.is_empty() {
             p #no-cases { "No case matches. " a href="/cases" { "Show every case" } "." }
@@ -267,7 +280,7 @@ fn table(params: &CaseParams, page: &CasePage) -> Markup {
                     }
                 }
                 tbody {
-                    @for summary in &page.cases { (row(summary)) }
+                    @for summary in &page.cases { (row(summary, names)) }
                 }
             }
         }
@@ -283,7 +296,7 @@ fn table(params: &CaseParams, page: &CasePage) -> Markup {
     }
 }
 
-fn row(summary: &CaseSummary) -> Markup {
+fn row(summary: &CaseSummary, names: &CountryNames) -> Markup {
     let case = &summary.case;
     let facts = &case.facts;
     let latest = case.latest();
@@ -294,7 +307,7 @@ fn row(summary: &CaseSummary) -> Markup {
                 a href=(case_address(&facts.request_id)) { (facts.request_id) }
             }
             td { (facts.title) }
-            td { (facts.country) }
+            td { (country_name(names, &facts.country)) }
             td { (facts.requester) }
             td { (facts.provider) }
             td.(decision_class(latest.decision)) { (decision_word(latest.decision)) }
