@@ -117,3 +117,57 @@ fn a_second_writer_says_at_once_who_holds_the_register() {
     let lines = fs::read_to_string(&register).unwrap();
     assert_eq!(lines.lines().count(), 1, "appended once the lock was free");
 }
+
+/// Issue 18 item 12: a server starting on a register another process holds said nothing and
+/// waited; now it says at once who holds it and what to do, then starts once it is free.
+#[test]
+fn a_server_says_at_once_who_holds_its_register() {
+    let dir = tempfile::tempdir().unwrap();
+    let register = dir.path().join("decisions.jsonl");
+    let held = Appender::open(&register).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tcscreen"))
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--register",
+            &text(&register),
+        ])
+        .current_dir(root())
+        .env_remove("TCSCREEN_RULES")
+        .env_remove("TCSCREEN_REGISTER")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = |stream: Box<dyn std::io::Read + Send>| {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        rx
+    };
+    let stderr = lines(Box::new(child.stderr.take().unwrap()));
+    let stdout = lines(Box::new(child.stdout.take().unwrap()));
+    let said = stderr.recv_timeout(Duration::from_secs(120));
+    let listening_early = stdout.try_recv().ok();
+    drop(held);
+    let listening = stdout.recv_timeout(Duration::from_secs(120));
+    let _ = child.kill();
+    let _ = child.wait();
+    let said = said.expect("the server waited without a word");
+    assert!(
+        said.contains(&format!("held by process {}", std::process::id()))
+            && said.contains("this server waits until it stops")
+            && said.contains("Stop that process"),
+        "{said}"
+    );
+    assert_eq!(
+        listening_early, None,
+        "served while another process held the register"
+    );
+    let listening = listening.expect("the server started once the register was free");
+    assert!(listening.starts_with("tcscreen serving"), "{listening}");
+}

@@ -50,7 +50,8 @@ pub fn prepare(config: &Config) -> Result<(AppState, Vec<Diagnostic>), StartErro
     prepare_with_log(config, Arc::new(|line: &str| eprintln!("{line}")))
 }
 
-/// [`prepare`], with the lines for the operator (sign-ins, refused tokens) going to `log`.
+/// [`prepare`], with the lines for the operator (sign-ins, refused tokens, a register held by
+/// another process, said at once before waiting for it) going to `log`.
 pub fn prepare_with_log(
     config: &Config,
     log: Log,
@@ -83,7 +84,7 @@ pub fn prepare_with_log(
         usage: false,
     })?;
     let register = match &config.register {
-        Some(path) => Some(RegisterWriter::start(path)?),
+        Some(path) => Some(RegisterWriter::start_saying(path, &mut |line| log(line))?),
         None => None,
     };
     let screener = Screener::start(

@@ -93,7 +93,21 @@ impl RegisterWriter {
     /// its index, and start its writer. A register that is damaged anywhere is refused, with
     /// what is wrong and how to repair it.
     pub fn start(path: &Path) -> Result<RegisterWriter, String> {
-        let appender = Appender::open(path)?;
+        RegisterWriter::start_saying(path, &mut |_| {})
+    }
+
+    /// [`RegisterWriter::start`], telling `say` at once, if another process holds the
+    /// register, which one and what to do, before waiting for it (a server starting on a
+    /// register that `screen --register`, `register decide` or another server holds).
+    pub fn start_saying(path: &Path, say: &mut dyn FnMut(&str)) -> Result<RegisterWriter, String> {
+        let appender = Appender::open_waiting(path, &mut |_| {
+            let who =
+                crate::register_file::holder(path).unwrap_or_else(|| "another process".to_string());
+            say(&format!(
+                "the register {} is held by {who}, which appends to it: this server waits until it stops, then starts (a server is its register's only writer while it runs). Stop that process, or serve another register with --register",
+                path.display()
+            ));
+        })?;
         let mut index = RegisterIndex::new();
         let verified = scan(path, None, |s| {
             index.add(&s.entry, s.record.as_ref(), s.offset, s.len);
