@@ -94,10 +94,17 @@ instructions N="100":
 # The register's cases on a large register against a small one, in the same run: start-up
 # (verify, index) and memory, the Cases page, GET /v1/cases, a case page and recording a decision
 # (ratios large / small over RUNS runs), and `register verify`. The registers are written once
-# into target/casebench (about 800 MB for 100,000 entries). See docs/performance.md, section 9.
+# into target/casebench (about 800 MB for 100,000 entries). See docs/performance.md, section 10.
 cases-bench LARGE="100000" SMALL="1000" RUNS="3":
     cargo build --release --locked -p tcscreen-cli -p tcscreen-bench --bin tcscreen --bin casebench
     target/release/casebench --large {{LARGE}} --small {{SMALL}} --runs {{RUNS}}
+
+# IATI import throughput (MB/s) and peak memory on a generated MB-megabyte file, side by side
+# with a plain quick-xml pull-parse of the same file as the floor, RUNS times each, alternating
+# (docs/performance.md).
+iati-bench MB="200" RUNS="3":
+    cargo build --release --locked -p tcscreen-bench --bin iati_bench
+    target/release/iati_bench --mb {{MB}} --runs {{RUNS}}
 
 # Load test of `tcscreen serve` on loopback: REQUESTS generated requests from CLIENTS concurrent
 # clients, against `tcscreen screen` on the same corpus in the same run; throughput, p50/p99

@@ -110,7 +110,7 @@ fn the_policy_in_force_during_the_tc_applies_and_replays() {
     run.expect_code(0)
         .stdout_has("REJECT")
         .stdout_has("also in force during the TC: pack kh 2010.2 from 2010-01-01")
-        .stdout_has("From 1 January 2010, under the policy that comes into force during this TC:");
+        .stdout_has("From 1 January 2010, a policy that comes into force during this TC applies.");
     let record = dir.path().join("record.json");
     let json = tcscreen(&["screen", &file.to_string_lossy(), "--format", "json"]);
     json.stdout_has("\"in_force_during_tc\":[{\"chain\":");

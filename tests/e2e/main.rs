@@ -12,6 +12,9 @@
 //! - `serve_under_load`: `/healthz` answered through slow clients, a flood, replays and a long
 //!   chain (issue 18's done-criterion).
 //! - `fixtures`: snapshots of the records of every shipped fixture and a few text outputs.
+//! - `notes`: the note a ministry sends as it is: every change listed, one point per rule,
+//!   information as information, each point to whoever must act; over every fixture and every
+//!   variant of the judged case library.
 //! - `invalid_packs`: a catalogue of broken packs, one mistake each, and their diagnostics.
 //! - `validate`: validate and schema, and their agreement.
 //! - `limits`: the largest valid request screens.
@@ -30,9 +33,11 @@ mod fixtures;
 mod hardening;
 mod harness;
 mod hostile;
+mod iati;
 mod invalid_packs;
 mod judged;
 mod limits;
+mod notes;
 mod operator_files;
 mod pipes;
 mod rough_edges;

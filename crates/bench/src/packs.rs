@@ -68,7 +68,9 @@ pub fn base_subset(keep: &[&str]) -> (PackSource, Params) {
             },
         });
     }
-    let params = Params::from_values(&layer.params).unwrap_or_else(|e| panic!("{e}"));
+    let params = Params::from_values(&layer.params)
+        .and_then(|p| p.with_data(&layer.data))
+        .unwrap_or_else(|e| panic!("{e}"));
     (source, params)
 }
 

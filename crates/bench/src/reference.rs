@@ -143,6 +143,105 @@ pub struct Params {
     pub total_tolerance_per_line: Num,
     /// DQ-02.
     pub total_tolerance_share: Num,
+    /// MG-02: `data/usd_rates.json` (empty until [`Params::with_data`]).
+    pub usd_rates: UsdRates,
+}
+
+/// `data/usd_rates.json`: for each year, the date of the release its figures were read from
+/// and the annual average rates against the US dollar.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UsdRates {
+    years: BTreeMap<String, YearRates>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct YearRates {
+    published: String,
+    usd_per_unit: BTreeMap<String, Decimal>,
+    units_per_usd: BTreeMap<String, Decimal>,
+}
+
+/// An amount in US dollars, and the year of the rate when it was converted.
+struct InUsd {
+    amount: Decimal,
+    year: Option<String>,
+}
+
+impl UsdRates {
+    /// Read the table from the pack's data.
+    pub fn from_value(table: &Value) -> Result<UsdRates, String> {
+        let Value::Map(top) = table else {
+            return Err("usd_rates is not an object".into());
+        };
+        let Some(Value::Map(years)) = top.get("years") else {
+            return Err("usd_rates has no `years`".into());
+        };
+        let rates = |v: Option<&Value>| -> Result<BTreeMap<String, Decimal>, String> {
+            let Some(Value::Map(m)) = v else {
+                return Err("a year of usd_rates lacks a table of rates".into());
+            };
+            m.iter()
+                .map(|(k, v)| match v {
+                    Value::Decimal(d) => Ok((k.clone(), *d)),
+                    Value::Int(i) => Ok((k.clone(), Decimal::from(*i))),
+                    other => Err(format!("rate {k} is not a number: {other:?}")),
+                })
+                .collect()
+        };
+        let mut out = BTreeMap::new();
+        for (year, entry) in years {
+            let Value::Map(e) = entry else {
+                return Err(format!("year {year} is not an object"));
+            };
+            let Some(Value::Str(published)) = e.get("published") else {
+                return Err(format!("year {year} has no `published` date"));
+            };
+            out.insert(
+                year.clone(),
+                YearRates {
+                    published: published.clone(),
+                    usd_per_unit: rates(e.get("usd_per_unit"))?,
+                    units_per_usd: rates(e.get("units_per_usd"))?,
+                },
+            );
+        }
+        Ok(UsdRates { years: out })
+    }
+
+    /// `money::in_currency(amount, currency, "USD", data.usd_rates, as_of)`.
+    fn in_usd(&self, amount: Decimal, currency: &str, as_of: &str) -> Option<InUsd> {
+        if currency == "USD" {
+            return Some(InUsd { amount, year: None });
+        }
+        let (year, entry) = self
+            .years
+            .iter()
+            .filter(|(_, e)| {
+                (e.usd_per_unit.contains_key(currency) || e.units_per_usd.contains_key(currency))
+                    && e.published.as_str() <= as_of
+            })
+            .max_by(|a, b| a.0.cmp(b.0))?;
+        let converted = match entry.usd_per_unit.get(currency) {
+            Some(rate) => amount * rate,
+            None => amount / entry.units_per_usd[currency],
+        };
+        Some(InUsd {
+            amount: converted.round_dp(2),
+            year: Some(year.clone()),
+        })
+    }
+}
+
+/// `money::amount_words(amount, currency, value, "USD")`.
+fn amount_words(amount: Decimal, currency: &str, value: &InUsd) -> String {
+    match &value.year {
+        Some(year) => format!(
+            "{} (about {} at the {year} average exchange rate)",
+            format_amount(amount, Some(currency)),
+            format_amount(value.amount, Some("USD"))
+        ),
+        None => format_amount(amount, Some(currency)),
+    }
 }
 
 impl Params {
@@ -177,7 +276,17 @@ impl Params {
             max_total_without_steering_usd: num("max_total_without_steering_usd")?,
             total_tolerance_per_line: num("total_tolerance_per_line")?,
             total_tolerance_share: num("total_tolerance_share")?,
+            usd_rates: UsdRates::default(),
         })
+    }
+
+    /// With the data tables the reference reads from the pack (`usd_rates`).
+    pub fn with_data(mut self, data: &BTreeMap<String, Value>) -> Result<Params, String> {
+        let table = data
+            .get("usd_rates")
+            .ok_or_else(|| "the pack has no data table usd_rates".to_string())?;
+        self.usd_rates = UsdRates::from_value(table)?;
+        Ok(self)
     }
 }
 
@@ -197,6 +306,7 @@ impl Default for Params {
             max_total_without_steering_usd: Num::Int(1_000_000),
             total_tolerance_per_line: Num::Int(1),
             total_tolerance_share: Num::Dec(Decimal::new(5, 3)),
+            usd_rates: UsdRates::default(),
         }
     }
 }
@@ -378,7 +488,7 @@ pub fn screen(
     run!(ex_13, "EX-13");
     run!(ex_14, "EX-14", params);
     run!(ex_15, "EX-15");
-    run!(mg_02, "MG-02", params);
+    run!(mg_02, "MG-02", params, as_of);
     run!(pf_02, "PF-02");
     run!(pf_04, "PF-04");
     run!(pf_10, "PF-10");
@@ -403,7 +513,7 @@ fn dl_01(req: &Request, out: &mut Out<'_>) {
             "origin.initiated_by",
         ),
         Some(InitiatedBy::Provider) if !has_letter && !endorsed => out.reject(
-            "This is a provider's offer with no request letter and no endorsement by the requesting institution, so there is no evidence that the institution asked for it. The institution must ask for the TC in writing, or endorse it, before it can be resubmitted.",
+            "This TC is offered by the provider: there is no request letter from the institution it is offered to, and no endorsement by it, so nothing shows that the institution asked for it. An offer can be screened as a request only once the institution itself has asked for the TC in writing or endorsed it.",
             "origin.initiated_by",
         ),
         _ => {}
@@ -440,7 +550,7 @@ fn dl_02(req: &Request, out: &mut Out<'_>) {
         );
     } else if let (true, Some(letter), Some(approval)) = (late_letter, letter, approval) {
         out.note(
-            format!("The request letter ({letter}) is dated after the provider approved the TC ({approval}): describe how the requesting institution took part before the approval, e.g. the meeting or correspondence in which it asked for the support."),
+            format!("The request letter ({letter}) is dated after the provider approved the TC ({approval}); the request does not show how the requesting institution took part before the approval, for example the meeting or correspondence in which it asked for the support."),
             "origin.request_letter.date",
         );
     }
@@ -543,7 +653,7 @@ fn dl_06(req: &Request, out: &mut Out<'_>) {
 fn dl_07(req: &Request, out: &mut Out<'_>) {
     if req.origin.linked_conditions == Some(true) {
         out.note(
-            "The TC is linked to a policy condition: show that the condition comes from the country's own development objectives, and that the TC goes ahead whether or not the condition is met.",
+            "The TC is linked to a policy condition. Conditions are to be based on the country's own development objectives; the request does not show that this one is, or that the TC goes ahead whether or not the condition is met.",
             "origin.linked_conditions",
         );
     }
@@ -578,7 +688,7 @@ fn dl_09(req: &Request, params: &Params, out: &mut Out<'_>) {
         if share > max {
             out.note(
                 format!(
-                    "The management fee ({}) is {} of the total, above {}: reduce it, or show what it pays for beyond the experts' time.",
+                    "The management fee ({}) is {} of the total, more than {}; the request does not show what it pays for beyond the experts' time.",
                     format_amount(fee.0, f.currency.as_deref()),
                     format_share(share),
                     format_share(max)
@@ -883,13 +993,16 @@ fn ex_03(req: &Request, params: &Params, out: &mut Out<'_>) {
         let length = p
             .months
             .map_or_else(String::new, |m| format!("{} months of ", m.0));
-        let message = format!(
-            "Name the counterparts of {who} ({length}{role}) and list them with the request: advisers work with named counterparts who take over."
-        );
         if p.months.is_some_and(|m| m.0 < min.value()) {
-            out.note(message, format!("personnel[{i}].counterparts"));
+            out.note(
+                format!("No counterparts are named for {who} ({length}{role}); advisers work with named counterparts who take over."),
+                format!("personnel[{i}].counterparts"),
+            );
         } else {
-            out.revise(message, format!("personnel[{i}].counterparts"));
+            out.revise(
+                format!("Name the counterparts of {who} ({length}{role}) and list them with the request: advisers work with named counterparts who take over."),
+                format!("personnel[{i}].counterparts"),
+            );
         }
     }
 }
@@ -927,7 +1040,7 @@ fn ex_04(req: &Request, params: &Params, out: &mut Out<'_>) {
                     format!("counterparts[{i}].assigned_from"),
                 ),
                 (Some(from), Some(deadline), Some(start)) if from.0 > deadline => out.note(
-                    format!("Counterpart {who} ({position}) is to be in post only from {from}, more than {months} months after the start ({start}): assign the counterpart earlier if possible, so that the handover has time."),
+                    format!("Counterpart {who} ({position}) is to be in post only from {from}, more than {months} months after the start ({start}), which leaves less time for the handover."),
                     format!("counterparts[{i}].assigned_from"),
                 ),
                 _ => {}
@@ -952,13 +1065,13 @@ fn ex_05(req: &Request, params: &Params, as_of: tcscreen_core::Date, out: &mut O
             let position = c.position.as_deref().unwrap_or("position not stated");
             if in_transition && ends_in_time {
                 out.note(
-                    format!("The salary supplement for counterpart {who} ({position}) is tolerated only during the transition ending {transition_end}: stop it by then."),
+                    format!("The salary supplement for counterpart {who} ({position}) is tolerated only during the transition, which ends on {transition_end}; the TC ends by then."),
                     format!("counterparts[{i}].salary_supplement"),
                 );
             } else {
-                // A note after `rules/base/pack.toml`'s outcome override.
+                // A note after `rules/base/pack.toml`'s outcome override: the rule's information.
                 out.note(
-                    format!("Remove the salary supplement paid to counterpart {who} ({position}) from the TC budget: civil servants are paid on the national civil-service scale, without top-ups."),
+                    format!("The TC budget pays a salary supplement to counterpart {who} ({position}). This screening does not ask for a change to it."),
                     format!("counterparts[{i}].salary_supplement"),
                 );
             }
@@ -1089,7 +1202,7 @@ fn ex_11(req: &Request, params: &Params, out: &mut Out<'_>) {
             if over(previous.0.months_until(d.0), interval) {
                 out.note(
                     format!(
-                        "No joint review covering sustainability between {previous} and {d}: consider one in between, so that reviews are at most {} months apart.",
+                        "No joint review covering sustainability is planned between {previous} and {d}, more than {} months apart.",
                         interval.display()
                     ),
                     "reviews",
@@ -1100,7 +1213,7 @@ fn ex_11(req: &Request, params: &Params, out: &mut Out<'_>) {
         if over(previous.0.months_until(end.0), interval) {
             out.note(
                 format!(
-                    "The last joint review covering sustainability is due {previous}, more than {} months before the TC ends ({end}): consider a final joint review.",
+                    "The last joint review covering sustainability is due {previous}, more than {} months before the TC ends ({end}); no final joint review is planned.",
                     interval.display()
                 ),
                 "reviews",
@@ -1110,7 +1223,7 @@ fn ex_11(req: &Request, params: &Params, out: &mut Out<'_>) {
     let length = start.0.months_until(end.0);
     if over(length, params.midterm_review_after_months) && !has_midterm {
         out.note(
-            format!("The TC lasts {length} months: consider a joint mid-term review."),
+            format!("The TC lasts {length} months, and no joint mid-term review is planned."),
             "reviews",
         );
     }
@@ -1122,7 +1235,7 @@ fn ex_12(req: &Request, params: &Params, out: &mut Out<'_>) {
     match s.months_same_function {
         Some(months) if months.0 > limit.value() => out.note(
             format!(
-                "External TC has filled the same function for {} months, more than the {} months taken here as a guide: show how the function passes to the institution's own staff, with the adviser handing over to the holder of the post.",
+                "External TC has filled the same function for {} months, more than the {} months taken here as a guide; the request does not show how the function passes to the institution's own staff, with the adviser handing over to the holder of the post.",
                 months.0,
                 limit.display()
             ),
@@ -1206,7 +1319,7 @@ fn ex_14(req: &Request, params: &Params, out: &mut Out<'_>) {
         {
             out.note(
                 format!(
-                    "Gap-filling by {who} is planned for {} months, more than the {} months taken here as a guide: plan the handover as early as the posts can be filled.",
+                    "Gap-filling by {who} is planned for {} months, more than the {} months taken here as a guide; the handover can start as soon as the posts are filled.",
                     months.0,
                     limit.display()
                 ),
@@ -1222,7 +1335,8 @@ fn ex_14(req: &Request, params: &Params, out: &mut Out<'_>) {
     }
 }
 
-/// Recorded as revise in the rule, a note after `rules/base/pack.toml`'s outcome override.
+/// Recorded as revise in the rule, a note after `rules/base/pack.toml`'s outcome override,
+/// which records the rule's information text instead of its request for a change.
 fn ex_15(req: &Request, out: &mut Out<'_>) {
     let types = &req.modality.types;
     if (types.contains(&ModalityType::TrainingAbroad) || types.contains(&ModalityType::Scholarship))
@@ -1232,43 +1346,52 @@ fn ex_15(req: &Request, out: &mut Out<'_>) {
             .any(|d| d.kind == Some(DocumentKind::ReturnPlacementPlan))
     {
         out.note(
-            "Attach a return and placement plan for those trained abroad: the post each returns to, the period of service after return, and who checks it.",
+            "No return and placement plan is attached for those trained abroad (the post each returns to, the period of service after return, and who checks it).",
             "documents",
         );
     }
 }
 
-fn mg_02(req: &Request, params: &Params, out: &mut Out<'_>) {
+fn mg_02(req: &Request, params: &Params, as_of: tcscreen_core::Date, out: &mut Out<'_>) {
     let f = &req.finance;
-    let threshold = params.max_total_without_steering_usd;
+    let threshold = params.max_total_without_steering_usd.value();
     match (req.management.steering.chaired_by, f.total) {
         (Some(ChairedBy::Provider), _) => out.revise(
             "Have the requesting institution chair the steering committee, or co-chair it with the provider.",
             "management.steering.chaired_by",
         ),
-        (None, Some(total)) => match f.currency.as_deref() {
-            Some("USD") => {
-                if total.0 > threshold.value() {
+        (None, Some(total)) => {
+            let currency = f.currency.as_deref();
+            let as_of = as_of.to_string();
+            match currency.and_then(|c| params.usd_rates.in_usd(total.0, c, &as_of)) {
+                Some(size) => {
+                    if size.amount > threshold {
+                        out.note(
+                            format!(
+                                "At {} the TC would benefit from a steering committee chaired or co-chaired by the requesting institution; the request names none.",
+                                amount_words(total.0, currency.unwrap_or_default(), &size)
+                            ),
+                            "management.steering",
+                        );
+                    }
+                }
+                None => {
+                    let why = match currency {
+                        None => "the budget's currency is not stated".to_string(),
+                        Some(c) => format!(
+                            "the budget is in {c}, for which this screening holds no exchange rate to USD published before the screening date"
+                        ),
+                    };
                     out.note(
                         format!(
-                            "At {} the TC would benefit from a steering committee chaired or co-chaired by the requesting institution: say who chairs it and how often it meets.",
-                            format_amount(total.0, Some("USD"))
+                            "The size above which a joint steering body is expected ({}) could not be applied: {why}. Compare the amounts by hand.",
+                            format_amount(threshold, Some("USD"))
                         ),
-                        "management.steering",
+                        "finance.currency",
                     );
                 }
             }
-            currency => {
-                let stated = currency.unwrap_or("not stated");
-                out.note(
-                    format!(
-                        "The size above which a joint steering body is expected ({}) could not be applied: the budget's currency is {stated}, not USD. The coordination unit will compare the amounts by hand; there is nothing to change.",
-                        format_amount(threshold.value(), Some("USD"))
-                    ),
-                    "finance.currency",
-                );
-            }
-        },
+        }
         _ => {}
     }
 }
@@ -1365,7 +1488,7 @@ fn pf_10(req: &Request, out: &mut Out<'_>) {
             );
         } else if overlap == Some("same_institution") && req.management.pooled != Some(true) {
             out.note(
-                format!("Activity {other} supports the same institution: consider a joint or pooled arrangement with its provider."),
+                format!("Activity {other} supports the same institution; a joint or pooled arrangement with its provider may be possible."),
                 format!("extensions.overlapping_activities[{i}]"),
             );
         }

@@ -25,6 +25,8 @@ pub struct Cli {
 pub enum Command {
     /// Screen requests: files, folders (their *.json and *.jsonl), .jsonl files, or - for stdin.
     Screen(commands::screen::ScreenArgs),
+    /// Make draft requests from what providers publish (IATI XML).
+    Import(commands::import::ImportArgs),
     /// List the packs under the rules folder.
     Packs(commands::packs::PacksArgs),
     /// Load and compile packs (all, or the ones named), then lint them: sources, messages,

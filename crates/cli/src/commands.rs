@@ -4,6 +4,7 @@ pub mod check;
 pub mod compare;
 pub mod explain;
 pub mod impact;
+pub mod import;
 pub mod keys;
 pub mod new;
 pub mod packs;

@@ -11,6 +11,7 @@ pub fn run(cli: Cli) -> ExitStatus {
     let global = &cli.global;
     match &cli.command {
         Command::Screen(args) => commands::screen::screen(global, args),
+        Command::Import(args) => commands::import::import(global, args),
         Command::Packs(args) => commands::packs::packs(global, args),
         Command::Check(args) => commands::check::check(global, args),
         Command::Test(args) => commands::test::test(global, args),

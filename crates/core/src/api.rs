@@ -8,7 +8,8 @@ use std::cell::RefCell;
 use rhai::{Dynamic, Engine, EvalAltResult, FuncRegistration, INT, ImmutableString, Map, Position};
 
 use crate::date::Date;
-use crate::finding::Outcome;
+use crate::finding::{Actor, Outcome};
+use crate::finding_call::FindingCall;
 
 /// The names rules see as read-only globals.
 pub const GLOBALS: &[&str] = &["request", "params", "data", "as_of"];
@@ -33,6 +34,10 @@ pub(crate) struct RawFinding {
     pub(crate) outcome: Outcome,
     pub(crate) message: String,
     pub(crate) field: Option<String>,
+    /// Who must act: the finding's own actor, else the rule's.
+    pub(crate) actor: Actor,
+    /// The finding as information, for when an override lowers it to a note.
+    pub(crate) information: Option<String>,
 }
 
 /// What a rule may still add to its request's findings and printed output.
@@ -46,6 +51,8 @@ pub(crate) struct Allowance {
     pub(crate) keep_output: bool,
     /// The request's limit on findings text, for the message.
     pub(crate) findings_limit: usize,
+    /// Who must act on the rule's findings unless a finding names someone else.
+    pub(crate) actor: Actor,
 }
 
 #[derive(Default)]
@@ -101,12 +108,12 @@ fn fail<T>(message: impl Into<String>) -> Result<T> {
     Err(EvalAltResult::ErrorRuntime(Dynamic::from(message.into()), Position::NONE).into())
 }
 
-fn record(outcome: Outcome, message: &str, field: Option<&str>) -> Result<()> {
+fn record(outcome: Outcome, call: FindingCall) -> Result<()> {
     let name = outcome.as_str();
-    if message.trim().is_empty() {
+    if call.message.trim().is_empty() {
         return fail(format!("{name}() needs a message that says what to change"));
     }
-    if let Some(field) = field
+    if let Some(field) = &call.field
         && (field.trim().is_empty() || field.contains(char::is_whitespace))
     {
         return fail(format!(
@@ -118,7 +125,15 @@ fn record(outcome: Outcome, message: &str, field: Option<&str>) -> Result<()> {
             if sink.findings.len() >= 1000 {
                 return fail("a rule may record at most 1000 findings");
             }
-            let bytes = message.len() + field.map_or(0, str::len);
+            let actor = call.actor.unwrap_or(sink.allowance.actor);
+            if actor == Actor::CoordinationUnit && outcome != Outcome::Note {
+                return fail(format!(
+                    "{name}(): the coordination unit is not asked to change the request; record its own follow-up with note()"
+                ));
+            }
+            let bytes = call.message.len()
+                + call.field.as_ref().map_or(0, String::len)
+                + call.information.as_ref().map_or(0, String::len);
             if sink.findings_bytes + bytes > sink.allowance.findings_bytes {
                 return fail(format!(
                     "the findings of this request would hold more than {} bytes of text (messages and field paths); record shorter messages, or fewer",
@@ -128,8 +143,10 @@ fn record(outcome: Outcome, message: &str, field: Option<&str>) -> Result<()> {
             sink.findings_bytes += bytes;
             sink.findings.push(RawFinding {
                 outcome,
-                message: message.to_string(),
-                field: field.map(str::to_string),
+                message: call.message,
+                field: call.field,
+                actor,
+                information: call.information,
             });
             Ok(())
         }
@@ -299,17 +316,23 @@ pub(crate) fn register(engine: &mut Engine) {
     for outcome in [Outcome::Reject, Outcome::Revise, Outcome::Note] {
         let name = outcome.as_str();
         engine.register_fn(name, move |message: ImmutableString| {
-            record(outcome, &message, None)
+            record(outcome, FindingCall::plain(&message, None))
         });
         engine.register_fn(
             name,
             move |message: ImmutableString, field: ImmutableString| {
-                record(outcome, &message, Some(&field))
+                record(outcome, FindingCall::plain(&message, Some(&field)))
             },
         );
+        engine.register_fn(name, move |call: Map| -> Result<()> {
+            match FindingCall::from_map(outcome, &call) {
+                Ok(call) => record(outcome, call),
+                Err(message) => fail(message),
+            }
+        });
         engine.register_fn(name, move |message: Dynamic| -> Result<()> {
             fail(format!(
-                "{name}() takes a message string, found {}",
+                "{name}() takes a message string, or a map #{{ message, field, actor, information }}, found {}",
                 type_name(&message)
             ))
         });

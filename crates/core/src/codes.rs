@@ -134,6 +134,20 @@ codes! {
         "An id could pass for another: it holds an invisible character (a zero-width space or joiner, another format character, a Hangul filler such as U+3164, the blank Braille pattern, a space other than the ordinary space), a combining mark, or letters of two scripts whose letters look alike (Latin with Greek, Cyrillic, Armenian or Cherokee, as in `KH` written with a Cyrillic `К`). Such an id looks exactly like another id on a screen, in a note or in the register. Write the id with the characters it seems to have; other text fields may hold these characters, and human outputs show the invisible ones escaped.",
     I025 Error "the request was received before one of its own dates"
         "`received` is the date the coordination unit received the request; unless `--as-of` (or an authorised officer on the server) sets another, it is the screening date, and the screening date chooses the pack and the rules in force. A request cannot be received before its own documents exist, so `received` may not come before the request letter, the provider's approval, the approval of the terms of reference, the needs assessment, the sector forum's review, an endorsement, an attached document, or the start of a previous phase. A `received` date earlier than these would screen the request under older, possibly laxer rules chosen by whoever wrote the request. Set `received` to the day the request arrived, or correct the later date.",
+    I030 Error "an IATI file is not well-formed XML or not UTF-8"
+        "`tcscreen import iati` (and `screen FILE.xml`) reads IATI XML as providers publish it, in UTF-8. The place given is the file's line and column: a tag closed by another name, an unknown entity (`&nbsp;` is HTML, not XML), an attribute without quotes, a file cut short, or bytes in another encoding. A problem inside one activity skips that activity only; the others are imported. Download the file again, or ask the publisher for a corrected file; a file in another encoding is converted with `iconv -f ENCODING -t UTF-8`.",
+    I031 Error "an IATI file declares a document type"
+        "IATI files have no `<!DOCTYPE …>`. tcscreen refuses any document type declaration, whatever it holds, so that no entity is ever expanded (the \"billion laughs\" attack) and no external entity is ever fetched or read from disk. Nothing of the file is imported. Remove the declaration; a file that needs entities defined there is not an IATI file as published.",
+    I032 Error "the XML is not an IATI activity file"
+        "The file holds no `<iati-activity>` element: another kind of XML, an IATI organisation file (`<iati-organisations>`), or elements nested deeper than IATI wrappers go. Import the provider's activity file, as published on the IATI Registry or by the provider's portal; wrapped files (`<result><iati-activities>…`) are read as they are.",
+    I033 Error "an IATI activity is too large"
+        "One activity (or one XML item in the file) is larger than 32 MiB. Activities are read one at a time, so memory is bounded by the largest activity; a larger one is reported and skipped, and the rest of the file is read. A single item that large outside any activity stops the file. Ask the publisher why one activity is this large.",
+    I034 Error "an IATI activity has no identifier"
+        "Every IATI activity has an `<iati-identifier>`: it becomes the request's `id`, and is how the provider's record is found again (`import iati --attach … --identifier ID`). An activity without one, or with a blank one, is skipped; the others are imported. Ask the publisher to correct the record.",
+    I035 Error "an IATI activity names no recipient country"
+        "A request is screened against the pack of the country that receives the TC, so each request is made for one recipient country (`<recipient-country code=\"KH\">`, at activity level or on transactions). An activity for a region only, or for no place, cannot be screened for a country and is skipped. When you know the country, write the request by hand (`tcscreen schema --example`) or ask the publisher to name the countries.",
+    I036 Error "an IATI activity cannot be converted"
+        "The activity has no title in any language, or holds a value that cannot be read exactly: an amount, a percentage or a date that is not a number or an ISO date (`1,000.00`, `12%`, `2024/01/31`), or a recipient country code that is not two letters. The place is the element in the file. The activity is skipped rather than imported with a guess; the others are imported. Ask the publisher to correct the record.",
     L020 Warning "a rule asks for a change on a threshold with no source"
         "A number in `[params]` is a threshold with a source only when the pack's `[param_sources]` table names the source it comes from (`min_grant_usd = \"np-dcp-2014-size\"`, an id of the sources table). A figure no text gives (an illustrative line, a guess) may make a rule record a note, never a revise or reject: a requester would be told to change the request because of a number nobody decided. `check` warns for each `revise(…)` or `reject(…)` recorded in the branch taken when an `if` condition on such a param holds (read directly, or through a variable set from it). Record a note there instead, or cite the source of the figure in `[param_sources]`. Rules of the `data` criterion (the request's own consistency, with tolerances for rounding) are not counted; a threshold that only makes a finding milder (the `else` branch) is allowed.",
     L021 Error "a country pack whose sources have dates has no start date"
@@ -188,6 +202,8 @@ codes! {
         "The pack chosen for the request does not load, does not compile, or is refused under --trust. The problems with the pack are printed once, before the first request that needed it.",
     P031 Warning "a pack named with --pack is not valid on the screening date"
         "The pack was chosen by --pack, so it screens the request, but its valid_from / valid_to do not cover the as-of date. The record names the pack and version, so the decision is traceable; leave --pack out to use the version valid on the date.",
+    P032 Warning "a request was screened with the fallback pack"
+        "The request's country has no pack valid on the screening date, and `--fallback-pack` (or the server's fallback) named a pack for such requests, usually `base`, the international commitments on technical co-operation. The request is screened, but not against its country's own policy: the record names the pack that decided (a pack of no country, or of another), and the decision note says that the country's own policy was not applied. Write a pack for the country (`tcscreen new`) to screen its requests against its policy.",
     P099 Error "the engine failed while compiling a pack"
         "An internal error in tcscreen or Rhai, not a problem of the pack. Please report it with the pack.",
     R001 Error "a rule has no front matter or misses a required key"
@@ -201,7 +217,7 @@ codes! {
     R005 Error "a rule id is not valid"
         "Rule ids are segments of letters, digits, `_`, `-` and `.` joined by `/`.",
     R006 Error "the actor is not known"
-        "`actor` says who must act on the rule's findings, and groups them in the decision note: requester (the default), provider, both, or none (information about the request as a whole, shown as a paragraph).",
+        "`actor` says who must act on the rule's findings, and groups them in the decision note: requester (the default), provider, both, coordination_unit (the unit's own follow-up, kept out of the requester's note), or none (information about the request as a whole, shown as a paragraph).",
     R010 Error "a pack defines a function with an API name"
         "Rules and lib/ modules may not define functions named reject, revise, note or after the helpers (is_blank, get, days_between, add_months, months_between, is_date, format_amount): a pack must not change what the API means.",
     R020 Error "a rule or module has a syntax error"
@@ -234,6 +250,10 @@ codes! {
         "A rule of the pack (or a policy override it makes) cites only sources dated after the pack's `valid_from`: the rule does not run until its first source exists, so the pack applies a policy before it was adopted; check the source's date and the pack's validity. Or a rule, inherited or not, cites only sources dated after the pack's `valid_to`, so it can never run in this version: disable it there, saying why.",
     L013 Warning "a message or a source names a file"
         "Requesters have neither the pack's files nor the notes it was researched from. A citation names a document people can obtain (its title, issuer, date and paragraph); a message says what to change in plain words.",
+    L014 Warning "a finding the pack lowers to a note gives no information text"
+        "The pack's `outcome = \"note\"` lowers this rule's revise or reject to a note, which the requester reads as information: a request for a change (\"Remove …\", \"… and resubmit\") would then contradict the decision. Give the finding its information text with the map form, `revise(#{ message: \"…\", field: \"…\", information: \"…\" })`, stating the fact without asking for a change; it is recorded instead of the message when the outcome is lowered (docs/authoring.md, section 3.3).",
+    L032 Warning "a money threshold is compared without the request's currency"
+        "A param named after a currency (`max_total_without_steering_usd`, `min_grant_usd`) is an amount in that currency, and the rule reads it without ever reading a currency. A request budgeted in another currency would then be compared as if its amounts were in the threshold's: GBP 300,000 is not USD 300,000, and a rule may stay silent, or speak, for the wrong reason. Convert the amount first: the base pack's `lib/money.rhai` does it at the annual average rate of `data/usd_rates.json` published before the screening date (`money::compare_in(amount, request.finance.currency, params.NAME, \"USD\", data.usd_rates, as_of)`, which returns `()` when no rate applies); a pack that cannot import it copies the helper into its own `lib/`. When no rate applies, record a note that the threshold could not be applied rather than staying silent.",
     S001 Error "the trusted keys cannot be read"
         "--trust DIR names a folder of public keys (*.pub) made by `tcscreen keygen`. An empty folder is refused: it would trust nothing.",
     S002 Error "a pack is refused under --trust"
@@ -253,7 +273,7 @@ mod tests {
             assert!(!code.title().is_empty() && code.explanation().len() > code.title().len());
             if code.severity() == Severity::Warning {
                 assert!(
-                    code.as_str().starts_with('L') || code == Code::P031,
+                    code.as_str().starts_with('L') || matches!(code, Code::P031 | Code::P032),
                     "{code}"
                 );
             }

@@ -41,8 +41,9 @@ impl fmt::Display for Outcome {
     }
 }
 
-/// Who must act on a rule's findings: the note a requester receives groups what to change by
-/// it. An extension of the contract (front matter `actor`, manifest `actor`).
+/// Who must act on a finding: the note a requester receives groups what to change by it, and
+/// leaves out what is for the coordination unit itself. An extension of the contract (front
+/// matter `actor`, manifest `actor`, a finding's `actor`, and the record's `findings[].actor`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Actor {
     /// The requesting institution (the default).
@@ -52,6 +53,10 @@ pub enum Actor {
     Provider,
     /// The requester and the provider together.
     Both,
+    /// The coordination unit that screens the request: its own follow-up (a check by hand, a
+    /// list to consult), kept in the record and shown on the page, never in the requester's
+    /// note. Only notes may be addressed to it.
+    CoordinationUnit,
     /// Nobody in particular: information about the request as a whole (a profile), shown as
     /// a paragraph rather than as something to change.
     None,
@@ -59,7 +64,13 @@ pub enum Actor {
 
 impl Actor {
     /// Every actor, in the order the note shows them.
-    pub const ALL: [Actor; 4] = [Actor::Requester, Actor::Provider, Actor::Both, Actor::None];
+    pub const ALL: [Actor; 5] = [
+        Actor::Requester,
+        Actor::Provider,
+        Actor::Both,
+        Actor::CoordinationUnit,
+        Actor::None,
+    ];
 
     /// The name used in front matter and manifests.
     pub const fn as_str(self) -> &'static str {
@@ -67,11 +78,12 @@ impl Actor {
             Actor::Requester => "requester",
             Actor::Provider => "provider",
             Actor::Both => "both",
+            Actor::CoordinationUnit => "coordination_unit",
             Actor::None => "none",
         }
     }
 
-    /// Parse `requester`, `provider`, `both` or `none`.
+    /// Parse `requester`, `provider`, `both`, `coordination_unit` or `none`.
     pub fn parse(s: &str) -> Option<Actor> {
         Actor::ALL.into_iter().find(|a| a.as_str() == s)
     }
@@ -144,6 +156,9 @@ pub struct Finding {
     pub policy: Option<String>,
     /// The outcome the rule recorded, when a pack override changed it.
     pub overridden_from: Option<Outcome>,
+    /// Who must act on it: the finding's own, else the rule's (front matter or pack
+    /// setting). `None` only in a record written before records named it.
+    pub actor: Option<Actor>,
 }
 
 /// A rule that failed: its findings are dropped and the decision is `null`.

@@ -85,6 +85,15 @@ pub(crate) trait Visitor<T> {
         get: impl Fn(&T) -> W,
         set: impl FnOnce(&mut T, W),
     );
+    /// A name added to the format after records were written without it: left out when
+    /// `None` (a record read from before it), `None` when absent on reading, never `null`.
+    fn added_word<W: Word>(
+        &mut self,
+        key: Key,
+        what: &str,
+        get: impl Fn(&T) -> Option<W>,
+        set: impl FnOnce(&mut T, Option<W>),
+    );
     /// A whole number, never `null`.
     fn number(&mut self, key: Key, get: impl Fn(&T) -> u64, set: impl FnOnce(&mut T, u64));
     /// A whole number or `null`.
@@ -228,6 +237,18 @@ impl<T> Visitor<T> for JsonWriter<'_, T> {
         _: impl FnOnce(&mut T, W),
     ) {
         self.push(key, Json::string(get(self.value).as_str()));
+    }
+
+    fn added_word<W: Word>(
+        &mut self,
+        key: Key,
+        _: &str,
+        get: impl Fn(&T) -> Option<W>,
+        _: impl FnOnce(&mut T, Option<W>),
+    ) {
+        if let Some(word) = get(self.value) {
+            self.push(key, Json::string(word.as_str()));
+        }
     }
 
     fn number(&mut self, key: Key, get: impl Fn(&T) -> u64, _: impl FnOnce(&mut T, u64)) {
@@ -375,6 +396,18 @@ impl<T> Visitor<T> for CanonicalWriter<'_, T> {
     ) {
         let word = get(self.value).as_str();
         canonical::write_string(word, self.member(key));
+    }
+
+    fn added_word<W: Word>(
+        &mut self,
+        key: Key,
+        _: &str,
+        get: impl Fn(&T) -> Option<W>,
+        _: impl FnOnce(&mut T, Option<W>),
+    ) {
+        if let Some(word) = get(self.value) {
+            canonical::write_string(word.as_str(), self.member(key));
+        }
     }
 
     fn number(&mut self, key: Key, get: impl Fn(&T) -> u64, _: impl FnOnce(&mut T, u64)) {
@@ -598,6 +631,29 @@ impl<T> Visitor<T> for Reader<'_, T> {
                 }
             }
             None => {}
+        }
+    }
+
+    fn added_word<W: Word>(
+        &mut self,
+        key: Key,
+        what: &str,
+        _: impl Fn(&T) -> Option<W>,
+        set: impl FnOnce(&mut T, Option<W>),
+    ) {
+        let present = self.error.is_none()
+            && self
+                .at
+                .last()
+                .is_some_and(|(object, _)| object.get(key.name).is_some());
+        if !present {
+            set(&mut self.value, None);
+            return;
+        }
+        if let Some((text, path)) = self.string(key)
+            && let Some(word) = self.parse(text, &path, what)
+        {
+            set(&mut self.value, Some(word));
         }
     }
 

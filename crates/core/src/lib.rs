@@ -52,6 +52,7 @@ pub mod decision;
 mod diagnostic;
 mod expr_at;
 mod finding;
+mod finding_call;
 mod form;
 pub mod frontmatter;
 mod growth;

@@ -15,6 +15,8 @@
 //! | L011 | warning | a source of the pack's sources table that no rule cites |
 //! | L012 | warning | a rule of the pack whose sources all date from after the pack's `valid_from`, or any rule whose sources all date from after its `valid_to` |
 //! | L013 | warning | a message or a source that names a file, which requesters do not have |
+//! | L014 | warning | a revise or reject the pack lowers to a note, without an information text |
+//! | L032 | warning | a money threshold (a param named after a currency, `…_usd`) read by a rule that never reads a currency |
 //!
 //! Reads are followed through simple aliases: `let t = request.origin.tor;` then `t.drafted_by`,
 //! and `for p in request.personnel` then `p.months`. A key tested first (`"k" in params`) or read
@@ -155,6 +157,7 @@ pub fn lint(pack: &CompiledPack, source: &PackSource) -> Vec<Diagnostic> {
                 out.extend(crate::threshold_lint::check(rule, &thresholds));
             }
         }
+        thresholds_without_currency(rule, &mut out);
     }
     if let Some(own) = source.layers.last() {
         sources_of_the_pack(pack, own, &mut out);
@@ -928,6 +931,18 @@ impl RuleLint<'_> {
         if let Some(outcome) = Outcome::parse(name) {
             self.outcomes.insert(outcome);
             self.records = true;
+            self.check_lowered(outcome, call, p);
+            if let Some(Expr::Map(members, _)) = call.args.first() {
+                // The map form: its message and information are read by requesters too.
+                for (name, value) in members.0.iter() {
+                    match name.as_str() {
+                        "message" | "information" => self.check_message(value),
+                        "field" => self.check_field_path(value),
+                        _ => {}
+                    }
+                }
+                return;
+            }
             if let Some(message) = call.args.first() {
                 self.check_message(message);
             }
@@ -957,6 +972,33 @@ impl RuleLint<'_> {
         )
         .help(help);
         self.report(d, p);
+    }
+
+    /// L014: a revise or reject that the pack lowers to a note reads as information, so it
+    /// needs an information text (the map form's `information`), or the requester is asked for
+    /// a change that the decision does not need.
+    fn check_lowered(&mut self, outcome: Outcome, call: &rhai::FnCallExpr, p: Position) {
+        if outcome == Outcome::Note || self.rule.outcome_override != Some(Outcome::Note) {
+            return;
+        }
+        let informed = match call.args.first() {
+            Some(Expr::Map(members, _)) => members
+                .0
+                .iter()
+                .any(|(name, _)| name.as_str() == "information"),
+            // Not a map literal: the linter cannot tell, so it says nothing.
+            Some(Expr::StringConstant(..) | Expr::InterpolatedString(..)) => false,
+            _ => true,
+        };
+        if !informed {
+            let name = outcome.as_str();
+            let d = Diagnostic::warning(
+                Code::L014,
+                format!("the pack lowers `{}` to a note, but this {name}() gives no information text", self.rule.id),
+            )
+            .help(format!("the requester would read its request for a change as information: use {name}(#{{ message: …, field: …, information: \"…\" }}), stating the fact without asking for a change"));
+            self.report(d, p);
+        }
     }
 
     /// L010 and L013: a message is read by a requester, who knows fields by their names in
@@ -1082,6 +1124,70 @@ fn index_step(expr: &Expr, out: &mut Vec<Step>) {
     });
 }
 
+/// Lower-case ISO 4217 codes that name a threshold's currency at the end of a param's name
+/// (`max_total_without_steering_usd`): the currencies of providers and of partner countries
+/// that packs are written for. A name ending otherwise is not taken for an amount.
+const CURRENCY_SUFFIXES: &[&str] = &[
+    "usd", "eur", "gbp", "jpy", "chf", "cad", "aud", "nzd", "sek", "nok", "dkk", "cny", "krw",
+    "inr", "brl", "mxn", "zar", "xdr", "afn", "npr", "khr", "bdt", "lkr", "pkr", "vnd", "lak",
+    "mmk", "idr", "php", "kes", "tzs", "ugx", "etb", "rwf", "ngn", "ghs", "xof", "xaf", "mzn",
+    "mwk", "zmw", "htg", "bob", "pen", "cop", "hnl", "nio", "gtq",
+];
+
+/// L032: a rule reads a money threshold (a param named after a currency) but never reads a
+/// currency (`request.finance.currency`, a programme's `currency`), so a request in another
+/// currency is compared as if it were in the threshold's: GBP 300,000 is not USD 300,000. A
+/// rule that hands the threshold to a helper together with the currency reads it, and is
+/// silent here.
+fn thresholds_without_currency(rule: &CompiledRule, out: &mut Vec<Diagnostic>) {
+    let mut thresholds: Vec<(String, Position)> = Vec::new();
+    let mut reads_currency = false;
+    rule.ast.walk(&mut |path: &[ASTNode]| {
+        match path.last() {
+            Some(ASTNode::Expr(Expr::Dot(x, _, _))) => {
+                if let (Expr::Variable(v, _, at), Expr::Property(p, _)) = (&x.lhs, &x.rhs)
+                    && v.1 == "params"
+                {
+                    let name = p.2.to_string();
+                    let suffix = name.rsplit('_').next().unwrap_or_default();
+                    if name.contains('_') && CURRENCY_SUFFIXES.contains(&suffix) {
+                        thresholds.push((name, *at));
+                    }
+                }
+            }
+            Some(ASTNode::Expr(Expr::Property(p, _))) if p.2 == "currency" => {
+                reads_currency = true;
+            }
+            Some(ASTNode::Expr(Expr::StringConstant(s, _))) if s.as_str() == "currency" => {
+                reads_currency = true;
+            }
+            _ => {}
+        }
+        true
+    });
+    if reads_currency {
+        return;
+    }
+    for (name, at) in thresholds {
+        let currency = name.rsplit('_').next().unwrap_or_default().to_uppercase();
+        let p = pos(at);
+        let d = Diagnostic::warning(
+            Code::L032,
+            format!(
+                "rule `{}` compares `params.{name}`, an amount in {currency}, but never reads the request's currency",
+                rule.id
+            ),
+        )
+        .at(&rule.display, if p.is_known() { p } else { crate::json::Pos::new(1, 1) })
+        .help(format!(
+            "an amount in another currency would be compared as if it were in {currency}: convert it first (the base pack's lib/money.rhai: `money::compare_in(amount, request.finance.currency, params.{name}, \"{currency}\", data.usd_rates, as_of)`), or note that the threshold could not be applied when the currencies differ"
+        ));
+        if !out.contains(&d) {
+            out.push(d);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1161,6 +1267,91 @@ mod tests {
         );
     }
 
+    /// The map form of a finding is read like the string form: its message and information
+    /// are checked for paths, its field against the schema.
+    #[test]
+    fn a_finding_map_is_checked_like_a_message_and_a_field() {
+        let source = PackSource {
+            identity: PackIdentity {
+                id: "t".into(),
+                version: "1".into(),
+                sha256: "0".into(),
+            },
+            chain: vec![],
+            layers: vec![PackLayer {
+                id: "t".into(),
+                manifest: "t/pack.toml".into(),
+                rules: vec![SourceFile {
+                    path: "rules/A.rhai".into(),
+                    display: "A.rhai".into(),
+                    text: "//! title: A\n//! criterion: exit\n//! policy: p\nrevise(#{ message: \"Fix it.\", field: \"origin.torr\", information: \"See origin.tor.drafted_by.\" });\n".into(),
+                }],
+                ..PackLayer::default()
+            }],
+        };
+        let pack = CompiledPack::compile(&source, &EngineLimits::default())
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        let codes: Vec<Code> = lint(&pack, &source).into_iter().map(|d| d.code).collect();
+        assert!(codes.contains(&Code::L005), "{codes:?}");
+        assert!(codes.contains(&Code::L010), "{codes:?}");
+    }
+
+    /// L014: a revise the pack lowers to a note needs its information text; with it, or
+    /// without the override, nothing is said.
+    #[test]
+    fn a_lowered_finding_without_information_is_reported() {
+        let l014 = |body: &str, lowered: bool| -> usize {
+            let settings = if lowered {
+                vec![crate::rule_settings::RuleSettingsEntry {
+                    rule: "t/A".into(),
+                    pos: crate::json::Pos::new(1, 1),
+                    settings: crate::rule_settings::RuleSettings {
+                        outcome: Some(Outcome::Note),
+                        ..Default::default()
+                    },
+                }]
+            } else {
+                Vec::new()
+            };
+            let source = PackSource {
+                identity: PackIdentity {
+                    id: "t".into(),
+                    version: "1".into(),
+                    sha256: "0".into(),
+                },
+                chain: vec![],
+                layers: vec![PackLayer {
+                    id: "t".into(),
+                    manifest: "t/pack.toml".into(),
+                    rules: vec![SourceFile {
+                        path: "rules/A.rhai".into(),
+                        display: "A.rhai".into(),
+                        text: format!("//! title: A\n//! criterion: exit\n//! policy: p\n{body}\n"),
+                    }],
+                    settings,
+                    ..PackLayer::default()
+                }],
+            };
+            let pack = CompiledPack::compile(&source, &EngineLimits::default())
+                .unwrap_or_else(|e| panic!("{e:?}"));
+            lint(&pack, &source)
+                .into_iter()
+                .filter(|d| d.code == Code::L014)
+                .count()
+        };
+        assert_eq!(l014("revise(\"Attach the plan.\");", true), 1);
+        assert_eq!(l014("reject(#{ message: \"Attach the plan.\" });", true), 1);
+        assert_eq!(
+            l014(
+                "revise(#{ message: \"Attach the plan.\", information: \"No plan is attached.\" });",
+                true
+            ),
+            0
+        );
+        assert_eq!(l014("note(\"No plan is attached.\");", true), 0);
+        assert_eq!(l014("revise(\"Attach the plan.\");", false), 0);
+    }
+
     #[test]
     fn when_the_linter_cannot_tell_it_says_nothing() {
         for body in [
@@ -1182,5 +1373,66 @@ mod tests {
         ] {
             assert_eq!(l001(body), Vec::<String>::new(), "{body}");
         }
+    }
+}
+
+#[cfg(test)]
+mod currency_tests {
+    use super::*;
+    use crate::sandbox_limits::EngineLimits;
+    use crate::source::{PackIdentity, PackLayer, SourceFile};
+
+    /// The L032 lines of a pack whose one rule is `body`.
+    fn l020(body: &str) -> Vec<String> {
+        let source = PackSource {
+            identity: PackIdentity {
+                id: "t".into(),
+                version: "1".into(),
+                sha256: "0".into(),
+            },
+            chain: vec![],
+            layers: vec![PackLayer {
+                id: "t".into(),
+                manifest: "t/pack.toml".into(),
+                rules: vec![SourceFile {
+                    path: "rules/A.rhai".into(),
+                    display: "A.rhai".into(),
+                    text: format!("//! title: A\n//! criterion: exit\n//! policy: p\n{body}\n"),
+                }],
+                ..PackLayer::default()
+            }],
+        };
+        let pack = CompiledPack::compile(&source, &EngineLimits::default())
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        lint(&pack, &source)
+            .into_iter()
+            .filter(|d| d.code == Code::L032)
+            .map(|d| format!("{}:{} {}", d.pos.line, d.pos.column, d.message))
+            .collect()
+    }
+
+    #[test]
+    fn a_threshold_compared_without_the_currency_is_reported() {
+        let found = l020(
+            "let f = request.finance;\nif f.total != () && f.total < params.min_grant_usd { note(\"small\"); }",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with("5:")
+                && found[0].contains("`params.min_grant_usd`, an amount in USD"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_rule_that_reads_the_currency_or_a_param_not_named_after_one_is_silent() {
+        assert!(l020("let f = request.finance;\nif f.currency == \"USD\" && f.total < params.min_grant_usd { note(\"small\"); }").is_empty());
+        assert!(
+            l020("if request.finance.total > params.max_total { note(\"large\"); }").is_empty()
+        );
+        assert!(
+            l020("if request.personnel.len() > params.max_persons_busy { note(\"many\"); }")
+                .is_empty()
+        );
     }
 }

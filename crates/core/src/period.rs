@@ -74,7 +74,7 @@ pub fn merge_later(screening: &mut Screening, later: Screening, from: Date) {
     });
     for mut finding in added {
         finding.message = format!(
-            "From {when}, under the policy that comes into force during this TC: {}",
+            "From {when}, a policy that comes into force during this TC applies. {}",
             finding.message
         );
         let at = screening
@@ -105,6 +105,7 @@ mod tests {
             field: None,
             policy: None,
             overridden_from: None,
+            actor: None,
         }
     }
 
@@ -149,7 +150,7 @@ mod tests {
         );
         assert_eq!(
             today.findings[1].message,
-            "From 1 January 2010, under the policy that comes into force during this TC: b"
+            "From 1 January 2010, a policy that comes into force during this TC applies. b"
         );
         assert_eq!(today.decision(), Some(crate::decision::Decision::Reject));
     }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use crate::compile::CompiledPack;
 use crate::date::Date;
 use crate::decision::Decision;
-use crate::finding::{Criterion, Finding, Outcome, RuleError};
+use crate::finding::{Actor, Criterion, Finding, Outcome, RuleError};
 use crate::form::{self, Form, Key, Visitor, Word, key};
 use crate::json::Json;
 use crate::period::PackInForce;
@@ -321,10 +321,12 @@ impl Form for Finding {
             field: None,
             policy: None,
             overridden_from: None,
+            actor: None,
         }
     }
 
     fn form<V: Visitor<Self>>(v: &mut V) {
+        v.added_word(key!("actor"), "an actor", |f| f.actor, |f, x| f.actor = x);
         v.word(
             key!("criterion"),
             "a criterion",
@@ -399,6 +401,16 @@ impl Word for Outcome {
     }
 }
 
+impl Word for Actor {
+    fn as_str(self) -> &'static str {
+        Actor::as_str(self)
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        Actor::parse(text)
+    }
+}
+
 impl Word for Criterion {
     fn as_str(self) -> &'static str {
         Criterion::as_str(self)
@@ -444,6 +456,7 @@ mod tests {
                 field: Some("exit.criteria".into()),
                 policy: None,
                 overridden_from: Some(Outcome::Note),
+                actor: Some(Actor::Provider),
             }],
             errors: vec![RuleError {
                 rule: "p/B".into(),
@@ -481,6 +494,7 @@ mod tests {
         second.policy = Some("Paris §4 \u{1}".into());
         second.overridden_from = None;
         second.field = None;
+        second.actor = None;
         record.findings.push(second);
         record.errors.push(RuleError {
             column: Some(7),
@@ -528,6 +542,7 @@ mod tests {
                 field: None,
                 policy: None,
                 overridden_from: None,
+                actor: Some(Actor::Both),
             }],
             errors: Vec::new(),
             rules_run: 1,

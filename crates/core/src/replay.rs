@@ -42,14 +42,18 @@ pub struct RecordDiff {
     pub pack_changed: bool,
     /// Only the engine version differs (recorded, now); everything else is the same bytes.
     pub engine_only: Option<(String, String)>,
+    /// The record was written before findings named who must act (`findings[].actor`), and
+    /// is otherwise the same bytes (the engine version aside).
+    pub without_actors: bool,
     /// Whether the canonical bytes are identical.
     pub identical: bool,
 }
 
 impl RecordDiff {
-    /// Whether the records match (identical, or differing only in engine version).
+    /// Whether the records match (identical, or differing only in engine version or in the
+    /// actors an older record could not hold).
     pub fn matches(&self) -> bool {
-        self.identical || self.engine_only.is_some()
+        self.identical || self.engine_only.is_some() || self.without_actors
     }
 }
 
@@ -62,13 +66,23 @@ pub fn compare(recorded: &DecisionRecord, now: &DecisionRecord) -> RecordDiff {
     if diff.identical {
         return diff;
     }
-    if recorded.engine_version != now.engine_version {
-        let mut same_engine = now.clone();
-        same_engine
-            .engine_version
-            .clone_from(&recorded.engine_version);
-        if same_engine.to_canonical() == recorded.to_canonical() {
-            diff.engine_only = Some((recorded.engine_version.clone(), now.engine_version.clone()));
+    // What an older record could not hold is compared as it would have written it.
+    let mut as_then = now.clone();
+    let without_actors = recorded.findings.iter().all(|f| f.actor.is_none())
+        && now.findings.iter().any(|f| f.actor.is_some());
+    if without_actors {
+        for f in &mut as_then.findings {
+            f.actor = None;
+        }
+    }
+    if recorded.engine_version != now.engine_version || without_actors {
+        as_then.engine_version.clone_from(&recorded.engine_version);
+        if as_then.to_canonical() == recorded.to_canonical() {
+            if recorded.engine_version != now.engine_version {
+                diff.engine_only =
+                    Some((recorded.engine_version.clone(), now.engine_version.clone()));
+            }
+            diff.without_actors = without_actors;
             return diff;
         }
     }
@@ -148,7 +162,44 @@ mod tests {
             field: Some(field.into()),
             policy: None,
             overridden_from: None,
+            actor: Some(crate::finding::Actor::Requester),
         }
+    }
+
+    #[test]
+    fn a_record_from_before_actors_matches_the_same_screening_with_them() {
+        use crate::request::{RequestLimits, ValidRequest};
+        let request = ValidRequest::from_text(
+            r#"{"id": "R", "country": "ZZ", "title": "T", "received": "2025-03-04"}"#,
+            &RequestLimits::default(),
+        )
+        .unwrap();
+        let text = |actor: &str, message: &str| {
+            format!(
+                r#"{{"as_of":"2025-03-04","criteria":{{"data":"accept","demand_led":"accept","exit":"accept","policy_fit":"accept"}},"decision":"accept","engine":{{"name":"tcscreen","version":"0.1.0"}},"errors":[],"findings":[{{{actor}"criterion":"exit","field":null,"message":"{message}","outcome":"note","overridden_from":null,"policy":null,"rule":"p/A"}}],"input":{},"pack":{{"chain":[],"id":"p","sha256":"ab","version":"1"}},"request":{{"country":"ZZ","id":"R","sha256":"{}"}},"rules_run":1,"schema":"tcscreen/decision/v1"}}"#,
+                request.shared_canonical(),
+                request.sha256()
+            )
+        };
+        let read = |t: String| {
+            DecisionRecord::from_json(&crate::json::parse(&t, Default::default()).unwrap()).unwrap()
+        };
+        let old = read(text("", "m"));
+        assert_eq!(old.findings[0].actor, None);
+        assert_eq!(
+            old.to_canonical(),
+            text("", "m"),
+            "an older record keeps its bytes"
+        );
+        let now = read(text(r#""actor":"provider","#, "m"));
+        let diff = compare(&old, &now);
+        assert!(diff.matches() && diff.without_actors, "{diff:?}");
+        // Anything else that differs is still a divergence.
+        let changed = read(text(r#""actor":"provider","#, "n"));
+        assert!(!compare(&old, &changed).matches());
+        // A record that names actors must match them.
+        let other = read(text(r#""actor":"requester","#, "m"));
+        assert!(!compare(&now, &other).matches());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::citation;
 use crate::compile::{CompiledPack, CompiledRule};
 use crate::date::Date;
 use crate::decision::{self, Decision};
-use crate::finding::{Finding, RuleError};
+use crate::finding::{Finding, Outcome, RuleError};
 use crate::normalize;
 use crate::request::ValidRequest;
 use crate::rhai_error::{Script, explain_in, is_terminated};
@@ -268,6 +268,7 @@ impl CompiledPack {
                 .saturating_sub(request.output_bytes),
             keep_output: request.keep_output,
             findings_limit: self.limits.max_findings_bytes,
+            actor: rule.actor,
         });
         let result = sandbox::guarded(&self.limits, Some(request.deadline), || {
             self.engine.eval_ast_with_scope::<Dynamic>(scope, &rule.ast)
@@ -422,14 +423,20 @@ impl CompiledRule {
 fn finding_of(rule: &CompiledRule, raw: RawFinding, as_of: Date) -> Finding {
     let (outcome, overridden_from) =
         crate::rule_settings::recorded_outcome(rule.outcome_override, raw.outcome);
+    // A finding the pack lowers to a note reads as information when the rule wrote it so.
+    let message = match raw.information {
+        Some(information) if outcome == Outcome::Note && overridden_from.is_some() => information,
+        _ => raw.message,
+    };
     Finding {
         rule: rule.id.clone(),
         criterion: rule.criterion,
         outcome,
-        message: raw.message,
+        message,
         field: raw.field,
         policy: rule.policy_on(as_of),
         overridden_from,
+        actor: Some(raw.actor),
     }
 }
 
@@ -506,6 +513,140 @@ mod tests {
             &RequestLimits::default(),
         )
         .unwrap()
+    }
+
+    /// The map form: a finding names its own actor, and is read as information when the
+    /// pack lowers the rule to a note; the coordination unit is never asked for a change.
+    #[test]
+    fn a_finding_names_who_acts_and_how_it_reads_as_information() {
+        use crate::finding::Actor;
+        use crate::rule_settings::{RuleSettings, RuleSettingsEntry};
+        let rules = [
+            (
+                "A",
+                "revise(#{ message: \"Remove the top-up.\", field: \"finance.total\", information: \"From 2010 top-ups end.\" });\nrevise(\"Plain.\");",
+            ),
+            (
+                "B",
+                "reject(#{ message: \"Offer not asked for.\", actor: \"provider\" });\nnote(#{ message: \"The unit checks the list.\", actor: \"coordination_unit\" });\nnote(\"Default actor.\");",
+            ),
+        ];
+        let as_of = Date::parse("2025-03-04").unwrap();
+        let screening = pack(&rules).screen(&request(), as_of).unwrap();
+        assert!(screening.errors.is_empty(), "{:?}", screening.errors);
+        let seen: Vec<(&str, Option<Actor>, Outcome)> = screening
+            .findings
+            .iter()
+            .map(|f| (f.message.as_str(), f.actor, f.outcome))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (
+                    "Remove the top-up.",
+                    Some(Actor::Requester),
+                    Outcome::Revise
+                ),
+                ("Plain.", Some(Actor::Requester), Outcome::Revise),
+                (
+                    "Offer not asked for.",
+                    Some(Actor::Provider),
+                    Outcome::Reject
+                ),
+                (
+                    "The unit checks the list.",
+                    Some(Actor::CoordinationUnit),
+                    Outcome::Note
+                ),
+                ("Default actor.", Some(Actor::Requester), Outcome::Note),
+            ]
+        );
+        assert_eq!(
+            screening.findings[0].field.as_deref(),
+            Some("finance.total")
+        );
+
+        // Lowered to a note by the pack: the information is recorded, with where it came from.
+        let source = PackSource {
+            identity: PackIdentity {
+                id: "t".into(),
+                version: "1".into(),
+                sha256: "0".into(),
+            },
+            chain: vec![],
+            layers: vec![PackLayer {
+                id: "t".into(),
+                manifest: "t/pack.toml".into(),
+                rules: rules
+                    .iter()
+                    .map(|(name, body)| SourceFile {
+                        path: format!("rules/{name}.rhai"),
+                        display: format!("{name}.rhai"),
+                        text: format!("//! title: {name}\n//! criterion: exit\n{body}\n"),
+                    })
+                    .collect(),
+                settings: vec![RuleSettingsEntry {
+                    rule: "t/A".into(),
+                    pos: crate::json::Pos::new(1, 1),
+                    settings: RuleSettings {
+                        outcome: Some(Outcome::Note),
+                        ..RuleSettings::default()
+                    },
+                }],
+                ..PackLayer::default()
+            }],
+        };
+        let lowered = CompiledPack::compile(&source, &EngineLimits::default()).unwrap();
+        let screening = lowered.screen(&request(), as_of).unwrap();
+        let first = &screening.findings[0];
+        assert_eq!(
+            (first.message.as_str(), first.outcome, first.overridden_from),
+            (
+                "From 2010 top-ups end.",
+                Outcome::Note,
+                Some(Outcome::Revise)
+            )
+        );
+        // Without information, the rule's own words stay (the linter and the note's tests
+        // catch an instruction shown as information).
+        assert_eq!(screening.findings[1].message, "Plain.");
+    }
+
+    #[test]
+    fn a_finding_map_that_cannot_be_recorded_is_a_rule_error() {
+        for (body, expected) in [
+            (
+                "revise(#{ message: \"m\", actor: \"coordination_unit\" });",
+                "the coordination unit is not asked to change the request",
+            ),
+            (
+                "revise(#{ message: \"m\", to: \"provider\" });",
+                "`to` is not a member",
+            ),
+            (
+                "revise(#{ field: \"finance.total\" });",
+                "needs a `message`",
+            ),
+            (
+                "revise(#{ message: \"m\", actor: \"donor\" });",
+                "the actor `donor` is not known",
+            ),
+            (
+                "note(#{ message: \"m\", information: \"i\" });",
+                "a note is information already",
+            ),
+            ("revise(#{ message: 3 });", "`message` must be a string"),
+        ] {
+            let screening = pack(&[("A", body)])
+                .screen(&request(), Date::parse("2025-03-04").unwrap())
+                .unwrap();
+            assert_eq!(screening.decision(), None, "{body}");
+            assert!(
+                screening.errors[0].message.contains(expected),
+                "{body}: {}",
+                screening.errors[0].message
+            );
+        }
     }
 
     #[test]

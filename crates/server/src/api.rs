@@ -94,12 +94,16 @@ pub async fn screen(
 
 /// `POST /v1/screen/batch`: JSON Lines in, JSON Lines out, streamed in input order: the
 /// record of each request screened (what `--format jsonl` writes), or a line saying why a
-/// request was not screened (`{"line": N, "request_id": …, "errors": [...]}`).
+/// request was not screened (`{"line": N, "request_id": …, "errors": [...]}`). With an XML
+/// content type the body is IATI activity data, imported as `tcscreen screen FILE.xml` does,
+/// and the answer ends with a line `{"import": …}`: the counts and what was left out.
 pub async fn screen_batch(
     State(state): State<AppState>,
     screen_query: Result<Query<ScreenQuery>, QueryRejection>,
+    headers: axum::http::HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    let xml = crate::iati::is_xml(&headers);
     let options = query(screen_query)?.options(&state)?;
     let Some(slot) = state.batch_slot() else {
         return Err(ApiError::busy());
@@ -110,7 +114,18 @@ pub async fn screen_batch(
     tokio::task::spawn_blocking(move || {
         let _slot = slot;
         let max = options.request_limits.max_bytes;
-        let inputs = Inputs::json_lines(BODY, reader).with_max_bytes(max);
+        let imports = tcscreen_service::iati::inputs::ImportLog::default();
+        let inputs = if xml {
+            Inputs::iati_xml(
+                BODY,
+                Box::new(reader),
+                tcscreen_service::inputs::screening_import_options(),
+                &imports,
+            )
+        } else {
+            Inputs::json_lines(BODY, reader)
+        }
+        .with_max_bytes(max);
         let screener = batch_state.screener().clone();
         let catalog_packs = screener.packs();
         let gone = || lines.is_closed();
@@ -154,6 +169,10 @@ pub async fn screen_batch(
         if let Some(why) = register_failure {
             let error = ApiError::register(why);
             let line = batch_error_line(Json::null(), Json::null(), &error);
+            let _ = lines.blocking_send(Ok(Bytes::from(line)));
+        }
+        if xml {
+            let line = crate::iati::import_line(&imports);
             let _ = lines.blocking_send(Ok(Bytes::from(line)));
         }
     });

@@ -42,6 +42,7 @@ pub mod case_params;
 pub mod config;
 pub mod connections;
 pub mod guard;
+pub mod iati;
 pub mod identity;
 pub mod pace;
 pub mod pack_facts;

@@ -45,6 +45,8 @@ pub struct Portfolio {
     pub rows: Vec<Row>,
     /// The problems of the requests not screened, by source.
     pub problems: Vec<(String, Vec<Diagnostic>)>,
+    /// The providers' published files (IATI) uploaded: their counts and what they left out.
+    pub imports: Vec<tcscreen_service::iati::inputs::FileImport>,
     /// The title of each rule of the packs that screened it, by full id.
     pub rule_titles: BTreeMap<String, String>,
 }

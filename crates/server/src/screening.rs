@@ -23,6 +23,9 @@ pub struct ScreenQuery {
     pub as_of: Option<String>,
     /// `ID` or `ID@VERSION`.
     pub pack: Option<String>,
+    /// `ID` or `ID@VERSION`: the pack for requests whose country has none, as the command
+    /// line's `--fallback-pack` (e.g. `base`).
+    pub fallback_pack: Option<String>,
 }
 
 impl ScreenQuery {
@@ -45,6 +48,17 @@ impl ScreenQuery {
             options.pack =
                 PackChoice::by_name(pack).map_err(|d| ApiError::new(StatusCode::BAD_REQUEST, d))?;
             actor.require(Permission::ChooseDateOrPack)?;
+        }
+        if let Some(fallback) = self
+            .fallback_pack
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            options.fallback = Some(
+                PackChoice::by_name(fallback)
+                    .map_err(|d| ApiError::new(StatusCode::BAD_REQUEST, d))?,
+            );
         }
         let today = screening_date_today()?;
         options.as_of = Some(today);

@@ -1,6 +1,8 @@
 //! A portfolio upload read as it arrives: the files of a multipart form are passed, a chunk at
 //! a time, from the request's task to a blocking thread, where [`UploadItems`] turns them into
-//! requests (a `.json` file is one request, a `.jsonl` file one request a line) for the
+//! requests (a `.json` file is one request, a `.jsonl` file one request a line, a `.xml` file
+//! a provider's IATI activity data, imported with what it leaves out kept in an
+//! [`ImportLog`]) for the
 //! screening pipeline. Only a few chunks are in flight at once, so an upload is never held
 //! whole; the sender counts the bytes against the upload limit.
 
@@ -9,6 +11,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::body::Bytes;
 use axum::extract::Multipart;
+use tcscreen_service::iati::inputs::ImportLog;
 use tcscreen_service::{Inputs, Item, Source};
 use tokio::sync::mpsc::{Receiver, Sender};
 
@@ -37,6 +40,7 @@ pub fn channel() -> (Sender<Part>, UploadItems) {
             parts: Arc::new(Mutex::new(receiver)),
             lines: None,
             max_request: usize::MAX,
+            imports: ImportLog::default(),
         },
     )
 }
@@ -58,8 +62,8 @@ pub async fn send_files(
     let mut total = 0usize;
     while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
         let name = field.file_name().unwrap_or_default().to_string();
-        let wanted =
-            field.name() == Some("files") && (name.ends_with(".json") || name.ends_with(".jsonl"));
+        let wanted = field.name() == Some("files")
+            && (name.ends_with(".json") || name.ends_with(".jsonl") || is_xml(&name));
         if wanted && parts.send(Part::File(name)).await.is_err() {
             return Ok(());
         }
@@ -87,9 +91,21 @@ pub struct UploadItems {
     parts: Arc<Mutex<Receiver<Part>>>,
     lines: Option<Inputs>,
     max_request: usize,
+    imports: ImportLog,
+}
+
+/// Whether a file name is an XML file's.
+fn is_xml(name: &str) -> bool {
+    name.to_ascii_lowercase().ends_with(".xml")
 }
 
 impl UploadItems {
+    /// What the IATI files of the upload left out, and their counts (shared: read it once the
+    /// upload is screened).
+    pub fn import_log(&self) -> ImportLog {
+        self.imports.clone()
+    }
+
     /// Hold each request to `max` bytes.
     pub fn with_max_request(mut self, max: usize) -> UploadItems {
         self.max_request = max;
@@ -149,6 +165,22 @@ impl Iterator for UploadItems {
                     self.lines = Some(
                         Inputs::json_lines(&name, Box::new(BufReader::new(reader)))
                             .with_max_bytes(self.max_request),
+                    );
+                }
+                Part::File(name) if is_xml(&name) => {
+                    let reader = PartReader {
+                        parts: self.parts.clone(),
+                        chunk: Bytes::new(),
+                        ended: false,
+                    };
+                    self.lines = Some(
+                        Inputs::iati_xml(
+                            &name,
+                            Box::new(reader),
+                            tcscreen_service::inputs::screening_import_options(),
+                            &self.imports,
+                        )
+                        .with_max_bytes(self.max_request),
                     );
                 }
                 Part::File(name) => return Some(self.whole_file(name)),

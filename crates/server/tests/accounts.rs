@@ -884,3 +884,47 @@ async fn single_person_mode_says_so_and_its_form_tokens_are_the_servers_own() {
         "single-person mode screens as of today too"
     );
 }
+
+/// A provider's published file (IATI) screened by a screener: the fallback pack for countries
+/// without one is theirs to ask for (it replaces no country's own pack and no date), a pack
+/// chosen by hand is not; the drafts are screened as of today, their import date.
+#[tokio::test]
+async fn a_screener_screens_published_data_with_the_fallback_pack_but_chooses_no_pack() {
+    let s = Setup::new(false);
+    let today = tcscreen_service::decisions::today().unwrap().to_string();
+    let xml =
+        std::fs::read(root().join("fixtures/iati/real/iati-cloud_example_203_file.xml")).unwrap();
+    let screener = s.token("s.screener").to_string();
+    let batch = |query: &'static str| {
+        call(
+            &s.app,
+            from(
+                "POST",
+                &format!("/v1/screen/batch{query}"),
+                "192.0.2.10:5000",
+            )
+            .header(header::AUTHORIZATION, format!("Bearer {screener}"))
+            .header(header::CONTENT_TYPE, "application/xml")
+            .body(Body::from(xml.clone()))
+            .unwrap(),
+        )
+    };
+    let answer = batch("?fallback_pack=base").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    let lines: Vec<serde_json::Value> = answer
+        .text()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let egypt = lines
+        .iter()
+        .find(|l| l["request"]["id"] == "NL-1-PPR-28383")
+        .expect("the Egyptian activity is screened");
+    assert_eq!(egypt["pack"]["id"], "base");
+    assert_eq!(egypt["as_of"], today.as_str());
+    assert_eq!(lines.last().unwrap()["import"]["tc"], 3);
+    let refused = batch("?pack=base").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text());
+    assert_eq!(refused.codes(), ["H020"]);
+    s.verify_register();
+}

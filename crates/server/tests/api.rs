@@ -882,6 +882,44 @@ async fn the_screen_page_shows_the_decision_the_note_and_the_findings() {
     );
 }
 
+/// The coordination unit's own follow-up is shown beside the result, and not in the note.
+#[tokio::test]
+async fn the_screen_page_shows_the_units_follow_up_beside_the_result() {
+    let app = router(state(&config()));
+    let csrf = csrf(&app).await;
+    // A budget in rupees: the steering-body threshold (in dollars) is the unit's to compare.
+    let body = br#"{"id": "NP-U-1", "country": "NP", "title": "Advisers", "received": "2025-03-04",
+        "requester": {"name": "Ministry", "kind": "line_ministry"},
+        "finance": {"currency": "NPR", "total": 500000000}}"#
+        .to_vec();
+    let page = post_multipart(
+        &app,
+        "/screen",
+        &[
+            ("_csrf", None, csrf.as_bytes()),
+            ("request", None, &body),
+            ("pack", None, b""),
+            ("as_of", None, b""),
+        ],
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text());
+    let html = page.text();
+    let (before_note, note) = html
+        .split_once("The decision note")
+        .expect("the page shows the note");
+    assert!(
+        before_note.contains("Follow-up for the coordination unit")
+            && before_note.contains("Compare the amounts by hand."),
+        "{html}"
+    );
+    let note = note
+        .split("Findings by criterion")
+        .next()
+        .unwrap_or_default();
+    assert!(!note.contains("Compare the amounts by hand."), "{note}");
+}
+
 #[tokio::test]
 async fn request_text_never_reaches_a_page_unescaped() {
     let app = router(state(&config()));

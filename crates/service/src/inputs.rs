@@ -1,10 +1,12 @@
 //! Turning INPUT arguments into a stream of request texts, lazily, in a fixed order, and with
 //! bounded memory.
 //!
-//! A file is one request (a `.jsonl` file is one request a line); a folder contributes its
-//! `*.json` and `*.jsonl` files, walked in byte order of their names, hidden files skipped and
-//! links not followed; `-` is stdin: JSON Lines when its first line is a whole JSON value,
-//! otherwise one JSON document (or JSON Lines, when that fails and every line is an object).
+//! A file is one request (a `.jsonl` file is one request a line, a `.xml` file is IATI activity
+//! data, one request per TC activity and recipient country through the IATI importer); a
+//! folder contributes its `*.json`, `*.jsonl` and `*.xml` files, walked in byte order of their
+//! names, hidden files skipped and links not followed; `-` is stdin: IATI XML when it starts
+//! with `<`, JSON Lines when its first line is a whole JSON value, otherwise one JSON document
+//! (or JSON Lines, when that fails and every line is an object).
 //! Nothing larger than the request size limit is ever read into memory: a longer file or line
 //! is reported and skipped. Blank lines are skipped as they are read, so any number of them
 //! takes constant memory.
@@ -15,54 +17,9 @@ use std::path::{Path, PathBuf};
 
 use tcscreen_core::{Code, InputError, Pos, RequestLimits, decode_text, json};
 
-/// Where a request came from.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Source {
-    /// The file as given (`-` for stdin).
-    pub file: String,
-    /// The line, inside a JSON Lines input.
-    pub line: Option<usize>,
-    /// Lines before the request's text in the file (blank lines skipped on stdin), to add to
-    /// positions inside the text.
-    pub line_offset: usize,
-}
-
-impl Source {
-    /// A whole file.
-    pub fn file(file: impl Into<String>) -> Source {
-        Source {
-            file: file.into(),
-            line: None,
-            line_offset: 0,
-        }
-    }
-
-    /// A line of a JSON Lines file.
-    pub fn line(file: impl Into<String>, line: usize) -> Source {
-        Source {
-            file: file.into(),
-            line: Some(line),
-            line_offset: 0,
-        }
-    }
-
-    /// `file` or `file:line`.
-    pub fn display(&self) -> String {
-        match self.line {
-            Some(line) => format!("{}:{line}", self.file),
-            None => self.file.clone(),
-        }
-    }
-}
-
-/// One request to screen: its text, or why it could not be read.
-#[derive(Debug)]
-pub struct Item {
-    /// Where it came from.
-    pub source: Source,
-    /// The text, or a read error.
-    pub text: Result<String, InputError>,
-}
+use crate::iati::inputs::{ImportLog, XmlItems};
+use crate::iati::mapping::ImportOptions;
+pub use crate::item::{Item, Source};
 
 fn read_error(message: String) -> InputError {
     InputError {
@@ -100,6 +57,23 @@ pub struct Inputs {
     /// A line already read from the current stream (stdin's first line).
     held: Option<Item>,
     max_bytes: usize,
+    /// The requests of the IATI file being read.
+    xml: Option<Box<dyn Iterator<Item = Item> + Send>>,
+    /// How IATI files are imported, and where what they leave out goes.
+    iati: (ImportOptions, ImportLog),
+}
+
+/// How IATI XML is imported when screened: drafts received today (UTC), every recipient
+/// country, titles in each text's first language, technical co-operation only.
+pub fn screening_import_options() -> ImportOptions {
+    ImportOptions {
+        received: crate::decisions::today()
+            .unwrap_or_else(|| tcscreen_core::Date::from_ymd(1970, 1, 1).expect("a date")),
+        lang: None,
+        country: None,
+        all: false,
+        file: String::new(),
+    }
 }
 
 impl Inputs {
@@ -124,7 +98,45 @@ impl Inputs {
             lines: None,
             held: None,
             max_bytes: RequestLimits::default().max_bytes,
+            xml: None,
+            iati: (screening_import_options(), ImportLog::default()),
         }
+    }
+
+    /// IATI XML read from `reader` (an HTTP request body, say), shown in problems as `name`.
+    /// What it leaves out, and its counts, go to `log`.
+    pub fn iati_xml(
+        name: &str,
+        reader: Box<dyn Read + Send>,
+        options: ImportOptions,
+        log: &ImportLog,
+    ) -> Inputs {
+        let mut inputs = Inputs::json_lines(name, Box::new(std::io::empty()));
+        inputs.lines = None;
+        inputs.iati = (options, log.clone());
+        inputs.start_xml(name, reader);
+        inputs
+    }
+
+    /// Import IATI files with `options` (the file name is set per file).
+    pub fn with_import_options(mut self, options: ImportOptions) -> Inputs {
+        self.iati.0 = options;
+        self
+    }
+
+    /// What the IATI files read so far left out, and their counts (shared: read it after the
+    /// batch).
+    pub fn import_log(&self) -> ImportLog {
+        self.iati.1.clone()
+    }
+
+    fn start_xml(&mut self, name: &str, reader: Box<dyn Read + Send>) {
+        let options = ImportOptions {
+            file: name.to_string(),
+            ..self.iati.0.clone()
+        };
+        let items = XmlItems::new(reader, name, options, &self.iati.1);
+        self.xml = Some(Box::new(items));
     }
 
     /// JSON Lines read from `reader` (an HTTP request body, say), one request a line, shown in
@@ -137,6 +149,8 @@ impl Inputs {
             lines: Some((name.to_string(), 0, reader)),
             held: None,
             max_bytes: RequestLimits::default().max_bytes,
+            xml: None,
+            iati: (screening_import_options(), ImportLog::default()),
         }
     }
 
@@ -150,6 +164,8 @@ impl Inputs {
             lines: None,
             held: None,
             max_bytes: RequestLimits::default().max_bytes,
+            xml: None,
+            iati: (screening_import_options(), ImportLog::default()),
         }
     }
 
@@ -174,6 +190,11 @@ impl Inputs {
         };
         if path.extension().is_some_and(|e| e == "jsonl") {
             self.lines = Some((file, 0, Box::new(BufReader::new(f))));
+            return None;
+        }
+        if crate::iati::files::is_xml(path) {
+            // Streamed: an IATI file may be far larger than the request limit.
+            self.start_xml(&file, Box::new(BufReader::new(f)));
             return None;
         }
         let size = f.metadata().map(|m| m.len()).unwrap_or(0);
@@ -286,6 +307,16 @@ impl Inputs {
                 format!("cannot read: {e}")
             })
         };
+        let starts_xml = reader.fill_buf().is_ok_and(|head| {
+            let head = head
+                .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+                .unwrap_or(head);
+            head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'<')
+        });
+        if starts_xml {
+            self.start_xml(name, Box::new(reader));
+            return None;
+        }
         // The first non-blank line decides: a whole JSON value means JSON Lines, streamed.
         // Blank lines before it are counted, not kept.
         let mut first;
@@ -393,6 +424,13 @@ impl Iterator for Inputs {
             if let Some(item) = self.held.take() {
                 return Some(item);
             }
+            if let Some(xml) = self.xml.as_mut() {
+                if let Some(item) = xml.next() {
+                    return Some(item);
+                }
+                self.xml = None;
+                continue;
+            }
             if self.lines.is_some() {
                 if let Some(item) = self.next_line() {
                     return Some(item);
@@ -410,7 +448,9 @@ impl Iterator for Inputs {
                             continue;
                         }
                         let wanted = entry.file_type().is_file()
-                            && (name.ends_with(".json") || name.ends_with(".jsonl"));
+                            && (name.ends_with(".json")
+                                || name.ends_with(".jsonl")
+                                || crate::iati::files::is_xml(entry.path()));
                         if wanted {
                             let path = entry.path().to_path_buf();
                             if let Some(item) = self.open_file(&path) {

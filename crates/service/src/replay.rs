@@ -113,12 +113,18 @@ pub fn replay_one(screener: &mut ThreadScreener, packs: &Packs, recorded: &Recor
     }
     let identical = canonical::to_canonical_string(&recorded.json) == now.to_canonical();
     let diff = replay::compare(record, &now);
-    if report.causes.is_empty() && (identical || diff.engine_only.is_some()) {
+    if report.causes.is_empty() && (identical || diff.matches()) {
         report.verdict = Verdict::Match;
         if let Some((then, now)) = diff.engine_only {
             report.notes.push(format!(
                 "engine version differs (recorded {then}, now {now}); everything else is the same"
             ));
+        }
+        if diff.without_actors {
+            report.notes.push(
+                "recorded before findings named who must act; everything else is the same"
+                    .to_string(),
+            );
         }
         return report;
     }

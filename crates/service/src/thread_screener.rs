@@ -33,6 +33,9 @@ pub struct ScreenOptions {
     pub pack_of_the_request_country: bool,
     /// The size and shape limits a request must respect.
     pub request_limits: RequestLimits,
+    /// The pack for requests whose country has none (`--fallback-pack base`), when the pack
+    /// is chosen automatically; `None`: such a request is not screened (P021).
+    pub fallback: Option<PackChoice>,
 }
 
 impl Default for ScreenOptions {
@@ -43,19 +46,27 @@ impl Default for ScreenOptions {
             trace: false,
             pack_of_the_request_country: false,
             request_limits: RequestLimits::default(),
+            fallback: None,
         }
     }
 }
 
 /// What the decision note needs to know about the pack that decided, beyond the record.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct PackNote {
     /// The pack's name for people.
     pub name: String,
     /// Whether the pack says it is illustrative (`illustrative = true`).
     pub illustrative: bool,
-    /// Who must act on each rule's findings, by full rule id.
+    /// Who must act on each rule's findings, by full rule id (for records written before
+    /// findings named their actor).
     pub actors: BTreeMap<String, Actor>,
+    /// Each rule's title (after the pack's settings), by full rule id: the lead of a point
+    /// that groups several findings of one rule.
+    pub titles: BTreeMap<String, String>,
+    /// Whether the pack screened the request as the fallback for a country without a pack
+    /// (`--fallback-pack`): the note says the country's own policy was not applied.
+    pub fallback: bool,
 }
 
 /// A screening, and what else a caller needs to show or store it.
@@ -177,12 +188,24 @@ impl ThreadScreener {
         };
         let as_of = options.as_of.unwrap_or(request.received());
         let screened = self
-            .choose_during(packs, &options.pack, &request, as_of)
-            .and_then(|(index, during)| {
-                hand_chosen_pack_fits(packs, options, &request, index).map(|index| (index, during))
+            .choose_or_fall_back(packs, options, &request, as_of)
+            .and_then(|(index, during, fallback)| {
+                hand_chosen_pack_fits(packs, options, &request, index)
+                    .map(|index| (index, during, fallback))
             })
-            .and_then(|(index, during)| {
-                self.screen_during(packs, index, &during, &request, as_of, options.trace)
+            .and_then(|(index, during, fallback)| {
+                let (record, mut details) =
+                    self.screen_during(packs, index, &during, &request, as_of, options.trace)?;
+                if fallback {
+                    details.warning.get_or_insert_with(|| {
+                        fell_back(packs.catalog().entry(index), request.country())
+                    });
+                    details.pack = Arc::new(PackNote {
+                        fallback: true,
+                        ..(*details.pack).clone()
+                    });
+                }
+                Ok((record, details))
             });
         match screened {
             Ok((record, details)) => Outcome::Screened(Box::new(Screened {
@@ -211,6 +234,31 @@ impl ThreadScreener {
             .catalog()
             .choose(choice, request.country(), as_of)
             .map_err(Problem::Select)
+    }
+
+    /// The pack for `request` and the packs in force during its TC, as
+    /// [`ThreadScreener::choose_during`], and whether it is the fallback pack: when the pack is
+    /// chosen by country and the country has none (P021), the fallback, if one was given.
+    #[allow(clippy::type_complexity)]
+    fn choose_or_fall_back(
+        &self,
+        packs: &Packs,
+        options: &ScreenOptions,
+        request: &ValidRequest,
+        as_of: Date,
+    ) -> Result<(usize, Vec<usize>, bool), Problem> {
+        match (
+            self.choose_during(packs, &options.pack, request, as_of),
+            &options.fallback,
+        ) {
+            (Err(Problem::Select(d)), Some(fallback))
+                if d.code == Code::P021 && matches!(options.pack, PackChoice::Automatic) =>
+            {
+                self.choose_during(packs, fallback, request, as_of)
+                    .map(|(index, during)| (index, during, true))
+            }
+            (chosen, _) => chosen.map(|(index, during)| (index, during, false)),
+        }
     }
 
     /// The pack for `request` screened as of `as_of`, and the packs that come into force
@@ -416,10 +464,16 @@ impl ThreadScreener {
                 Arc::new(PackNote {
                     name: entry.manifest.name.clone(),
                     illustrative: entry.manifest.illustrative,
+                    fallback: false,
                     actors: pack
                         .rules()
                         .iter()
                         .map(|r| (r.id.clone(), r.actor))
+                        .collect(),
+                    titles: pack
+                        .rules()
+                        .iter()
+                        .map(|r| (r.id.clone(), r.title.clone()))
                         .collect(),
                 })
             })
@@ -522,7 +576,18 @@ fn explain_rule(out: &mut String, rule: &tcscreen_core::CompiledRule, screening:
     }
 }
 
-/// P031: a pack named with `--pack` screens a request outside its validity.
+/// P032: a request of a country without a pack was screened with the fallback pack.
+fn fell_back(entry: &tcscreen_packs::PackEntry, country: &str) -> Diagnostic {
+    Diagnostic::warning(
+        Code::P032,
+        format!(
+            "no pack for country {country}: its requests are screened with the fallback pack `{}` {}",
+            entry.manifest.id, entry.manifest.version
+        ),
+    )
+    .help("that is what --fallback-pack asked for; the record names the pack, and the decision note says the country's own policy was not applied")
+}
+
 /// `index`, unless it is a pack chosen by hand (and `options` asks for the check) for another
 /// country than the request's: then P021, saying whose pack it is.
 fn hand_chosen_pack_fits(
@@ -556,6 +621,7 @@ fn hand_chosen_pack_fits(
     }
 }
 
+/// P031: a pack named with `--pack` screens a request outside its validity.
 fn not_valid_on(entry: &tcscreen_packs::PackEntry, as_of: Date) -> Diagnostic {
     Diagnostic::warning(
         Code::P031,

@@ -7,12 +7,13 @@ use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 use tcscreen_core::{Date, Decision, Diagnostic};
+use tcscreen_service::iati::inputs::ImportLog;
 use tcscreen_service::output::{self, Output};
 use tcscreen_service::register::Appender;
 use tcscreen_service::sink::{Notices, RecordSink, is_closed_pipe};
 use tcscreen_service::{
-    BatchEnd, Inputs, Packs, PoolSize, RecordFormat, RecordWriter, ScreenOptions, Screener,
-    screen_batch,
+    BatchEnd, Inputs, PackChoice, Packs, PoolSize, RecordFormat, RecordWriter, ScreenOptions,
+    Screener, screen_batch,
 };
 
 use crate::console::errln;
@@ -25,8 +26,9 @@ use crate::{diagnostics, interrupt};
 /// Arguments of `screen`.
 #[derive(Debug, clap::Args)]
 pub struct ScreenArgs {
-    /// Request files, folders (their *.json and *.jsonl), .jsonl files (a request a line), or -
-    /// for stdin (the default).
+    /// Request files, folders (their *.json, *.jsonl and *.xml), .jsonl files (a request a
+    /// line), IATI .xml files (a draft request per TC activity and recipient country), or - for
+    /// stdin (the default).
     #[arg(value_name = "INPUT")]
     pub inputs: Vec<String>,
 
@@ -34,6 +36,11 @@ pub struct ScreenArgs {
     /// is the request's and whose validity covers the as-of date.
     #[arg(long, value_name = "ID[@VERSION]|PATH")]
     pub pack: Option<String>,
+
+    /// Screen requests whose country has no pack with this pack (e.g. `base`) instead of
+    /// leaving them unscreened; the note says the country's own policy was not applied.
+    #[arg(long, value_name = "ID[@VERSION]")]
+    pub fallback_pack: Option<String>,
 
     /// The screening date. Default: each request's `received` date.
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
@@ -167,6 +174,7 @@ pub fn screen(cli: &GlobalArgs, args: &ScreenArgs) -> ExitStatus {
     interrupt::install();
     let progress = Progress::new(args.quiet);
     let inputs = Inputs::new(&args.inputs).with_max_bytes(options.request_limits.max_bytes);
+    let imports = inputs.import_log();
     let end = screen_batch(
         &screener,
         inputs,
@@ -179,7 +187,24 @@ pub fn screen(cli: &GlobalArgs, args: &ScreenArgs) -> ExitStatus {
         },
     );
     progress.finish();
+    say_imports(&imports);
     finish(args, sink, end)
+}
+
+/// What the IATI files screened left out, and their counts.
+fn say_imports(imports: &ImportLog) {
+    for file in imports.files() {
+        for skipped in &file.skipped {
+            diagnostics::say(&format!(
+                "left out  {} ({}:{}): {}",
+                skipped.identifier,
+                file.file,
+                skipped.place.line,
+                skipped.reason_text()
+            ));
+        }
+        diagnostics::say(&format!("IATI {}: {}", file.file, file.counts.summary()));
+    }
 }
 
 /// The packs (with `--pack` and `--trust` applied) and a pool of `--jobs` screening threads.
@@ -204,11 +229,24 @@ fn start(cli: &GlobalArgs, args: &ScreenArgs) -> Option<(Screener, ScreenOptions
     let screener = Screener::start(packs, PoolSize::threads(jobs.clamp(1, MAX_JOBS)))
         .map_err(|e| errln!("error: cannot start a screening thread: {e}"))
         .ok()?;
+    let fallback = match args
+        .fallback_pack
+        .as_deref()
+        .map(PackChoice::by_name)
+        .transpose()
+    {
+        Ok(fallback) => fallback,
+        Err(d) => {
+            diagnostics::emit(&d);
+            return None;
+        }
+    };
     let options = ScreenOptions {
         pack,
         as_of: args.as_of,
         trace: args.trace,
         request_limits: tcscreen_core::RequestLimits::with_max_bytes(args.max_request_bytes),
+        fallback,
         // The operator chooses the pack on the command line, knowingly.
         pack_of_the_request_country: false,
     };

@@ -14,6 +14,7 @@
 
 pub mod case;
 pub mod cases;
+pub mod follow_up;
 pub mod form;
 pub mod form_body;
 pub mod history;

@@ -9,11 +9,13 @@ use std::sync::Arc;
 use tcscreen_core::Code;
 
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use tcscreen_core::Diagnostic;
+use tcscreen_service::iati::SkipReason;
 use tcscreen_service::render::markdown::criterion_name;
 use tcscreen_service::{Item, screen_batch};
 
@@ -160,15 +162,20 @@ fn upload_form(state: &AppState) -> Markup {
             (csrf_field(state))
             div.field {
                 label for="files" { "Request files" }
-                input #files type="file" name="files" multiple accept=".json,.jsonl,application/json" aria-describedby="files-hint";
-                p.hint #files-hint { "A JSON Lines file (one request a line), or several request files." }
+                input #files type="file" name="files" multiple accept=".json,.jsonl,.xml,application/json,application/xml,text/xml" aria-describedby="files-hint";
+                p.hint #files-hint { "A JSON Lines file (one request a line), several request files, or the activity data a provider publishes in IATI (an .xml file): each technical co-operation activity becomes a request for each country it names." }
             }
             div.field {
                 label for="folder" { "Or a folder of requests" }
                 input #folder type="file" name="files" webkitdirectory multiple aria-describedby="folder-hint";
-                p.hint #folder-hint { "Every .json and .jsonl file in the folder and the folders inside it." }
+                p.hint #folder-hint { "Every .json, .jsonl and .xml file in the folder and the folders inside it." }
             }
             button type="submit" { "Screen the portfolio" }
+            " "
+            button type="submit" formaction="/portfolio?fallback_pack=base" aria-describedby="fallback-hint" {
+                "Screen it, with countries that have no rule pack here"
+            }
+            p.hint #fallback-hint { "Requests from a country without its own rule pack are then screened against the international commitments on technical co-operation only, and each decision note says that the country's own policy was not applied." }
         }
     }
 }
@@ -194,8 +201,14 @@ fn page_markup(state: &AppState, body: Markup) -> Markup {
 /// files is read; the files are then screened as they arrive ([`crate::upload`]).
 pub async fn submit(
     State(state): State<AppState>,
+    query: Result<Query<ScreenQuery>, QueryRejection>,
     form: Result<Multipart, MultipartRejection>,
 ) -> Response {
+    // `?fallback_pack=base`: the page's second button, for countries without a pack.
+    let fallback = query
+        .ok()
+        .and_then(|q| q.0.fallback_pack)
+        .filter(|p| p == "base");
     let mut multipart = match form_body::multipart(&state, form) {
         Ok(multipart) => multipart,
         Err(refused) => return refused,
@@ -215,10 +228,15 @@ pub async fn submit(
     }
     let (parts, items) = upload::channel();
     let items = items.with_max_request(state.max_request_bytes());
+    let imports = items.import_log();
     let screener = state.screener().clone();
     // As of today, as every screening of the server (a decider who needs another date sends
     // the requests to POST /v1/screen/batch with as_of).
-    let options = match (ScreenQuery::default()).options(&state) {
+    let query = ScreenQuery {
+        fallback_pack: fallback,
+        ..ScreenQuery::default()
+    };
+    let options = match query.options(&state) {
         Ok(options) => options,
         Err(e) => return error_page(&state, &e),
     };
@@ -244,18 +262,20 @@ pub async fn submit(
         };
         return error_page(&state, &e);
     }
-    let Ok(portfolio) = portfolio else {
+    let Ok(mut portfolio) = portfolio else {
         return error_page(
             &state,
             &ApiError::register("the portfolio's screening stopped"),
         );
     };
-    if portfolio.rows.is_empty() && portfolio.problems.is_empty() {
+    portfolio.imports = imports.files();
+    // A published file may hold no technical co-operation at all: its counts are still shown.
+    if portfolio.rows.is_empty() && portfolio.problems.is_empty() && portfolio.imports.is_empty() {
         return error_page(
             &state,
             &ApiError::bad_request(
                 "there are no requests in the upload",
-                "choose .json or .jsonl files of requests",
+                "choose .json or .jsonl files of requests, or a provider's IATI .xml file",
             ),
         );
     }
@@ -263,6 +283,49 @@ pub async fn submit(
     let id = state.keep_portfolio(portfolio.clone());
     let markup = report(&state, &portfolio, &id).await;
     html_page(page_markup(&state, markup))
+}
+
+/// What the providers' published data (IATI) held, and what was left out and why, in an
+/// officer's words.
+fn published_data(p: &Portfolio) -> Markup {
+    if p.imports.is_empty() {
+        return html! {};
+    }
+    html! {
+        section aria-labelledby="published" {
+            h2 #published { "Published activity data" }
+            @for file in &p.imports {
+                @let c = &file.counts;
+                p {
+                    strong { (file.file) } ": "
+                    (c.activities) " activities published, " (c.tc) " of them technical co-operation; "
+                    (c.requests) " requests made from them (one for each country an activity names)."
+                    @if c.over > 0 { " " (c.over) " of these requests are for activities already closed or cancelled." }
+                    @if c.code_only > 0 { " " (c.code_only) " are counted as technical co-operation only because of their aid type: check that they are." }
+                    @if c.problems > 0 { " " (c.problems) " could not be read (they are listed with the requests not screened)." }
+                }
+                @if !file.skipped.is_empty() {
+                    table {
+                        caption { "Activities left out of " (file.file) }
+                        thead { tr { th scope="col" { "Activity" } th scope="col" { "Why it was left out" } } }
+                        tbody {
+                            @for s in &file.skipped {
+                                tr {
+                                    td { (s.identifier) }
+                                    td {
+                                        @match &s.reason {
+                                            SkipReason::NotTc => "Not technical co-operation: nothing in its aid type, its description or who implements it says so.",
+                                            SkipReason::OtherCountries(countries) => { "For " (countries.join(", ")) " only." }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Screen `items` (on the calling thread, which waits for the pool), count them, and find the
@@ -334,6 +397,7 @@ async fn report(state: &AppState, p: &Portfolio, id: &str) -> Markup {
             (p.rows.len()) " requests, " (p.screened().count()) " screened. "
             a href=(format!("/portfolio/{id}/csv")) download="portfolio.csv" { "Download the table of requests (CSV)" }
         }
+        (published_data(p))
         section aria-labelledby="by-decision" {
             h2 #by-decision { "By decision" }
             (bar_chart("decisions-chart", "Requests by decision", &bars))

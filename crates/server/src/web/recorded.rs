@@ -73,6 +73,8 @@ pub async fn pack_facts(state: &AppState, record: &DecisionRecord) -> Arc<PackFa
                 name: format!("{} {}", key.0, key.1),
                 illustrative: false,
                 actors: std::collections::BTreeMap::new(),
+                titles: std::collections::BTreeMap::new(),
+                fallback: false,
             }),
             titles: std::collections::BTreeMap::new(),
             found: false,

@@ -10,7 +10,9 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, PreEscaped, html};
 use tcscreen_core::{Criterion, Decision, DecisionRecord};
 use tcscreen_service::compare::Comparison;
-use tcscreen_service::render::markdown::{criterion_name, decision_note, field_in_words};
+use tcscreen_service::render::markdown::{
+    criterion_name, decision_note, field_in_words, unit_follow_up,
+};
 use tcscreen_service::{RecordFormat, RecordWriter, Screened, Source};
 
 use crate::body::{request_text, too_large_error};
@@ -21,7 +23,8 @@ use crate::screening::{self, Register, ScreenQuery};
 use crate::state::AppState;
 use crate::web::recorded::{self, Progress, progress_since};
 use crate::web::{
-    Section, check_csrf, csrf_field, error_page, form_body, html_page, layout, note, problems,
+    Section, check_csrf, csrf_field, error_page, follow_up, form_body, html_page, layout, note,
+    problems,
 };
 
 /// The comparison of a resubmission with the round it follows.
@@ -240,6 +243,7 @@ pub async fn screen_and_show(
     let query = ScreenQuery {
         as_of: Some(submitted.as_of.clone()),
         pack: Some(submitted.pack.clone()),
+        ..ScreenQuery::default()
     };
     let outcome = match query.options(state) {
         Ok(options) => screening::screen(state, source, text, options, Register::Append).await,
@@ -337,6 +341,7 @@ pub fn result_page(
                 p.noprint { "Recorded in the register. " a href=(crate::web::cases::case_address(&record.request_id)) { "Open this case and record the human decision" } "." }
             }
         }
+        (follow_up::section(&unit_follow_up(record, &screened.pack)))
         section.downloads aria-labelledby="downloads-title" {
             h2 #downloads-title { "Download" }
             div.buttons {
@@ -443,6 +448,7 @@ pub(crate) async fn download(
     let query = ScreenQuery {
         as_of: Some(text("as_of")),
         pack: Some(text("pack")),
+        ..ScreenQuery::default()
     };
     if form.request.len() > state.max_request_bytes() {
         let max = state.max_request_bytes();

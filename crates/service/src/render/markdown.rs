@@ -1,10 +1,13 @@
 //! The decision note (`screen --format markdown`): what a coordination unit sends back to the
-//! requester. The decision comes first; then what to change, grouped by who must act (the
-//! requesting institution, the provider, both), must-change before should-change before
-//! points for information, each with the field named in words; then the profile of the
+//! requester as it is. The decision comes first; then every change asked for, grouped by who
+//! must act (the requesting institution, the provider, both), must-change before
+//! should-change before points for information, the findings of one rule gathered into one
+//! point with its items listed (a sentence every item opens with said once, in the lead), each
+//! with the field named in words; then the profile of the
 //! request; then which pack decided, and whether that pack is illustrative. It must read well
 //! to someone who has never heard of tcscreen, so it avoids the tool's vocabulary (rule ids
-//! appear only as references). The list is capped; the record keeps every finding.
+//! appear only as references). Nothing is left out but the coordination unit's own follow-up
+//! (findings addressed to it), which the record and the page keep.
 //!
 //! Every string the note did not write (from the request, the pack or the record) passes
 //! through [`escape`] or [`code`], the one place where such text is made safe to show.
@@ -14,9 +17,6 @@ use std::fmt::Write as _;
 use tcscreen_core::{Actor, Criterion, Decision, DecisionRecord, Finding, Outcome};
 
 use crate::thread_screener::PackNote;
-
-/// At most this many points are listed; must-change points are always listed.
-const MAX_POINTS: usize = 12;
 
 /// How a criterion is named for people.
 pub fn criterion_name(c: Criterion) -> &'static str {
@@ -28,15 +28,25 @@ pub fn criterion_name(c: Criterion) -> &'static str {
     }
 }
 
-fn decision_sentence(d: Decision) -> &'static str {
+/// What the decision means for the requester. `for_information`: the note has points (an
+/// accepted request's are for information only); `should_change`: some point is marked
+/// **should change** (a rejection names them only when there are some).
+fn decision_sentence(d: Decision, for_information: bool, should_change: bool) -> &'static str {
     match d {
+        Decision::Accept if for_information => {
+            "The request can go ahead as submitted. The points below are for information only: none of them needs to change for the request to go ahead."
+        }
         Decision::Accept => "The request can go ahead as submitted.",
         Decision::Revise => {
             "The request can go ahead once the points marked **should change** are addressed. Please resubmit it with them."
         }
-        Decision::Reject => {
+        Decision::Reject if should_change => {
             "The request cannot be accepted in its present form: the points marked **must change** conflict with the rules this screening applies. \
              A new request would need to address them, and the points marked **should change**."
+        }
+        Decision::Reject => {
+            "The request cannot be accepted in its present form: the points marked **must change** conflict with the rules this screening applies. \
+             A new request would need to address them."
         }
     }
 }
@@ -46,7 +56,9 @@ fn actor_heading(actor: Actor) -> &'static str {
     match actor {
         Actor::Requester => "For the requesting institution",
         Actor::Provider => "For the provider",
-        Actor::Both | Actor::None => "For the requesting institution and the provider together",
+        Actor::Both | Actor::None | Actor::CoordinationUnit => {
+            "For the requesting institution and the provider together"
+        }
     }
 }
 
@@ -56,6 +68,24 @@ fn outcome_label(outcome: Outcome) -> &'static str {
         Outcome::Revise => "Should change",
         Outcome::Note => "For information",
     }
+}
+
+/// Who must act on a finding: the record's own actor, else (a record from before records
+/// named it) the rule's in the pack.
+pub fn actor_of(f: &Finding, pack: &PackNote) -> Actor {
+    f.actor
+        .or_else(|| pack.actors.get(&f.rule).copied())
+        .unwrap_or_default()
+}
+
+/// The findings addressed to the coordination unit itself: its follow-up, for the page and
+/// the text output, never for the requester's note.
+pub fn unit_follow_up<'a>(record: &'a DecisionRecord, pack: &PackNote) -> Vec<&'a Finding> {
+    record
+        .findings
+        .iter()
+        .filter(|f| actor_of(f, pack) == Actor::CoordinationUnit)
+        .collect()
 }
 
 /// One decision note in Markdown.
@@ -72,23 +102,22 @@ pub fn decision_note(record: &DecisionRecord, pack: &PackNote) -> String {
         escape(&record.request_id),
         escape(title)
     );
-    decision(&mut out, record);
 
-    let actor_of = |f: &Finding| pack.actors.get(&f.rule).copied().unwrap_or_default();
-    let (profile, points): (Vec<&Finding>, Vec<&Finding>) = record
-        .findings
-        .iter()
-        .partition(|f| actor_of(f) == Actor::None && f.outcome == Outcome::Note);
-    let shown = shown_points(&points);
-    let hidden: Vec<&&Finding> = points
-        .iter()
-        .zip(&shown)
-        .filter(|(_, shown)| !**shown)
-        .map(|(f, _)| f)
-        .collect();
+    let mut profile: Vec<&Finding> = Vec::new();
+    let mut points: Vec<(Actor, &Finding)> = Vec::new();
+    for f in &record.findings {
+        match actor_of(f, pack) {
+            // The unit's own follow-up stays in the record and on the page.
+            Actor::CoordinationUnit => {}
+            Actor::None if f.outcome == Outcome::Note => profile.push(f),
+            actor => points.push((group_of(actor), f)),
+        }
+    }
+    let should_change = points.iter().any(|(_, f)| f.outcome == Outcome::Revise);
+    decision(&mut out, record, !points.is_empty(), should_change);
 
     if !points.is_empty() {
-        let heading = if points.iter().any(|f| f.outcome != Outcome::Note) {
+        let heading = if points.iter().any(|(_, f)| f.outcome != Outcome::Note) {
             "## What to change"
         } else {
             "## Points for information"
@@ -98,40 +127,24 @@ pub fn decision_note(record: &DecisionRecord, pack: &PackNote) -> String {
             next: 0,
             cited: Vec::new(),
         };
-        for actor in [Actor::Requester, Actor::Provider, Actor::Both] {
-            let mine: Vec<&Finding> = points
-                .iter()
-                .zip(&shown)
-                .filter(|(f, shown)| **shown && group_of(actor_of(f)) == actor)
-                .map(|(f, _)| *f)
+        // Whoever must make the change that decides is told first (an offer nobody asked
+        // for is answered to its provider); otherwise requester, provider, both.
+        let mut sections: Vec<(Actor, Vec<&Finding>)> =
+            [Actor::Requester, Actor::Provider, Actor::Both]
+                .into_iter()
+                .map(|actor| {
+                    let mine = points
+                        .iter()
+                        .filter(|(a, _)| *a == actor)
+                        .map(|(_, f)| *f)
+                        .collect();
+                    (actor, mine)
+                })
+                .filter(|(_, mine): &(Actor, Vec<&Finding>)| !mine.is_empty())
                 .collect();
-            if !mine.is_empty() {
-                actor_section(&mut out, actor, &mine, &mut numbering);
-            }
-        }
-        if !hidden.is_empty() {
-            let changes = hidden.iter().filter(|f| f.outcome != Outcome::Note).count();
-            let notes = hidden.len() - changes;
-            let mut parts = Vec::new();
-            if changes > 0 {
-                parts.push(plural(changes, "change", "changes"));
-            }
-            if notes > 0 {
-                parts.push(plural(
-                    notes,
-                    "point for information",
-                    "points for information",
-                ));
-            }
-            let _ = writeln!(
-                out,
-                "{} more {} ({}) {} not listed here. The coordination unit keeps all {} points in the record of this screening and can share them.\n",
-                hidden.len(),
-                if hidden.len() == 1 { "point" } else { "points" },
-                parts.join(" and "),
-                if hidden.len() == 1 { "is" } else { "are" },
-                points.len()
-            );
+        sections.sort_by_key(|(_, mine)| std::cmp::Reverse(mine.iter().map(|f| f.outcome).max()));
+        for (actor, mine) in &sections {
+            actor_section(&mut out, *actor, mine, pack, &mut numbering);
         }
     }
 
@@ -150,7 +163,7 @@ pub fn decision_note(record: &DecisionRecord, pack: &PackNote) -> String {
 }
 
 /// The decision, the table of criteria, or why there is no decision.
-fn decision(out: &mut String, record: &DecisionRecord) {
+fn decision(out: &mut String, record: &DecisionRecord, has_points: bool, should_change: bool) {
     match record.decision {
         Some(decision) if record.mostly_not_in_force() => {
             let _ = writeln!(
@@ -168,7 +181,7 @@ fn decision(out: &mut String, record: &DecisionRecord) {
                 out,
                 "**Decision: {}.** {}\n",
                 decision.as_str(),
-                decision_sentence(decision)
+                decision_sentence(decision, has_points, should_change)
             );
             if let Some(criteria) = &record.criteria {
                 let _ = writeln!(out, "| Criterion | Result |\n|---|---|");
@@ -195,18 +208,6 @@ fn decision(out: &mut String, record: &DecisionRecord) {
     }
 }
 
-/// Which points are listed: every must-change point, then should-change points, then points
-/// for information, in record order, up to [`MAX_POINTS`].
-fn shown_points(points: &[&Finding]) -> Vec<bool> {
-    let mut order: Vec<usize> = (0..points.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(points[i].outcome));
-    let mut shown = vec![false; points.len()];
-    for (rank, i) in order.into_iter().enumerate() {
-        shown[i] = rank < MAX_POINTS || points[i].outcome == Outcome::Reject;
-    }
-    shown
-}
-
 /// The section a point is listed under: a point addressed to nobody in particular that asks
 /// for a change goes to both.
 fn group_of(actor: Actor) -> Actor {
@@ -223,42 +224,142 @@ struct Numbering {
     cited: Vec<(String, usize)>,
 }
 
-fn actor_section(out: &mut String, actor: Actor, points: &[&Finding], numbering: &mut Numbering) {
+/// One actor's points: by outcome, the findings of one rule gathered into one point.
+fn actor_section(
+    out: &mut String,
+    actor: Actor,
+    findings: &[&Finding],
+    pack: &PackNote,
+    numbering: &mut Numbering,
+) {
     let _ = writeln!(out, "### {}\n", actor_heading(actor));
     for outcome in [Outcome::Reject, Outcome::Revise, Outcome::Note] {
-        let items: Vec<&&Finding> = points.iter().filter(|f| f.outcome == outcome).collect();
+        let items: Vec<&Finding> = findings
+            .iter()
+            .copied()
+            .filter(|f| f.outcome == outcome)
+            .collect();
         if items.is_empty() {
             continue;
         }
         let _ = writeln!(out, "**{}**\n", outcome_label(outcome));
-        for f in items {
+        // Findings are in rule order, so one rule's are next to each other.
+        for group in items.chunk_by(|a, b| a.rule == b.rule) {
             numbering.next += 1;
             let number = numbering.next;
-            let _ = writeln!(out, "{number}. {}", escape(&f.message));
-            details(out, f, number, numbering);
+            // The lines of a point are indented under its text, past "12. ", so that
+            // Markdown keeps them inside the point.
+            let indent = " ".repeat(number.to_string().len() + 2);
+            match group {
+                [f] => {
+                    let _ = writeln!(out, "{number}. {}", escape(&f.message));
+                }
+                _ => {
+                    let lead = group_lead(group, pack);
+                    let messages: Vec<&str> = group.iter().map(|f| f.message.as_str()).collect();
+                    match shared_opening(&messages) {
+                        // A sentence every item opens with is said once, in the lead.
+                        Some((opening, rests)) => {
+                            let stop = if lead.ends_with(['.', '?', '!']) {
+                                ""
+                            } else {
+                                "."
+                            };
+                            let opening = opening.strip_suffix('.').unwrap_or(opening);
+                            let _ = writeln!(
+                                out,
+                                "{number}. {}{stop} {}:",
+                                escape(&lead),
+                                escape(opening)
+                            );
+                            for rest in rests {
+                                let _ = writeln!(out, "{indent}- {}", escape(rest));
+                            }
+                        }
+                        None => {
+                            let _ = writeln!(out, "{number}. {}:", escape(&lead));
+                            for message in messages {
+                                let _ = writeln!(out, "{indent}- {}", escape(message));
+                            }
+                        }
+                    }
+                }
+            }
+            details(out, group, number, &indent, numbering);
         }
         out.push('\n');
     }
 }
 
-fn details(out: &mut String, f: &Finding, number: usize, numbering: &mut Numbering) {
-    let mut about = vec![criterion_name(f.criterion).to_string()];
-    if let Some(field) = &f.field {
-        about.push(field_in_words(field));
+/// The sentence every message opens with (such as "From 1 January 2010, a policy that comes
+/// into force during this TC applies."), and what each says after it; `None` unless every
+/// message has more to say after the same whole first sentence.
+fn shared_opening<'a>(messages: &[&'a str]) -> Option<(&'a str, Vec<&'a str>)> {
+    let first = messages.first()?;
+    let end = first.find(". ")? + 1;
+    let opening = &first[..end];
+    // "e.g." or "i.e." ends an abbreviation, not a sentence.
+    if [".g.", ".e.", "etc."].iter().any(|a| opening.ends_with(a)) {
+        return None;
     }
-    let _ = writeln!(out, "   - About: {}", escape(&about.join("; ")));
-    if let Some(policy) = &f.policy {
+    let rests: Option<Vec<&str>> = messages
+        .iter()
+        .map(|m| {
+            m.strip_prefix(opening)
+                .and_then(|rest| rest.strip_prefix(' '))
+                .map(str::trim_start)
+                .filter(|rest| !rest.is_empty())
+        })
+        .collect();
+    Some((opening, rests?))
+}
+
+/// The lead of a point that gathers several findings of one rule: the rule's title, without
+/// the "(illustrative …)" that the note's last section says of the whole pack.
+fn group_lead(group: &[&Finding], pack: &PackNote) -> String {
+    let rule = &group[0].rule;
+    match pack.titles.get(rule) {
+        Some(title) => {
+            let title = match title.rfind(" (illustrative") {
+                Some(at) if title.ends_with(')') => &title[..at],
+                _ => title.as_str(),
+            };
+            title.trim().to_string()
+        }
+        None => format!("{} points of the same kind", group.len()),
+    }
+}
+
+fn details(
+    out: &mut String,
+    group: &[&Finding],
+    number: usize,
+    indent: &str,
+    numbering: &mut Numbering,
+) {
+    let first = group[0];
+    let mut about = vec![criterion_name(first.criterion).to_string()];
+    for f in group {
+        if let Some(field) = &f.field {
+            let words = field_in_words(field);
+            if !about.contains(&words) {
+                about.push(words);
+            }
+        }
+    }
+    let _ = writeln!(out, "{indent}- About: {}", escape(&about.join("; ")));
+    if let Some(policy) = &first.policy {
         match numbering.cited.iter().find(|(p, _)| p == policy) {
             Some((_, first)) => {
-                let _ = writeln!(out, "   - Policy: as for point {first}");
+                let _ = writeln!(out, "{indent}- Policy: as for point {first}");
             }
             None => {
-                let _ = writeln!(out, "   - Policy: {}", escape(policy));
+                let _ = writeln!(out, "{indent}- Policy: {}", escape(policy));
                 numbering.cited.push((policy.clone(), number));
             }
         }
     }
-    let _ = writeln!(out, "   - Reference: `{}`", f.rule);
+    let _ = writeln!(out, "{indent}- Reference: `{}`", first.rule);
 }
 
 /// Which pack decided, whether it is illustrative, and the digests to check the record with.
@@ -282,6 +383,14 @@ fn provenance(out: &mut String, record: &DecisionRecord, pack: &PackNote) {
         code(&record.pack.id),
         escape(&record.pack.version),
     );
+    if pack.fallback {
+        let country = escape(&record.country);
+        let _ = writeln!(
+            out,
+            "No rule pack of {country} is in force here: this request was screened against the pack above, \
+             which the coordination unit chose for countries without one, and not against {country}'s own policy."
+        );
+    }
     for p in &record.in_force_during_tc {
         let _ = writeln!(
             out,
@@ -305,14 +414,6 @@ fn provenance(out: &mut String, record: &DecisionRecord, pack: &PackNote) {
         short(&record.pack.sha256),
         tcscreen_core::ENGINE_VERSION,
     );
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
 }
 
 fn short(digest: &str) -> &str {
@@ -640,6 +741,185 @@ const FIELD_WORDS: &[(&str, &str, &str, bool)] = &[
 mod tests {
     use super::*;
 
+    /// The note over a record of `findings` (rule, outcome, actor, message).
+    fn note_of(findings: &[(&str, Outcome, Option<Actor>, &str)], pack: &PackNote) -> String {
+        let request = tcscreen_core::ValidRequest::from_text(
+            r#"{"id": "R", "country": "ZZ", "title": "T", "received": "2025-03-04"}"#,
+            &tcscreen_core::RequestLimits::default(),
+        )
+        .unwrap();
+        let json = format!(
+            r#"{{"as_of":"2025-03-04","criteria":{{"data":"accept","demand_led":"accept","exit":"accept","policy_fit":"accept"}},"decision":"accept","engine":{{"name":"tcscreen","version":"0.1.0"}},"errors":[],"findings":[],"input":{},"pack":{{"chain":[],"id":"p","sha256":"ab","version":"1"}},"request":{{"country":"ZZ","id":"R","sha256":"{}"}},"rules_run":1,"schema":"tcscreen/decision/v1"}}"#,
+            request.canonical(),
+            request.sha256()
+        );
+        let mut record = DecisionRecord::from_json(
+            &tcscreen_core::json::parse(&json, Default::default()).unwrap(),
+        )
+        .unwrap();
+        record.findings = findings
+            .iter()
+            .map(|(rule, outcome, actor, message)| Finding {
+                rule: (*rule).into(),
+                criterion: Criterion::Exit,
+                outcome: *outcome,
+                message: (*message).into(),
+                field: None,
+                policy: None,
+                overridden_from: None,
+                actor: *actor,
+            })
+            .collect();
+        record.decision = tcscreen_core::decision::of(&record.findings, &record.errors);
+        decision_note(&record, pack)
+    }
+
+    fn pack() -> PackNote {
+        PackNote {
+            name: "P".into(),
+            illustrative: false,
+            actors: [("p/OLD".to_string(), Actor::Provider)].into(),
+            titles: [(
+                "p/A".to_string(),
+                "Advisers answer to the partner (illustrative)".to_string(),
+            )]
+            .into(),
+            fallback: false,
+        }
+    }
+
+    #[test]
+    fn one_rules_findings_are_one_point_and_every_point_is_listed() {
+        let mut findings = vec![
+            (
+                "p/A",
+                Outcome::Revise,
+                Some(Actor::Both),
+                "P1 reports to the provider.",
+            ),
+            (
+                "p/A",
+                Outcome::Revise,
+                Some(Actor::Both),
+                "P2 reports to the provider.",
+            ),
+        ];
+        let many: Vec<String> = (0..20).map(|i| format!("Change {i}.")).collect();
+        for m in &many {
+            findings.push(("p/B", Outcome::Revise, Some(Actor::Requester), m.as_str()));
+        }
+        findings.push(("p/C", Outcome::Note, Some(Actor::Requester), "Noted."));
+        let note = note_of(&findings, &pack());
+        assert!(
+            note.contains("3. Advisers answer to the partner:\n   - P1 reports to the provider.\n   - P2 reports to the provider.\n"),
+            "{note}"
+        );
+        for m in &many {
+            assert!(note.contains(m.as_str()), "{m} is listed: {note}");
+        }
+        assert!(!note.contains("not listed"), "{note}");
+        assert_eq!(note.matches("- Reference: `p/B`").count(), 1, "{note}");
+    }
+
+    #[test]
+    fn the_units_follow_up_is_left_out_and_older_records_take_the_packs_actors() {
+        let note = note_of(
+            &[
+                (
+                    "p/U",
+                    Outcome::Note,
+                    Some(Actor::CoordinationUnit),
+                    "Check the list.",
+                ),
+                ("p/OLD", Outcome::Note, None, "An older finding."),
+            ],
+            &pack(),
+        );
+        assert!(!note.contains("Check the list."), "{note}");
+        assert!(note.contains("### For the provider"), "{note}");
+        assert!(note.contains("An older finding."), "{note}");
+        assert!(
+            note.contains("none of them needs to change for the request to go ahead"),
+            "{note}"
+        );
+    }
+
+    /// A sentence every finding of a point opens with is said once, in the point's lead; items
+    /// that open differently are listed whole.
+    #[test]
+    fn a_sentence_every_item_opens_with_is_said_once() {
+        let opening = "From 1 January 2010, a policy that comes into force during this TC applies.";
+        let first = format!("{opening} Remove the supplement of C1.");
+        let second = format!("{opening} Remove the supplement of C2.");
+        let note = note_of(
+            &[
+                ("p/A", Outcome::Reject, Some(Actor::Both), first.as_str()),
+                ("p/A", Outcome::Reject, Some(Actor::Both), second.as_str()),
+            ],
+            &pack(),
+        );
+        assert!(
+            note.contains("1. Advisers answer to the partner. From 1 January 2010, a policy that comes into force during this TC applies:\n   - Remove the supplement of C1.\n   - Remove the supplement of C2.\n"),
+            "{note}"
+        );
+        assert_eq!(note.matches("From 1 January 2010").count(), 1, "{note}");
+        let mixed = note_of(
+            &[
+                ("p/A", Outcome::Reject, Some(Actor::Both), first.as_str()),
+                (
+                    "p/A",
+                    Outcome::Reject,
+                    Some(Actor::Both),
+                    "Remove the supplement of C2.",
+                ),
+            ],
+            &pack(),
+        );
+        assert!(
+            mixed.contains("1. Advisers answer to the partner:\n"),
+            "{mixed}"
+        );
+        assert!(mixed.contains(&format!("   - {opening} Remove")), "{mixed}");
+        assert_eq!(
+            shared_opening(&["E.g. one. Two.", "E.g. one. Three."]),
+            None,
+            "an abbreviation is not a sentence"
+        );
+        assert_eq!(shared_opening(&["Same.", "Same."]), None);
+    }
+
+    /// A rejection names the points marked **should change** only when the note has some.
+    #[test]
+    fn a_rejection_mentions_should_change_points_only_when_there_are_some() {
+        let only_must = note_of(
+            &[(
+                "p/OLD",
+                Outcome::Reject,
+                Some(Actor::Provider),
+                "This TC is offered by the provider.",
+            )],
+            &pack(),
+        );
+        assert!(only_must.contains("**Decision: reject.**"), "{only_must}");
+        assert!(
+            only_must.contains("A new request would need to address them.\n"),
+            "{only_must}"
+        );
+        assert!(!only_must.contains("should change"), "{only_must}");
+        let both = note_of(
+            &[
+                ("p/OLD", Outcome::Reject, Some(Actor::Provider), "Offered."),
+                ("p/B", Outcome::Revise, Some(Actor::Requester), "Change."),
+            ],
+            &pack(),
+        );
+        assert!(
+            both.contains("address them, and the points marked **should change**."),
+            "{both}"
+        );
+        assert!(both.contains("**Should change**"), "{both}");
+    }
+
     #[test]
     fn fields_are_named_in_words() {
         for (path, words) in [
@@ -674,30 +954,5 @@ mod tests {
         ] {
             assert_eq!(field_in_words(path), words, "{path}");
         }
-    }
-
-    #[test]
-    fn at_most_twelve_points_are_listed_but_never_a_must_change_one() {
-        let finding = |outcome| Finding {
-            rule: "p/R".into(),
-            criterion: Criterion::Exit,
-            outcome,
-            message: "m".into(),
-            field: None,
-            policy: None,
-            overridden_from: None,
-        };
-        let notes: Vec<Finding> = (0..10).map(|_| finding(Outcome::Note)).collect();
-        let changes: Vec<Finding> = (0..5).map(|_| finding(Outcome::Revise)).collect();
-        let all: Vec<&Finding> = notes.iter().chain(&changes).collect();
-        let shown = shown_points(&all);
-        assert_eq!(shown.iter().filter(|s| **s).count(), 12);
-        assert!(
-            shown[10..].iter().all(|s| *s),
-            "every change is listed before notes"
-        );
-        let rejects: Vec<Finding> = (0..14).map(|_| finding(Outcome::Reject)).collect();
-        let all: Vec<&Finding> = rejects.iter().collect();
-        assert!(shown_points(&all).iter().all(|s| *s));
     }
 }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use tcscreen_core::{Criterion, Decision, DecisionRecord};
+use tcscreen_core::{Actor, Criterion, Decision, DecisionRecord};
 
 use crate::escape::controls as esc;
 
@@ -131,6 +131,13 @@ pub fn record_text(record: &DecisionRecord) -> String {
         }
         if let Some(policy) = &finding.policy {
             details.push(esc(policy).into_owned());
+        }
+        match finding.actor {
+            Some(Actor::Provider) => details.push("for the provider".to_string()),
+            Some(Actor::CoordinationUnit) => {
+                details.push("for the coordination unit, not in the requester's note".to_string());
+            }
+            _ => {}
         }
         if let Some(from) = finding.overridden_from {
             details.push(format!(
