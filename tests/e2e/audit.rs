@@ -3,7 +3,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::harness::{Run, copy_dir, root, tcscreen};
+use crate::harness::{Run, copy_dir, root, tcscreen, tcscreen_with_stdin};
 
 /// A scratch copy of the shipped rules, with records of every fixture screened against them.
 struct Scratch {
@@ -631,4 +631,86 @@ fn compare_shows_progress_between_rounds() {
         .stdout_has(r#""resolved":[{"field":"origin.provider_approval_date""#)
         .stdout_has(r#"{"field":"origin.tor.partner_approved","message":"The terms of reference were drafted by the provider"#)
         .stdout_has(r#""new":[{"field":"origin.request_letter.date""#);
+}
+
+/// Issue 20 §3 at the command line: with the server's users file, `register decide` records
+/// the account `--by` names only once its password is given and only if it may decide, so
+/// every entry of a register kept with accounts names the account that made it.
+#[test]
+fn register_decide_with_accounts_records_the_account_once_its_password_is_given() {
+    let scratch = Scratch::new();
+    let (register, lines) = register_lines(&scratch);
+    let request_id = lines[0]
+        .split(r#""request_id":""#)
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let users = scratch.s("users.toml");
+    for (name, role, password) in [
+        ("d.officer", "decider", "a long decider passphrase 1"),
+        ("s.officer", "screener", "a long screener passphrase 2"),
+    ] {
+        tcscreen_with_stdin(
+            &[
+                "users",
+                "--users",
+                &users,
+                "add",
+                name,
+                "--role",
+                role,
+                "--password-stdin",
+            ],
+            format!("{password}\n").as_bytes(),
+        )
+        .expect_code(0);
+    }
+    let rules = scratch.s("rules");
+    let decide = |by: &str, password: &str| {
+        tcscreen_with_stdin(
+            &[
+                "--rules",
+                &rules,
+                "register",
+                "decide",
+                &request_id,
+                "--register",
+                &register,
+                "--users",
+                &users,
+                "--password-stdin",
+                "--by",
+                by,
+                "--decision",
+                "revise",
+                "--reason",
+                "Checked with the ministry",
+                "--at",
+                "2026-11-28",
+            ],
+            format!("{password}\n").as_bytes(),
+        )
+    };
+    decide("d.officer", "not the password")
+        .expect_code(2)
+        .stderr_has("no account d.officer with that password");
+    decide("A. Anybody", "a long decider passphrase 1")
+        .expect_code(2)
+        .stderr_has("no account A. Anybody with that password");
+    decide("s.officer", "a long screener passphrase 2")
+        .expect_code(2)
+        .stderr_has("may not record decisions");
+    assert_eq!(
+        fs::read_to_string(&register).unwrap().lines().count(),
+        lines.len(),
+        "a refused decision records nothing"
+    );
+    decide("d.officer", "a long decider passphrase 1").expect_code(0);
+    scratch
+        .run(&["register", "show", &request_id, "--register", &register])
+        .expect_code(0)
+        .stdout_has("by d.officer");
 }

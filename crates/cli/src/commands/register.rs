@@ -61,9 +61,18 @@ pub enum RegisterAction {
         /// The decision taken.
         #[arg(long, value_parser = ["accept", "revise", "reject"])]
         decision: String,
-        /// Who takes it.
+        /// Who takes it: with `--users`, an account with the decider role, whose password is
+        /// asked; without, the name of the one person who keeps this register.
         #[arg(long, value_name = "NAME")]
         by: String,
+        /// The accounts of `tcscreen serve --users FILE`: the decision is recorded under the
+        /// account `--by` names once its password is given, as the server records it.
+        #[arg(long, env = "TCSCREEN_USERS", value_name = "FILE")]
+        users: Option<PathBuf>,
+        /// Read the account's password from the first line of standard input instead of
+        /// asking.
+        #[arg(long, requires = "users")]
+        password_stdin: bool,
         /// Why; required when it departs from the screening or waives rules.
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
@@ -145,6 +154,8 @@ pub fn register(cli: &GlobalArgs, args: &RegisterArgs) -> ExitStatus {
             register,
             decision,
             by,
+            users,
+            password_stdin,
             reason,
             waive,
             at,
@@ -153,7 +164,11 @@ pub fn register(cli: &GlobalArgs, args: &RegisterArgs) -> ExitStatus {
             request_id,
             register,
             decision,
-            by,
+            &DecidedBy {
+                name: by,
+                users: users.as_deref(),
+                password_stdin: *password_stdin,
+            },
             reason.as_deref(),
             waive,
             (*at, *screening),
@@ -250,11 +265,18 @@ fn decide(
     request_id: &str,
     file: &Path,
     decision: &str,
-    by: &str,
+    by: &DecidedBy<'_>,
     reason: Option<&str>,
     waive: &[String],
     (at, screening): (Option<Date>, Option<u64>),
 ) -> ExitStatus {
+    let by = match by.account() {
+        Ok(name) => name,
+        Err(why) => {
+            errln!("error: {why}");
+            return ExitStatus::Usage;
+        }
+    };
     let mut appender = match Appender::open_waiting(file, &mut |why| errln!("note: {why}")) {
         Ok(a) => a,
         Err(e) => {
@@ -264,7 +286,7 @@ fn decide(
     };
     let input = DecisionInput {
         decision: Decision::parse(decision).unwrap_or(Decision::Revise),
-        by: by.to_string(),
+        by,
         reason: reason.map(str::to_string),
         waived: waive.to_vec(),
         at,
@@ -472,4 +494,52 @@ fn show(request_id: &str, file: &Path) -> ExitStatus {
         }
     }
     status
+}
+
+/// Who `register decide` records as taking the decision.
+struct DecidedBy<'a> {
+    /// `--by`.
+    name: &'a str,
+    /// `--users`: the server's accounts.
+    users: Option<&'a Path>,
+    /// `--password-stdin`.
+    password_stdin: bool,
+}
+
+impl DecidedBy<'_> {
+    /// The name to record: with a users file, the account `--by` names, once it is shown to
+    /// have the decider role and its password is given (as the server records the signed-in
+    /// account); without one, the name given, as in the server's single-person mode.
+    fn account(&self) -> Result<String, String> {
+        let name = self.name.trim();
+        let Some(file) = self.users else {
+            return Ok(name.to_string());
+        };
+        let accounts = tcscreen_service::users::read(file)?;
+        let password = if self.password_stdin {
+            let mut line = String::new();
+            std::io::BufRead::read_line(&mut std::io::stdin().lock(), &mut line)
+                .map_err(|e| format!("cannot read the password: {e}"))?;
+            line.trim_end_matches(['\n', '\r']).to_string()
+        } else {
+            rpassword::prompt_password(format!("Password for {name}: ")).map_err(|e| {
+                format!(
+                    "cannot ask for the password on a terminal ({e}): give --password-stdin and the password on standard input"
+                )
+            })?
+        };
+        let user = accounts.get(name);
+        if !tcscreen_service::users::verify_password(user, &password) {
+            return Err(format!(
+                "no account {name} with that password in {}: the decision is recorded under an account of the users file once its password is given",
+                file.display()
+            ));
+        }
+        if !user.is_some_and(|u| u.has(tcscreen_service::users::Role::Decider)) {
+            return Err(format!(
+                "the account {name} may not record decisions: give it the decider role (`tcscreen users roles {name} --role decider`)"
+            ));
+        }
+        Ok(name.to_string())
+    }
 }
