@@ -393,10 +393,16 @@ fn is_south_south(kind: Option<ProviderKind>) -> bool {
 /// `money::tolerance(lines, total, per_line, share)`.
 /// `actors::south_south_in_substance(request.provider.kind, request.personnel)`.
 fn south_south_in_substance(req: &Request) -> bool {
-    is_south_south(req.provider.kind)
-        && req.personnel.iter().all(|p| {
+    if is_south_south(req.provider.kind) {
+        return req.personnel.iter().all(|p| {
             p.origin != Some(PersonOrigin::International)
                 && p.employer != Some(Employer::ContractedFirm)
+        });
+    }
+    !req.personnel.is_empty()
+        && req.personnel.iter().all(|p| {
+            p.origin == Some(PersonOrigin::SouthSouth)
+                && p.employer == Some(Employer::PeerInstitution)
         })
 }
 
