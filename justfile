@@ -94,7 +94,7 @@ instructions N="100":
 # The register's cases on a large register against a small one, in the same run: start-up
 # (verify, index) and memory, the Cases page, GET /v1/cases, a case page and recording a decision
 # (ratios large / small over RUNS runs), and `register verify`. The registers are written once
-# into target/casebench (about 800 MB for 100,000 entries). See docs/performance.md, section 10.
+# into target/casebench (about 800 MB for 100,000 entries). See docs/performance.md, section 11.
 cases-bench LARGE="100000" SMALL="1000" RUNS="3":
     cargo build --release --locked -p tcscreen-cli -p tcscreen-bench --bin tcscreen --bin casebench
     target/release/casebench --large {{LARGE}} --small {{SMALL}} --runs {{RUNS}}
@@ -112,3 +112,31 @@ iati-bench MB="200" RUNS="3":
 load REQUESTS="20000" CLIENTS="8":
     cargo build --release --locked -p tcscreen-cli -p tcscreen-bench --bin tcscreen --bin loadtest
     target/release/loadtest --requests {{REQUESTS}} --clients {{CLIENTS}}
+
+# Checking a rules folder with a long `extends` chain (issue 18 item 5): 16 generations of 30
+# rules and 200 packs extending the last, written by `extends_chain`; times `check` and `packs`
+# with this tree's debug binary and, in the same run, with BEFORE (another tcscreen binary) if
+# given, and says whether both print the same (docs/performance.md, section 10).
+chain-bench BEFORE="":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cargo build --locked -p tcscreen-cli -p tcscreen-bench --bin tcscreen --bin extends_chain
+    work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+    target/debug/extends_chain "$work/rules"
+    bins=("$PWD/target/debug/tcscreen"); names=(this)
+    if [ -n "{{BEFORE}}" ]; then bins=("$(realpath "{{BEFORE}}")" "${bins[@]}"); names=(before this); fi
+    cd "$work"
+    for i in "${!bins[@]}"; do
+        for verb in check packs; do
+            start=$EPOCHREALTIME
+            "${bins[$i]}" "$verb" --rules rules >"$verb.${names[$i]}.out" 2>&1 || true
+            awk -v a="$start" -v b="$EPOCHREALTIME" -v n="${names[$i]}" -v v="$verb" \
+                'BEGIN { printf "%-7s %-6s %7.2f s\n", n, v, b - a }'
+        done
+    done
+    if [ -n "{{BEFORE}}" ]; then
+        for verb in check packs; do
+            cmp -s "$verb.before.out" "$verb.this.out" && echo "$verb: the same output" \
+                || echo "$verb: the outputs differ"
+        done
+    fi

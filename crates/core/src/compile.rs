@@ -3,10 +3,13 @@
 //! Each rule is compiled on the hardened engine with the module resolver of the pack that
 //! defines it, so `import "dates"` reaches that pack's `lib/dates.rhai` and nothing else;
 //! imports are resolved and embedded at compile time, and the run-time engine resolves none.
-//! Every problem in the pack is reported, not only the first.
+//! Every problem in the pack is reported, not only the first. A layer compiled before for a
+//! pack with the same ancestors is taken from a [`LayerCache`] (`layer_cache`), so each
+//! ancestor is compiled once for all the packs that extend it.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use rhai::{AST, Dynamic, Engine, EvalAltResult, Module, ModuleResolver, Position, Scope, Shared};
 
@@ -18,6 +21,7 @@ use crate::diagnostic::{Diagnostic, attach_excerpts};
 use crate::finding::{Actor, Criterion, Outcome};
 use crate::frontmatter::{self, FrontMatter};
 use crate::json::Pos;
+use crate::layer_cache::{CompiledLayer, LayerCache, Pending};
 use crate::rhai_error::{explain_import, explain_parse, is_terminated};
 use crate::rule_settings::{MergedSettings, RuleSettings};
 use crate::sandbox;
@@ -55,7 +59,10 @@ pub struct CompiledRule {
     pub display: String,
     /// The front matter as written.
     pub front_matter: FrontMatter,
-    pub(crate) ast: AST,
+    /// Shared by every pack that extends the rule's pack (`layer_cache`).
+    pub(crate) ast: Rc<AST>,
+    /// The digest of the rule's layer and the layers before it (`layer_cache`).
+    pub(crate) layer: [u8; 32],
     /// Whether the rule might change a global (see `isolation`): the globals are checked
     /// after it runs.
     pub(crate) may_change_globals: bool,
@@ -71,6 +78,8 @@ pub struct CompiledPack {
     pub(crate) rules: Vec<CompiledRule>,
     pub(crate) disabled: Vec<String>,
     pub(crate) sources: BTreeMap<String, PolicySource>,
+    /// The functions each layer's `lib/` modules define: pack id → module name → names.
+    pub(crate) lib_functions: BTreeMap<String, BTreeMap<String, BTreeSet<String>>>,
     /// `params` and `data` as compiled; rules get these values and must leave them unchanged.
     pub(crate) params: Dynamic,
     pub(crate) data: Dynamic,
@@ -109,7 +118,18 @@ impl CompiledPack {
         source: &PackSource,
         limits: &EngineLimits,
     ) -> Result<CompiledPack, Vec<Diagnostic>> {
-        CompiledPack::compile_layers(&source.layers, limits)
+        CompiledPack::compile_cached(source, limits, &mut LayerCache::new())
+    }
+
+    /// Compile a pack, taking the layers it shares with packs compiled before from `cache`
+    /// (and adding its own): each ancestor is compiled once for all the packs that extend it.
+    /// The pack, or the problems, are the same as [`CompiledPack::compile`]'s.
+    pub fn compile_cached(
+        source: &PackSource,
+        limits: &EngineLimits,
+        cache: &mut LayerCache,
+    ) -> Result<CompiledPack, Vec<Diagnostic>> {
+        CompiledPack::compile_layers_cached(&source.layers, limits, cache)
             .map(|pack| pack.identify(source.identity.clone(), source.chain.clone()))
     }
 
@@ -119,7 +139,16 @@ impl CompiledPack {
         layers: &[PackLayer],
         limits: &EngineLimits,
     ) -> Result<UnidentifiedPack, Vec<Diagnostic>> {
-        let result = sandbox::guarded(limits, None, || compile(layers, limits));
+        CompiledPack::compile_layers_cached(layers, limits, &mut LayerCache::new())
+    }
+
+    /// [`CompiledPack::compile_layers`] with the layers compiled before taken from `cache`.
+    pub fn compile_layers_cached(
+        layers: &[PackLayer],
+        limits: &EngineLimits,
+        cache: &mut LayerCache,
+    ) -> Result<UnidentifiedPack, Vec<Diagnostic>> {
+        let result = sandbox::guarded(limits, None, || compile(layers, limits, cache));
         match result {
             Ok(result) => result.map(UnidentifiedPack).map_err(|mut errors| {
                 attach_excerpts(&mut errors, |file| crate::source::text_in(layers, file));
@@ -290,30 +319,24 @@ fn globals_redefined(ast: &AST, file: &str, errors: &mut Vec<Diagnostic>) {
     }
 }
 
-/// A rule compiled, before the pack's settings and sources apply to it.
-struct Pending {
-    full_id: String,
-    pack: String,
-    file: String,
-    display: String,
-    front_matter: FrontMatter,
-    ast: AST,
-}
-
-fn compile(layers: &[PackLayer], limits: &EngineLimits) -> Result<CompiledPack, Vec<Diagnostic>> {
+fn compile(
+    layers: &[PackLayer],
+    limits: &EngineLimits,
+    cache: &mut LayerCache,
+) -> Result<CompiledPack, Vec<Diagnostic>> {
     let mut engine = sandbox::engine(limits);
     let mut errors = Vec::new();
     let mut pending: Vec<Pending> = Vec::new();
-    for layer in layers {
-        let lib_files = serve_libs(&mut engine, layer, &mut errors);
-        compile_rules(
-            &engine,
-            layer,
-            &lib_files,
-            limits,
-            &mut pending,
-            &mut errors,
-        );
+    let mut lib_functions = BTreeMap::new();
+    let compiled = cache.layers(layers, limits, |layer| {
+        compile_layer(&mut engine, layer, limits)
+    });
+    for (layer, compiled) in layers.iter().zip(compiled) {
+        pending.extend(compiled.rules.iter().cloned());
+        errors.extend(compiled.errors.iter().cloned());
+        if !compiled.lib_functions.is_empty() {
+            lib_functions.insert(layer.id.clone(), compiled.lib_functions.clone());
+        }
     }
     engine.set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
     // Rhai checks shadowing twice: when parsing (against the variables in view) and again at
@@ -370,17 +393,35 @@ fn compile(layers: &[PackLayer], limits: &EngineLimits) -> Result<CompiledPack, 
         rules,
         disabled,
         sources,
+        lib_functions,
         params,
         data,
         globals,
     })
 }
 
+/// Compile one layer on `engine`: its `lib/` modules, then its rules with their imports
+/// resolved against those modules only.
+fn compile_layer(engine: &mut Engine, layer: &PackLayer, limits: &EngineLimits) -> CompiledLayer {
+    let mut errors = Vec::new();
+    let mut rules = Vec::new();
+    let mut lib_functions = BTreeMap::new();
+    let lib_files = serve_libs(engine, layer, &mut lib_functions, &mut errors);
+    compile_rules(engine, layer, &lib_files, limits, &mut rules, &mut errors);
+    CompiledLayer {
+        rules,
+        lib_functions,
+        errors,
+    }
+}
+
 /// Compile the layer's `lib/` modules and serve them to its rules' imports; returns each
-/// module's file as people see it, by module name.
+/// module's file as people see it, by module name, and adds the functions each module that
+/// compiles defines to `functions`.
 fn serve_libs(
     engine: &mut Engine,
     layer: &PackLayer,
+    functions: &mut BTreeMap<String, BTreeSet<String>>,
     errors: &mut Vec<Diagnostic>,
 ) -> BTreeMap<String, String> {
     let mut libs = BTreeMap::new();
@@ -395,6 +436,10 @@ fn serve_libs(
             Ok(mut ast) => {
                 ast.set_source(stable.as_str());
                 reserved_functions(&ast, &lib.text, &lib.display, errors);
+                functions.insert(
+                    name.to_string(),
+                    ast.iter_functions().map(|f| f.name.to_string()).collect(),
+                );
                 libs.insert(name.to_string(), (ast, lib.display.clone()));
             }
             Err(e) => {
@@ -461,7 +506,10 @@ fn compile_rules(
                     file: stable,
                     display: rule.display.clone(),
                     front_matter,
-                    ast,
+                    may_change_globals: crate::isolation::may_change_globals(&ast),
+                    ast: Rc::new(ast),
+                    // Set by the layer cache.
+                    layer: [0; 32],
                 });
             }
             Err(e) => errors.push(not_compiled(&e, rule, lib_files, limits)),
@@ -604,8 +652,9 @@ fn compiled_rule(p: Pending, s: RuleSettings, resolved: Resolved) -> CompiledRul
         file: p.file,
         display: p.display,
         front_matter: p.front_matter,
-        may_change_globals: crate::isolation::may_change_globals(&p.ast),
+        may_change_globals: p.may_change_globals,
         ast: p.ast,
+        layer: p.layer,
     }
 }
 

@@ -32,14 +32,16 @@
 //! never wrong.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
-use rhai::{ASTFlags, ASTNode, Engine, Expr, Position, Stmt};
+use rhai::{ASTFlags, ASTNode, Expr, Position, Stmt};
 
 use crate::api::RESERVED_NAMES;
 use crate::codes::Code;
 use crate::compile::{CompiledPack, CompiledRule};
 use crate::diagnostic::Diagnostic;
 use crate::finding::Outcome;
+use crate::lint_cache::{LintCache, LintedRule, RuleKey};
 use crate::rhai_error::pos;
 use crate::rule_settings;
 use crate::schema::{self, Shape};
@@ -118,13 +120,21 @@ enum Root {
 
 /// Lint a compiled pack. `source` gives the manifest paths and `lib/` texts.
 pub fn lint(pack: &CompiledPack, source: &PackSource) -> Vec<Diagnostic> {
-    let mut known: BTreeSet<String> = pack
-        .engine
-        .collect_fn_metadata(None, |info| Some(info.metadata.name.to_string()), true)
-        .into_iter()
-        .collect();
-    known.extend(KEYWORD_FUNCTIONS.iter().map(|s| s.to_string()));
-    let libs = lib_functions(&pack.engine, source);
+    lint_cached(pack, source, &mut LintCache::new())
+}
+
+/// [`lint`], taking from `cache` what linting the same rules in the same context found
+/// before (each ancestor's rules are linted once for the packs that extend it), and adding
+/// what this pack's lint finds. The problems are the same, in the same order.
+pub fn lint_cached(
+    pack: &CompiledPack,
+    source: &PackSource,
+    cache: &mut LintCache,
+) -> Vec<Diagnostic> {
+    let known = cache
+        .known
+        .get_or_insert_with(|| Rc::new(known_functions(&pack.engine)))
+        .clone();
     let params: BTreeSet<String> = source
         .layers
         .iter()
@@ -137,27 +147,45 @@ pub fn lint(pack: &CompiledPack, source: &PackSource) -> Vec<Diagnostic> {
         .collect();
     let placeholders = placeholder_tables(source);
     let thresholds = crate::threshold_lint::sourceless(source);
+    let context: Rc<str> = [&params, &data, &thresholds]
+        .iter()
+        .map(|names| {
+            names
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join("\0")
+        })
+        .collect::<Vec<_>>()
+        .join("\u{1}")
+        .into();
     let mut out = Vec::new();
     let mut params_read = BTreeSet::new();
     let mut data_read = BTreeSet::new();
     for rule in &pack.rules {
+        let key = RuleKey {
+            layer: rule.layer,
+            rule: rule.id.clone(),
+            cites_a_policy: rule.policy.is_some(),
+            cites_nothing: rule.cites_nothing,
+            outcome_override: rule.outcome_override,
+            context: context.clone(),
+        };
         let defined = Defined {
             known: &known,
-            libs: libs.get(&rule.pack),
+            libs: pack.lib_functions.get(&rule.pack),
             params: &params,
             data: &data,
         };
-        let mut linter = RuleLint::new(rule, defined, &mut params_read, &mut data_read, &mut out);
-        linter.run();
-        let decides = linter.decides();
-        let tables = std::mem::take(&mut linter.tables_read);
-        if decides {
-            deciding_on_weak_ground(rule, &tables, &placeholders, &mut out);
-            if rule_settings::can_decide(rule.outcome_override) {
-                out.extend(crate::threshold_lint::check(rule, &thresholds));
-            }
+        let linted = cache.rule(key, || lint_rule(rule, defined, &thresholds));
+        out.extend(linted.problems.iter().cloned());
+        params_read.extend(linted.params_read.iter().cloned());
+        data_read.extend(linted.data_read.iter().cloned());
+        if linted.decides {
+            deciding_on_weak_ground(rule, &linted.tables_read, &placeholders, &mut out);
+            out.extend(linted.thresholds.iter().cloned());
         }
-        thresholds_without_currency(rule, &mut out);
+        out.extend(linted.currency.iter().cloned());
     }
     if let Some(own) = source.layers.last() {
         sources_of_the_pack(pack, own, &mut out);
@@ -198,6 +226,53 @@ pub fn lint(pack: &CompiledPack, source: &PackSource) -> Vec<Diagnostic> {
         crate::source::text_in(&source.layers, file)
     });
     out
+}
+
+/// The functions the engine defines, and the keywords called like functions.
+fn known_functions(engine: &rhai::Engine) -> BTreeSet<String> {
+    let mut known: BTreeSet<String> = engine
+        .collect_fn_metadata(None, |info| Some(info.metadata.name.to_string()), true)
+        .into_iter()
+        .collect();
+    known.extend(KEYWORD_FUNCTIONS.iter().map(|s| s.to_string()));
+    known
+}
+
+/// What linting one rule finds on its own. Its problems are all in its own file, so those of
+/// other rules never hide one of its own.
+fn lint_rule(
+    rule: &CompiledRule,
+    defined: Defined<'_>,
+    thresholds: &BTreeSet<String>,
+) -> LintedRule {
+    let (mut params_read, mut data_read, mut problems) =
+        (BTreeSet::new(), BTreeSet::new(), Vec::new());
+    let mut linter = RuleLint::new(
+        rule,
+        defined,
+        &mut params_read,
+        &mut data_read,
+        &mut problems,
+    );
+    linter.run();
+    let decides = linter.decides();
+    let tables_read = std::mem::take(&mut linter.tables_read);
+    let threshold_problems = if decides && rule_settings::can_decide(rule.outcome_override) {
+        crate::threshold_lint::check(rule, thresholds)
+    } else {
+        Vec::new()
+    };
+    let mut currency = Vec::new();
+    thresholds_without_currency(rule, &mut currency);
+    LintedRule {
+        problems,
+        thresholds: threshold_problems,
+        currency,
+        params_read,
+        data_read,
+        tables_read,
+        decides,
+    }
 }
 
 /// Data tables marked as placeholders: a top-level key `_placeholder` says why the content is
@@ -410,29 +485,6 @@ pub fn rule_facts(rule: &CompiledRule) -> (Vec<String>, BTreeSet<Outcome>) {
         .cloned()
         .collect();
     (reads, outcomes)
-}
-
-/// The functions each pack's `lib/` modules define: pack id → module name → function names.
-fn lib_functions(
-    engine: &Engine,
-    source: &PackSource,
-) -> BTreeMap<String, BTreeMap<String, BTreeSet<String>>> {
-    let mut out: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
-    for layer in &source.layers {
-        for lib in &layer.libs {
-            let Some(name) = lib.module_name() else {
-                continue;
-            };
-            let functions = engine
-                .compile(&lib.text)
-                .map(|ast| ast.iter_functions().map(|f| f.name.to_string()).collect())
-                .unwrap_or_default();
-            out.entry(layer.id.clone())
-                .or_default()
-                .insert(name.to_string(), functions);
-        }
-    }
-    out
 }
 
 struct RuleLint<'a> {

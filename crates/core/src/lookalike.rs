@@ -14,16 +14,19 @@ use unicode_general_category::{GeneralCategory, get_general_category};
 /// (zero-width space, joiners, word joiner, byte-order mark, tags…), a Hangul filler, the
 /// blank Braille pattern, the combining grapheme joiner, or a space other than U+0020.
 pub fn is_invisible(c: char) -> bool {
-    matches!(
-        c,
-        '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}' | '\u{2800}' | '\u{034F}'
-    ) || matches!(
-        get_general_category(c),
-        GeneralCategory::Format
-            | GeneralCategory::SpaceSeparator
-            | GeneralCategory::LineSeparator
-            | GeneralCategory::ParagraphSeparator
-    ) && c != ' '
+    // No ASCII character is invisible in this sense (the controls are `text::is_unsafe`'s),
+    // and most text is ASCII: skip the category table for it.
+    !c.is_ascii()
+        && (matches!(
+            c,
+            '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}' | '\u{2800}' | '\u{034F}'
+        ) || matches!(
+            get_general_category(c),
+            GeneralCategory::Format
+                | GeneralCategory::SpaceSeparator
+                | GeneralCategory::LineSeparator
+                | GeneralCategory::ParagraphSeparator
+        ))
 }
 
 /// Scripts whose letters are easily taken for one another's.
@@ -130,6 +133,25 @@ fn class_of_invisibles() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The ASCII shortcut changes nothing: no ASCII character but the space is a separator or
+    /// a format character.
+    #[test]
+    fn no_ascii_character_is_invisible() {
+        for c in (0..=0x7F_u8).map(char::from) {
+            let category = get_general_category(c);
+            let by_category = c != ' '
+                && matches!(
+                    category,
+                    GeneralCategory::Format
+                        | GeneralCategory::SpaceSeparator
+                        | GeneralCategory::LineSeparator
+                        | GeneralCategory::ParagraphSeparator
+                );
+            assert!(!by_category && !is_invisible(c), "{c:?} {category:?}");
+        }
+        assert!(is_invisible('\u{A0}') && is_invisible('\u{AD}') && !is_invisible('é'));
+    }
 
     #[test]
     fn invisible_and_lookalike_ids_are_told_apart_from_plain_ones() {

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use tcscreen_core::{
     Code, CompiledPack, Date, Decision, Diagnostic, EngineLimits, Finding, Json, JsonValue,
-    Outcome, Pos, RequestLimits, RuleError, ValidRequest, decode_text,
+    LayerCache, Outcome, Pos, RequestLimits, RuleError, ValidRequest, decode_text,
     json::{self, JsonLimits},
 };
 
@@ -413,22 +413,23 @@ fn extensions(item: &Json, name: &str) -> Result<(Option<String>, Option<Json>),
     Ok((reason, patch))
 }
 
-/// Compiled packs by digest, so cases that resolve to the same pack share one compilation.
-#[derive(Default)]
-pub struct CompileCache {
+/// Compiled packs by digest, so cases that resolve to the same pack share one compilation,
+/// over the layers compiled for the packs tested before.
+struct CompileCache<'a> {
     packs: BTreeMap<String, Result<CompiledPack, Vec<Diagnostic>>>,
+    layers: &'a mut LayerCache,
 }
 
-impl CompileCache {
+impl CompileCache<'_> {
     /// The compiled pack for a resolved source.
-    pub fn get(
+    fn get(
         &mut self,
         source: &tcscreen_core::PackSource,
         limits: &EngineLimits,
     ) -> &Result<CompiledPack, Vec<Diagnostic>> {
         self.packs
             .entry(source.identity.sha256.clone())
-            .or_insert_with(|| CompiledPack::compile(source, limits))
+            .or_insert_with(|| CompiledPack::compile_cached(source, limits, self.layers))
     }
 }
 
@@ -439,6 +440,24 @@ pub fn run_pack_tests(
     limits: &EngineLimits,
     request_limits: &RequestLimits,
 ) -> PackTestReport {
+    run_pack_tests_sharing(
+        catalog,
+        index,
+        limits,
+        request_limits,
+        &mut LayerCache::new(),
+    )
+}
+
+/// [`run_pack_tests`], compiling the packs over `layers`: running the tests of several packs
+/// with one cache compiles each ancestor once.
+pub fn run_pack_tests_sharing(
+    catalog: &Catalog,
+    index: usize,
+    limits: &EngineLimits,
+    request_limits: &RequestLimits,
+    layers: &mut LayerCache,
+) -> PackTestReport {
     let mut report = PackTestReport::default();
     let cases = match load_cases(catalog, index) {
         Ok(cases) => cases,
@@ -447,7 +466,10 @@ pub fn run_pack_tests(
             return report;
         }
     };
-    let mut cache = CompileCache::default();
+    let mut cache = CompileCache {
+        packs: BTreeMap::new(),
+        layers,
+    };
     let mut reported_pack_errors = BTreeSet::new();
     for case in cases {
         let mut result = CaseResult {

@@ -9,10 +9,10 @@ use std::collections::BTreeSet;
 
 use tcscreen_core::citation::Citation;
 use tcscreen_core::{
-    Actor, CompiledPack, CompiledRule, Criterion, Date, Diagnostic, Json, JsonValue, Outcome,
-    RequestLimits,
+    Actor, CompiledPack, CompiledRule, Criterion, Date, Diagnostic, Json, JsonValue, LayerCache,
+    Outcome, RequestLimits,
 };
-use tcscreen_packs::testing::{PackTestReport, run_pack_tests};
+use tcscreen_packs::testing::{PackTestReport, run_pack_tests, run_pack_tests_sharing};
 
 use crate::packs::{Packs, resolution_date};
 
@@ -73,12 +73,13 @@ impl PackRow {
 pub fn packs(packs: &Packs) -> Vec<PackRow> {
     let catalog = packs.catalog();
     let limits = crate::memory::engine_limits();
+    let mut layers = LayerCache::new();
     (0..catalog.entries().len())
         .map(
             |index| match catalog.source(index, resolution_date(catalog, index)) {
                 Ok(source) => {
                     let digest = source.identity.sha256.clone();
-                    match CompiledPack::compile(&source, &limits) {
+                    match CompiledPack::compile_cached(&source, &limits, &mut layers) {
                         Ok(pack) => row(packs, index, pack.rules().len().to_string(), digest, true),
                         Err(_) => row(packs, index, "does not compile".into(), digest, false),
                     }
@@ -199,11 +200,12 @@ pub fn rule_titles(
     let catalog = packs.catalog();
     let limits = crate::memory::engine_limits();
     let mut titles = std::collections::BTreeMap::new();
+    let mut layers = LayerCache::new();
     for index in indices {
         let Ok(source) = catalog.source(index, resolution_date(catalog, index)) else {
             continue;
         };
-        let Ok(pack) = CompiledPack::compile(&source, &limits) else {
+        let Ok(pack) = CompiledPack::compile_cached(&source, &limits, &mut layers) else {
             continue;
         };
         for rule in pack.rules() {
@@ -342,11 +344,12 @@ pub fn rule(packs: &Packs, id: &str) -> RuleInfo {
     let request_limits = RequestLimits::default();
     let wanted = |full: &str| full == id || full.split_once('/').is_some_and(|(_, i)| i == id);
     let mut info = RuleInfo::default();
+    let mut layers = LayerCache::new();
     for index in 0..catalog.entries().len() {
         let Ok(source) = catalog.source(index, resolution_date(catalog, index)) else {
             continue;
         };
-        let Ok(pack) = CompiledPack::compile(&source, &limits) else {
+        let Ok(pack) = CompiledPack::compile_cached(&source, &limits, &mut layers) else {
             continue;
         };
         let entry = catalog.entry(index);
@@ -370,7 +373,7 @@ pub fn rule(packs: &Packs, id: &str) -> RuleInfo {
         if info.text.is_none() && rule.pack == *pack_id {
             info.text = Some(rule_text(rule, &source));
         }
-        let report = run_pack_tests(catalog, index, &limits, &request_limits);
+        let report = run_pack_tests_sharing(catalog, index, &limits, &request_limits, &mut layers);
         let (fires_in, silent_in) = tests_of(&report, &rule.id);
         info.uses.push(RuleUse {
             pack: pack_id.clone(),

@@ -8,7 +8,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use std::sync::Arc;
 
-use tcscreen_core::{CompiledPack, Date, Diagnostic, PackSource, Severity, lint, on_eval_stack};
+use tcscreen_core::{
+    CompiledPack, Date, Diagnostic, LayerCache, LintCache, PackSource, Severity, lint,
+    on_eval_stack,
+};
 use tcscreen_packs::Catalog;
 pub use tcscreen_packs::PackChoice;
 use tcscreen_packs::signature::TrustedKeys;
@@ -78,6 +81,8 @@ impl Packs {
             let mut errors: Vec<Diagnostic> = self.catalog.problems().to_vec();
             let mut warnings = Vec::new();
             let mut reported = BTreeSet::new();
+            // Each ancestor is compiled and linted once for all the packs that extend it.
+            let (mut layers, mut lints) = (LayerCache::new(), LintCache::new());
             for index in 0..self.catalog.entries().len() {
                 // Under --trust a pack that would be refused at screening time is an error
                 // now, so a reload never puts unsigned packs in force; the signature is
@@ -99,11 +104,12 @@ impl Packs {
                     .source(index, resolution_date(&self.catalog, index))
                     .and_then(|source| signed(&source).map(|()| source))
                     .and_then(|source| {
-                        CompiledPack::compile(&source, &limits).map(|pack| (source, pack))
+                        CompiledPack::compile_cached(&source, &limits, &mut layers)
+                            .map(|pack| (source, pack))
                     })
                     .map_or_else(
                         |problems| problems,
-                        |(source, pack)| lint::lint(&pack, &source),
+                        |(source, pack)| lint::lint_cached(&pack, &source, &mut lints),
                     );
                 for d in found {
                     // An ancestor's problem is found again with every pack that extends it.

@@ -10,8 +10,8 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use tcscreen_core::{
-    Actor, Code, CompiledPack, Date, DecisionRecord, Diagnostic, EngineLimits, RequestLimits,
-    Screening, ValidRequest,
+    Actor, Code, CompiledPack, Date, DecisionRecord, Diagnostic, EngineLimits, LayerCache,
+    RequestLimits, Screening, ValidRequest,
 };
 
 use crate::escape::controls as esc;
@@ -117,6 +117,8 @@ const RECENT_PACKS: usize = 4;
 #[derive(Default)]
 struct Cache {
     packs: HashMap<String, Compiled>,
+    /// The layers compiled for those packs: each ancestor once for every pack extending it.
+    layers: LayerCache,
     notes: HashMap<String, Arc<PackNote>>,
     reads: HashMap<(String, String), Vec<String>>,
 }
@@ -404,9 +406,10 @@ impl ThreadScreener {
             // The first time: compile while the digests are computed on another thread. Not
             // under --trust, where the signature is checked before any of the pack's code runs.
             None if packs.trust().is_none() => {
+                let cached = &mut self.cache(packs).layers;
                 let (source, compiled) = catalog
                     .source_while(index, Some(as_of), |layers| {
-                        CompiledPack::compile_layers(layers, &limits)
+                        CompiledPack::compile_layers_cached(layers, &limits, cached)
                     })
                     .map_err(load_problem)?;
                 let compiled = compiled.map(|pack| {
@@ -437,11 +440,13 @@ impl ThreadScreener {
                     })?)
                 }
             };
-        let pack = self
-            .cache(packs)
+        let cache = self.cache(packs);
+        let pack = cache
             .packs
             .entry(digest.clone())
-            .or_insert_with(|| CompiledPack::compile(&source, &limits).map(Rc::new))
+            .or_insert_with(|| {
+                CompiledPack::compile_cached(&source, &limits, &mut cache.layers).map(Rc::new)
+            })
             .clone()
             .map_err(|diagnostics| Problem::Pack {
                 key: digest,

@@ -1,7 +1,7 @@
 //! `tcscreen check`: load and compile packs, reporting every problem with its place.
 
 use crate::console::outln;
-use tcscreen_core::{CompiledPack, Severity, lint};
+use tcscreen_core::{CompiledPack, LayerCache, LintCache, Severity, lint};
 
 use crate::diagnostics;
 use crate::exit_codes::ExitStatus;
@@ -29,6 +29,8 @@ pub fn check(cli: &GlobalArgs, args: &CheckArgs) -> ExitStatus {
     };
     let limits = tcscreen_service::memory::engine_limits();
     let (mut failed, mut warned) = (0, 0);
+    // Each ancestor is compiled and linted once for all the packs that extend it.
+    let (mut layers, mut lints) = (LayerCache::new(), LintCache::new());
     for &index in &chosen {
         let entry = catalog.entry(index);
         let label = format!(
@@ -39,10 +41,13 @@ pub fn check(cli: &GlobalArgs, args: &CheckArgs) -> ExitStatus {
         let display = esc(&entry.display);
         let result = catalog
             .source(index, resolution_date(&catalog, index))
-            .and_then(|source| CompiledPack::compile(&source, &limits).map(|pack| (source, pack)));
+            .and_then(|source| {
+                CompiledPack::compile_cached(&source, &limits, &mut layers)
+                    .map(|pack| (source, pack))
+            });
         match result {
             Ok((source, pack)) => {
-                let lints = lint::lint(&pack, &source);
+                let lints = lint::lint_cached(&pack, &source, &mut lints);
                 let errors = lints
                     .iter()
                     .filter(|d| d.severity == Severity::Error)

@@ -4,7 +4,7 @@
 //! it defines or adjusts) unless `--inherited` asks for every rule that runs.
 
 use crate::console::{errln, outln};
-use tcscreen_packs::testing::{CaseResult, PackTestReport, run_pack_tests};
+use tcscreen_packs::testing::{CaseResult, PackTestReport, run_pack_tests_sharing};
 
 use crate::diagnostics;
 use crate::exit_codes::ExitStatus;
@@ -159,9 +159,12 @@ pub fn test(cli: &GlobalArgs, args: &TestArgs) -> ExitStatus {
     let request_limits = tcscreen_core::RequestLimits::default();
     let (mut passed, mut failed) = (0, 0);
     let mut below = Vec::new();
+    // Each ancestor is compiled once for all the packs tested.
+    let mut layers = tcscreen_core::LayerCache::new();
     for index in chosen {
         let entry = catalog.entry(index);
-        let mut report = run_pack_tests(&catalog, index, &limits, &request_limits);
+        let mut report =
+            run_pack_tests_sharing(&catalog, index, &limits, &request_limits, &mut layers);
         if let Some(rule) = &args.rule {
             report.cases.retain(|c| touches(c, rule));
         }
