@@ -162,12 +162,7 @@ pub async fn append(state: &AppState, screened: &Screened) -> Result<Option<u64>
 
 /// The register entry of a screening.
 pub fn entry(screened: &Screened) -> ScreeningEntry {
-    ScreeningEntry {
-        request_id: screened.record.request_id.clone(),
-        record: screened.record.to_json(),
-        canonical: screened.canonical.clone(),
-        signer: screened.signer.clone(),
-    }
+    ScreeningEntry::of(screened)
 }
 
 fn stopped() -> tcscreen_core::Diagnostic {

@@ -7,6 +7,7 @@ use std::sync::mpsc;
 use tcscreen_core::json::{self, JsonLimits};
 use tcscreen_core::{DecisionRecord, canonical};
 use tcscreen_service::register::{self, Appender, Body};
+use tcscreen_service::register_index::RoundFacts;
 use tcscreen_service::register_writer::{RegisterWriter, ScreeningEntry};
 
 fn first_record() -> (tcscreen_core::Json, String) {
@@ -62,6 +63,7 @@ fn the_servers_writer_answers_an_error_once_its_register_is_replaced() {
                 canonical: canonical::to_canonical_string(&record),
                 record: record.clone(),
                 signer: None,
+                facts: RoundFacts::of(&DecisionRecord::from_json(&record).unwrap()),
             },
             move |r| {
                 let _ = tx.send(r);
