@@ -151,6 +151,8 @@ pub async fn screen_batch(
     let reader = blocking_reader(body);
     let (lines, received) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(64);
     let batch_state = state.clone();
+    // The batch runs on a blocking thread, outside the request's identity scope.
+    let account = crate::identity::current().account;
     tokio::task::spawn_blocking(move || {
         let _slot = slot;
         let max = options.request_limits.max_bytes;
@@ -178,7 +180,7 @@ pub async fn screen_batch(
                     if let Some(writer) = batch_state.register() {
                         let appended = appended.clone();
                         pending += 1;
-                        writer.append_screening(screening::entry(&s), move |r| {
+                        writer.append_screening(screening::entry(&s, account.clone()), move |r| {
                             let _ = appended.send(r);
                         });
                     }

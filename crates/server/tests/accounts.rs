@@ -540,10 +540,40 @@ async fn each_role_does_what_it_may_and_the_register_names_the_account() {
         StatusCode::OK
     );
 
+    // A batch screened for an account names it too (it runs off the request's task).
+    let line: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let batch = api(
+        &s.app,
+        "POST",
+        "/v1/screen/batch",
+        screener,
+        format!("{line}\n"),
+    )
+    .await;
+    assert_eq!(batch.status, StatusCode::OK, "{}", batch.text());
+
+    use tcscreen_service::register::Body as Entry;
     let entries = s.verify_register();
-    assert_eq!(entries.len(), 3, "two screenings and a decision");
+    assert_eq!(
+        entries.len(),
+        4,
+        "two screenings, a decision and a batch's screening"
+    );
+    let screened_by: Vec<Option<&str>> = entries
+        .iter()
+        .filter_map(|e| match &e.body {
+            Entry::Screening { by, .. } => Some(by.as_deref()),
+            Entry::Decision(_) => None,
+        })
+        .collect();
+    // The shared token names no person: its screening names no account.
+    assert_eq!(
+        screened_by,
+        [Some("s.screener"), None, Some("s.screener")],
+        "each screening names the account that asked for it"
+    );
     match &entries[2].body {
-        tcscreen_service::register::Body::Decision(d) => assert_eq!(d.by, "d.decider"),
+        Entry::Decision(d) => assert_eq!(d.by, "d.decider"),
         other => panic!("{other:?}"),
     }
 }

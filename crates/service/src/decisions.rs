@@ -399,6 +399,7 @@ mod tests {
         let body = Body::Screening {
             record,
             signer: None,
+            by: None,
         };
         appender.append(&parsed.request_id, body, None).unwrap();
         (path, parsed)
@@ -510,6 +511,7 @@ mod tests {
         let body = Body::Screening {
             record: record_json,
             signer: None,
+            by: None,
         };
         appender.append(&id.to_lowercase(), body, None).unwrap();
         appender.sync().unwrap();

@@ -43,6 +43,9 @@ pub enum Body {
         record: Json,
         /// Signer key id.
         signer: Option<String>,
+        /// The account that asked for the screening, on a server with accounts (absent from
+        /// the entry otherwise: the command line and single-person mode name no account).
+        by: Option<String>,
     },
     /// A person's decision on a screened request.
     Decision(HumanDecision),
@@ -124,9 +127,12 @@ pub struct Broken {
 fn body_members(request_id: &str, body: &Body) -> (Vec<(&'static str, Json)>, Option<String>) {
     let mut members = vec![("request_id", Json::string(request_id))];
     match body {
-        Body::Screening { record, signer } => {
+        Body::Screening { record, signer, by } => {
             members.push(("kind", Json::string("screening")));
             members.push(("signer", Json::opt_string(signer.as_deref())));
+            if let Some(by) = by {
+                members.push(("by", Json::string(by)));
+            }
             (members, Some(canonical::to_canonical_string(record)))
         }
         Body::Decision(d) => {
@@ -227,6 +233,14 @@ pub(crate) fn parse_entry_and_record(
             Body::Screening {
                 record,
                 signer: opt_string("signer")?,
+                by: match json.get("by") {
+                    None => None,
+                    Some(j) => Some(
+                        j.as_str()
+                            .map(str::to_string)
+                            .ok_or("`by` must be a string")?,
+                    ),
+                },
             }
         }
         "decision" => {

@@ -393,6 +393,7 @@ mod tests {
             let body = Body::Screening {
                 record: record.clone(),
                 signer: None,
+                by: None,
             };
             appender.append(id, body, None).unwrap();
         }

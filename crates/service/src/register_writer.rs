@@ -42,20 +42,29 @@ pub struct ScreeningEntry {
     pub canonical: String,
     /// The key that signed the pack, under `--trust`.
     pub signer: Option<String>,
+    /// The account that asked for it (a server with accounts).
+    pub by: Option<String>,
     /// What the index keeps of it.
     pub facts: RoundFacts,
 }
 
 impl ScreeningEntry {
-    /// The entry of a screening.
+    /// The entry of a screening that names no account (see [`ScreeningEntry::by`]).
     pub fn of(screened: &Screened) -> ScreeningEntry {
         ScreeningEntry {
             request_id: screened.record.request_id.clone(),
             record: screened.record.to_json(),
             canonical: screened.canonical.clone(),
             signer: screened.signer.clone(),
+            by: None,
             facts: RoundFacts::of(&screened.record),
         }
+    }
+
+    /// This entry, naming the account that asked for the screening.
+    pub fn by(mut self, account: Option<String>) -> ScreeningEntry {
+        self.by = account;
+        self
     }
 }
 
@@ -329,6 +338,7 @@ fn append_screening(
     let body = Body::Screening {
         record: entry.record,
         signer: entry.signer,
+        by: entry.by,
     };
     let seq = appender
         .append(&entry.request_id, body, Some(&entry.canonical))

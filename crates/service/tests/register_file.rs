@@ -38,6 +38,7 @@ fn an_appender_stops_when_its_register_is_replaced_under_it() {
     let body = || Body::Screening {
         record: record.clone(),
         signer: None,
+        by: None,
     };
     appender.append(&id, body(), None).unwrap();
     replace(&path);
@@ -63,6 +64,7 @@ fn the_servers_writer_answers_an_error_once_its_register_is_replaced() {
                 canonical: canonical::to_canonical_string(&record),
                 record: record.clone(),
                 signer: None,
+                by: None,
                 facts: RoundFacts::of(&DecisionRecord::from_json(&record).unwrap()),
             },
             move |r| {
@@ -99,6 +101,7 @@ fn a_file_with_a_register_entry_or_a_holder_is_a_register() {
             Body::Screening {
                 record,
                 signer: None,
+                by: None,
             },
             None,
         )

@@ -125,6 +125,7 @@ fn generate(path: &Path, entries: u64) -> Result<(), String> {
             let body = Body::Screening {
                 record: json.clone(),
                 signer: None,
+                by: None,
             };
             last = appender
                 .append(&id, body, None)

@@ -432,7 +432,7 @@ fn show(request_id: &str, file: &Path) -> ExitStatus {
     );
     for entry in &history {
         match &entry.body {
-            Body::Screening { signer, .. } => {
+            Body::Screening { signer, by, .. } => {
                 let r = entry.screening_record();
                 let decision = r
                     .as_ref()
@@ -449,8 +449,11 @@ fn show(request_id: &str, file: &Path) -> ExitStatus {
                 let signer = signer
                     .as_ref()
                     .map_or_else(String::new, |s| format!(", pack signed by {}", esc(s)));
+                let by = by
+                    .as_ref()
+                    .map_or_else(String::new, |a| format!(", screened by {}", esc(a)));
                 outln!(
-                    "  #{:<4} screening  {as_of}  {decision:<11} pack {pack}, {findings} findings{signer}",
+                    "  #{:<4} screening  {as_of}  {decision:<11} pack {pack}, {findings} findings{signer}{by}",
                     entry.seq
                 );
             }

@@ -307,6 +307,9 @@ fn round_body(round: &Round<'_>, previous: Option<&Round<'_>>) -> Markup {
                 dt { "Screened as of" } dd { (record.as_of.to_string()) }
                 dt { "Rule pack" } dd { (round.facts.note.name) ", version " (record.pack.version) }
                 dt { "Rules run" } dd { (record.rules_run) }
+                @if let Body::Screening { by: Some(by), .. } = &round.entry.body {
+                    dt { "Screened by" } dd { (by) }
+                }
             }
             @if !round.facts.found {
                 p.notice { "The rule pack that decided this round is no longer among the packs in force, so rules are named by their reference only." }

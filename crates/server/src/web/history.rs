@@ -130,7 +130,7 @@ fn history_table(entries: &[Entry]) -> Markup {
                     tr {
                         td { (e.seq) }
                         @match &e.body {
-                            Body::Screening { signer, .. } => {
+                            Body::Screening { signer, by, .. } => {
                                 @let record = screening_record(e);
                                 td { "Screening" }
                                 td { (record.as_ref().map(|r| r.as_of.to_string()).unwrap_or_default()) }
@@ -140,6 +140,7 @@ fn history_table(entries: &[Entry]) -> Markup {
                                         "pack " code { (r.pack.id) } " " (r.pack.version) ", " (r.findings.len()) " findings"
                                     }
                                     @if let Some(signer) = signer { ", pack signed by " (signer) }
+                                    @if let Some(by) = by { ", screened by " (by) }
                                 }
                             }
                             Body::Decision(d) => {
