@@ -24,6 +24,7 @@ pub mod portfolio;
 pub mod recorded;
 pub mod screen;
 pub mod signin;
+pub mod visible;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -342,7 +343,7 @@ pub fn not_found(state: &AppState, path: &str) -> Response {
 pub fn html_page(markup: Markup) -> Response {
     (
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        markup.into_string(),
+        visible::mark_invisibles(&markup.into_string()),
     )
         .into_response()
 }
