@@ -115,7 +115,7 @@ pub async fn screen(
             &screened.pack,
         )
         .and_then(|()| writer.finish(&mut out))
-        .map_err(|e| ApiError::register(format!("cannot write the record: {e}")))?;
+        .map_err(|e| ApiError::internal(format!("cannot write the record into the answer: {e}")))?;
     let content_type = match format {
         RecordFormat::Markdown => "text/markdown; charset=utf-8",
         RecordFormat::Text => "text/plain; charset=utf-8",
@@ -277,7 +277,7 @@ pub async fn validate(
         }
     })
     .await
-    .map_err(|_| ApiError::register("the validation stopped"))?;
+    .map_err(|_| ApiError::internal("the validation stopped"))?;
     let valid = |v: bool| Json::new(JsonValue::Bool(v));
     Ok(match checked {
         Ok(id) => json_response(
@@ -367,7 +367,7 @@ pub async fn rule(
         tcscreen_core::on_eval_stack(|| listing::rule(&packs, &wanted))
     })
     .await
-    .map_err(|_| ApiError::register("the rule listing stopped"))?;
+    .map_err(|_| ApiError::internal("the rule listing stopped"))?;
     if info.is_unknown() {
         Err(ApiError::not_found(
             format!("no rule `{id}` in the packs in force"),
@@ -654,7 +654,7 @@ pub async fn reload_packs(state: &AppState) -> Result<(usize, Vec<Diagnostic>), 
     .await
     .unwrap_or_else(|_| {
         Err(vec![Diagnostic::error(
-            Code::H008,
+            Code::H010,
             "the reload stopped before it finished; the packs in force are unchanged",
         )])
     })

@@ -87,6 +87,17 @@ impl ApiError {
         )
     }
 
+    /// 500: the server's own work failed or stopped, not the register's (a listing, a
+    /// portfolio, a validation, a replay, a record written into the answer, the clock).
+    pub fn internal(message: impl Into<String>) -> ApiError {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Diagnostic::error(Code::H010, message).help(
+                "the request was not completed; try again, and tell the server's operator if it fails again",
+            ),
+        )
+    }
+
     /// 500: the register could not be written or read.
     pub fn register(message: impl Into<String>) -> ApiError {
         ApiError::new(
@@ -173,5 +184,24 @@ impl IntoResponse for ApiError {
             );
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 22: a failure of the server's own work is not reported as the register's.
+    #[test]
+    fn the_servers_own_failures_have_a_code_apart_from_the_registers() {
+        let internal = ApiError::internal("the pack listing stopped");
+        let register = ApiError::register("the register's writer has stopped");
+        assert_eq!(internal.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(internal.problems[0].code, Code::H010);
+        assert_eq!(register.problems[0].code, Code::H008);
+        let said = |e: &ApiError| format!("{:?}", e.to_json());
+        assert!(!said(&internal).contains("register"), "{}", said(&internal));
+        assert!(said(&register).contains("register"), "{}", said(&register));
+        assert!(!Code::H010.explanation().contains("register verify"));
     }
 }

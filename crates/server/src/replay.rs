@@ -78,7 +78,7 @@ pub async fn replay_body(state: &AppState, body: Body) -> Result<Response, ApiEr
     });
     head_answer
         .await
-        .map_err(|_| ApiError::register("the replay stopped"))??;
+        .map_err(|_| ApiError::internal("the replay stopped"))??;
     let body = Body::from_stream(futures_util::stream::unfold(
         received,
         |mut received| async move { received.recv().await.map(|part| (part, received)) },

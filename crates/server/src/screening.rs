@@ -95,7 +95,7 @@ pub const AS_OF_RECEIVED: &str = "received";
 /// Today's date (UTC), the server's screening date.
 pub fn screening_date_today() -> Result<Date, ApiError> {
     tcscreen_service::decisions::today().ok_or_else(|| {
-        ApiError::register("the system clock gives no date: the server cannot tell today's date")
+        ApiError::internal("the system clock gives no date: the server cannot tell today's date")
     })
 }
 

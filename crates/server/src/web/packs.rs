@@ -99,7 +99,7 @@ pub async fn detail(
                 &ApiError::many(axum::http::StatusCode::SERVICE_UNAVAILABLE, list),
             );
         }
-        Err(_) => return error_page(&state, &ApiError::register("the pack listing stopped")),
+        Err(_) => return error_page(&state, &ApiError::internal("the pack listing stopped")),
     };
     let title = format!("{} {} {}", row.name, row.id, row.version);
     let body = html! {

@@ -265,7 +265,7 @@ pub async fn submit(
     let Ok(mut portfolio) = portfolio else {
         return error_page(
             &state,
-            &ApiError::register("the portfolio's screening stopped"),
+            &ApiError::internal("the portfolio's screening stopped"),
         );
     };
     portfolio.imports = imports.files();

@@ -525,7 +525,7 @@ pub(crate) async fn download(
             if let Err(e) = written {
                 return error_page(
                     &state,
-                    &ApiError::register(format!("cannot write the record: {e}")),
+                    &ApiError::internal(format!("cannot write the record for the download: {e}")),
                 );
             }
             (out, "application/json", format!("{stem}.record.json"))
