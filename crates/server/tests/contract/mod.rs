@@ -300,9 +300,10 @@ pub(crate) struct Reply {
     pub(crate) body: Vec<u8>,
 }
 
-/// Why a valid call may still be refused: what the description says the schemas cannot say
-/// (a decision departing from the screening needs a reason, waives only rules that recorded a
-/// finding, is not dated before the screening; several packs match a request).
+/// Why a valid call may still be refused: what the description says in words where its
+/// schemas cannot (a decision departing from the screening needs a reason, waives only rules
+/// that recorded a finding, is not dated before the screening; several packs match a request;
+/// a request received before one of its own dates, I025, in the `Request` description).
 fn refused_for_a_documented_reason(reply: &Reply) -> bool {
     let Ok(json) = serde_json::from_slice::<Value>(&reply.body) else {
         return false;
@@ -311,6 +312,7 @@ fn refused_for_a_documented_reason(reply: &Reply) -> bool {
     !errors.is_empty()
         && errors.iter().all(|e| {
             e["code"] == "P022"
+                || e["code"] == "I025"
                 || (e["code"] == "H007"
                     && matches!(e["path"].as_str(), Some("reason" | "waived" | "at")))
         })
