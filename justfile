@@ -91,6 +91,14 @@ instructions N="100":
         printf "full kh screening      %5.1fx the typed parse (target 9x)\n", k / t
         printf "29 rules, Rhai / Rust  %5.1fx end to end (target 8x)\n", h / r }'
 
+# The register's cases on a large register against a small one, in the same run: start-up
+# (verify, index) and memory, the Cases page, GET /v1/cases, a case page and recording a decision
+# (ratios large / small over RUNS runs), and `register verify`. The registers are written once
+# into target/casebench (about 800 MB for 100,000 entries). See docs/performance.md, section 11.
+cases-bench LARGE="100000" SMALL="1000" RUNS="3":
+    cargo build --release --locked -p tcscreen-cli -p tcscreen-bench --bin tcscreen --bin casebench
+    target/release/casebench --large {{LARGE}} --small {{SMALL}} --runs {{RUNS}}
+
 # IATI import throughput (MB/s) and peak memory on a generated MB-megabyte file, side by side
 # with a plain quick-xml pull-parse of the same file as the floor, RUNS times each, alternating
 # (docs/performance.md).

@@ -384,6 +384,69 @@ fn the_register_replays_and_keeps_human_decisions() {
 }
 
 #[test]
+fn a_decision_names_the_screening_read_and_is_refused_once_a_newer_one_exists() {
+    let scratch = Scratch::new();
+    let register = scratch.s("register.jsonl");
+    let screen = || {
+        scratch
+            .run(&[
+                "screen",
+                "fixtures/requests/kh/kh-mrd-2025-031-rural-roads-piu.json",
+                "--format",
+                "jsonl",
+                "--register",
+                &register,
+            ])
+            .expect_code(0);
+    };
+    screen();
+    screen();
+    let decide = |screening: &str| {
+        scratch.run(&[
+            "register",
+            "decide",
+            "kh-mrd-2025-031",
+            "--register",
+            &register,
+            "--by",
+            "A. Officer",
+            "--decision",
+            "reject",
+            "--screening",
+            screening,
+        ])
+    };
+    decide("1")
+        .expect_code(2)
+        .stderr_has("no longer the latest")
+        .stderr_has("--screening 2");
+    decide("7")
+        .expect_code(2)
+        .stderr_has("entry 7 is not a screening of request");
+    scratch
+        .run(&["register", "verify", &register])
+        .stdout_has("2 entries");
+    // The case is matched without regard to case; the decision is recorded under the id the
+    // screening gave.
+    decide("2")
+        .expect_code(0)
+        .stdout_has("A. Officer decided reject on kh-mrd-2025-031");
+    scratch
+        .run(&["register", "verify", &register])
+        .expect_code(0)
+        .stdout_has("3 entries");
+    let lines = fs::read_to_string(&register).unwrap();
+    assert!(
+        lines
+            .lines()
+            .nth(2)
+            .unwrap()
+            .contains(r#""request_id":"KH-MRD-2025-031""#),
+        "{lines}"
+    );
+}
+
+#[test]
 fn signed_packs_under_trust() {
     let scratch = Scratch::new();
     let keys = scratch.path("keys");

@@ -18,7 +18,7 @@ use tcscreen_service::{Inputs, Outcome, RecordFormat, RecordWriter, Source, list
 use crate::body::{BODY, blocking_reader, read_limited, request_limits, request_text};
 use crate::identity::Actor;
 use crate::problem::{ApiError, json_response, problem_json};
-use crate::register::{record_decision, request_history};
+use crate::register::record_decision;
 use crate::request_form::{self, EXAMPLE};
 use crate::screening::{self, Register, ScreenQuery};
 use crate::state::AppState;
@@ -151,6 +151,8 @@ pub async fn screen_batch(
     let reader = blocking_reader(body);
     let (lines, received) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(64);
     let batch_state = state.clone();
+    // The batch runs on a blocking thread, outside the request's identity scope.
+    let account = crate::identity::current().account;
     tokio::task::spawn_blocking(move || {
         let _slot = slot;
         let max = options.request_limits.max_bytes;
@@ -178,7 +180,7 @@ pub async fn screen_batch(
                     if let Some(writer) = batch_state.register() {
                         let appended = appended.clone();
                         pending += 1;
-                        writer.append_screening(screening::entry(&s), move |r| {
+                        writer.append_screening(screening::entry(&s, account.clone()), move |r| {
                             let _ = appended.send(r);
                         });
                     }
@@ -407,26 +409,65 @@ fn batch_error_line(line: Json, request_id: Json, error: &ApiError) -> String {
     format!("{}\n", canonical::to_canonical_string(&json))
 }
 
-/// `GET /v1/register/{request_id}`: the request's screenings and human decisions, in order.
+/// `?after=SEQ&limit=N` of `GET /v1/register/{request_id}`.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+pub struct HistoryQuery {
+    /// Only entries after this one.
+    pub after: Option<u64>,
+    /// At most this many entries (1 to [`MAX_HISTORY_PAGE`], default [`HISTORY_PAGE`]).
+    pub limit: Option<usize>,
+}
+
+/// Entries in a history answer unless `limit` says otherwise.
+pub const HISTORY_PAGE: usize = 100;
+/// The most entries one history answer holds.
+pub const MAX_HISTORY_PAGE: usize = 1000;
+
+/// `GET /v1/register/{request_id}`: the case's screenings and human decisions (its id matched
+/// without regard to case), oldest first, a page at a time (`after`, `limit`; `next` continues).
 pub async fn history(
     State(state): State<AppState>,
     Path(request_id): Path<String>,
+    page: Result<Query<HistoryQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let entries = request_history(&state, &request_id).await?;
-    if entries.is_empty() {
+    let page = query(page)?;
+    let limit = page.limit.unwrap_or(HISTORY_PAGE);
+    if !(1..=MAX_HISTORY_PAGE).contains(&limit) {
+        return Err(ApiError::bad_request(
+            format!("limit {limit} is out of range"),
+            format!("ask for 1 to {MAX_HISTORY_PAGE} entries at a time"),
+        ));
+    }
+    let case = crate::register::open_case(&state, &request_id).await?;
+    let Some(case) = case else {
         return Err(ApiError::not_found(
             format!("no entries for request `{request_id}` in the register"),
             "screen the request first (POST /v1/screen): the server appends every screening to its register",
         ));
-    }
+    };
+    let after = page.after.unwrap_or(0);
+    let mut entries = case
+        .entries
+        .iter()
+        .map(|(e, _)| e)
+        .filter(|e| e.seq > after);
+    let shown: Vec<&Entry> = entries.by_ref().take(limit).collect();
+    let next = if entries.next().is_some() {
+        shown
+            .last()
+            .map_or_else(Json::null, |e| Json::number(e.seq))
+    } else {
+        Json::null()
+    };
     Ok(json_response(
         StatusCode::OK,
         &Json::object([
             ("request_id", Json::string(&request_id)),
             (
                 "entries",
-                Json::array(entries.iter().map(Entry::to_json).collect()),
+                Json::array(shown.iter().map(|e| e.to_json()).collect()),
             ),
+            ("next", next),
         ]),
     ))
 }
@@ -450,11 +491,20 @@ pub async fn decide(
     let mut input = decision_input(&bytes)?;
     input.by = actor.decided_by(Some(&input.by))?;
     let (seq, decision) = record_decision(&state, &request_id, input).await?;
+    // Recorded under the id its screening gave (the case is matched without regard to case).
+    let recorded_as = state
+        .register()
+        .and_then(|w| {
+            w.index()
+                .case(&request_id)
+                .map(|c| c.facts.request_id.clone())
+        })
+        .unwrap_or(request_id);
     let entry = Entry {
         seq,
         prev: String::new(),
         hash: String::new(),
-        request_id: request_id.clone(),
+        request_id: recorded_as,
         body: EntryBody::Decision(decision),
     };
     let mut json = entry.to_json();
@@ -497,14 +547,31 @@ fn decision_input(bytes: &[u8]) -> Result<DecisionInput, ApiError> {
             "see docs/api.md",
         ));
     };
-    const KNOWN: [&str; 5] = ["decision", "by", "reason", "waived", "at"];
+    const KNOWN: [&str; 6] = ["decision", "by", "reason", "waived", "at", "screening_seq"];
     if let Some(m) = members.iter().find(|m| !KNOWN.contains(&m.key.as_str())) {
         return Err(invalid(
             &m.key,
             format!("`{}` is not a field of a decision", m.key),
-            "a decision has decision, by, reason, waived and at",
+            "a decision has decision, by, reason, waived, at and screening_seq",
         ));
     }
+    let screening = match json.get("screening_seq").map(|j| &j.value) {
+        None | Some(JsonValue::Null) => None,
+        Some(JsonValue::Number(n)) => Some(u64::try_from(*n).map_err(|_| {
+            invalid(
+                "screening_seq",
+                "`screening_seq` must be the entry number of a screening".into(),
+                "give the `seq` of the screening decided on, from GET /v1/register/{request_id}",
+            )
+        })?),
+        Some(_) => {
+            return Err(invalid(
+                "screening_seq",
+                "`screening_seq` must be a number".into(),
+                "give the `seq` of the screening decided on, from GET /v1/register/{request_id}",
+            ));
+        }
+    };
     let text_of = |name: &str| -> Result<Option<String>, ApiError> {
         match json.get(name) {
             None => Ok(None),
@@ -567,6 +634,7 @@ fn decision_input(bytes: &[u8]) -> Result<DecisionInput, ApiError> {
         reason: text_of("reason")?,
         waived,
         at,
+        screening,
     })
 }
 

@@ -21,13 +21,15 @@
 //! tokens counted per account and address), [`sessions`] (the sessions of people signed in),
 //! [`identity`] (who acts on a request, and the permission each route needs), [`access`] (the
 //! access mode, accounts, tokens, form tokens and the sign-in log), [`portfolio`] (a screened
-//! portfolio, its counts and CSV), [`state`] (what every handler shares), [`upload`] (a
+//! portfolio, its counts and CSV), [`pack_facts`] (what a recorded screening's pack tells a
+//! page), [`state`] (what every handler shares), [`upload`] (a
 //! portfolio upload read as it arrives), [`screening`] (screening one request and appending it
-//! to the register), [`register`] (a request's history and recording a person's decision),
+//! to the register), [`register`] (the cases, a case's entries opened from the register, and recording a
+//! person's decision), [`case_params`] (the query of the list of cases),
 //! [`replay`] (replaying a body of records, bounded and streamed), [`request_form`] (the
 //! request form's fields and the request they describe), [`openapi`] (the description served,
 //! with the request schema as a component), [`words`] (an officer's words for
-//! fields, values and problems), [`api`] (the JSON endpoints), [`web`]
+//! fields, values and problems), [`api`] (the JSON endpoints) and [`api_cases`] (the list of cases), [`web`]
 //! (the pages), [`guard`] (the checks and headers of every request), [`routes`] (the router),
 //! [`run`] (the runtime, signals and shutdown).
 
@@ -35,7 +37,9 @@
 
 pub mod access;
 pub mod api;
+pub mod api_cases;
 pub mod body;
+pub mod case_params;
 pub mod config;
 pub mod connections;
 pub mod guard;
@@ -43,6 +47,7 @@ pub mod iati;
 pub mod identity;
 pub mod openapi;
 pub mod pace;
+pub mod pack_facts;
 pub mod portfolio;
 pub mod problem;
 pub mod register;

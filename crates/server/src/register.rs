@@ -1,39 +1,106 @@
-//! The register, through its one writer thread, for the API and the pages alike: the verified
-//! entries about a request, and recording a person's decision on its latest screening
-//! (screenings are appended by [`crate::screening`]).
+//! The register, through its one writer and its index, for the API and the pages alike: the
+//! list of cases, a case's entries opened from the register, and recording a person's
+//! decision on the screening they saw (screenings are appended by [`crate::screening`]).
+//! Nothing here reads the whole register: the index says where each entry lies, and opening one
+//! reads its line and checks it against the hash verified when the server started.
 
 use axum::http::StatusCode;
-use tcscreen_core::{Code, Diagnostic};
+use tcscreen_core::{Code, DecisionRecord, Diagnostic};
+use tcscreen_service::case_list::{self, CasePage, CaseQuery};
 use tcscreen_service::decisions::{DecideError, DecisionInput, Refused};
 use tcscreen_service::register::{Entry, HumanDecision};
+use tcscreen_service::register_index::Case;
 
 use crate::identity::{self, Permission};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
-/// The verified entries about a request (`tcscreen register show`).
-pub async fn request_history(state: &AppState, request_id: &str) -> Result<Vec<Entry>, ApiError> {
-    let writer = state.register().ok_or_else(ApiError::no_register)?;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    writer.history(request_id, move |r| {
-        let _ = tx.send(r);
-    });
-    match rx.await {
-        Ok(Ok(entries)) => Ok(entries),
-        Ok(Err(broken)) => Err(ApiError::register(format!(
-            "the register is damaged at entry {} ({}): {}",
-            broken.seq,
-            broken.damage.as_str(),
-            broken.message
-        ))),
-        Err(_) => Err(ApiError::register("the register's writer has stopped")),
+/// A case with its entries opened from the register, oldest first.
+pub struct CaseFile {
+    /// The case as the index holds it.
+    pub case: Case,
+    /// Its entries, each with a screening's record.
+    pub entries: Vec<(Entry, Option<DecisionRecord>)>,
+}
+
+impl CaseFile {
+    /// The screenings, oldest first: entry and record.
+    pub fn rounds(&self) -> impl Iterator<Item = (&Entry, &DecisionRecord)> {
+        self.entries
+            .iter()
+            .filter_map(|(e, r)| r.as_ref().map(|r| (e, r)))
     }
 }
 
-/// A decision refused: 404 when there is no screening to decide on, 422 otherwise.
+/// Run `work` with the register's writer on a blocking thread (it may read the file).
+async fn with_writer<R: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce(&tcscreen_service::register_writer::RegisterWriter) -> R + Send + 'static,
+) -> Result<R, ApiError> {
+    if state.register().is_none() {
+        return Err(ApiError::no_register());
+    }
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || state.register().map(work))
+        .await
+        .ok()
+        .flatten()
+        .ok_or_else(|| ApiError::register("the register could not be read"))
+}
+
+/// A page of cases.
+pub async fn cases(state: &AppState, query: CaseQuery) -> Result<CasePage, ApiError> {
+    with_writer(state, move |writer| {
+        case_list::list(&writer.index(), &query)
+    })
+    .await?
+    .map_err(|bad| ApiError::bad_request(bad.0, "start again from the first page"))
+}
+
+/// How many cases wait for a person's decision.
+pub async fn awaiting(state: &AppState) -> Result<usize, ApiError> {
+    let writer = state.register().ok_or_else(ApiError::no_register)?;
+    Ok(writer.index().awaiting())
+}
+
+/// The case of `request_id` (matched without regard to case) with every entry opened, or
+/// `None` when the register has no entry for it.
+pub async fn open_case(state: &AppState, request_id: &str) -> Result<Option<CaseFile>, ApiError> {
+    let request_id = request_id.to_string();
+    with_writer(state, move |writer| -> Result<Option<CaseFile>, String> {
+        let Some(case) = writer.index().case(&request_id).cloned() else {
+            return Ok(None);
+        };
+        let entries = writer.open(&case.entries())?;
+        Ok(Some(CaseFile { case, entries }))
+    })
+    .await?
+    .map_err(ApiError::register)
+}
+
+/// The record of the screening recorded as entry `seq` (`None` when that entry is not a
+/// screening), read from the register through the index.
+pub async fn open_record(state: &AppState, seq: u64) -> Result<Option<DecisionRecord>, ApiError> {
+    with_writer(state, move |writer| writer.open(&[seq]))
+        .await?
+        .map(|mut opened| opened.pop().and_then(|(_, record)| record))
+        .map_err(ApiError::register)
+}
+
+/// The entries of a request's case, oldest first (`tcscreen register show`).
+pub async fn request_history(state: &AppState, request_id: &str) -> Result<Vec<Entry>, ApiError> {
+    Ok(open_case(state, request_id)
+        .await?
+        .map(|file| file.entries.into_iter().map(|(e, _)| e).collect())
+        .unwrap_or_default())
+}
+
+/// A decision refused: 404 when there is no screening to decide on, 409 when the screening
+/// decided on is no longer the latest, 422 otherwise.
 pub fn refused(refused: &Refused) -> ApiError {
     let status = match refused {
         Refused::NoScreening { .. } => StatusCode::NOT_FOUND,
+        Refused::NotLatest { .. } => StatusCode::CONFLICT,
         _ => StatusCode::UNPROCESSABLE_ENTITY,
     };
     let code = match refused {

@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use crate::problem::ApiError;
 use crate::security::is_api;
 use crate::state::AppState;
-use crate::{api, guard, web};
+use crate::{api, api_cases, guard, web};
 
 /// The routes: the JSON API under `/v1`, health checks, the pages and their assets.
 pub fn router(state: AppState) -> Router {
@@ -25,6 +25,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/packs", get(api::packs))
         .route("/v1/rules/{*id}", get(api::rule))
         .route("/v1/replay", post(api::replay))
+        .route("/v1/cases", get(api_cases::cases))
         .route("/v1/register/{request_id}", get(api::history))
         .route("/v1/register/{request_id}/decision", post(api::decide))
         .route("/v1/reload", post(api::reload))

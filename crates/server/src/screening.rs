@@ -150,7 +150,8 @@ pub async fn append(state: &AppState, screened: &Screened) -> Result<Option<u64>
         return Ok(None);
     };
     let (tx, rx) = tokio::sync::oneshot::channel();
-    writer.append_screening(entry(screened), move |r| {
+    let account = crate::identity::current().account;
+    writer.append_screening(entry(screened, account), move |r| {
         let _ = tx.send(r);
     });
     match rx.await {
@@ -160,14 +161,9 @@ pub async fn append(state: &AppState, screened: &Screened) -> Result<Option<u64>
     }
 }
 
-/// The register entry of a screening.
-pub fn entry(screened: &Screened) -> ScreeningEntry {
-    ScreeningEntry {
-        request_id: screened.record.request_id.clone(),
-        record: screened.record.to_json(),
-        canonical: screened.canonical.clone(),
-        signer: screened.signer.clone(),
-    }
+/// The register entry of a screening asked for by `account` (when the server has accounts).
+pub fn entry(screened: &Screened, account: Option<String>) -> ScreeningEntry {
+    ScreeningEntry::of(screened).by(account)
 }
 
 fn stopped() -> tcscreen_core::Diagnostic {

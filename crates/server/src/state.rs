@@ -2,7 +2,7 @@
 //! who may use the server (accounts, sessions), the pack listing of the packs in force and the portfolios kept for
 //! their CSV export.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -13,6 +13,7 @@ use tokio::sync::Semaphore;
 
 use crate::access::{Access, Log};
 use crate::connections::Limits;
+use crate::pack_facts::PackFacts;
 use crate::portfolio::Portfolio;
 use crate::security;
 
@@ -42,7 +43,12 @@ struct Inner {
     /// The pack list of the packs in force, computed once per reload.
     listing: Mutex<Option<(usize, Arc<Vec<PackRow>>)>>,
     portfolios: Mutex<VecDeque<(String, Arc<Portfolio>)>>,
+    /// Facts about recorded screenings' packs, for the packs in force (by their address).
+    pack_facts: Mutex<PackFactsCache>,
 }
+
+/// [`crate::pack_facts::PackFacts`] by pack id and version, for one set of packs in force.
+type PackFactsCache = (usize, HashMap<(String, String), Arc<PackFacts>>);
 
 /// What the state is made of.
 pub struct Parts {
@@ -90,6 +96,7 @@ impl AppState {
                 reloading: tokio::sync::Mutex::new(()),
                 listing: Mutex::new(None),
                 portfolios: Mutex::new(VecDeque::new()),
+                pack_facts: Mutex::new((0, HashMap::new())),
             }),
         }
     }
@@ -171,6 +178,42 @@ impl AppState {
             .unwrap_or_else(PoisonError::into_inner) = Some((key, rows.clone()));
         drop(packs);
         rows
+    }
+
+    /// Facts kept about a pack version, for these packs in force.
+    pub fn kept_pack_facts(
+        &self,
+        packs: &Arc<Packs>,
+        key: &(String, String),
+    ) -> Option<Arc<PackFacts>> {
+        let kept = self
+            .inner
+            .pack_facts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        (kept.0 == Arc::as_ptr(packs) as usize)
+            .then(|| kept.1.get(key).cloned())
+            .flatten()
+    }
+
+    /// Keep facts about a pack version for these packs in force (forgetting those of packs
+    /// no longer in force). `packs` stays alive while its address is the key.
+    pub fn keep_pack_facts(
+        &self,
+        packs: &Arc<Packs>,
+        key: (String, String),
+        facts: Arc<PackFacts>,
+    ) {
+        let mut kept = self
+            .inner
+            .pack_facts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let address = Arc::as_ptr(packs) as usize;
+        if kept.0 != address {
+            *kept = (address, HashMap::new());
+        }
+        kept.1.insert(key, facts);
     }
 
     /// Keep a portfolio for its CSV export; returns its id.

@@ -125,7 +125,7 @@ impl Setup {
         if !self.register.exists() {
             return Vec::new();
         }
-        tcscreen_service::register::read(&self.register, None)
+        tcscreen_service::register_scan::read(&self.register, None)
             .map_err(|(_, broken)| broken.message)
             .expect("the register verifies")
     }
@@ -540,10 +540,40 @@ async fn each_role_does_what_it_may_and_the_register_names_the_account() {
         StatusCode::OK
     );
 
+    // A batch screened for an account names it too (it runs off the request's task).
+    let line: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let batch = api(
+        &s.app,
+        "POST",
+        "/v1/screen/batch",
+        screener,
+        format!("{line}\n"),
+    )
+    .await;
+    assert_eq!(batch.status, StatusCode::OK, "{}", batch.text());
+
+    use tcscreen_service::register::Body as Entry;
     let entries = s.verify_register();
-    assert_eq!(entries.len(), 3, "two screenings and a decision");
+    assert_eq!(
+        entries.len(),
+        4,
+        "two screenings, a decision and a batch's screening"
+    );
+    let screened_by: Vec<Option<&str>> = entries
+        .iter()
+        .filter_map(|e| match &e.body {
+            Entry::Screening { by, .. } => Some(by.as_deref()),
+            Entry::Decision(_) => None,
+        })
+        .collect();
+    // The shared token names no person: its screening names no account.
+    assert_eq!(
+        screened_by,
+        [Some("s.screener"), None, Some("s.screener")],
+        "each screening names the account that asked for it"
+    );
     match &entries[2].body {
-        tcscreen_service::register::Body::Decision(d) => assert_eq!(d.by, "d.decider"),
+        Entry::Decision(d) => assert_eq!(d.by, "d.decider"),
         other => panic!("{other:?}"),
     }
 }
@@ -623,6 +653,104 @@ async fn the_decision_page_records_the_signed_in_account_and_refuses_a_screener(
     let entries = s.verify_register();
     match &entries.last().unwrap().body {
         tcscreen_service::register::Body::Decision(d) => assert_eq!(d.by, "d.decider"),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The case's decision form, by its address.
+const CASE_DECISION: &str = "action=\"/cases/KH-MRD-2025-031/decision\"";
+
+#[tokio::test]
+async fn on_the_cases_and_a_case_page_screeners_list_and_resubmit_and_only_deciders_decide() {
+    let s = Setup::new(false);
+    let body = std::fs::read(root().join(KH)).unwrap();
+    assert_eq!(
+        api(&s.app, "POST", "/v1/screen", s.token("s.screener"), body)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    // Anyone with an account lists the cases, on the page and through the API.
+    let listed = api(
+        &s.app,
+        "GET",
+        "/v1/cases",
+        s.token("v.viewer"),
+        Body::empty(),
+    )
+    .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text());
+    assert_eq!(listed.json()["cases"][0]["id"], "KH-MRD-2025-031");
+
+    let mut screener = Browser::new("192.0.2.40:1");
+    screener
+        .sign_in(&s.app, "s.screener", password("s.screener"))
+        .await;
+    let home = screener.get(&s.app, "/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.text().contains("href=\"/cases/KH-MRD-2025-031\""));
+    let case = screener.get(&s.app, "/cases/KH-MRD-2025-031").await;
+    let html = case.text();
+    assert!(html.contains("Edit and resubmit"), "{html}");
+    assert!(html.contains("id=\"may-not-decide\""), "{html}");
+    assert!(!html.contains(CASE_DECISION), "no decision form: {html}");
+    // A screener's post is refused, on the page, and nothing is recorded.
+    let refused = screener
+        .post(
+            &s.app,
+            "/cases/KH-MRD-2025-031/decision",
+            &[
+                ("_csrf", &form_token(&html)),
+                ("screening_seq", "1"),
+                ("decision", "reject"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.text().contains("needs the role decider"));
+
+    // Someone with no role looks, but neither resubmits nor decides.
+    let mut viewer = Browser::new("192.0.2.41:1");
+    viewer
+        .sign_in(&s.app, "v.viewer", password("v.viewer"))
+        .await;
+    let html = viewer.get(&s.app, "/cases/KH-MRD-2025-031").await.text();
+    assert!(html.contains("Case KH-MRD-2025-031"), "{html}");
+    assert!(!html.contains("Edit and resubmit"), "{html}");
+    assert!(!html.contains(CASE_DECISION), "{html}");
+
+    // A decider decides on the case page, under the account's name whatever is typed.
+    let mut decider = Browser::new("192.0.2.42:1");
+    decider
+        .sign_in(&s.app, "d.decider", password("d.decider"))
+        .await;
+    let html = decider.get(&s.app, "/cases/KH-MRD-2025-031").await.text();
+    assert!(html.contains(CASE_DECISION), "{html}");
+    assert!(
+        html.contains("Decided by <strong>d.decider</strong>"),
+        "{html}"
+    );
+    assert!(!html.contains("name=\"by\""), "no typed name: {html}");
+    let decided = decider
+        .post(
+            &s.app,
+            "/cases/KH-MRD-2025-031/decision",
+            &[
+                ("_csrf", &form_token(&html)),
+                ("screening_seq", "1"),
+                ("decision", "reject"),
+                ("by", "Someone Else"),
+            ],
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.text());
+    let entries = s.verify_register();
+    assert_eq!(entries.len(), 2, "a screening and a decision");
+    match &entries[1].body {
+        tcscreen_service::register::Body::Decision(d) => {
+            assert_eq!(d.by, "d.decider");
+            assert_eq!(d.screening_seq, entries[0].seq);
+        }
         other => panic!("{other:?}"),
     }
 }

@@ -455,7 +455,9 @@ async fn the_register_history_and_human_decisions() {
     assert_eq!(history.json()["entries"][1]["waived"][0], "base/MG-01");
     drop(app);
     assert_eq!(
-        tcscreen_service::register::read(&path, None).unwrap().len(),
+        tcscreen_service::register_scan::read(&path, None)
+            .unwrap()
+            .len(),
         2
     );
 }
@@ -506,7 +508,7 @@ async fn concurrent_human_decisions_on_one_register_are_all_recorded_and_the_cha
         assert_eq!(answer.status, StatusCode::CREATED, "{}", answer.text());
     }
     drop(app);
-    let entries = tcscreen_service::register::read(&path, None).expect("the chain verifies");
+    let entries = tcscreen_service::register_scan::read(&path, None).expect("the chain verifies");
     assert_eq!(entries.len(), 44);
     let mut deciders: Vec<String> = entries
         .iter()
@@ -560,7 +562,7 @@ async fn a_reload_swaps_packs_only_when_they_pass() {
 }
 
 /// Every path the router serves under /v1 and the health checks, as written in the router.
-const API_PATHS: [&str; 14] = [
+const API_PATHS: [&str; 15] = [
     "/v1/screen",
     "/v1/screen/batch",
     "/v1/validate",
@@ -569,6 +571,7 @@ const API_PATHS: [&str; 14] = [
     "/v1/packs",
     "/v1/rules/{id}",
     "/v1/replay",
+    "/v1/cases",
     "/v1/register/{request_id}",
     "/v1/register/{request_id}/decision",
     "/v1/reload",

@@ -184,12 +184,40 @@ async fn setup(
     tempfile::TempDir,
     tokio::sync::MutexGuard<'static, ()>,
 )> {
+    setup_with(test, &[]).await
+}
+
+/// [`setup`], with `requests` screened into the register (through the API) before the browser
+/// opens a page.
+async fn setup_with(
+    test: &str,
+    requests: &[String],
+) -> Option<(
+    Server,
+    Driver,
+    Client,
+    tempfile::TempDir,
+    tokio::sync::MutexGuard<'static, ()>,
+)> {
     let (chromium, driver) = browser(test)?;
     let guard = ONE_BROWSER.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let mut config = config();
     config.register = Some(dir.path().join("register.jsonl"));
-    let server = Server::start(config).map_err(|e| e.message).unwrap();
+    let state = state(&config);
+    let app = tcscreen_server::router(state.clone());
+    for request in requests {
+        let answer = post(&app, "/v1/screen", request.clone()).await;
+        assert_eq!(
+            answer.status,
+            axum::http::StatusCode::OK,
+            "{}",
+            answer.text()
+        );
+    }
+    let server = Server::start_with(config.addr, state)
+        .map_err(|e| e.message)
+        .unwrap();
     let driver = Driver::start(&driver, chromium);
     let client = driver.session().await;
     Some((server, driver, client, dir, guard))
@@ -204,7 +232,10 @@ async fn paste_a_fixture_and_read_the_decision() {
     let Some((server, _driver, client, _dir, _guard)) = setup("paste").await else {
         return;
     };
-    client.goto(&server.url()).await.unwrap();
+    client
+        .goto(&format!("{}/screen", server.url()))
+        .await
+        .unwrap();
     let text = std::fs::read_to_string(fixture("kh/kh-mrd-2025-031-rural-roads-piu.json")).unwrap();
     let request = wait_for(&client, "textarea#request").await;
     request.send_keys(&text).await.unwrap();
@@ -251,7 +282,10 @@ async fn upload_a_broken_file_and_see_the_error_with_its_line_and_column() {
     };
     let broken = dir.path().join("broken-request.json");
     std::fs::write(&broken, "{\n  \"id\": \"R1\",\n  \"country\" \"KH\"\n}\n").unwrap();
-    client.goto(&server.url()).await.unwrap();
+    client
+        .goto(&format!("{}/screen", server.url()))
+        .await
+        .unwrap();
     let file = wait_for(&client, "input#file").await;
     file.send_keys(&broken.to_string_lossy()).await.unwrap();
     client
@@ -278,12 +312,15 @@ async fn upload_a_broken_file_and_see_the_error_with_its_line_and_column() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn record_a_human_decision_and_see_it_in_the_history() {
-    let Some((server, _driver, client, _dir, _guard)) = setup("history").await else {
+async fn record_a_human_decision_and_see_it_on_the_case_page() {
+    let Some((server, _driver, client, dir, _guard)) = setup("decision").await else {
         return;
     };
     // Screened through the page: the screening is in the register.
-    client.goto(&server.url()).await.unwrap();
+    client
+        .goto(&format!("{}/screen", server.url()))
+        .await
+        .unwrap();
     let text = std::fs::read_to_string(fixture("kh/kh-mrd-2025-031-rural-roads-piu.json")).unwrap();
     wait_for(&client, "textarea#request")
         .await
@@ -300,7 +337,7 @@ async fn record_a_human_decision_and_see_it_in_the_history() {
     wait_for_text(&client, "#decision-title", "Decision: Reject").await;
     client
         .find(Locator::LinkText(
-            "See this request's history and record the human decision",
+            "Open this case and record the human decision",
         ))
         .await
         .unwrap()
@@ -323,34 +360,303 @@ async fn record_a_human_decision_and_see_it_in_the_history() {
         .send_keys("The ministry will fold the unit into its department")
         .await
         .unwrap();
-    wait_for(&client, "#waive-base-MG-01")
+    // The finding set aside is offered by its rule's title and its finding, not its id.
+    let waiver = wait_for(&client, "input[name='waived'][value='base/MG-01']").await;
+    let waiver_id = waiver.attr("id").await.unwrap().unwrap();
+    let label = wait_for(&client, &format!("label[for='{waiver_id}']"))
         .await
-        .click()
+        .text()
         .await
         .unwrap();
+    assert!(
+        label.starts_with("No parallel project implementation unit: A parallel project implementation unit is not acceptable"),
+        "{label}"
+    );
+    waiver.click().await.unwrap();
     client
-        .find(Locator::Css(
-            "form[action='/history/decision'] button[type='submit']",
-        ))
+        .find(Locator::Css("section.decide button[type='submit']"))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
-    wait_for_text(&client, ".success", "recorded as entry 2").await;
-    let history = wait_for(&client, "table.history")
+    wait_for_text(&client, "#recorded", "recorded (register entry 2)").await;
+    let decisions = wait_for(&client, "table.decisions")
         .await
         .text()
         .await
         .unwrap();
-    assert!(history.contains("Human decision"), "{history}");
+    assert!(decisions.contains("A. Officer"), "{decisions}");
     assert!(
-        history.contains("by A. Officer, overrides entry 1 (reject)"),
-        "{history}"
+        decisions.contains("Round 1 (departs from its reject)"),
+        "{decisions}"
     );
-    assert!(history.contains("Waived: base/MG-01"), "{history}");
-    screenshot(&client, "history-decision").await;
+    assert!(
+        decisions.contains("No parallel project implementation unit: A parallel project implementation unit is not acceptable"),
+        "{decisions}"
+    );
+    let state = wait_for(&client, "#case-state").await.text().await.unwrap();
+    assert!(state.starts_with("Decided: Revise on "), "{state}");
+    screenshot(&client, "case-decision").await;
     client.close().await.unwrap();
+    verifies(&dir.path().join("register.jsonl"), 2);
+}
+
+/// The register verifies and holds `entries` entries.
+fn verifies(path: &Path, entries: usize) {
+    let read = tcscreen_service::register_scan::read(path, None)
+        .unwrap_or_else(|(_, broken)| panic!("the register is damaged: {broken:?}"));
+    assert_eq!(read.len(), entries);
+}
+
+fn fixture_text(name: &str) -> String {
+    std::fs::read_to_string(fixture(name)).unwrap()
+}
+
+/// The request ids in the cases table, in order.
+async fn listed(client: &Client) -> Vec<String> {
+    wait_for(client, "main h1").await;
+    let mut ids = Vec::new();
+    for row in client
+        .find_all(Locator::Css("table.cases tbody th[scope='row']"))
+        .await
+        .unwrap()
+    {
+        ids.push(row.text().await.unwrap());
+    }
+    ids
+}
+
+async fn submit_filters(client: &Client) {
+    client
+        .find(Locator::Css("form.filters button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_filter_search_and_sort_cases() {
+    let requests = [
+        fixture_text("kh/kh-mrd-2025-031-rural-roads-piu.json"),
+        fixture_text("np/np-mof-2016-003-aid-information.json"),
+        fixture_text("kh/kh-mef-2025-014-pfm-pooled.json"),
+    ];
+    let Some((server, _driver, client, dir, _guard)) = setup_with("cases", &requests).await else {
+        return;
+    };
+    // The home page, with a register, is the list of cases: awaiting first, latest first.
+    client.goto(&server.url()).await.unwrap();
+    assert_eq!(
+        listed(&client).await,
+        ["KH-MEF-2025-014", "NP-MOF-2016-003", "KH-MRD-2025-031"]
+    );
+    let caption = wait_for(&client, "table.cases caption")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(caption.starts_with("3 cases found"), "{caption}");
+    screenshot(&client, "cases").await;
+    // Search in the titles, without regard to case.
+    wait_for(&client, "#q")
+        .await
+        .send_keys("RURAL roads")
+        .await
+        .unwrap();
+    submit_filters(&client).await;
+    wait_for_text(&client, "table.cases caption", "1 case found").await;
+    assert_eq!(listed(&client).await, ["KH-MRD-2025-031"]);
+    // Filter by country, the search cleared.
+    client
+        .goto(&format!("{}/cases", server.url()))
+        .await
+        .unwrap();
+    wait_for(&client, "#country")
+        .await
+        .select_by_value("NP")
+        .await
+        .unwrap();
+    submit_filters(&client).await;
+    wait_for_text(&client, "table.cases caption", "1 case found").await;
+    assert_eq!(listed(&client).await, ["NP-MOF-2016-003"]);
+    // Filter by the screening decision.
+    client
+        .goto(&format!("{}/cases", server.url()))
+        .await
+        .unwrap();
+    wait_for(&client, "#decision")
+        .await
+        .select_by_value("reject")
+        .await
+        .unwrap();
+    submit_filters(&client).await;
+    wait_for_text(&client, "table.cases caption", "1 case found").await;
+    assert_eq!(listed(&client).await, ["KH-MRD-2025-031"]);
+    // Sort by a column heading, then the other way.
+    client
+        .goto(&format!("{}/cases", server.url()))
+        .await
+        .unwrap();
+    wait_for(&client, "table.cases").await;
+    client
+        .find(Locator::Css("table.cases thead th:first-child a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&client, "th[aria-sort='ascending']").await;
+    let ascending = listed(&client).await;
+    let mut sorted = ascending.clone();
+    sorted.sort();
+    assert_eq!(ascending, sorted);
+    assert_eq!(ascending.len(), 3);
+    client
+        .find(Locator::Css("table.cases thead th:first-child a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&client, "th[aria-sort='descending']").await;
+    let descending = listed(&client).await;
+    sorted.reverse();
+    assert_eq!(descending, sorted);
+    screenshot(&client, "cases-sorted").await;
+    client.close().await.unwrap();
+    verifies(&dir.path().join("register.jsonl"), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_a_case_and_reopen_an_old_note() {
+    let piu = fixture_text("kh/kh-mrd-2025-031-rural-roads-piu.json");
+    let integrated = piu.replace("\"parallel_piu\"", "\"integrated_piu\"");
+    assert_ne!(piu, integrated);
+    let Some((server, _driver, client, dir, _guard)) = setup_with("case", &[piu, integrated]).await
+    else {
+        return;
+    };
+    client.goto(&server.url()).await.unwrap();
+    client
+        .find(Locator::LinkText("KH-MRD-2025-031"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "main h1", "Case KH-MRD-2025-031").await;
+    // Both rounds, the latest open; the progress between them.
+    let rounds = wait_for(&client, "table.rounds")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        rounds.contains("Round 1") && rounds.contains("Round 2"),
+        "{rounds}"
+    );
+    let progress = wait_for(&client, "#round-2 section.compare")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(progress.contains("Resolved (1)"), "{progress}");
+    assert!(
+        progress.contains("No parallel project implementation unit"),
+        "{progress}"
+    );
+    screenshot(&client, "case").await;
+    // The old round's note, opened from the register on a page of its own.
+    client
+        .find(Locator::LinkText("Open round 1 to print"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "main h1", "Case KH-MRD-2025-031, round 1 of 2").await;
+    let note = wait_for(&client, ".note-body h2")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        note.starts_with("Screening of request KH-MRD-2025-031"),
+        "{note}"
+    );
+    let findings = wait_for(&client, "table.findings")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        findings.contains("No parallel project implementation unit"),
+        "{findings}"
+    );
+    screenshot(&client, "case-round-1").await;
+    client.close().await.unwrap();
+    // Reading rounds and notes appends nothing.
+    verifies(&dir.path().join("register.jsonl"), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edit_and_resubmit_and_see_the_compare() {
+    let piu = fixture_text("kh/kh-mrd-2025-031-rural-roads-piu.json");
+    let Some((server, _driver, client, dir, _guard)) = setup_with("resubmit", &[piu]).await else {
+        return;
+    };
+    client
+        .goto(&format!("{}/cases/KH-MRD-2025-031", server.url()))
+        .await
+        .unwrap();
+    client
+        .find(Locator::LinkText("Edit and resubmit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&client, "#resubmit-lead").await;
+    let id = wait_for(&client, "#f-id")
+        .await
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(id.as_deref(), Some("KH-MRD-2025-031"));
+    // Fold the unit into the ministry, and screen it again as the next round.
+    wait_for(&client, "#f-management-arrangement")
+        .await
+        .select_by_value("integrated_piu")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form#request-form > button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&client, "#decision-title").await;
+    let progress = wait_for_text(&client, "section.compare", "Resolved (1)").await;
+    assert!(
+        progress.contains("No parallel project implementation unit"),
+        "{progress}"
+    );
+    let note = wait_for(&client, ".note-body").await.text().await.unwrap();
+    assert!(
+        note.contains("Progress since the previous screening"),
+        "{note}"
+    );
+    assert!(
+        note.contains("Resolved since the previous screening: 1"),
+        "{note}"
+    );
+    screenshot(&client, "resubmitted").await;
+    client.close().await.unwrap();
+    verifies(&dir.path().join("register.jsonl"), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -506,7 +812,11 @@ async fn sign_out(client: &Client) {
 }
 
 async fn screen_the_kh_fixture(client: &Client, server: &Server) {
-    client.goto(&server.url()).await.unwrap();
+    // (With a register the home page is the list of cases: the screen page has its own.)
+    client
+        .goto(&format!("{}/screen", server.url()))
+        .await
+        .unwrap();
     let text = std::fs::read_to_string(fixture("kh/kh-mrd-2025-031-rural-roads-piu.json")).unwrap();
     wait_for(client, "textarea#request")
         .await
@@ -552,6 +862,42 @@ async fn a_screener_cannot_decide_a_decider_can_and_the_register_names_the_accou
         "no decision form for a screener"
     );
     screenshot(&client, "history-screener").await;
+    // On the case page too the screener sees no decision form, but lists the cases and edits
+    // and resubmits (a screener's work).
+    client.goto(&server.url()).await.unwrap();
+    assert_eq!(listed(&client).await, vec!["KH-MRD-2025-031".to_string()]);
+    client
+        .find(Locator::LinkText("KH-MRD-2025-031"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "#may-not-decide", "needs the role decider").await;
+    assert!(
+        client
+            .find(Locator::Css("form[action$='/decision']"))
+            .await
+            .is_err(),
+        "no decision form on the case page for a screener"
+    );
+    screenshot(&client, "case-screener").await;
+    client
+        .find(Locator::LinkText("Edit and resubmit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&client, "#resubmit-lead").await;
+    client
+        .find(Locator::Css("form#request-form > button[type='submit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "#decision-title", "Decision: Reject").await;
     sign_out(&client).await;
     // Signed out: the pages ask to sign in again.
     client
@@ -591,25 +937,65 @@ async fn a_screener_cannot_decide_a_decider_can_and_the_register_names_the_accou
         .click()
         .await
         .unwrap();
-    wait_for_text(&client, ".success", "recorded as entry 2").await;
+    wait_for_text(&client, ".success", "recorded as entry 3").await;
     let history = wait_for(&client, "table.history")
         .await
         .text()
         .await
         .unwrap();
     assert!(
-        history.contains("by d.decider, confirms entry 1"),
+        history.contains("by d.decider, confirms entry 2"),
         "{history}"
     );
     screenshot(&client, "history-decider").await;
+    // The case page: the decider records on the round shown, as the account signed in.
+    client
+        .goto(&format!("{}/cases/KH-MRD-2025-031", server.url()))
+        .await
+        .unwrap();
+    wait_for_text(&client, "#decided-by", "d.decider").await;
+    assert!(
+        client.find(Locator::Css("#by")).await.is_err(),
+        "no name to type on the case page"
+    );
+    wait_for(&client, "#decision-revise")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for(&client, "#reason")
+        .await
+        .send_keys("The unit agreed to fold the project unit into the ministry.")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css(
+            "form[action$='/decision'] button[type='submit']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&client, "#recorded", "The decision was recorded").await;
+    wait_for_text(&client, "#case-state", "by d.decider").await;
+    screenshot(&client, "case-decider").await;
     client.close().await.unwrap();
     drop(server);
-    let entries = tcscreen_service::register::read(&dir.path().join("register.jsonl"), None)
+    let entries = tcscreen_service::register_scan::read(&dir.path().join("register.jsonl"), None)
         .map_err(|(_, b)| b.message)
         .expect("the register verifies");
-    match &entries[1].body {
-        tcscreen_service::register::Body::Decision(d) => assert_eq!(d.by, "d.decider"),
-        other => panic!("{other:?}"),
+    // Round 1, round 2 (resubmitted by the screener), the history page's decision and the
+    // case page's, both on round 2: each decision names the signed-in account.
+    assert_eq!(entries.len(), 4);
+    for (at, round) in [(2, entries[1].seq), (3, entries[1].seq)] {
+        match &entries[at].body {
+            tcscreen_service::register::Body::Decision(d) => {
+                assert_eq!(d.by, "d.decider");
+                assert_eq!(d.screening_seq, round);
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }
 
@@ -627,21 +1013,24 @@ async fn a_form_posted_from_another_site_changes_nothing() {
     .await;
     wait_for_text(&client, ".account", "Signed in as d.decider").await;
     screen_the_kh_fixture(&client, &server).await;
-    // A page of another origin (here a data: URL) that posts a decision to the server.
-    let attack = format!(
-        "data:text/html,<form id=f method=post action='{}/history/decision'><input name=request_id value=KH-MRD-2025-031><input name=decision value=accept><input name=reason value=forged></form><script>document.getElementById('f').submit()</script>",
-        server.url()
-    );
-    client.goto(&attack).await.unwrap();
-    let refused = wait_for(&client, "main").await.text().await.unwrap();
-    assert!(
-        refused.contains("another site") || refused.contains("Sign in"),
-        "{refused}"
-    );
+    // A page of another origin (here a data: URL) that posts a decision to the server, to the
+    // history's form and to the case page's.
+    for action in ["/history/decision", "/cases/KH-MRD-2025-031/decision"] {
+        let attack = format!(
+            "data:text/html,<form id=f method=post action='{}{action}'><input name=request_id value=KH-MRD-2025-031><input name=screening_seq value=1><input name=decision value=accept><input name=reason value=forged></form><script>document.getElementById('f').submit()</script>",
+            server.url()
+        );
+        client.goto(&attack).await.unwrap();
+        let refused = wait_for(&client, "main").await.text().await.unwrap();
+        assert!(
+            refused.contains("another site") || refused.contains("Sign in"),
+            "{action}: {refused}"
+        );
+    }
     screenshot(&client, "cross-site-refused").await;
     client.close().await.unwrap();
     drop(server);
-    let entries = tcscreen_service::register::read(&dir.path().join("register.jsonl"), None)
+    let entries = tcscreen_service::register_scan::read(&dir.path().join("register.jsonl"), None)
         .map_err(|(_, b)| b.message)
         .expect("the register verifies");
     assert_eq!(entries.len(), 1, "only the screening: no forged decision");

@@ -449,3 +449,56 @@ async fn an_id_that_could_pass_for_another_is_an_input_problem_with_its_field() 
         ok.text()
     );
 }
+
+/// The text a page shows: its HTML without tags (so without attribute values).
+fn shown_text(page: &str) -> String {
+    let mut shown = String::new();
+    let mut rest = page;
+    while let Some(i) = rest.find('<') {
+        shown.push_str(&rest[..i]);
+        let end = rest[i..].find('>').map_or(rest.len(), |j| i + j + 1);
+        rest = &rest[end..];
+    }
+    shown.push_str(rest);
+    shown
+}
+
+/// Issue 18 item 10 on the pages: invisible characters in a request's text are shown marked
+/// where they stand (or escaped, in the note), never raw, on every page that shows the
+/// request, so two texts that differ never look the same.
+#[tokio::test]
+async fn invisible_characters_in_a_request_are_never_shown_raw_on_a_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut with_register = config();
+    with_register.register = Some(dir.path().join("register.jsonl"));
+    let app = router(state(&with_register));
+    let mut request: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(root().join("fixtures/requests/kh/kh-mrd-2025-031-rural-roads-piu.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    request["title"] = serde_json::json!("Rural\u{200B} roads\u{3164}");
+    request["personnel"][0]["title"] = serde_json::json!("PIU\u{200B} director");
+    let screened = post(&app, "/v1/screen", request.to_string()).await;
+    assert_eq!(screened.status, StatusCode::OK, "{}", screened.text());
+    let mut marked = 0;
+    for uri in [
+        "/cases",
+        "/cases/KH-MRD-2025-031",
+        "/history?request_id=KH-MRD-2025-031",
+    ] {
+        let answer = get(&app, uri).await;
+        assert_eq!(answer.status, StatusCode::OK, "{uri}: {}", answer.text());
+        let page = answer.text();
+        let shown = shown_text(&page);
+        assert!(
+            !shown.contains('\u{200B}') && !shown.contains('\u{3164}'),
+            "{uri}: an invisible character is shown raw"
+        );
+        marked += page.matches(">U+200B</mark>").count();
+    }
+    assert!(
+        marked > 0,
+        "the pages mark the characters where they show them"
+    );
+}

@@ -189,6 +189,44 @@ async fn the_result_history_and_error_pages_speak_an_officers_words() {
         .await
         .text();
     assert_officer_words(&history, "the history page");
+    // The case, a round on its own, and a decision refused on the case page.
+    let case = get(&app, "/cases/KH-MRD-2025-031").await;
+    assert_eq!(case.status, StatusCode::OK);
+    let text = case.text();
+    assert_officer_words(&text, "the case page");
+    assert!(
+        text.contains("<dd>Cambodia (KH)</dd>"),
+        "the country by name: {text}"
+    );
+    let round = get(&app, "/cases/KH-MRD-2025-031/rounds/1").await.text();
+    assert_officer_words(&round, "a round on its own");
+    let refused = post_form(
+        &app,
+        "/cases/KH-MRD-2025-031/decision",
+        &[
+            ("_csrf", &csrf),
+            ("screening_seq", "1"),
+            ("decision", "accept"),
+            ("by", "A. Officer"),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text();
+    assert!(html.contains("The decision was not recorded"), "{html}");
+    assert_officer_words(&html, "a decision refused on the case page");
+    let filtered = get(
+        &app,
+        "/cases?state=awaiting&country=KH&q=rural&sort=received",
+    )
+    .await
+    .text();
+    assert_officer_words(&filtered, "the cases, filtered");
+    assert!(filtered.contains("<td>Cambodia (KH)</td>"), "{filtered}");
+    assert!(
+        filtered.contains(">Cambodia (KH): 1</option>"),
+        "{filtered}"
+    );
     let missing = get(&app, "/history?request_id=NOPE").await.text();
     assert_officer_words(&missing, "a history with no entry");
     let not_found = get(&app, "/nowhere").await.text();

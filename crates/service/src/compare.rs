@@ -112,6 +112,50 @@ impl Comparison {
         ]))
     }
 
+    /// The comparison as a section of the decision note (Markdown): what the previous
+    /// screening decided, then the points resolved, still open and new, in the note's words
+    /// (request and pack text escaped).
+    pub fn to_markdown(&self) -> String {
+        use crate::render::markdown::{escape, field_in_words};
+        let word = |d: Option<Decision>| match d {
+            Some(Decision::Accept) => "accept",
+            Some(Decision::Revise) => "revise",
+            Some(Decision::Reject) => "reject",
+            None => "no decision",
+        };
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "## Progress since the previous screening
+"
+        );
+        let _ = writeln!(
+            out,
+            "The previous screening (as of {}) decided **{}**; this one decides **{}**.\n",
+            self.previous.as_of,
+            word(self.previous.decision),
+            word(self.now.decision)
+        );
+        let mut list = |title: &str, fs: &[&Finding]| {
+            let _ = writeln!(out, "**{title}: {}**\n", fs.len());
+            for f in fs {
+                let about = f
+                    .field
+                    .as_deref()
+                    .map(|field| format!(" ({})", escape(&field_in_words(field))))
+                    .unwrap_or_default();
+                let _ = writeln!(out, "- {}{about}", escape(&f.message));
+            }
+            if !fs.is_empty() {
+                out.push('\n');
+            }
+        };
+        list("Resolved since the previous screening", &self.resolved());
+        list("Still open", &self.still_open());
+        list("New in this screening", &self.new_findings());
+        out
+    }
+
     /// The comparison for people: the decisions, then each list of findings.
     pub fn to_text(&self) -> String {
         let mut out = String::new();

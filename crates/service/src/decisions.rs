@@ -1,15 +1,19 @@
 //! A person's decision on a screened request, checked against the register and appended
 //! ([`decide`]): what `tcscreen register decide` and the server's decision endpoint share. The
-//! decision is taken on the latest screening of the request; departing from it, or setting
-//! aside a rule's findings, needs a reason; only rules that recorded a finding can be waived;
-//! and the decision cannot be dated before the screening.
+//! decision is taken on the latest screening of the case, and on the screening the person saw
+//! when one is named: if a newer screening arrived since (a resubmission), the decision is
+//! refused rather than recorded against a screening nobody read. Departing from the screening,
+//! or setting aside a rule's findings, needs a reason; only rules that recorded a finding can
+//! be waived; and the decision cannot be dated before the screening.
 
 use tcscreen_core::{Date, Decision, DecisionRecord};
 
 use crate::escape::controls as esc;
 use std::path::Path;
 
-use crate::register::{self, Appender, Body, Broken, Entry, HumanDecision};
+use crate::register::{Appender, Body, Broken, HumanDecision};
+use crate::register_index::case_key;
+use crate::register_scan::scan;
 
 /// What a person decides, before it is checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,6 +28,8 @@ pub struct DecisionInput {
     pub waived: Vec<String>,
     /// The date of the decision; `None`: today (UTC).
     pub at: Option<Date>,
+    /// The screening the person read and decides on (its entry number); `None`: the latest.
+    pub screening: Option<u64>,
 }
 
 /// Why a decision was not recorded.
@@ -84,6 +90,24 @@ pub enum Refused {
     },
     /// `by` is blank.
     NoOneDecides,
+    /// The screening the person saw is no longer the latest of the case.
+    NotLatest {
+        /// The screening shown.
+        shown: u64,
+        /// The latest screening.
+        latest: u64,
+        /// What the latest screening decided.
+        latest_decision: Option<Decision>,
+        /// Its screening date.
+        latest_as_of: Date,
+    },
+    /// The entry named as the screening shown is not a screening of the request.
+    NotAScreening {
+        /// The entry named.
+        shown: u64,
+        /// The request.
+        request_id: String,
+    },
 }
 
 impl Refused {
@@ -126,6 +150,19 @@ impl Refused {
                 format!("rule {} is waived twice", esc(rule))
             }
             Refused::NoOneDecides => "the decision must name who takes it".to_string(),
+            Refused::NotLatest {
+                shown,
+                latest,
+                latest_decision,
+                latest_as_of,
+            } => format!(
+                "the screening decided on (entry {shown}) is no longer the latest: the request was screened again (entry {latest}, as of {latest_as_of}, {}), so nothing was recorded",
+                latest_decision.map_or("no decision", Decision::as_str)
+            ),
+            Refused::NotAScreening { shown, request_id } => format!(
+                "entry {shown} is not a screening of request `{}`",
+                esc(request_id)
+            ),
         }
     }
 
@@ -137,6 +174,7 @@ impl Refused {
             Refused::ReasonRequired { .. } => Some("reason"),
             Refused::NotAFinding { .. } | Refused::WaivedTwice { .. } => Some("waived"),
             Refused::NoOneDecides => Some("by"),
+            Refused::NotLatest { .. } | Refused::NotAScreening { .. } => Some("screening_seq"),
         }
     }
 
@@ -163,38 +201,45 @@ impl Refused {
             }
             Refused::WaivedTwice { .. } => "name each waived rule once".to_string(),
             Refused::NoOneDecides => "give the name of the person taking the decision".to_string(),
+            Refused::NotLatest { latest, .. } => format!(
+                "read the latest screening (entry {latest}) and decide on it"
+            ),
+            Refused::NotAScreening { .. } => {
+                "name the entry of the screening decided on, as the request's history lists it"
+                    .to_string()
+            }
         }
     }
 }
 
-/// The latest screening of `request_id` in `entries`: its sequence number and record.
-pub fn latest_screening(entries: &[Entry], request_id: &str) -> Option<(u64, DecisionRecord)> {
-    entries
-        .iter()
-        .rev()
-        .filter(|e| e.request_id == request_id)
-        .find_map(|e| match &e.body {
-            Body::Screening { record, .. } => {
-                DecisionRecord::from_json(record).ok().map(|r| (e.seq, r))
-            }
-            Body::Decision(_) => None,
-        })
+/// The latest screening of a case, as the register holds it.
+#[derive(Clone, Copy, Debug)]
+pub struct Latest<'a> {
+    /// Its entry.
+    pub seq: u64,
+    /// The request id as that screening gives it (the decision is recorded under it).
+    pub request_id: &'a str,
+    /// Its record.
+    pub record: &'a DecisionRecord,
+    /// Every screening of the case, oldest first (the latest last).
+    pub rounds: &'a [u64],
 }
 
-/// Check `input` against the verified `entries` of a register, and make the entry to append
-/// for `request_id`, dated today (from the system clock) unless `input` says otherwise.
+/// Check `input` against the latest screening of the case of `request_id` (`None`: never
+/// screened), and make the entry to append (under [`Latest::request_id`]), dated today (from
+/// the system clock) unless `input` says otherwise.
 pub fn check(
-    entries: &[Entry],
+    latest: Option<Latest<'_>>,
     request_id: &str,
     input: DecisionInput,
 ) -> Result<HumanDecision, Refused> {
-    check_on(entries, request_id, input, today())
+    check_on(latest, request_id, input, today())
 }
 
 /// [`check`] on the day `today` (UTC; `None` if the clock cannot say): a decision dated after
 /// it, beyond a day's margin for time zones ahead of UTC, is refused.
 pub fn check_on(
-    entries: &[Entry],
+    latest: Option<Latest<'_>>,
     request_id: &str,
     input: DecisionInput,
     today: Option<Date>,
@@ -212,11 +257,29 @@ pub fn check_on(
     {
         return Err(Refused::WaivedTwice { rule: rule.clone() });
     }
-    let Some((screening_seq, record)) = latest_screening(entries, request_id) else {
+    let Some(latest) = latest else {
         return Err(Refused::NoScreening {
             request_id: request_id.to_string(),
         });
     };
+    let (screening_seq, record) = (latest.seq, latest.record);
+    if let Some(shown) = input.screening
+        && shown != screening_seq
+    {
+        return Err(if latest.rounds.contains(&shown) {
+            Refused::NotLatest {
+                shown,
+                latest: screening_seq,
+                latest_decision: record.decision,
+                latest_as_of: record.as_of,
+            }
+        } else {
+            Refused::NotAScreening {
+                shown,
+                request_id: request_id.to_string(),
+            }
+        });
+    }
     if let Some(at) = input.at
         && at < record.as_of
     {
@@ -274,21 +337,37 @@ pub fn today() -> Option<Date> {
     Date::from_days_since_epoch(i64::try_from(seconds / 86_400).ok()?)
 }
 
-/// Record `input` as the decision on the latest screening of `request_id` in the register at
-/// `path`, which `appender` holds open (and locked): the whole chain is verified first, under
-/// the lock, so a person decides on a verified history ([`check`]). Returns the
-/// entry's sequence number and the entry; the caller syncs ([`Appender::sync`]) before saying
-/// it is recorded.
+/// Record `input` as the decision on the latest screening of the case of `request_id` in the
+/// register at `path`, which `appender` holds open (and locked): the whole chain is verified
+/// first, as a stream under the lock, so a person decides on a verified history ([`check`]);
+/// only the case's latest record is kept in memory. Returns the entry's sequence number and
+/// the entry; the caller syncs ([`Appender::sync`]) before saying it is recorded.
 pub fn decide(
     appender: &mut Appender,
     path: &Path,
     request_id: &str,
     input: DecisionInput,
 ) -> Result<(u64, HumanDecision), DecideError> {
-    let entries = register::read(path, None).map_err(|(_, broken)| DecideError::Damaged(broken))?;
-    let decision = check(&entries, request_id, input).map_err(DecideError::Refused)?;
+    let key = case_key(request_id);
+    let mut rounds = Vec::new();
+    let mut latest: Option<(u64, String, DecisionRecord)> = None;
+    scan(path, None, |s| {
+        if let (Some(record), true) = (s.record, case_key(&s.entry.request_id) == key) {
+            rounds.push(s.entry.seq);
+            latest = Some((s.entry.seq, s.entry.request_id, record));
+        }
+    })
+    .map_err(|(_, broken)| DecideError::Damaged(broken))?;
+    let latest_ref = latest.as_ref().map(|(seq, id, record)| Latest {
+        seq: *seq,
+        request_id: id,
+        record,
+        rounds: &rounds,
+    });
+    let decision = check(latest_ref, request_id, input).map_err(DecideError::Refused)?;
+    let recorded_as = latest_ref.map_or(request_id, |l| l.request_id);
     let seq = appender
-        .append(request_id, Body::Decision(decision.clone()), None)
+        .append(recorded_as, Body::Decision(decision.clone()), None)
         .map_err(|e| {
             DecideError::Io(format!(
                 "cannot append to the register {}: {e}",
@@ -320,6 +399,7 @@ mod tests {
         let body = Body::Screening {
             record,
             signer: None,
+            by: None,
         };
         appender.append(&parsed.request_id, body, None).unwrap();
         (path, parsed)
@@ -340,6 +420,7 @@ mod tests {
             reason: reason.map(str::to_string),
             waived: waive.iter().map(|w| w.to_string()).collect(),
             at,
+            screening: None,
         };
         let mut appender = Appender::open(&path).unwrap();
         let mut decide =
@@ -384,7 +465,7 @@ mod tests {
         assert_eq!(decided.screened_decision, record.decision);
         assert_eq!(decided.decision, other);
         drop(appender);
-        let (history, broken) = register::history(&path, id);
+        let (history, broken) = crate::register_scan::history(&path, id);
         assert!(broken.is_none());
         assert_eq!(history.len(), 2);
         assert!(
@@ -409,32 +490,101 @@ mod tests {
     }
 
     #[test]
-    fn a_decision_dated_after_today_or_waiving_a_rule_twice_is_refused() {
+    fn a_decision_on_a_screening_that_is_no_longer_the_latest_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let (path, record) = screened_register(dir.path());
-        let entries = register::read(&path, None).unwrap();
+        let id = record.request_id.clone();
+        let same = record.decision.unwrap_or(Decision::Revise);
+        let on = |screening: Option<u64>| DecisionInput {
+            decision: same,
+            by: "A. Officer".into(),
+            reason: None,
+            waived: vec![],
+            at: None,
+            screening,
+        };
+        let mut appender = Appender::open(&path).unwrap();
+        // Entry 2: a decision on entry 1; entry 3: the request screened again (resubmitted),
+        // under its id in lower case: the same case.
+        decide(&mut appender, &path, &id, on(Some(1))).unwrap();
+        let record_json = record.to_json();
+        let body = Body::Screening {
+            record: record_json,
+            signer: None,
+            by: None,
+        };
+        appender.append(&id.to_lowercase(), body, None).unwrap();
+        appender.sync().unwrap();
+        let before = std::fs::read(&path).unwrap();
+        match decide(&mut appender, &path, &id, on(Some(1))) {
+            Err(DecideError::Refused(
+                refused @ Refused::NotLatest {
+                    shown: 1,
+                    latest: 3,
+                    ..
+                },
+            )) => {
+                assert!(
+                    refused.message().contains("no longer the latest"),
+                    "{}",
+                    refused.message()
+                );
+                assert!(refused.help().contains("entry 3"), "{}", refused.help());
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            decide(&mut appender, &path, &id, on(Some(2))),
+            Err(DecideError::Refused(Refused::NotAScreening {
+                shown: 2,
+                ..
+            }))
+        ));
+        assert_eq!(std::fs::read(&path).unwrap(), before, "nothing appended");
+        // On the screening shown, the latest: recorded, under the id that screening gave.
+        let (seq, decided) = decide(&mut appender, &path, &id, on(Some(3))).unwrap();
+        assert_eq!((seq, decided.screening_seq), (4, 3));
+        drop(appender);
+        let entries = crate::register_scan::read(&path, None).expect("the chain verifies");
+        assert_eq!(entries[3].request_id, id.to_lowercase());
+    }
+
+    #[test]
+    fn a_decision_dated_after_today_or_waiving_a_rule_twice_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_path, record) = screened_register(dir.path());
         let id = record.request_id.as_str();
+        let rounds = [1];
+        let latest = || {
+            Some(Latest {
+                seq: 1,
+                request_id: id,
+                record: &record,
+                rounds: &rounds,
+            })
+        };
         let input = |at: &str, waived: &[&str]| DecisionInput {
             decision: record.decision.unwrap_or(Decision::Revise),
             by: "A. Officer".into(),
             reason: Some("agreed with the ministry".into()),
             waived: waived.iter().map(|w| w.to_string()).collect(),
             at: Date::parse(at),
+            screening: None,
         };
         // Whatever the clock says, the year 9999 is not today.
         assert!(matches!(
-            check(&entries, id, input("9999-12-31", &[])),
+            check(latest(), id, input("9999-12-31", &[])),
             Err(Refused::InTheFuture { .. })
         ));
         let today = Date::parse("2025-06-10");
         assert!(matches!(
-            check_on(&entries, id, input("2025-06-12", &[]), today),
+            check_on(latest(), id, input("2025-06-12", &[]), today),
             Err(Refused::InTheFuture { .. })
         ));
         // A day ahead is allowed: it is already tomorrow east of UTC.
-        assert!(check_on(&entries, id, input("2025-06-11", &[]), today).is_ok());
+        assert!(check_on(latest(), id, input("2025-06-11", &[]), today).is_ok());
         let fired = record.findings[0].rule.as_str();
-        let twice = check_on(&entries, id, input("2025-06-10", &[fired, fired]), today);
+        let twice = check_on(latest(), id, input("2025-06-10", &[fired, fired]), today);
         assert_eq!(
             twice.unwrap_err(),
             Refused::WaivedTwice {

@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 
 pub mod case_library;
+pub mod case_list;
 pub mod compare;
 pub mod decisions;
 pub mod escape;
@@ -46,6 +47,9 @@ pub mod problems;
 pub mod records;
 pub mod register;
 pub mod register_file;
+pub mod register_index;
+pub mod register_repair;
+pub mod register_scan;
 pub mod register_writer;
 pub mod render;
 pub mod replay;

@@ -29,7 +29,7 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 /// Appends are synced to disk at least this often, and at the end of every batch.
 pub const SYNC_EVERY: usize = 100;
 
-const LIMITS: JsonLimits = JsonLimits {
+pub(crate) const LIMITS: JsonLimits = JsonLimits {
     max_depth: 48,
     max_values: 2_000_000,
 };
@@ -43,6 +43,9 @@ pub enum Body {
         record: Json,
         /// Signer key id.
         signer: Option<String>,
+        /// The account that asked for the screening, on a server with accounts (absent from
+        /// the entry otherwise: the command line and single-person mode name no account).
+        by: Option<String>,
     },
     /// A person's decision on a screened request.
     Decision(HumanDecision),
@@ -124,9 +127,12 @@ pub struct Broken {
 fn body_members(request_id: &str, body: &Body) -> (Vec<(&'static str, Json)>, Option<String>) {
     let mut members = vec![("request_id", Json::string(request_id))];
     match body {
-        Body::Screening { record, signer } => {
+        Body::Screening { record, signer, by } => {
             members.push(("kind", Json::string("screening")));
             members.push(("signer", Json::opt_string(signer.as_deref())));
+            if let Some(by) = by {
+                members.push(("by", Json::string(by)));
+            }
             (members, Some(canonical::to_canonical_string(record)))
         }
         Body::Decision(d) => {
@@ -153,7 +159,7 @@ fn body_members(request_id: &str, body: &Body) -> (Vec<(&'static str, Json)>, Op
 
 /// The canonical line of an entry (without newline) and its hash. `record_text` is the
 /// record's canonical text, when the caller has it, to avoid writing it twice.
-fn seal(
+pub(crate) fn seal(
     seq: u64,
     prev: &str,
     request_id: &str,
@@ -177,176 +183,22 @@ fn seal(
     (canonical::object_with_verbatim(members, &verbatim), hash)
 }
 
-/// Read and verify a register. Returns the entries, or where it first breaks (with the
-/// entries before that point).
-pub fn read(path: &Path, head: Option<&str>) -> Result<Vec<Entry>, (Vec<Entry>, Broken)> {
-    let bytes = register_file::read_whole(path).map_err(|message| {
-        (
-            Vec::new(),
-            Broken {
-                seq: 0,
-                damage: Damage::Truncated,
-                message,
-            },
-        )
-    })?;
-    let ends_cleanly = bytes.is_empty() || bytes.ends_with(b"\n");
-    let mut lines: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
-    if ends_cleanly {
-        lines.pop();
-    }
-    let mut entries: Vec<Entry> = Vec::new();
-    for (index, raw) in lines.iter().enumerate() {
-        let torn = index + 1 == lines.len() && !ends_cleanly;
-        match next_entry(raw, torn, &lines[index + 1..], &entries) {
-            Ok(entry) => entries.push(entry),
-            Err(broken) => return Err((entries, broken)),
-        }
-    }
-    if let Some(head) = head
-        && let Err(broken) = anchored(&entries, head)
-    {
-        return Err((entries, broken));
-    }
-    Ok(entries)
-}
-
-/// The entry on the line `raw`, checked against the entries before it: its number, its hash
-/// and its link to the previous one. `torn`: the file ends inside this line; `later`: the
-/// lines after it.
-fn next_entry(raw: &[u8], torn: bool, later: &[&[u8]], before: &[Entry]) -> Result<Entry, Broken> {
-    let expected = before.len() as u64 + 1;
-    let broken = |damage, message: String| Broken {
-        seq: expected,
-        damage,
-        message,
-    };
-    let incomplete = || {
-        broken(
-            Damage::Truncated,
-            format!("entry {expected} is incomplete: the file ends inside it"),
-        )
-    };
-    // The exact bytes: a byte that is not UTF-8 is a change, not something to decode.
-    let line = match std::str::from_utf8(raw) {
-        Ok(line) => line,
-        Err(_) if torn => return Err(incomplete()),
-        Err(e) => {
-            return Err(broken(
-                Damage::Modified,
-                format!(
-                    "entry {expected} is not UTF-8 text (an invalid byte at byte {} of its line): it was changed after it was written",
-                    e.valid_up_to() + 1
-                ),
-            ));
-        }
-    };
-    let parsed = match json::parse(line, LIMITS) {
-        Ok(parsed) => parsed,
-        Err(_) if torn => return Err(incomplete()),
-        Err(e) => {
-            return Err(broken(
-                Damage::Modified,
-                format!("entry {expected} is not valid JSON: {}", e[0].message),
-            ));
-        }
-    };
-    let seq = parsed.get("seq").and_then(|s| match &s.value {
-        JsonValue::Number(n) => u64::try_from(*n).ok(),
-        _ => None,
-    });
-    let Some(seq) = seq else {
-        return Err(broken(
-            Damage::Modified,
-            format!("entry {expected} has no sequence number"),
-        ));
-    };
-    if seq != expected {
-        let (damage, message) = misplaced(seq, expected, later);
-        return Err(broken(damage, message));
-    }
-    let entry = parse_entry(&parsed)
-        .map_err(|why| broken(Damage::Modified, format!("entry {expected}: {why}")))?;
-    let (resealed, hash) = seal(entry.seq, &entry.prev, &entry.request_id, &entry.body, None);
-    if hash != entry.hash || resealed != *line {
-        return Err(broken(
-            Damage::Modified,
-            format!(
-                "entry {expected} was changed after it was written: its content does not match its hash"
-            ),
-        ));
-    }
-    let prev = before.last().map_or(GENESIS, |e| e.hash.as_str());
-    if entry.prev != prev {
-        return Err(broken(
-            Damage::Inserted,
-            format!(
-                "entry {expected} does not follow entry {}: the link between them is broken",
-                expected - 1
-            ),
-        ));
-    }
-    if let Body::Decision(d) = &entry.body {
-        let target = before.iter().find(|e| e.seq == d.screening_seq);
-        let ok = matches!(target, Some(Entry { body: Body::Screening { .. }, request_id, .. }) if *request_id == entry.request_id);
-        if !ok {
-            return Err(broken(
-                Damage::Modified,
-                format!(
-                    "entry {expected} decides on entry {}, which is not a screening of {}",
-                    d.screening_seq, entry.request_id
-                ),
-            ));
-        }
-    }
-    Ok(entry)
-}
-
-/// What an entry numbered `seq` where `expected` should be means: entries reordered (the
-/// expected one comes later), deleted, or inserted.
-fn misplaced(seq: u64, expected: u64, later: &[&[u8]]) -> (Damage, String) {
-    let comes_later = later.iter().any(|l| {
-        let l = String::from_utf8_lossy(l);
-        l.contains(&format!("\"seq\":{expected},")) || l.ends_with(&format!("\"seq\":{expected}}}"))
-    });
-    if seq > expected && comes_later {
-        (
-            Damage::Reordered,
-            format!("entry {seq} stands where entry {expected} should be"),
-        )
-    } else if seq > expected {
-        (
-            Damage::Deleted,
-            format!("entry {expected} is missing: the next entry is {seq}"),
-        )
-    } else {
-        (
-            Damage::Inserted,
-            format!("an extra entry numbered {seq} stands where entry {expected} should be"),
-        )
-    }
-}
-
-/// Whether the register still holds the head anchored elsewhere (`SEQ:HASH`, or `HASH`).
-fn anchored(entries: &[Entry], head: &str) -> Result<(), Broken> {
-    let (want_seq, want_hash) = head.split_once(':').unwrap_or(("", head));
-    let found = entries
-        .iter()
-        .any(|e| e.hash == want_hash && (want_seq.is_empty() || e.seq.to_string() == want_seq));
-    if found {
-        return Ok(());
-    }
-    let next = entries.len() as u64 + 1;
-    Err(Broken {
-        seq: want_seq.parse().unwrap_or(next),
-        damage: Damage::Truncated,
-        message: format!(
-            "the anchored head {head} is not in the register: entries were removed from its end, or it was rewritten"
-        ),
-    })
-}
-
 fn parse_entry(json: &Json) -> Result<Entry, String> {
+    parse_entry_and_record(json.clone()).map(|(entry, _)| entry)
+}
+
+/// An entry from its JSON (not yet checked against its hash), and a screening's record parsed.
+pub(crate) fn parse_entry_and_record(
+    mut json: Json,
+) -> Result<(Entry, Option<DecisionRecord>), String> {
+    let record = match &mut json.value {
+        JsonValue::Object(members) => members
+            .iter()
+            .position(|m| m.key == "record")
+            .map(|i| members.remove(i).value),
+        _ => None,
+    };
+    let json = &json;
     let string = |name: &str| {
         json.get(name)
             .and_then(Json::as_str)
@@ -370,14 +222,25 @@ fn parse_entry(json: &Json) -> Result<Entry, String> {
         Some(JsonValue::Number(n)) => u64::try_from(*n).map_err(|_| "bad `seq`".to_string())?,
         _ => return Err("bad `seq`".into()),
     };
+    let mut parsed = None;
     let body = match string("kind")?.as_str() {
         "screening" => {
-            let record = json.get("record").cloned().ok_or("`record` is missing")?;
-            DecisionRecord::from_json(&record)
-                .map_err(|e| format!("its record is not a decision record: {e}"))?;
+            let record = record.ok_or("`record` is missing")?;
+            parsed = Some(
+                DecisionRecord::from_json(&record)
+                    .map_err(|e| format!("its record is not a decision record: {e}"))?,
+            );
             Body::Screening {
                 record,
                 signer: opt_string("signer")?,
+                by: match json.get("by") {
+                    None => None,
+                    Some(j) => Some(
+                        j.as_str()
+                            .map(str::to_string)
+                            .ok_or("`by` must be a string")?,
+                    ),
+                },
             }
         }
         "decision" => {
@@ -415,13 +278,14 @@ fn parse_entry(json: &Json) -> Result<Entry, String> {
         }
         other => return Err(format!("unknown kind `{other}`")),
     };
-    Ok(Entry {
+    let entry = Entry {
         seq,
         prev: string("prev")?,
         hash: string("hash")?,
         request_id: string("request_id")?,
         body,
-    })
+    };
+    Ok((entry, parsed))
 }
 
 /// Appends to a register, holding an exclusive lock until dropped.
@@ -430,6 +294,10 @@ pub struct Appender {
     seq: u64,
     last_hash: String,
     unsynced: usize,
+    /// The file's length: where the next entry's line starts.
+    end: u64,
+    /// Where the last entry appended lies: its line's offset and length (without line end).
+    last_span: (u64, usize),
     path: PathBuf,
     identity: Option<Identity>,
     _lock: Lock,
@@ -481,15 +349,32 @@ impl Appender {
                 (entry.seq, entry.hash)
             }
         };
+        let end = file
+            .metadata()
+            .map_err(|e| format!("cannot read the register {}: {e}", path.display()))?
+            .len();
         Ok(Appender {
             identity: Identity::of(&file),
             file,
             seq,
             last_hash,
             unsynced: 0,
+            end,
+            last_span: (end, 0),
             path: path.to_path_buf(),
             _lock: lock,
         })
+    }
+
+    /// The last entry's sequence number and hash (0 and [`GENESIS`] when empty).
+    pub fn head(&self) -> (u64, &str) {
+        (self.seq, &self.last_hash)
+    }
+
+    /// Where the entry appended last lies in the file: its line's offset and length (without
+    /// the line end).
+    pub fn last_span(&self) -> (u64, usize) {
+        self.last_span
     }
 
     /// Append an entry; returns its sequence number.
@@ -505,6 +390,8 @@ impl Appender {
         let (line, hash) = seal(seq, &self.last_hash, request_id, &body, record_text);
         // One write of the whole line: with O_APPEND it lands after every earlier entry.
         self.file.write_all(format!("{line}\n").as_bytes())?;
+        self.last_span = (self.end, line.len());
+        self.end += line.len() as u64 + 1;
         self.seq = seq;
         self.last_hash = hash;
         self.unsynced += 1;
@@ -520,20 +407,6 @@ impl Appender {
         self.unsynced = 0;
         Ok(())
     }
-}
-
-/// A request's history: its entries (screenings and decisions) in order, and where the
-/// register first breaks, if it does (only the entries before that point are given).
-pub fn history(path: &Path, request_id: &str) -> (Vec<Entry>, Option<Broken>) {
-    let (entries, broken) = match read(path, None) {
-        Ok(entries) => (entries, None),
-        Err((entries, broken)) => (entries, Some(broken)),
-    };
-    let mine = entries
-        .into_iter()
-        .filter(|e| e.request_id == request_id)
-        .collect();
-    (mine, broken)
 }
 
 impl Entry {
@@ -556,64 +429,6 @@ impl Entry {
             Body::Screening { record, .. } => DecisionRecord::from_json(record).ok(),
             Body::Decision(_) => None,
         }
-    }
-}
-
-/// What `register repair --truncate-torn-tail` did.
-#[derive(Debug, PartialEq, Eq)]
-pub enum TornTail {
-    /// The file ends with a complete line: nothing to do.
-    None,
-    /// The unterminated last line (its bytes) was dropped; the register ends at this entry.
-    Dropped {
-        /// The bytes dropped.
-        line: Vec<u8>,
-        /// The last entry left.
-        last_seq: u64,
-    },
-}
-
-/// Drop the last line of a register if, and only if, it is unterminated and not a complete
-/// entry: what a crash during an append leaves. `show` sees the line before it goes. Anything
-/// else wrong with the register is an error, and the file is left as it was.
-pub fn truncate_torn_tail(path: &Path, show: impl FnOnce(&[u8])) -> Result<TornTail, String> {
-    let file = register_file::open_regular(path, OpenOptions::new().read(true).write(true))?;
-    file.lock()
-        .map_err(|e| format!("cannot lock the register {}: {e}", path.display()))?;
-    let bytes = register_file::read_whole(path)?;
-    if bytes.is_empty() || bytes.ends_with(b"\n") {
-        return Ok(TornTail::None);
-    }
-    let keep = bytes
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |newline| newline + 1);
-    let complete_lines = bytes[..keep].iter().filter(|&&b| b == b'\n').count() as u64;
-    match read(path, None) {
-        Ok(_) => Err(format!(
-            "the last entry of {} is complete but has no line end, so it is not torn; nothing was changed (add the line end by hand, e.g. `echo >> {}`, then verify)",
-            path.display(),
-            path.display()
-        )),
-        Err((_, broken))
-            if broken.damage == Damage::Truncated && broken.seq == complete_lines + 1 =>
-        {
-            show(&bytes[keep..]);
-            file.set_len(keep as u64)
-                .and_then(|()| file.sync_all())
-                .map_err(|e| format!("cannot shorten the register {}: {e}", path.display()))?;
-            Ok(TornTail::Dropped {
-                line: bytes[keep..].to_vec(),
-                last_seq: complete_lines,
-            })
-        }
-        Err((_, broken)) => Err(format!(
-            "the register {} is damaged at entry {} ({}): {}; that is not a torn last line, so nothing was changed (see \"Repairing a damaged register\" in docs/audit.md)",
-            path.display(),
-            broken.seq,
-            broken.damage.as_str(),
-            broken.message
-        )),
     }
 }
 
@@ -722,7 +537,7 @@ mod tests {
         let mut appender = Appender::open(&path).unwrap();
         appender.append("R1", decision(1), None).unwrap();
         drop(appender);
-        let (_, broken) = read(&path, None).unwrap_err();
+        let (_, broken) = crate::register_scan::read(&path, None).unwrap_err();
         assert_eq!(broken.seq, 1);
         assert!(
             broken.message.contains("not a screening of R1"),

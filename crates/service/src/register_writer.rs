@@ -5,20 +5,29 @@
 //! are never interleaved or lost, and it syncs once for all the appends it found waiting
 //! (group commit) before it answers any of them: an answered append is on disk.
 //!
-//! The register is verified whole when the writer starts (a damaged register is refused, with
-//! the repair hint), and a person's decision is checked against a fresh, verified read of it
-//! ([`crate::decisions::check`]), as `tcscreen register decide` does. After a failed write the
-//! writer refuses every later append: the file may end with a torn line that only
+//! The register is verified once, as a stream, when the writer starts (a damaged register is
+//! refused, with the repair hint); that pass builds the register's index
+//! ([`crate::register_index`]), which the writer then updates with each append. Nothing reads
+//! or verifies the whole register again while the writer runs: cases are listed from the
+//! index, and an entry is opened by reading its line at the offset the index keeps and checking
+//! it against the hash verified at start. A person's decision is checked against the case's
+//! latest screening, so opened ([`crate::decisions::check`]). After a failed write the writer
+//! refuses every later append: the file may end with a torn line that only
 //! `tcscreen register repair` should touch.
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 use std::thread::JoinHandle;
 
-use tcscreen_core::Json;
+use tcscreen_core::{DecisionRecord, Json};
 
-use crate::decisions::{self, DecideError, DecisionInput};
-use crate::register::{self, Appender, Body, Broken, Entry, HumanDecision};
+use crate::Screened;
+use crate::decisions::{self, DecideError, DecisionInput, Latest};
+use crate::register::{Appender, Body, Entry, HumanDecision};
+use crate::register_index::{RegisterIndex, RoundFacts, Span, case_key};
+use crate::register_scan::{read_entry_at, scan};
 
 /// Appends waiting when the writer wakes are written together, up to this many, then synced.
 const GROUP_COMMIT: usize = 256;
@@ -33,6 +42,30 @@ pub struct ScreeningEntry {
     pub canonical: String,
     /// The key that signed the pack, under `--trust`.
     pub signer: Option<String>,
+    /// The account that asked for it (a server with accounts).
+    pub by: Option<String>,
+    /// What the index keeps of it.
+    pub facts: RoundFacts,
+}
+
+impl ScreeningEntry {
+    /// The entry of a screening that names no account (see [`ScreeningEntry::by`]).
+    pub fn of(screened: &Screened) -> ScreeningEntry {
+        ScreeningEntry {
+            request_id: screened.record.request_id.clone(),
+            record: screened.record.to_json(),
+            canonical: screened.canonical.clone(),
+            signer: screened.signer.clone(),
+            by: None,
+            facts: RoundFacts::of(&screened.record),
+        }
+    }
+
+    /// This entry, naming the account that asked for the screening.
+    pub fn by(mut self, account: Option<String>) -> ScreeningEntry {
+        self.by = account;
+        self
+    }
 }
 
 type Reply<T> = Box<dyn FnOnce(T) + Send>;
@@ -44,8 +77,16 @@ enum Command {
         DecisionInput,
         Reply<Result<(u64, HumanDecision), DecideError>>,
     ),
-    History(String, Reply<Result<Vec<Entry>, Broken>>),
 }
+
+/// What the writer shares with readers: the index, and the file opened for reading entries.
+struct Shared {
+    index: RwLock<RegisterIndex>,
+    file: File,
+}
+
+/// An entry opened from the register: the entry, and a screening's record.
+pub type Opened = (Entry, Option<DecisionRecord>);
 
 /// The handle of a register's writer thread. Dropping it lets the thread finish what was sent
 /// and end; [`RegisterWriter::close`] also waits for that.
@@ -53,11 +94,13 @@ pub struct RegisterWriter {
     commands: Option<Sender<Command>>,
     thread: Option<JoinHandle<()>>,
     path: PathBuf,
+    shared: Arc<Shared>,
 }
 
 impl RegisterWriter {
-    /// Open (or create) the register at `path`, verify it whole, and start its writer. A
-    /// register that is damaged anywhere is refused, with what is wrong and how to repair it.
+    /// Open (or create) the register at `path`, verify it whole (as a stream) while building
+    /// its index, and start its writer. A register that is damaged anywhere is refused, with
+    /// what is wrong and how to repair it.
     pub fn start(path: &Path) -> Result<RegisterWriter, String> {
         RegisterWriter::start_saying(path, &mut |_| {})
     }
@@ -74,7 +117,11 @@ impl RegisterWriter {
                 path.display()
             ));
         })?;
-        if let Err((_, broken)) = register::read(path, None) {
+        let mut index = RegisterIndex::new();
+        let verified = scan(path, None, |s| {
+            index.add(&s.entry, s.record.as_ref(), s.offset, s.len);
+        });
+        if let Err((_, broken)) = verified {
             return Err(format!(
                 "the register {} is damaged at entry {} ({}): {}; run `tcscreen register verify {}` and repair it (docs/audit.md) before serving it",
                 path.display(),
@@ -84,17 +131,50 @@ impl RegisterWriter {
                 path.display()
             ));
         }
+        let file = File::open(path)
+            .map_err(|e| format!("cannot read the register {}: {e}", path.display()))?;
+        let shared = Arc::new(Shared {
+            index: RwLock::new(index),
+            file,
+        });
         let (commands, received) = channel();
         let owned = path.to_path_buf();
+        let writing = shared.clone();
         let thread = std::thread::Builder::new()
             .name("register".into())
-            .spawn(move || write(&owned, appender, &received))
+            .spawn(move || write(&owned, appender, &writing, &received))
             .map_err(|e| format!("cannot start the register's writer: {e}"))?;
         Ok(RegisterWriter {
             commands: Some(commands),
             thread: Some(thread),
             path: path.to_path_buf(),
+            shared,
         })
+    }
+
+    /// The register's index, to read (hold it briefly: appends wait for it).
+    pub fn index(&self) -> RwLockReadGuard<'_, RegisterIndex> {
+        self.shared
+            .index
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Open entries by number: each line is read where the index says it lies and checked
+    /// against the hash verified at start. Blocks on the file: call it off an async thread.
+    pub fn open(&self, seqs: &[u64]) -> Result<Vec<Opened>, String> {
+        open_entries(&self.shared, seqs)
+    }
+
+    /// The entries of the case of `request_id` (matched without regard to case), oldest
+    /// first: empty when the register has none. Blocks on the file.
+    pub fn history(&self, request_id: &str) -> Result<Vec<Entry>, String> {
+        let seqs = self
+            .index()
+            .case(request_id)
+            .map(|c| c.entries())
+            .unwrap_or_default();
+        Ok(self.open(&seqs)?.into_iter().map(|(e, _)| e).collect())
     }
 
     /// The register's file.
@@ -133,15 +213,6 @@ impl RegisterWriter {
         ));
     }
 
-    /// The verified entries about `request_id`, in order (screenings and decisions).
-    pub fn history(
-        &self,
-        request_id: &str,
-        reply: impl FnOnce(Result<Vec<Entry>, Broken>) + Send + 'static,
-    ) {
-        self.send(Command::History(request_id.to_string(), Box::new(reply)));
-    }
-
     /// Stop taking requests, finish those sent, sync, and wait for the writer to end.
     pub fn close(mut self) {
         self.stop();
@@ -161,8 +232,46 @@ impl Drop for RegisterWriter {
     }
 }
 
+/// Open entries `seqs` through the index (see [`RegisterWriter::open`]).
+fn open_entries(shared: &Shared, seqs: &[u64]) -> Result<Vec<Opened>, String> {
+    let spans = {
+        let index = shared.index.read().unwrap_or_else(PoisonError::into_inner);
+        seqs.iter()
+            .map(|&seq| {
+                index
+                    .span(seq)
+                    .copied()
+                    .ok_or_else(|| format!("the register has no entry {seq}"))
+            })
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    spans
+        .iter()
+        .map(|span| {
+            read_entry_at(
+                &shared.file,
+                span.offset,
+                span.len as usize,
+                &span.hash_hex(),
+            )
+        })
+        .collect()
+}
+
+/// Put the entry just appended into the index.
+fn index_appended(
+    shared: &Shared,
+    appender: &Appender,
+    add: impl FnOnce(&mut RegisterIndex, u64, &str, Span),
+) {
+    let (seq, hash) = appender.head();
+    let (offset, len) = appender.last_span();
+    let mut index = shared.index.write().unwrap_or_else(PoisonError::into_inner);
+    add(&mut index, seq, hash, Span { offset, len });
+}
+
 /// The writer thread: take what is waiting, write it, sync once, answer.
-fn write(path: &Path, mut appender: Appender, commands: &Receiver<Command>) {
+fn write(path: &Path, mut appender: Appender, shared: &Shared, commands: &Receiver<Command>) {
     let mut failed: Option<String> = None;
     while let Ok(first) = commands.recv() {
         let mut batch = vec![first];
@@ -175,29 +284,10 @@ fn write(path: &Path, mut appender: Appender, commands: &Receiver<Command>) {
         // Each answer is given the sync's failure, if any: an append is only done once synced.
         let mut answers: Vec<Box<dyn FnOnce(Option<String>) + Send>> = Vec::new();
         let mut appended = false;
-        let mut unsynced: Option<String> = None;
         for command in batch {
             match command {
                 Command::Screening(entry, reply) => {
-                    let result = match &failed {
-                        Some(why) => Err(why.clone()),
-                        None => {
-                            let body = Body::Screening {
-                                record: entry.record,
-                                signer: entry.signer,
-                            };
-                            appender
-                                .append(&entry.request_id, body, Some(&entry.canonical))
-                                .map_err(|e| {
-                                    let why = format!(
-                                        "cannot append to the register {}: {e}",
-                                        path.display()
-                                    );
-                                    failed = Some(why.clone());
-                                    why
-                                })
-                        }
-                    };
+                    let result = append_screening(path, &mut appender, shared, &mut failed, entry);
                     appended |= result.is_ok();
                     answers.push(Box::new(move |unsynced| {
                         reply(match unsynced {
@@ -207,17 +297,7 @@ fn write(path: &Path, mut appender: Appender, commands: &Receiver<Command>) {
                     }));
                 }
                 Command::Decide(request_id, input, reply) => {
-                    // A decision is checked against what is on disk, so what was appended
-                    // before it must be there first.
-                    if appended {
-                        if let Err(e) = appender.sync() {
-                            let why = format!("cannot sync the register {}: {e}", path.display());
-                            failed.get_or_insert(why.clone());
-                            unsynced = Some(why);
-                        }
-                        appended = false;
-                    }
-                    let result = decide(path, &mut appender, &failed, &request_id, input);
+                    let result = decide(path, &mut appender, shared, &failed, &request_id, input);
                     if let Err(DecideError::Io(why)) = &result {
                         failed.get_or_insert(why.clone());
                     }
@@ -229,19 +309,9 @@ fn write(path: &Path, mut appender: Appender, commands: &Receiver<Command>) {
                         });
                     }));
                 }
-                Command::History(request_id, reply) => {
-                    let result = register::read(path, None)
-                        .map(|entries| {
-                            entries
-                                .into_iter()
-                                .filter(|e| e.request_id == request_id)
-                                .collect()
-                        })
-                        .map_err(|(_, broken)| broken);
-                    answers.push(Box::new(move |_| reply(result)));
-                }
             }
         }
+        let mut unsynced: Option<String> = None;
         if appended && let Err(e) = appender.sync() {
             // The appends may not be on disk: say so to everyone waiting for one.
             let why = format!("cannot sync the register {}: {e}", path.display());
@@ -254,9 +324,41 @@ fn write(path: &Path, mut appender: Appender, commands: &Receiver<Command>) {
     }
 }
 
+/// Append a screening (unless an earlier write failed) and index it.
+fn append_screening(
+    path: &Path,
+    appender: &mut Appender,
+    shared: &Shared,
+    failed: &mut Option<String>,
+    entry: ScreeningEntry,
+) -> Result<u64, String> {
+    if let Some(why) = failed {
+        return Err(why.clone());
+    }
+    let body = Body::Screening {
+        record: entry.record,
+        signer: entry.signer,
+        by: entry.by,
+    };
+    let seq = appender
+        .append(&entry.request_id, body, Some(&entry.canonical))
+        .map_err(|e| {
+            let why = format!("cannot append to the register {}: {e}", path.display());
+            *failed = Some(why.clone());
+            why
+        })?;
+    index_appended(shared, appender, |index, seq, hash, at| {
+        index.add_screening(seq, hash, entry.facts, at);
+    });
+    Ok(seq)
+}
+
+/// Check a person's decision against the case's latest screening, opened through the index,
+/// append it and index it.
 fn decide(
     path: &Path,
     appender: &mut Appender,
+    shared: &Shared,
     failed: &Option<String>,
     request_id: &str,
     input: DecisionInput,
@@ -264,5 +366,43 @@ fn decide(
     if let Some(why) = failed {
         return Err(DecideError::Io(why.clone()));
     }
-    decisions::decide(appender, path, request_id, input)
+    let (latest_seq, rounds) = {
+        let index = shared.index.read().unwrap_or_else(PoisonError::into_inner);
+        match index.case(request_id) {
+            Some(case) => (
+                Some(case.latest().seq),
+                case.rounds.iter().map(|r| r.seq).collect(),
+            ),
+            None => (None, Vec::new()),
+        }
+    };
+    let opened = match latest_seq {
+        Some(seq) => open_entries(shared, &[seq])
+            .map_err(|why| DecideError::Io(format!("{}: {why}", path.display())))?
+            .pop(),
+        None => None,
+    };
+    let latest = opened.as_ref().and_then(|(entry, record)| {
+        record.as_ref().map(|record| Latest {
+            seq: entry.seq,
+            request_id: &entry.request_id,
+            record,
+            rounds: &rounds,
+        })
+    });
+    let decision = decisions::check(latest, request_id, input).map_err(DecideError::Refused)?;
+    let recorded_as = latest.map_or(request_id, |l| l.request_id).to_string();
+    let seq = appender
+        .append(&recorded_as, Body::Decision(decision.clone()), None)
+        .map_err(|e| {
+            DecideError::Io(format!(
+                "cannot append to the register {}: {e}",
+                path.display()
+            ))
+        })?;
+    index_appended(shared, appender, |index, seq, hash, at| {
+        index.add_decision(seq, hash, &recorded_as, &decision, at);
+    });
+    debug_assert_eq!(case_key(&recorded_as), case_key(request_id));
+    Ok((seq, decision))
 }

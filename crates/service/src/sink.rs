@@ -220,6 +220,7 @@ impl<W: Write> RecordSink<W> {
             let body = Body::Screening {
                 record: record.to_json(),
                 signer,
+                by: None,
             };
             match register.append(&record.request_id, body, Some(&canonical)) {
                 Ok(seq) => self.appended.add(seq),

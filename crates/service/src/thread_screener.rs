@@ -355,6 +355,29 @@ impl ThreadScreener {
         ))
     }
 
+    /// What a page needs to show a recorded screening again without screening it: the note's
+    /// facts about the pack `id` version `version` (as of `as_of`), and the title of each of
+    /// its rules by full id. `None` when that version is no longer in the rules folder or no
+    /// longer loads.
+    pub fn pack_facts(
+        &mut self,
+        packs: &Packs,
+        id: &str,
+        version: &str,
+        as_of: Date,
+    ) -> Option<(Arc<PackNote>, BTreeMap<String, String>)> {
+        let choice = PackChoice::Id(id.to_string(), Some(version.to_string()));
+        let index = packs.catalog().choose(&choice, "", as_of).ok()?;
+        let (pack, _) = self.compiled(packs, index, as_of).ok()?;
+        let note = self.note(packs, &pack, packs.catalog().entry(index));
+        let titles = pack
+            .rules()
+            .iter()
+            .map(|r| (r.id.clone(), r.title.clone()))
+            .collect();
+        Some((note, titles))
+    }
+
     /// The pack at `index` resolved as of `as_of` and compiled on this thread (once per
     /// digest), with the key that signed it under `--trust`.
     fn compiled(

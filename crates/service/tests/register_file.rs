@@ -7,6 +7,7 @@ use std::sync::mpsc;
 use tcscreen_core::json::{self, JsonLimits};
 use tcscreen_core::{DecisionRecord, canonical};
 use tcscreen_service::register::{self, Appender, Body};
+use tcscreen_service::register_index::RoundFacts;
 use tcscreen_service::register_writer::{RegisterWriter, ScreeningEntry};
 
 fn first_record() -> (tcscreen_core::Json, String) {
@@ -37,6 +38,7 @@ fn an_appender_stops_when_its_register_is_replaced_under_it() {
     let body = || Body::Screening {
         record: record.clone(),
         signer: None,
+        by: None,
     };
     appender.append(&id, body(), None).unwrap();
     replace(&path);
@@ -62,6 +64,8 @@ fn the_servers_writer_answers_an_error_once_its_register_is_replaced() {
                 canonical: canonical::to_canonical_string(&record),
                 record: record.clone(),
                 signer: None,
+                by: None,
+                facts: RoundFacts::of(&DecisionRecord::from_json(&record).unwrap()),
             },
             move |r| {
                 let _ = tx.send(r);
@@ -97,6 +101,7 @@ fn a_file_with_a_register_entry_or_a_holder_is_a_register() {
             Body::Screening {
                 record,
                 signer: None,
+                by: None,
             },
             None,
         )

@@ -302,7 +302,8 @@ fn replay_impact_and_listings_run_on_the_pool() {
 fn concurrent_decisions_through_the_register_writer_are_all_recorded_in_a_verifiable_chain() {
     use tcscreen_core::Decision;
     use tcscreen_service::decisions::DecisionInput;
-    use tcscreen_service::register::{self, Body};
+    use tcscreen_service::register::Body;
+    use tcscreen_service::register_scan;
     use tcscreen_service::register_writer::{RegisterWriter, ScreeningEntry};
 
     let dir = tempfile::tempdir().unwrap();
@@ -320,21 +321,14 @@ fn concurrent_decisions_through_the_register_writer_are_all_recorded_in_a_verifi
             panic!("a fixture is screened")
         };
         let (tx, rx) = channel();
-        writer.append_screening(
-            ScreeningEntry {
-                request_id: s.record.request_id.clone(),
-                record: s.record.to_json(),
-                canonical: s.canonical.clone(),
-                signer: None,
-            },
-            move |r| tx.send(r).unwrap(),
-        );
+        writer.append_screening(ScreeningEntry::of(&s), move |r| tx.send(r).unwrap());
         rx.recv().unwrap().unwrap();
         ids.push((s.record.request_id.clone(), s.record.decision.unwrap()));
     }
     let threads: Vec<_> = (0..24)
         .map(|n| {
             let (writer, (id, decision)) = (writer.clone(), ids[n % ids.len()].clone());
+            let shown = (n % ids.len()) as u64 + 1;
             std::thread::spawn(move || {
                 let (tx, rx) = channel();
                 let input = DecisionInput {
@@ -343,6 +337,8 @@ fn concurrent_decisions_through_the_register_writer_are_all_recorded_in_a_verifi
                     reason: None,
                     waived: vec![],
                     at: None,
+                    // Each decides on the screening shown: still the latest, so recorded.
+                    screening: Some(shown),
                 };
                 writer.decide(&id, input, move |r| tx.send(r).unwrap());
                 rx.recv().unwrap().map(|(seq, _)| seq)
@@ -370,12 +366,23 @@ fn concurrent_decisions_through_the_register_writer_are_all_recorded_in_a_verifi
             reason: Some("  ".into()),
             waived: vec![],
             at: None,
+            screening: None,
         },
         move |r| tx.send(r).unwrap(),
     );
     assert!(rx.recv().unwrap().is_err());
+    // The index followed every append: three cases, each decided, 27 entries.
+    {
+        let index = writer.index();
+        assert_eq!(
+            (index.entries(), index.case_count(), index.awaiting()),
+            (27, 3, 0)
+        );
+    }
+    let history = writer.history(&ids[0].0.to_lowercase()).unwrap();
+    assert_eq!(history.len(), 1 + 8);
     Arc::into_inner(writer).unwrap().close();
-    let entries = register::read(&path, None).expect("the chain verifies");
+    let entries = register_scan::read(&path, None).expect("the chain verifies");
     assert_eq!(entries.len(), 27);
     let deciders: std::collections::BTreeSet<String> = entries
         .iter()

@@ -12,7 +12,9 @@ use crate::exit_codes::ExitStatus;
 use crate::global_args::GlobalArgs;
 use tcscreen_service::decisions::{self, DecideError, DecisionInput, Refused};
 use tcscreen_service::escape::controls as esc;
-use tcscreen_service::register::{self, Appender, Body};
+use tcscreen_service::register::{Appender, Body};
+use tcscreen_service::register_repair::{self, TornTail};
+use tcscreen_service::register_scan::{self, Tally};
 
 /// Arguments of `register`.
 #[derive(Debug, clap::Args)]
@@ -81,6 +83,10 @@ pub enum RegisterAction {
         /// The date of the decision (default: today, UTC).
         #[arg(long, value_name = "YYYY-MM-DD", value_parser = crate::global_args::parse_date)]
         at: Option<Date>,
+        /// The entry of the screening read and decided on (from `register show`): refused if
+        /// the request was screened again since. Default: the latest screening.
+        #[arg(long, value_name = "SEQ")]
+        screening: Option<u64>,
     },
     /// Repair a register a crash left with an incomplete last line: show that line, then
     /// drop it. Nothing else is ever changed; any other damage is reported and left as it is.
@@ -106,12 +112,11 @@ pub enum RegisterAction {
 pub fn register(cli: &GlobalArgs, args: &RegisterArgs) -> ExitStatus {
     match &args.action {
         RegisterAction::Verify { file, head } => verify(file, head.as_deref()),
-        RegisterAction::Head { file } => match register::read(file, None) {
-            Ok(entries) => {
-                match entries.last() {
-                    Some(e) => outln!("{}:{}", e.seq, e.hash),
-                    None => outln!("0:{}", register::GENESIS),
-                }
+        RegisterAction::Head { file } => match register_scan::scan(file, None, |_| {}) {
+            Ok(Tally {
+                entries, last_hash, ..
+            }) => {
+                outln!("{entries}:{last_hash}");
                 ExitStatus::Success
             }
             Err((_, broken)) => {
@@ -130,7 +135,7 @@ pub fn register(cli: &GlobalArgs, args: &RegisterArgs) -> ExitStatus {
             format,
             trust,
         } => {
-            if let Err((_, broken)) = register::read(file, None) {
+            if let Err((_, broken)) = register_scan::scan(file, None, |_| {}) {
                 errln!(
                     "error: {}: entry {} {}: {}",
                     file.display(),
@@ -155,6 +160,7 @@ pub fn register(cli: &GlobalArgs, args: &RegisterArgs) -> ExitStatus {
             reason,
             waive,
             at,
+            screening,
         } => decide(
             request_id,
             register,
@@ -166,7 +172,7 @@ pub fn register(cli: &GlobalArgs, args: &RegisterArgs) -> ExitStatus {
             },
             reason.as_deref(),
             waive,
-            *at,
+            (*at, *screening),
         ),
         RegisterAction::Show {
             request_id,
@@ -193,15 +199,15 @@ fn repair(file: &Path) -> ExitStatus {
         );
         outln!("  {:?}{more}", shown);
     };
-    match register::truncate_torn_tail(file, show) {
-        Ok(register::TornTail::None) => {
+    match register_repair::truncate_torn_tail(file, show) {
+        Ok(TornTail::None) => {
             outln!(
                 "nothing to repair: {} ends with a complete line (`tcscreen register verify` checks the rest)",
                 file.display()
             );
             ExitStatus::Success
         }
-        Ok(register::TornTail::Dropped { line, last_seq }) => {
+        Ok(TornTail::Dropped { line, last_seq }) => {
             outln!(
                 "dropped the torn last line ({} bytes); the register ends at entry {last_seq}",
                 line.len()
@@ -215,6 +221,7 @@ fn repair(file: &Path) -> ExitStatus {
     }
 }
 
+/// Verify as a stream: memory holds one entry at a time (and 8 bytes a screening).
 fn verify(file: &Path, head: Option<&str>) -> ExitStatus {
     // A name that is not a regular file (a pipe, a device) is refused before anything is read.
     let readable =
@@ -223,9 +230,9 @@ fn verify(file: &Path, head: Option<&str>) -> ExitStatus {
         errln!("error: {}", esc(&why));
         return ExitStatus::Error;
     }
-    match register::read(file, head) {
-        Ok(entries) => {
-            verify_report::intact(file, &entries);
+    match register_scan::scan(file, head, |_| {}) {
+        Ok(tally) => {
+            verify_report::intact(file, &tally);
             ExitStatus::Success
         }
         Err((good, broken)) => {
@@ -246,7 +253,7 @@ fn decide(
     by: &DecidedBy<'_>,
     reason: Option<&str>,
     waive: &[String],
-    at: Option<Date>,
+    (at, screening): (Option<Date>, Option<u64>),
 ) -> ExitStatus {
     let by = match by.account() {
         Ok(name) => name,
@@ -268,6 +275,7 @@ fn decide(
         reason: reason.map(str::to_string),
         waived: waive.to_vec(),
         at,
+        screening,
     };
     let decided =
         decisions::decide(&mut appender, file, request_id, input).and_then(
@@ -372,12 +380,29 @@ fn not_decided(e: &DecideError, request_id: &str, file: &Path) -> ExitStatus {
             errln!("  help: {}", refused.help());
         }
         Refused::NoOneDecides => errln!("error: --by is blank: {}", refused.help()),
+        Refused::NotLatest { latest, .. } => {
+            errln!("error: {}", refused.message());
+            errln!(
+                "  help: read the latest screening (`tcscreen register show {}`) and decide on it with --screening {latest}",
+                esc(request_id)
+            );
+        }
+        Refused::NotAScreening { shown, .. } => {
+            errln!(
+                "error: --screening {shown}: entry {shown} is not a screening of request `{}`",
+                esc(request_id)
+            );
+            errln!(
+                "  help: `tcscreen register show {}` lists its screenings",
+                esc(request_id)
+            );
+        }
     }
     ExitStatus::Usage
 }
 
 fn show(request_id: &str, file: &Path) -> ExitStatus {
-    let (history, broken) = register::history(file, request_id);
+    let (history, broken) = register_scan::history(file, request_id);
     let status = match broken {
         None => ExitStatus::Success,
         Some(broken) => {
@@ -407,7 +432,7 @@ fn show(request_id: &str, file: &Path) -> ExitStatus {
     );
     for entry in &history {
         match &entry.body {
-            Body::Screening { signer, .. } => {
+            Body::Screening { signer, by, .. } => {
                 let r = entry.screening_record();
                 let decision = r
                     .as_ref()
@@ -424,8 +449,11 @@ fn show(request_id: &str, file: &Path) -> ExitStatus {
                 let signer = signer
                     .as_ref()
                     .map_or_else(String::new, |s| format!(", pack signed by {}", esc(s)));
+                let by = by
+                    .as_ref()
+                    .map_or_else(String::new, |a| format!(", screened by {}", esc(a)));
                 outln!(
-                    "  #{:<4} screening  {as_of}  {decision:<11} pack {pack}, {findings} findings{signer}",
+                    "  #{:<4} screening  {as_of}  {decision:<11} pack {pack}, {findings} findings{signer}{by}",
                     entry.seq
                 );
             }

@@ -8,16 +8,22 @@ use crate::console::outln;
 use crate::diagnostics;
 use tcscreen_core::{Json, canonical};
 use tcscreen_service::escape::controls as esc;
-use tcscreen_service::register::{Broken, Damage, Entry};
+use tcscreen_service::register::{Broken, Damage};
+use tcscreen_service::register_scan::Tally;
+
+/// The head `SEQ:HASH` of the verified entries counted in `tally` (seq counts from 1).
+fn head_of(tally: &Tally) -> Option<String> {
+    (tally.entries > 0).then(|| format!("{}:{}", tally.entries, tally.last_hash))
+}
 
 /// The chain verified: its entries and head.
-pub fn intact(file: &Path, entries: &[Entry]) {
-    let head = entries.last().map(|e| format!("{}:{}", e.seq, e.hash));
+pub fn intact(file: &Path, tally: &Tally) {
+    let head = head_of(tally);
     if diagnostics::is_json() {
         print_json(&Json::object([
             ("file", Json::string(file.display().to_string())),
             ("intact", Json::new(tcscreen_core::JsonValue::Bool(true))),
-            ("entries", Json::number(entries.len() as u64)),
+            ("entries", Json::number(tally.entries)),
             ("head", Json::opt_string(head.as_deref())),
         ]));
         return;
@@ -26,15 +32,15 @@ pub fn intact(file: &Path, entries: &[Entry]) {
     outln!(
         "ok  {}: {} entries, chain intact ({last})",
         esc(&file.display().to_string()),
-        entries.len()
+        tally.entries
     );
 }
 
 /// The chain broken at `broken`, after the intact entries `good`.
-pub fn broken(file: &Path, good: &[Entry], broken: &Broken) {
+pub fn broken(file: &Path, good: &Tally, broken: &Broken) {
     let shown = file.display().to_string();
-    let head = good.last().map(|e| format!("{}:{}", e.seq, e.hash));
-    let next = next_steps(&shown, good.len(), head.as_deref(), broken);
+    let head = head_of(good);
+    let next = next_steps(&shown, good.entries, head.as_deref(), broken);
     if diagnostics::is_json() {
         print_json(&Json::object([
             ("file", Json::string(&shown)),
@@ -42,7 +48,7 @@ pub fn broken(file: &Path, good: &[Entry], broken: &Broken) {
             ("first_bad_entry", Json::number(broken.seq)),
             ("damage", Json::string(broken.damage.as_str())),
             ("message", Json::string(&broken.message)),
-            ("intact_entries", Json::number(good.len() as u64)),
+            ("intact_entries", Json::number(good.entries)),
             ("intact_head", Json::opt_string(head.as_deref())),
             ("next", Json::array(next.iter().map(Json::string).collect())),
         ]));
@@ -58,7 +64,7 @@ pub fn broken(file: &Path, good: &[Entry], broken: &Broken) {
     match &head {
         Some(head) => outln!(
             "        the {} entries before it are intact (head {head})",
-            good.len()
+            good.entries
         ),
         None => outln!("        no entry before it is intact"),
     }
@@ -69,7 +75,7 @@ pub fn broken(file: &Path, good: &[Entry], broken: &Broken) {
 }
 
 /// What to do about the damage, as commands to run.
-fn next_steps(file: &str, intact: usize, head: Option<&str>, broken: &Broken) -> Vec<String> {
+fn next_steps(file: &str, intact: u64, head: Option<&str>, broken: &Broken) -> Vec<String> {
     let quoted = shell_quote(file);
     let mut steps = Vec::new();
     if broken.damage == Damage::Truncated && !broken.message.contains("anchored head") {

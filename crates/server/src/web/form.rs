@@ -244,12 +244,30 @@ impl Render<'_> {
     }
 }
 
+/// Edit and resubmit: the case whose latest request the form was loaded with, and that
+/// round's register entry (the new screening is compared with it).
+struct Resubmit {
+    case: String,
+    previous: u64,
+}
+
+impl Resubmit {
+    /// From the form's hidden fields.
+    fn of(fields: &Fields) -> Option<Resubmit> {
+        Some(Resubmit {
+            case: fields.get("_case")?.to_string(),
+            previous: fields.get("_previous")?.trim().parse().ok()?,
+        })
+    }
+}
+
 async fn form_page(
     state: &AppState,
     values: &Fields,
     problems: &[(Diagnostic, Option<String>)],
     add: Option<&str>,
 ) -> Markup {
+    let resubmit = Resubmit::of(values);
     let mut errors = Errors::new();
     for (d, path) in problems {
         if let Some(path) = path {
@@ -266,6 +284,7 @@ async fn form_page(
         request: String::new(),
         pack: values.get("pack").unwrap_or_default().to_string(),
         as_of: values.get("as_of").unwrap_or_default().to_string(),
+        previous: None,
     };
     let countries = countries_with_packs(state).await;
     let render = Render {
@@ -274,11 +293,23 @@ async fn form_page(
         add,
         countries: &countries,
     };
+    let title = match &resubmit {
+        Some(r) => format!("Edit and resubmit case {}", r.case),
+        None => "Request form".to_string(),
+    };
     let body = html! {
-        p.lead {
-            "Fill in what the request states; leave the rest empty (not stated). Each field says what it means. "
-            "The four fields at the top are required. "
-            a href="/form?example=1" { "Start from the complete example" } "."
+        @if let Some(r) = &resubmit {
+            p.lead #resubmit-lead {
+                "The latest request of case " strong { (r.case) } " is loaded. Change what the screening asked for, "
+                "then screen it again: it becomes the case's next round, and the result shows what was resolved, what is still open and what is new. "
+                a href=(crate::web::cases::case_address(&r.case)) { "Back to the case" } "."
+            }
+        } @else {
+            p.lead {
+                "Fill in what the request states; leave the rest empty (not stated). Each field says what it means. "
+                "The four fields at the top are required. "
+                a href="/form?example=1" { "Start from the complete example" } "."
+            }
         }
         div #form-status aria-live="polite" role="status" {
             @if !problems.is_empty() {
@@ -300,17 +331,23 @@ async fn form_page(
         }
         form #request-form method="post" action="/form" novalidate data-validate="/v1/validate" {
             (csrf_field(state))
+            @if let Some(r) = &resubmit {
+                input type="hidden" name="_case" value=(r.case);
+                input type="hidden" name="_previous" value=(r.previous);
+            }
             (render.object(fields, "", true))
             (options_fields(state, &submitted).await)
             button type="submit" { "Screen" }
         }
     };
-    layout(state, Section::Form, "Request form", body)
+    layout(state, Section::Form, &title, body)
 }
 
 #[derive(serde::Deserialize, Default)]
 pub(crate) struct FormQuery {
     example: Option<String>,
+    /// Edit and resubmit this case: its latest request loaded.
+    case: Option<String>,
 }
 
 /// `GET /form`: the empty form, or (`?example=1`) the complete example filled in.
@@ -318,6 +355,9 @@ pub(crate) async fn page(
     State(state): State<AppState>,
     Query(query): Query<FormQuery>,
 ) -> Response {
+    if let Some(case) = &query.case {
+        return resubmit_page(&state, case).await;
+    }
     let example = query.example.is_some();
     let values = if example {
         tcscreen_core::json::parse(EXAMPLE, JsonLimits::default())
@@ -327,6 +367,35 @@ pub(crate) async fn page(
         Fields::default()
     };
     html_page(form_page(&state, &values, &[], None).await)
+}
+
+/// `GET /form?case=ID`: the case's latest request in the form, to edit and screen again.
+async fn resubmit_page(state: &AppState, case: &str) -> Response {
+    let file = match crate::register::open_case(state, case).await {
+        Ok(Some(file)) => file,
+        Ok(None) => {
+            return crate::web::error_page(
+                state,
+                &crate::problem::ApiError::not_found(
+                    format!("the register has no case {case}"),
+                    "open the case from the list of cases",
+                ),
+            );
+        }
+        Err(e) => return crate::web::error_page(state, &e),
+    };
+    let Some((entry, record)) = file.rounds().last() else {
+        return crate::web::not_found(state, "/form");
+    };
+    let mut text = String::new();
+    for (name, value) in fields_of(&record.input).pairs() {
+        form_urlencoded::Serializer::for_suffix(&mut text, 0).append_pair(name, value);
+    }
+    form_urlencoded::Serializer::for_suffix(&mut text, 0)
+        .append_pair("_case", &file.case.facts.request_id)
+        .append_pair("_previous", &entry.seq.to_string());
+    let values = Fields::parse(text.as_bytes());
+    html_page(form_page(state, &values, &[], None).await)
 }
 
 /// `POST /form`: add a row (`_add`), or check the request and screen it.
@@ -354,6 +423,7 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bod
         request: built.text.clone(),
         pack: fields.get("pack").unwrap_or_default().trim().to_string(),
         as_of: fields.get("as_of").unwrap_or_default().trim().to_string(),
+        previous: Resubmit::of(&fields).map(|r| r.previous),
     };
     screen_and_show(
         &state,

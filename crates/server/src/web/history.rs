@@ -33,6 +33,8 @@ struct DecisionForm {
     reason: String,
     waived: Vec<String>,
     at: String,
+    /// The screening shown when the form was filled in.
+    screening: String,
 }
 
 /// `GET /history`: look a request up; its history and the decision form.
@@ -128,7 +130,7 @@ fn history_table(entries: &[Entry]) -> Markup {
                     tr {
                         td { (e.seq) }
                         @match &e.body {
-                            Body::Screening { signer, .. } => {
+                            Body::Screening { signer, by, .. } => {
                                 @let record = screening_record(e);
                                 td { "Screening" }
                                 td { (record.as_ref().map(|r| r.as_of.to_string()).unwrap_or_default()) }
@@ -138,6 +140,7 @@ fn history_table(entries: &[Entry]) -> Markup {
                                         "pack " code { (r.pack.id) } " " (r.pack.version) ", " (r.findings.len()) " findings"
                                     }
                                     @if let Some(signer) = signer { ", pack signed by " (signer) }
+                                    @if let Some(by) = by { ", screened by " (by) }
                                 }
                             }
                             Body::Decision(d) => {
@@ -202,6 +205,7 @@ fn decision_form(
             form method="post" action="/history/decision" {
                 (csrf_field(state))
                 input type="hidden" name="request_id" value=(request_id);
+                input type="hidden" name="screening_seq" value=(seq);
                 fieldset {
                     legend { "Decision" }
                     @for d in ["accept", "revise", "reject"] {
@@ -270,6 +274,11 @@ pub async fn decide(
         reason: fields.get("reason").unwrap_or_default().to_string(),
         waived: fields.all("waived").map(str::to_string).collect(),
         at: fields.get("at").unwrap_or_default().trim().to_string(),
+        screening: fields
+            .get("screening_seq")
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
     };
     let input = match decision_input(&form, &actor) {
         Ok(input) => input,
@@ -323,5 +332,6 @@ fn decision_input(form: &DecisionForm, actor: &Actor) -> Result<DecisionInput, A
         reason: Some(form.reason.clone()),
         waived: form.waived.clone(),
         at,
+        screening: form.screening.parse().ok(),
     })
 }

@@ -1,6 +1,7 @@
-//! The web page for the people of a coordination unit: Screen (paste or upload a request, or
-//! fill in the form), History (a request's screenings and human decisions, and a form to
-//! record one), Portfolio (counts over many requests, tables and charts, CSV) and Packs (the
+//! The web page for the people of a coordination unit: Cases (the register's cases, the home
+//! page when there is a register; a case's rounds, notes, progress and decisions, and Edit and
+//! resubmit), Screen (paste or upload a request, or fill in the form), History (a request's
+//! screenings and human decisions, and a form to record one), Portfolio (counts over many requests, tables and charts, CSV) and Packs (the
 //! packs in force, their rules, citations and tests).
 //!
 //! Pages are rendered on the server with maud, which escapes every interpolated string, so no
@@ -11,6 +12,8 @@
 //! session it was shown in; the banner says who is signed in ([`signin`] begins and ends
 //! sessions).
 
+pub mod case;
+pub mod cases;
 pub mod follow_up;
 pub mod form;
 pub mod form_body;
@@ -18,8 +21,10 @@ pub mod history;
 pub mod note;
 pub mod packs;
 pub mod portfolio;
+pub mod recorded;
 pub mod screen;
 pub mod signin;
+pub mod visible;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -42,8 +47,12 @@ pub const SCRIPT: &str = include_str!("../../assets/app.js");
 /// The pages' routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/", get(screen::page))
-        .route("/screen", post(screen::submit))
+        .route("/", get(home))
+        .route("/screen", get(screen::page).post(screen::submit))
+        .route("/cases", get(cases::page))
+        .route("/cases/{id}", get(case::page))
+        .route("/cases/{id}/decision", post(case::decide))
+        .route("/cases/{id}/rounds/{seq}", get(case::round))
         .route("/screen/download", post(screen::download))
         .route("/form", get(form::page).post(form::submit))
         .route("/history", get(history::page))
@@ -59,6 +68,18 @@ pub fn routes() -> Router<AppState> {
         // Each handler reads its form within the limit of its kind (`form_body`), derived
         // from --max-request-bytes; the portfolio upload has its own.
         .layer(DefaultBodyLimit::disable())
+}
+
+/// `GET /`: the cases when the server keeps a register, else the screen form.
+async fn home(
+    state: axum::extract::State<AppState>,
+    query: axum::extract::Query<crate::case_params::CaseParams>,
+) -> Response {
+    if state.register().is_some() {
+        cases::page(state, query).await
+    } else {
+        screen::page(state).await
+    }
 }
 
 async fn style() -> Response {
@@ -86,6 +107,8 @@ async fn script() -> Response {
 /// Which page is shown, for the navigation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Section {
+    /// The register's cases.
+    Cases,
     /// Screen a request.
     Screen,
     /// The request form.
@@ -104,9 +127,9 @@ pub enum Section {
 /// content, the title, and `body` in `main`.
 pub fn layout(state: &AppState, section: Section, title: &str, body: Markup) -> Markup {
     let nav = [
-        (Section::Screen, "/", "Screen"),
+        (Section::Cases, "/cases", "Cases"),
+        (Section::Screen, "/screen", "Screen"),
         (Section::Form, "/form", "Request form"),
-        (Section::History, "/history", "History"),
         (Section::Portfolio, "/portfolio", "Portfolio"),
         (Section::Packs, "/packs", "Packs"),
     ];
@@ -320,7 +343,7 @@ pub fn not_found(state: &AppState, path: &str) -> Response {
 pub fn html_page(markup: Markup) -> Response {
     (
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        markup.into_string(),
+        visible::mark_invisibles(&markup.into_string()),
     )
         .into_response()
 }

@@ -9,6 +9,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, PreEscaped, html};
 use tcscreen_core::{Criterion, Decision, DecisionRecord};
+use tcscreen_service::compare::Comparison;
 use tcscreen_service::render::markdown::{
     criterion_name, decision_note, field_in_words, unit_follow_up,
 };
@@ -20,10 +21,19 @@ use crate::problem::ApiError;
 use crate::request_form::Fields;
 use crate::screening::{self, Register, ScreenQuery};
 use crate::state::AppState;
+use crate::web::recorded::{self, Progress, progress_since};
 use crate::web::{
     Section, check_csrf, csrf_field, error_page, follow_up, form_body, html_page, layout, note,
     problems,
 };
+
+/// The comparison of a resubmission with the round it follows.
+fn comparison(previous: &DecisionRecord, now: &DecisionRecord) -> Comparison {
+    Comparison {
+        previous: previous.clone(),
+        now: now.clone(),
+    }
+}
 
 /// What the screen form was given, to show it again.
 #[derive(Clone, Debug, Default)]
@@ -34,6 +44,8 @@ pub struct Submitted {
     pub pack: String,
     /// The screening date, empty for the request's own.
     pub as_of: String,
+    /// The register entry of the round this screening resubmits (Edit and resubmit).
+    pub previous: Option<u64>,
 }
 
 /// `GET /`: the screen form.
@@ -240,8 +252,14 @@ pub async fn screen_and_show(
     match outcome {
         Ok(screened) => {
             let registered = state.register().is_some();
+            let progress = progress_since(state, submitted.previous, &screened.record).await;
             html_page(result_page(
-                state, section, &screened, submitted, registered,
+                state,
+                section,
+                &screened,
+                submitted,
+                registered,
+                progress.as_ref(),
             ))
         }
         Err(error) if error.status == StatusCode::SERVICE_UNAVAILABLE => error_page(state, &error),
@@ -278,9 +296,14 @@ pub fn result_page(
     screened: &Screened,
     submitted: &Submitted,
     registered: bool,
+    progress: Option<&Progress>,
 ) -> Markup {
     let record = &screened.record;
-    let markdown = decision_note(record, &screened.pack);
+    let mut markdown = decision_note(record, &screened.pack);
+    if let Some(progress) = progress {
+        markdown.push('\n');
+        markdown.push_str(&comparison(&progress.previous, record).to_markdown());
+    }
     let title = format!("Screening of {}", record.request_id);
     let body = html! {
         section.decision.(decision_class(record.decision)) aria-labelledby="decision-title" {
@@ -315,7 +338,7 @@ pub fn result_page(
                 }
             }
             @if registered {
-                p.noprint { "Recorded in the register. " a href=(format!("/history?request_id={}", crate::security::percent_encode(&record.request_id))) { "See this request's history and record the human decision" } "." }
+                p.noprint { "Recorded in the register. " a href=(crate::web::cases::case_address(&record.request_id)) { "Open this case and record the human decision" } "." }
             }
         }
         (follow_up::section(&unit_follow_up(record, &screened.pack)))
@@ -328,10 +351,19 @@ pub fn result_page(
                         input type="hidden" name="request" value=(submitted.request);
                         input type="hidden" name="pack" value=(submitted.pack);
                         input type="hidden" name="as_of" value=(submitted.as_of);
+                        @if let Some(previous) = submitted.previous {
+                            input type="hidden" name="previous" value=(previous);
+                        }
                         input type="hidden" name="what" value=(what);
                         button type="submit" { (label) }
                     }
                 }
+            }
+        }
+        @if let Some(progress) = progress {
+            section.compare aria-labelledby="progress-title" {
+                h2 #progress-title { "Progress since the previous round" }
+                (recorded::progress(&progress.previous, record, &progress.facts))
             }
         }
         section.note aria-labelledby="note-title" {
@@ -387,6 +419,8 @@ pub fn findings_by_criterion(record: &DecisionRecord) -> Markup {
 /// What a download form asks for: the request, and which file (`record`, `request`, `note`).
 struct DownloadForm {
     request: String,
+    /// The round a resubmission follows: its progress goes into the note.
+    previous: Option<u64>,
     what: String,
 }
 
@@ -408,6 +442,7 @@ pub(crate) async fn download(
     let text = |name: &str| fields.get(name).unwrap_or_default().to_string();
     let form = DownloadForm {
         request: text("request"),
+        previous: fields.get("previous").and_then(|p| p.trim().parse().ok()),
         what: text("what"),
     };
     let query = ScreenQuery {
@@ -458,7 +493,21 @@ pub(crate) async fn download(
             format!("{stem}.request.json"),
         ),
         "note" => (
-            decision_note(&screened.record, &screened.pack).into_bytes(),
+            {
+                let mut note = decision_note(&screened.record, &screened.pack);
+                let previous = match form.previous {
+                    Some(seq) => crate::register::open_record(&state, seq)
+                        .await
+                        .ok()
+                        .flatten(),
+                    None => None,
+                };
+                if let Some(previous) = previous {
+                    note.push('\n');
+                    note.push_str(&comparison(&previous, &screened.record).to_markdown());
+                }
+                note.into_bytes()
+            },
             "text/markdown; charset=utf-8",
             format!("{stem}.note.md"),
         ),

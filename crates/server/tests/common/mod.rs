@@ -154,7 +154,7 @@ pub async fn post_form(app: &Router, uri: &str, form: &[(&str, &str)]) -> Answer
 
 /// The CSRF token of the pages' forms, read from a page.
 pub async fn csrf(app: &Router) -> String {
-    let page = get(app, "/").await.text();
+    let page = get(app, "/screen").await.text();
     let at = page.find("name=\"_csrf\" value=\"").expect("a CSRF field") + 20;
     page[at..at + 64].to_string()
 }
