@@ -129,12 +129,30 @@ impl Harness {
                 requests.push(request);
             }
         }
+        // A second case in the register, so that a page of one case has a `next`.
+        let second = self.send(
+            "post",
+            "/v1/screen?as_of=received",
+            Some(("application/json", requests[1].to_string().into_bytes())),
+        );
+        assert_eq!(
+            second.status,
+            200,
+            "{}",
+            String::from_utf8_lossy(&second.body)
+        );
+        let page = self.send("get", "/v1/cases?limit=1", None);
+        let page: Value = serde_json::from_slice(&page.body).unwrap();
+        let cursor = page["next"].as_str().expect("a next page").to_string();
+        let mut opaque_query = std::collections::BTreeMap::new();
+        opaque_query.insert("cursor".to_string(), vec![cursor]);
         let mut texts: Vec<String> = requests.iter().map(Value::to_string).collect();
         texts.extend([record.to_string(), "{}".into(), "not json".into()]);
         let mut json = requests;
         json.extend([record.clone(), json!([record])]);
         Samples {
             path_values,
+            opaque_query,
             texts,
             json,
         }
@@ -162,11 +180,23 @@ impl Harness {
                 (None, _) if p.required => invalid.push(format!("{} is required", p.name)),
                 (None, _) => {}
             }
-            if let Some(v) = given {
-                let refusals = self.oracle.refusals(&p.schema, &Value::String(v.clone()));
+            // Where the description says the server trims the query, the oracle does too.
+            let read = given
+                .map(|v| {
+                    if op.trimmed_query && p.location == "query" {
+                        v.trim()
+                    } else {
+                        v
+                    }
+                })
+                .filter(|v| !(op.trimmed_query && v.is_empty()));
+            if let Some(v) = read {
+                let value = contract::parameter_value(&p.schema, v);
+                let refusals = self.oracle.refusals(&p.schema, &value);
                 invalid.extend(refusals.into_iter().map(|r| format!("{}: {r}", p.name)));
             }
         }
+        invalid.extend(cursor_of_another_order(case));
         let query = query.finish();
         let uri = if query.is_empty() {
             path
@@ -204,6 +234,22 @@ impl Harness {
             )
         })
     }
+}
+
+/// The description's words on `cursor`: one given for another `sort` or `order` is refused.
+/// The sample cursor comes from a page in the default order (`attention`, ascending).
+fn cursor_of_another_order(case: &Case) -> Option<String> {
+    let given = |name: &str| {
+        case.params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+    };
+    given("cursor")?;
+    let other = given("sort").is_some_and(|s| s != "attention")
+        || given("order").is_some_and(|o| o != "asc");
+    other.then(|| "cursor: given for another sort or order".to_string())
 }
 
 #[test]
@@ -505,4 +551,72 @@ async fn the_request_description_names_the_received_date_rule() {
     let answer = post(&app, "/v1/validate", example.to_string()).await;
     assert_eq!(answer.status, 422, "{}", answer.text());
     assert_eq!(answer.json()["errors"][0]["code"], "I025");
+}
+
+/// Found by the contract test after `/v1/cases` arrived: the server reads its parameters
+/// trimmed and an empty one as absent (what the page's filter form sends), and refuses a
+/// cursor it did not give; the description now says both (`x-trimmed-query`, the cursor's
+/// words), and the oracle reads the query as the description says.
+#[tokio::test]
+async fn the_cases_parameters_are_read_as_the_description_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config();
+    config.register = Some(dir.path().join("register.jsonl"));
+    let app = router(state(&config));
+    let doc = get(&app, "/v1/openapi.json").await.json();
+    let cases = &doc["paths"]["/v1/cases"]["get"];
+    assert_eq!(cases["x-trimmed-query"], true);
+    for uri in [
+        "/v1/cases?received_from=",
+        "/v1/cases?received_from=%20",
+        "/v1/cases?received_from=%202025-01-01%20&state=%20awaiting",
+    ] {
+        let answer = get(&app, uri).await;
+        assert_eq!(answer.status, 200, "{uri}: {}", answer.text());
+    }
+    let cursor = cases["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "cursor")
+        .unwrap();
+    assert!(
+        cursor["description"]
+            .as_str()
+            .unwrap()
+            .contains("did not give"),
+        "{cursor}"
+    );
+    let answer = get(&app, "/v1/cases?cursor=a").await;
+    assert_eq!(answer.status, 400, "{}", answer.text());
+    assert_eq!(answer.codes(), ["H004"]);
+}
+
+/// Found by the contract test: a decision naming an entry that is not a screening of the
+/// request is refused with 422 (path `screening_seq`), which the description now says.
+#[tokio::test]
+async fn a_decision_on_an_entry_that_is_no_screening_is_refused_as_described() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config();
+    config.register = Some(dir.path().join("register.jsonl"));
+    let app = router(state(&config));
+    let doc = get(&app, "/v1/openapi.json").await.json();
+    let described =
+        doc["components"]["schemas"]["DecisionInput"]["properties"]["screening_seq"]["description"]
+            .as_str()
+            .unwrap()
+            .to_string();
+    assert!(described.contains("(422)"), "{described}");
+    let example = get(&app, "/v1/schema/example").await.json();
+    assert_eq!(
+        post(&app, "/v1/screen?as_of=received", example.to_string())
+            .await
+            .status,
+        200
+    );
+    let uri = format!("/v1/register/{}/decision", example["id"].as_str().unwrap());
+    let body = json!({"decision": "accept", "by": "a.officer", "screening_seq": 1_000_000});
+    let answer = post(&app, &uri, body.to_string()).await;
+    assert_eq!(answer.status, 422, "{}", answer.text());
+    assert_eq!(answer.json()["errors"][0]["path"], "screening_seq");
 }

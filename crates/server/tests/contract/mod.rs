@@ -27,6 +27,9 @@ pub(crate) struct Operation {
     pub(crate) params: Vec<Param>,
     /// Content type → schema of the request body.
     pub(crate) bodies: Vec<(String, Value)>,
+    /// Whether the server reads each query parameter trimmed, an empty one as absent
+    /// (`x-trimmed-query`).
+    pub(crate) trimmed_query: bool,
     /// Status → content type → schema, `$ref`s to `#/components/responses` followed.
     pub(crate) responses: BTreeMap<String, BTreeMap<String, Value>>,
 }
@@ -85,6 +88,7 @@ pub(crate) fn operations(doc: &Value) -> Vec<Operation> {
                 path: path.clone(),
                 params,
                 bodies,
+                trimmed_query: op["x-trimmed-query"] == json!(true),
                 responses,
             });
         }
@@ -100,9 +104,12 @@ pub(crate) struct Case {
 }
 
 /// Known values the generators cannot guess: ids the server holds (a rule, a screened
-/// request), and bodies of the right kind (a recorded decision record, request lines).
+/// request), opaque values it gives (a page's `cursor`, which it refuses unless it gave it,
+/// as the description says), and bodies of the right kind (a recorded decision record,
+/// request lines).
 pub(crate) struct Samples {
     pub(crate) path_values: BTreeMap<String, Vec<String>>,
+    pub(crate) opaque_query: BTreeMap<String, Vec<String>>,
     pub(crate) texts: Vec<String>,
     pub(crate) json: Vec<Value>,
 }
@@ -123,6 +130,10 @@ pub(crate) fn cases(doc: &Value, op: &Operation, samples: &Samples) -> BoxedStra
             let mut ways = vec!["[A-Za-z0-9/ ._-]{1,12}".prop_map(Value::String).boxed()];
             ways.extend(known.into_iter().map(|k| Just(Value::String(k)).boxed()));
             Union::new(ways).boxed()
+        } else if let Some(given) = samples.opaque_query.get(&p.name) {
+            proptest::sample::select(given.clone())
+                .prop_map(Value::String)
+                .boxed()
         } else {
             prop_oneof![
                 4 => values.valid(&p.schema, 0),
@@ -188,6 +199,21 @@ pub(crate) fn as_text(value: &Value) -> String {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
+}
+
+/// A parameter's text as the value its schema describes: a number or a boolean where the
+/// schema's type is one and the text reads as one (a query string has only text).
+pub(crate) fn parameter_value(schema: &Value, text: &str) -> Value {
+    let types = generate::types(schema);
+    if types.iter().any(|t| *t == "integer" || *t == "number")
+        && let Ok(number @ Value::Number(_)) = serde_json::from_str::<Value>(text)
+    {
+        return number;
+    }
+    if types.contains(&"boolean") && matches!(text, "true" | "false") {
+        return Value::Bool(text == "true");
+    }
+    Value::String(text.to_string())
 }
 
 /// The body's bytes for its content type, and the value the server will see (what the
@@ -314,7 +340,10 @@ fn refused_for_a_documented_reason(reply: &Reply) -> bool {
             e["code"] == "P022"
                 || e["code"] == "I025"
                 || (e["code"] == "H007"
-                    && matches!(e["path"].as_str(), Some("reason" | "waived" | "at")))
+                    && matches!(
+                        e["path"].as_str(),
+                        Some("reason" | "waived" | "at" | "screening_seq")
+                    ))
         })
 }
 
