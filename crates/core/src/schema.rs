@@ -1042,7 +1042,7 @@ pub fn json_schema() -> Json {
             (
                 "description",
                 Json::string(
-                    "null means absent. Beyond this schema, tcscreen requires: calendar dates; numbers that a 96-bit decimal holds exactly (at most 28 digits after the point); at most 4 MiB of text, 100,000 JSON values and 32 levels of nesting; no duplicate keys.",
+                    "null means absent. Beyond this schema, tcscreen requires: calendar dates; numbers that a 96-bit decimal holds exactly (at most 28 digits after the point); at most 4 MiB of text, 100,000 JSON values and 32 levels of nesting; no duplicate keys; `received` not before the request's own dates (the request letter, the provider's approval, the approval of the terms of reference, the needs assessment, the sector forum's review, an endorsement, an attached document, the start of a previous phase: I025).",
                 ),
             ),
         ];

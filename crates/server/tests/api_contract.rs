@@ -5,6 +5,9 @@
 //! promises kept by the server under an OpenAPI-driven property test (schemathesis), both run
 //! against a loopback server when the tools are installed (`just openapi-tools` installs the
 //! pinned versions; with `TCSCREEN_REQUIRE_OPENAPI_TOOLS=1` a missing tool fails the test).
+//!
+//! Neither tool is a Debian package, so on CI both skip: the contract test CI runs is the
+//! Rust one, `openapi_contract.rs` (proptest, the description's own schemas as the oracle).
 
 mod common;
 
