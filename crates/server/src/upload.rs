@@ -4,13 +4,16 @@
 //! a provider's IATI activity data, imported with what it leaves out kept in an
 //! [`ImportLog`]) for the
 //! screening pipeline. Only a few chunks are in flight at once, so an upload is never held
-//! whole; the sender counts the bytes against the upload limit.
+//! whole; the sender counts the bytes against the upload limit. A page's small fields (the
+//! CSRF token, a pasted request, one file) are read whole with [`read_field`], counted the
+//! same way.
 
 use std::io::{BufReader, Read};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::body::Bytes;
 use axum::extract::Multipart;
+use axum::extract::multipart::{Field, MultipartError};
 use tcscreen_service::iati::inputs::ImportLog;
 use tcscreen_service::{Inputs, Item, Source};
 use tokio::sync::mpsc::{Receiver, Sender};
@@ -53,28 +56,16 @@ pub async fn send_files(
     parts: Sender<Part>,
     max_total: usize,
 ) -> Result<(), ApiError> {
-    let unreadable = |e: axum::extract::multipart::MultipartError| {
-        ApiError::bad_request(
-            format!("the upload could not be read: {e}"),
-            "send the files again",
-        )
-    };
-    let mut total = 0usize;
-    while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
+    const HELP: &str = "send the files again";
+    let mut allowance = Allowance::new(max_total);
+    while let Some(mut field) = multipart.next_field().await.map_err(unreadable(HELP))? {
         let name = field.file_name().unwrap_or_default().to_string();
         let wanted = field.name() == Some("files")
             && (name.ends_with(".json") || name.ends_with(".jsonl") || is_xml(&name));
         if wanted && parts.send(Part::File(name)).await.is_err() {
             return Ok(());
         }
-        while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
-            total += chunk.len();
-            if total > max_total {
-                return Err(too_large_error(
-                    &format!("more than {max_total}"),
-                    max_total,
-                ));
-            }
+        while let Some(chunk) = next_chunk(&mut field, &mut allowance, HELP).await? {
             if wanted && parts.send(Part::Chunk(chunk)).await.is_err() {
                 return Ok(());
             }
@@ -84,6 +75,57 @@ pub async fn send_files(
         }
     }
     Ok(())
+}
+
+/// Read one multipart field of a page's form whole, at most `max` bytes.
+pub async fn read_field(mut field: Field<'_>, max: usize) -> Result<Vec<u8>, ApiError> {
+    let mut allowance = Allowance::new(max);
+    let mut bytes = Vec::new();
+    while let Some(chunk) = next_chunk(&mut field, &mut allowance, "send the form again").await? {
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+/// The bytes a form may still send: each chunk read is counted against them.
+struct Allowance {
+    used: usize,
+    max: usize,
+}
+
+impl Allowance {
+    fn new(max: usize) -> Allowance {
+        Allowance { used: 0, max }
+    }
+
+    /// Count `n` more bytes; 413 once they are more than the limit.
+    fn take(&mut self, n: usize) -> Result<(), ApiError> {
+        self.used = self.used.saturating_add(n);
+        if self.used > self.max {
+            let max = self.max;
+            return Err(too_large_error(&format!("more than {max}"), max));
+        }
+        Ok(())
+    }
+}
+
+/// The next chunk of `field`, counted against `allowance`; `help` says what to do when the
+/// form cannot be read.
+async fn next_chunk(
+    field: &mut Field<'_>,
+    allowance: &mut Allowance,
+    help: &'static str,
+) -> Result<Option<Bytes>, ApiError> {
+    let chunk = field.chunk().await.map_err(unreadable(help))?;
+    if let Some(chunk) = &chunk {
+        allowance.take(chunk.len())?;
+    }
+    Ok(chunk)
+}
+
+/// The error of a form that could not be read, with `help`.
+fn unreadable(help: &'static str) -> impl Fn(MultipartError) -> ApiError {
+    move |e| ApiError::bad_request(format!("the upload could not be read: {e}"), help)
 }
 
 /// The requests of an upload, on a blocking thread, as its parts arrive.

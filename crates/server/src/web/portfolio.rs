@@ -24,7 +24,6 @@ use crate::problem::ApiError;
 use crate::screening::ScreenQuery;
 use crate::state::AppState;
 use crate::upload;
-use crate::web::screen::read_field;
 use crate::web::{
     Section, check_csrf, countries_with_packs, csrf_field, error_page, form_body, html_page,
     layout, problems,
@@ -217,7 +216,7 @@ pub async fn submit(
         return error_page(&state, &ApiError::busy());
     };
     let csrf = match multipart.next_field().await {
-        Ok(Some(field)) if field.name() == Some("_csrf") => read_field(field, 256)
+        Ok(Some(field)) if field.name() == Some("_csrf") => upload::read_field(field, 256)
             .await
             .ok()
             .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),

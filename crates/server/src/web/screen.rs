@@ -21,6 +21,7 @@ use crate::problem::ApiError;
 use crate::request_form::Fields;
 use crate::screening::{self, Register, ScreenQuery};
 use crate::state::AppState;
+use crate::upload;
 use crate::web::recorded::{self, Progress, progress_since};
 use crate::web::{
     Section, check_csrf, csrf_field, error_page, follow_up, form_body, html_page, layout, note,
@@ -158,7 +159,7 @@ pub async fn submit(
         };
         let name = field.name().unwrap_or_default().to_string();
         let file_name = field.file_name().map(str::to_string);
-        let bytes = match read_field(field, max.min(room)).await {
+        let bytes = match upload::read_field(field, max.min(room)).await {
             Ok(bytes) => bytes,
             Err(e) => return error_page(&state, &e),
         };
@@ -205,31 +206,6 @@ pub async fn submit(
         ),
     };
     screen_and_show(&state, Section::Screen, source, text, &submitted).await
-}
-
-/// Read one multipart field, at most `max` bytes.
-pub async fn read_field(
-    mut field: axum::extract::multipart::Field<'_>,
-    max: usize,
-) -> Result<Vec<u8>, ApiError> {
-    let mut bytes = Vec::new();
-    loop {
-        match field.chunk().await {
-            Ok(Some(chunk)) => {
-                if bytes.len() + chunk.len() > max {
-                    return Err(too_large_error(&format!("more than {max}"), max));
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-            Ok(None) => return Ok(bytes),
-            Err(e) => {
-                return Err(ApiError::bad_request(
-                    format!("the upload could not be read: {e}"),
-                    "send the form again",
-                ));
-            }
-        }
-    }
 }
 
 /// Screen a request from a page, and show the result (or the screen form with the problems).
