@@ -18,6 +18,7 @@ use crate::escape::controls as esc;
 use crate::inputs::{Item, Source};
 use crate::packs::{PackChoice, Packs};
 use crate::pipeline::run_batch;
+use crate::plural;
 use crate::render::markdown;
 use crate::screener::Screener;
 use crate::thread_screener::{Problem, ThreadScreener};
@@ -260,10 +261,10 @@ impl Impact {
         let n = self.compared.len();
         let _ = writeln!(
             out,
-            "# Impact of the rule change\n\nFrom {} to {}, on {n} request{}.\n",
+            "# Impact of the rule change\n\nFrom {} to {}, on {n} {}.\n",
             markdown::code(from),
             markdown::code(to),
-            if n == 1 { "" } else { "s" }
+            plural(n, "request", "requests")
         );
         let _ = writeln!(out, "| from | to | requests |\n|---|---|---|");
         for ((f, t), n) in &self.table() {
@@ -274,8 +275,8 @@ impl Impact {
         if unchanged > 0 {
             let _ = writeln!(
                 out,
-                "\n{unchanged} other request{} unchanged.",
-                if unchanged == 1 { " is" } else { "s are" }
+                "\n{unchanged} other {} unchanged.",
+                plural(unchanged, "request is", "requests are")
             );
         }
         out

@@ -45,6 +45,7 @@ pub mod pack_check;
 pub mod pack_tests;
 pub mod packs;
 pub mod pipeline;
+mod plural;
 pub mod problems;
 pub mod records;
 pub mod register;
@@ -67,6 +68,7 @@ pub mod writer;
 pub use inputs::{Inputs, Item, Source};
 pub use packs::{PackChoice, Packs};
 pub use pipeline::{BatchEnd, Prepare, run_batch, screen_batch, screen_batch_prepared};
+pub use plural::plural;
 pub use screener::{Busy, PoolSize, Screener, Stopped};
 pub use thread_screener::{
     NotScreened, Outcome, PackNote, Problem, ScreenOptions, Screened, ThreadScreener,

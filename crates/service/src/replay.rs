@@ -13,6 +13,7 @@ use crate::escape::controls as esc;
 use crate::inputs::{Item, Source};
 use crate::packs::{PackChoice, Packs};
 use crate::pipeline::{BatchEnd, run_batch, run_batch_in_window};
+use crate::plural;
 use crate::records::{self, Recorded};
 use crate::screener::Screener;
 use crate::thread_screener::{Problem, ThreadScreener};
@@ -207,9 +208,9 @@ fn differences(
     }
     if !diff.findings.is_empty() {
         causes.push(format!(
-            "findings differ ({} change{})",
+            "findings differ ({} {})",
             diff.findings.len(),
-            if diff.findings.len() == 1 { "" } else { "s" }
+            plural(diff.findings.len(), "change", "changes")
         ));
     }
     if !diff.errors_added.is_empty() || !diff.errors_removed.is_empty() {
@@ -233,13 +234,13 @@ fn bytes_differ(recorded: &Json, now: &Json) -> String {
         "the record's bytes differ from a fresh screening of its input (its JSON is not written canonically)".into()
     } else {
         format!(
-            "the record's {} differ{} from a fresh screening of its input",
+            "the record's {} {} from a fresh screening of its input",
             fields
                 .iter()
                 .map(|f| format!("`{f}`"))
                 .collect::<Vec<_>>()
                 .join(", "),
-            if fields.len() == 1 { "s" } else { "" }
+            plural(fields.len(), "differs", "differ")
         )
     }
 }
@@ -351,9 +352,9 @@ impl Report {
 pub fn summary(reports: &[Report]) -> String {
     let count = |v: Verdict| reports.iter().filter(|r| r.verdict == v).count();
     format!(
-        "{} record{}: {} match, {} diverged, {} could not be replayed",
+        "{} {}: {} match, {} diverged, {} could not be replayed",
         reports.len(),
-        if reports.len() == 1 { "" } else { "s" },
+        plural(reports.len(), "record", "records"),
         count(Verdict::Match),
         count(Verdict::Diverged),
         count(Verdict::Error)

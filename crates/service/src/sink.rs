@@ -14,6 +14,7 @@ use tcscreen_core::{Decision, Diagnostic};
 
 use crate::escape::controls as esc;
 use crate::packs::Packs;
+use crate::plural;
 use crate::problems;
 use crate::register::{Appender, Body};
 use crate::thread_screener::{NotScreened, Outcome, Screened};
@@ -74,8 +75,8 @@ impl Tally {
             parts.push(format!("{} not screened", self.not_screened));
         }
         format!(
-            "{total} request{}: {}",
-            if total == 1 { "" } else { "s" },
+            "{total} {}: {}",
+            plural(total, "request", "requests"),
             parts.join(", ")
         )
     }

@@ -5,6 +5,7 @@ use tcscreen_core::{Diagnostic, InputError, Json, JsonValue, RequestLimits, Vali
 
 use crate::escape::controls as esc;
 use crate::inputs::{Item, Source};
+use crate::plural;
 use crate::problems;
 
 /// What validating one request found.
@@ -82,8 +83,8 @@ impl Validation {
 /// `N requests: V valid, I invalid`.
 pub fn summary(valid: usize, invalid: usize) -> String {
     format!(
-        "{} request{}: {valid} valid, {invalid} invalid",
+        "{} {}: {valid} valid, {invalid} invalid",
         valid + invalid,
-        if valid + invalid == 1 { "" } else { "s" }
+        plural(valid + invalid, "request", "requests")
     )
 }

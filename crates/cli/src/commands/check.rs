@@ -12,6 +12,7 @@ use crate::global_args::GlobalArgs;
 use crate::rules_folder::catalog_and_chosen;
 use tcscreen_service::escape::controls as esc;
 use tcscreen_service::pack_check::PackChecker;
+use tcscreen_service::plural;
 
 /// Arguments of `check`.
 #[derive(Debug, clap::Args)]
@@ -75,7 +76,11 @@ pub fn check(cli: &GlobalArgs, args: &CheckArgs) -> ExitStatus {
                 };
                 let counts = match (errors, warnings) {
                     (0, 0) => String::new(),
-                    (e, w) => format!(", {e} error{}, {w} warning{}", plural(e), plural(w)),
+                    (e, w) => format!(
+                        ", {e} {}, {w} {}",
+                        plural(e, "error", "errors"),
+                        plural(w, "warning", "warnings")
+                    ),
                 };
                 let unverified = unverified_sources(pack, source, args.inherited);
                 outln!(
@@ -97,9 +102,9 @@ pub fn check(cli: &GlobalArgs, args: &CheckArgs) -> ExitStatus {
             Err(errors) => {
                 failed += 1;
                 outln!(
-                    "FAIL  {label:<24} does not load: {} problem{}  ({})",
+                    "FAIL  {label:<24} does not load: {} {}  ({})",
                     errors.len(),
-                    plural(errors.len()),
+                    plural(errors.len(), "problem", "problems"),
                     display
                 );
                 diagnostics::emit_all(&errors);
@@ -147,8 +152,8 @@ fn unverified_sources(
     let listed = match shown.len() {
         0 => String::new(),
         n => format!(
-            ", {n} unverified source{} cited{} ({})",
-            plural(n),
+            ", {n} unverified {} cited{} ({})",
+            plural(n, "source", "sources"),
             if inherited { "" } else { " by its own rules" },
             shown.into_iter().collect::<Vec<_>>().join(", ")
         ),
@@ -156,14 +161,10 @@ fn unverified_sources(
     let others = match (more, listed.is_empty()) {
         (0, _) => String::new(),
         (n, true) => format!(
-            ", {n} unverified source{} cited by its parents' rules (--inherited names them)",
-            plural(n)
+            ", {n} unverified {} cited by its parents' rules (--inherited names them)",
+            plural(n, "source", "sources")
         ),
         (n, false) => format!(", {n} more by its parents' rules (--inherited names them)"),
     };
     format!("{listed}{others}")
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }

@@ -12,6 +12,7 @@ use crate::exit_codes::ExitStatus;
 use crate::global_args::GlobalArgs;
 use tcscreen_service::decisions::{self, DecideError, DecisionInput, Refused};
 use tcscreen_service::escape::controls as esc;
+use tcscreen_service::plural;
 use tcscreen_service::register::{Appender, Body};
 use tcscreen_service::register_repair::{self, TornTail};
 use tcscreen_service::register_scan::{self, Tally};
@@ -425,10 +426,10 @@ fn show(request_id: &str, file: &Path) -> ExitStatus {
         return status.max(ExitStatus::Failure);
     }
     outln!(
-        "{}: {} entr{}",
+        "{}: {} {}",
         esc(request_id),
         history.len(),
-        if history.len() == 1 { "y" } else { "ies" }
+        plural(history.len(), "entry", "entries")
     );
     for entry in &history {
         match &entry.body {

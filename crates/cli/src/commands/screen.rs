@@ -9,6 +9,7 @@ use clap::ValueEnum;
 use tcscreen_core::{Date, Decision, Diagnostic};
 use tcscreen_service::iati::inputs::ImportLog;
 use tcscreen_service::output::{self, Output};
+use tcscreen_service::plural;
 use tcscreen_service::register::Appender;
 use tcscreen_service::sink::{Notices, RecordSink, is_closed_pipe};
 use tcscreen_service::{
@@ -291,8 +292,8 @@ fn finish(args: &ScreenArgs, mut sink: RecordSink<Output>, end: BatchEnd) -> Exi
         };
         let read = end.delivered;
         errln!(
-            "interrupted after {read} request{}: {place}",
-            if read == 1 { "" } else { "s" }
+            "interrupted after {read} {}: {place}",
+            plural(read, "request", "requests")
         );
         let _ = sink.sync_register();
         say_appended();

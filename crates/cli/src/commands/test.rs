@@ -12,6 +12,7 @@ use crate::exit_codes::ExitStatus;
 use crate::global_args::GlobalArgs;
 use crate::rules_folder::catalog_and_chosen;
 use tcscreen_service::escape::controls as esc;
+use tcscreen_service::plural;
 
 /// Arguments of `test`.
 #[derive(Debug, clap::Args)]
@@ -109,8 +110,8 @@ fn print_case(case: &CaseResult, all_findings: bool) {
     } else if case.findings.len() > shown {
         let rest = case.findings.len() - shown;
         outln!(
-            "          … {rest} other finding{} not shown (--all-findings lists every one)",
-            if rest == 1 { "" } else { "s" }
+            "          … {rest} other {} not shown (--all-findings lists every one)",
+            plural(rest, "finding", "findings")
         );
     }
 }

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use tcscreen_service::case_list::{CasePage, CaseSummary};
+use tcscreen_service::plural;
 use tcscreen_service::register_index::{CaseState, SortBy};
 
 use crate::case_params::CaseParams;
@@ -108,7 +109,7 @@ pub async fn page(State(state): State<AppState>, Query(params): Query<CaseParams
     };
     let body = html! {
         p.lead {
-            (awaiting) " case" @if awaiting != 1 { "s" } " awaiting a human decision."
+            (awaiting) " " (plural(awaiting, "case", "cases")) " awaiting a human decision."
             @if identity::current().may(Permission::Screen) {
                 " " a href="/screen" { "Screen a new request" } "."
             }
@@ -261,9 +262,9 @@ fn caption(params: &CaseParams, page: &CasePage) -> String {
     };
     let shown = page.cases.len();
     format!(
-        "{} case{} found, {by}; {shown} on this page",
+        "{} {} found, {by}; {shown} on this page",
         page.total,
-        if page.total == 1 { "" } else { "s" }
+        plural(page.total, "case", "cases")
     )
 }
 

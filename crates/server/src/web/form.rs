@@ -16,6 +16,7 @@ use tcscreen_core::json::JsonLimits;
 use tcscreen_core::schema::{self, CodeKind, Field, Shape};
 use tcscreen_core::schema_labels::enum_label;
 use tcscreen_service::Source;
+use tcscreen_service::plural;
 
 use crate::request_form::{EXAMPLE, Fields, build_request, fields_of, join, validate};
 use crate::state::AppState;
@@ -314,7 +315,7 @@ async fn form_page(
         div #form-status aria-live="polite" role="status" {
             @if !problems.is_empty() {
                 section.error aria-labelledby="form-problems-title" {
-                    h2 #form-problems-title { (problems.len()) " problem" @if problems.len() != 1 { "s" } " to fix" }
+                    h2 #form-problems-title { (problems.len()) " " (plural(problems.len(), "problem", "problems")) " to fix" }
                     ul {
                         @for (d, path) in problems {
                             li {

@@ -13,6 +13,7 @@ use super::mapping::{self, ImportOptions};
 use super::problem::ImportProblem;
 use super::splitter::{Piece, RawActivity, Splitter};
 use super::tally::Place;
+use crate::plural;
 
 /// A draft request made from an activity for one recipient country.
 #[derive(Clone, Debug)]
@@ -117,12 +118,12 @@ impl ImportCounts {
             left_out.push(format!("{} for other countries", self.other_country));
         }
         let mut line = format!(
-            "{} {} read, {} technical co-operation; {} request{} made",
+            "{} {} read, {} technical co-operation; {} {} made",
             self.activities,
             plural(self.activities, "activity", "activities"),
             self.tc,
             self.requests,
-            if self.requests == 1 { "" } else { "s" },
+            plural(self.requests, "request", "requests"),
         );
         if !left_out.is_empty() {
             line.push_str(&format!("; left out: {}", left_out.join(", ")));
@@ -146,10 +147,6 @@ impl ImportCounts {
         }
         line
     }
-}
-
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
 }
 
 /// The import of one file, as an iterator of what each activity gave.

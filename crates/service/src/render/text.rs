@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use tcscreen_core::{Actor, Criterion, Decision, DecisionRecord};
 
 use crate::escape::controls as esc;
+use crate::plural;
 
 /// The line naming the pack, its ancestors, the date and the rules run, then the packs in
 /// force during the TC.
@@ -87,8 +88,8 @@ pub fn record_text(record: &DecisionRecord) -> String {
             let n = record.errors.len();
             let _ = writeln!(
                 out,
-                "  {n} rule{} failed, so there is no decision",
-                if n == 1 { "" } else { "s" }
+                "  {n} {} failed, so there is no decision",
+                plural(n, "rule", "rules")
             );
         }
     }
