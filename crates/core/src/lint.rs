@@ -1249,26 +1249,13 @@ mod tests {
 
     /// Lint a pack `t` with one rule `A` whose body is `body`; the messages of the L001s.
     fn l001(body: &str) -> Vec<String> {
-        let source = PackSource {
-            identity: PackIdentity {
-                id: "t".into(),
-                version: "1".into(),
-                sha256: "0".into(),
-            },
-            chain: vec![],
-            layers: vec![PackLayer {
-                id: "t".into(),
-                manifest: "t/pack.toml".into(),
-                rules: vec![SourceFile {
-                    path: "rules/A.rhai".into(),
-                    display: "A.rhai".into(),
-                    text: format!(
-                        "//! title: A\n//! criterion: exit\n//! policy: p\n{body}\nnote(\"n\");\n"
-                    ),
-                }],
-                ..PackLayer::default()
-            }],
-        };
+        let source = PackSource::for_test(vec![PackLayer::for_test(vec![SourceFile {
+            path: "rules/A.rhai".into(),
+            display: "A.rhai".into(),
+            text: format!(
+                "//! title: A\n//! criterion: exit\n//! policy: p\n{body}\nnote(\"n\");\n"
+            ),
+        }])]);
         let pack = CompiledPack::compile(&source, &EngineLimits::default())
             .unwrap_or_else(|e| panic!("{e:?}"));
         lint(&pack, &source)
@@ -1324,24 +1311,11 @@ mod tests {
     /// are checked for paths, its field against the schema.
     #[test]
     fn a_finding_map_is_checked_like_a_message_and_a_field() {
-        let source = PackSource {
-            identity: PackIdentity {
-                id: "t".into(),
-                version: "1".into(),
-                sha256: "0".into(),
-            },
-            chain: vec![],
-            layers: vec![PackLayer {
-                id: "t".into(),
-                manifest: "t/pack.toml".into(),
-                rules: vec![SourceFile {
-                    path: "rules/A.rhai".into(),
-                    display: "A.rhai".into(),
-                    text: "//! title: A\n//! criterion: exit\n//! policy: p\nrevise(#{ message: \"Fix it.\", field: \"origin.torr\", information: \"See origin.tor.drafted_by.\" });\n".into(),
-                }],
-                ..PackLayer::default()
-            }],
-        };
+        let source = PackSource::for_test(vec![PackLayer::for_test(vec![SourceFile {
+                path: "rules/A.rhai".into(),
+                display: "A.rhai".into(),
+                text: "//! title: A\n//! criterion: exit\n//! policy: p\nrevise(#{ message: \"Fix it.\", field: \"origin.torr\", information: \"See origin.tor.drafted_by.\" });\n".into(),
+            }])]);
         let pack = CompiledPack::compile(&source, &EngineLimits::default())
             .unwrap_or_else(|e| panic!("{e:?}"));
         let codes: Vec<Code> = lint(&pack, &source).into_iter().map(|d| d.code).collect();
@@ -1433,28 +1407,15 @@ mod tests {
 mod currency_tests {
     use super::*;
     use crate::sandbox_limits::EngineLimits;
-    use crate::source::{PackIdentity, PackLayer, SourceFile};
+    use crate::source::{PackLayer, SourceFile};
 
     /// The L032 lines of a pack whose one rule is `body`.
     fn l020(body: &str) -> Vec<String> {
-        let source = PackSource {
-            identity: PackIdentity {
-                id: "t".into(),
-                version: "1".into(),
-                sha256: "0".into(),
-            },
-            chain: vec![],
-            layers: vec![PackLayer {
-                id: "t".into(),
-                manifest: "t/pack.toml".into(),
-                rules: vec![SourceFile {
-                    path: "rules/A.rhai".into(),
-                    display: "A.rhai".into(),
-                    text: format!("//! title: A\n//! criterion: exit\n//! policy: p\n{body}\n"),
-                }],
-                ..PackLayer::default()
-            }],
-        };
+        let source = PackSource::for_test(vec![PackLayer::for_test(vec![SourceFile {
+            path: "rules/A.rhai".into(),
+            display: "A.rhai".into(),
+            text: format!("//! title: A\n//! criterion: exit\n//! policy: p\n{body}\n"),
+        }])]);
         let pack = CompiledPack::compile(&source, &EngineLimits::default())
             .unwrap_or_else(|e| panic!("{e:?}"));
         lint(&pack, &source)

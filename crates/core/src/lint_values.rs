@@ -489,35 +489,24 @@ fn left_most(expr: &Expr) -> &Expr {
 mod tests {
     use super::*;
     use crate::sandbox_limits::EngineLimits;
-    use crate::source::{PackIdentity, PackLayer, SourceFile};
+    use crate::source::{PackLayer, SourceFile};
 
     /// The L030 and L031 problems of a pack with one rule whose body is `body` and the params
     /// `params`, as `LINE:COLUMN CODE message`.
     fn found(body: &str, params: &[(&str, Value)]) -> Vec<String> {
-        let source = PackSource {
-            identity: PackIdentity {
-                id: "t".into(),
-                version: "1".into(),
-                sha256: "0".into(),
-            },
-            chain: vec![],
-            layers: vec![PackLayer {
-                id: "t".into(),
-                manifest: "t/pack.toml".into(),
-                rules: vec![SourceFile {
-                    path: "rules/A.rhai".into(),
-                    display: "A.rhai".into(),
-                    text: format!(
-                        "//! title: A\n//! criterion: exit\n//! policy: p\n{body}\nnote(\"n\");\n"
-                    ),
-                }],
-                params: params
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.clone()))
-                    .collect(),
-                ..PackLayer::default()
-            }],
-        };
+        let source = PackSource::for_test(vec![PackLayer {
+            params: params
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+            ..PackLayer::for_test(vec![SourceFile {
+                path: "rules/A.rhai".into(),
+                display: "A.rhai".into(),
+                text: format!(
+                    "//! title: A\n//! criterion: exit\n//! policy: p\n{body}\nnote(\"n\");\n"
+                ),
+            }])
+        }]);
         let pack = CompiledPack::compile(&source, &EngineLimits::default())
             .unwrap_or_else(|e| panic!("{e:?}"));
         let mut out = Vec::new();

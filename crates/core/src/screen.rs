@@ -454,27 +454,16 @@ mod tests {
     }
 
     fn try_pack(rules: &[(&str, &str)]) -> Result<CompiledPack, Vec<crate::Diagnostic>> {
-        let source = PackSource {
-            identity: PackIdentity {
-                id: "t".into(),
-                version: "1".into(),
-                sha256: "0".into(),
-            },
-            chain: vec![],
-            layers: vec![PackLayer {
-                id: "t".into(),
-                manifest: "t/pack.toml".into(),
-                rules: rules
-                    .iter()
-                    .map(|(name, body)| SourceFile {
-                        path: format!("rules/{name}.rhai"),
-                        display: format!("{name}.rhai"),
-                        text: format!("//! title: {name}\n//! criterion: exit\n{body}\n"),
-                    })
-                    .collect(),
-                ..PackLayer::default()
-            }],
-        };
+        let source = PackSource::for_test(vec![PackLayer::for_test(
+            rules
+                .iter()
+                .map(|(name, body)| SourceFile {
+                    path: format!("rules/{name}.rhai"),
+                    display: format!("{name}.rhai"),
+                    text: format!("//! title: {name}\n//! criterion: exit\n{body}\n"),
+                })
+                .collect(),
+        )]);
         CompiledPack::compile(&source, &EngineLimits::default())
     }
 
@@ -568,17 +557,17 @@ mod tests {
         );
 
         // Lowered to a note by the pack: the information is recorded, with where it came from.
-        let source = PackSource {
-            identity: PackIdentity {
-                id: "t".into(),
-                version: "1".into(),
-                sha256: "0".into(),
-            },
-            chain: vec![],
-            layers: vec![PackLayer {
-                id: "t".into(),
-                manifest: "t/pack.toml".into(),
-                rules: rules
+        let source = PackSource::for_test(vec![PackLayer {
+            settings: vec![RuleSettingsEntry {
+                rule: "t/A".into(),
+                pos: crate::json::Pos::new(1, 1),
+                settings: RuleSettings {
+                    outcome: Some(Outcome::Note),
+                    ..RuleSettings::default()
+                },
+            }],
+            ..PackLayer::for_test(
+                rules
                     .iter()
                     .map(|(name, body)| SourceFile {
                         path: format!("rules/{name}.rhai"),
@@ -586,17 +575,8 @@ mod tests {
                         text: format!("//! title: {name}\n//! criterion: exit\n{body}\n"),
                     })
                     .collect(),
-                settings: vec![RuleSettingsEntry {
-                    rule: "t/A".into(),
-                    pos: crate::json::Pos::new(1, 1),
-                    settings: RuleSettings {
-                        outcome: Some(Outcome::Note),
-                        ..RuleSettings::default()
-                    },
-                }],
-                ..PackLayer::default()
-            }],
-        };
+            )
+        }]);
         let lowered = CompiledPack::compile(&source, &EngineLimits::default()).unwrap();
         let screening = lowered.screen(&request(), as_of).unwrap();
         let first = &screening.findings[0];

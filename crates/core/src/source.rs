@@ -109,3 +109,32 @@ pub struct PackSource {
     /// The layers, farthest ancestor first, the pack itself last.
     pub layers: Vec<PackLayer>,
 }
+
+#[cfg(test)]
+impl PackSource {
+    /// A pack `t` version 1 made of `layers`, for tests.
+    pub(crate) fn for_test(layers: Vec<PackLayer>) -> PackSource {
+        PackSource {
+            identity: PackIdentity {
+                id: "t".into(),
+                version: "1".into(),
+                sha256: "0".into(),
+            },
+            chain: vec![],
+            layers,
+        }
+    }
+}
+
+#[cfg(test)]
+impl PackLayer {
+    /// The layer of pack `t` (manifest `t/pack.toml`) holding `rules`, for tests.
+    pub(crate) fn for_test(rules: Vec<SourceFile>) -> PackLayer {
+        PackLayer {
+            id: "t".into(),
+            manifest: "t/pack.toml".into(),
+            rules,
+            ..PackLayer::default()
+        }
+    }
+}
