@@ -2,6 +2,8 @@
 //!
 //! Measurement and robustness tooling for tcscreen (test and bench code only, not published):
 //!
+//! - [`children`]: CPU time and peak memory of the child processes a benchmark ran, and the
+//!   workspace root they run in;
 //! - [`corpus`]: a seeded, deterministic generator of realistic requests of every shape the
 //!   schema allows (binary `corpus`);
 //! - [`typed`]: the request as typed serde structs, the parse floor;
@@ -15,6 +17,7 @@
 
 #![deny(missing_docs)]
 
+pub mod children;
 pub mod corpus;
 pub mod iati_file;
 pub mod packs;

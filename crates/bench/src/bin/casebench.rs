@@ -44,7 +44,7 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args, String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let root = tcscreen_bench::children::workspace_root();
     let mut args = Args {
         small: 1_000,
         large: 100_000,
@@ -65,14 +65,12 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 /// The shipped fixtures' records, parsed.
 fn fixture_records() -> Vec<DecisionRecord> {
-    let text = std::fs::read_to_string(root().join("fixtures/decisions/fixtures.jsonl"))
-        .expect("the recorded fixtures");
+    let text = std::fs::read_to_string(
+        tcscreen_bench::children::workspace_root().join("fixtures/decisions/fixtures.jsonl"),
+    )
+    .expect("the recorded fixtures");
     text.lines()
         .map(|line| {
             let json = json::parse(line, JsonLimits::default()).expect("a record");
@@ -185,7 +183,7 @@ async fn serve(
     let copy = tempfile::tempdir().map_err(|e| e.to_string())?;
     let path = copy.path().join("register.jsonl");
     std::fs::copy(kept, &path).map_err(|e| e.to_string())?;
-    let mut config = Config::new(root().join("rules"));
+    let mut config = Config::new(tcscreen_bench::children::workspace_root().join("rules"));
     config.addr = "127.0.0.1:0".parse().map_err(|e| format!("{e}"))?;
     config.register = Some(path);
     let before = resident();

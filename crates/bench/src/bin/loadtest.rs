@@ -80,23 +80,6 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-/// The workspace root: rules/ is read from there.
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// Peak resident memory of the children waited for so far, in bytes.
-fn children_peak_rss() -> u64 {
-    // SAFETY: getrusage only writes the struct it is given.
-    #[allow(unsafe_code)]
-    let usage = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
-        usage
-    };
-    u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024
-}
-
 /// Peak resident memory of a running process (`VmHWM`), in bytes.
 fn process_peak_rss(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -222,13 +205,13 @@ fn run_cli(
         .arg("--out")
         .arg(records)
         .arg(corpus)
-        .current_dir(root())
+        .current_dir(tcscreen_bench::children::workspace_root())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
         .map_err(|e| format!("cannot run {}: {e}", args.tcscreen.display()))?;
     let time = started.elapsed();
-    let peak_rss = children_peak_rss();
+    let peak_rss = tcscreen_bench::children::peak_rss();
     let records = std::fs::read_to_string(records)
         .map_err(|e| format!("the CLI wrote no records ({cli}): {e}"))?
         .lines()
@@ -272,7 +255,7 @@ fn start_server(args: &Args) -> Result<(Child, String), String> {
         .arg(args.jobs.to_string())
         .arg("--queue")
         .arg((args.jobs * 4).max(args.clients * 2).to_string())
-        .current_dir(root())
+        .current_dir(tcscreen_bench::children::workspace_root())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -66,22 +66,6 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-/// User + system time of the children waited for so far.
-fn children_cpu() -> Duration {
-    // SAFETY: getrusage only writes the struct it is given.
-    #[allow(unsafe_code)]
-    let usage = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
-        usage
-    };
-    let time = |t: libc::timeval| {
-        Duration::from_secs(u64::try_from(t.tv_sec).unwrap_or(0))
-            + Duration::from_micros(u64::try_from(t.tv_usec).unwrap_or(0))
-    };
-    time(usage.ru_utime) + time(usage.ru_stime)
-}
-
 /// One run: (wall, CPU).
 fn run_once(
     args: &Args,
@@ -90,10 +74,10 @@ fn run_once(
     jobs: usize,
 ) -> Result<(Duration, Duration), String> {
     let _ = std::fs::remove_file(out);
-    let cpu_before = children_cpu();
+    let cpu_before = tcscreen_bench::children::cpu();
     let start = Instant::now();
     let status = Command::new(&args.tcscreen)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+        .current_dir(tcscreen_bench::children::workspace_root())
         .args(["screen", "--quiet", "--format", &args.format, "--jobs"])
         .arg(jobs.to_string())
         .arg("--out")
@@ -108,7 +92,7 @@ fn run_once(
     if !matches!(status.code(), Some(0 | 3)) {
         return Err(format!("tcscreen screen --jobs {jobs} failed: {status}"));
     }
-    Ok((wall, children_cpu() - cpu_before))
+    Ok((wall, tcscreen_bench::children::cpu() - cpu_before))
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
