@@ -100,7 +100,6 @@ pub(crate) fn engine(limits: &EngineLimits) -> Engine {
     engine.on_debug(|text, _source, _pos| api::capture_output(text));
     engine.on_progress(progress);
     api::register(&mut engine);
-    crate::growth::register(&mut engine);
     crate::comparison::register(&mut engine);
     engine
 }

@@ -259,24 +259,37 @@ fn params_and_data_tables_obey_the_size_limits_of_values() {
     );
 }
 
-/// Issue 18 item 15: growing an array one item at a time used to cost time quadratic in its
-/// size within a linear number of operations, so the wall-clock net (which depends on the
-/// machine) decided; now the walk of each size check is charged to the operation budget, so
-/// the count decides: the same rule error on every machine, never a safety stop.
+/// Issue 18 item 15: growing an array or a map one item at a time, in any of the ways Rhai
+/// allows, or asking a large one its length in a loop, used to cost time quadratic in its size
+/// within a linear number of operations (Rhai walks the whole value after each change), so the
+/// wall-clock net (which depends on the machine) decided; now every walk of a size check is
+/// charged to the operation budget, so the count decides: the same rule error on every
+/// machine, never a safety stop.
 #[test]
-fn pushing_150000_items_ends_by_the_operation_budget_on_any_machine() {
+fn growing_a_value_item_by_item_ends_by_the_operation_budget_on_any_machine() {
     let grow = |how: &str| {
         screen_with(
             &[(
                 "G",
-                &format!("let a = []; for i in 0..150000 {{ {how} }} note(`${{a.len()}}`);"),
+                &format!(
+                    "let a = []; let m = #{{}}; for i in 0..150000 {{ {how} }} \
+                     note(`${{a.len()}} ${{m.len()}}`);"
+                ),
             )],
             EngineLimits::default(),
             false,
         )
         .expect("never a safety stop")
     };
-    for how in ["a.push(i);", "a.append([i, i]);"] {
+    for how in [
+        "a.push(i);",
+        "a.append([i, i]);",
+        "a += [i];",
+        "a = a + [i];",
+        "a.insert(0, i);",
+        "m[`${i}`] = i;",
+        "m.set(`${i}`, i);",
+    ] {
         let screening = grow(how);
         assert_eq!(screening.errors.len(), 1, "{how}: {:?}", screening.findings);
         assert!(
@@ -285,6 +298,37 @@ fn pushing_150000_items_ends_by_the_operation_budget_on_any_machine() {
                 .contains("used up its budget of 1000000 operations"),
             "{how}: {}",
             screening.errors[0].message
+        );
+    }
+    // Asking a large array or map about itself (a pure method) no longer walks it: 100,000
+    // questions to an array of 150,000 items or a map of 10,000 entries finish within the
+    // budget (walked, they would cost more than 5,000,000 operations).
+    for (ask, expected) in [
+        ("n += a.len();", "15000000000"),
+        ("if !a.is_empty() { n += 1; }", "100000"),
+        ("if `${i}` in m { n += 1; }", "10000"),
+        ("n += m.len();", "1000000000"),
+    ] {
+        let screening = screen_with(
+            &[(
+                "L",
+                &format!(
+                    "let a = []; a.pad(150000, 0); let m = #{{}}; for i in 0..10000 {{ m[`${{i}}`] = i; }} \
+                     let n = 0; for i in 0..100000 {{ {ask} }} note(`${{n}}`);"
+                ),
+            )],
+            EngineLimits {
+                max_operations: 2_000_000,
+                ..EngineLimits::default()
+            },
+            false,
+        )
+        .expect("never a safety stop");
+        assert_eq!(
+            messages(&screening),
+            [format!("t/L: {expected}")],
+            "{ask}: {:?}",
+            screening.errors
         );
     }
     // An array of a usual size is built for nothing more than before: 1,000 pushes.
