@@ -551,7 +551,7 @@ pub async fn reload_packs(state: &AppState) -> Result<(usize, Vec<Diagnostic>), 
     let _one_at_a_time = state.reload_guard().await;
     let reloading = state.clone();
     tokio::task::spawn_blocking(move || {
-        let packs = reloading.discover_packs().map_err(|d| vec![d])?;
+        let packs = reloading.discover_packs()?;
         let count = packs.catalog().entries().len();
         reloading
             .screener()
