@@ -1,6 +1,6 @@
 //! Opening the packs under `--rules` for a command, printing what is wrong with them.
 use tcscreen_packs::Catalog;
-use tcscreen_service::{Packs, PoolSize, Screener};
+use tcscreen_service::{PoolSize, ScreenSettings, Screener, SetupProblem};
 
 use crate::exit_codes::ExitStatus;
 use crate::global_args::GlobalArgs;
@@ -47,21 +47,26 @@ pub(crate) fn catalog_and_chosen(
 /// A screening thread over the packs under `--rules`, trusting only the
 /// keys in `trust` if given; the problems are printed.
 pub(crate) fn screener(cli: &GlobalArgs, trust: Option<&std::path::Path>) -> Option<Screener> {
-    let mut packs = Packs::from_catalog(catalog(cli)?);
-    if let Some(dir) = trust
-        && let Err(d) = packs.trust_keys_in(dir)
-    {
-        crate::diagnostics::emit(&d);
-        return None;
-    }
-    // One thread: each thread compiles every pack it meets, and records to replay or compare
-    // usually span many pack versions, so a second thread costs more work than it saves
-    // (measured on the fixture decisions: 40% more instructions for 30% less wall time).
-    let threads = 1;
-    match Screener::start(packs, PoolSize::threads(threads)) {
+    let settings = ScreenSettings {
+        trust: trust.map(std::path::Path::to_path_buf),
+        // One thread: each thread compiles every pack it meets, and records to replay or
+        // compare usually span many pack versions, so a second thread costs more work than it
+        // saves (measured on the fixture decisions: 40% more instructions for 30% less wall
+        // time).
+        pool: PoolSize::threads(1),
+        ..ScreenSettings::new(cli.rules.clone())
+    };
+    let started = settings
+        .packs()
+        .and_then(|(packs, _automatic)| settings.screener(packs).map_err(SetupProblem::Threads));
+    match started {
         Ok(screener) => Some(screener),
-        Err(e) => {
+        Err(SetupProblem::Threads(e)) => {
             crate::console::errln!("error: cannot start a screening thread: {e}");
+            None
+        }
+        Err(problem) => {
+            crate::diagnostics::emit_all(problem.problems());
             None
         }
     }

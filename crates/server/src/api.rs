@@ -10,14 +10,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tcscreen_core::json::{self, JsonLimits, JsonValue};
-use tcscreen_core::{Code, Decision, Diagnostic, Json, ValidRequest, canonical, schema};
+use tcscreen_core::{Code, Diagnostic, Json, ValidRequest, canonical, schema};
 use tcscreen_service::decisions::DecisionInput;
 use tcscreen_service::register::{Body as EntryBody, Entry};
 use tcscreen_service::{Inputs, Outcome, RecordFormat, RecordWriter, Source, listing, render};
 
 use crate::body::{BODY, blocking_reader, read_limited, request_limits, request_text};
 use crate::identity::Actor;
-use crate::problem::{ApiError, json_response, problem_json};
+use crate::problem::{ApiError, ApiProblem, json_response, problem_json};
 use crate::register::record_decision;
 use crate::request_form::{self, EXAMPLE};
 use crate::screening::{self, Register, ScreenQuery};
@@ -400,7 +400,7 @@ pub async fn replay(State(state): State<AppState>, body: Body) -> Result<Respons
 /// A line of a batch answer that stands for a request not screened (or for the register
 /// failing under the batch): `{"line", "request_id", "errors"}`.
 fn batch_error_line(line: Json, request_id: Json, error: &ApiError) -> String {
-    let errors = error.problems.iter().map(|d| problem_json(d, None));
+    let errors = error.diagnostics().map(|d| problem_json(d, None));
     let json = Json::object([
         ("line", line),
         ("request_id", request_id),
@@ -519,16 +519,10 @@ pub async fn decide(
     Ok(json_response(StatusCode::CREATED, &json))
 }
 
-/// The body of a decision, read exactly (duplicate keys and unknown fields refused).
+/// The body of a decision, read exactly (duplicate keys and unknown fields refused): text, then
+/// JSON (400 when it is neither), then a decision ([`DecisionInput::from_json`]: 422 with the
+/// member at fault as the problem's path).
 fn decision_input(bytes: &[u8]) -> Result<DecisionInput, ApiError> {
-    let invalid = |path: &str, message: String, help: &str| {
-        let mut e = ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Diagnostic::error(Code::H007, message).help(help),
-        );
-        e.paths = vec![Some(path.to_string())];
-        e
-    };
     let text = std::str::from_utf8(bytes)
         .map_err(|_| ApiError::bad_request("the body is not UTF-8 text", "send a JSON object"))?;
     let json = json::parse(text, JsonLimits::default()).map_err(|errors| {
@@ -540,101 +534,14 @@ fn decision_input(bytes: &[u8]) -> Result<DecisionInput, ApiError> {
                 .help("send a JSON object: {\"decision\": \"accept\", \"by\": \"NAME\", \"reason\": \"…\", \"waived\": [], \"at\": \"YYYY-MM-DD\"}"),
         )
     })?;
-    let JsonValue::Object(members) = &json.value else {
-        return Err(invalid(
-            "",
-            "the body must be a JSON object".into(),
-            "see docs/api.md",
-        ));
-    };
-    const KNOWN: [&str; 6] = ["decision", "by", "reason", "waived", "at", "screening_seq"];
-    if let Some(m) = members.iter().find(|m| !KNOWN.contains(&m.key.as_str())) {
-        return Err(invalid(
-            &m.key,
-            format!("`{}` is not a field of a decision", m.key),
-            "a decision has decision, by, reason, waived, at and screening_seq",
-        ));
-    }
-    let screening = match json.get("screening_seq").map(|j| &j.value) {
-        None | Some(JsonValue::Null) => None,
-        Some(JsonValue::Number(n)) => Some(u64::try_from(*n).map_err(|_| {
-            invalid(
-                "screening_seq",
-                "`screening_seq` must be the entry number of a screening".into(),
-                "give the `seq` of the screening decided on, from GET /v1/register/{request_id}",
-            )
-        })?),
-        Some(_) => {
-            return Err(invalid(
-                "screening_seq",
-                "`screening_seq` must be a number".into(),
-                "give the `seq` of the screening decided on, from GET /v1/register/{request_id}",
-            ));
-        }
-    };
-    let text_of = |name: &str| -> Result<Option<String>, ApiError> {
-        match json.get(name) {
-            None => Ok(None),
-            Some(j) if j.is_null() => Ok(None),
-            Some(j) => j.as_str().map(|s| Some(s.to_string())).ok_or_else(|| {
-                invalid(
-                    name,
-                    format!("`{name}` must be a string"),
-                    "give it as text",
-                )
-            }),
-        }
-    };
-    let decision = text_of("decision")?
-        .as_deref()
-        .and_then(Decision::parse)
-        .ok_or_else(|| {
-            invalid(
-                "decision",
-                "`decision` must be accept, revise or reject".into(),
-                "give the decision taken",
-            )
-        })?;
-    let by = text_of("by")?.unwrap_or_default();
-    let at = match text_of("at")? {
-        None => None,
-        Some(at) => Some(tcscreen_core::Date::parse(&at).ok_or_else(|| {
-            invalid(
-                "at",
-                format!("`at` `{at}` is not a date"),
-                "write it as YYYY-MM-DD",
-            )
-        })?),
-    };
-    let waived = match json.get("waived").map(|j| &j.value) {
-        None | Some(JsonValue::Null) => Vec::new(),
-        Some(JsonValue::Array(items)) => items
-            .iter()
-            .map(|i| {
-                i.as_str().map(str::to_string).ok_or_else(|| {
-                    invalid(
-                        "waived",
-                        "`waived` must list rule ids".into(),
-                        "such as [\"base/DL-03\"]",
-                    )
-                })
-            })
-            .collect::<Result<_, _>>()?,
-        Some(_) => {
-            return Err(invalid(
-                "waived",
-                "`waived` must be a list of rule ids".into(),
-                "such as [\"base/DL-03\"]",
-            ));
-        }
-    };
-    Ok(DecisionInput {
-        decision,
-        by,
-        reason: text_of("reason")?,
-        waived,
-        at,
-        screening,
+    DecisionInput::from_json(&json).map_err(|bad| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ApiProblem::at(
+                Diagnostic::error(Code::H007, bad.message()).help(bad.help()),
+                bad.path(),
+            ),
+        )
     })
 }
 
@@ -644,7 +551,7 @@ pub async fn reload_packs(state: &AppState) -> Result<(usize, Vec<Diagnostic>), 
     let _one_at_a_time = state.reload_guard().await;
     let reloading = state.clone();
     tokio::task::spawn_blocking(move || {
-        let packs = reloading.discover_packs().map_err(|d| vec![d])?;
+        let packs = reloading.discover_packs()?;
         let count = packs.catalog().entries().len();
         reloading
             .screener()

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use tcscreen_packs::read::{Links, read_regular};
+use tcscreen_service::{PoolSize, ScreenSettings};
 
 /// The largest token file read, in bytes.
 pub const MAX_TOKEN_FILE_BYTES: u64 = 4096;
@@ -60,6 +61,22 @@ impl Config {
             queue: jobs * 4,
             max_upload_bytes: 64 * 1024 * 1024,
             connections: crate::connections::Limits::for_connections(DEFAULT_MAX_CONNECTIONS),
+        }
+    }
+
+    /// How the server screens: its rules folder, trusted keys, threads and queue, and request
+    /// limit, for clients who choose packs only by id and only for their request's country
+    /// (each request's query adds its pack, fallback pack and date).
+    pub fn screen_settings(&self) -> ScreenSettings {
+        ScreenSettings {
+            trust: self.trust.clone(),
+            pool: PoolSize {
+                threads: self.jobs.max(1),
+                queue: self.queue.max(1),
+            },
+            max_request_bytes: Some(self.max_request_bytes),
+            pack_of_the_request_country: true,
+            ..ScreenSettings::new(self.rules.clone())
         }
     }
 

@@ -24,9 +24,10 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use tcscreen_core::{Code, Diagnostic};
+use tcscreen_service::decisions::Field;
 use tcscreen_service::users::Role;
 
-use crate::problem::ApiError;
+use crate::problem::{ApiError, ApiProblem};
 
 /// What an action needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -224,18 +225,19 @@ impl Actor {
         let given = given.map(str::trim).filter(|g| !g.is_empty());
         match (&self.account, given) {
             (Some(account), Some(given)) if given != account => {
-                let mut e = ApiError::new(
+                Err(ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    Diagnostic::error(
-                        Code::H007,
-                        format!(
-                            "a decision is recorded under the account that takes it ({account}), not under another name"
-                        ),
-                    )
-                    .help("leave `by` out, or give the account's own name"),
-                );
-                e.paths = vec![Some("by".to_string())];
-                Err(e)
+                    ApiProblem::at(
+                        Diagnostic::error(
+                            Code::H007,
+                            format!(
+                                "a decision is recorded under the account that takes it ({account}), not under another name"
+                            ),
+                        )
+                        .help("leave `by` out, or give the account's own name"),
+                        Field::By.name(),
+                    ),
+                ))
             }
             (Some(account), _) => Ok(account.clone()),
             (None, given) => Ok(given.unwrap_or_default().to_string()),
@@ -295,7 +297,12 @@ mod tests {
         assert!(!screener.may(Permission::ChooseDateOrPack));
         let refused = screener.require(Permission::Decide).unwrap_err();
         assert_eq!(refused.status, StatusCode::FORBIDDEN);
-        assert!(refused.problems[0].message.contains("role decider"));
+        assert!(
+            refused.problems[0]
+                .diagnostic
+                .message
+                .contains("role decider")
+        );
         let decider = Actor::account(
             "d",
             &[Role::Decider].into_iter().collect(),

@@ -21,28 +21,68 @@ pub const RETRY_AFTER_SECONDS: u32 = 1;
 pub struct ApiError {
     /// The HTTP status.
     pub status: StatusCode,
-    /// Why, as the command line would say it.
-    pub problems: Vec<Diagnostic>,
+    /// Why, as the command line would say it, each with the field at fault when there is one.
+    pub problems: Vec<ApiProblem>,
     /// Seconds to wait before trying again (503 when busy).
     pub retry_after: Option<u32>,
-    /// Extra members of each error object, by problem (the field path of an input problem).
-    pub paths: Vec<Option<String>>,
+}
+
+/// A problem of an answer: the command line's problem, and the path of the field of the input
+/// at fault when there is one (`""`: the input as a whole).
+#[derive(Clone, Debug)]
+pub struct ApiProblem {
+    /// The problem.
+    pub diagnostic: Diagnostic,
+    /// The field at fault, as the error object's `path`.
+    pub path: Option<String>,
+}
+
+impl ApiProblem {
+    /// `diagnostic`, about the field at `path`.
+    pub fn at(diagnostic: Diagnostic, path: impl Into<String>) -> ApiProblem {
+        ApiProblem {
+            diagnostic,
+            path: Some(path.into()),
+        }
+    }
+
+    /// The error object ([`problem_json`]).
+    pub fn to_json(&self) -> Json {
+        problem_json(&self.diagnostic, self.path.as_deref())
+    }
+}
+
+impl From<Diagnostic> for ApiProblem {
+    fn from(diagnostic: Diagnostic) -> ApiProblem {
+        ApiProblem {
+            diagnostic,
+            path: None,
+        }
+    }
 }
 
 impl ApiError {
     /// An error with one problem.
-    pub fn new(status: StatusCode, problem: Diagnostic) -> ApiError {
-        ApiError::many(status, vec![problem])
+    pub fn new(status: StatusCode, problem: impl Into<ApiProblem>) -> ApiError {
+        ApiError {
+            status,
+            problems: vec![problem.into()],
+            retry_after: None,
+        }
     }
 
-    /// An error with several problems.
+    /// An error with several problems, about no field in particular.
     pub fn many(status: StatusCode, problems: Vec<Diagnostic>) -> ApiError {
         ApiError {
             status,
-            paths: vec![None; problems.len()],
-            problems,
+            problems: problems.into_iter().map(ApiProblem::from).collect(),
             retry_after: None,
         }
+    }
+
+    /// The problems, without their paths.
+    pub fn diagnostics(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.problems.iter().map(|p| &p.diagnostic)
     }
 
     /// 503 with `Retry-After`: every screening thread is busy and the queue is full.
@@ -136,13 +176,7 @@ impl ApiError {
     pub fn to_json(&self) -> Json {
         Json::object([(
             "errors",
-            Json::array(
-                self.problems
-                    .iter()
-                    .zip(&self.paths)
-                    .map(|(d, path)| problem_json(d, path.as_deref()))
-                    .collect(),
-            ),
+            Json::array(self.problems.iter().map(ApiProblem::to_json).collect()),
         )])
     }
 }
@@ -197,8 +231,8 @@ mod tests {
         let internal = ApiError::internal("the pack listing stopped");
         let register = ApiError::register("the register's writer has stopped");
         assert_eq!(internal.status, StatusCode::INTERNAL_SERVER_ERROR);
-        assert_eq!(internal.problems[0].code, Code::H010);
-        assert_eq!(register.problems[0].code, Code::H008);
+        assert_eq!(internal.problems[0].diagnostic.code, Code::H010);
+        assert_eq!(register.problems[0].diagnostic.code, Code::H008);
         let said = |e: &ApiError| format!("{:?}", e.to_json());
         assert!(!said(&internal).contains("register"), "{}", said(&internal));
         assert!(said(&register).contains("register"), "{}", said(&register));

@@ -7,12 +7,12 @@
 use axum::http::StatusCode;
 use tcscreen_core::{Code, DecisionRecord, Diagnostic};
 use tcscreen_service::case_list::{self, CasePage, CaseQuery};
-use tcscreen_service::decisions::{DecideError, DecisionInput, Refused};
+use tcscreen_service::decisions::{Audience, DecideError, DecisionInput, Refused};
 use tcscreen_service::register::{Entry, HumanDecision};
 use tcscreen_service::register_index::Case;
 
 use crate::identity::{self, Permission};
-use crate::problem::ApiError;
+use crate::problem::{ApiError, ApiProblem};
 use crate::state::AppState;
 
 /// A case with its entries opened from the register, oldest first.
@@ -107,12 +107,14 @@ pub fn refused(refused: &Refused) -> ApiError {
         Refused::NoScreening { .. } => Code::H005,
         _ => Code::H007,
     };
-    let mut error = ApiError::new(
+    let told = refused.describe(Audience::Api);
+    ApiError::new(
         status,
-        Diagnostic::error(code, refused.message()).help(refused.help()),
-    );
-    error.paths = vec![refused.field().map(str::to_string)];
-    error
+        ApiProblem {
+            diagnostic: Diagnostic::error(code, told.message).maybe_help(told.help),
+            path: refused.field().map(|f| f.name().to_string()),
+        },
+    )
 }
 
 /// Record a decision through the register's writer.

@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tcscreen_core::Diagnostic;
+use tcscreen_service::SetupProblem;
 use tcscreen_service::register_writer::RegisterWriter;
-use tcscreen_service::{Packs, PoolSize, Screener};
 use tokio::net::TcpListener;
 
 use crate::access::Log;
@@ -63,18 +63,20 @@ pub fn prepare_with_log(
     };
     let token = config.token().map_err(usage)?;
     let users = config.users().map_err(usage)?;
-    let mut packs = Packs::discover(&config.rules).map_err(|d| StartError {
-        message: format!("cannot read the rules folder {}", config.rules.display()),
-        problems: vec![d],
-        usage: false,
-    })?;
-    if let Some(dir) = &config.trust {
-        packs.trust_keys_in(dir).map_err(|d| StartError {
-            message: format!("cannot read the trusted keys in {}", dir.display()),
-            problems: vec![d],
+    let settings = config.screen_settings();
+    let (packs, _automatic) = settings.packs().map_err(|problem| {
+        let message = match (&problem, &settings.trust) {
+            (SetupProblem::Trust(_), Some(dir)) => {
+                format!("cannot read the trusted keys in {}", dir.display())
+            }
+            _ => format!("cannot read the rules folder {}", settings.rules.display()),
+        };
+        StartError {
+            message,
+            problems: problem.problems().to_vec(),
             usage: false,
-        })?;
-    }
+        }
+    })?;
     let warnings = packs.check_all().map_err(|problems| StartError {
         message: format!(
             "the packs under {} do not pass `tcscreen check`: fix them, then start the server",
@@ -87,22 +89,13 @@ pub fn prepare_with_log(
         Some(path) => Some(RegisterWriter::start_saying(path, &mut |line| log(line))?),
         None => None,
     };
-    let screener = Screener::start(
-        packs,
-        PoolSize {
-            threads: config.jobs.max(1),
-            queue: config.queue.max(1),
-        },
-    )
-    .map_err(|e| format!("cannot start the screening threads: {e}"))?;
+    let screener = settings
+        .screener(packs)
+        .map_err(|e| format!("cannot start the screening threads: {e}"))?;
     let state = AppState::new(Parts {
         screener,
-        rules: config.rules.clone(),
-        trust: config.trust.clone(),
+        settings,
         register,
-        max_request_bytes: config
-            .max_request_bytes
-            .min(tcscreen_core::RequestLimits::default().max_bytes),
         max_upload_bytes: config.max_upload_bytes,
         token,
         users,

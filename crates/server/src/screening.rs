@@ -29,63 +29,58 @@ pub struct ScreenQuery {
 }
 
 impl ScreenQuery {
-    /// The options these give, within the server's request limits, for the actor of the
-    /// request being answered ([`identity::current`]). The screening date is today (UTC): a
-    /// requester never chooses the rules through the request's own dates. Another date, or a
-    /// pack chosen by hand, needs [`Permission::ChooseDateOrPack`] (a decider's, or the one
-    /// person of single-person mode).
+    /// The options these give, within the server's settings ([`AppState::screen_settings`]),
+    /// for the actor of the request being answered ([`identity::current`]). The screening
+    /// date is today (UTC): a requester never chooses the rules through the request's own
+    /// dates. Another date, or a pack chosen by hand, needs [`Permission::ChooseDateOrPack`]
+    /// (a decider's, or the one person of single-person mode).
     pub fn options(&self, state: &AppState) -> Result<ScreenOptions, ApiError> {
         let actor = identity::current();
-        let mut options = ScreenOptions::default();
-        options.request_limits.max_bytes = state.max_request_bytes();
-        options.pack_of_the_request_country = true;
-        if let Some(pack) = self
-            .pack
-            .as_deref()
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-        {
-            options.pack =
-                PackChoice::by_name(pack).map_err(|d| ApiError::new(StatusCode::BAD_REQUEST, d))?;
+        let pack = match given(&self.pack) {
+            Some(name) => {
+                let choice = PackChoice::by_name(name)
+                    .map_err(|d| ApiError::new(StatusCode::BAD_REQUEST, d))?;
+                actor.require(Permission::ChooseDateOrPack)?;
+                choice
+            }
+            None => PackChoice::Automatic,
+        };
+        let mut settings = state.screen_settings().clone();
+        settings.fallback_pack = given(&self.fallback_pack).map(str::to_string);
+        let fallback = settings
+            .fallback()
+            .map_err(|d| ApiError::new(StatusCode::BAD_REQUEST, d))?;
+        settings.as_of = self.as_of(&actor)?;
+        Ok(settings.options(pack, fallback))
+    }
+
+    /// The screening date: today, unless `actor` may choose another (`None`: each request's
+    /// `received` date).
+    fn as_of(&self, actor: &identity::Actor) -> Result<Option<Date>, ApiError> {
+        let today = screening_date_today()?;
+        let Some(as_of) = given(&self.as_of) else {
+            return Ok(Some(today));
+        };
+        if as_of == AS_OF_RECEIVED {
+            actor.require(Permission::ChooseDateOrPack)?;
+            return Ok(None);
+        }
+        let date = Date::parse(as_of).ok_or_else(|| {
+            ApiError::bad_request(
+                format!("as_of `{as_of}` is not a date"),
+                "write the screening date as YYYY-MM-DD (or `received` for each request's own date), or leave as_of out to screen as of today",
+            )
+        })?;
+        if date != today {
             actor.require(Permission::ChooseDateOrPack)?;
         }
-        if let Some(fallback) = self
-            .fallback_pack
-            .as_deref()
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-        {
-            options.fallback = Some(
-                PackChoice::by_name(fallback)
-                    .map_err(|d| ApiError::new(StatusCode::BAD_REQUEST, d))?,
-            );
-        }
-        let today = screening_date_today()?;
-        options.as_of = Some(today);
-        if let Some(as_of) = self
-            .as_of
-            .as_deref()
-            .map(str::trim)
-            .filter(|d| !d.is_empty())
-        {
-            if as_of == AS_OF_RECEIVED {
-                actor.require(Permission::ChooseDateOrPack)?;
-                options.as_of = None;
-                return Ok(options);
-            }
-            let date = Date::parse(as_of).ok_or_else(|| {
-                ApiError::bad_request(
-                    format!("as_of `{as_of}` is not a date"),
-                    "write the screening date as YYYY-MM-DD (or `received` for each request's own date), or leave as_of out to screen as of today",
-                )
-            })?;
-            if date != today {
-                actor.require(Permission::ChooseDateOrPack)?;
-            }
-            options.as_of = Some(date);
-        }
-        Ok(options)
+        Ok(Some(date))
     }
+}
+
+/// A query parameter's value, trimmed, when it is given and not blank.
+fn given(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
 /// `as_of=received`: screen each request as of its own `received` date (as the command line

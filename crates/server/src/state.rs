@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tcscreen_service::listing::PackRow;
 use tcscreen_service::register_writer::RegisterWriter;
-use tcscreen_service::{Packs, Screener};
+use tcscreen_service::{Packs, ScreenSettings, Screener};
 use tokio::sync::Semaphore;
 
 use crate::access::{Access, Log};
@@ -28,10 +28,8 @@ pub struct AppState {
 
 struct Inner {
     screener: Screener,
-    rules: PathBuf,
-    trust: Option<PathBuf>,
+    settings: ScreenSettings,
     register: Option<RegisterWriter>,
-    max_request_bytes: usize,
     max_upload_bytes: usize,
     access: Access,
     /// Batches and portfolio uploads each hold a blocking thread while they run: at most this
@@ -54,14 +52,11 @@ type PackFactsCache = (usize, HashMap<(String, String), Arc<PackFacts>>);
 pub struct Parts {
     /// The screening service.
     pub screener: Screener,
-    /// The rules folder (reloads read it again).
-    pub rules: PathBuf,
-    /// The trusted keys folder.
-    pub trust: Option<PathBuf>,
+    /// How it screens: the rules folder (reloads read it again), the trusted keys, the
+    /// largest request body; each request's query adds to them.
+    pub settings: ScreenSettings,
     /// The register's writer.
     pub register: Option<RegisterWriter>,
-    /// The largest request body.
-    pub max_request_bytes: usize,
     /// The largest portfolio upload.
     pub max_upload_bytes: usize,
     /// The shared token, if API clients may carry one.
@@ -85,10 +80,8 @@ impl AppState {
         AppState {
             inner: Arc::new(Inner {
                 screener: parts.screener,
-                rules: parts.rules,
-                trust: parts.trust,
+                settings: parts.settings,
                 register: parts.register,
-                max_request_bytes: parts.max_request_bytes,
                 max_upload_bytes: parts.max_upload_bytes,
                 access: Access::new(parts.token, parts.users, parts.loopback, parts.log),
                 batches: Arc::new(Semaphore::new(parts.batches.max(1))),
@@ -111,9 +104,14 @@ impl AppState {
         self.inner.register.as_ref()
     }
 
+    /// How the server screens, before a request's query adds its pack, fallback and date.
+    pub fn screen_settings(&self) -> &ScreenSettings {
+        &self.inner.settings
+    }
+
     /// The largest request body, in bytes.
     pub fn max_request_bytes(&self) -> usize {
-        self.inner.max_request_bytes
+        self.inner.settings.request_limits().max_bytes
     }
 
     /// The largest portfolio upload, in bytes.
@@ -137,12 +135,12 @@ impl AppState {
     }
 
     /// The packs of the rules folder as a reload finds them (with the trusted keys).
-    pub fn discover_packs(&self) -> Result<Packs, tcscreen_core::Diagnostic> {
-        let mut packs = Packs::discover(&self.inner.rules)?;
-        if let Some(dir) = &self.inner.trust {
-            packs.trust_keys_in(dir)?;
-        }
-        Ok(packs)
+    pub fn discover_packs(&self) -> Result<Packs, Vec<tcscreen_core::Diagnostic>> {
+        self.inner
+            .settings
+            .packs()
+            .map(|(packs, _automatic)| packs)
+            .map_err(|problem| problem.problems().to_vec())
     }
 
     /// Hold this while reloading: one reload at a time.

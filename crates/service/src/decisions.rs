@@ -6,31 +6,19 @@
 //! or setting aside a rule's findings, needs a reason; only rules that recorded a finding can
 //! be waived; and the decision cannot be dated before the screening.
 
-use tcscreen_core::{Date, Decision, DecisionRecord};
+mod input;
+mod refused;
 
-use crate::escape::controls as esc;
 use std::path::Path;
+
+use tcscreen_core::{Date, DecisionRecord};
+
+pub use input::{BadDecision, DecisionInput, Field};
+pub use refused::{Audience, Described, Refused};
 
 use crate::register::{Appender, Body, Broken, HumanDecision};
 use crate::register_index::case_key;
 use crate::register_scan::scan;
-
-/// What a person decides, before it is checked.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DecisionInput {
-    /// The decision taken.
-    pub decision: Decision,
-    /// Who takes it.
-    pub by: String,
-    /// Why (required to depart from the screening or to waive rules); blank means none.
-    pub reason: Option<String>,
-    /// Rules whose findings are set aside (full ids, `base/DL-03`).
-    pub waived: Vec<String>,
-    /// The date of the decision; `None`: today (UTC).
-    pub at: Option<Date>,
-    /// The screening the person read and decides on (its entry number); `None`: the latest.
-    pub screening: Option<u64>,
-}
 
 /// Why a decision was not recorded.
 #[derive(Debug)]
@@ -41,175 +29,6 @@ pub enum DecideError {
     Damaged(Broken),
     /// Writing failed (the message says why).
     Io(String),
-}
-
-/// Why a decision was refused. [`Refused::message`] and [`Refused::help`] say it for people.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Refused {
-    /// The register holds no screening of the request.
-    NoScreening {
-        /// The request.
-        request_id: String,
-    },
-    /// The decision is dated before the screening it decides on.
-    BeforeScreening {
-        /// The date given.
-        at: Date,
-        /// The screening's entry.
-        screening_seq: u64,
-        /// The screening's as-of date.
-        as_of: Date,
-    },
-    /// Departing from the screening, or waiving rules, without a reason.
-    ReasonRequired {
-        /// The screening's entry.
-        screening_seq: u64,
-        /// What the screening decided.
-        screened: Option<Decision>,
-        /// Whether rules are waived.
-        waives: bool,
-    },
-    /// A waived rule recorded no finding in the screening.
-    NotAFinding {
-        /// The rule named.
-        rule: String,
-        /// The screening's entry.
-        screening_seq: u64,
-    },
-    /// The decision is dated after today (a day's margin for time zones ahead of UTC).
-    InTheFuture {
-        /// The date given.
-        at: Date,
-        /// Today, as the deciding process knows it (UTC).
-        today: Date,
-    },
-    /// A rule is waived twice.
-    WaivedTwice {
-        /// The rule named twice.
-        rule: String,
-    },
-    /// `by` is blank.
-    NoOneDecides,
-    /// The screening the person saw is no longer the latest of the case.
-    NotLatest {
-        /// The screening shown.
-        shown: u64,
-        /// The latest screening.
-        latest: u64,
-        /// What the latest screening decided.
-        latest_decision: Option<Decision>,
-        /// Its screening date.
-        latest_as_of: Date,
-    },
-    /// The entry named as the screening shown is not a screening of the request.
-    NotAScreening {
-        /// The entry named.
-        shown: u64,
-        /// The request.
-        request_id: String,
-    },
-}
-
-impl Refused {
-    /// What is wrong, in one sentence (request strings escaped for a terminal).
-    pub fn message(&self) -> String {
-        match self {
-            Refused::NoScreening { request_id } => {
-                format!(
-                    "no screening of request `{}` in the register",
-                    esc(request_id)
-                )
-            }
-            Refused::BeforeScreening {
-                at,
-                screening_seq,
-                as_of,
-            } => format!(
-                "the decision's date {at} is before the screening it decides on (entry {screening_seq}, as of {as_of})"
-            ),
-            Refused::ReasonRequired {
-                screening_seq,
-                screened,
-                waives,
-            } => format!(
-                "the screening (entry {screening_seq}) decided {}; departing from it{} needs a reason",
-                screened.map_or("nothing", Decision::as_str),
-                if *waives { " or waiving rules" } else { "" }
-            ),
-            Refused::NotAFinding {
-                rule,
-                screening_seq,
-            } => format!(
-                "waived rule {}: that rule recorded no finding in the screening (entry {screening_seq})",
-                esc(rule)
-            ),
-            Refused::InTheFuture { at, today } => {
-                format!("the decision's date {at} is in the future (today is {today})")
-            }
-            Refused::WaivedTwice { rule } => {
-                format!("rule {} is waived twice", esc(rule))
-            }
-            Refused::NoOneDecides => "the decision must name who takes it".to_string(),
-            Refused::NotLatest {
-                shown,
-                latest,
-                latest_decision,
-                latest_as_of,
-            } => format!(
-                "the screening decided on (entry {shown}) is no longer the latest: the request was screened again (entry {latest}, as of {latest_as_of}, {}), so nothing was recorded",
-                latest_decision.map_or("no decision", Decision::as_str)
-            ),
-            Refused::NotAScreening { shown, request_id } => format!(
-                "entry {shown} is not a screening of request `{}`",
-                esc(request_id)
-            ),
-        }
-    }
-
-    /// The field of the decision at fault, when there is one (`at`, `waived`, `by`, `reason`).
-    pub fn field(&self) -> Option<&'static str> {
-        match self {
-            Refused::NoScreening { .. } => None,
-            Refused::BeforeScreening { .. } | Refused::InTheFuture { .. } => Some("at"),
-            Refused::ReasonRequired { .. } => Some("reason"),
-            Refused::NotAFinding { .. } | Refused::WaivedTwice { .. } => Some("waived"),
-            Refused::NoOneDecides => Some("by"),
-            Refused::NotLatest { .. } | Refused::NotAScreening { .. } => Some("screening_seq"),
-        }
-    }
-
-    /// How to put it right.
-    pub fn help(&self) -> String {
-        match self {
-            Refused::NoScreening { .. } => {
-                "screen the request with the register first (`tcscreen screen … --register FILE`, or through a server started with --register)".to_string()
-            }
-            Refused::BeforeScreening { as_of, .. } => {
-                format!("give the date the decision was taken, on or after {as_of}")
-            }
-            Refused::ReasonRequired { .. } => {
-                "say why the decision differs from the screening, or why the rules are set aside"
-                    .to_string()
-            }
-            Refused::NotAFinding { .. } => {
-                "waive only rules listed among the screening's findings (full ids, e.g. base/DL-03)"
-                    .to_string()
-            }
-            Refused::InTheFuture { .. } => {
-                "give the date the decision was taken: today or earlier (leave it out for today)"
-                    .to_string()
-            }
-            Refused::WaivedTwice { .. } => "name each waived rule once".to_string(),
-            Refused::NoOneDecides => "give the name of the person taking the decision".to_string(),
-            Refused::NotLatest { latest, .. } => format!(
-                "read the latest screening (entry {latest}) and decide on it"
-            ),
-            Refused::NotAScreening { .. } => {
-                "name the entry of the screening decided on, as the request's history lists it"
-                    .to_string()
-            }
-        }
-    }
 }
 
 /// The latest screening of a case, as the register holds it.
@@ -268,6 +87,7 @@ pub fn check_on(
     {
         return Err(if latest.rounds.contains(&shown) {
             Refused::NotLatest {
+                request_id: request_id.to_string(),
                 shown,
                 latest: screening_seq,
                 latest_decision: record.decision,
@@ -381,6 +201,7 @@ pub fn decide(
 mod tests {
     use super::*;
     use crate::register::Damage;
+    use tcscreen_core::Decision;
     use tcscreen_core::json::{self, JsonLimits};
 
     const LIMITS: JsonLimits = JsonLimits {
@@ -524,12 +345,14 @@ mod tests {
                     ..
                 },
             )) => {
+                let told = refused.describe(Audience::Api);
                 assert!(
-                    refused.message().contains("no longer the latest"),
+                    told.message.contains("no longer the latest"),
                     "{}",
-                    refused.message()
+                    told.message
                 );
-                assert!(refused.help().contains("entry 3"), "{}", refused.help());
+                let help = told.help.unwrap_or_default();
+                assert!(help.contains("entry 3"), "{help}");
             }
             other => panic!("{other:?}"),
         }
@@ -593,7 +416,7 @@ mod tests {
         );
         assert_eq!(
             Refused::WaivedTwice { rule: fired.into() }.field(),
-            Some("waived")
+            Some(Field::Waived)
         );
     }
 }

@@ -57,6 +57,7 @@ pub mod register_writer;
 pub mod render;
 pub mod replay;
 pub mod screener;
+pub mod settings;
 pub mod sink;
 pub mod strength;
 pub mod thread_screener;
@@ -70,6 +71,7 @@ pub use packs::{PackChoice, Packs};
 pub use pipeline::{BatchEnd, Prepare, run_batch, screen_batch, screen_batch_prepared};
 pub use plural::plural;
 pub use screener::{Busy, PoolSize, Screener, Stopped};
+pub use settings::{ScreenSettings, SetupProblem};
 pub use thread_screener::{
     NotScreened, Outcome, PackNote, Problem, ScreenOptions, Screened, ThreadScreener,
 };

@@ -10,7 +10,7 @@ use crate::commands::replay::{self, ReplayFormat};
 use crate::commands::verify_report;
 use crate::exit_codes::ExitStatus;
 use crate::global_args::GlobalArgs;
-use tcscreen_service::decisions::{self, DecideError, DecisionInput, Refused};
+use tcscreen_service::decisions::{self, Audience, DecideError, DecisionInput};
 use tcscreen_service::escape::controls as esc;
 use tcscreen_service::plural;
 use tcscreen_service::register::{Appender, Body};
@@ -61,8 +61,8 @@ pub enum RegisterAction {
         #[arg(long, env = "TCSCREEN_REGISTER", value_name = "FILE")]
         register: PathBuf,
         /// The decision taken.
-        #[arg(long, value_parser = ["accept", "revise", "reject"])]
-        decision: String,
+        #[arg(long, value_parser = decision_value())]
+        decision: Decision,
         /// Who takes it: with `--users`, an account with the decider role, whose password is
         /// asked; without, the name of the one person who keeps this register.
         #[arg(long, value_name = "NAME")]
@@ -107,6 +107,17 @@ pub enum RegisterAction {
         #[arg(long, env = "TCSCREEN_REGISTER", value_name = "FILE")]
         register: PathBuf,
     },
+}
+
+/// `--decision`: accept, revise or reject, read as the API reads a decision's `decision`.
+fn decision_value() -> impl clap::builder::TypedValueParser<Value = Decision> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new([
+        Decision::Accept.as_str(),
+        Decision::Revise.as_str(),
+        Decision::Reject.as_str(),
+    ])
+    .try_map(|name| Decision::parse(&name).ok_or("not a decision"))
 }
 
 /// Run `register`.
@@ -165,7 +176,7 @@ pub fn register(cli: &GlobalArgs, args: &RegisterArgs) -> ExitStatus {
         } => decide(
             request_id,
             register,
-            decision,
+            *decision,
             &DecidedBy {
                 name: by,
                 users: users.as_deref(),
@@ -250,7 +261,7 @@ fn verify(file: &Path, head: Option<&str>) -> ExitStatus {
 fn decide(
     request_id: &str,
     file: &Path,
-    decision: &str,
+    decision: Decision,
     by: &DecidedBy<'_>,
     reason: Option<&str>,
     waive: &[String],
@@ -271,7 +282,7 @@ fn decide(
         }
     };
     let input = DecisionInput {
-        decision: Decision::parse(decision).unwrap_or(Decision::Revise),
+        decision,
         by,
         reason: reason.map(str::to_string),
         waived: waive.to_vec(),
@@ -308,14 +319,14 @@ fn decide(
             );
             ExitStatus::Success
         }
-        Err(e) => not_decided(&e, request_id, file),
+        Err(e) => not_decided(&e, file),
     }
 }
 
-/// Say why a decision was not recorded, in the terms of the command line's flags (the
-/// service's words name the fields).
-fn not_decided(e: &DecideError, request_id: &str, file: &Path) -> ExitStatus {
-    let refused = match e {
+/// Say why a decision was not recorded, in the terms of the command line (its flags, the
+/// register's file).
+fn not_decided(e: &DecideError, file: &Path) -> ExitStatus {
+    match e {
         DecideError::Damaged(broken) => {
             errln!(
                 "error: the register {} is damaged at entry {} ({}): {}; run `tcscreen register verify` and repair it before deciding",
@@ -324,82 +335,21 @@ fn not_decided(e: &DecideError, request_id: &str, file: &Path) -> ExitStatus {
                 broken.damage.as_str(),
                 esc(&broken.message)
             );
-            return ExitStatus::Error;
+            ExitStatus::Error
         }
         DecideError::Io(why) => {
             errln!("error: {why}");
-            return ExitStatus::Error;
+            ExitStatus::Error
         }
-        DecideError::Refused(refused) => refused,
-    };
-    match refused {
-        Refused::NoScreening { .. } => {
-            errln!(
-                "error: no screening of request `{}` in {}",
-                esc(request_id),
-                file.display()
-            );
-            errln!(
-                "  help: screen it with `tcscreen screen … --register {}` first",
-                file.display()
-            );
-        }
-        Refused::BeforeScreening {
-            at,
-            screening_seq,
-            as_of,
-        } => {
-            errln!(
-                "error: --at {at} is before the screening it decides on (entry {screening_seq}, as of {as_of})"
-            );
-            errln!("  help: give the date the decision was taken, on or after {as_of}");
-        }
-        Refused::ReasonRequired {
-            screening_seq,
-            screened,
-            waives,
-        } => errln!(
-            "error: the screening (entry {screening_seq}) decided {}; departing from it{} needs --reason",
-            screened.map_or("nothing", Decision::as_str),
-            if *waives { " or waiving rules" } else { "" }
-        ),
-        Refused::NotAFinding {
-            rule,
-            screening_seq,
-        } => errln!(
-            "error: --waive {}: that rule recorded no finding in the screening (entry {screening_seq})",
-            esc(rule)
-        ),
-        Refused::InTheFuture { at, today } => {
-            errln!("error: --at {at} is in the future (today is {today})");
-            errln!(
-                "  help: give the date the decision was taken: today or earlier (leave --at out for today)"
-            );
-        }
-        Refused::WaivedTwice { rule } => {
-            errln!("error: --waive {} is given twice", esc(rule));
-            errln!("  help: {}", refused.help());
-        }
-        Refused::NoOneDecides => errln!("error: --by is blank: {}", refused.help()),
-        Refused::NotLatest { latest, .. } => {
-            errln!("error: {}", refused.message());
-            errln!(
-                "  help: read the latest screening (`tcscreen register show {}`) and decide on it with --screening {latest}",
-                esc(request_id)
-            );
-        }
-        Refused::NotAScreening { shown, .. } => {
-            errln!(
-                "error: --screening {shown}: entry {shown} is not a screening of request `{}`",
-                esc(request_id)
-            );
-            errln!(
-                "  help: `tcscreen register show {}` lists its screenings",
-                esc(request_id)
-            );
+        DecideError::Refused(refused) => {
+            let told = refused.describe(Audience::CommandLine { register: file });
+            errln!("error: {}", told.message);
+            if let Some(help) = told.help {
+                errln!("  help: {help}");
+            }
+            ExitStatus::Usage
         }
     }
-    ExitStatus::Usage
 }
 
 fn show(request_id: &str, file: &Path) -> ExitStatus {

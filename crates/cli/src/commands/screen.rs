@@ -13,8 +13,8 @@ use tcscreen_service::plural;
 use tcscreen_service::register::Appender;
 use tcscreen_service::sink::{Notices, RecordSink, is_closed_pipe};
 use tcscreen_service::{
-    BatchEnd, Inputs, PackChoice, Packs, PoolSize, Prepare, RecordFormat, RecordWriter,
-    ScreenOptions, Screener, screen_batch_prepared,
+    BatchEnd, Inputs, PoolSize, Prepare, RecordFormat, RecordWriter, ScreenOptions, ScreenSettings,
+    Screener, SetupProblem, screen_batch_prepared,
 };
 
 use crate::console::errln;
@@ -215,50 +215,36 @@ fn say_imports(imports: &ImportLog) {
     }
 }
 
-/// The packs (with `--pack` and `--trust` applied) and a pool of `--jobs` screening threads.
+/// The packs (with `--pack` and `--trust` applied), a pool of `--jobs` screening threads and
+/// the options of each screening; the problems are printed.
 fn start(cli: &GlobalArgs, args: &ScreenArgs) -> Option<(Screener, ScreenOptions)> {
-    let mut packs = Packs::discover(&cli.rules)
-        .map_err(|d| diagnostics::emit(&d))
-        .ok()?;
-    let pack = packs
-        .choose(args.pack.as_deref())
-        .map_err(|errors| diagnostics::emit_all(&errors))
-        .ok()?;
-    if let Some(dir) = args.trust.as_deref() {
-        packs
-            .trust_keys_in(dir)
-            .map_err(|d| diagnostics::emit(&d))
-            .ok()?;
-    }
+    settings(cli, args)
+        .start()
+        .map_err(|problem| match problem {
+            SetupProblem::Threads(e) => errln!("error: cannot start a screening thread: {e}"),
+            problem => diagnostics::emit_all(problem.problems()),
+        })
+        .ok()
+}
+
+/// What the flags say.
+fn settings(cli: &GlobalArgs, args: &ScreenArgs) -> ScreenSettings {
     let jobs = args.jobs.map_or_else(
         || std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
         usize::from,
     );
-    let screener = Screener::start(packs, PoolSize::threads(jobs.clamp(1, MAX_JOBS)))
-        .map_err(|e| errln!("error: cannot start a screening thread: {e}"))
-        .ok()?;
-    let fallback = match args
-        .fallback_pack
-        .as_deref()
-        .map(PackChoice::by_name)
-        .transpose()
-    {
-        Ok(fallback) => fallback,
-        Err(d) => {
-            diagnostics::emit(&d);
-            return None;
-        }
-    };
-    let options = ScreenOptions {
-        pack,
+    ScreenSettings {
+        rules: cli.rules.clone(),
+        trust: args.trust.clone(),
+        pool: PoolSize::threads(jobs.clamp(1, MAX_JOBS)),
+        pack: args.pack.clone(),
+        fallback_pack: args.fallback_pack.clone(),
         as_of: args.as_of,
         trace: args.trace,
-        request_limits: tcscreen_core::RequestLimits::with_max_bytes(args.max_request_bytes),
-        fallback,
+        max_request_bytes: args.max_request_bytes,
         // The operator chooses the pack on the command line, knowingly.
         pack_of_the_request_country: false,
-    };
-    Some((screener, options))
+    }
 }
 
 /// Sync the register, put `--out` in place and say how the batch went.

@@ -360,7 +360,7 @@ fn decision_form(
             @if let Some(e) = refused {
                 section.error role="alert" tabindex="-1" #decision-problems {
                     h3 { "The decision was not recorded" }
-                    (problems(&e.problems))
+                    (problems(e.diagnostics()))
                 }
             }
             form method="post" action=(action) {

@@ -128,7 +128,7 @@ fn refused(error: &ApiError) -> Markup {
     html! {
         section.error role="alert" {
             h2 { "The list could not be shown" }
-            (problems(&error.problems))
+            (problems(error.diagnostics()))
             p { a href="/cases" { "Show every case" } }
         }
     }

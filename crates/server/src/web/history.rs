@@ -85,7 +85,7 @@ async fn history_page(
             p.success role="status" { "The decision was recorded as entry " (seq) " of the register." }
         }
         @match &entries {
-            Err(e) => section.error role="alert" { (problems(&e.problems)) },
+            Err(e) => section.error role="alert" { (problems(e.diagnostics())) },
             Ok(entries) if !request_id.is_empty() && state.register().is_some() => {
                 @if entries.is_empty() {
                     p { "The register has no entry for request " strong { (request_id) } ". Screen it first: every screening made through this server is recorded." }
@@ -199,7 +199,7 @@ fn decision_form(
             @if let Some(e) = refused {
                 section.error role="alert" tabindex="-1" #decision-problems {
                     h3 { "The decision was not recorded" }
-                    (problems(&e.problems))
+                    (problems(e.diagnostics()))
                 }
             }
             form method="post" action="/history/decision" {

@@ -263,7 +263,7 @@ pub fn check_csrf(state: &AppState, given: Option<&str>) -> Result<(), Response>
 /// A list of problems in an officer's words: what is wrong (fields by their labels, no codes),
 /// where in the pasted or uploaded text (line, column, and the line with the place marked),
 /// and how to fix it when that is said for people.
-pub fn problems(list: &[Diagnostic]) -> Markup {
+pub fn problems<'a>(list: impl IntoIterator<Item = &'a Diagnostic>) -> Markup {
     html! {
         ul.problems {
             @for d in list {
@@ -312,7 +312,7 @@ pub fn error_page(state: &AppState, error: &ApiError) -> Response {
     let body = html! {
         section.error role="alert" aria-labelledby="error-title" {
             h2 #error-title { "What went wrong" }
-            (problems(&error.problems))
+            (problems(error.diagnostics()))
         }
     };
     let mut response = (

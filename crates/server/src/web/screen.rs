@@ -106,7 +106,7 @@ async fn screen_page(state: &AppState, submitted: &Submitted, error: Option<&Api
         @if let Some(error) = error {
             section.error role="alert" aria-labelledby="problems-title" tabindex="-1" #problems {
                 h2 #problems-title { "The request was not screened" }
-                (problems(&error.problems))
+                (problems(error.diagnostics()))
             }
         }
         form method="post" action="/screen" enctype="multipart/form-data" {
