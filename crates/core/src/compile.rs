@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use rhai::{AST, Dynamic, Engine, EvalAltResult, Module, ModuleResolver, Position, Scope, Shared};
 
-use crate::api::{GLOBALS, RESERVED_NAMES};
+use crate::authors_api::{GLOBALS, RESERVED_NAMES};
 use crate::citation::{self, Citation, PolicyRefs, PolicySource};
 use crate::codes::Code;
 use crate::date::Date;
@@ -26,7 +26,7 @@ use crate::rhai_error::{explain_import, explain_parse, is_terminated};
 use crate::rule_settings::{MergedSettings, RuleSettings};
 use crate::sandbox;
 use crate::sandbox_limits::EngineLimits;
-use crate::source::{PackIdentity, PackLayer, PackSource, SourceFile};
+use crate::source::{PackFile, PackIdentity, PackLayer, ResolvedPack};
 use crate::suggest::did_you_mean;
 use crate::value::Value;
 
@@ -115,22 +115,22 @@ impl CompiledPack {
 
     /// Compile a pack. Returns every problem found if any rule, module or setting is wrong.
     pub fn compile(
-        source: &PackSource,
+        resolved: &ResolvedPack,
         limits: &EngineLimits,
     ) -> Result<CompiledPack, Vec<Diagnostic>> {
-        CompiledPack::compile_cached(source, limits, &mut LayerCache::new())
+        CompiledPack::compile_cached(resolved, limits, &mut LayerCache::new())
     }
 
     /// Compile a pack, taking the layers it shares with packs compiled before from `cache`
     /// (and adding its own): each ancestor is compiled once for all the packs that extend it.
     /// The pack, or the problems, are the same as [`CompiledPack::compile`]'s.
     pub fn compile_cached(
-        source: &PackSource,
+        resolved: &ResolvedPack,
         limits: &EngineLimits,
         cache: &mut LayerCache,
     ) -> Result<CompiledPack, Vec<Diagnostic>> {
-        CompiledPack::compile_layers_cached(&source.layers, limits, cache)
-            .map(|pack| pack.identify(source.identity.clone(), source.chain.clone()))
+        CompiledPack::compile_layers_cached(&resolved.layers, limits, cache)
+            .map(|pack| pack.identify(resolved.identity.clone(), resolved.chain.clone()))
     }
 
     /// Compile a pack's layers before its digest is known, so that a loader can hash the files
@@ -519,7 +519,7 @@ fn compile_rules(
 
 /// The rule's id: its front matter's `id`, else its path under `rules/`.
 fn rule_id(
-    rule: &SourceFile,
+    rule: &PackFile,
     front_matter: &FrontMatter,
     errors: &mut Vec<Diagnostic>,
 ) -> Option<String> {
@@ -546,7 +546,7 @@ fn rule_id(
 /// stop that, and an error there is in the module's file, not the rule's.
 fn not_compiled(
     e: &EvalAltResult,
-    rule: &SourceFile,
+    rule: &PackFile,
     lib_files: &BTreeMap<String, String>,
     limits: &EngineLimits,
 ) -> Diagnostic {
@@ -828,7 +828,7 @@ fn resolve_policy(
     })
 }
 
-fn front_matter(rule: &SourceFile, errors: &mut Vec<Diagnostic>) -> Option<FrontMatter> {
+fn front_matter(rule: &PackFile, errors: &mut Vec<Diagnostic>) -> Option<FrontMatter> {
     match frontmatter::parse(&rule.text) {
         Ok(fm) => Some(fm),
         Err(problems) => {
@@ -857,13 +857,13 @@ mod tests {
         let layer = PackLayer {
             id: "t".into(),
             manifest: "t/pack.toml".into(),
-            rules: vec![SourceFile {
+            rules: vec![PackFile {
                 path: "rules/A.rhai".into(),
                 display: "t/rules/A.rhai".into(),
                 text: "//! title: A\n//! criterion: exit\n\nimport \"m\" as m;\nnote(\"n\");\n"
                     .into(),
             }],
-            libs: vec![SourceFile {
+            libs: vec![PackFile {
                 path: "lib/m.rhai".into(),
                 display: "t/lib/m.rhai".into(),
                 text: lib.into(),

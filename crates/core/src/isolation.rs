@@ -18,7 +18,7 @@
 
 use rhai::{AST, ASTNode, Expr, Stmt};
 
-use crate::api::GLOBALS;
+use crate::authors_api::GLOBALS;
 
 /// Whether the rule compiled into `ast` might change a global (see the module docs).
 pub(crate) fn may_change_globals(ast: &AST) -> bool {

@@ -24,7 +24,7 @@ use sha2::{Digest, Sha256};
 use crate::diagnostic::Diagnostic;
 use crate::frontmatter::FrontMatter;
 use crate::sandbox_limits::EngineLimits;
-use crate::source::{PackLayer, SourceFile};
+use crate::source::{PackFile, PackLayer};
 
 /// A rule compiled, before the pack's settings and sources apply to it.
 #[derive(Clone)]
@@ -122,7 +122,7 @@ fn prefix_digest(previous: &[u8; 32], layer: &PackLayer) -> [u8; 32] {
     for (kind, files) in [(&b"rules"[..], &layer.rules), (&b"libs"[..], &layer.libs)] {
         field(kind);
         field(&(files.len() as u64).to_le_bytes());
-        for SourceFile {
+        for PackFile {
             path,
             display,
             text,

@@ -6,25 +6,25 @@
 //! environment): text and values in, values out, so it can be embedded in a server.
 //!
 //! ```
-//! use tcscreen_core::{CompiledPack, EngineLimits, PackIdentity, PackLayer, PackSource,
-//!                    RequestLimits, SourceFile, ValidRequest, DecisionRecord};
+//! use tcscreen_core::{CompiledPack, EngineLimits, PackIdentity, PackLayer, ResolvedPack,
+//!                    RequestLimits, PackFile, ValidRequest, DecisionRecord};
 //!
 //! let rule = "//! title: Terms of reference are the partner's\n\
 //!             //! criterion: demand_led\n\
 //!             if request.origin.tor.drafted_by == \"provider\" {\n\
 //!                 revise(\"Have the partner draft or approve the ToR.\", \"origin.tor.drafted_by\");\n\
 //!             }";
-//! let source = PackSource {
+//! let resolved = ResolvedPack {
 //!     identity: PackIdentity { id: "demo".into(), version: "1".into(), sha256: "…".into() },
 //!     chain: vec![],
 //!     layers: vec![PackLayer {
 //!         id: "demo".into(),
 //!         manifest: "demo/pack.toml".into(),
-//!         rules: vec![SourceFile { path: "rules/DL-03.rhai".into(), display: "DL-03.rhai".into(), text: rule.into() }],
+//!         rules: vec![PackFile { path: "rules/DL-03.rhai".into(), display: "DL-03.rhai".into(), text: rule.into() }],
 //!         ..PackLayer::default()
 //!     }],
 //! };
-//! let pack = CompiledPack::compile(&source, &EngineLimits::default()).expect("compiles");
+//! let pack = CompiledPack::compile(&resolved, &EngineLimits::default()).expect("compiles");
 //! let request = ValidRequest::from_text(
 //!     r#"{"id": "R1", "country": "KH", "title": "Advisers", "received": "2025-03-04",
 //!         "origin": {"tor": {"drafted_by": "provider"}}}"#,
@@ -43,7 +43,7 @@
 compile_error!("tcscreen-core contains panics inside rule evaluation and needs panic = \"unwind\"");
 
 pub mod advice;
-mod api;
+mod authors_api;
 pub mod canonical;
 pub mod citation;
 pub mod codes;
@@ -55,7 +55,6 @@ mod diagnostic;
 mod expr_at;
 mod finding;
 mod finding_call;
-mod form;
 pub mod frontmatter;
 mod growth;
 pub mod hash;
@@ -66,6 +65,7 @@ pub mod lint;
 mod lint_cache;
 mod lint_values;
 pub mod lookalike;
+mod members;
 pub mod normalize;
 pub mod number;
 pub mod period;
@@ -86,7 +86,7 @@ pub mod text;
 mod threshold_lint;
 mod value;
 
-pub use api::{GLOBALS, RESERVED_NAMES, signatures as api_signatures};
+pub use authors_api::{GLOBALS, RESERVED_NAMES, signatures as authors_api_signatures};
 pub use codes::{Code, Severity};
 pub use compile::{CompiledPack, CompiledRule, UnidentifiedPack};
 pub use date::Date;
@@ -103,7 +103,7 @@ pub use rule_settings::{RuleSettings, RuleSettingsEntry};
 pub use sandbox::{SafetyStop, panic_is_contained};
 pub use sandbox_limits::{Clock, EVAL_STACK_BYTES, EngineLimits, MemoryGauge};
 pub use screen::{EngineStop, PANIC_MESSAGE, RuleOutput, Screening};
-pub use source::{PackIdentity, PackLayer, PackSource, SourceFile};
+pub use source::{PackFile, PackIdentity, PackLayer, ResolvedPack};
 pub use value::Value;
 
 /// Run `f` on a new thread with a stack of [`EVAL_STACK_BYTES`], for embedders whose threads

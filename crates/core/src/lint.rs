@@ -36,7 +36,7 @@ use std::rc::Rc;
 
 use rhai::{ASTFlags, ASTNode, Expr, Position, Stmt};
 
-use crate::api::RESERVED_NAMES;
+use crate::authors_api::RESERVED_NAMES;
 use crate::codes::Code;
 use crate::compile::{CompiledPack, CompiledRule};
 use crate::diagnostic::Diagnostic;
@@ -45,7 +45,7 @@ use crate::lint_cache::{LintCache, LintedRule, RuleKey};
 use crate::rhai_error::pos;
 use crate::rule_settings;
 use crate::schema::{self, Shape};
-use crate::source::PackSource;
+use crate::source::ResolvedPack;
 use crate::suggest::did_you_mean;
 
 /// Functions Rhai handles itself, outside any package.
@@ -118,9 +118,9 @@ enum Root {
     Data,
 }
 
-/// Lint a compiled pack. `source` gives the manifest paths and `lib/` texts.
-pub fn lint(pack: &CompiledPack, source: &PackSource) -> Vec<Diagnostic> {
-    lint_cached(pack, source, &mut LintCache::new())
+/// Lint a compiled pack. `resolved` gives the manifest paths and `lib/` texts.
+pub fn lint(pack: &CompiledPack, resolved: &ResolvedPack) -> Vec<Diagnostic> {
+    lint_cached(pack, resolved, &mut LintCache::new())
 }
 
 /// [`lint`], taking from `cache` what linting the same rules in the same context found
@@ -128,25 +128,25 @@ pub fn lint(pack: &CompiledPack, source: &PackSource) -> Vec<Diagnostic> {
 /// what this pack's lint finds. The problems are the same, in the same order.
 pub fn lint_cached(
     pack: &CompiledPack,
-    source: &PackSource,
+    resolved: &ResolvedPack,
     cache: &mut LintCache,
 ) -> Vec<Diagnostic> {
     let known = cache
         .known
         .get_or_insert_with(|| Rc::new(known_functions(&pack.engine)))
         .clone();
-    let params: BTreeSet<String> = source
+    let params: BTreeSet<String> = resolved
         .layers
         .iter()
         .flat_map(|l| l.params.keys().cloned())
         .collect();
-    let data: BTreeSet<String> = source
+    let data: BTreeSet<String> = resolved
         .layers
         .iter()
         .flat_map(|l| l.data.keys().cloned())
         .collect();
-    let placeholders = placeholder_tables(source);
-    let thresholds = crate::threshold_lint::sourceless(source);
+    let placeholders = placeholder_tables(resolved);
+    let thresholds = crate::threshold_lint::sourceless(resolved);
     let context: Rc<str> = [&params, &data, &thresholds]
         .iter()
         .map(|names| {
@@ -187,12 +187,12 @@ pub fn lint_cached(
         }
         out.extend(linted.currency.iter().cloned());
     }
-    if let Some(own) = source.layers.last() {
+    if let Some(own) = resolved.layers.last() {
         sources_of_the_pack(pack, own, &mut out);
-        open_start(source, own, &mut out);
+        open_start(resolved, own, &mut out);
     }
     // Unused params and tables: only those the pack itself defines.
-    if let Some(own) = source.layers.last() {
+    if let Some(own) = resolved.layers.last() {
         for name in own.params.keys().filter(|p| !params_read.contains(*p)) {
             let at = own
                 .param_positions
@@ -222,9 +222,9 @@ pub fn lint_cached(
             );
         }
     }
-    crate::lint_values::lint(pack, source, &mut out);
+    crate::lint_values::lint(pack, resolved, &mut out);
     crate::diagnostic::attach_excerpts(&mut out, |file| {
-        crate::source::text_in(&source.layers, file)
+        crate::source::text_in(&resolved.layers, file)
     });
     out
 }
@@ -278,9 +278,9 @@ fn lint_rule(
 
 /// Data tables marked as placeholders: a top-level key `_placeholder` says why the content is
 /// not real data. Rules reading them may only record notes.
-fn placeholder_tables(source: &PackSource) -> BTreeMap<String, String> {
+fn placeholder_tables(resolved: &ResolvedPack) -> BTreeMap<String, String> {
     let mut tables = BTreeMap::new();
-    for layer in &source.layers {
+    for layer in &resolved.layers {
         for (stem, value) in &layer.data {
             match value {
                 crate::value::Value::Map(m) if m.contains_key("_placeholder") => {
@@ -416,11 +416,15 @@ fn sources_of_the_pack(
 }
 
 /// L021: a country pack whose sources (its own or inherited) have dates needs `valid_from`.
-fn open_start(source: &PackSource, own: &crate::source::PackLayer, out: &mut Vec<Diagnostic>) {
+fn open_start(resolved: &ResolvedPack, own: &crate::source::PackLayer, out: &mut Vec<Diagnostic>) {
     if own.country.is_none() || own.valid_from.is_some() {
         return;
     }
-    let dated = source.layers.iter().flat_map(|l| l.sources.values()).next();
+    let dated = resolved
+        .layers
+        .iter()
+        .flat_map(|l| l.sources.values())
+        .next();
     if let Some(first) = dated {
         out.push(
             Diagnostic::error(
@@ -1245,20 +1249,20 @@ fn thresholds_without_currency(rule: &CompiledRule, out: &mut Vec<Diagnostic>) {
 mod tests {
     use super::*;
     use crate::sandbox_limits::EngineLimits;
-    use crate::source::{PackIdentity, PackLayer, SourceFile};
+    use crate::source::{PackFile, PackIdentity, PackLayer};
 
     /// Lint a pack `t` with one rule `A` whose body is `body`; the messages of the L001s.
     fn l001(body: &str) -> Vec<String> {
-        let source = PackSource::for_test(vec![PackLayer::for_test(vec![SourceFile {
+        let resolved = ResolvedPack::for_test(vec![PackLayer::for_test(vec![PackFile {
             path: "rules/A.rhai".into(),
             display: "A.rhai".into(),
             text: format!(
                 "//! title: A\n//! criterion: exit\n//! policy: p\n{body}\nnote(\"n\");\n"
             ),
         }])]);
-        let pack = CompiledPack::compile(&source, &EngineLimits::default())
+        let pack = CompiledPack::compile(&resolved, &EngineLimits::default())
             .unwrap_or_else(|e| panic!("{e:?}"));
-        lint(&pack, &source)
+        lint(&pack, &resolved)
             .into_iter()
             .filter(|d| d.code == Code::L001)
             .map(|d| format!("{}:{} {}", d.pos.line, d.pos.column, d.message))
@@ -1311,14 +1315,14 @@ mod tests {
     /// are checked for paths, its field against the schema.
     #[test]
     fn a_finding_map_is_checked_like_a_message_and_a_field() {
-        let source = PackSource::for_test(vec![PackLayer::for_test(vec![SourceFile {
+        let resolved = ResolvedPack::for_test(vec![PackLayer::for_test(vec![PackFile {
                 path: "rules/A.rhai".into(),
                 display: "A.rhai".into(),
                 text: "//! title: A\n//! criterion: exit\n//! policy: p\nrevise(#{ message: \"Fix it.\", field: \"origin.torr\", information: \"See origin.tor.drafted_by.\" });\n".into(),
             }])]);
-        let pack = CompiledPack::compile(&source, &EngineLimits::default())
+        let pack = CompiledPack::compile(&resolved, &EngineLimits::default())
             .unwrap_or_else(|e| panic!("{e:?}"));
-        let codes: Vec<Code> = lint(&pack, &source).into_iter().map(|d| d.code).collect();
+        let codes: Vec<Code> = lint(&pack, &resolved).into_iter().map(|d| d.code).collect();
         assert!(codes.contains(&Code::L005), "{codes:?}");
         assert!(codes.contains(&Code::L010), "{codes:?}");
     }
@@ -1340,7 +1344,7 @@ mod tests {
             } else {
                 Vec::new()
             };
-            let source = PackSource {
+            let resolved = ResolvedPack {
                 identity: PackIdentity {
                     id: "t".into(),
                     version: "1".into(),
@@ -1350,7 +1354,7 @@ mod tests {
                 layers: vec![PackLayer {
                     id: "t".into(),
                     manifest: "t/pack.toml".into(),
-                    rules: vec![SourceFile {
+                    rules: vec![PackFile {
                         path: "rules/A.rhai".into(),
                         display: "A.rhai".into(),
                         text: format!("//! title: A\n//! criterion: exit\n//! policy: p\n{body}\n"),
@@ -1359,9 +1363,9 @@ mod tests {
                     ..PackLayer::default()
                 }],
             };
-            let pack = CompiledPack::compile(&source, &EngineLimits::default())
+            let pack = CompiledPack::compile(&resolved, &EngineLimits::default())
                 .unwrap_or_else(|e| panic!("{e:?}"));
-            lint(&pack, &source)
+            lint(&pack, &resolved)
                 .into_iter()
                 .filter(|d| d.code == Code::L014)
                 .count()
@@ -1407,18 +1411,18 @@ mod tests {
 mod currency_tests {
     use super::*;
     use crate::sandbox_limits::EngineLimits;
-    use crate::source::{PackLayer, SourceFile};
+    use crate::source::{PackFile, PackLayer};
 
     /// The L032 lines of a pack whose one rule is `body`.
     fn l020(body: &str) -> Vec<String> {
-        let source = PackSource::for_test(vec![PackLayer::for_test(vec![SourceFile {
+        let resolved = ResolvedPack::for_test(vec![PackLayer::for_test(vec![PackFile {
             path: "rules/A.rhai".into(),
             display: "A.rhai".into(),
             text: format!("//! title: A\n//! criterion: exit\n//! policy: p\n{body}\n"),
         }])]);
-        let pack = CompiledPack::compile(&source, &EngineLimits::default())
+        let pack = CompiledPack::compile(&resolved, &EngineLimits::default())
             .unwrap_or_else(|e| panic!("{e:?}"));
-        lint(&pack, &source)
+        lint(&pack, &resolved)
             .into_iter()
             .filter(|d| d.code == Code::L032)
             .map(|d| format!("{}:{} {}", d.pos.line, d.pos.column, d.message))

@@ -22,7 +22,7 @@ use crate::compile::{CompiledPack, CompiledRule};
 use crate::diagnostic::Diagnostic;
 use crate::rhai_error::pos;
 use crate::schema::{self, Shape};
-use crate::source::PackSource;
+use crate::source::ResolvedPack;
 use crate::value::Value;
 
 /// The operators that compare two values.
@@ -71,9 +71,9 @@ enum Origin {
 }
 
 /// Lint every rule of `pack` for L030 and L031, adding to `out`.
-pub(crate) fn lint(pack: &CompiledPack, source: &PackSource, out: &mut Vec<Diagnostic>) {
+pub(crate) fn lint(pack: &CompiledPack, resolved: &ResolvedPack, out: &mut Vec<Diagnostic>) {
     let mut params: BTreeMap<String, Kind> = BTreeMap::new();
-    for layer in &source.layers {
+    for layer in &resolved.layers {
         for (name, value) in &layer.params {
             match value {
                 Value::Int(_) | Value::Decimal(_) => params.insert(name.clone(), Kind::Number),
@@ -489,17 +489,17 @@ fn left_most(expr: &Expr) -> &Expr {
 mod tests {
     use super::*;
     use crate::sandbox_limits::EngineLimits;
-    use crate::source::{PackLayer, SourceFile};
+    use crate::source::{PackFile, PackLayer};
 
     /// The L030 and L031 problems of a pack with one rule whose body is `body` and the params
     /// `params`, as `LINE:COLUMN CODE message`.
     fn found(body: &str, params: &[(&str, Value)]) -> Vec<String> {
-        let source = PackSource::for_test(vec![PackLayer {
+        let resolved = ResolvedPack::for_test(vec![PackLayer {
             params: params
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.clone()))
                 .collect(),
-            ..PackLayer::for_test(vec![SourceFile {
+            ..PackLayer::for_test(vec![PackFile {
                 path: "rules/A.rhai".into(),
                 display: "A.rhai".into(),
                 text: format!(
@@ -507,10 +507,10 @@ mod tests {
                 ),
             }])
         }]);
-        let pack = CompiledPack::compile(&source, &EngineLimits::default())
+        let pack = CompiledPack::compile(&resolved, &EngineLimits::default())
             .unwrap_or_else(|e| panic!("{e:?}"));
         let mut out = Vec::new();
-        lint(&pack, &source, &mut out);
+        lint(&pack, &resolved, &mut out);
         out.into_iter()
             .map(|d| format!("{}:{} {} {}", d.pos.line, d.pos.column, d.code, d.message))
             .collect()

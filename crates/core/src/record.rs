@@ -10,8 +10,8 @@ use crate::compile::CompiledPack;
 use crate::date::Date;
 use crate::decision::Decision;
 use crate::finding::{Actor, Criterion, Finding, Outcome, RuleError};
-use crate::form::{self, Form, Key, Visitor, Word, key};
 use crate::json::Json;
+use crate::members::{self, Key, Members, Visitor, Word, key};
 use crate::period::PackInForce;
 use crate::request::ValidRequest;
 use crate::screen::Screening;
@@ -119,7 +119,7 @@ impl DecisionRecord {
 
     /// The record as a JSON value.
     pub fn to_json(&self) -> Json {
-        form::to_json(self)
+        members::to_json(self)
     }
 
     /// Read a record back from JSON (a file, a JSON Lines entry, a register entry's record).
@@ -136,11 +136,11 @@ impl DecisionRecord {
             }
             Some(Some(_)) => {}
         }
-        form::from_json(json, "")
+        members::from_json(json, "")
     }
 
     /// The record's canonical JSON text (one line, no trailing newline), written from the
-    /// record's form without building a JSON value (the request's canonical text, known from
+    /// record's members without building a JSON value (the request's canonical text, known from
     /// validation, is reused).
     pub fn to_canonical(&self) -> String {
         let input = self
@@ -153,7 +153,7 @@ impl DecisionRecord {
             .map(|f| f.message.len() + f.policy.as_ref().map_or(0, String::len) + 160)
             .chain(self.errors.iter().map(|e| e.message.len() + 160))
             .sum();
-        form::to_canonical(self, input + texts + 512)
+        members::to_canonical(self, input + texts + 512)
     }
 }
 
@@ -165,7 +165,7 @@ const CRITERIA: [(Criterion, Key); 4] = [
     (Criterion::PolicyFit, key!("policy_fit")),
 ];
 
-impl Form for DecisionRecord {
+impl Members for DecisionRecord {
     fn blank() -> Self {
         DecisionRecord {
             request_id: String::new(),
@@ -187,7 +187,7 @@ impl Form for DecisionRecord {
         }
     }
 
-    fn form<V: Visitor<Self>>(v: &mut V) {
+    fn members<V: Visitor<Self>>(v: &mut V) {
         v.date(key!("as_of"), |r| r.as_of, |r, x| r.as_of = x);
         v.object(key!("criteria"), |v| {
             for (c, key) in CRITERIA {
@@ -265,7 +265,7 @@ pub struct RuleNotInForce {
     pub from: Date,
 }
 
-impl Form for RuleNotInForce {
+impl Members for RuleNotInForce {
     fn blank() -> Self {
         RuleNotInForce {
             rule: String::new(),
@@ -273,13 +273,13 @@ impl Form for RuleNotInForce {
         }
     }
 
-    fn form<V: Visitor<Self>>(v: &mut V) {
+    fn members<V: Visitor<Self>>(v: &mut V) {
         v.date(key!("from"), |r| r.from, |r, x| r.from = x);
         v.text(key!("rule"), |r| &r.rule, |r, x| r.rule = x);
     }
 }
 
-impl Form for PackInForce {
+impl Members for PackInForce {
     fn blank() -> Self {
         PackInForce {
             pack: PackIdentity::blank(),
@@ -288,14 +288,14 @@ impl Form for PackInForce {
         }
     }
 
-    fn form<V: Visitor<Self>>(v: &mut V) {
+    fn members<V: Visitor<Self>>(v: &mut V) {
         v.list(key!("chain"), |p| &p.chain, |p, x| p.chain = x);
         v.date(key!("from"), |p| p.from, |p, x| p.from = x);
         v.include(|p| &p.pack, |p, x| p.pack = x);
     }
 }
 
-impl Form for PackIdentity {
+impl Members for PackIdentity {
     fn blank() -> Self {
         PackIdentity {
             id: String::new(),
@@ -304,14 +304,14 @@ impl Form for PackIdentity {
         }
     }
 
-    fn form<V: Visitor<Self>>(v: &mut V) {
+    fn members<V: Visitor<Self>>(v: &mut V) {
         v.text(key!("id"), |p| &p.id, |p, x| p.id = x);
         v.text(key!("sha256"), |p| &p.sha256, |p, x| p.sha256 = x);
         v.text(key!("version"), |p| &p.version, |p, x| p.version = x);
     }
 }
 
-impl Form for Finding {
+impl Members for Finding {
     fn blank() -> Self {
         Finding {
             rule: String::new(),
@@ -325,7 +325,7 @@ impl Form for Finding {
         }
     }
 
-    fn form<V: Visitor<Self>>(v: &mut V) {
+    fn members<V: Visitor<Self>>(v: &mut V) {
         v.added_word(key!("actor"), "an actor", |f| f.actor, |f, x| f.actor = x);
         v.word(
             key!("criterion"),
@@ -352,7 +352,7 @@ impl Form for Finding {
     }
 }
 
-impl Form for RuleError {
+impl Members for RuleError {
     fn blank() -> Self {
         RuleError {
             rule: String::new(),
@@ -363,7 +363,7 @@ impl Form for RuleError {
         }
     }
 
-    fn form<V: Visitor<Self>>(v: &mut V) {
+    fn members<V: Visitor<Self>>(v: &mut V) {
         let line = |n: Option<u64>| n.map(|n| n as u32);
         v.opt_number(
             key!("column"),
@@ -511,7 +511,7 @@ mod tests {
         );
     }
 
-    /// The form reads back what it writes, and names the first member that is wrong as the
+    /// The members read back what they write, and names the first member that is wrong as the
     /// hand-written reader did (the same messages, checked against the previous binary).
     #[test]
     fn a_wrong_member_is_named_with_its_path() {

@@ -15,7 +15,7 @@ use rhai::{AST, EvalAltResult, ParseError, Position};
 
 use crate::expr_at::{self, Found, Want};
 
-use crate::api::RESERVED_NAMES;
+use crate::authors_api::RESERVED_NAMES;
 use crate::json::Pos;
 use crate::sandbox_limits::EngineLimits;
 use crate::suggest::did_you_mean;

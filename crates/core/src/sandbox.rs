@@ -18,7 +18,7 @@ use rhai::packages::{
 };
 use rhai::{Dynamic, Engine, OptimizationLevel, Shared};
 
-use crate::api;
+use crate::authors_api;
 use crate::sandbox_limits::EngineLimits;
 
 thread_local! {
@@ -96,10 +96,10 @@ pub(crate) fn engine(limits: &EngineLimits) -> Engine {
     engine.set_max_functions(limits.max_functions);
     engine.set_max_modules(limits.max_modules);
     engine.set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
-    engine.on_print(api::capture_output);
-    engine.on_debug(|text, _source, _pos| api::capture_output(text));
+    engine.on_print(authors_api::capture_output);
+    engine.on_debug(|text, _source, _pos| authors_api::capture_output(text));
     engine.on_progress(progress);
-    api::register(&mut engine);
+    authors_api::register(&mut engine);
     crate::growth::register(&mut engine);
     crate::comparison::register(&mut engine);
     engine

@@ -6,7 +6,7 @@
 //! A request has budgets of its own beside each rule's: bytes of findings and of printed
 //! output (rule errors past them), and wall-clock time (a safety stop).
 
-use crate::api::{self, RawFinding};
+use crate::authors_api::{self, RawFinding};
 use crate::citation;
 use crate::compile::{CompiledPack, CompiledRule};
 use crate::date::Date;
@@ -258,7 +258,7 @@ impl CompiledPack {
         request: &mut RequestRun,
     ) -> RuleRun {
         screening.rules_run += 1;
-        api::open_sink(api::Allowance {
+        authors_api::open_sink(authors_api::Allowance {
             findings_bytes: self
                 .limits
                 .max_findings_bytes
@@ -274,7 +274,7 @@ impl CompiledPack {
         let result = sandbox::guarded(&self.limits, request.deadline, || {
             self.engine.eval_ast_with_scope::<Dynamic>(scope, &rule.ast)
         });
-        let sink = api::close_sink();
+        let sink = authors_api::close_sink();
         request.output_bytes = request.output_bytes.saturating_add(sink.output_bytes);
         screening
             .output
@@ -447,29 +447,29 @@ mod tests {
     use crate::codes::Code;
     use crate::request::RequestLimits;
     use crate::sandbox_limits::EngineLimits;
-    use crate::source::{PackIdentity, PackLayer, PackSource, SourceFile};
+    use crate::source::{PackFile, PackIdentity, PackLayer, ResolvedPack};
 
     fn pack(rules: &[(&str, &str)]) -> CompiledPack {
         try_pack(rules).unwrap_or_else(|e| panic!("{e:?}"))
     }
 
     fn try_pack(rules: &[(&str, &str)]) -> Result<CompiledPack, Vec<crate::Diagnostic>> {
-        let source = PackSource::for_test(vec![PackLayer::for_test(
+        let resolved = ResolvedPack::for_test(vec![PackLayer::for_test(
             rules
                 .iter()
-                .map(|(name, body)| SourceFile {
+                .map(|(name, body)| PackFile {
                     path: format!("rules/{name}.rhai"),
                     display: format!("{name}.rhai"),
                     text: format!("//! title: {name}\n//! criterion: exit\n{body}\n"),
                 })
                 .collect(),
         )]);
-        CompiledPack::compile(&source, &EngineLimits::default())
+        CompiledPack::compile(&resolved, &EngineLimits::default())
     }
 
     #[test]
     fn a_rule_cannot_redefine_a_global_but_may_reuse_names_in_loops_and_functions() {
-        for global in crate::api::GLOBALS {
+        for global in crate::authors_api::GLOBALS {
             let errors = try_pack(&[("A", &format!("if true {{ let {global} = 1; }}"))])
                 .err()
                 .unwrap_or_else(|| panic!("`let {global}` compiled"));
@@ -557,7 +557,7 @@ mod tests {
         );
 
         // Lowered to a note by the pack: the information is recorded, with where it came from.
-        let source = PackSource::for_test(vec![PackLayer {
+        let resolved = ResolvedPack::for_test(vec![PackLayer {
             settings: vec![RuleSettingsEntry {
                 rule: "t/A".into(),
                 pos: crate::json::Pos::new(1, 1),
@@ -569,7 +569,7 @@ mod tests {
             ..PackLayer::for_test(
                 rules
                     .iter()
-                    .map(|(name, body)| SourceFile {
+                    .map(|(name, body)| PackFile {
                         path: format!("rules/{name}.rhai"),
                         display: format!("{name}.rhai"),
                         text: format!("//! title: {name}\n//! criterion: exit\n{body}\n"),
@@ -577,7 +577,7 @@ mod tests {
                     .collect(),
             )
         }]);
-        let lowered = CompiledPack::compile(&source, &EngineLimits::default()).unwrap();
+        let lowered = CompiledPack::compile(&resolved, &EngineLimits::default()).unwrap();
         let screening = lowered.screen(&request(), as_of).unwrap();
         let first = &screening.findings[0];
         assert_eq!(
@@ -748,7 +748,7 @@ mod tests {
         base_rules: &[(&str, &str)],
         kh_policy: Option<&str>,
     ) -> Result<CompiledPack, Vec<crate::Diagnostic>> {
-        let rule = |name: &str, front: &str| SourceFile {
+        let rule = |name: &str, front: &str| PackFile {
             path: format!("rules/{name}.rhai"),
             display: format!("{name}.rhai"),
             text: format!("//! title: {name}\n//! criterion: exit\n{front}\nnote(\"found\");\n"),
@@ -786,7 +786,7 @@ mod tests {
                 .collect(),
             ..PackLayer::default()
         };
-        let source = PackSource {
+        let resolved = ResolvedPack {
             identity: PackIdentity {
                 id: "kh".into(),
                 version: "1".into(),
@@ -795,7 +795,7 @@ mod tests {
             chain: vec![],
             layers: vec![base, kh],
         };
-        CompiledPack::compile(&source, &EngineLimits::default())
+        CompiledPack::compile(&resolved, &EngineLimits::default())
     }
 
     #[test]

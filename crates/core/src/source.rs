@@ -1,6 +1,6 @@
 //! A pack as text: what the pack loader hands the engine (no paths are opened here).
 //!
-//! A [`PackSource`] is the selected pack with its ancestors already resolved and linearised
+//! A [`ResolvedPack`] is the selected pack with its ancestors already resolved and linearised
 //! into [`PackLayer`]s, farthest ancestor first, the pack itself last: later layers win for
 //! params (per key), data (per table), sources (per id) and rule settings (per key of each
 //! rule's table).
@@ -25,7 +25,7 @@ pub struct PackIdentity {
 
 /// A text file of a pack.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SourceFile {
+pub struct PackFile {
     /// Path inside the pack, with forward slashes: `rules/DL-03.rhai`, `lib/dates.rhai`.
     pub path: String,
     /// Path to show people (where they would open it), e.g. `rules/kh/rules/DL-03.rhai`.
@@ -34,7 +34,7 @@ pub struct SourceFile {
     pub text: String,
 }
 
-impl SourceFile {
+impl PackFile {
     /// The module name a rule imports this file by: `lib/dates.rhai` is `"dates"`. `None` for
     /// a file that is not a module under `lib/`.
     pub fn module_name(&self) -> Option<&str> {
@@ -54,9 +54,9 @@ pub struct PackLayer {
     /// The manifest's text, for the source line shown with problems located in it.
     pub manifest_text: String,
     /// Files under `rules/`, sorted by path.
-    pub rules: Vec<SourceFile>,
+    pub rules: Vec<PackFile>,
     /// Files under `lib/`, sorted by path.
-    pub libs: Vec<SourceFile>,
+    pub libs: Vec<PackFile>,
     /// `[params]`.
     pub params: BTreeMap<String, Value>,
     /// Where each param is set in the manifest (for messages).
@@ -101,7 +101,7 @@ pub(crate) fn text_in<'a>(layers: &'a [PackLayer], display: &str) -> Option<&'a 
 
 /// A pack ready to compile: identity, ancestors and layers.
 #[derive(Clone, Debug, PartialEq)]
-pub struct PackSource {
+pub struct ResolvedPack {
     /// The pack that was asked for (its digest covers its ancestors' files too).
     pub identity: PackIdentity,
     /// Its ancestors, nearest first.
@@ -111,10 +111,10 @@ pub struct PackSource {
 }
 
 #[cfg(test)]
-impl PackSource {
+impl ResolvedPack {
     /// A pack `t` version 1 made of `layers`, for tests.
-    pub(crate) fn for_test(layers: Vec<PackLayer>) -> PackSource {
-        PackSource {
+    pub(crate) fn for_test(layers: Vec<PackLayer>) -> ResolvedPack {
+        ResolvedPack {
             identity: PackIdentity {
                 id: "t".into(),
                 version: "1".into(),
@@ -129,7 +129,7 @@ impl PackSource {
 #[cfg(test)]
 impl PackLayer {
     /// The layer of pack `t` (manifest `t/pack.toml`) holding `rules`, for tests.
-    pub(crate) fn for_test(rules: Vec<SourceFile>) -> PackLayer {
+    pub(crate) fn for_test(rules: Vec<PackFile>) -> PackLayer {
         PackLayer {
             id: "t".into(),
             manifest: "t/pack.toml".into(),

@@ -18,13 +18,13 @@ use crate::codes::Code;
 use crate::compile::CompiledRule;
 use crate::diagnostic::Diagnostic;
 use crate::finding::Criterion;
-use crate::source::PackSource;
+use crate::source::ResolvedPack;
 use crate::value::Value;
 
 /// The numbers of the pack's merged `[params]` that no layer's `[param_sources]` names.
-pub(crate) fn sourceless(source: &PackSource) -> BTreeSet<String> {
+pub(crate) fn sourceless(resolved: &ResolvedPack) -> BTreeSet<String> {
     let mut numeric = BTreeMap::new();
-    for layer in &source.layers {
+    for layer in &resolved.layers {
         for (name, value) in &layer.params {
             numeric.insert(
                 name.clone(),
@@ -32,7 +32,7 @@ pub(crate) fn sourceless(source: &PackSource) -> BTreeSet<String> {
             );
         }
     }
-    let sourced: BTreeSet<&String> = source
+    let sourced: BTreeSet<&String> = resolved
         .layers
         .iter()
         .flat_map(|l| l.param_sources.keys())

@@ -100,8 +100,8 @@ fn work(what: &str, lines: &[String], limits: &RequestLimits) -> Result<usize, S
             }
         }
         "rhai29" => {
-            let (source, _) = packs::base_subset(&reference::RULES);
-            let pack = packs::compile(&source);
+            let (resolved, _) = packs::base_subset(&reference::RULES);
+            let pack = packs::compile(&resolved);
             for l in lines {
                 let r = ValidRequest::from_text(l, limits).map_err(|e| format!("{e:?}"))?;
                 n += pack
@@ -124,13 +124,13 @@ fn work(what: &str, lines: &[String], limits: &RequestLimits) -> Result<usize, S
         only if only.starts_with("kh-only:") => {
             let keep = &only["kh-only:".len()..];
             let as_of = Date::parse("2025-01-01").expect("a date");
-            let mut source = (*packs::shipped("kh", None, as_of)).clone();
-            let ids: Vec<String> = packs::compile(&source)
+            let mut resolved = (*packs::shipped("kh", None, as_of)).clone();
+            let ids: Vec<String> = packs::compile(&resolved)
                 .rules()
                 .iter()
                 .map(|r| r.id.clone())
                 .collect();
-            let layer = source.layers.last_mut().expect("a layer");
+            let layer = resolved.layers.last_mut().expect("a layer");
             for id in ids.iter().filter(|id| id.as_str() != keep) {
                 layer.settings.push(tcscreen_core::RuleSettingsEntry {
                     rule: id.clone(),
@@ -141,7 +141,7 @@ fn work(what: &str, lines: &[String], limits: &RequestLimits) -> Result<usize, S
                     },
                 });
             }
-            let pack = packs::compile(&source);
+            let pack = packs::compile(&resolved);
             let valid: Vec<ValidRequest> = lines
                 .iter()
                 .map(|l| ValidRequest::from_text(l, limits).map_err(|e| format!("{e:?}")))

@@ -15,7 +15,7 @@ use tcscreen_core::Diagnostic;
 use tcscreen_core::json::JsonLimits;
 use tcscreen_core::schema::{self, CodeKind, Field, Shape};
 use tcscreen_core::schema_labels::enum_label;
-use tcscreen_service::Source;
+use tcscreen_service::Location;
 use tcscreen_service::plural;
 
 use crate::request_form::{EXAMPLE, Fields, build_request, fields_of, join, validate};
@@ -429,7 +429,7 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bod
     screen_and_show(
         &state,
         Section::Form,
-        Source::file("request form"),
+        Location::file("request form"),
         Ok(built.text),
         &submitted,
     )

@@ -1,23 +1,23 @@
-//! A type's JSON members described once ([`Form::form`]) and used three ways: written as a
-//! [`Json`] value, written directly as canonical text (what is hashed and stored), and read
-//! back from JSON with a message naming the first member that is wrong. A new member is one
-//! line in the type's form; the three directions cannot disagree.
+//! A record type's JSON members described once ([`Members::members`]) and used three ways:
+//! written as a [`Json`] value, written directly as canonical text (what is hashed and stored),
+//! and read back from JSON with a message naming the first member that is wrong. A new member
+//! is one line in the type's description; the three directions cannot disagree.
 //!
-//! A form visits its members in canonical order (their keys' byte order, which is RFC 8785's
-//! order for ASCII keys), so the canonical text is written as the members are visited, with
-//! no tree built and nothing sorted: as fast as writing it by hand.
+//! A description visits its members in canonical order (their keys' byte order, which is
+//! RFC 8785's order for ASCII keys), so the canonical text is written as the members are
+//! visited, with no tree built and nothing sorted: as fast as writing it by hand.
 
 use crate::canonical;
 use crate::date::Date;
 use crate::json::{Json, JsonValue};
 
-/// A type whose JSON members are described by one form.
-pub(crate) trait Form: Sized {
-    /// A value to read into: every member is set by the form before it is used.
+/// A type whose JSON members are described once.
+pub(crate) trait Members: Sized {
+    /// A value to read into: every member is set before it is used.
     fn blank() -> Self;
 
     /// Visit every member, in canonical order (checked when testing).
-    fn form<V: Visitor<Self>>(v: &mut V);
+    fn members<V: Visitor<Self>>(v: &mut V);
 }
 
 /// A member's name, and its canonical text before the value (`,"name":`, the comma left out
@@ -34,7 +34,7 @@ pub(crate) struct Key {
 /// The [`Key`] of a member named `$name` (a plain ASCII literal).
 macro_rules! key {
     ($name:literal) => {
-        $crate::form::Key {
+        $crate::members::Key {
             name: $name,
             first: concat!("\"", $name, "\":"),
             next: concat!(",\"", $name, "\":"),
@@ -49,7 +49,7 @@ pub(crate) trait Word: Copy {
     fn parse(text: &str) -> Option<Self>;
 }
 
-/// One way to go through a form. `get` reads a member of a `T` (writing), `set` stores it
+/// One way to go through a description of members. `get` reads a member of a `T` (writing), `set` stores it
 /// (reading): each visitor uses one of the two.
 pub(crate) trait Visitor<T> {
     /// A string.
@@ -117,9 +117,9 @@ pub(crate) trait Visitor<T> {
     /// An object whose members `inner` visits.
     fn object(&mut self, key: Key, inner: impl FnOnce(&mut Self));
     /// The members of an `F`, in this object.
-    fn include<F: Form>(&mut self, get: impl Fn(&T) -> &F, set: impl FnOnce(&mut T, F));
+    fn include<F: Members>(&mut self, get: impl Fn(&T) -> &F, set: impl FnOnce(&mut T, F));
     /// An array of `F`s.
-    fn list<F: Form>(
+    fn list<F: Members>(
         &mut self,
         key: Key,
         get: impl Fn(&T) -> &[F],
@@ -127,7 +127,7 @@ pub(crate) trait Visitor<T> {
     );
     /// An array of `F`s left out when empty (and read as empty when absent): a member added
     /// after records were first written, so that records without it keep their bytes.
-    fn sparse_list<F: Form>(
+    fn sparse_list<F: Members>(
         &mut self,
         key: Key,
         get: impl Fn(&T) -> &[F],
@@ -136,23 +136,23 @@ pub(crate) trait Visitor<T> {
 }
 
 /// `value` as a JSON value.
-pub(crate) fn to_json<T: Form>(value: &T) -> Json {
+pub(crate) fn to_json<T: Members>(value: &T) -> Json {
     let mut writer = JsonWriter {
         value,
         members: vec![Vec::new()],
     };
-    T::form(&mut writer);
+    T::members(&mut writer);
     Json::object(writer.members.pop().unwrap_or_default())
 }
 
 /// `value` as canonical text; `capacity` is a guess of its length.
-pub(crate) fn to_canonical<T: Form>(value: &T, capacity: usize) -> String {
+pub(crate) fn to_canonical<T: Members>(value: &T, capacity: usize) -> String {
     let mut out = String::with_capacity(capacity);
     write_canonical(value, &mut out);
     out
 }
 
-fn write_canonical<T: Form>(value: &T, out: &mut String) {
+fn write_canonical<T: Members>(value: &T, out: &mut String) {
     out.push('{');
     let mut writer = CanonicalWriter {
         value,
@@ -160,22 +160,23 @@ fn write_canonical<T: Form>(value: &T, out: &mut String) {
         depth: 0,
         last: [None; MAX_DEPTH],
     };
-    T::form(&mut writer);
+    T::members(&mut writer);
     writer.out.push('}');
 }
 
-/// Objects a form may nest inside its own (a list's items have forms of their own).
+/// Objects a description may nest inside its own (a list's items have descriptions of their
+/// own).
 const MAX_DEPTH: usize = 4;
 
 /// Read a `T` from `json`; the error names the first member that is missing or wrong, with
 /// its path under `prefix` (`findings[2].`).
-pub(crate) fn from_json<T: Form>(json: &Json, prefix: &str) -> Result<T, String> {
+pub(crate) fn from_json<T: Members>(json: &Json, prefix: &str) -> Result<T, String> {
     let mut reader = Reader {
         value: T::blank(),
         at: vec![(json, prefix.to_string())],
         error: None,
     };
-    T::form(&mut reader);
+    T::members(&mut reader);
     match reader.error {
         Some(e) => Err(e),
         None => Ok(reader.value),
@@ -288,19 +289,19 @@ impl<T> Visitor<T> for JsonWriter<'_, T> {
         self.push(key, Json::object(members));
     }
 
-    fn include<F: Form>(&mut self, get: impl Fn(&T) -> &F, _: impl FnOnce(&mut T, F)) {
+    fn include<F: Members>(&mut self, get: impl Fn(&T) -> &F, _: impl FnOnce(&mut T, F)) {
         let mut inner = JsonWriter {
             value: get(self.value),
             members: vec![Vec::new()],
         };
-        F::form(&mut inner);
+        F::members(&mut inner);
         let members = inner.members.pop().unwrap_or_default();
         if let Some(ours) = self.members.last_mut() {
             ours.extend(members);
         }
     }
 
-    fn list<F: Form>(
+    fn list<F: Members>(
         &mut self,
         key: Key,
         get: impl Fn(&T) -> &[F],
@@ -310,7 +311,7 @@ impl<T> Visitor<T> for JsonWriter<'_, T> {
         self.push(key, Json::array(items));
     }
 
-    fn sparse_list<F: Form>(
+    fn sparse_list<F: Members>(
         &mut self,
         key: Key,
         get: impl Fn(&T) -> &[F],
@@ -325,7 +326,7 @@ impl<T> Visitor<T> for JsonWriter<'_, T> {
 struct CanonicalWriter<'a, T> {
     value: &'a T,
     out: &'a mut String,
-    /// How deep inside the form's own objects the writer is.
+    /// How deep inside the description's own objects the writer is.
     depth: usize,
     /// The last key written in each object being written, to `depth`.
     last: [Option<&'static str>; MAX_DEPTH],
@@ -338,7 +339,7 @@ impl<T> CanonicalWriter<'_, T> {
         let last = &mut self.last[self.depth];
         debug_assert!(
             last.is_none_or(|previous| previous.as_bytes() < key.name.as_bytes()),
-            "a form visits `{}` after `{}`: members must be in canonical order",
+            "`{}` is visited after `{}`: members must be in canonical order",
             key.name,
             last.unwrap_or_default()
         );
@@ -458,18 +459,18 @@ impl<T> Visitor<T> for CanonicalWriter<'_, T> {
         self.out.push('}');
     }
 
-    fn include<F: Form>(&mut self, get: impl Fn(&T) -> &F, _: impl FnOnce(&mut T, F)) {
+    fn include<F: Members>(&mut self, get: impl Fn(&T) -> &F, _: impl FnOnce(&mut T, F)) {
         let mut inner = CanonicalWriter {
             value: get(self.value),
             out: &mut *self.out,
             depth: 0,
             last: [self.last[self.depth], None, None, None],
         };
-        F::form(&mut inner);
+        F::members(&mut inner);
         self.last[self.depth] = inner.last[0];
     }
 
-    fn list<F: Form>(
+    fn list<F: Members>(
         &mut self,
         key: Key,
         get: impl Fn(&T) -> &[F],
@@ -487,7 +488,7 @@ impl<T> Visitor<T> for CanonicalWriter<'_, T> {
         out.push(']');
     }
 
-    fn sparse_list<F: Form>(
+    fn sparse_list<F: Members>(
         &mut self,
         key: Key,
         get: impl Fn(&T) -> &[F],
@@ -717,7 +718,7 @@ impl<T> Visitor<T> for Reader<'_, T> {
         }
     }
 
-    fn include<F: Form>(&mut self, _: impl Fn(&T) -> &F, set: impl FnOnce(&mut T, F)) {
+    fn include<F: Members>(&mut self, _: impl Fn(&T) -> &F, set: impl FnOnce(&mut T, F)) {
         let Some((json, prefix)) = self.at.last().cloned() else {
             return;
         };
@@ -732,7 +733,7 @@ impl<T> Visitor<T> for Reader<'_, T> {
         }
     }
 
-    fn list<F: Form>(
+    fn list<F: Members>(
         &mut self,
         key: Key,
         _: impl Fn(&T) -> &[F],
@@ -758,7 +759,7 @@ impl<T> Visitor<T> for Reader<'_, T> {
         }
     }
 
-    fn sparse_list<F: Form>(
+    fn sparse_list<F: Members>(
         &mut self,
         key: Key,
         get: impl Fn(&T) -> &[F],
