@@ -27,8 +27,8 @@ use criterion::{BenchmarkId, Criterion, Throughput};
 use tcscreen_bench::corpus::{self, Options};
 use tcscreen_bench::{packs, reference, typed};
 use tcscreen_core::{
-    DecisionRecord, EVAL_STACK_BYTES, RequestLimits, ResolvedPack, ValidRequest, normalize,
-    on_eval_stack,
+    DecisionRecord, EVAL_STACK_BYTES, RequestLimits, ResolvedPack, ValidRequest, on_eval_stack,
+    screening::normalize,
 };
 
 const SEED: u64 = 0x00be_5eed;

@@ -23,7 +23,7 @@ use tcscreen_core::json::JsonLimits;
 use tcscreen_core::{
     CompiledPack, Criterion, Date, Decision, EngineLimits, Outcome, PackFile, PackIdentity,
     PackLayer, Pos, RequestLimits, ResolvedPack, RuleSettings, RuleSettingsEntry, ValidRequest,
-    canonical, normalize, on_eval_stack,
+    canonical, on_eval_stack, screening::normalize,
 };
 
 // ----- rendering JSON in many equivalent spellings ------------------------------------------

@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tcscreen_core::json::{self, JsonLimits, JsonValue};
-use tcscreen_core::{Code, Decision, Diagnostic, Json, ValidRequest, canonical, schema};
+use tcscreen_core::{Code, Decision, Diagnostic, Json, ValidRequest, canonical, request::schema};
 use tcscreen_service::decisions::DecisionInput;
 use tcscreen_service::register::{Body as EntryBody, Entry};
 use tcscreen_service::{

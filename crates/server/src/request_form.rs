@@ -9,7 +9,7 @@
 
 use tcscreen_core::Code;
 use tcscreen_core::json::{JsonLimits, JsonValue};
-use tcscreen_core::schema::{self, Field, Shape};
+use tcscreen_core::request::schema::{self, Field, Shape};
 use tcscreen_core::{Diagnostic, Json, ValidRequest, canonical};
 use tcscreen_service::Location;
 use tcscreen_service::problems::from_input;

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 
-use tcscreen_core::replay::{FindingChange, finding_changes};
+use tcscreen_core::record::replay::{FindingChange, finding_changes};
 use tcscreen_core::{
     Date, Decision, DecisionRecord, Json, RequestLimits, ValidRequest, canonical, json,
 };

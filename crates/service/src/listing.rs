@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use crate::pack_tests::{PackTestReport, run_pack_tests_sharing};
-use tcscreen_core::citation::Citation;
+use tcscreen_core::pack::citation::Citation;
 use tcscreen_core::{
     Actor, CompiledRule, Criterion, Date, Diagnostic, Json, JsonValue, Outcome, RequestLimits,
 };

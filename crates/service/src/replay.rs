@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use tcscreen_core::replay::{self, FindingChange};
+use tcscreen_core::record::replay::{self, FindingChange};
 use tcscreen_core::{Decision, Finding, Json, ValidRequest, canonical, hash};
 
 use crate::escape::controls as esc;
@@ -143,7 +143,7 @@ pub fn replay_one(screener: &mut ThreadScreener, packs: &Packs, recorded: &Recor
 /// input that does not hash to the recorded hash.
 fn altered(record: &tcscreen_core::DecisionRecord) -> Vec<String> {
     let mut causes = Vec::new();
-    let implied = tcscreen_core::decision::of(&record.findings, &record.errors);
+    let implied = tcscreen_core::decision::aggregation::of(&record.findings, &record.errors);
     if implied != record.decision {
         causes.push(format!(
             "record altered: its decision ({}) does not follow from its own findings and errors ({})",

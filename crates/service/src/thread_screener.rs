@@ -273,7 +273,7 @@ impl ThreadScreener {
     }
 
     /// The pack for `request` screened as of `as_of`, and the packs that come into force
-    /// during its TC (see [`tcscreen_core::period`]).
+    /// during its TC (see [`tcscreen_core::screening::period`]).
     pub fn choose_during(
         &self,
         packs: &Packs,
@@ -331,7 +331,7 @@ impl ThreadScreener {
             // on the screening date, so it cites only sources dated by then.
             let (later_pack, _) = self.compiled(packs, later, from)?;
             let found = later_pack.screen(request, as_of).map_err(Problem::Stop)?;
-            tcscreen_core::period::merge_later(&mut screening, found, from);
+            tcscreen_core::screening::period::merge_later(&mut screening, found, from);
             in_force.push(tcscreen_core::PackInForce {
                 pack: later_pack.identity().clone(),
                 chain: later_pack.chain().to_vec(),

@@ -19,7 +19,9 @@ use std::process::ExitCode;
 
 use tcscreen_bench::corpus::{self, Options};
 use tcscreen_bench::{packs, reference, typed};
-use tcscreen_core::{Date, DecisionRecord, RequestLimits, ValidRequest, normalize, on_eval_stack};
+use tcscreen_core::{
+    Date, DecisionRecord, RequestLimits, ValidRequest, on_eval_stack, screening::normalize,
+};
 
 const USAGE: &str =
     "usage: profile typed|validate|kh|rhai29|rust29|kh-only:RULE --count N [--seed S]";

@@ -1,8 +1,8 @@
-//! The request form page, generated from the request schema (`tcscreen_core::schema::REQUEST`,
-//! the definition `GET /v1/schema` is written from): every field with its meaning as a hint,
-//! enumerations as choices, dates as dates, lists of objects as rows, and each problem on its
-//! field. Posting it builds the request from the fields ([`crate::request_form`]) and screens
-//! it.
+//! The request form page, generated from the request schema
+//! (`tcscreen_core::request::schema::REQUEST`, the definition `GET /v1/schema` is written
+//! from): every field with its meaning as a hint, enumerations as choices, dates as dates,
+//! lists of objects as rows, and each problem on its field. Posting it builds the request from
+//! the fields ([`crate::request_form`]) and screens it.
 
 use std::collections::BTreeMap;
 
@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use tcscreen_core::Diagnostic;
 use tcscreen_core::json::JsonLimits;
-use tcscreen_core::schema::{self, CodeKind, Field, Shape};
-use tcscreen_core::schema_labels::enum_label;
+use tcscreen_core::request::schema::{self, CodeKind, Field, Shape};
+use tcscreen_core::request::schema_labels::enum_label;
 use tcscreen_service::Location;
 use tcscreen_service::plural;
 
