@@ -1,11 +1,11 @@
 //! Linting each ancestor's rules once: what linting one rule finds, kept for every pack that
 //! has the same rule in the same context.
 //!
-//! A rule's own lint (`lint::RuleLint`, the threshold checks) reads the rule's code, file and
-//! id (the same for every pack whose chain has the same prefix up to the rule's layer: the
-//! layer's digest, `layer_cache`), the settings a pack applies to it that the lint reads (a
-//! policy or none, `policy: none`, the outcome override), the names of the params and data
-//! tables the pack defines and the params it treats as thresholds without a source. All of
+//! A rule's own lint (`walk::RuleLint`, the threshold and currency checks) reads the rule's
+//! code, file and id (the same for every pack whose chain has the same prefix up to the rule's
+//! layer: the layer's digest, `layer_cache`), the settings a pack applies to it that the lint
+//! reads (a policy or none, `policy: none`, the outcome override), the names of the params and
+//! data tables the pack defines and the params it treats as thresholds without a source. All of
 //! these are in the key, so a pack that changes any of them lints the rule again. What depends
 //! on the pack's sources and data (unverified sources, placeholder tables, the pack's own
 //! sources, unused params) is checked per pack, outside this cache.

@@ -7,7 +7,7 @@
 //! | L031 | warning | a method, arithmetic or a date helper used on an optional field that the rule never tests (`request.requester.name.len()`) |
 //!
 //! Kinds are known for literals, `as_of`, request fields (through `let` aliases and `for`
-//! loops over request lists, as in [`crate::lint`]) and `params`. A field counts as tested
+//! loops over request lists, as in [`crate::lint::walk`]) and `params`. A field counts as tested
 //! when it appears anywhere in a condition of the rule (an `if`, either side of `&&` or `||`,
 //! the left of `??`, an argument of `is_blank`, `is_date` or `type_of`): the lint may be
 //! silent, never wrong. Only scalars can be missing: absent lists are `[]` and absent objects

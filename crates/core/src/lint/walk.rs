@@ -1,22 +1,7 @@
-//! Static checks of a compiled pack, found by walking each rule's AST (not by matching text).
-//!
-//! | code | severity | finds |
-//! |---|---|---|
-//! | L001 | error | a read of a request field that is not in the schema (with "did you mean") |
-//! | L002 | error | a read of a param or data table the pack does not define |
-//! | L003 | warning | a param or data table the pack defines that no rule reads |
-//! | L004 | error | a call to a function that exists neither in the API nor in the pack |
-//! | L005 | warning | a finding whose field path is not a path of the request schema |
-//! | L006 | warning | a rule that can never record a finding |
-//! | L007 | warning | a rule without a `policy` line |
-//! | L008 | warning | a rule that can revise or reject but cites a source not verified against its text |
-//! | L009 | warning | a rule that can revise or reject but reads a placeholder data table |
-//! | L010 | warning | a message that names a request field by its path instead of in words |
-//! | L011 | warning | a source of the pack's sources table that no rule cites |
-//! | L012 | warning | a rule of the pack whose sources all date from after the pack's `valid_from`, or any rule whose sources all date from after its `valid_to` |
-//! | L013 | warning | a message or a source that names a file, which requesters do not have |
-//! | L014 | warning | a revise or reject the pack lowers to a note, without an information text |
-//! | L032 | warning | a money threshold (a param named after a currency, `…_usd`) read by a rule that never reads a currency |
+//! One rule's code walked: the reads, calls and findings of its AST checked against the request
+//! schema, the pack's params, data tables and `lib/` functions, and the rule authors' API (L001,
+//! L002, L004–L007, L010, L013 in messages, L014), and what it reads and can record
+//! ([`rule_facts`]).
 //!
 //! Reads are followed through simple aliases: `let t = request.origin.tor;` then `t.drafted_by`,
 //! and `for p in request.personnel` then `p.months`. A key tested first (`"k" in params`) or read
@@ -32,7 +17,6 @@
 //! never wrong.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::rc::Rc;
 
 use rhai::{ASTFlags, ASTNode, Expr, Position, Stmt};
 
@@ -41,9 +25,8 @@ use crate::diagnostics::codes::Code;
 use crate::diagnostics::diagnostic::Diagnostic;
 use crate::engine::authors_api::RESERVED_NAMES;
 use crate::engine::rhai_error::pos;
-use crate::lint::cache::{LintCache, LintedRule, RuleKey};
-use crate::pack::compile::{CompiledPack, CompiledRule};
-use crate::pack::resolved::ResolvedPack;
+use crate::lint::whole_pack::file_name_in;
+use crate::pack::compile::CompiledRule;
 use crate::pack::rule_settings;
 use crate::request::schema::{self, Shape};
 use crate::suggest::did_you_mean;
@@ -118,348 +101,14 @@ enum Root {
     Data,
 }
 
-/// Lint a compiled pack. `resolved` gives the manifest paths and `lib/` texts.
-pub fn lint(pack: &CompiledPack, resolved: &ResolvedPack) -> Vec<Diagnostic> {
-    lint_cached(pack, resolved, &mut LintCache::new())
-}
-
-/// [`lint`], taking from `cache` what linting the same rules in the same context found
-/// before (each ancestor's rules are linted once for the packs that extend it), and adding
-/// what this pack's lint finds. The problems are the same, in the same order.
-pub fn lint_cached(
-    pack: &CompiledPack,
-    resolved: &ResolvedPack,
-    cache: &mut LintCache,
-) -> Vec<Diagnostic> {
-    let known = cache
-        .known
-        .get_or_insert_with(|| Rc::new(known_functions(&pack.engine)))
-        .clone();
-    let params: BTreeSet<String> = resolved
-        .layers
-        .iter()
-        .flat_map(|l| l.params.keys().cloned())
-        .collect();
-    let data: BTreeSet<String> = resolved
-        .layers
-        .iter()
-        .flat_map(|l| l.data.keys().cloned())
-        .collect();
-    let placeholders = placeholder_tables(resolved);
-    let thresholds = crate::lint::thresholds::sourceless(resolved);
-    let context: Rc<str> = [&params, &data, &thresholds]
-        .iter()
-        .map(|names| {
-            names
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>()
-                .join("\0")
-        })
-        .collect::<Vec<_>>()
-        .join("\u{1}")
-        .into();
-    let mut out = Vec::new();
-    let mut params_read = BTreeSet::new();
-    let mut data_read = BTreeSet::new();
-    for rule in &pack.rules {
-        let key = RuleKey {
-            layer: rule.layer,
-            rule: rule.id.clone(),
-            cites_a_policy: rule.policy.is_some(),
-            cites_nothing: rule.cites_nothing,
-            outcome_override: rule.outcome_override,
-            context: context.clone(),
-        };
-        let defined = Defined {
-            known: &known,
-            libs: pack.lib_functions.get(&rule.pack),
-            params: &params,
-            data: &data,
-        };
-        let linted = cache.rule(key, || lint_rule(rule, defined, &thresholds));
-        out.extend(linted.problems.iter().cloned());
-        params_read.extend(linted.params_read.iter().cloned());
-        data_read.extend(linted.data_read.iter().cloned());
-        if linted.decides {
-            deciding_on_weak_ground(rule, &linted.tables_read, &placeholders, &mut out);
-            out.extend(linted.thresholds.iter().cloned());
-        }
-        out.extend(linted.currency.iter().cloned());
-    }
-    if let Some(own) = resolved.layers.last() {
-        sources_of_the_pack(pack, own, &mut out);
-        open_start(resolved, own, &mut out);
-    }
-    // Unused params and tables: only those the pack itself defines.
-    if let Some(own) = resolved.layers.last() {
-        for name in own.params.keys().filter(|p| !params_read.contains(*p)) {
-            let at = own
-                .param_positions
-                .get(name)
-                .copied()
-                .unwrap_or(crate::json::Pos::new(1, 1));
-            out.push(
-                Diagnostic::warning(
-                    Code::L003,
-                    format!("param `{name}` is defined but no rule reads it"),
-                )
-                .at(&own.manifest, at)
-                .help("remove it, or read it as `params.NAME` in a rule"),
-            );
-        }
-        for name in own.data.keys().filter(|d| !data_read.contains(*d)) {
-            let file = own.data_files.get(name).unwrap_or(&own.manifest);
-            out.push(
-                Diagnostic::warning(
-                    Code::L003,
-                    format!("data table `{name}` is defined but no rule reads it"),
-                )
-                .at(file, crate::json::Pos::new(1, 1))
-                .help(format!(
-                    "remove data/{name}.json, or read it as `data.{name}` in a rule"
-                )),
-            );
-        }
-    }
-    crate::lint::values::lint(pack, resolved, &mut out);
-    crate::diagnostics::diagnostic::attach_excerpts(&mut out, |file| {
-        crate::pack::resolved::text_in(&resolved.layers, file)
-    });
-    out
-}
-
 /// The functions the engine defines, and the keywords called like functions.
-fn known_functions(engine: &rhai::Engine) -> BTreeSet<String> {
+pub(super) fn known_functions(engine: &rhai::Engine) -> BTreeSet<String> {
     let mut known: BTreeSet<String> = engine
         .collect_fn_metadata(None, |info| Some(info.metadata.name.to_string()), true)
         .into_iter()
         .collect();
     known.extend(KEYWORD_FUNCTIONS.iter().map(|s| s.to_string()));
     known
-}
-
-/// What linting one rule finds on its own. Its problems are all in its own file, so those of
-/// other rules never hide one of its own.
-fn lint_rule(
-    rule: &CompiledRule,
-    defined: Defined<'_>,
-    thresholds: &BTreeSet<String>,
-) -> LintedRule {
-    let (mut params_read, mut data_read, mut problems) =
-        (BTreeSet::new(), BTreeSet::new(), Vec::new());
-    let mut linter = RuleLint::new(
-        rule,
-        defined,
-        &mut params_read,
-        &mut data_read,
-        &mut problems,
-    );
-    linter.run();
-    let decides = linter.decides();
-    let tables_read = std::mem::take(&mut linter.tables_read);
-    let threshold_problems = if decides && rule_settings::can_decide(rule.outcome_override) {
-        crate::lint::thresholds::check(rule, thresholds)
-    } else {
-        Vec::new()
-    };
-    let mut currency = Vec::new();
-    thresholds_without_currency(rule, &mut currency);
-    LintedRule {
-        problems,
-        thresholds: threshold_problems,
-        currency,
-        params_read,
-        data_read,
-        tables_read,
-        decides,
-    }
-}
-
-/// Data tables marked as placeholders: a top-level key `_placeholder` says why the content is
-/// not real data. Rules reading them may only record notes.
-fn placeholder_tables(resolved: &ResolvedPack) -> BTreeMap<String, String> {
-    let mut tables = BTreeMap::new();
-    for layer in &resolved.layers {
-        for (stem, value) in &layer.data {
-            match value {
-                crate::engine::value::Value::Map(m) if m.contains_key("_placeholder") => {
-                    tables.insert(
-                        stem.clone(),
-                        layer.data_files.get(stem).cloned().unwrap_or_default(),
-                    );
-                }
-                _ => {
-                    tables.remove(stem);
-                }
-            }
-        }
-    }
-    tables
-}
-
-/// L008 and L009: a rule that decides must rest on verified sources and real data.
-fn deciding_on_weak_ground(
-    rule: &CompiledRule,
-    tables: &BTreeSet<String>,
-    placeholders: &BTreeMap<String, String>,
-    out: &mut Vec<Diagnostic>,
-) {
-    let at = crate::json::Pos::new(1, 1);
-    let policy_at = rule.front_matter.policy_pos.unwrap_or(at);
-    for c in rule.citations.iter().filter(|c| !c.verified) {
-        out.push(
-            Diagnostic::warning(
-                Code::L008,
-                format!(
-                    "rule `{}` can revise or reject, but cites `{}`, which is not verified against its text",
-                    rule.id, c.id
-                ),
-            )
-            .at(&rule.display, policy_at)
-            .help("verify the source and set `verified = true` in its [sources] entry, or let the rule only record notes (`outcome = \"note\"` in pack.toml)"),
-        );
-    }
-    for table in tables.iter().filter(|t| placeholders.contains_key(*t)) {
-        out.push(
-            Diagnostic::warning(
-                Code::L009,
-                format!(
-                    "rule `{}` can revise or reject, but reads `data.{table}`, a placeholder table",
-                    rule.id
-                ),
-            )
-            .at(&rule.display, at)
-            .help("until the table holds real data, let the rule only record notes (`outcome = \"note\"` in pack.toml, or note(…) in the rule)"),
-        );
-    }
-}
-
-/// L011, L012 and L013 for the sources the pack itself defines and the rules it cites them in.
-fn sources_of_the_pack(
-    pack: &CompiledPack,
-    own: &crate::pack::resolved::PackLayer,
-    out: &mut Vec<Diagnostic>,
-) {
-    let cited: BTreeSet<&str> = pack
-        .rules
-        .iter()
-        .flat_map(|r| r.citations.iter().map(|c| c.id.as_str()))
-        .collect();
-    for (id, source) in &own.sources {
-        if !cited.contains(id.as_str()) {
-            out.push(
-                Diagnostic::warning(
-                    Code::L011,
-                    format!("source `{id}` is in the sources table but no rule cites it"),
-                )
-                .at(&own.manifest, source.pos)
-                .help("cite it in a rule's `policy` line, or remove the entry"),
-            );
-        }
-        for (what, text) in [
-            ("title", Some(&source.title)),
-            ("issuer", Some(&source.issuer)),
-            ("clause", source.clause.as_ref()),
-        ] {
-            if let Some(name) = text.and_then(|t| file_name_in(t)) {
-                out.push(
-                    Diagnostic::warning(Code::L013, format!("the {what} of source `{id}` names the file `{name}`"))
-                        .at(&own.manifest, source.pos)
-                        .help("cite the document people can obtain (its title, issuer, date and paragraph), not a file of the pack or of its research"),
-                );
-            }
-        }
-    }
-    if let Some(to) = own.valid_to {
-        for rule in &pack.rules {
-            if let Some(first) = rule.in_force_from()
-                && first > to
-            {
-                out.push(
-                    Diagnostic::warning(
-                        Code::L012,
-                        format!(
-                            "rule `{}` never runs while the pack is valid: its first source is dated {first}, after the pack's valid_to ({to})",
-                            rule.id
-                        ),
-                    )
-                    .at(&own.manifest, crate::json::Pos::new(1, 1))
-                    .help(format!("disable it in this version (`[rules.\"{}\"] disabled = true`), saying why", rule.id)),
-                );
-            }
-        }
-    }
-    let Some(from) = own.valid_from else {
-        return;
-    };
-    let overridden = rule_settings::policy_overridden_by(&own.settings);
-    for rule in &pack.rules {
-        let its_own = rule.pack == own.id || overridden.contains(rule.id.as_str());
-        if let Some(first) = rule.in_force_from()
-            && its_own
-            && first > from
-        {
-            out.push(
-                Diagnostic::warning(
-                    Code::L012,
-                    format!(
-                        "rule `{}` applies only from {first}, when its first source is dated, but the pack is valid from {from}",
-                        rule.id
-                    ),
-                )
-                .at(&own.manifest, crate::json::Pos::new(1, 1))
-                .help("set `valid_from` to the date the policy was adopted, or check the source's date"),
-            );
-        }
-    }
-}
-
-/// L021: a country pack whose sources (its own or inherited) have dates needs `valid_from`.
-fn open_start(
-    resolved: &ResolvedPack,
-    own: &crate::pack::resolved::PackLayer,
-    out: &mut Vec<Diagnostic>,
-) {
-    if own.country.is_none() || own.valid_from.is_some() {
-        return;
-    }
-    let dated = resolved
-        .layers
-        .iter()
-        .flat_map(|l| l.sources.values())
-        .next();
-    if let Some(first) = dated {
-        out.push(
-            Diagnostic::error(
-                Code::L021,
-                "the pack has no `valid_from`, so it would apply to any earlier date, though its sources have dates",
-            )
-            .at(&own.manifest, crate::json::Pos::new(1, 1))
-            .help(format!(
-                "set `valid_from` in [pack] to the date the policy it rests on was adopted (its sources include \"{}\", dated {})",
-                first.title, first.date
-            )),
-        );
-    }
-}
-
-/// A file name in a text (`domain.md`, `rules/kh/pack.toml`): documents requesters do not have.
-fn file_name_in(text: &str) -> Option<String> {
-    text.split(|c: char| {
-        c.is_whitespace() || matches!(c, '(' | ')' | ',' | ';' | ':' | '"' | '\'' | '`')
-    })
-    .map(|w| w.trim_end_matches(['.', ',']))
-    .find(|w| {
-        w.rsplit_once('.').is_some_and(|(stem, ext)| {
-            !stem.is_empty()
-                && stem
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"_-/".contains(&b))
-                && ["md", "rhai", "toml", "json", "jsonl", "rs"].contains(&ext)
-        })
-    })
-    .map(str::to_string)
 }
 
 /// What a rule reads from the request, and the outcomes it can record after pack overrides:
@@ -496,7 +145,7 @@ pub fn rule_facts(rule: &CompiledRule) -> (Vec<String>, BTreeSet<Outcome>) {
     (reads, outcomes)
 }
 
-struct RuleLint<'a> {
+pub(super) struct RuleLint<'a> {
     rule: &'a CompiledRule,
     known: &'a BTreeSet<String>,
     libs: Option<&'a BTreeMap<String, BTreeSet<String>>>,
@@ -530,19 +179,19 @@ struct RuleLint<'a> {
     /// Outcomes the rule can record (before pack overrides).
     outcomes: BTreeSet<Outcome>,
     /// Data tables this rule reads.
-    tables_read: BTreeSet<String>,
+    pub(super) tables_read: BTreeSet<String>,
 }
 
 /// What the pack defines, for one rule's lint.
-struct Defined<'a> {
-    known: &'a BTreeSet<String>,
-    libs: Option<&'a BTreeMap<String, BTreeSet<String>>>,
-    params: &'a BTreeSet<String>,
-    data: &'a BTreeSet<String>,
+pub(super) struct Defined<'a> {
+    pub(super) known: &'a BTreeSet<String>,
+    pub(super) libs: Option<&'a BTreeMap<String, BTreeSet<String>>>,
+    pub(super) params: &'a BTreeSet<String>,
+    pub(super) data: &'a BTreeSet<String>,
 }
 
 impl<'a> RuleLint<'a> {
-    fn new(
+    pub(super) fn new(
         rule: &'a CompiledRule,
         defined: Defined<'a>,
         params_read: &'a mut BTreeSet<String>,
@@ -586,7 +235,7 @@ struct Function {
 impl RuleLint<'_> {
     /// Whether the rule can record revise or reject once pack overrides apply (a rule that
     /// records through a lib/ function is assumed to be able to).
-    fn decides(&self) -> bool {
+    pub(super) fn decides(&self) -> bool {
         let recorded =
             self.outcomes.iter().any(|o| *o != Outcome::Note) || (self.calls_lib && !self.records);
         recorded && rule_settings::can_decide(self.rule.outcome_override)
@@ -621,7 +270,7 @@ impl RuleLint<'_> {
         }
     }
 
-    fn run(&mut self) {
+    pub(super) fn run(&mut self) {
         let ast = &self.rule.ast;
         // First pass: string constants (keys tested with `in`) and imports.
         ast.walk(&mut |path: &[ASTNode]| {
@@ -1185,75 +834,13 @@ fn index_step(expr: &Expr, out: &mut Vec<Step>) {
     });
 }
 
-/// Lower-case ISO 4217 codes that name a threshold's currency at the end of a param's name
-/// (`max_total_without_steering_usd`): the currencies of providers and of partner countries
-/// that packs are written for. A name ending otherwise is not taken for an amount.
-const CURRENCY_SUFFIXES: &[&str] = &[
-    "usd", "eur", "gbp", "jpy", "chf", "cad", "aud", "nzd", "sek", "nok", "dkk", "cny", "krw",
-    "inr", "brl", "mxn", "zar", "xdr", "afn", "npr", "khr", "bdt", "lkr", "pkr", "vnd", "lak",
-    "mmk", "idr", "php", "kes", "tzs", "ugx", "etb", "rwf", "ngn", "ghs", "xof", "xaf", "mzn",
-    "mwk", "zmw", "htg", "bob", "pen", "cop", "hnl", "nio", "gtq",
-];
-
-/// L032: a rule reads a money threshold (a param named after a currency) but never reads a
-/// currency (`request.finance.currency`, a programme's `currency`), so a request in another
-/// currency is compared as if it were in the threshold's: GBP 300,000 is not USD 300,000. A
-/// rule that hands the threshold to a helper together with the currency reads it, and is
-/// silent here.
-fn thresholds_without_currency(rule: &CompiledRule, out: &mut Vec<Diagnostic>) {
-    let mut thresholds: Vec<(String, Position)> = Vec::new();
-    let mut reads_currency = false;
-    rule.ast.walk(&mut |path: &[ASTNode]| {
-        match path.last() {
-            Some(ASTNode::Expr(Expr::Dot(x, _, _))) => {
-                if let (Expr::Variable(v, _, at), Expr::Property(p, _)) = (&x.lhs, &x.rhs)
-                    && v.1 == "params"
-                {
-                    let name = p.2.to_string();
-                    let suffix = name.rsplit('_').next().unwrap_or_default();
-                    if name.contains('_') && CURRENCY_SUFFIXES.contains(&suffix) {
-                        thresholds.push((name, *at));
-                    }
-                }
-            }
-            Some(ASTNode::Expr(Expr::Property(p, _))) if p.2 == "currency" => {
-                reads_currency = true;
-            }
-            Some(ASTNode::Expr(Expr::StringConstant(s, _))) if s.as_str() == "currency" => {
-                reads_currency = true;
-            }
-            _ => {}
-        }
-        true
-    });
-    if reads_currency {
-        return;
-    }
-    for (name, at) in thresholds {
-        let currency = name.rsplit('_').next().unwrap_or_default().to_uppercase();
-        let p = pos(at);
-        let d = Diagnostic::warning(
-            Code::L032,
-            format!(
-                "rule `{}` compares `params.{name}`, an amount in {currency}, but never reads the request's currency",
-                rule.id
-            ),
-        )
-        .at(&rule.display, if p.is_known() { p } else { crate::json::Pos::new(1, 1) })
-        .help(format!(
-            "an amount in another currency would be compared as if it were in {currency}: convert it first (the base pack's lib/money.rhai: `money::compare_in(amount, request.finance.currency, params.{name}, \"{currency}\", data.usd_rates, as_of)`), or note that the threshold could not be applied when the currencies differ"
-        ));
-        if !out.contains(&d) {
-            out.push(d);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::engine::sandbox_limits::EngineLimits;
-    use crate::pack::resolved::{PackFile, PackIdentity, PackLayer};
+    use crate::lint::lint;
+    use crate::pack::compile::CompiledPack;
+    use crate::pack::resolved::{PackFile, PackIdentity, PackLayer, ResolvedPack};
 
     /// Lint a pack `t` with one rule `A` whose body is `body`; the messages of the L001s.
     fn l001(body: &str) -> Vec<String> {
@@ -1408,53 +995,5 @@ mod tests {
         ] {
             assert_eq!(l001(body), Vec::<String>::new(), "{body}");
         }
-    }
-}
-
-#[cfg(test)]
-mod currency_tests {
-    use super::*;
-    use crate::engine::sandbox_limits::EngineLimits;
-    use crate::pack::resolved::{PackFile, PackLayer};
-
-    /// The L032 lines of a pack whose one rule is `body`.
-    fn l020(body: &str) -> Vec<String> {
-        let resolved = ResolvedPack::for_test(vec![PackLayer::for_test(vec![PackFile {
-            path: "rules/A.rhai".into(),
-            display: "A.rhai".into(),
-            text: format!("//! title: A\n//! criterion: exit\n//! policy: p\n{body}\n"),
-        }])]);
-        let pack = CompiledPack::compile(&resolved, &EngineLimits::default())
-            .unwrap_or_else(|e| panic!("{e:?}"));
-        lint(&pack, &resolved)
-            .into_iter()
-            .filter(|d| d.code == Code::L032)
-            .map(|d| format!("{}:{} {}", d.pos.line, d.pos.column, d.message))
-            .collect()
-    }
-
-    #[test]
-    fn a_threshold_compared_without_the_currency_is_reported() {
-        let found = l020(
-            "let f = request.finance;\nif f.total != () && f.total < params.min_grant_usd { note(\"small\"); }",
-        );
-        assert_eq!(found.len(), 1, "{found:?}");
-        assert!(
-            found[0].starts_with("5:")
-                && found[0].contains("`params.min_grant_usd`, an amount in USD"),
-            "{found:?}"
-        );
-    }
-
-    #[test]
-    fn a_rule_that_reads_the_currency_or_a_param_not_named_after_one_is_silent() {
-        assert!(l020("let f = request.finance;\nif f.currency == \"USD\" && f.total < params.min_grant_usd { note(\"small\"); }").is_empty());
-        assert!(
-            l020("if request.finance.total > params.max_total { note(\"large\"); }").is_empty()
-        );
-        assert!(
-            l020("if request.personnel.len() > params.max_persons_busy { note(\"many\"); }")
-                .is_empty()
-        );
     }
 }
