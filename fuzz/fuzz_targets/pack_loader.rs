@@ -145,8 +145,8 @@ fuzz_target!(|data: &[u8]| {
         None => hostile.into_iter().filter(|p| *p == "pack.toml").collect(),
     };
     if let Some(index) = entry {
-        match catalog.source(index, None) {
-            Ok(source) => {
+        match catalog.resolve(index, None) {
+            Ok(resolved) => {
                 assert!(hostile.is_empty(), "loaded despite {hostile:?}");
                 // The digest is over exactly the regular files the loader reads.
                 let id = &catalog.entry(index).manifest.id;
@@ -159,8 +159,8 @@ fuzz_target!(|data: &[u8]| {
                     })
                     .collect();
                 let mut entries = read;
-                assert_eq!(source.identity.sha256, digest(&mut entries));
-                let _ = CompiledPack::compile(&source, &EngineLimits::default());
+                assert_eq!(resolved.identity.sha256, digest(&mut entries));
+                let _ = CompiledPack::compile(&resolved, &EngineLimits::default());
                 return;
             }
             Err(mut errors) => problems.append(&mut errors),

@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tcscreen_core::{RequestLimits, ValidRequest, decode_text, normalize};
+use tcscreen_core::{RequestLimits, ValidRequest, decode_text, screening::normalize};
 
 fuzz_target!(|data: &[u8]| {
     let limits = RequestLimits::default();

@@ -15,8 +15,8 @@ use std::sync::{Mutex, OnceLock};
 use libfuzzer_sys::fuzz_target;
 use tcscreen_core::json::JsonLimits;
 use tcscreen_core::{
-    CompiledPack, DecisionRecord, EVAL_STACK_BYTES, EngineLimits, PackIdentity, PackLayer,
-    PackSource, RequestLimits, SourceFile, ValidRequest, Value, decode_text,
+    CompiledPack, DecisionRecord, EVAL_STACK_BYTES, EngineLimits, PackFile, PackIdentity,
+    PackLayer, RequestLimits, ResolvedPack, ValidRequest, Value, decode_text,
 };
 
 const FIXTURE: &str =
@@ -29,7 +29,7 @@ fn fixture() -> &'static ValidRequest {
     })
 }
 
-fn source(script: &str) -> PackSource {
+fn pack(script: &str) -> ResolvedPack {
     let text = if script.contains("//! criterion:") {
         script.to_string()
     } else {
@@ -59,7 +59,7 @@ fn source(script: &str) -> PackSource {
     )]
     .into_iter()
     .collect();
-    PackSource {
+    ResolvedPack {
         identity: PackIdentity {
             id: "fuzz".into(),
             version: "1".into(),
@@ -70,7 +70,7 @@ fn source(script: &str) -> PackSource {
             id: "fuzz".into(),
             manifest: "fuzz/pack.toml".into(),
             manifest_text: String::new(),
-            rules: vec![SourceFile {
+            rules: vec![PackFile {
                 path: "rules/F-01.rhai".into(),
                 display: "fuzz/rules/F-01.rhai".into(),
                 text,
@@ -98,13 +98,13 @@ fn run(data: &[u8]) {
         .and_then(|bytes| decode_text(bytes).ok())
         .and_then(|text| ValidRequest::from_text(text, &RequestLimits::default()).ok());
     let request = request.as_ref().unwrap_or_else(|| fixture());
-    let source = source(script);
+    let resolved = pack(script);
     // The wall-clock safety stop, as the service arms it (core reads no clock of its own).
     let limits = EngineLimits {
         clock: Some(std::time::Instant::now),
         ..EngineLimits::default()
     };
-    let Ok(pack) = CompiledPack::compile(&source, &limits) else {
+    let Ok(pack) = CompiledPack::compile(&resolved, &limits) else {
         return;
     };
     let as_of = request.received();

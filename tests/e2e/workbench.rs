@@ -324,7 +324,7 @@ fn the_valid_idiom_corpus_passes_check_deny_warnings() {
     // The idioms are valid Rhai, too: they run on a request with every field stated and on
     // one with none, without a rule error.
     for request in [
-        "crates/core/src/example-request.json",
+        "crates/core/src/request/example-request.json",
         "fixtures/requests/kh/kh-mrd-2025-031-rural-roads-piu.json",
     ] {
         tcscreen(&[

@@ -27,8 +27,8 @@ use criterion::{BenchmarkId, Criterion, Throughput};
 use tcscreen_bench::corpus::{self, Options};
 use tcscreen_bench::{packs, reference, typed};
 use tcscreen_core::{
-    DecisionRecord, EVAL_STACK_BYTES, PackSource, RequestLimits, ValidRequest, normalize,
-    on_eval_stack,
+    DecisionRecord, EVAL_STACK_BYTES, RequestLimits, ResolvedPack, ValidRequest, on_eval_stack,
+    screening::normalize,
 };
 
 const SEED: u64 = 0x00be_5eed;
@@ -48,7 +48,7 @@ fn lines(count: usize, country: Option<&str>) -> Vec<String> {
         .collect()
 }
 
-fn kh_source() -> Arc<PackSource> {
+fn kh_pack() -> Arc<ResolvedPack> {
     // The version in force on the date (the shipped `kh` is renumbered as it changes).
     packs::shipped(
         "kh",
@@ -97,7 +97,7 @@ fn parse(c: &mut Criterion, kh: &[String]) {
 }
 
 fn screen_kh(c: &mut Criterion, kh: &[String]) {
-    let pack = packs::compile(&kh_source());
+    let pack = packs::compile(&kh_pack());
     let limits = RequestLimits::default();
     let valid: Vec<ValidRequest> = kh
         .iter()
@@ -123,8 +123,8 @@ fn screen_kh(c: &mut Criterion, kh: &[String]) {
 }
 
 fn rules29(c: &mut Criterion, mixed: &[String]) {
-    let (source, params) = packs::base_subset(&reference::RULES);
-    let pack = packs::compile(&source);
+    let (resolved, params) = packs::base_subset(&reference::RULES);
+    let pack = packs::compile(&resolved);
     let limits = RequestLimits::default();
     let valid: Vec<ValidRequest> = mixed
         .iter()
@@ -186,18 +186,18 @@ struct Pool {
 }
 
 impl Pool {
-    fn new(threads: usize, source: Arc<PackSource>) -> Pool {
+    fn new(threads: usize, resolved: Arc<ResolvedPack>) -> Pool {
         let (done_tx, done) = channel();
         let mut jobs = Vec::new();
         let mut handles = Vec::new();
         for _ in 0..threads {
             let (tx, rx) = channel::<Job>();
             let done_tx = done_tx.clone();
-            let source = source.clone();
+            let resolved = resolved.clone();
             let handle = std::thread::Builder::new()
                 .stack_size(EVAL_STACK_BYTES)
                 .spawn(move || {
-                    let pack = packs::compile(&source);
+                    let pack = packs::compile(&resolved);
                     let _ = done_tx.send(0);
                     while let Ok((lines, from, to)) = rx.recv() {
                         let mut bytes = 0;
@@ -245,11 +245,11 @@ impl Pool {
 }
 
 fn threads(c: &mut Criterion, batch: Arc<Vec<String>>) {
-    let source = kh_source();
+    let resolved = kh_pack();
     let mut g = c.benchmark_group("threads");
     g.throughput(Throughput::Elements(batch.len() as u64));
     for n in [1usize, 2] {
-        let pool = Pool::new(n, source.clone());
+        let pool = Pool::new(n, resolved.clone());
         g.bench_function(BenchmarkId::from_parameter(n), |b| {
             b.iter_custom(|iters| (0..iters).map(|_| pool.run(&batch)).sum())
         });

@@ -423,7 +423,7 @@ impl<'r> Generator<'r> {
         }
         if self.edgy && self.rng.chance(3) {
             // The schema's bound: the sums of base/DQ-02 must stay exact at it.
-            return json!(tcscreen_core::schema::MAX_AMOUNT);
+            return json!(tcscreen_core::request::schema::MAX_AMOUNT);
         }
         let units = lo + self.rng.below(hi - lo + 1);
         if self.rng.chance(70) {

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use tcscreen_core::{
-    CompiledPack, Date, EngineLimits, PackIdentity, PackLayer, PackSource, Pos, RuleSettings,
-    RuleSettingsEntry, SourceFile,
+    CompiledPack, Date, EngineLimits, PackFile, PackIdentity, PackLayer, Pos, ResolvedPack,
+    RuleSettings, RuleSettingsEntry,
 };
 use tcscreen_packs::Catalog;
 
@@ -24,30 +24,30 @@ pub fn repo_root() -> PathBuf {
 }
 
 /// Load a shipped pack by id (and version), resolved as of `as_of`.
-pub fn shipped(id: &str, version: Option<&str>, as_of: Date) -> Arc<PackSource> {
+pub fn shipped(id: &str, version: Option<&str>, as_of: Date) -> Arc<ResolvedPack> {
     let catalog = Catalog::discover(&rules_root(), "rules").unwrap_or_else(|e| panic!("{e:?}"));
     let index = catalog
         .find(id, version, as_of)
         .unwrap_or_else(|e| panic!("{e:?}"));
     catalog
-        .source(index, Some(as_of))
+        .resolve(index, Some(as_of))
         .unwrap_or_else(|e| panic!("{e:?}"))
 }
 
 /// Compile a pack, panicking with its diagnostics if it does not compile. Compile on the
 /// thread that screens (a compiled pack is not `Send`), inside `on_eval_stack`.
-pub fn compile(source: &PackSource) -> CompiledPack {
-    CompiledPack::compile(source, &EngineLimits::default())
+pub fn compile(resolved: &ResolvedPack) -> CompiledPack {
+    CompiledPack::compile(resolved, &EngineLimits::default())
         .unwrap_or_else(|e| panic!("the pack does not compile: {e:#?}"))
 }
 
 /// The shipped `base` pack with every rule but `keep` (ids without `base/`) disabled, and
 /// the params the reference reads from it.
-pub fn base_subset(keep: &[&str]) -> (PackSource, Params) {
+pub fn base_subset(keep: &[&str]) -> (ResolvedPack, Params) {
     let as_of = Date::parse("2025-01-01").expect("a date");
-    let mut source = (*shipped("base", None, as_of)).clone();
+    let mut resolved = (*shipped("base", None, as_of)).clone();
     let all: Vec<String> = tcscreen_core::on_eval_stack(|| {
-        compile(&source)
+        compile(&resolved)
             .rules()
             .iter()
             .map(|r| r.id.clone())
@@ -57,7 +57,7 @@ pub fn base_subset(keep: &[&str]) -> (PackSource, Params) {
     for id in &wanted {
         assert!(all.contains(id), "rules/base has no rule {id}");
     }
-    let layer = source.layers.last_mut().expect("a layer");
+    let layer = resolved.layers.last_mut().expect("a layer");
     for id in all.iter().filter(|id| !wanted.contains(id)) {
         layer.settings.push(RuleSettingsEntry {
             rule: id.clone(),
@@ -71,13 +71,13 @@ pub fn base_subset(keep: &[&str]) -> (PackSource, Params) {
     let params = Params::from_values(&layer.params)
         .and_then(|p| p.with_data(&layer.data))
         .unwrap_or_else(|e| panic!("{e}"));
-    (source, params)
+    (resolved, params)
 }
 
 /// A synthetic pack of `rules` rules, each one of a few realistic shapes (field tests, loops
 /// over lists, arithmetic on amounts, string building), with thresholds varied by rule so no
 /// two rules are the same.
-pub fn synthetic(rules: usize) -> PackSource {
+pub fn synthetic(rules: usize) -> ResolvedPack {
     const CRITERIA: [&str; 4] = ["policy_fit", "demand_led", "exit", "data"];
     let files = (0..rules)
         .map(|i| {
@@ -128,7 +128,7 @@ pub fn synthetic(rules: usize) -> PackSource {
                     i % 7
                 ),
             };
-            SourceFile {
+            PackFile {
                 path: format!("rules/S-{i:04}.rhai"),
                 display: format!("synthetic/rules/S-{i:04}.rhai"),
                 text: format!(
@@ -138,7 +138,7 @@ pub fn synthetic(rules: usize) -> PackSource {
             }
         })
         .collect();
-    PackSource {
+    ResolvedPack {
         identity: PackIdentity {
             id: "synthetic".into(),
             version: rules.to_string(),

@@ -21,9 +21,9 @@ use tcscreen_bench::corpus::{self, Options, SplitMix64};
 use tcscreen_bench::packs;
 use tcscreen_core::json::JsonLimits;
 use tcscreen_core::{
-    CompiledPack, Criterion, Date, Decision, EngineLimits, Outcome, PackIdentity, PackLayer,
-    PackSource, Pos, RequestLimits, RuleSettings, RuleSettingsEntry, SourceFile, ValidRequest,
-    canonical, normalize, on_eval_stack,
+    CompiledPack, Criterion, Date, Decision, EngineLimits, Outcome, PackFile, PackIdentity,
+    PackLayer, Pos, RequestLimits, ResolvedPack, RuleSettings, RuleSettingsEntry, ValidRequest,
+    canonical, on_eval_stack, screening::normalize,
 };
 
 // ----- rendering JSON in many equivalent spellings ------------------------------------------
@@ -293,8 +293,8 @@ proptest! {
 const OUTCOMES: [Outcome; 3] = [Outcome::Note, Outcome::Revise, Outcome::Reject];
 
 /// A one-layer pack from (id, criterion, body) rules.
-fn tiny_pack(rules: &[(String, Criterion, String)]) -> PackSource {
-    PackSource {
+fn tiny_pack(rules: &[(String, Criterion, String)]) -> ResolvedPack {
+    ResolvedPack {
         identity: PackIdentity {
             id: "p".into(),
             version: "1".into(),
@@ -306,7 +306,7 @@ fn tiny_pack(rules: &[(String, Criterion, String)]) -> PackSource {
             manifest: "p/pack.toml".into(),
             rules: rules
                 .iter()
-                .map(|(id, criterion, body)| SourceFile {
+                .map(|(id, criterion, body)| PackFile {
                     path: format!("rules/{id}.rhai"),
                     display: format!("p/rules/{id}.rhai"),
                     text: format!(
@@ -341,13 +341,13 @@ proptest! {
                 (format!("R-{i}"), Criterion::ALL[*c], body)
             })
             .collect();
-        let source = tiny_pack(&rules);
+        let resolved = tiny_pack(&rules);
         let request = ValidRequest::from_text(
             r#"{"id": "R", "country": "KH", "title": "T", "received": "2025-03-04"}"#,
             &RequestLimits::default(),
         ).expect("valid");
         let screening = on_eval_stack(|| {
-            let pack = CompiledPack::compile(&source, &EngineLimits::default()).expect("compiles");
+            let pack = CompiledPack::compile(&resolved, &EngineLimits::default()).expect("compiles");
             pack.screen(&request, request.received()).expect("no stop")
         });
         prop_assert!(screening.errors.is_empty());
@@ -366,10 +366,10 @@ proptest! {
 }
 
 /// The shipped base pack compiled with the given outcome overrides (full rule id → outcome).
-fn base_with_overrides(overrides: &BTreeMap<String, Outcome>) -> PackSource {
-    let mut source =
+fn base_with_overrides(overrides: &BTreeMap<String, Outcome>) -> ResolvedPack {
+    let mut resolved =
         (*packs::shipped("base", None, Date::parse("2025-01-01").expect("a date"))).clone();
-    let layer = source.layers.last_mut().expect("a layer");
+    let layer = resolved.layers.last_mut().expect("a layer");
     for (rule, outcome) in overrides {
         layer.settings.push(RuleSettingsEntry {
             rule: rule.clone(),
@@ -380,7 +380,7 @@ fn base_with_overrides(overrides: &BTreeMap<String, Outcome>) -> PackSource {
             },
         });
     }
-    source
+    resolved
 }
 
 proptest! {

@@ -5,26 +5,35 @@
 //! pack, and the decision record in canonical JSON. It does no I/O (no files, no stdout, no
 //! environment): text and values in, values out, so it can be embedded in a server.
 //!
+//! The building blocks every part uses are at the root: [`json`], [`number`], [`canonical`],
+//! [`date`], [`hash`], [`text`], [`lookalike`], [`suggest`] and [`advice`]. The parts are
+//! folders, each using only those listed before it: [`diagnostics`] (problem codes and
+//! located problems), [`request`] (reading and validating a request, its schema), [`decision`]
+//! (findings and how they combine), `engine` (the sandboxed Rhai engine and the rule authors'
+//! API), [`pack`] (a pack given as text, and compiling it), [`screening`] (running a pack's
+//! rules on a request), [`record`] (the decision record, and replay) and [`lint`] (the static
+//! checks of `tcscreen check`).
+//!
 //! ```
-//! use tcscreen_core::{CompiledPack, EngineLimits, PackIdentity, PackLayer, PackSource,
-//!                    RequestLimits, SourceFile, ValidRequest, DecisionRecord};
+//! use tcscreen_core::{CompiledPack, EngineLimits, PackIdentity, PackLayer, ResolvedPack,
+//!                    RequestLimits, PackFile, ValidRequest, DecisionRecord};
 //!
 //! let rule = "//! title: Terms of reference are the partner's\n\
 //!             //! criterion: demand_led\n\
 //!             if request.origin.tor.drafted_by == \"provider\" {\n\
 //!                 revise(\"Have the partner draft or approve the ToR.\", \"origin.tor.drafted_by\");\n\
 //!             }";
-//! let source = PackSource {
+//! let resolved = ResolvedPack {
 //!     identity: PackIdentity { id: "demo".into(), version: "1".into(), sha256: "…".into() },
 //!     chain: vec![],
 //!     layers: vec![PackLayer {
 //!         id: "demo".into(),
 //!         manifest: "demo/pack.toml".into(),
-//!         rules: vec![SourceFile { path: "rules/DL-03.rhai".into(), display: "DL-03.rhai".into(), text: rule.into() }],
+//!         rules: vec![PackFile { path: "rules/DL-03.rhai".into(), display: "DL-03.rhai".into(), text: rule.into() }],
 //!         ..PackLayer::default()
 //!     }],
 //! };
-//! let pack = CompiledPack::compile(&source, &EngineLimits::default()).expect("compiles");
+//! let pack = CompiledPack::compile(&resolved, &EngineLimits::default()).expect("compiles");
 //! let request = ValidRequest::from_text(
 //!     r#"{"id": "R1", "country": "KH", "title": "Advisers", "received": "2025-03-04",
 //!         "origin": {"tor": {"drafted_by": "provider"}}}"#,
@@ -43,68 +52,45 @@
 compile_error!("tcscreen-core contains panics inside rule evaluation and needs panic = \"unwind\"");
 
 pub mod advice;
-mod api;
 pub mod canonical;
-pub mod citation;
-pub mod codes;
-mod comparison;
-mod compile;
 pub mod date;
-pub mod decision;
-mod diagnostic;
-mod expr_at;
-mod finding;
-mod finding_call;
-mod form;
-pub mod frontmatter;
-mod growth;
 pub mod hash;
-mod isolation;
 pub mod json;
-mod layer_cache;
-pub mod lint;
-mod lint_cache;
-mod lint_values;
 pub mod lookalike;
-pub mod normalize;
 pub mod number;
-pub mod period;
-mod received;
-mod record;
-pub mod replay;
-mod request;
-mod rhai_error;
-pub mod rule_settings;
-mod sandbox;
-mod sandbox_limits;
-pub mod schema;
-pub mod schema_labels;
-mod screen;
-mod source;
 pub mod suggest;
 pub mod text;
-mod threshold_lint;
-mod value;
 
-pub use api::{GLOBALS, RESERVED_NAMES, signatures as api_signatures};
-pub use codes::{Code, Severity};
-pub use compile::{CompiledPack, CompiledRule, UnidentifiedPack};
+pub mod decision;
+pub mod diagnostics;
+mod engine;
+pub mod lint;
+pub mod pack;
+pub mod record;
+pub mod request;
+pub mod screening;
+
 pub use date::Date;
-pub use decision::Decision;
-pub use diagnostic::{Diagnostic, EXCERPT_CONTEXT_CHARS, Excerpt, attach_excerpts};
-pub use finding::{Actor, Criterion, Finding, Outcome, RuleError};
+pub use decision::aggregation::Decision;
+pub use decision::finding::{Actor, Criterion, Finding, Outcome, RuleError};
+pub use diagnostics::codes::{Code, Severity};
+pub use diagnostics::diagnostic::{Diagnostic, EXCERPT_CONTEXT_CHARS, Excerpt, attach_excerpts};
+pub use engine::authors_api::{GLOBALS, RESERVED_NAMES, signatures as authors_api_signatures};
+pub use engine::sandbox::{SafetyStop, panic_is_contained};
+pub use engine::sandbox_limits::{Clock, EVAL_STACK_BYTES, EngineLimits, MemoryGauge};
+pub use engine::value::Value;
 pub use json::{Json, JsonValue, Pos};
-pub use layer_cache::LayerCache;
-pub use lint_cache::LintCache;
-pub use period::PackInForce;
-pub use record::{DECISION_SCHEMA, DecisionRecord, ENGINE_NAME, ENGINE_VERSION, RuleNotInForce};
-pub use request::{InputError, RequestLimits, ValidRequest, decode_text};
-pub use rule_settings::{RuleSettings, RuleSettingsEntry};
-pub use sandbox::{SafetyStop, panic_is_contained};
-pub use sandbox_limits::{Clock, EVAL_STACK_BYTES, EngineLimits, MemoryGauge};
-pub use screen::{EngineStop, PANIC_MESSAGE, RuleOutput, Screening};
-pub use source::{PackIdentity, PackLayer, PackSource, SourceFile};
-pub use value::Value;
+pub use lint::cache::LintCache;
+pub use pack::compile::{CompiledPack, CompiledRule, UnidentifiedPack};
+pub use pack::layer_cache::LayerCache;
+pub use pack::resolved::{PackFile, PackIdentity, PackLayer, ResolvedPack};
+pub use pack::rule_settings::{RuleSettings, RuleSettingsEntry};
+pub use record::decision_record::{
+    DECISION_SCHEMA, DecisionRecord, ENGINE_NAME, ENGINE_VERSION, RuleNotInForce,
+};
+pub use request::validate::{InputError, RequestLimits, ValidRequest, decode_text};
+pub use screening::period::PackInForce;
+pub use screening::screen::{EngineStop, PANIC_MESSAGE, RuleOutput, Screening};
 
 /// Run `f` on a new thread with a stack of [`EVAL_STACK_BYTES`], for embedders whose threads
 /// have small stacks. Deep recursion in a rule then ends in a rule error, never a crash.

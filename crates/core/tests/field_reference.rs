@@ -13,11 +13,11 @@ fn the_guide_lists_every_request_field_as_the_schema_describes_it() {
         .and_then(|rest| rest.split("<!-- fields:end -->").next())
         .expect("the field table is marked");
     let mut table = String::from("| field | type | meaning |\n|---|---|---|\n");
-    for (path, field) in tcscreen_core::schema::fields() {
+    for (path, field) in tcscreen_core::request::schema::fields() {
         let required = if field.required { ", required" } else { "" };
         table.push_str(&format!(
             "| `{path}` | {}{required} | {} |\n",
-            tcscreen_core::schema::describe_shape(field.shape),
+            tcscreen_core::request::schema::describe_shape(field.shape),
             field.description.replace('|', "\\|")
         ));
     }

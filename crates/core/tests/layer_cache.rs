@@ -6,19 +6,19 @@
 use std::collections::BTreeMap;
 
 use tcscreen_core::{
-    CompiledPack, Date, Diagnostic, EngineLimits, LayerCache, LintCache, PackIdentity, PackLayer,
-    PackSource, RequestLimits, SourceFile, ValidRequest, Value, lint,
+    CompiledPack, Date, Diagnostic, EngineLimits, LayerCache, LintCache, PackFile, PackIdentity,
+    PackLayer, RequestLimits, ResolvedPack, ValidRequest, Value, lint,
 };
 
-fn file(pack: &str, path: &str, text: &str) -> SourceFile {
-    SourceFile {
+fn file(pack: &str, path: &str, text: &str) -> PackFile {
+    PackFile {
         path: path.into(),
         display: format!("rules/{pack}/{path}"),
         text: text.into(),
     }
 }
 
-fn rule(pack: &str, name: &str, body: &str) -> SourceFile {
+fn rule(pack: &str, name: &str, body: &str) -> PackFile {
     file(
         pack,
         &format!("rules/{name}.rhai"),
@@ -26,7 +26,7 @@ fn rule(pack: &str, name: &str, body: &str) -> SourceFile {
     )
 }
 
-fn layer(id: &str, rules: Vec<SourceFile>, libs: Vec<SourceFile>, limit: i64) -> PackLayer {
+fn layer(id: &str, rules: Vec<PackFile>, libs: Vec<PackFile>, limit: i64) -> PackLayer {
     PackLayer {
         id: id.into(),
         manifest: format!("rules/{id}/pack.toml"),
@@ -59,9 +59,9 @@ fn base() -> PackLayer {
     )
 }
 
-fn source(layers: Vec<PackLayer>) -> PackSource {
+fn resolved(layers: Vec<PackLayer>) -> ResolvedPack {
     let own = layers.last().map(|l| l.id.clone()).unwrap_or_default();
-    PackSource {
+    ResolvedPack {
         identity: PackIdentity {
             id: own,
             version: "1".into(),
@@ -73,7 +73,7 @@ fn source(layers: Vec<PackLayer>) -> PackSource {
 }
 
 /// Descendants that each define a `lib/m.rhai` of their own or none, and their own `limit`.
-fn leaves() -> Vec<PackSource> {
+fn leaves() -> Vec<ResolvedPack> {
     let own_lib = |id: &str| {
         layer(
             id,
@@ -83,8 +83,8 @@ fn leaves() -> Vec<PackSource> {
         )
     };
     vec![
-        source(vec![base(), own_lib("leaf1")]),
-        source(vec![
+        resolved(vec![base(), own_lib("leaf1")]),
+        resolved(vec![
             base(),
             layer(
                 "leaf2",
@@ -93,7 +93,7 @@ fn leaves() -> Vec<PackSource> {
                 5,
             ),
         ]),
-        source(vec![base(), own_lib("leaf3")]),
+        resolved(vec![base(), own_lib("leaf3")]),
     ]
 }
 
@@ -185,10 +185,10 @@ fn an_ancestors_problems_are_reported_with_every_descendant_as_before() {
             .push(file("base", "lib/bad.rhai", "fn reject() { 1 }"));
         base
     };
-    let leaves: Vec<PackSource> = ["leaf1", "leaf2"]
+    let leaves: Vec<ResolvedPack> = ["leaf1", "leaf2"]
         .iter()
         .map(|id| {
-            source(vec![
+            resolved(vec![
                 broken(),
                 layer(id, vec![rule(id, "L", "let = ;")], vec![], 0),
             ])
@@ -219,7 +219,7 @@ fn an_ancestors_rules_are_linted_once_per_context_and_found_as_before() {
     let limits = EngineLimits::default();
     // A base rule decides on a param only the second leaf defines (with no source for the
     // figure): its lint depends on the pack.
-    let sources: Vec<PackSource> = leaves()
+    let packs: Vec<ResolvedPack> = leaves()
         .into_iter()
         .map(|mut leaf| {
             leaf.layers[0].rules.push(rule(
@@ -235,7 +235,7 @@ fn an_ancestors_rules_are_linted_once_per_context_and_found_as_before() {
         .collect();
     let (mut layers, mut lints) = (LayerCache::new(), LintCache::new());
     let mut found = Vec::new();
-    for leaf in &sources {
+    for leaf in &packs {
         let pack = CompiledPack::compile_cached(leaf, &limits, &mut layers).unwrap();
         let shared = lint::lint_cached(&pack, leaf, &mut lints);
         let own = lint::lint(&CompiledPack::compile(leaf, &limits).unwrap(), leaf);

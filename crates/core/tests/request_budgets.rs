@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use tcscreen_core::{
-    CompiledPack, Date, EngineLimits, EngineStop, PackIdentity, PackLayer, PackSource,
-    RequestLimits, SafetyStop, Screening, SourceFile, ValidRequest, Value,
+    CompiledPack, Date, EngineLimits, EngineStop, PackFile, PackIdentity, PackLayer, RequestLimits,
+    ResolvedPack, SafetyStop, Screening, ValidRequest, Value,
 };
 
-fn source(rules: &[(&str, &str)], params: &[(&str, Value)], data: &[(&str, Value)]) -> PackSource {
-    PackSource {
+fn pack(rules: &[(&str, &str)], params: &[(&str, Value)], data: &[(&str, Value)]) -> ResolvedPack {
+    ResolvedPack {
         identity: PackIdentity {
             id: "t".into(),
             version: "1".into(),
@@ -23,7 +23,7 @@ fn source(rules: &[(&str, &str)], params: &[(&str, Value)], data: &[(&str, Value
             manifest: "t/pack.toml".into(),
             rules: rules
                 .iter()
-                .map(|(name, body)| SourceFile {
+                .map(|(name, body)| PackFile {
                     path: format!("rules/{name}.rhai"),
                     display: format!("t/rules/{name}.rhai"),
                     text: format!("//! title: {name}\n//! criterion: data\n{body}\n"),
@@ -59,9 +59,9 @@ fn screen_with(
     limits: EngineLimits,
     traced: bool,
 ) -> Result<Screening, EngineStop> {
-    let source = source(rules, &[("limit", Value::Int(6))], &[]);
+    let resolved = pack(rules, &[("limit", Value::Int(6))], &[]);
     tcscreen_core::on_eval_stack(move || {
-        let pack = CompiledPack::compile(&source, &limits).unwrap();
+        let pack = CompiledPack::compile(&resolved, &limits).unwrap();
         let as_of = Date::parse("2025-03-04").unwrap();
         if traced {
             pack.screen_traced(&request(), as_of)
@@ -198,9 +198,9 @@ fn a_change_undone_by_a_later_rule_is_still_caught() {
     ];
     let rules: Vec<(&str, &str)> = rules.iter().map(|(n, b)| (*n, b.as_str())).collect();
     let table = Value::Map([("list".to_string(), Value::Array(vec![Value::Int(1)]))].into());
-    let source = source(&rules, &[("limit", Value::Int(6))], &[("t", table)]);
+    let resolved = pack(&rules, &[("limit", Value::Int(6))], &[("t", table)]);
     let screening = tcscreen_core::on_eval_stack(move || {
-        let pack = CompiledPack::compile(&source, &EngineLimits::default()).unwrap();
+        let pack = CompiledPack::compile(&resolved, &EngineLimits::default()).unwrap();
         pack.screen(&request(), Date::parse("2025-03-04").unwrap())
             .unwrap()
     });
@@ -229,12 +229,12 @@ fn params_and_data_tables_obey_the_size_limits_of_values() {
     };
     let big_text = Value::Map([("k".to_string(), Value::Str("x".repeat(11)))].into());
     let long_list = Value::Array(vec![Value::Int(1); 4]);
-    let source = source(
+    let resolved = pack(
         &[("A", "note(\"a\");")],
         &[("p", Value::Str("y".repeat(11)))],
         &[("text", big_text), ("list", long_list)],
     );
-    let errors = match CompiledPack::compile(&source, &limits) {
+    let errors = match CompiledPack::compile(&resolved, &limits) {
         Ok(_) => panic!("compiled"),
         Err(errors) => errors,
     };

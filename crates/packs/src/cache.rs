@@ -5,20 +5,20 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
-use tcscreen_core::{Diagnostic, PackSource};
+use tcscreen_core::{Diagnostic, ResolvedPack};
 
 use crate::files::PackFiles;
 
 /// A pack's files, or why they could not be read (kept either way).
 pub(crate) type FilesResult = Result<Arc<PackFiles>, Vec<Diagnostic>>;
 
-/// The snapshots of a catalog's packs and the sources resolved from them.
+/// The snapshots of a catalog's packs and the packs resolved from them.
 #[derive(Debug, Default)]
 pub(crate) struct Snapshots {
     /// By pack index: a cell filled by the first thread that asks.
     files: Mutex<HashMap<usize, Arc<OnceLock<FilesResult>>>>,
     /// By precedence order (the pack, then its ancestors).
-    sources: Mutex<HashMap<Vec<usize>, Arc<PackSource>>>,
+    resolved: Mutex<HashMap<Vec<usize>, Arc<ResolvedPack>>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -33,15 +33,15 @@ impl Snapshots {
         cell.get_or_init(read).clone()
     }
 
-    /// The source resolved for `order`, if it was.
-    pub(crate) fn source(&self, order: &[usize]) -> Option<Arc<PackSource>> {
-        lock(&self.sources).get(order).cloned()
+    /// The pack resolved for `order`, if it was.
+    pub(crate) fn resolved(&self, order: &[usize]) -> Option<Arc<ResolvedPack>> {
+        lock(&self.resolved).get(order).cloned()
     }
 
-    /// Keep the source resolved for `order`.
-    pub(crate) fn remember(&self, order: Vec<usize>, source: PackSource) -> Arc<PackSource> {
-        let source = Arc::new(source);
-        lock(&self.sources).insert(order, source.clone());
-        source
+    /// Keep the pack resolved for `order`.
+    pub(crate) fn remember(&self, order: Vec<usize>, pack: ResolvedPack) -> Arc<ResolvedPack> {
+        let pack = Arc::new(pack);
+        lock(&self.resolved).insert(order, pack.clone());
+        pack
     }
 }

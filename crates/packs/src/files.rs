@@ -11,7 +11,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use tcscreen_core::{Code, Diagnostic, Pos, SourceFile};
+use tcscreen_core::{Code, Diagnostic, PackFile, Pos};
 use walkdir::WalkDir;
 
 use crate::entry::{PackEntry, display_join};
@@ -28,11 +28,11 @@ pub struct PackFiles {
     /// `pack.toml`, as read when the pack was discovered.
     pub manifest: Arc<[u8]>,
     /// `rules/**/*.rhai`, sorted by path.
-    pub rules: Vec<SourceFile>,
+    pub rules: Vec<PackFile>,
     /// `lib/**/*.rhai`, sorted by path.
-    pub libs: Vec<SourceFile>,
+    pub libs: Vec<PackFile>,
     /// `data/*.json`: (stem, file), sorted by path.
-    pub data: Vec<(String, SourceFile)>,
+    pub data: Vec<(String, PackFile)>,
     /// `pack.sig`, if the pack has one (not part of the digest).
     pub signature: Option<Vec<u8>>,
     /// Every file of the digest, as (path inside the pack, bytes).
@@ -190,7 +190,7 @@ impl PackFiles {
                 .help("save it as UTF-8"));
         };
         self.digest_entries.push((inner.to_string(), bytes));
-        let source = SourceFile {
+        let source = PackFile {
             path: inner.to_string(),
             display,
             text,

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use tcscreen_core::citation::{PolicySource, SourceDate, is_source_id};
+use tcscreen_core::pack::citation::{PolicySource, SourceDate, is_source_id};
 use tcscreen_core::{
     Actor, Code, Date, Diagnostic, Outcome, Pos, RuleSettings, Value, suggest::did_you_mean,
 };

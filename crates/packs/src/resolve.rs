@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use tcscreen_core::{
-    Code, Date, Diagnostic, PackIdentity, PackLayer, PackSource, RuleSettingsEntry, Value,
+    Code, Date, Diagnostic, PackIdentity, PackLayer, ResolvedPack, RuleSettingsEntry, Value,
     json::{self, JsonLimits},
     suggest::did_you_mean,
 };
@@ -26,28 +26,28 @@ impl Catalog {
 
     /// Resolve the pack at `index`: linearise its ancestors, read its files, compute digests.
     /// Parents with several versions resolve at `as_of`.
-    pub fn source(
+    pub fn resolve(
         &self,
         index: usize,
         as_of: Option<Date>,
-    ) -> Result<Arc<PackSource>, Vec<Diagnostic>> {
-        source(self, index, as_of)
+    ) -> Result<Arc<ResolvedPack>, Vec<Diagnostic>> {
+        resolve(self, index, as_of)
     }
 
-    /// The source of the pack at `index`, if [`Catalog::source`] resolved it already.
-    pub fn cached_source(&self, index: usize, as_of: Option<Date>) -> Option<Arc<PackSource>> {
-        cached_source(self, index, as_of)
+    /// The pack at `index`, if [`Catalog::resolve`] resolved it already.
+    pub fn resolved(&self, index: usize, as_of: Option<Date>) -> Option<Arc<ResolvedPack>> {
+        resolved(self, index, as_of)
     }
 
-    /// [`Catalog::source`], doing `work` on the pack's layers (compiling them, say) while the
-    /// digests are computed on another thread. The layers are those of the returned source.
-    pub fn source_while<R>(
+    /// [`Catalog::resolve`], doing `work` on the pack's layers (compiling them, say) while the
+    /// digests are computed on another thread. The layers are those of the returned pack.
+    pub fn resolve_while<R>(
         &self,
         index: usize,
         as_of: Option<Date>,
         work: impl FnOnce(&[PackLayer]) -> R,
-    ) -> Result<(Arc<PackSource>, R), Vec<Diagnostic>> {
-        source_while(self, index, as_of, work)
+    ) -> Result<(Arc<ResolvedPack>, R), Vec<Diagnostic>> {
+        resolve_while(self, index, as_of, work)
     }
 }
 
@@ -57,13 +57,13 @@ const DATA_LIMITS: JsonLimits = JsonLimits {
     max_values: 1_000_000,
 };
 
-fn source(
+fn resolve(
     catalog: &Catalog,
     index: usize,
     as_of: Option<Date>,
-) -> Result<Arc<PackSource>, Vec<Diagnostic>> {
+) -> Result<Arc<ResolvedPack>, Vec<Diagnostic>> {
     let order = order(catalog, index, as_of)?;
-    if let Some(cached) = catalog.cache().source(&order) {
+    if let Some(cached) = catalog.cache().resolved(&order) {
         return Ok(cached);
     }
     let files = read_chain(catalog, &order)?;
@@ -72,21 +72,21 @@ fn source(
     Ok(remember(catalog, order, identity, chain, layers))
 }
 
-/// The source of the pack at `index` if it was resolved already.
-fn cached_source(catalog: &Catalog, index: usize, as_of: Option<Date>) -> Option<Arc<PackSource>> {
+/// The pack at `index` if it was resolved already.
+fn resolved(catalog: &Catalog, index: usize, as_of: Option<Date>) -> Option<Arc<ResolvedPack>> {
     let order = linearize(catalog, index, as_of).ok()?;
-    catalog.cache().source(&order)
+    catalog.cache().resolved(&order)
 }
 
-/// [`source`], with `work` done on the layers while the digests are computed on another thread.
-fn source_while<R>(
+/// [`resolve`], with `work` done on the layers while the digests are computed on another thread.
+fn resolve_while<R>(
     catalog: &Catalog,
     index: usize,
     as_of: Option<Date>,
     work: impl FnOnce(&[PackLayer]) -> R,
-) -> Result<(Arc<PackSource>, R), Vec<Diagnostic>> {
+) -> Result<(Arc<ResolvedPack>, R), Vec<Diagnostic>> {
     let order = order(catalog, index, as_of)?;
-    let cached = catalog.cache().source(&order);
+    let cached = catalog.cache().resolved(&order);
     if let Some(cached) = cached {
         let result = work(&cached.layers);
         return Ok((cached, result));
@@ -111,13 +111,13 @@ fn remember(
     identity: PackIdentity,
     chain: Vec<PackIdentity>,
     layers: Vec<PackLayer>,
-) -> Arc<PackSource> {
-    let source = PackSource {
+) -> Arc<ResolvedPack> {
+    let pack = ResolvedPack {
         identity,
         chain,
         layers,
     };
-    catalog.cache().remember(order, source)
+    catalog.cache().remember(order, pack)
 }
 
 type ChainFiles = BTreeMap<usize, Arc<PackFiles>>;

@@ -50,7 +50,7 @@ fn a_chain_deeper_than_the_bound_is_refused_from_the_manifests() {
     // p17 is 17 generations below p0: p17, p18 (and only they) are refused.
     assert_eq!(refused.len(), 2, "{:?}", catalog.problems());
     assert!(refused.iter().all(|f| f.ends_with("pack.toml")));
-    let deepest = catalog.source(index(&catalog, &format!("p{}", MAX_DEPTH + 2)), None);
+    let deepest = catalog.resolve(index(&catalog, &format!("p{}", MAX_DEPTH + 2)), None);
     let Err(problems) = deepest else {
         panic!("a pack beyond the bound was resolved")
     };
@@ -62,7 +62,7 @@ fn a_chain_deeper_than_the_bound_is_refused_from_the_manifests() {
     );
     // The deepest pack within the bound resolves, with every ancestor in order.
     let within = catalog
-        .source(index(&catalog, &format!("p{MAX_DEPTH}")), None)
+        .resolve(index(&catalog, &format!("p{MAX_DEPTH}")), None)
         .unwrap();
     assert_eq!(within.layers.len(), MAX_DEPTH + 1);
     assert_eq!(within.layers[0].id, "p0");
@@ -121,7 +121,7 @@ fn a_chain_of_thousands_of_packs_is_refused_whole_without_being_resolved() {
     );
     for i in [0, MAX_PACKS, MAX_PACKS + 499] {
         let problems = catalog
-            .source(index(&catalog, &format!("p{i}")), None)
+            .resolve(index(&catalog, &format!("p{i}")), None)
             .err()
             .unwrap();
         assert_eq!(problems[0].code, Code::P023);
@@ -142,7 +142,7 @@ fn a_long_chain_under_the_folder_limit_resolves_only_the_packs_within_bounds() {
     let mut resolved = 0;
     for i in 0..MAX_PACKS {
         if catalog
-            .source(index(&catalog, &format!("p{i}")), None)
+            .resolve(index(&catalog, &format!("p{i}")), None)
             .is_ok()
         {
             resolved += 1;

@@ -48,8 +48,8 @@ fn digest_with(manifest: &str) -> String {
     digest(&mut entries)
 }
 
-fn limit_param(source: &tcscreen_core::PackSource) -> Value {
-    source.layers.last().unwrap().params["limit"].clone()
+fn limit_param(resolved: &tcscreen_core::ResolvedPack) -> Value {
+    resolved.layers.last().unwrap().params["limit"].clone()
 }
 
 #[test]
@@ -65,18 +65,18 @@ fn a_manifest_swapped_between_discovery_and_resolution_changes_nothing() {
     let catalog = Catalog::discover(root, "rules").unwrap();
     write(root, "p/pack.toml", SIGNED.as_bytes());
     let index = catalog.find("p", None, date("2025-01-01")).unwrap();
-    let source = catalog.source(index, None).unwrap();
-    assert_eq!(limit_param(&source), Value::Int(99));
-    assert_eq!(source.identity.sha256, digest_with(EDITED));
-    assert_ne!(source.identity.sha256, digest_with(SIGNED));
+    let resolved = catalog.resolve(index, None).unwrap();
+    assert_eq!(limit_param(&resolved), Value::Int(99));
+    assert_eq!(resolved.identity.sha256, digest_with(EDITED));
+    assert_ne!(resolved.identity.sha256, digest_with(SIGNED));
 
     // The other way round: the signed manifest is discovered, the edited one swapped in.
     let catalog = Catalog::discover(root, "rules").unwrap();
     write(root, "p/pack.toml", EDITED.as_bytes());
     let index = catalog.find("p", None, date("2025-01-01")).unwrap();
-    let source = catalog.source(index, None).unwrap();
-    assert_eq!(limit_param(&source), Value::Int(6));
-    assert_eq!(source.identity.sha256, digest_with(SIGNED));
+    let resolved = catalog.resolve(index, None).unwrap();
+    assert_eq!(limit_param(&resolved), Value::Int(6));
+    assert_eq!(resolved.identity.sha256, digest_with(SIGNED));
 }
 
 #[test]
@@ -97,7 +97,7 @@ fn a_signature_vouches_only_for_the_snapshot_that_runs() {
     write(&rules, "p/pack.toml", SIGNED.as_bytes());
     let signed = {
         let catalog = Catalog::discover(&rules, "rules").unwrap();
-        catalog.source(0, None).unwrap().identity.clone()
+        catalog.resolve(0, None).unwrap().identity.clone()
     };
     write(
         &rules,
@@ -109,10 +109,10 @@ fn a_signature_vouches_only_for_the_snapshot_that_runs() {
     write(&rules, "p/pack.toml", EDITED.as_bytes());
     let catalog = Catalog::discover(&rules, "rules").unwrap();
     write(&rules, "p/pack.toml", SIGNED.as_bytes());
-    let source = catalog.source(0, None).unwrap();
+    let resolved = catalog.resolve(0, None).unwrap();
     let files = catalog.files(0).unwrap();
     let refused = trust
-        .verify(catalog.entry(0), &files, &source.identity)
+        .verify(catalog.entry(0), &files, &resolved.identity)
         .unwrap_err();
     assert!(
         refused.message.contains("it changed after signing"),
@@ -123,10 +123,10 @@ fn a_signature_vouches_only_for_the_snapshot_that_runs() {
     // pack (the guard rejects with the signed limit).
     let catalog = Catalog::discover(&rules, "rules").unwrap();
     write(&rules, "p/pack.toml", EDITED.as_bytes());
-    let source = catalog.source(0, None).unwrap();
+    let resolved = catalog.resolve(0, None).unwrap();
     let files = catalog.files(0).unwrap();
     trust
-        .verify(catalog.entry(0), &files, &source.identity)
+        .verify(catalog.entry(0), &files, &resolved.identity)
         .unwrap();
     // A pack.sig replaced after the snapshot changes nothing either.
     fs::remove_file(rules.join("p/pack.sig")).unwrap();
@@ -135,12 +135,12 @@ fn a_signature_vouches_only_for_the_snapshot_that_runs() {
             .verify(
                 catalog.entry(0),
                 &catalog.files(0).unwrap(),
-                &source.identity
+                &resolved.identity
             )
             .is_ok()
     );
     let messages = tcscreen_core::on_eval_stack(move || {
-        let pack = CompiledPack::compile(&source, &EngineLimits::default()).unwrap();
+        let pack = CompiledPack::compile(&resolved, &EngineLimits::default()).unwrap();
         let request = ValidRequest::from_text(
             r#"{"id": "1", "country": "ZZ", "title": "t", "received": "2025-01-01"}"#,
             &RequestLimits::default(),
@@ -163,7 +163,7 @@ fn load_problems(root: &Path) -> Vec<String> {
         let catalog = Catalog::discover(&root, "rules").unwrap();
         let mut problems: Vec<_> = catalog.problems().to_vec();
         if let Ok(index) = catalog.find("p", None, date("2025-01-01")) {
-            problems.extend(catalog.source(index, None).err().unwrap_or_default());
+            problems.extend(catalog.resolve(index, None).err().unwrap_or_default());
         }
         problems
             .iter()

@@ -165,13 +165,13 @@ fn later_parents_win_and_the_child_wins_over_all() {
     );
     let catalog = catalog(root);
     let index = catalog.find("child", None, date("2020-01-01")).unwrap();
-    let source = catalog.source(index, None).unwrap();
-    let ids: Vec<&str> = source.layers.iter().map(|l| l.id.as_str()).collect();
+    let resolved = catalog.resolve(index, None).unwrap();
+    let ids: Vec<&str> = resolved.layers.iter().map(|l| l.id.as_str()).collect();
     assert_eq!(ids, ["base", "left", "right", "child"]);
-    let chain: Vec<&str> = source.chain.iter().map(|p| p.id.as_str()).collect();
+    let chain: Vec<&str> = resolved.chain.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(chain, ["right", "left", "base"]);
     let mut params = std::collections::BTreeMap::new();
-    for layer in &source.layers {
+    for layer in &resolved.layers {
         params.extend(layer.params.clone());
     }
     assert_eq!(params["x"], Value::Str("right".into()));
@@ -193,12 +193,12 @@ fn cycles_and_unknown_parents_are_located() {
     write(root, "base/pack.toml", &manifest("base", ""));
     let catalog = catalog(root);
     let a = catalog.find("a", None, date("2020-01-01")).unwrap();
-    let e = &catalog.source(a, None).unwrap_err()[0];
+    let e = &catalog.resolve(a, None).unwrap_err()[0];
     assert_eq!(e.message, "extends cycle: `a` extends `b` extends `a`");
     assert_eq!(e.file.as_deref(), Some("rules/b/pack.toml"));
     assert_eq!((e.pos.line, e.pos.column), (5, 11));
     let c = catalog.find("c", None, date("2020-01-01")).unwrap();
-    let e = &catalog.source(c, None).unwrap_err()[0];
+    let e = &catalog.resolve(c, None).unwrap_err()[0];
     assert_eq!(e.code, Code::P014);
     assert_eq!(e.help.as_deref(), Some("did you mean `base`?"));
 }
@@ -216,7 +216,12 @@ fn the_digest_covers_exactly_the_files_the_loader_reads() {
     let digest_now = |root: &Path| {
         let catalog = Catalog::discover(root, "rules").unwrap();
         let index = catalog.find("base", None, date("2020-01-01")).unwrap();
-        catalog.source(index, None).unwrap().identity.sha256.clone()
+        catalog
+            .resolve(index, None)
+            .unwrap()
+            .identity
+            .sha256
+            .clone()
     };
     let first = digest_now(root);
     // Computed independently from the spec's byte format.
@@ -263,7 +268,7 @@ fn hidden_files_links_and_stray_files_are_refused() {
     }
     let catalog = catalog(root);
     let index = catalog.find("p", None, date("2020-01-01")).unwrap();
-    let errors = catalog.source(index, None).unwrap_err();
+    let errors = catalog.resolve(index, None).unwrap_err();
     let messages: Vec<String> = errors
         .iter()
         .map(|e| format!("{} {}", e.file.clone().unwrap_or_default(), e.message))
@@ -319,9 +324,9 @@ fn imports_resolve_to_the_defining_packs_lib_only() {
     );
     let catalog = catalog(root);
     let index = catalog.find("kid", None, date("2020-01-01")).unwrap();
-    let source = catalog.source(index, None).unwrap();
+    let resolved = catalog.resolve(index, None).unwrap();
     let findings = tcscreen_core::on_eval_stack(move || {
-        let pack = CompiledPack::compile(&source, &EngineLimits::default()).unwrap();
+        let pack = CompiledPack::compile(&resolved, &EngineLimits::default()).unwrap();
         let request = ValidRequest::from_text(
             r#"{"id": "1", "country": "ZZ", "title": "t", "received": "2025-01-01"}"#,
             &RequestLimits::default(),
@@ -346,17 +351,17 @@ fn compiling_while_hashing_gives_the_same_pack_as_one_after_the_other() {
     let concurrent = Catalog::discover(&root, "rules").unwrap();
     for id in ["kh", "np", "af", "base"] {
         let index = sequential.find(id, None, as_of).unwrap();
-        let expected = sequential.source(index, Some(as_of)).unwrap();
-        assert!(concurrent.cached_source(index, Some(as_of)).is_none());
-        let (source, compiled) = concurrent
-            .source_while(index, Some(as_of), |layers| {
+        let expected = sequential.resolve(index, Some(as_of)).unwrap();
+        assert!(concurrent.resolved(index, Some(as_of)).is_none());
+        let (resolved, compiled) = concurrent
+            .resolve_while(index, Some(as_of), |layers| {
                 CompiledPack::compile_layers(layers, &limits)
             })
             .unwrap();
-        assert_eq!(*source, *expected, "{id}");
+        assert_eq!(*resolved, *expected, "{id}");
         let compiled = compiled
             .unwrap_or_else(|e| panic!("{id}: {e:?}"))
-            .identify(source.identity.clone(), source.chain.clone());
+            .identify(resolved.identity.clone(), resolved.chain.clone());
         let reference = CompiledPack::compile(&expected, &limits).unwrap();
         assert_eq!(compiled.identity(), reference.identity());
         assert_eq!(compiled.chain(), reference.chain());
@@ -364,14 +369,14 @@ fn compiling_while_hashing_gives_the_same_pack_as_one_after_the_other() {
         let ids = |p: &CompiledPack| p.rules().iter().map(|r| r.id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(&compiled), ids(&reference));
         // Resolved once: the second time comes from the cache, with the same layers.
-        let cached = concurrent.cached_source(index, Some(as_of)).unwrap();
-        assert!(std::sync::Arc::ptr_eq(&cached, &source));
+        let cached = concurrent.resolved(index, Some(as_of)).unwrap();
+        assert!(std::sync::Arc::ptr_eq(&cached, &resolved));
         let (again, rule_files) = concurrent
-            .source_while(index, Some(as_of), |layers| {
+            .resolve_while(index, Some(as_of), |layers| {
                 layers.iter().map(|l| l.rules.len()).sum::<usize>()
             })
             .unwrap();
-        assert!(std::sync::Arc::ptr_eq(&again, &source));
+        assert!(std::sync::Arc::ptr_eq(&again, &resolved));
         assert!(rule_files >= compiled.rules().len());
     }
 }

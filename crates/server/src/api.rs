@@ -10,10 +10,12 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tcscreen_core::json::{self, JsonLimits, JsonValue};
-use tcscreen_core::{Code, Diagnostic, Json, ValidRequest, canonical, schema};
+use tcscreen_core::{Code, Diagnostic, Json, ValidRequest, canonical, request::schema};
 use tcscreen_service::decisions::DecisionInput;
 use tcscreen_service::register::{Body as EntryBody, Entry};
-use tcscreen_service::{Inputs, Outcome, RecordFormat, RecordWriter, Source, listing, render};
+use tcscreen_service::{
+    Inputs, Location, RecordFormat, RecordWriter, ScreenResult, listing, render,
+};
 
 use crate::body::{BODY, blocking_reader, read_limited, request_limits, request_text};
 use crate::identity::Actor;
@@ -99,7 +101,7 @@ pub async fn screen(
     let bytes = read_limited(&headers, body, state.max_request_bytes()).await?;
     let screened = screening::screen(
         &state,
-        Source::file(BODY),
+        Location::file(BODY),
         request_text(&bytes),
         options,
         Register::Append,
@@ -174,9 +176,9 @@ pub async fn screen_batch(
         let mut register_failure: Option<String> = None;
         let (appended, last_append) = std::sync::mpsc::channel::<Result<u64, String>>();
         let mut pending = 0usize;
-        tcscreen_service::screen_batch(&screener, inputs, &options, &gone, |outcome| {
-            let line = match outcome {
-                Outcome::Screened(s) => {
+        tcscreen_service::screen_batch(&screener, inputs, &options, &gone, |result| {
+            let line = match result {
+                ScreenResult::Screened(s) => {
                     if let Some(writer) = batch_state.register() {
                         let appended = appended.clone();
                         pending += 1;
@@ -186,9 +188,9 @@ pub async fn screen_batch(
                     }
                     format!("{}\n", s.canonical)
                 }
-                Outcome::NotScreened(not) => {
+                ScreenResult::NotScreened(not) => {
                     let error = ApiError::not_screened(&not, catalog_packs.catalog());
-                    let line = Json::number(not.source.line.unwrap_or(0) as u64);
+                    let line = Json::number(not.location.line.unwrap_or(0) as u64);
                     let request_id = Json::opt_string(not.request_id.as_deref());
                     batch_error_line(line, request_id, &error)
                 }
@@ -249,7 +251,7 @@ pub async fn validate(
                 (problems, id)
             })
         } else {
-            let source = Source::file(BODY);
+            let location = Location::file(BODY);
             match request_text(&bytes) {
                 Ok(text) => match ValidRequest::from_text(&text, &request_limits(limit)) {
                     Ok(request) => Ok(request.id().to_string()),
@@ -257,8 +259,11 @@ pub async fn validate(
                         let problems: Vec<_> = errors
                             .iter()
                             .map(|e| {
-                                let d =
-                                    tcscreen_service::problems::from_input(&source, e, Some(&text));
+                                let d = tcscreen_service::problems::from_input(
+                                    &location,
+                                    e,
+                                    Some(&text),
+                                );
                                 (d, (!e.path.is_empty()).then(|| e.path.clone()))
                             })
                             .collect();
@@ -268,7 +273,7 @@ pub async fn validate(
                 },
                 Err(e) => Err((
                     vec![(
-                        tcscreen_service::problems::from_input(&source, &e, None),
+                        tcscreen_service::problems::from_input(&location, &e, None),
                         None,
                     )],
                     None,

@@ -7,7 +7,7 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, StatusCode, header};
 use futures_util::StreamExt;
 use tcscreen_core::InputError;
-use tcscreen_service::Source;
+use tcscreen_service::Location;
 use tcscreen_service::inputs::too_large;
 use tcscreen_service::problems::from_input;
 
@@ -20,7 +20,7 @@ pub const BODY: &str = "request body";
 pub fn too_large_error(size: &str, max: usize) -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
-        from_input(&Source::file(BODY), &too_large(size, max), None),
+        from_input(&Location::file(BODY), &too_large(size, max), None),
     )
 }
 

@@ -11,7 +11,7 @@
 use std::sync::OnceLock;
 
 use tcscreen_core::json::{self, JsonLimits, JsonValue, Member, Pos};
-use tcscreen_core::schema::{self, Shape};
+use tcscreen_core::request::schema::{self, Shape};
 use tcscreen_core::{Json, canonical};
 
 /// The written part of the description.

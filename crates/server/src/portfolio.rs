@@ -4,14 +4,14 @@
 
 use std::collections::BTreeMap;
 
-use tcscreen_core::{Criterion, Decision, Diagnostic, Outcome as FindingOutcome};
-use tcscreen_service::Outcome;
+use tcscreen_core::{Criterion, Decision, Diagnostic, Outcome};
+use tcscreen_service::ScreenResult;
 
 /// One request of a portfolio.
 #[derive(Clone, Debug)]
 pub struct Row {
     /// File, or file and line.
-    pub source: String,
+    pub location: String,
     /// Request id (empty when it could not be read).
     pub request_id: String,
     /// The request's title.
@@ -33,7 +33,7 @@ pub struct Row {
     /// Per criterion.
     pub criteria: BTreeMap<Criterion, Decision>,
     /// Rule, criterion, outcome of each finding.
-    pub findings: Vec<(String, Criterion, FindingOutcome)>,
+    pub findings: Vec<(String, Criterion, Outcome)>,
     /// Why it was not screened (first problem), if it was not.
     pub not_screened: Option<String>,
 }
@@ -61,13 +61,13 @@ fn text_at<'a>(json: &'a tcscreen_core::Json, path: &[&str]) -> Option<&'a str> 
 
 impl Portfolio {
     /// Add a request's screening, or why it was not screened, as the next row.
-    pub fn add(&mut self, outcome: Outcome, catalog: &tcscreen_packs::Catalog) {
-        match outcome {
-            Outcome::Screened(s) => {
+    pub fn add(&mut self, result: ScreenResult, catalog: &tcscreen_packs::Catalog) {
+        match result {
+            ScreenResult::Screened(s) => {
                 let r = &s.record;
                 let input = &r.input;
                 self.rows.push(Row {
-                    source: s.source.display(),
+                    location: s.location.display(),
                     request_id: r.request_id.clone(),
                     title: text_at(input, &["title"]).unwrap_or("").to_string(),
                     country: text_at(input, &["country"]).unwrap_or("").to_string(),
@@ -92,13 +92,13 @@ impl Portfolio {
                     not_screened: None,
                 });
             }
-            Outcome::NotScreened(not) => {
+            ScreenResult::NotScreened(not) => {
                 let problems = not.diagnostics(catalog, &mut Default::default());
                 let first = problems
                     .first()
                     .map_or_else(String::new, |d| format!("{}: {}", d.code, d.message));
                 self.rows.push(Row {
-                    source: not.source.display(),
+                    location: not.location.display(),
                     request_id: not.request_id.clone().unwrap_or_default(),
                     title: String::new(),
                     country: String::new(),
@@ -112,7 +112,7 @@ impl Portfolio {
                     findings: Vec::new(),
                     not_screened: Some(first),
                 });
-                self.problems.push((not.source.display(), problems));
+                self.problems.push((not.location.display(), problems));
             }
         }
     }
@@ -169,9 +169,9 @@ impl Portfolio {
                 }
                 let entry = rules.entry(rule.clone()).or_insert((*criterion, [0; 3]));
                 match outcome {
-                    FindingOutcome::Reject => entry.1[0] += 1,
-                    FindingOutcome::Revise => entry.1[1] += 1,
-                    FindingOutcome::Note => entry.1[2] += 1,
+                    Outcome::Reject => entry.1[0] += 1,
+                    Outcome::Revise => entry.1[1] += 1,
+                    Outcome::Note => entry.1[2] += 1,
                 }
             }
         }
@@ -243,7 +243,7 @@ impl Portfolio {
                 .map(|(rule, _, outcome)| format!("{rule}:{}", outcome.as_str()))
                 .collect();
             let cells = [
-                r.source.as_str(),
+                r.location.as_str(),
                 &r.request_id,
                 &r.title,
                 &r.country,

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use tcscreen_core::canonical;
 use tcscreen_service::inputs::too_large;
 use tcscreen_service::problems::from_input;
-use tcscreen_service::{Inputs, Source, replay};
+use tcscreen_service::{Inputs, Location, replay};
 
 use crate::body::{BODY, blocking_reader};
 use crate::problem::ApiError;
@@ -43,10 +43,10 @@ pub async fn replay_body(state: &AppState, body: Body) -> Result<Response, ApiEr
         // The body as a whole cannot be read (not text, a document over the limit): an error
         // status, before any answer is sent.
         if let Some(first) = items.peek()
-            && first.source.line.is_none()
+            && first.location.line.is_none()
             && let Err(e) = &first.text
         {
-            let _ = head.send(Err(unreadable_body(&first.source, e)));
+            let _ = head.send(Err(unreadable_body(&first.location, e)));
             return;
         }
         if head.send(Ok(())).is_err() {
@@ -87,10 +87,10 @@ pub async fn replay_body(state: &AppState, body: Body) -> Result<Response, ApiEr
 }
 
 /// 400 for a body that is not text, 413 for a document over [`RECORD_LIMIT`].
-fn unreadable_body(source: &Source, e: &tcscreen_core::InputError) -> ApiError {
+fn unreadable_body(location: &Location, e: &tcscreen_core::InputError) -> ApiError {
     if e.code == tcscreen_core::Code::I005 {
         let mut problem = from_input(
-            source,
+            location,
             &too_large(&format!("more than {RECORD_LIMIT}"), RECORD_LIMIT),
             None,
         );
@@ -99,6 +99,6 @@ fn unreadable_body(source: &Source, e: &tcscreen_core::InputError) -> ApiError {
         ));
         ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, problem)
     } else {
-        ApiError::new(StatusCode::BAD_REQUEST, from_input(source, e, None))
+        ApiError::new(StatusCode::BAD_REQUEST, from_input(location, e, None))
     }
 }

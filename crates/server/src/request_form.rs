@@ -9,9 +9,9 @@
 
 use tcscreen_core::Code;
 use tcscreen_core::json::{JsonLimits, JsonValue};
-use tcscreen_core::schema::{self, Field, Shape};
+use tcscreen_core::request::schema::{self, Field, Shape};
 use tcscreen_core::{Diagnostic, Json, ValidRequest, canonical};
-use tcscreen_service::Source;
+use tcscreen_service::Location;
 use tcscreen_service::problems::from_input;
 
 use crate::body::request_limits;
@@ -244,7 +244,7 @@ pub fn validate(
     built: &Built,
     max_bytes: usize,
 ) -> Result<String, Vec<(Diagnostic, Option<String>)>> {
-    let source = Source::file("request form");
+    let location = Location::file("request form");
     let limits = request_limits(max_bytes);
     let mut problems = built.problems.clone();
     match ValidRequest::from_text(&built.text, &limits) {
@@ -252,7 +252,7 @@ pub fn validate(
         Ok(_) => Err(problems),
         Err(errors) => {
             for e in &errors {
-                let mut d = from_input(&source, e, None);
+                let mut d = from_input(&location, e, None);
                 // Positions are in text the server wrote: the field says where.
                 d.pos = tcscreen_core::Pos::NONE;
                 let path = (!e.path.is_empty()).then(|| built.form_path(&e.path));

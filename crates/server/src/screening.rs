@@ -1,7 +1,7 @@
 //! Screening one request for the API and the pages alike: parse the query (`as_of`, `pack`:
 //! the screening date is today unless someone allowed to sets another),
 //! queue the request on the screening threads without waiting for room (a full queue is 503),
-//! await the outcome, and append the record to the register when the server keeps one.
+//! await the result, and append the record to the register when the server keeps one.
 
 use std::sync::Arc;
 use tcscreen_core::Code;
@@ -9,7 +9,7 @@ use tcscreen_core::Code;
 use axum::http::StatusCode;
 use tcscreen_core::{Date, InputError};
 use tcscreen_service::register_writer::ScreeningEntry;
-use tcscreen_service::{Item, Outcome, PackChoice, ScreenOptions, Screened, Source};
+use tcscreen_service::{Item, Location, PackChoice, ScreenOptions, ScreenResult, Screened};
 
 use crate::identity::{self, Permission};
 use crate::problem::ApiError;
@@ -107,7 +107,7 @@ pub enum Register {
 /// error to answer with.
 pub async fn screen(
     state: &AppState,
-    source: Source,
+    location: Location,
     text: Result<String, InputError>,
     options: ScreenOptions,
     register: Register,
@@ -115,24 +115,24 @@ pub async fn screen(
     // Whatever the route checked: only those allowed to screen do.
     identity::current().require(Permission::Screen)?;
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let item = Item { source, text };
+    let item = Item { location, text };
     state
         .screener()
-        .submit(item, Arc::new(options), move |outcome| {
-            let _ = tx.send(outcome);
+        .submit(item, Arc::new(options), move |result| {
+            let _ = tx.send(result);
         })
         .map_err(|_busy| ApiError::busy())?;
-    let outcome = rx
+    let result = rx
         .await
         .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, stopped()))?;
-    match outcome {
-        Outcome::Screened(screened) => {
+    match result {
+        ScreenResult::Screened(screened) => {
             if register == Register::Append {
                 append(state, &screened).await?;
             }
             Ok(screened)
         }
-        Outcome::NotScreened(not) => Err(ApiError::not_screened(
+        ScreenResult::NotScreened(not) => Err(ApiError::not_screened(
             &not,
             state.screener().packs().catalog(),
         )),

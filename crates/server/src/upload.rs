@@ -15,7 +15,7 @@ use axum::body::Bytes;
 use axum::extract::Multipart;
 use axum::extract::multipart::{Field, MultipartError};
 use tcscreen_service::iati::inputs::ImportLog;
-use tcscreen_service::{Inputs, Item, Source};
+use tcscreen_service::{Inputs, Item, Location};
 use tokio::sync::mpsc::{Receiver, Sender};
 
 use crate::body::{request_text, too_large_error};
@@ -180,7 +180,7 @@ impl UploadItems {
             request_text(&bytes)
         };
         Item {
-            source: Source::file(name),
+            location: Location::file(name),
             text,
         }
     }

@@ -1,12 +1,12 @@
 //! An officer's words on every page: fields by their labels ("Personnel, row 1: months"), the
-//! schema's values by their labels (`tcscreen_core::schema_labels`), shapes and problems in
-//! plain sentences ("Personnel, row 1: months must be a number, zero or more"), and text from
-//! the engine (field descriptions, problem messages, help) with its code marks, field paths,
-//! command-line options and problem codes taken out. The API keeps codes and paths; only pages
-//! use this module.
+//! schema's values by their labels (`tcscreen_core::request::schema_labels`), shapes and
+//! problems in plain sentences ("Personnel, row 1: months must be a number, zero or more"),
+//! and text from the engine (field descriptions, problem messages, help) with its code marks,
+//! field paths, command-line options and problem codes taken out. The API keeps codes and
+//! paths; only pages use this module.
 
-use tcscreen_core::schema::{self, CodeKind, Shape};
-use tcscreen_core::schema_labels::enum_label;
+use tcscreen_core::request::schema::{self, CodeKind, Shape};
+use tcscreen_core::request::schema_labels::enum_label;
 use tcscreen_core::{Code, Diagnostic};
 
 /// Field names whose label is not their name in words.

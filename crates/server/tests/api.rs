@@ -150,7 +150,7 @@ async fn a_full_queue_answers_503_with_retry_after() {
     let (started, running) = std::sync::mpsc::channel::<()>();
     let body = std::fs::read_to_string(&fixture_files()[0]).unwrap();
     let item = |text: &str| tcscreen_service::Item {
-        source: tcscreen_service::Source::file("held"),
+        location: tcscreen_service::Location::file("held"),
         text: Ok(text.to_string()),
     };
     let options = Arc::new(tcscreen_service::ScreenOptions::default());

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use tcscreen_core::{Decision, DecisionRecord, Finding, Json, Outcome, ValidRequest, canonical};
 
 use crate::escape::controls as esc;
-use crate::inputs::Source;
+use crate::inputs::Location;
 use crate::packs::{PackChoice, Packs};
 use crate::thread_screener::{NotScreened, ThreadScreener};
 
@@ -18,14 +18,14 @@ pub struct Comparison {
     pub now: DecisionRecord,
 }
 
-/// Screen the revised `request` (read from `source`) on this thread, with the pack `choice`
+/// Screen the revised `request` (read from `location`) on this thread, with the pack `choice`
 /// names (the previous record's pack id by default), as of its `received` date.
 pub fn compare(
     screener: &mut ThreadScreener,
     packs: &Packs,
     previous: DecisionRecord,
     request: &ValidRequest,
-    source: Source,
+    location: Location,
     choice: Option<PackChoice>,
 ) -> Result<Comparison, NotScreened> {
     let choice = choice.unwrap_or_else(|| PackChoice::Id(previous.pack.id.clone(), None));
@@ -36,7 +36,7 @@ pub fn compare(
     match now {
         Ok((now, _)) => Ok(Comparison { previous, now }),
         Err(problem) => Err(NotScreened {
-            source,
+            location,
             request_id: Some(request.id().to_string()),
             problem,
         }),

@@ -8,14 +8,14 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 
-use tcscreen_core::replay::{FindingChange, finding_changes};
+use tcscreen_core::record::replay::{FindingChange, finding_changes};
 use tcscreen_core::{
     Date, Decision, DecisionRecord, Json, RequestLimits, ValidRequest, canonical, json,
 };
 use tcscreen_packs::Catalog;
 
 use crate::escape::controls as esc;
-use crate::inputs::{Item, Source};
+use crate::inputs::{Item, Location};
 use crate::packs::{PackChoice, Packs};
 use crate::pipeline::run_batch;
 use crate::plural;
@@ -97,7 +97,7 @@ fn describe(problem: Problem) -> String {
 /// One request screened both ways.
 pub struct Compared {
     /// Where it came from.
-    pub source: Source,
+    pub location: Location,
     /// Its id.
     pub request_id: String,
     /// The record under the rules as they are, or why there is none.
@@ -120,7 +120,7 @@ pub struct Impact {
     /// Every request read, in input order.
     pub compared: Vec<Compared>,
     /// Inputs that are neither a request nor a record: (where, why).
-    pub unreadable: Vec<(Source, String)>,
+    pub unreadable: Vec<(Location, String)>,
 }
 
 /// A request, or a record's input with its as-of date.
@@ -164,12 +164,12 @@ pub fn impact(
             .text
             .map_err(|e| e.message)
             .and_then(|t| request_of(&t))
-            .map_err(|e| (item.source.clone(), e))?;
+            .map_err(|e| (item.location.clone(), e))?;
         let as_of = as_of.unwrap_or(request.received());
         Ok(Compared {
             before: from.screen(local, &request, as_of),
             after: to.screen(local, &request, as_of),
-            source: item.source,
+            location: item.location,
             request_id: request.id().to_string(),
         })
     };
@@ -308,9 +308,9 @@ impl Impact {
                 label(&c.after)
             );
             let _ = if md {
-                writeln!(out, "- **{head}** ({})", show(&c.source.display()))
+                writeln!(out, "- **{head}** ({})", show(&c.location.display()))
             } else {
-                writeln!(out, "{head}  ({})", show(&c.source.display()))
+                writeln!(out, "{head}  ({})", show(&c.location.display()))
             };
             for r in [&c.before, &c.after] {
                 if let Err(e) = r {
@@ -373,7 +373,7 @@ fn compared_json(c: &Compared) -> Json {
         }
     }
     Json::object([
-        ("source", Json::string(c.source.display())),
+        ("source", Json::string(c.location.display())),
         ("request_id", Json::string(&c.request_id)),
         ("from", Json::string(label(&c.before))),
         ("to", Json::string(label(&c.after))),

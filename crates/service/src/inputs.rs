@@ -19,7 +19,7 @@ use tcscreen_core::{Code, InputError, Pos, RequestLimits, decode_text, json};
 
 use crate::iati::inputs::{ImportLog, XmlItems};
 use crate::iati::mapping::ImportOptions;
-pub use crate::item::{Item, Source};
+pub use crate::item::{Item, Location};
 
 fn read_error(message: String) -> InputError {
     InputError {
@@ -179,10 +179,10 @@ impl Inputs {
 
     fn open_file(&mut self, path: &Path) -> Option<Item> {
         let file = path.to_string_lossy().to_string();
-        let source = Source::file(file.clone());
+        let location = Location::file(file.clone());
         let fail = |e: std::io::Error| {
             Some(Item {
-                source: source.clone(),
+                location: location.clone(),
                 text: Err(read_error(format!("cannot read: {e}"))),
             })
         };
@@ -202,7 +202,7 @@ impl Inputs {
         let size = f.metadata().map(|m| m.len()).unwrap_or(0);
         if size > self.max_bytes as u64 {
             return Some(Item {
-                source,
+                location,
                 text: Err(too_large(&size.to_string(), self.max_bytes)),
             });
         }
@@ -212,7 +212,7 @@ impl Inputs {
         }
         if bytes.len() > self.max_bytes {
             return Some(Item {
-                source,
+                location,
                 text: Err(too_large(
                     &format!("more than {}", self.max_bytes),
                     self.max_bytes,
@@ -220,7 +220,7 @@ impl Inputs {
             });
         }
         Some(Item {
-            source,
+            location,
             text: decode_text(&bytes).map(str::to_string),
         })
     }
@@ -269,7 +269,7 @@ impl Inputs {
         let (file, line_no, reader) = self.lines.as_mut()?;
         loop {
             *line_no += 1;
-            let source = Source::line(file.clone(), *line_no);
+            let location = Location::line(file.clone(), *line_no);
             match Self::bounded_line(reader, max) {
                 Ok(None) => {
                     self.lines = None;
@@ -281,18 +281,18 @@ impl Inputs {
                     }
                     let text =
                         decode_text(&bytes).map(|t| t.trim_end_matches(['\n', '\r']).to_string());
-                    return Some(Item { source, text });
+                    return Some(Item { location, text });
                 }
                 Ok(Some(Err(e))) => {
                     return Some(Item {
-                        source,
+                        location,
                         text: Err(e),
                     });
                 }
                 Err(e) => {
                     self.lines = None;
                     return Some(Item {
-                        source,
+                        location,
                         text: Err(read_error(format!("cannot read: {e}"))),
                     });
                 }
@@ -301,7 +301,7 @@ impl Inputs {
     }
 
     fn read_stream(&mut self, name: &str, mut reader: Box<dyn BufRead + Send>) -> Option<Item> {
-        let mut source = Source::file(name);
+        let mut location = Location::file(name);
         let cannot_read = |e: std::io::Error| {
             read_error(if name == "-" {
                 format!("cannot read stdin: {e}")
@@ -328,12 +328,12 @@ impl Inputs {
             match Self::bounded_line(&mut reader, self.max_bytes) {
                 Ok(None) => {
                     return Some(Item {
-                        source,
+                        location,
                         text: decode_text(b"").map(str::to_string),
                     });
                 }
                 Ok(Some(Ok(bytes))) if bytes.iter().all(u8::is_ascii_whitespace) => {
-                    source.line_offset = line_no;
+                    location.line_offset = line_no;
                 }
                 Ok(Some(Ok(bytes))) => {
                     let whole_value = std::str::from_utf8(&bytes)
@@ -342,7 +342,7 @@ impl Inputs {
                         let text = decode_text(&bytes)
                             .map(|t| t.trim_end_matches(['\n', '\r']).to_string());
                         self.held = Some(Item {
-                            source: Source::line(name, line_no),
+                            location: Location::line(name, line_no),
                             text,
                         });
                         self.lines = Some((name.into(), line_no, reader));
@@ -353,13 +353,13 @@ impl Inputs {
                 }
                 Ok(Some(Err(e))) => {
                     return Some(Item {
-                        source: Source::line(name, line_no),
+                        location: Location::line(name, line_no),
                         text: Err(e),
                     });
                 }
                 Err(e) => {
                     return Some(Item {
-                        source,
+                        location,
                         text: Err(cannot_read(e)),
                     });
                 }
@@ -370,14 +370,14 @@ impl Inputs {
         let budget = (self.max_bytes + 1).saturating_sub(first.len()) as u64;
         if let Err(e) = reader.by_ref().take(budget).read_to_end(&mut rest) {
             return Some(Item {
-                source,
+                location,
                 text: Err(cannot_read(e)),
             });
         }
         first.extend(rest);
         if first.len() > self.max_bytes {
             return Some(Item {
-                source,
+                location,
                 text: Err(too_large(
                     &format!("more than {}", self.max_bytes),
                     self.max_bytes,
@@ -388,7 +388,7 @@ impl Inputs {
             Ok(text) => text.to_string(),
             Err(e) => {
                 return Some(Item {
-                    source,
+                    location,
                     text: Err(e),
                 });
             }
@@ -406,13 +406,13 @@ impl Inputs {
         if as_lines {
             self.lines = Some((
                 name.into(),
-                source.line_offset,
+                location.line_offset,
                 Box::new(std::io::Cursor::new(text.into_bytes())),
             ));
             return None;
         }
         Some(Item {
-            source,
+            location,
             text: Ok(text),
         })
     }
@@ -466,7 +466,7 @@ impl Iterator for Inputs {
                             .path()
                             .map_or_else(String::new, |p| p.to_string_lossy().to_string());
                         return Some(Item {
-                            source: Source::file(file),
+                            location: Location::file(file),
                             text: Err(read_error(format!("cannot read: {e}"))),
                         });
                     }
@@ -499,7 +499,7 @@ impl Iterator for Inputs {
                     } else if !path.exists() {
                         let file = path.to_string_lossy().to_string();
                         return Some(Item {
-                            source: Source::file(file),
+                            location: Location::file(file),
                             text: Err(read_error("no such file or folder".into())),
                         });
                     } else if let Some(item) = self.open_file(&path) {
@@ -528,7 +528,7 @@ mod tests {
             .iter()
             .map(|i| {
                 (
-                    i.source.display(),
+                    i.location.display(),
                     i.text.as_deref().map_err(|e| e.code.as_str()),
                 )
             })

@@ -6,7 +6,7 @@ use tcscreen_core::InputError;
 
 /// Where a request came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Source {
+pub struct Location {
     /// The file as given (`-` for stdin).
     pub file: String,
     /// The line, inside a JSON Lines input.
@@ -16,10 +16,10 @@ pub struct Source {
     pub line_offset: usize,
 }
 
-impl Source {
+impl Location {
     /// A whole file.
-    pub fn file(file: impl Into<String>) -> Source {
-        Source {
+    pub fn file(file: impl Into<String>) -> Location {
+        Location {
             file: file.into(),
             line: None,
             line_offset: 0,
@@ -27,8 +27,8 @@ impl Source {
     }
 
     /// A line of a JSON Lines file.
-    pub fn line(file: impl Into<String>, line: usize) -> Source {
-        Source {
+    pub fn line(file: impl Into<String>, line: usize) -> Location {
+        Location {
             file: file.into(),
             line: Some(line),
             line_offset: 0,
@@ -48,7 +48,7 @@ impl Source {
 #[derive(Debug)]
 pub struct Item {
     /// Where it came from.
-    pub source: Source,
+    pub location: Location,
     /// The text, or a read error.
     pub text: Result<String, InputError>,
 }

@@ -11,16 +11,16 @@
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use tcscreen_service::{Outcome, Packs, PoolSize, ScreenOptions, Screener, Source};
+//! use tcscreen_service::{ScreenResult, Packs, PoolSize, ScreenOptions, Screener, Location};
 //!
 //! let packs = Packs::discover("rules".as_ref()).expect("a rules folder");
 //! let screener = Screener::start(packs, PoolSize::threads(2)).expect("threads");
 //! let body = std::fs::read_to_string("request.json").unwrap();
 //! let options = Arc::new(ScreenOptions::default());
-//! match screener.screen_text(body, Source::file("request.json"), options).unwrap() {
+//! match screener.screen_text(body, Location::file("request.json"), options).unwrap() {
 //!     // `--format json` prints the canonical record and a newline.
-//!     Outcome::Screened(screened) => println!("{}", screened.canonical),
-//!     Outcome::NotScreened(not) => {
+//!     ScreenResult::Screened(screened) => println!("{}", screened.canonical),
+//!     ScreenResult::NotScreened(not) => {
 //!         let problems = not.diagnostics(screener.packs().catalog(), &mut Default::default());
 //!         eprintln!("{} problems", problems.len());
 //!     }
@@ -66,13 +66,13 @@ pub mod validate;
 pub mod word_diff;
 pub mod writer;
 
-pub use inputs::{Inputs, Item, Source};
+pub use inputs::{Inputs, Item, Location};
 pub use packs::{PackChoice, Packs};
 pub use pipeline::{BatchEnd, Prepare, run_batch, screen_batch, screen_batch_prepared};
 pub use plural::plural;
 pub use screener::{Busy, PoolSize, Screener, Stopped};
 pub use settings::{ScreenSettings, SetupProblem};
 pub use thread_screener::{
-    NotScreened, Outcome, PackNote, Problem, ScreenOptions, Screened, ThreadScreener,
+    NotScreened, PackNote, Problem, ScreenOptions, ScreenResult, Screened, ThreadScreener,
 };
 pub use writer::{RecordFormat, RecordWriter};

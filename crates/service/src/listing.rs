@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use crate::pack_tests::{PackTestReport, run_pack_tests_sharing};
-use tcscreen_core::citation::Citation;
+use tcscreen_core::pack::citation::Citation;
 use tcscreen_core::{
     Actor, CompiledRule, Criterion, Date, Diagnostic, Json, JsonValue, Outcome, RequestLimits,
 };
@@ -75,12 +75,12 @@ pub fn packs(packs: &Packs) -> Vec<PackRow> {
     let mut checker = PackChecker::new(catalog, None);
     (0..catalog.entries().len())
         .map(|index| match checker.resolve_then_compile(index) {
-            Ok((source, Ok(pack))) => {
-                let digest = source.identity.sha256.clone();
+            Ok((resolved, Ok(pack))) => {
+                let digest = resolved.identity.sha256.clone();
                 row(packs, index, pack.rules().len().to_string(), digest, true)
             }
-            Ok((source, Err(_))) => {
-                let digest = source.identity.sha256.clone();
+            Ok((resolved, Err(_))) => {
+                let digest = resolved.identity.sha256.clone();
                 row(packs, index, "does not compile".into(), digest, false)
             }
             Err(_) => row(packs, index, "unreadable".into(), String::new(), false),
@@ -155,7 +155,7 @@ pub struct PackDetail {
 pub fn pack_detail(packs: &Packs, index: usize) -> Result<PackDetail, Vec<Diagnostic>> {
     let catalog = packs.catalog();
     let mut checker = PackChecker::new(catalog, None);
-    let (source, pack) = checker.compile(index)?;
+    let (resolved, pack) = checker.compile(index)?;
     let limits = *checker.limits();
     let request_limits = RequestLimits::default();
     let report = run_pack_tests_sharing(catalog, index, &limits, &request_limits, checker.layers());
@@ -180,7 +180,7 @@ pub fn pack_detail(packs: &Packs, index: usize) -> Result<PackDetail, Vec<Diagno
         })
         .collect();
     let passed = report.cases.iter().filter(|c| c.passed()).count();
-    let digest = source.identity.sha256.clone();
+    let digest = resolved.identity.sha256.clone();
     Ok(PackDetail {
         row: row(packs, index, pack.rules().len().to_string(), digest, true),
         rules,
@@ -389,7 +389,7 @@ pub fn rule(packs: &Packs, id: &str) -> RuleInfo {
     let wanted = |full: &str| full == id || full.split_once('/').is_some_and(|(_, i)| i == id);
     let mut info = RuleInfo::default();
     for index in 0..catalog.entries().len() {
-        let Ok((source, pack)) = checker.compile(index) else {
+        let Ok((resolved, pack)) = checker.compile(index) else {
             continue;
         };
         let entry = catalog.entry(index);
@@ -411,7 +411,7 @@ pub fn rule(packs: &Packs, id: &str) -> RuleInfo {
             continue;
         };
         if info.text.is_none() && rule.pack == *pack_id {
-            info.text = Some(rule_text(rule, &source));
+            info.text = Some(rule_text(rule, &resolved));
         }
         let report =
             run_pack_tests_sharing(catalog, index, &limits, &request_limits, checker.layers());
@@ -428,7 +428,7 @@ pub fn rule(packs: &Packs, id: &str) -> RuleInfo {
     info
 }
 
-fn rule_text(rule: &CompiledRule, source: &tcscreen_core::PackSource) -> RuleText {
+fn rule_text(rule: &CompiledRule, resolved: &tcscreen_core::ResolvedPack) -> RuleText {
     let fm = &rule.front_matter;
     RuleText {
         id: rule.id.clone(),
@@ -439,7 +439,7 @@ fn rule_text(rule: &CompiledRule, source: &tcscreen_core::PackSource) -> RuleTex
         actor: rule.actor,
         description: fm.description.clone(),
         file: rule.display.clone(),
-        text: source
+        text: resolved
             .layers
             .iter()
             .flat_map(|l| l.rules.iter())

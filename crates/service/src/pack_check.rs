@@ -10,7 +10,8 @@
 use std::sync::Arc;
 
 use tcscreen_core::{
-    CompiledPack, Date, Diagnostic, EngineLimits, LayerCache, LintCache, PackSource, Severity, lint,
+    CompiledPack, Date, Diagnostic, EngineLimits, LayerCache, LintCache, ResolvedPack, Severity,
+    lint,
 };
 use tcscreen_packs::Catalog;
 use tcscreen_packs::signature::TrustedKeys;
@@ -18,7 +19,7 @@ use tcscreen_packs::signature::TrustedKeys;
 /// A pack that loaded and compiled, with what its lint found.
 pub struct CheckedPack {
     /// The pack's files and its parents', as resolved.
-    pub source: Arc<PackSource>,
+    pub resolved: Arc<ResolvedPack>,
     /// The compiled pack.
     pub pack: CompiledPack,
     /// What the lint found, errors and warnings, in the order found (an ancestor's problems
@@ -39,7 +40,7 @@ impl CheckedPack {
 }
 
 /// A resolved pack and how compiling it went.
-pub type Compiled = (Arc<PackSource>, Result<CompiledPack, Vec<Diagnostic>>);
+pub type Compiled = (Arc<ResolvedPack>, Result<CompiledPack, Vec<Diagnostic>>);
 
 /// Compiles and lints the packs of one catalog, each ancestor once.
 pub struct PackChecker<'a> {
@@ -78,35 +79,35 @@ impl<'a> PackChecker<'a> {
     pub fn compile(
         &mut self,
         index: usize,
-    ) -> Result<(Arc<PackSource>, CompiledPack), Vec<Diagnostic>> {
-        let (source, pack) = self.resolve_then_compile(index)?;
-        Ok((source, pack?))
+    ) -> Result<(Arc<ResolvedPack>, CompiledPack), Vec<Diagnostic>> {
+        let (resolved, pack) = self.resolve_then_compile(index)?;
+        Ok((resolved, pack?))
     }
 
     /// [`PackChecker::compile`], telling a pack that cannot be resolved (its files, its parents,
     /// its signature: the outer `Err`) from one that does not compile (the inner one).
     pub fn resolve_then_compile(&mut self, index: usize) -> Result<Compiled, Vec<Diagnostic>> {
-        let source = self
+        let resolved = self
             .catalog
-            .source(index, resolution_date(self.catalog, index))?;
+            .resolve(index, resolution_date(self.catalog, index))?;
         if let Some(trust) = self.trust {
             let entry = self.catalog.entry(index);
             let files = self.catalog.files(index)?;
             trust
-                .verify(entry, &files, &source.identity)
+                .verify(entry, &files, &resolved.identity)
                 .map_err(|d| vec![d])?;
         }
-        let pack = CompiledPack::compile_cached(&source, &self.limits, &mut self.layers);
-        Ok((source, pack))
+        let pack = CompiledPack::compile_cached(&resolved, &self.limits, &mut self.layers);
+        Ok((resolved, pack))
     }
 
     /// [`PackChecker::compile`], then the lint: what `tcscreen check` reports of one pack.
     /// `Err` holds why the pack does not load or compile.
     pub fn check(&mut self, index: usize) -> Result<CheckedPack, Vec<Diagnostic>> {
-        let (source, pack) = self.compile(index)?;
-        let problems = lint::lint_cached(&pack, &source, &mut self.lints);
+        let (resolved, pack) = self.compile(index)?;
+        let problems = lint::lint_cached(&pack, &resolved, &mut self.lints);
         Ok(CheckedPack {
-            source,
+            resolved,
             pack,
             problems,
         })

@@ -124,15 +124,15 @@ struct CompileCache<'a> {
 }
 
 impl CompileCache<'_> {
-    /// The compiled pack for a resolved source.
+    /// The compiled pack for a resolved pack.
     fn get(
         &mut self,
-        source: &tcscreen_core::PackSource,
+        resolved: &tcscreen_core::ResolvedPack,
         limits: &EngineLimits,
     ) -> &Result<CompiledPack, Vec<Diagnostic>> {
         self.packs
-            .entry(source.identity.sha256.clone())
-            .or_insert_with(|| CompiledPack::compile_cached(source, limits, self.layers))
+            .entry(resolved.identity.sha256.clone())
+            .or_insert_with(|| CompiledPack::compile_cached(resolved, limits, self.layers))
     }
 }
 
@@ -191,15 +191,15 @@ pub fn run_pack_tests_sharing(
             }
         };
         let as_of = result.case.as_of.unwrap_or(request.received());
-        let pack = match catalog.source(index, Some(as_of)) {
-            Ok(source) => {
-                if let Some(own) = source.layers.last() {
+        let pack = match catalog.resolve(index, Some(as_of)) {
+            Ok(resolved) => {
+                if let Some(own) = resolved.layers.last() {
                     report
                         .own
                         .extend(own.settings.iter().map(|entry| entry.rule.clone()));
                 }
-                let digest = source.identity.sha256.clone();
-                match cache.get(&source, limits) {
+                let digest = resolved.identity.sha256.clone();
+                match cache.get(&resolved, limits) {
                     Ok(pack) => pack,
                     Err(errors) => {
                         if reported_pack_errors.insert(digest) {

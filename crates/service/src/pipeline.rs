@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::inputs::Item;
 use crate::screener::Screener;
-use crate::thread_screener::{Outcome, ScreenOptions, Screened, ThreadScreener};
+use crate::thread_screener::{ScreenOptions, ScreenResult, Screened, ThreadScreener};
 use crate::writer::{RecordFormat, render_for};
 
 /// Requests in flight (read, not yet handed over in order) per screening thread.
@@ -38,7 +38,7 @@ pub fn screen_batch<I>(
     items: I,
     options: &ScreenOptions,
     stop: &(dyn Fn() -> bool + Sync),
-    deliver: impl FnMut(Outcome) -> ControlFlow<()>,
+    deliver: impl FnMut(ScreenResult) -> ControlFlow<()>,
 ) -> BatchEnd
 where
     I: Iterator<Item = Item> + Send,
@@ -59,8 +59,8 @@ pub struct Prepare {
 }
 
 impl Prepare {
-    fn apply(self, mut outcome: Outcome) -> Outcome {
-        if let Outcome::Screened(screened) = &mut outcome {
+    fn apply(self, mut result: ScreenResult) -> ScreenResult {
+        if let ScreenResult::Screened(screened) = &mut result {
             let screened: &mut Screened = screened;
             if let Some(format) = self.render {
                 screened.rendered = render_for(format, &screened.record, &screened.pack);
@@ -71,7 +71,7 @@ impl Prepare {
                 screened.record.input = EMPTY_INPUT.with(Arc::clone);
             }
         }
-        outcome
+        result
     }
 }
 
@@ -87,7 +87,7 @@ pub fn screen_batch_prepared<I>(
     options: &ScreenOptions,
     prepare: Prepare,
     stop: &(dyn Fn() -> bool + Sync),
-    deliver: impl FnMut(Outcome) -> ControlFlow<()>,
+    deliver: impl FnMut(ScreenResult) -> ControlFlow<()>,
 ) -> BatchEnd
 where
     I: Iterator<Item = Item> + Send,

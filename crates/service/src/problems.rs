@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use tcscreen_core::{Code, Diagnostic, EngineStop, Excerpt, InputError, Pos, RuleError};
 use tcscreen_packs::Catalog;
 
-use crate::inputs::Source;
+use crate::inputs::Location;
 
 /// Why a request was not screened.
 #[derive(Debug)]
@@ -34,7 +34,7 @@ pub enum Problem {
 #[derive(Debug)]
 pub struct NotScreened {
     /// Where the request came from.
-    pub source: Source,
+    pub location: Location,
     /// Its id, when it was valid enough to have one.
     pub request_id: Option<String>,
     /// What stopped it, with the problems to show.
@@ -44,21 +44,21 @@ pub struct NotScreened {
 /// A problem with an input request, as a diagnostic located in its file (and line, inside a
 /// JSON Lines file). `text` is the request's text as read, for the source line; `None` when
 /// it could not be read.
-pub fn from_input(source: &Source, e: &InputError, text: Option<&str>) -> Diagnostic {
+pub fn from_input(location: &Location, e: &InputError, text: Option<&str>) -> Diagnostic {
     let message = if e.path.is_empty() {
         e.message.clone()
     } else {
         format!("`{}`: {}", e.path, e.message)
     };
     // Positions are inside the request's text; in a JSON Lines file that text is one line.
-    let pos = match (source.line, e.pos.is_known()) {
+    let pos = match (location.line, e.pos.is_known()) {
         (Some(line), true) => Pos::new(line as u32, e.pos.column),
         (Some(line), false) => Pos::new(line as u32, 0),
-        (None, true) => Pos::new(e.pos.line + source.line_offset as u32, e.pos.column),
+        (None, true) => Pos::new(e.pos.line + location.line_offset as u32, e.pos.column),
         (None, false) => e.pos,
     };
     let mut d = Diagnostic::error(e.code, message)
-        .at(&source.file, pos)
+        .at(&location.file, pos)
         .maybe_help(e.help.clone());
     if let Some(advice) = &e.advice {
         d = d.advise(advice.clone());
@@ -78,7 +78,7 @@ pub fn place(file: &str, error: &RuleError) -> String {
 
 /// The one-line problem that names a rule that failed on a request (code E002), for stderr.
 pub fn rule_failure(
-    source: &Source,
+    location: &Location,
     request_id: &str,
     file: &str,
     error: &RuleError,
@@ -91,7 +91,7 @@ pub fn rule_failure(
         format!(
             "rule `{}` failed on request {request_id:?} ({}): {message}",
             error.rule,
-            source.display()
+            location.display()
         ),
     )
     .at(
@@ -110,7 +110,7 @@ impl NotScreened {
         catalog: &Catalog,
         reported: &mut BTreeSet<String>,
     ) -> Vec<Diagnostic> {
-        let here = |d: Diagnostic| d.at(self.source.display(), Pos::NONE);
+        let here = |d: Diagnostic| d.at(self.location.display(), Pos::NONE);
         match &self.problem {
             Problem::Input(errors) => errors.clone(),
             Problem::Select(d) => {
@@ -152,6 +152,6 @@ impl NotScreened {
             .request_id
             .as_deref()
             .map_or_else(String::new, |id| format!(" (request `{id}`)"));
-        format!("  = {}{which} was not screened", self.source.display())
+        format!("  = {}{which} was not screened", self.location.display())
     }
 }

@@ -4,7 +4,7 @@
 use tcscreen_core::json::{self, JsonLimits, JsonValue};
 use tcscreen_core::{DecisionRecord, Json};
 
-use crate::inputs::{Inputs, Item, Source};
+use crate::inputs::{Inputs, Item, Location};
 use crate::register::REGISTER_SCHEMA;
 
 /// Records embed a request (up to 100,000 values) and findings.
@@ -16,7 +16,7 @@ const LIMITS: JsonLimits = JsonLimits {
 /// A recorded decision and where it came from.
 pub struct Recorded {
     /// File, or file and line.
-    pub source: Source,
+    pub location: Location,
     /// The record as read (its canonical form is what it must replay to).
     pub json: Json,
     /// The record read back (replay compares its canonical text with `json`'s).
@@ -28,47 +28,47 @@ pub struct Recorded {
 }
 
 /// Every record named by `args`, in order; unreadable ones as errors.
-pub fn read(args: &[String]) -> Vec<Result<Recorded, (Source, String)>> {
+pub fn read(args: &[String]) -> Vec<Result<Recorded, (Location, String)>> {
     from_items(Inputs::new(args))
 }
 
 /// Every record in `items` (each a record, an array of records or a register entry: a
 /// request body, the lines of a JSON Lines body), in order; unreadable ones as errors.
-pub fn from_items(items: impl Iterator<Item = Item>) -> Vec<Result<Recorded, (Source, String)>> {
+pub fn from_items(items: impl Iterator<Item = Item>) -> Vec<Result<Recorded, (Location, String)>> {
     let mut out = Vec::new();
     for item in items {
-        let source = item.source;
+        let location = item.location;
         let text = match item.text {
             Ok(text) => text,
             Err(e) => {
-                out.push(Err((source, e.message)));
+                out.push(Err((location, e.message)));
                 continue;
             }
         };
-        out.extend(from_text(&source, &text));
+        out.extend(from_text(&location, &text));
     }
     out
 }
 
 /// The records in one text: a record, an array of records, or a register entry (a line of a
 /// JSON Lines file or register is one text); an HTTP request body, say.
-pub fn from_text(source: &Source, text: &str) -> Vec<Result<Recorded, (Source, String)>> {
+pub fn from_text(location: &Location, text: &str) -> Vec<Result<Recorded, (Location, String)>> {
     let json = match json::parse(text, LIMITS) {
         Ok(json) => json,
         Err(errors) => {
             let e = &errors[0];
-            return vec![Err((source.clone(), format!("{}: {}", e.pos, e.message)))];
+            return vec![Err((location.clone(), format!("{}: {}", e.pos, e.message)))];
         }
     };
     let items: Vec<Json> = match json.value {
         JsonValue::Array(items) => items,
         _ => vec![json],
     };
-    items.into_iter().map(|item| one(source, item)).collect()
+    items.into_iter().map(|item| one(location, item)).collect()
 }
 
-fn one(source: &Source, json: Json) -> Result<Recorded, (Source, String)> {
-    let fail = |message: String| (source.clone(), message);
+fn one(location: &Location, json: Json) -> Result<Recorded, (Location, String)> {
+    let fail = |message: String| (location.clone(), message);
     if json.get("schema").and_then(Json::as_str) == Some(REGISTER_SCHEMA) {
         let kind = json.get("kind").and_then(Json::as_str).unwrap_or_default();
         if kind != "screening" {
@@ -91,7 +91,7 @@ fn one(source: &Source, json: Json) -> Result<Recorded, (Source, String)> {
         let parsed = DecisionRecord::from_json(&record)
             .map_err(|e| fail(format!("not a decision record: {e}")))?;
         return Ok(Recorded {
-            source: source.clone(),
+            location: location.clone(),
             json: record,
             record: parsed,
             signer,
@@ -101,7 +101,7 @@ fn one(source: &Source, json: Json) -> Result<Recorded, (Source, String)> {
     let record = DecisionRecord::from_json(&json)
         .map_err(|e| fail(format!("not a decision record: {e}")))?;
     Ok(Recorded {
-        source: source.clone(),
+        location: location.clone(),
         json,
         record,
         signer: None,

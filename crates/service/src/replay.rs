@@ -6,11 +6,11 @@
 
 use std::fmt::Write as _;
 
-use tcscreen_core::replay::{self, FindingChange};
+use tcscreen_core::record::replay::{self, FindingChange};
 use tcscreen_core::{Decision, Finding, Json, ValidRequest, canonical, hash};
 
 use crate::escape::controls as esc;
-use crate::inputs::{Item, Source};
+use crate::inputs::{Item, Location};
 use crate::packs::{PackChoice, Packs};
 use crate::pipeline::{BatchEnd, run_batch, run_batch_in_window};
 use crate::plural;
@@ -64,7 +64,7 @@ pub struct Report {
 pub fn replay_one(screener: &mut ThreadScreener, packs: &Packs, recorded: &Recorded) -> Report {
     let record = &recorded.record;
     let mut report = Report {
-        source: recorded.source.display(),
+        source: recorded.location.display(),
         request_id: Some(record.request_id.clone()),
         pack: Some(format!("{} {}", record.pack.id, record.pack.version)),
         verdict: Verdict::Diverged,
@@ -143,7 +143,7 @@ pub fn replay_one(screener: &mut ThreadScreener, packs: &Packs, recorded: &Recor
 /// input that does not hash to the recorded hash.
 fn altered(record: &tcscreen_core::DecisionRecord) -> Vec<String> {
     let mut causes = Vec::new();
-    let implied = tcscreen_core::decision::of(&record.findings, &record.errors);
+    let implied = tcscreen_core::decision::aggregation::of(&record.findings, &record.errors);
     if implied != record.decision {
         causes.push(format!(
             "record altered: its decision ({}) does not follow from its own findings and errors ({})",
@@ -425,7 +425,7 @@ pub fn replay_all(
 pub fn replay_records(
     screener: &Screener,
     packs: &std::sync::Arc<Packs>,
-    records: Vec<Result<Recorded, (Source, String)>>,
+    records: Vec<Result<Recorded, (Location, String)>>,
 ) -> Vec<Report> {
     let items = records
         .into_iter()
@@ -437,7 +437,7 @@ pub fn replay_records(
         items,
         move |local, item| match item {
             Ok(recorded) => replay_one(local, &packs, &recorded),
-            Err((source, message)) => unreadable(&source, message),
+            Err((location, message)) => unreadable(&location, message),
         },
         &|| false,
         |report| {
@@ -465,23 +465,23 @@ pub fn replay_items(
     let task = move |local: &mut ThreadScreener, item: Item| -> Vec<Report> {
         let text = match item.text {
             Ok(text) => text,
-            Err(e) => return vec![unreadable(&item.source, e.message)],
+            Err(e) => return vec![unreadable(&item.location, e.message)],
         };
-        records::from_text(&item.source, &text)
+        records::from_text(&item.location, &text)
             .into_iter()
             .filter(|r| !matches!(r, Err((_, message)) if records::is_decision_entry(message)))
             .map(|r| match r {
                 Ok(recorded) => replay_one(local, &packs, &recorded),
-                Err((source, message)) => unreadable(&source, message),
+                Err((location, message)) => unreadable(&location, message),
             })
             .collect()
     };
     run_batch_in_window(screener, window, items, task, stop, deliver)
 }
 
-fn unreadable(source: &Source, message: String) -> Report {
+fn unreadable(location: &Location, message: String) -> Report {
     Report {
-        source: source.display(),
+        source: location.display(),
         request_id: None,
         pack: None,
         verdict: Verdict::Error,

@@ -14,9 +14,9 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use tcscreen_core::{Diagnostic, EVAL_STACK_BYTES};
 
-use crate::inputs::{Item, Source};
+use crate::inputs::{Item, Location};
 use crate::packs::Packs;
-use crate::thread_screener::{Outcome, ScreenOptions, ThreadScreener};
+use crate::thread_screener::{ScreenOptions, ScreenResult, ThreadScreener};
 
 /// Work for a pool thread: anything that screens with the thread's compiled packs.
 type Task = Box<dyn FnOnce(&mut ThreadScreener) + Send>;
@@ -120,12 +120,12 @@ impl Screener {
     }
 
     /// Queue `item` for screening with the packs in force, unless the queue is full; `reply`
-    /// gets the outcome, on a screening thread.
+    /// gets the result, on a screening thread.
     pub fn submit(
         &self,
         item: Item,
         options: Arc<ScreenOptions>,
-        reply: impl FnOnce(Outcome) + Send + 'static,
+        reply: impl FnOnce(ScreenResult) + Send + 'static,
     ) -> Result<(), Busy> {
         let task = screening(self.packs(), item, options, reply);
         match self.shared.queue.try_send(task) {
@@ -139,7 +139,7 @@ impl Screener {
         &self,
         item: Item,
         options: Arc<ScreenOptions>,
-        reply: impl FnOnce(Outcome) + Send + 'static,
+        reply: impl FnOnce(ScreenResult) + Send + 'static,
     ) -> Result<(), Stopped> {
         self.queue(screening(self.packs(), item, options, reply))
     }
@@ -170,25 +170,25 @@ impl Screener {
         rx.recv().map_err(|_| Stopped)
     }
 
-    /// Screen one request and wait for the outcome (waiting for room in the queue first).
-    pub fn screen(&self, item: Item, options: Arc<ScreenOptions>) -> Result<Outcome, Stopped> {
+    /// Screen one request and wait for the result (waiting for room in the queue first).
+    pub fn screen(&self, item: Item, options: Arc<ScreenOptions>) -> Result<ScreenResult, Stopped> {
         let (tx, rx) = channel();
-        self.submit_wait(item, options, move |outcome| {
-            let _ = tx.send(outcome);
+        self.submit_wait(item, options, move |result| {
+            let _ = tx.send(result);
         })?;
         rx.recv().map_err(|_| Stopped)
     }
 
-    /// Screen one request given as text (an HTTP request body), shown in problems as `source`.
+    /// Screen one request given as text (an HTTP request body), shown in problems as `location`.
     pub fn screen_text(
         &self,
         text: String,
-        source: Source,
+        location: Location,
         options: Arc<ScreenOptions>,
-    ) -> Result<Outcome, Stopped> {
+    ) -> Result<ScreenResult, Stopped> {
         self.screen(
             Item {
-                source,
+                location,
                 text: Ok(text),
             },
             options,
@@ -201,7 +201,7 @@ fn screening(
     packs: Arc<Packs>,
     item: Item,
     options: Arc<ScreenOptions>,
-    reply: impl FnOnce(Outcome) + Send + 'static,
+    reply: impl FnOnce(ScreenResult) + Send + 'static,
 ) -> Task {
     Box::new(move |screener: &mut ThreadScreener| {
         reply(screener.screen_item(&packs, item, &options));

@@ -17,7 +17,7 @@ use crate::packs::Packs;
 use crate::plural;
 use crate::problems;
 use crate::register::{Appender, Body};
-use crate::thread_screener::{NotScreened, Outcome, Screened};
+use crate::thread_screener::{NotScreened, ScreenResult, Screened};
 use crate::writer::RecordWriter;
 
 /// Where a batch's messages for people go.
@@ -160,15 +160,15 @@ impl<W: Write> RecordSink<W> {
         }
     }
 
-    /// Take the next outcome, in input order. `Break` when the output's reader has gone
+    /// Take the next result, in input order. `Break` when the output's reader has gone
     /// (`… | head`): nothing more can be written, so the batch should stop.
-    pub fn take(&mut self, outcome: Outcome, notices: &mut dyn Notices) -> ControlFlow<()> {
+    pub fn take(&mut self, result: ScreenResult, notices: &mut dyn Notices) -> ControlFlow<()> {
         if self.write_error.is_some() {
             return ControlFlow::Continue(());
         }
-        match outcome {
-            Outcome::Screened(screened) => self.screened(*screened, notices),
-            Outcome::NotScreened(not) => {
+        match result {
+            ScreenResult::Screened(screened) => self.screened(*screened, notices),
+            ScreenResult::NotScreened(not) => {
                 self.not_screened(&not, notices);
                 ControlFlow::Continue(())
             }
@@ -177,7 +177,7 @@ impl<W: Write> RecordSink<W> {
 
     fn screened(&mut self, screened: Screened, notices: &mut dyn Notices) -> ControlFlow<()> {
         let Screened {
-            source,
+            location,
             record,
             canonical,
             rendered,
@@ -205,7 +205,7 @@ impl<W: Write> RecordSink<W> {
         for error in &record.errors {
             let file = failed_rule_files.get(&error.rule).unwrap_or(&error.file);
             notices.problem_line(&problems::rule_failure(
-                &source,
+                &location,
                 &record.request_id,
                 file,
                 error,

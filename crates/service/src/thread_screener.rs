@@ -15,7 +15,7 @@ use tcscreen_core::{
 };
 
 use crate::escape::controls as esc;
-use crate::inputs::{Item, Source};
+use crate::inputs::{Item, Location};
 use crate::packs::{PackChoice, Packs};
 pub use crate::problems::{NotScreened, Problem};
 
@@ -72,7 +72,7 @@ pub struct PackNote {
 /// A screening, and what else a caller needs to show or store it.
 pub struct Screened {
     /// Where the request came from.
-    pub source: Source,
+    pub location: Location,
     /// The record (its canonical text is `canonical`).
     pub record: DecisionRecord,
     /// The record's canonical JSON text (one line, no newline): the bytes of `--format jsonl`.
@@ -94,7 +94,7 @@ pub struct Screened {
 }
 
 /// What happened to one request.
-pub enum Outcome {
+pub enum ScreenResult {
     /// Screened: a record (whose decision is `None` when a rule failed).
     Screened(Box<Screened>),
     /// Not screened: an invalid request, no pack, a broken or untrusted pack, a safety stop.
@@ -161,10 +161,15 @@ impl ThreadScreener {
     }
 
     /// Validate, choose the pack and screen one request read from `item`.
-    pub fn screen_item(&mut self, packs: &Packs, item: Item, options: &ScreenOptions) -> Outcome {
-        let not_screened = |source: Source, request_id: Option<String>, problem| {
-            Outcome::NotScreened(NotScreened {
-                source,
+    pub fn screen_item(
+        &mut self,
+        packs: &Packs,
+        item: Item,
+        options: &ScreenOptions,
+    ) -> ScreenResult {
+        let not_screened = |location: Location, request_id: Option<String>, problem| {
+            ScreenResult::NotScreened(NotScreened {
+                location,
                 request_id,
                 problem,
             })
@@ -173,7 +178,7 @@ impl ThreadScreener {
             Problem::Input(
                 errors
                     .iter()
-                    .map(|e| crate::problems::from_input(&item.source, e, text))
+                    .map(|e| crate::problems::from_input(&item.location, e, text))
                     .collect(),
             )
         };
@@ -181,14 +186,14 @@ impl ThreadScreener {
             Ok(text) => text,
             Err(e) => {
                 let problem = input_problem(std::slice::from_ref(e), None);
-                return not_screened(item.source, None, problem);
+                return not_screened(item.location, None, problem);
             }
         };
         let request = match ValidRequest::from_text(text, &options.request_limits) {
             Ok(request) => request,
             Err(errors) => {
                 let problem = input_problem(&errors, Some(text));
-                return not_screened(item.source, None, problem);
+                return not_screened(item.location, None, problem);
             }
         };
         let as_of = options.as_of.unwrap_or(request.received());
@@ -213,8 +218,8 @@ impl ThreadScreener {
                 Ok((record, details))
             });
         match screened {
-            Ok((record, details)) => Outcome::Screened(Box::new(Screened {
-                source: item.source,
+            Ok((record, details)) => ScreenResult::Screened(Box::new(Screened {
+                location: item.location,
                 canonical: record.to_canonical(),
                 rendered: None,
                 record,
@@ -224,7 +229,7 @@ impl ThreadScreener {
                 warning: details.warning,
                 failed_rule_files: details.failed_rule_files,
             })),
-            Err(problem) => not_screened(item.source, Some(request.id().to_string()), problem),
+            Err(problem) => not_screened(item.location, Some(request.id().to_string()), problem),
         }
     }
 
@@ -268,7 +273,7 @@ impl ThreadScreener {
     }
 
     /// The pack for `request` screened as of `as_of`, and the packs that come into force
-    /// during its TC (see [`tcscreen_core::period`]).
+    /// during its TC (see [`tcscreen_core::screening::period`]).
     pub fn choose_during(
         &self,
         packs: &Packs,
@@ -326,7 +331,7 @@ impl ThreadScreener {
             // on the screening date, so it cites only sources dated by then.
             let (later_pack, _) = self.compiled(packs, later, from)?;
             let found = later_pack.screen(request, as_of).map_err(Problem::Stop)?;
-            tcscreen_core::period::merge_later(&mut screening, found, from);
+            tcscreen_core::screening::period::merge_later(&mut screening, found, from);
             in_force.push(tcscreen_core::PackInForce {
                 pack: later_pack.identity().clone(),
                 chain: later_pack.chain().to_vec(),
@@ -405,51 +410,52 @@ impl ThreadScreener {
             }
         };
         let limits = self.limits;
-        let source = match catalog.cached_source(index, Some(as_of)) {
-            Some(source) => source,
+        let resolved = match catalog.resolved(index, Some(as_of)) {
+            Some(resolved) => resolved,
             // The first time: compile while the digests are computed on another thread. Not
             // under --trust, where the signature is checked before any of the pack's code runs.
             None if packs.trust().is_none() => {
                 let cached = &mut self.cache(packs).layers;
-                let (source, compiled) = catalog
-                    .source_while(index, Some(as_of), |layers| {
+                let (resolved, compiled) = catalog
+                    .resolve_while(index, Some(as_of), |layers| {
                         CompiledPack::compile_layers_cached(layers, &limits, cached)
                     })
                     .map_err(load_problem)?;
                 let compiled = compiled.map(|pack| {
-                    Rc::new(pack.identify(source.identity.clone(), source.chain.clone()))
+                    Rc::new(pack.identify(resolved.identity.clone(), resolved.chain.clone()))
                 });
                 self.cache(packs)
                     .packs
-                    .entry(source.identity.sha256.clone())
+                    .entry(resolved.identity.sha256.clone())
                     .or_insert(compiled);
-                source
+                resolved
             }
-            None => catalog.source(index, Some(as_of)).map_err(load_problem)?,
+            None => catalog.resolve(index, Some(as_of)).map_err(load_problem)?,
         };
-        let digest = source.identity.sha256.clone();
-        let signer =
-            match packs.trust() {
-                None => None,
-                Some(trust) => {
-                    // The signature and the digest come from the snapshot the layers were parsed
-                    // from: no file is read again here.
-                    let files = catalog.files(index).map_err(load_problem)?;
-                    Some(trust.verify(entry, &files, &source.identity).map_err(|d| {
-                        Problem::Pack {
+        let digest = resolved.identity.sha256.clone();
+        let signer = match packs.trust() {
+            None => None,
+            Some(trust) => {
+                // The signature and the digest come from the snapshot the layers were parsed
+                // from: no file is read again here.
+                let files = catalog.files(index).map_err(load_problem)?;
+                Some(
+                    trust
+                        .verify(entry, &files, &resolved.identity)
+                        .map_err(|d| Problem::Pack {
                             key: format!("trust {digest}"),
                             label: label.clone(),
                             diagnostics: vec![d],
-                        }
-                    })?)
-                }
-            };
+                        })?,
+                )
+            }
+        };
         let cache = self.cache(packs);
         let pack = cache
             .packs
             .entry(digest.clone())
             .or_insert_with(|| {
-                CompiledPack::compile_cached(&source, &limits, &mut cache.layers).map(Rc::new)
+                CompiledPack::compile_cached(&resolved, &limits, &mut cache.layers).map(Rc::new)
             })
             .clone()
             .map_err(|diagnostics| Problem::Pack {

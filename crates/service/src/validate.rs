@@ -4,7 +4,7 @@
 use tcscreen_core::{Diagnostic, InputError, Json, JsonValue, RequestLimits, ValidRequest};
 
 use crate::escape::controls as esc;
-use crate::inputs::{Item, Source};
+use crate::inputs::{Item, Location};
 use crate::plural;
 use crate::problems;
 
@@ -12,7 +12,7 @@ use crate::problems;
 #[derive(Debug)]
 pub struct Validation {
     /// Where the request came from.
-    pub source: Source,
+    pub location: Location,
     /// Its id, when it is valid.
     pub id: Option<String>,
     /// Its problems, as the schema states them (code, field path, message).
@@ -29,7 +29,7 @@ pub fn validate(item: Item, limits: &RequestLimits) -> Validation {
     };
     match result {
         Ok(request) => Validation {
-            source: item.source,
+            location: item.location,
             id: Some(request.id().to_string()),
             errors: Vec::new(),
             problems: Vec::new(),
@@ -37,9 +37,9 @@ pub fn validate(item: Item, limits: &RequestLimits) -> Validation {
         Err(errors) => Validation {
             problems: errors
                 .iter()
-                .map(|e| problems::from_input(&item.source, e, text.as_deref()))
+                .map(|e| problems::from_input(&item.location, e, text.as_deref()))
                 .collect(),
-            source: item.source,
+            location: item.location,
             id: None,
             errors,
         },
@@ -66,7 +66,7 @@ impl Validation {
             })
             .collect();
         Json::object([
-            ("source", Json::string(self.source.display())),
+            ("source", Json::string(self.location.display())),
             ("id", Json::opt_string(self.id.as_deref())),
             ("valid", Json::new(JsonValue::Bool(self.is_valid()))),
             ("errors", Json::array(errors)),
@@ -76,7 +76,11 @@ impl Validation {
     /// `ok  SOURCE  ID` for a valid request, for people.
     pub fn ok_line(&self) -> Option<String> {
         let id = self.id.as_deref()?;
-        Some(format!("ok  {}  {}", esc(&self.source.display()), esc(id)))
+        Some(format!(
+            "ok  {}  {}",
+            esc(&self.location.display()),
+            esc(id)
+        ))
     }
 }
 

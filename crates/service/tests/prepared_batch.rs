@@ -6,8 +6,8 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use tcscreen_service::{
-    Inputs, Outcome, Packs, PoolSize, Prepare, RecordFormat, RecordWriter, ScreenOptions, Screener,
-    screen_batch, screen_batch_prepared,
+    Inputs, Packs, PoolSize, Prepare, RecordFormat, RecordWriter, ScreenOptions, ScreenResult,
+    Screener, screen_batch, screen_batch_prepared,
 };
 
 fn root() -> PathBuf {
@@ -27,8 +27,8 @@ fn batch(format: RecordFormat, prepare: Option<Prepare>) -> (Vec<u8>, usize) {
     let mut writer = RecordWriter::new(format);
     let mut out = Vec::new();
     let mut heavy = 0;
-    let deliver = |outcome: Outcome| {
-        if let Outcome::Screened(s) = outcome {
+    let deliver = |result: ScreenResult| {
+        if let ScreenResult::Screened(s) = result {
             if !s.record.findings.is_empty() || !s.record.input.is_null() {
                 heavy += 1;
             }

@@ -7,8 +7,8 @@ use std::sync::mpsc::channel;
 
 use tcscreen_core::Code;
 use tcscreen_service::{
-    Busy, Inputs, Item, Outcome, Packs, PoolSize, RecordFormat, RecordWriter, ScreenOptions,
-    Screener, Source, screen_batch,
+    Busy, Inputs, Item, Location, Packs, PoolSize, RecordFormat, RecordWriter, ScreenOptions,
+    ScreenResult, Screener, screen_batch,
 };
 
 fn root() -> PathBuf {
@@ -53,10 +53,10 @@ fn one_request_body_gives_the_bytes_of_screen_format_json() {
     assert!(files.len() > 30, "{} fixtures", files.len());
     for file in files {
         let body = std::fs::read_to_string(&file).unwrap();
-        let outcome = screener
-            .screen_text(body, Source::file("request body"), options.clone())
+        let result = screener
+            .screen_text(body, Location::file("request body"), options.clone())
             .unwrap();
-        let Outcome::Screened(screened) = outcome else {
+        let ScreenResult::Screened(screened) = result else {
             panic!("{} not screened", file.display());
         };
         let mut bytes = Vec::new();
@@ -92,12 +92,12 @@ fn a_batch_gives_the_recorded_json_lines_in_input_order_whatever_the_threads() {
             inputs,
             &ScreenOptions::default(),
             &|| false,
-            |outcome| {
-                match outcome {
-                    Outcome::Screened(s) => writer
+            |result| {
+                match result {
+                    ScreenResult::Screened(s) => writer
                         .record(&mut out, &s.record, &s.canonical, &s.pack)
                         .unwrap(),
-                    Outcome::NotScreened(n) => panic!("{n:?}"),
+                    ScreenResult::NotScreened(n) => panic!("{n:?}"),
                 }
                 std::ops::ControlFlow::Continue(())
             },
@@ -114,14 +114,14 @@ fn a_batch_gives_the_recorded_json_lines_in_input_order_whatever_the_threads() {
 #[test]
 fn an_invalid_body_comes_back_with_codes_and_positions() {
     let screener = screener(1);
-    let outcome = screener
+    let result = screener
         .screen_text(
             "{\"id\": \"R1\", \"country\": \"KH\",\n \"titel\": \"x\"}".into(),
-            Source::file("request body"),
+            Location::file("request body"),
             Arc::new(ScreenOptions::default()),
         )
         .unwrap();
-    let Outcome::NotScreened(not) = outcome else {
+    let ScreenResult::NotScreened(not) = result else {
         panic!("screened")
     };
     let problems = not.diagnostics(screener.packs().catalog(), &mut Default::default());
@@ -154,7 +154,7 @@ fn a_full_queue_is_refused_without_waiting() {
     .unwrap();
     let body = std::fs::read_to_string(&fixture_files()[0]).unwrap();
     let item = || Item {
-        source: Source::file("body"),
+        location: Location::file("body"),
         text: Ok(body.clone()),
     };
     let options = Arc::new(ScreenOptions::default());
@@ -176,7 +176,7 @@ fn a_full_queue_is_refused_without_waiting() {
     let third = screener.submit(item(), options.clone(), move |o| done.send(o).unwrap());
     assert_eq!(third.err(), Some(Busy));
     release.send(()).unwrap();
-    assert!(matches!(is_done.recv().unwrap(), Outcome::Screened(_)));
+    assert!(matches!(is_done.recv().unwrap(), ScreenResult::Screened(_)));
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -219,14 +219,14 @@ fn a_reload_swaps_packs_only_when_every_pack_passes() {
         .expect("the packs pass");
     assert!(!Arc::ptr_eq(&before, &screener.packs()));
     let body = std::fs::read_to_string(&fixture_files()[0]).unwrap();
-    let outcome = screener
+    let result = screener
         .screen_text(
             body,
-            Source::file("body"),
+            Location::file("body"),
             Arc::new(ScreenOptions::default()),
         )
         .unwrap();
-    assert!(matches!(outcome, Outcome::Screened(_)));
+    assert!(matches!(result, ScreenResult::Screened(_)));
 }
 
 #[test]
@@ -259,7 +259,7 @@ fn the_handle_can_be_shared_between_threads_and_tasks() {
     fn shared<T: Send + Sync + Clone + 'static>() {}
     shared::<Screener>();
     fn sent<T: Send + 'static>() {}
-    sent::<Outcome>();
+    sent::<ScreenResult>();
     sent::<tcscreen_service::NotScreened>();
 }
 
@@ -314,8 +314,8 @@ fn concurrent_decisions_through_the_register_writer_are_all_recorded_in_a_verifi
     for file in fixture_files().iter().take(3) {
         let body = std::fs::read_to_string(file).unwrap();
         let options = Arc::new(ScreenOptions::default());
-        let Outcome::Screened(s) = screener
-            .screen_text(body, Source::file("b"), options)
+        let ScreenResult::Screened(s) = screener
+            .screen_text(body, Location::file("b"), options)
             .unwrap()
         else {
             panic!("a fixture is screened")

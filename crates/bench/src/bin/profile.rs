@@ -19,7 +19,9 @@ use std::process::ExitCode;
 
 use tcscreen_bench::corpus::{self, Options};
 use tcscreen_bench::{packs, reference, typed};
-use tcscreen_core::{Date, DecisionRecord, RequestLimits, ValidRequest, normalize, on_eval_stack};
+use tcscreen_core::{
+    Date, DecisionRecord, RequestLimits, ValidRequest, on_eval_stack, screening::normalize,
+};
 
 const USAGE: &str =
     "usage: profile typed|validate|kh|rhai29|rust29|kh-only:RULE --count N [--seed S]";
@@ -100,8 +102,8 @@ fn work(what: &str, lines: &[String], limits: &RequestLimits) -> Result<usize, S
             }
         }
         "rhai29" => {
-            let (source, _) = packs::base_subset(&reference::RULES);
-            let pack = packs::compile(&source);
+            let (resolved, _) = packs::base_subset(&reference::RULES);
+            let pack = packs::compile(&resolved);
             for l in lines {
                 let r = ValidRequest::from_text(l, limits).map_err(|e| format!("{e:?}"))?;
                 n += pack
@@ -124,13 +126,13 @@ fn work(what: &str, lines: &[String], limits: &RequestLimits) -> Result<usize, S
         only if only.starts_with("kh-only:") => {
             let keep = &only["kh-only:".len()..];
             let as_of = Date::parse("2025-01-01").expect("a date");
-            let mut source = (*packs::shipped("kh", None, as_of)).clone();
-            let ids: Vec<String> = packs::compile(&source)
+            let mut resolved = (*packs::shipped("kh", None, as_of)).clone();
+            let ids: Vec<String> = packs::compile(&resolved)
                 .rules()
                 .iter()
                 .map(|r| r.id.clone())
                 .collect();
-            let layer = source.layers.last_mut().expect("a layer");
+            let layer = resolved.layers.last_mut().expect("a layer");
             for id in ids.iter().filter(|id| id.as_str() != keep) {
                 layer.settings.push(tcscreen_core::RuleSettingsEntry {
                     rule: id.clone(),
@@ -141,7 +143,7 @@ fn work(what: &str, lines: &[String], limits: &RequestLimits) -> Result<usize, S
                     },
                 });
             }
-            let pack = packs::compile(&source);
+            let pack = packs::compile(&resolved);
             let valid: Vec<ValidRequest> = lines
                 .iter()
                 .map(|l| ValidRequest::from_text(l, limits).map_err(|e| format!("{e:?}")))

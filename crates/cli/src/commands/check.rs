@@ -62,7 +62,7 @@ pub fn check(cli: &GlobalArgs, args: &CheckArgs) -> ExitStatus {
         match checker.check(index) {
             Ok(checked) => {
                 let (errors, warnings) = checked.counts();
-                let (pack, source) = (&checked.pack, &checked.source);
+                let (pack, resolved) = (&checked.pack, &checked.resolved);
                 let disabled = pack.disabled().len();
                 let disabled = if disabled > 0 {
                     format!(", {disabled} disabled")
@@ -82,7 +82,7 @@ pub fn check(cli: &GlobalArgs, args: &CheckArgs) -> ExitStatus {
                         plural(w, "warning", "warnings")
                     ),
                 };
-                let unverified = unverified_sources(pack, source, args.inherited);
+                let unverified = unverified_sources(pack, resolved, args.inherited);
                 outln!(
                     "{verdict}  {label:<24} {} rules{disabled}{counts}{unverified}  ({})",
                     pack.rules().len(),
@@ -127,10 +127,10 @@ pub fn check(cli: &GlobalArgs, args: &CheckArgs) -> ExitStatus {
 /// `inherited`).
 fn unverified_sources(
     pack: &CompiledPack,
-    source: &tcscreen_core::PackSource,
+    resolved: &tcscreen_core::ResolvedPack,
     inherited: bool,
 ) -> String {
-    let adjusted: BTreeSet<&str> = source
+    let adjusted: BTreeSet<&str> = resolved
         .layers
         .last()
         .map(|own| own.settings.iter().map(|s| s.rule.as_str()).collect())

@@ -6,7 +6,7 @@ use clap::ValueEnum;
 use tcscreen_core::{ValidRequest, decode_text};
 use tcscreen_service::compare;
 use tcscreen_service::escape::controls as esc;
-use tcscreen_service::{Packs, Source, ThreadScreener, records};
+use tcscreen_service::{Location, Packs, ThreadScreener, records};
 
 use crate::console::{errln, out, outln};
 use crate::diagnostics;
@@ -51,8 +51,12 @@ pub fn compare(cli: &GlobalArgs, args: &CompareArgs) -> ExitStatus {
         .next()
     {
         Some(Ok(recorded)) => recorded.record,
-        Some(Err((source, e))) => {
-            errln!("error: {}: {}", esc(&source.display()), esc(&e.to_string()));
+        Some(Err((location, e))) => {
+            errln!(
+                "error: {}: {}",
+                esc(&location.display()),
+                esc(&e.to_string())
+            );
             return ExitStatus::Error;
         }
         None => {
@@ -60,11 +64,11 @@ pub fn compare(cli: &GlobalArgs, args: &CompareArgs) -> ExitStatus {
             return ExitStatus::Error;
         }
     };
-    let source = Source::file(args.revised.display().to_string());
+    let location = Location::file(args.revised.display().to_string());
     let request = match read_request(&args.revised) {
         Ok(request) => request,
         Err(e) => {
-            errln!("error: {}: {}", esc(&source.display()), esc(&e));
+            errln!("error: {}: {}", esc(&location.display()), esc(&e));
             return ExitStatus::Error;
         }
     };
@@ -89,7 +93,7 @@ pub fn compare(cli: &GlobalArgs, args: &CompareArgs) -> ExitStatus {
     };
     let mut screener = ThreadScreener::new();
     let comparison =
-        match compare::compare(&mut screener, &packs, previous, &request, source, choice) {
+        match compare::compare(&mut screener, &packs, previous, &request, location, choice) {
             Ok(comparison) => comparison,
             Err(not) => {
                 diagnostics::emit_all(&not.diagnostics(packs.catalog(), &mut Default::default()));

@@ -101,8 +101,8 @@ pub fn sign(cli: &GlobalArgs, args: &SignArgs) -> ExitStatus {
     };
     for index in chosen {
         let entry = catalog.entry(index);
-        let source = match catalog.source(index, resolution_date(&catalog, index)) {
-            Ok(source) => source,
+        let resolved = match catalog.resolve(index, resolution_date(&catalog, index)) {
+            Ok(resolved) => resolved,
             Err(errors) => {
                 for e in errors {
                     crate::diagnostics::emit(&e);
@@ -112,7 +112,7 @@ pub fn sign(cli: &GlobalArgs, args: &SignArgs) -> ExitStatus {
             }
         };
         let path = entry.dir.join(SIGNATURE_FILE);
-        let text = signature::sign(&source.identity, &key);
+        let text = signature::sign(&resolved.identity, &key);
         let written = tempfile::NamedTempFile::new_in(&entry.dir).and_then(|mut temp| {
             std::io::Write::write_all(&mut temp, text.as_bytes())?;
             temp.as_file().sync_all()?;
@@ -121,9 +121,9 @@ pub fn sign(cli: &GlobalArgs, args: &SignArgs) -> ExitStatus {
         match written {
             Ok(()) => outln!(
                 "signed {} {} (digest {}) with key {}: {}",
-                esc(&source.identity.id),
-                esc(&source.identity.version),
-                &source.identity.sha256[..12],
+                esc(&resolved.identity.id),
+                esc(&resolved.identity.version),
+                &resolved.identity.sha256[..12],
                 signature::key_id(&key.verifying_key()),
                 esc(&tcscreen_packs::display_join(
                     &entry.display,

@@ -1,8 +1,8 @@
 //! `tcscreen schema`: the JSON Schema of a request, a complete example request (`--example`),
 //! or what a field means (`--explain [FIELD]`). The meanings live next to the field
-//! definitions in `tcscreen_core::schema`.
+//! definitions in `tcscreen_core::request::schema`.
 
-use tcscreen_core::{canonical, schema};
+use tcscreen_core::{canonical, request::schema};
 
 use crate::console::{errln, out, outln};
 use crate::exit_codes::ExitStatus;

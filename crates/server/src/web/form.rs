@@ -1,8 +1,8 @@
-//! The request form page, generated from the request schema (`tcscreen_core::schema::REQUEST`,
-//! the definition `GET /v1/schema` is written from): every field with its meaning as a hint,
-//! enumerations as choices, dates as dates, lists of objects as rows, and each problem on its
-//! field. Posting it builds the request from the fields ([`crate::request_form`]) and screens
-//! it.
+//! The request form page, generated from the request schema
+//! (`tcscreen_core::request::schema::REQUEST`, the definition `GET /v1/schema` is written
+//! from): every field with its meaning as a hint, enumerations as choices, dates as dates,
+//! lists of objects as rows, and each problem on its field. Posting it builds the request from
+//! the fields ([`crate::request_form`]) and screens it.
 
 use std::collections::BTreeMap;
 
@@ -13,9 +13,9 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use tcscreen_core::Diagnostic;
 use tcscreen_core::json::JsonLimits;
-use tcscreen_core::schema::{self, CodeKind, Field, Shape};
-use tcscreen_core::schema_labels::enum_label;
-use tcscreen_service::Source;
+use tcscreen_core::request::schema::{self, CodeKind, Field, Shape};
+use tcscreen_core::request::schema_labels::enum_label;
+use tcscreen_service::Location;
 use tcscreen_service::plural;
 
 use crate::request_form::{EXAMPLE, Fields, build_request, fields_of, join, validate};
@@ -429,7 +429,7 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, body: Bod
     screen_and_show(
         &state,
         Section::Form,
-        Source::file("request form"),
+        Location::file("request form"),
         Ok(built.text),
         &submitted,
     )

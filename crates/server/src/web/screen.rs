@@ -13,7 +13,7 @@ use tcscreen_service::compare::Comparison;
 use tcscreen_service::render::markdown::{
     criterion_name, decision_note, field_in_words, unit_follow_up,
 };
-use tcscreen_service::{RecordFormat, RecordWriter, Screened, Source};
+use tcscreen_service::{Location, RecordFormat, RecordWriter, Screened};
 
 use crate::body::{request_text, too_large_error};
 use crate::identity::{self, Permission};
@@ -181,13 +181,13 @@ pub async fn submit(
     if let Err(refused) = check_csrf(&state, csrf.as_deref()) {
         return refused;
     }
-    let (source, text) = match file {
+    let (location, text) = match file {
         Some((name, bytes)) => {
             let text = request_text(&bytes);
             if let Ok(text) = &text {
                 submitted.request.clone_from(text);
             }
-            (Source::file(name), text)
+            (Location::file(name), text)
         }
         None if submitted.request.trim().is_empty() => {
             let error = ApiError::bad_request(
@@ -201,18 +201,18 @@ pub async fn submit(
                 .into_response();
         }
         None => (
-            Source::file("pasted request"),
+            Location::file("pasted request"),
             Ok(submitted.request.clone()),
         ),
     };
-    screen_and_show(&state, Section::Screen, source, text, &submitted).await
+    screen_and_show(&state, Section::Screen, location, text, &submitted).await
 }
 
 /// Screen a request from a page, and show the result (or the screen form with the problems).
 pub async fn screen_and_show(
     state: &AppState,
     section: Section,
-    source: Source,
+    location: Location,
     text: Result<String, tcscreen_core::InputError>,
     submitted: &Submitted,
 ) -> Response {
@@ -222,7 +222,7 @@ pub async fn screen_and_show(
         ..ScreenQuery::default()
     };
     let outcome = match query.options(state) {
-        Ok(options) => screening::screen(state, source, text, options, Register::Append).await,
+        Ok(options) => screening::screen(state, location, text, options, Register::Append).await,
         Err(e) => Err(e),
     };
     match outcome {
@@ -437,7 +437,7 @@ pub(crate) async fn download(
         Ok(options) => {
             screening::screen(
                 &state,
-                Source::file("pasted request"),
+                Location::file("pasted request"),
                 Ok(form.request.clone()),
                 options,
                 Register::Skip,

@@ -13,7 +13,7 @@ use tcscreen_core::{InputError, Pos};
 use super::importer::{ImportCounts, Imported, Importer, Skipped};
 use super::mapping::ImportOptions;
 use super::pretty::to_line;
-use crate::item::{Item, Source};
+use crate::item::{Item, Location};
 
 /// What the imports of a batch left out, and their counts, file by file.
 #[derive(Clone, Debug, Default)]
@@ -101,7 +101,7 @@ impl<R: Read> Iterator for XmlItems<R> {
                 Imported::Draft(draft) => {
                     self.log.update(self.at, |f| f.counts = counts);
                     return Some(Item {
-                        source: Source::line(self.file.clone(), draft.place.line as usize),
+                        location: Location::line(self.file.clone(), draft.place.line as usize),
                         text: Ok(to_line(&draft.request)),
                     });
                 }
@@ -112,7 +112,7 @@ impl<R: Read> Iterator for XmlItems<R> {
                         None => problem.message.clone(),
                     };
                     return Some(Item {
-                        source: Source::line(self.file.clone(), problem.place.line as usize),
+                        location: Location::line(self.file.clone(), problem.place.line as usize),
                         text: Err(InputError {
                             code: problem.code,
                             path: String::new(),

@@ -90,7 +90,7 @@ pub fn request(
     let mut members: Vec<(&str, Json)> = vec![
         (
             "schema",
-            Json::string(tcscreen_core::schema::REQUEST_SCHEMA),
+            Json::string(tcscreen_core::request::schema::REQUEST_SCHEMA),
         ),
         ("id", Json::string(&activity.identifier)),
         ("country", Json::string(&part.country)),

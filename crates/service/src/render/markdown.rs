@@ -397,7 +397,7 @@ fn provenance(out: &mut String, record: &DecisionRecord, pack: &PackNote) {
             "The policy that comes into force during the TC was applied too: {} version {}, in force from {}; its points say so.",
             code(&p.pack.id),
             escape(&p.pack.version),
-            tcscreen_core::period::in_words(p.from),
+            tcscreen_core::screening::period::in_words(p.from),
         );
     }
     if pack.illustrative {
@@ -770,7 +770,8 @@ mod tests {
                 actor: *actor,
             })
             .collect();
-        record.decision = tcscreen_core::decision::of(&record.findings, &record.errors);
+        record.decision =
+            tcscreen_core::decision::aggregation::of(&record.findings, &record.errors);
         decision_note(&record, pack)
     }
 
