@@ -207,7 +207,7 @@ mod tests {
         let mut line = 0u64;
         while (expected.len() as u64) < WRITEBACK_EVERY * 2 + 12_345 {
             let record = format!("{{\"n\":{line},\"pad\":\"{}\"}}\n", "x".repeat(15_000));
-            if line % 2 == 0 {
+            if line.is_multiple_of(2) {
                 output.write_all(record.as_bytes()).unwrap();
             } else {
                 let mut rest = record.as_bytes();
