@@ -4,6 +4,22 @@
 
 use std::fmt;
 
+/// The months' names in English, January first, as dates are written for people.
+pub(crate) const MONTH_NAMES: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
 /// A proleptic Gregorian calendar date from year 1 to 9999, ordered; no time, no zone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Date {

@@ -22,21 +22,6 @@ pub struct SourceDate {
     day: Option<u32>,
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
 impl SourceDate {
     /// Parse `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
     pub fn parse(text: &str) -> Option<SourceDate> {
@@ -91,7 +76,7 @@ impl SourceDate {
 impl fmt::Display for SourceDate {
     /// For people: `2 March 2005`, `July 2008`, `2007`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let month = |m: u32| MONTHS[(m as usize).saturating_sub(1).min(11)];
+        let month = |m: u32| crate::date::MONTH_NAMES[(m as usize).saturating_sub(1).min(11)];
         match (self.month, self.day) {
             (Some(m), Some(d)) => write!(f, "{d} {} {}", month(m), self.year),
             (Some(m), None) => write!(f, "{} {}", month(m), self.year),

@@ -26,21 +26,7 @@ pub struct PackInForce {
 
 /// A date as people write it: `1 January 2010`.
 pub fn in_words(date: Date) -> String {
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    let month = MONTHS
+    let month = crate::date::MONTH_NAMES
         .get(date.month().saturating_sub(1) as usize)
         .copied()
         .unwrap_or("?");
